@@ -1,0 +1,1 @@
+//! What was loaded, per namespace.

@@ -1,0 +1,24 @@
+//! The pure core of kubereach: an immutable, indexed model of a cluster's
+//! networking objects and the semantics of each layer (labels, policy, …).
+//!
+//! Nothing here reads a file, opens a socket or prints. Loaders build a
+//! [`Cluster`] with a [`ClusterBuilder`]; queries take `&Cluster` and return
+//! plain data that renderers turn into text.
+#![deny(missing_docs)]
+
+pub mod admin_policy;
+pub mod diagnostic;
+pub mod inventory;
+pub mod labels;
+pub mod matrix;
+pub mod model;
+pub mod origin;
+pub mod policy;
+pub mod ports;
+
+pub use diagnostic::{Diagnostic, Severity};
+pub use model::{Cluster, ClusterBuilder, Object, Resource};
+pub use origin::Origin;
+
+/// Re-export of the Kubernetes API types the model is built from.
+pub use k8s_openapi;

@@ -1,0 +1,999 @@
+//! The cluster model: typed Kubernetes objects (from `k8s-openapi`), each with
+//! its [`Origin`], plus what the API server and controllers would add that
+//! manifests leave out (implicit namespaces, defaults, the pods a workload
+//! stands for).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::batch::v1::{CronJob, Job};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, Endpoints, Namespace as K8sNamespace, Node, Pod as K8sPod, PodSpec, PodStatus,
+    PodTemplateSpec, ReplicationController, Secret, Service,
+};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
+use k8s_openapi::api::networking::v1::{Ingress, IngressClass, NetworkPolicy};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use serde::Serialize;
+
+use crate::admin_policy::{AdminNetworkPolicy, BaselineAdminNetworkPolicy};
+use crate::diagnostic::Diagnostic;
+use crate::labels::{map_selector_matches, selector_matches, Labels};
+use crate::origin::Origin;
+
+/// The label the API server sets on every namespace (Kubernetes ≥ 1.21).
+pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
+
+/// The cluster domain when nothing in the input says otherwise.
+pub const DEFAULT_CLUSTER_DOMAIN: &str = "cluster.local";
+
+/// A Kubernetes object with the place it was read from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Object<T> {
+    /// The object, with API-server defaults applied.
+    pub value: T,
+    /// Where it came from.
+    pub origin: Origin,
+}
+
+/// One object of a kind the model knows, as the loader hands it over.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(missing_docs)]
+pub enum Resource {
+    Namespace(K8sNamespace),
+    Node(Node),
+    Pod(K8sPod),
+    Deployment(Deployment),
+    StatefulSet(StatefulSet),
+    DaemonSet(DaemonSet),
+    ReplicaSet(ReplicaSet),
+    ReplicationController(ReplicationController),
+    Job(Job),
+    CronJob(CronJob),
+    Service(Service),
+    Endpoints(Endpoints),
+    EndpointSlice(EndpointSlice),
+    Ingress(Ingress),
+    IngressClass(IngressClass),
+    NetworkPolicy(NetworkPolicy),
+    AdminNetworkPolicy(AdminNetworkPolicy),
+    BaselineAdminNetworkPolicy(BaselineAdminNetworkPolicy),
+    /// A Secret; the builder drops `data` and `stringData` on arrival.
+    Secret(Secret),
+    /// A ConfigMap; only `kube-system/coredns` is kept.
+    ConfigMap(ConfigMap),
+}
+
+/// A controller kind that stands for the pods it creates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[allow(missing_docs)]
+pub enum WorkloadKind {
+    Deployment,
+    StatefulSet,
+    DaemonSet,
+    ReplicaSet,
+    ReplicationController,
+    Job,
+    CronJob,
+}
+
+impl WorkloadKind {
+    /// The Kubernetes `kind` string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkloadKind::Deployment => "Deployment",
+            WorkloadKind::StatefulSet => "StatefulSet",
+            WorkloadKind::DaemonSet => "DaemonSet",
+            WorkloadKind::ReplicaSet => "ReplicaSet",
+            WorkloadKind::ReplicationController => "ReplicationController",
+            WorkloadKind::Job => "Job",
+            WorkloadKind::CronJob => "CronJob",
+        }
+    }
+
+    /// Parses a Kubernetes `kind` string.
+    pub fn from_kind(kind: &str) -> Option<WorkloadKind> {
+        Some(match kind {
+            "Deployment" => WorkloadKind::Deployment,
+            "StatefulSet" => WorkloadKind::StatefulSet,
+            "DaemonSet" => WorkloadKind::DaemonSet,
+            "ReplicaSet" => WorkloadKind::ReplicaSet,
+            "ReplicationController" => WorkloadKind::ReplicationController,
+            "Job" => WorkloadKind::Job,
+            "CronJob" => WorkloadKind::CronJob,
+            _ => return None,
+        })
+    }
+}
+
+/// Index of a workload in [`Cluster::workloads`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct WorkloadId(pub u32);
+
+/// Index of a pod in [`Cluster::pods`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct PodId(pub u32);
+
+/// A workload controller: Deployment, StatefulSet, DaemonSet, ReplicaSet,
+/// ReplicationController, Job or CronJob.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workload {
+    /// Which controller.
+    pub kind: WorkloadKind,
+    /// Its namespace.
+    pub namespace: String,
+    /// Its name.
+    pub name: String,
+    /// The object's own metadata (labels, annotations, ownerReferences).
+    pub metadata: ObjectMeta,
+    /// Desired pods; `None` for DaemonSets (one per eligible node) and CronJobs.
+    pub replicas: Option<i32>,
+    /// The pod selector (a ReplicationController's map selector as `matchLabels`).
+    pub selector: Option<LabelSelector>,
+    /// The template its pods are created from.
+    pub template: PodTemplateSpec,
+    /// The workload that owns this one (ReplicaSet → Deployment, Job → CronJob).
+    pub owner: Option<WorkloadId>,
+    /// Where it came from.
+    pub origin: Origin,
+}
+
+/// What a pod stands for in connectivity answers: its top-level controller,
+/// or the pod itself.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct WorkloadRef {
+    /// `Deployment`, `StatefulSet`, …, or `Pod`.
+    pub kind: String,
+    /// Namespace.
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+}
+
+impl WorkloadRef {
+    /// `namespace/name`, the node id of the matrix contract.
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.namespace, self.name)
+    }
+}
+
+/// How a pod's controller is known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PodOwner {
+    /// A workload present in the input.
+    Workload(WorkloadId),
+    /// An owner named by `ownerReferences` but absent from the input.
+    Unresolved {
+        /// The owner's kind.
+        kind: String,
+        /// The owner's name.
+        name: String,
+    },
+}
+
+/// Whether a pod is ready to receive traffic through a Service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Readiness {
+    /// `status.conditions[type=Ready]` is `True`.
+    Ready,
+    /// The Ready condition is present and not `True`, or the pod has finished.
+    NotReady,
+    /// No status in the input (a manifest): assumed ready.
+    Unknown,
+}
+
+/// A pod: a real one from the input, or the representative of a workload's
+/// pod template when the input has none of its pods.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pod {
+    /// Namespace.
+    pub namespace: String,
+    /// Name (for a representative pod, the workload's name).
+    pub name: String,
+    /// Labels.
+    pub labels: Labels,
+    /// The pod spec (defaults applied).
+    pub spec: PodSpec,
+    /// The status, when the input has it (dumps, live clusters).
+    pub status: Option<PodStatus>,
+    /// Its controller, if any.
+    pub owner: Option<PodOwner>,
+    /// For a representative pod, the workload whose template it was built from.
+    pub template_of: Option<WorkloadId>,
+    /// How many pods this one stands for: 1 for a real pod, the replica count
+    /// for a representative one.
+    pub replicas: u32,
+    /// Where it came from (for a representative pod, the workload's document).
+    pub origin: Origin,
+}
+
+/// A container port with the defaults applied.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct NamedContainerPort {
+    /// The port's name, if any.
+    pub name: Option<String>,
+    /// The port number.
+    pub port: i32,
+    /// `TCP`, `UDP` or `SCTP`.
+    pub protocol: String,
+    /// The container that declares it.
+    pub container: String,
+}
+
+impl Pod {
+    /// Whether the pod uses the node's network namespace.
+    pub fn host_network(&self) -> bool {
+        self.spec.host_network == Some(true)
+    }
+
+    /// Every declared container port (init containers with
+    /// `restartPolicy: Always`, i.e. sidecars, included).
+    pub fn container_ports(&self) -> impl Iterator<Item = NamedContainerPort> + '_ {
+        let sidecars = self
+            .spec
+            .init_containers
+            .iter()
+            .flatten()
+            .filter(|c| c.restart_policy.as_deref() == Some("Always"));
+        self.spec.containers.iter().chain(sidecars).flat_map(|container| {
+            container.ports.iter().flatten().map(|port| NamedContainerPort {
+                name: port.name.clone(),
+                port: port.container_port,
+                protocol: port.protocol.clone().unwrap_or_else(|| "TCP".to_owned()),
+                container: container.name.clone(),
+            })
+        })
+    }
+
+    /// The container port named `name` with `protocol`, as a Service's or
+    /// policy's named port resolves it.
+    pub fn named_port(&self, name: &str, protocol: &str) -> Option<i32> {
+        self.container_ports()
+            .find(|p| p.name.as_deref() == Some(name) && p.protocol == protocol)
+            .map(|p| p.port)
+    }
+
+    /// Readiness from `status`, if present.
+    pub fn readiness(&self) -> Readiness {
+        let Some(status) = &self.status else { return Readiness::Unknown };
+        if matches!(status.phase.as_deref(), Some("Succeeded" | "Failed")) {
+            return Readiness::NotReady;
+        }
+        match status.conditions.iter().flatten().find(|c| c.type_ == "Ready") {
+            Some(condition) if condition.status == "True" => Readiness::Ready,
+            Some(_) => Readiness::NotReady,
+            None if status.phase.is_none() => Readiness::Unknown,
+            None => Readiness::NotReady,
+        }
+    }
+
+    /// The pod's IP addresses from `status.podIPs` / `status.podIP`.
+    pub fn ips(&self) -> Vec<String> {
+        let Some(status) = &self.status else { return Vec::new() };
+        let mut ips: Vec<String> = status.pod_ips.iter().flatten().map(|ip| ip.ip.clone()).collect();
+        if ips.is_empty() {
+            ips.extend(status.pod_ip.clone());
+        }
+        ips
+    }
+
+    /// Whether this pod stands for a workload's template rather than a real pod.
+    pub fn is_representative(&self) -> bool {
+        self.template_of.is_some()
+    }
+}
+
+/// A namespace, declared in the input or implied by an object in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Namespace {
+    /// Its name.
+    pub name: String,
+    /// Labels, always including `kubernetes.io/metadata.name`.
+    pub labels: Labels,
+    /// Where it was declared; `None` when it exists only implicitly.
+    pub origin: Option<Origin>,
+}
+
+/// The immutable, indexed model of a cluster.
+#[derive(Debug, Clone, Default)]
+pub struct Cluster {
+    namespaces: BTreeMap<String, Namespace>,
+    nodes: Vec<Object<Node>>,
+    workloads: Vec<Workload>,
+    pods: Vec<Pod>,
+    services: Vec<Object<Service>>,
+    endpoints: Vec<Object<Endpoints>>,
+    endpoint_slices: Vec<Object<EndpointSlice>>,
+    ingresses: Vec<Object<Ingress>>,
+    ingress_classes: Vec<Object<IngressClass>>,
+    network_policies: Vec<Object<NetworkPolicy>>,
+    admin_network_policies: Vec<Object<AdminNetworkPolicy>>,
+    baseline_admin_network_policies: Vec<Object<BaselineAdminNetworkPolicy>>,
+    secrets: Vec<Object<Secret>>,
+    coredns_config: Option<Object<ConfigMap>>,
+    cluster_domain: String,
+    skipped_kinds: BTreeMap<String, usize>,
+    diagnostics: Vec<Diagnostic>,
+    pods_by_namespace: BTreeMap<String, Vec<PodId>>,
+}
+
+impl Cluster {
+    /// Namespaces by name, implicit ones included.
+    pub fn namespaces(&self) -> &BTreeMap<String, Namespace> {
+        &self.namespaces
+    }
+    /// The namespace called `name`.
+    pub fn namespace(&self, name: &str) -> Option<&Namespace> {
+        self.namespaces.get(name)
+    }
+    /// Nodes.
+    pub fn nodes(&self) -> &[Object<Node>] {
+        &self.nodes
+    }
+    /// Workload controllers, sorted by kind, namespace and name.
+    pub fn workloads(&self) -> &[Workload] {
+        &self.workloads
+    }
+    /// The workload with this id.
+    pub fn workload(&self, id: WorkloadId) -> &Workload {
+        &self.workloads[id.0 as usize]
+    }
+    /// Pods: real ones and the representatives of workloads without real pods.
+    pub fn pods(&self) -> &[Pod] {
+        &self.pods
+    }
+    /// The pod with this id.
+    pub fn pod(&self, id: PodId) -> &Pod {
+        &self.pods[id.0 as usize]
+    }
+    /// Ids of the pods in `namespace`.
+    pub fn pods_in(&self, namespace: &str) -> &[PodId] {
+        self.pods_by_namespace.get(namespace).map_or(&[], Vec::as_slice)
+    }
+    /// Services (type, protocol and targetPort defaulted).
+    pub fn services(&self) -> &[Object<Service>] {
+        &self.services
+    }
+    /// Endpoints objects.
+    pub fn endpoints(&self) -> &[Object<Endpoints>] {
+        &self.endpoints
+    }
+    /// EndpointSlices.
+    pub fn endpoint_slices(&self) -> &[Object<EndpointSlice>] {
+        &self.endpoint_slices
+    }
+    /// Ingresses.
+    pub fn ingresses(&self) -> &[Object<Ingress>] {
+        &self.ingresses
+    }
+    /// IngressClasses.
+    pub fn ingress_classes(&self) -> &[Object<IngressClass>] {
+        &self.ingress_classes
+    }
+    /// NetworkPolicies (`policyTypes` and port protocols defaulted).
+    pub fn network_policies(&self) -> &[Object<NetworkPolicy>] {
+        &self.network_policies
+    }
+    /// AdminNetworkPolicies, by priority then name.
+    pub fn admin_network_policies(&self) -> &[Object<AdminNetworkPolicy>] {
+        &self.admin_network_policies
+    }
+    /// BaselineAdminNetworkPolicies (at most one is meaningful: `default`).
+    pub fn baseline_admin_network_policies(&self) -> &[Object<BaselineAdminNetworkPolicy>] {
+        &self.baseline_admin_network_policies
+    }
+    /// Secrets, metadata and type only.
+    pub fn secrets(&self) -> &[Object<Secret>] {
+        &self.secrets
+    }
+    /// The `kube-system/coredns` ConfigMap, if present.
+    pub fn coredns_config(&self) -> Option<&Object<ConfigMap>> {
+        self.coredns_config.as_ref()
+    }
+    /// The cluster DNS domain (from the CoreDNS Corefile, else `cluster.local`).
+    pub fn cluster_domain(&self) -> &str {
+        &self.cluster_domain
+    }
+    /// Kinds the model does not use, with how many objects of each were skipped.
+    pub fn skipped_kinds(&self) -> &BTreeMap<String, usize> {
+        &self.skipped_kinds
+    }
+    /// Problems met while building the model.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    /// What `pod` stands for: its top-level workload, or itself.
+    pub fn workload_ref(&self, pod: &Pod) -> WorkloadRef {
+        match &pod.owner {
+            Some(PodOwner::Workload(id)) => {
+                let workload = self.workload(*id);
+                WorkloadRef {
+                    kind: workload.kind.as_str().to_owned(),
+                    namespace: workload.namespace.clone(),
+                    name: workload.name.clone(),
+                }
+            }
+            Some(PodOwner::Unresolved { kind, name }) => WorkloadRef {
+                kind: kind.clone(),
+                namespace: pod.namespace.clone(),
+                name: name.clone(),
+            },
+            None => WorkloadRef {
+                kind: "Pod".to_owned(),
+                namespace: pod.namespace.clone(),
+                name: pod.name.clone(),
+            },
+        }
+    }
+
+    /// The Service `namespace/name`.
+    pub fn service(&self, namespace: &str, name: &str) -> Option<&Object<Service>> {
+        self.services.iter().find(|s| {
+            s.value.metadata.namespace.as_deref() == Some(namespace)
+                && s.value.metadata.name.as_deref() == Some(name)
+        })
+    }
+
+    /// Pods a Service's selector selects in its namespace (empty for
+    /// selectorless Services, whose endpoints are managed by hand).
+    pub fn pods_selected_by_service(&self, service: &Service) -> Vec<PodId> {
+        let Some(selector) = service.spec.as_ref().and_then(|s| s.selector.as_ref()) else {
+            return Vec::new();
+        };
+        let namespace = service.metadata.namespace.as_deref().unwrap_or("default");
+        self.pods_in(namespace)
+            .iter()
+            .copied()
+            .filter(|id| map_selector_matches(selector, &self.pod(*id).labels))
+            .collect()
+    }
+}
+
+/// Collects objects, then builds a [`Cluster`]: defaults, implicit namespaces,
+/// pod ownership and representative pods.
+#[derive(Debug, Default)]
+pub struct ClusterBuilder {
+    objects: BTreeMap<ObjectKey, Object<Resource>>,
+    skipped_kinds: BTreeMap<String, usize>,
+    diagnostics: Vec<Diagnostic>,
+    cluster_domain: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct ObjectKey {
+    kind: &'static str,
+    namespace: String,
+    name: String,
+}
+
+impl Resource {
+    /// The Kubernetes `kind`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Resource::Namespace(_) => "Namespace",
+            Resource::Node(_) => "Node",
+            Resource::Pod(_) => "Pod",
+            Resource::Deployment(_) => "Deployment",
+            Resource::StatefulSet(_) => "StatefulSet",
+            Resource::DaemonSet(_) => "DaemonSet",
+            Resource::ReplicaSet(_) => "ReplicaSet",
+            Resource::ReplicationController(_) => "ReplicationController",
+            Resource::Job(_) => "Job",
+            Resource::CronJob(_) => "CronJob",
+            Resource::Service(_) => "Service",
+            Resource::Endpoints(_) => "Endpoints",
+            Resource::EndpointSlice(_) => "EndpointSlice",
+            Resource::Ingress(_) => "Ingress",
+            Resource::IngressClass(_) => "IngressClass",
+            Resource::NetworkPolicy(_) => "NetworkPolicy",
+            Resource::AdminNetworkPolicy(_) => "AdminNetworkPolicy",
+            Resource::BaselineAdminNetworkPolicy(_) => "BaselineAdminNetworkPolicy",
+            Resource::Secret(_) => "Secret",
+            Resource::ConfigMap(_) => "ConfigMap",
+        }
+    }
+
+    /// Whether objects of this kind live in a namespace.
+    pub fn is_namespaced(&self) -> bool {
+        !matches!(
+            self,
+            Resource::Namespace(_)
+                | Resource::Node(_)
+                | Resource::IngressClass(_)
+                | Resource::AdminNetworkPolicy(_)
+                | Resource::BaselineAdminNetworkPolicy(_)
+        )
+    }
+
+    /// The object's metadata.
+    pub fn metadata(&self) -> &ObjectMeta {
+        match self {
+            Resource::Namespace(o) => &o.metadata,
+            Resource::Node(o) => &o.metadata,
+            Resource::Pod(o) => &o.metadata,
+            Resource::Deployment(o) => &o.metadata,
+            Resource::StatefulSet(o) => &o.metadata,
+            Resource::DaemonSet(o) => &o.metadata,
+            Resource::ReplicaSet(o) => &o.metadata,
+            Resource::ReplicationController(o) => &o.metadata,
+            Resource::Job(o) => &o.metadata,
+            Resource::CronJob(o) => &o.metadata,
+            Resource::Service(o) => &o.metadata,
+            Resource::Endpoints(o) => &o.metadata,
+            Resource::EndpointSlice(o) => &o.metadata,
+            Resource::Ingress(o) => &o.metadata,
+            Resource::IngressClass(o) => &o.metadata,
+            Resource::NetworkPolicy(o) => &o.metadata,
+            Resource::AdminNetworkPolicy(o) => &o.metadata,
+            Resource::BaselineAdminNetworkPolicy(o) => &o.metadata,
+            Resource::Secret(o) => &o.metadata,
+            Resource::ConfigMap(o) => &o.metadata,
+        }
+    }
+
+    fn metadata_mut(&mut self) -> &mut ObjectMeta {
+        match self {
+            Resource::Namespace(o) => &mut o.metadata,
+            Resource::Node(o) => &mut o.metadata,
+            Resource::Pod(o) => &mut o.metadata,
+            Resource::Deployment(o) => &mut o.metadata,
+            Resource::StatefulSet(o) => &mut o.metadata,
+            Resource::DaemonSet(o) => &mut o.metadata,
+            Resource::ReplicaSet(o) => &mut o.metadata,
+            Resource::ReplicationController(o) => &mut o.metadata,
+            Resource::Job(o) => &mut o.metadata,
+            Resource::CronJob(o) => &mut o.metadata,
+            Resource::Service(o) => &mut o.metadata,
+            Resource::Endpoints(o) => &mut o.metadata,
+            Resource::EndpointSlice(o) => &mut o.metadata,
+            Resource::Ingress(o) => &mut o.metadata,
+            Resource::IngressClass(o) => &mut o.metadata,
+            Resource::NetworkPolicy(o) => &mut o.metadata,
+            Resource::AdminNetworkPolicy(o) => &mut o.metadata,
+            Resource::BaselineAdminNetworkPolicy(o) => &mut o.metadata,
+            Resource::Secret(o) => &mut o.metadata,
+            Resource::ConfigMap(o) => &mut o.metadata,
+        }
+    }
+}
+
+impl ClusterBuilder {
+    /// An empty builder.
+    pub fn new() -> ClusterBuilder {
+        ClusterBuilder::default()
+    }
+
+    /// Sets the cluster domain, overriding the CoreDNS ConfigMap (`--cluster-domain`).
+    pub fn cluster_domain(&mut self, domain: &str) -> &mut ClusterBuilder {
+        self.cluster_domain = Some(domain.trim_end_matches('.').to_owned());
+        self
+    }
+
+    /// Adds an object. A namespaced object without a namespace goes to
+    /// `default`, as `kubectl apply` would put it. An object with the same
+    /// kind, namespace and name as an earlier one replaces it, with a warning.
+    pub fn add(&mut self, resource: Resource, origin: Origin) -> &mut ClusterBuilder {
+        let mut resource = resource;
+        strip_secret_data(&mut resource);
+        if let Resource::ConfigMap(config_map) = &resource {
+            let meta = &config_map.metadata;
+            if !(meta.namespace.as_deref() == Some("kube-system")
+                && meta.name.as_deref() == Some("coredns"))
+            {
+                self.skip("ConfigMap");
+                return self;
+            }
+        }
+        let namespaced = resource.is_namespaced();
+        let kind = resource.kind();
+        let meta = resource.metadata_mut();
+        if namespaced && meta.namespace.as_deref().is_none_or(str::is_empty) {
+            meta.namespace = Some("default".to_owned());
+        }
+        if !namespaced {
+            meta.namespace = None;
+        }
+        let key = ObjectKey {
+            kind,
+            namespace: meta.namespace.clone().unwrap_or_default(),
+            name: meta.name.clone().unwrap_or_default(),
+        };
+        if let Some(previous) = self.objects.get(&key) {
+            let what = if key.namespace.is_empty() {
+                format!("{} `{}`", key.kind, key.name)
+            } else {
+                format!("{} `{}/{}`", key.kind, key.namespace, key.name)
+            };
+            self.diagnostics.push(Diagnostic::warning(
+                origin.location(),
+                format!("duplicate {what}: this definition replaces the one at {}", previous.origin.location()),
+            ));
+        }
+        self.objects.insert(key, Object { value: resource, origin });
+        self
+    }
+
+    /// Counts an object of a kind the model does not use.
+    pub fn skip(&mut self, kind: &str) -> &mut ClusterBuilder {
+        *self.skipped_kinds.entry(kind.to_owned()).or_default() += 1;
+        self
+    }
+
+    /// Records a problem found while reading the input.
+    pub fn diagnostic(&mut self, diagnostic: Diagnostic) -> &mut ClusterBuilder {
+        self.diagnostics.push(diagnostic);
+        self
+    }
+
+    /// Builds the model.
+    pub fn build(self) -> Cluster {
+        let mut cluster = Cluster {
+            skipped_kinds: self.skipped_kinds,
+            diagnostics: self.diagnostics,
+            ..Cluster::default()
+        };
+        let mut k8s_pods = Vec::new();
+        let mut workload_objects = Vec::new();
+        for (_, object) in self.objects {
+            let Object { value, origin } = object;
+            match value {
+                Resource::Namespace(ns) => {
+                    let name = ns.metadata.name.clone().unwrap_or_default();
+                    let mut labels = ns.metadata.labels.clone().unwrap_or_default();
+                    labels.insert(NAMESPACE_NAME_LABEL.to_owned(), name.clone());
+                    cluster.namespaces.insert(name.clone(), Namespace { name, labels, origin: Some(origin) });
+                }
+                Resource::Node(node) => cluster.nodes.push(Object { value: node, origin }),
+                Resource::Pod(pod) => k8s_pods.push(Object { value: pod, origin }),
+                Resource::Service(mut service) => {
+                    default_service(&mut service);
+                    cluster.services.push(Object { value: service, origin });
+                }
+                Resource::Endpoints(e) => cluster.endpoints.push(Object { value: e, origin }),
+                Resource::EndpointSlice(e) => cluster.endpoint_slices.push(Object { value: e, origin }),
+                Resource::Ingress(ingress) => {
+                    check_ingress(&ingress, &origin, &mut cluster.diagnostics);
+                    cluster.ingresses.push(Object { value: ingress, origin });
+                }
+                Resource::IngressClass(c) => cluster.ingress_classes.push(Object { value: c, origin }),
+                Resource::NetworkPolicy(mut policy) => {
+                    default_network_policy(&mut policy);
+                    cluster.network_policies.push(Object { value: policy, origin });
+                }
+                Resource::AdminNetworkPolicy(p) => {
+                    cluster.admin_network_policies.push(Object { value: p, origin })
+                }
+                Resource::BaselineAdminNetworkPolicy(p) => {
+                    cluster.baseline_admin_network_policies.push(Object { value: p, origin })
+                }
+                Resource::Secret(s) => cluster.secrets.push(Object { value: s, origin }),
+                Resource::ConfigMap(c) => cluster.coredns_config = Some(Object { value: c, origin }),
+                workload => workload_objects.push((workload, origin)),
+            }
+        }
+        cluster
+            .admin_network_policies
+            .sort_by(|a, b| (a.value.spec.priority, &a.value.metadata.name).cmp(&(b.value.spec.priority, &b.value.metadata.name)));
+        cluster.cluster_domain = self
+            .cluster_domain
+            .or_else(|| cluster.coredns_config.as_ref().and_then(|c| corefile_cluster_domain(&c.value)))
+            .unwrap_or_else(|| DEFAULT_CLUSTER_DOMAIN.to_owned());
+        cluster.workloads = workload_objects.into_iter().filter_map(|(r, o)| lower_workload(r, o)).collect();
+        link_workload_owners(&mut cluster.workloads);
+        let pods = lower_pods(&cluster.workloads, k8s_pods);
+        cluster.pods = pods;
+        add_implicit_namespaces(&mut cluster);
+        for (index, pod) in cluster.pods.iter().enumerate() {
+            cluster.pods_by_namespace.entry(pod.namespace.clone()).or_default().push(PodId(index as u32));
+        }
+        cluster.diagnostics.sort();
+        cluster
+    }
+}
+
+fn strip_secret_data(resource: &mut Resource) {
+    if let Resource::Secret(secret) = resource {
+        // Secret values are never kept: only metadata and type are needed.
+        secret.data = None;
+        secret.string_data = None;
+        if let Some(annotations) = &mut secret.metadata.annotations {
+            annotations.remove("kubectl.kubernetes.io/last-applied-configuration");
+        }
+    }
+}
+
+/// Service defaults the API server applies: `type: ClusterIP`, port
+/// `protocol: TCP`, `targetPort` = `port`
+/// (<https://kubernetes.io/docs/reference/kubernetes-api/service-resources/service-v1/>).
+fn default_service(service: &mut Service) {
+    let spec = service.spec.get_or_insert_with(Default::default);
+    if spec.type_.as_deref().is_none_or(str::is_empty) {
+        spec.type_ = Some("ClusterIP".to_owned());
+    }
+    if spec.type_.as_deref() == Some("ExternalName") {
+        return;
+    }
+    for port in spec.ports.iter_mut().flatten() {
+        if port.protocol.as_deref().is_none_or(str::is_empty) {
+            port.protocol = Some("TCP".to_owned());
+        }
+        if port.target_port.is_none() {
+            port.target_port = Some(IntOrString::Int(port.port));
+        }
+    }
+}
+
+/// NetworkPolicy defaults: port protocol TCP, and `policyTypes` `[Ingress]`
+/// plus `Egress` when the policy has egress rules
+/// (<https://kubernetes.io/docs/reference/kubernetes-api/policy-resources/network-policy-v1/>,
+/// `pkg/apis/networking/v1/defaults.go`: `len(spec.Egress) != 0`).
+fn default_network_policy(policy: &mut NetworkPolicy) {
+    let spec = policy.spec.get_or_insert_with(Default::default);
+    if spec.policy_types.as_ref().is_none_or(Vec::is_empty) {
+        let mut types = vec!["Ingress".to_owned()];
+        if spec.egress.as_ref().is_some_and(|e| !e.is_empty()) {
+            types.push("Egress".to_owned());
+        }
+        spec.policy_types = Some(types);
+    }
+    let ports = spec
+        .ingress
+        .iter_mut()
+        .flatten()
+        .flat_map(|r| r.ports.iter_mut().flatten())
+        .chain(spec.egress.iter_mut().flatten().flat_map(|r| r.ports.iter_mut().flatten()));
+    for port in ports {
+        if port.protocol.as_deref().is_none_or(str::is_empty) {
+            port.protocol = Some("TCP".to_owned());
+        }
+    }
+}
+
+fn check_ingress(ingress: &Ingress, origin: &Origin, diagnostics: &mut Vec<Diagnostic>) {
+    let rules = ingress.spec.iter().flat_map(|s| s.rules.iter().flatten()).enumerate();
+    for (r, rule) in rules {
+        for (p, path) in rule.http.iter().flat_map(|h| h.paths.iter()).enumerate() {
+            if path.path_type.is_empty() {
+                diagnostics.push(Diagnostic::warning(
+                    origin.field_location(&format!("spec.rules[{r}].http.paths[{p}]")),
+                    "`pathType` is required in networking.k8s.io/v1 Ingress paths: treated as `ImplementationSpecific`",
+                ));
+            }
+        }
+    }
+}
+
+/// The zone of the `kubernetes` plugin in a CoreDNS Corefile
+/// (`kubernetes cluster.local in-addr.arpa ip6.arpa`).
+fn corefile_cluster_domain(config_map: &ConfigMap) -> Option<String> {
+    let corefile = config_map.data.as_ref()?.get("Corefile")?;
+    corefile.lines().find_map(|line| {
+        let mut words = line.split_whitespace();
+        if words.next()? != "kubernetes" {
+            return None;
+        }
+        words
+            .find(|zone| !zone.ends_with(".arpa") && !zone.ends_with(".arpa.") && *zone != "{")
+            .map(|zone| zone.trim_end_matches('.').to_owned())
+    })
+}
+
+fn lower_workload(resource: Resource, origin: Origin) -> Option<Workload> {
+    let kind = WorkloadKind::from_kind(resource.kind())?;
+    let meta = resource.metadata().clone();
+    let (replicas, selector, template) = match resource {
+        Resource::Deployment(d) => {
+            let spec = d.spec.unwrap_or_default();
+            (Some(spec.replicas.unwrap_or(1)), Some(spec.selector), spec.template)
+        }
+        Resource::StatefulSet(s) => {
+            let spec = s.spec.unwrap_or_default();
+            (Some(spec.replicas.unwrap_or(1)), Some(spec.selector), spec.template)
+        }
+        Resource::DaemonSet(d) => {
+            let spec = d.spec.unwrap_or_default();
+            (None, Some(spec.selector), spec.template)
+        }
+        Resource::ReplicaSet(r) => {
+            let spec = r.spec.unwrap_or_default();
+            (Some(spec.replicas.unwrap_or(1)), Some(spec.selector), spec.template.unwrap_or_default())
+        }
+        Resource::ReplicationController(r) => {
+            let spec = r.spec.unwrap_or_default();
+            let template = spec.template.unwrap_or_default();
+            // An RC without a selector defaults it to the template's labels.
+            let selector = spec
+                .selector
+                .or_else(|| template.metadata.as_ref().and_then(|m| m.labels.clone()))
+                .map(|labels| LabelSelector { match_labels: Some(labels), ..Default::default() });
+            (Some(spec.replicas.unwrap_or(1)), selector, template)
+        }
+        Resource::Job(j) => {
+            let spec = j.spec.unwrap_or_default();
+            (Some(spec.parallelism.unwrap_or(1)), spec.selector, spec.template)
+        }
+        Resource::CronJob(c) => {
+            let spec = c.spec.unwrap_or_default();
+            let job = spec.job_template.spec.unwrap_or_default();
+            (None, job.selector, job.template)
+        }
+        _ => return None,
+    };
+    Some(Workload {
+        kind,
+        namespace: meta.namespace.clone().unwrap_or_default(),
+        name: meta.name.clone().unwrap_or_default(),
+        metadata: meta,
+        replicas,
+        selector,
+        template,
+        owner: None,
+        origin,
+    })
+}
+
+fn owner_references(meta: Option<&ObjectMeta>) -> impl Iterator<Item = (&str, &str)> {
+    meta
+        .and_then(|m| m.owner_references.as_ref())
+        .into_iter()
+        .flatten()
+        .map(|r| (r.kind.as_str(), r.name.as_str()))
+}
+
+/// Links ReplicaSet → Deployment and Job → CronJob through `ownerReferences`.
+fn link_workload_owners(workloads: &mut [Workload]) {
+    let index: BTreeMap<(WorkloadKind, &str, &str), WorkloadId> = workloads
+        .iter()
+        .enumerate()
+        .map(|(i, w)| ((w.kind, w.namespace.as_str(), w.name.as_str()), WorkloadId(i as u32)))
+        .collect();
+    let owners: Vec<Option<WorkloadId>> = workloads
+        .iter()
+        .map(|w| {
+            owner_references(Some(&w.metadata)).find_map(|(kind, name)| {
+                let kind = WorkloadKind::from_kind(kind)?;
+                index.get(&(kind, w.namespace.as_str(), name)).copied()
+            })
+        })
+        .collect();
+    for (workload, owner) in workloads.iter_mut().zip(owners) {
+        workload.owner = owner;
+    }
+}
+
+impl Workload {
+    /// The top-level workload that stands for this one's pods.
+    fn top_level(&self, workloads: &[Workload], id: WorkloadId) -> WorkloadId {
+        let mut id = id;
+        let mut current = self;
+        // ownerReferences cannot form long chains; the bound guards against cycles.
+        for _ in 0..4 {
+            let Some(owner) = current.owner else { break };
+            id = owner;
+            current = &workloads[owner.0 as usize];
+        }
+        id
+    }
+}
+
+/// Turns input pods into model pods with their owners, and adds one
+/// representative pod for each top-level workload none of whose pods is in
+/// the input.
+fn lower_pods(workloads: &[Workload], k8s_pods: Vec<Object<K8sPod>>) -> Vec<Pod> {
+    let index: BTreeMap<(WorkloadKind, &str, &str), WorkloadId> = workloads
+        .iter()
+        .enumerate()
+        .map(|(i, w)| ((w.kind, w.namespace.as_str(), w.name.as_str()), WorkloadId(i as u32)))
+        .collect();
+    let mut pods = Vec::with_capacity(k8s_pods.len() + workloads.len());
+    let mut with_real_pods = BTreeSet::new();
+    for Object { value, origin } in k8s_pods {
+        let meta = value.metadata;
+        let namespace = meta.namespace.clone().unwrap_or_default();
+        let labels = meta.labels.clone().unwrap_or_default();
+        let owner = owner_references(Some(&meta))
+            .find(|(kind, _)| WorkloadKind::from_kind(kind).is_some())
+            .map(|(kind, name)| {
+                let workload_kind = WorkloadKind::from_kind(kind).expect("filtered above");
+                match index.get(&(workload_kind, namespace.as_str(), name)) {
+                    Some(&id) => PodOwner::Workload(workloads[id.0 as usize].top_level(workloads, id)),
+                    None => PodOwner::Unresolved { kind: kind.to_owned(), name: name.to_owned() },
+                }
+            })
+            .or_else(|| owner_by_labels(workloads, &namespace, &meta))
+            .map(|owner| {
+                if let PodOwner::Workload(id) = owner {
+                    with_real_pods.insert(id);
+                }
+                owner
+            });
+        let mut spec = value.spec.unwrap_or_default();
+        default_pod_spec(&mut spec);
+        pods.push(Pod {
+            name: meta.name.unwrap_or_default(),
+            namespace,
+            labels,
+            spec,
+            status: value.status,
+            owner,
+            template_of: None,
+            replicas: 1,
+            origin,
+        });
+    }
+    for (i, workload) in workloads.iter().enumerate() {
+        let id = WorkloadId(i as u32);
+        if workload.owner.is_some() || with_real_pods.contains(&id) {
+            continue;
+        }
+        let template_meta = workload.template.metadata.clone().unwrap_or_default();
+        let mut spec = workload.template.spec.clone().unwrap_or_default();
+        default_pod_spec(&mut spec);
+        pods.push(Pod {
+            namespace: workload.namespace.clone(),
+            name: workload.name.clone(),
+            labels: template_meta.labels.unwrap_or_default(),
+            spec,
+            status: None,
+            owner: Some(PodOwner::Workload(id)),
+            template_of: Some(id),
+            replicas: workload.replicas.map_or(1, |r| r.max(0) as u32),
+            origin: workload.origin.clone(),
+        });
+    }
+    pods
+}
+
+/// A pod without `ownerReferences` (a hand-written manifest) belongs to the
+/// top-level workload of its namespace whose selector matches its labels.
+fn owner_by_labels(workloads: &[Workload], namespace: &str, meta: &ObjectMeta) -> Option<PodOwner> {
+    if meta.owner_references.as_ref().is_some_and(|r| !r.is_empty()) {
+        return None;
+    }
+    let labels = meta.labels.as_ref()?;
+    workloads
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| w.owner.is_none() && w.namespace == namespace)
+        .find(|(_, w)| {
+            w.selector
+                .as_ref()
+                .is_some_and(|s| !crate::labels::selects_everything(s) && selector_matches(s, labels))
+        })
+        .map(|(i, _)| PodOwner::Workload(WorkloadId(i as u32)))
+}
+
+/// Pod defaults the API server applies: `dnsPolicy: ClusterFirst`.
+fn default_pod_spec(spec: &mut PodSpec) {
+    if spec.dns_policy.as_deref().is_none_or(str::is_empty) {
+        spec.dns_policy = Some("ClusterFirst".to_owned());
+    }
+}
+
+/// Every namespace an object lives in exists, with its name label, even when
+/// the input does not declare it.
+fn add_implicit_namespaces(cluster: &mut Cluster) {
+    let mut used: BTreeSet<String> = BTreeSet::new();
+    used.extend(cluster.pods.iter().map(|p| p.namespace.clone()));
+    used.extend(cluster.workloads.iter().map(|w| w.namespace.clone()));
+    let namespaced_meta = cluster
+        .services
+        .iter()
+        .map(|o| &o.value.metadata)
+        .chain(cluster.network_policies.iter().map(|o| &o.value.metadata))
+        .chain(cluster.ingresses.iter().map(|o| &o.value.metadata))
+        .chain(cluster.endpoint_slices.iter().map(|o| &o.value.metadata))
+        .chain(cluster.endpoints.iter().map(|o| &o.value.metadata))
+        .chain(cluster.secrets.iter().map(|o| &o.value.metadata));
+    used.extend(namespaced_meta.filter_map(|m| m.namespace.clone()));
+    for name in used {
+        cluster.namespaces.entry(name.clone()).or_insert_with(|| Namespace {
+            labels: Labels::from([(NAMESPACE_NAME_LABEL.to_owned(), name.clone())]),
+            name,
+            origin: None,
+        });
+    }
+}

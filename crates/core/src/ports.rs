@@ -1,0 +1,1 @@
+//! Connection sets: per-protocol port interval sets.
