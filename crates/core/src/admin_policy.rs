@@ -74,9 +74,11 @@ pub struct AdminNetworkPolicySubject {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NamespacedPod {
-    /// Which namespaces.
+    /// Which namespaces (absent: all).
+    #[serde(default)]
     pub namespace_selector: LabelSelector,
-    /// Which pods in them.
+    /// Which pods in them (absent: all).
+    #[serde(default)]
     pub pod_selector: LabelSelector,
 }
 

@@ -16,11 +16,8 @@ pub type Labels = BTreeMap<String, String>;
 /// An unknown operator selects nothing, as the API server would reject the
 /// object (`validation.ValidateLabelSelector`).
 pub fn selector_matches(selector: &LabelSelector, labels: &Labels) -> bool {
-    let labels_match = selector
-        .match_labels
-        .iter()
-        .flatten()
-        .all(|(key, value)| labels.get(key) == Some(value));
+    let labels_match =
+        selector.match_labels.iter().flatten().all(|(key, value)| labels.get(key) == Some(value));
     labels_match
         && selector.match_expressions.iter().flatten().all(|requirement| {
             let values = requirement.values.as_deref().unwrap_or_default();
@@ -49,12 +46,8 @@ pub fn selects_everything(selector: &LabelSelector) -> bool {
 
 /// A selector written as `k=v,k2 in (a,b),!k3`, the `kubectl -l` form.
 pub fn display_selector(selector: &LabelSelector) -> String {
-    let mut parts: Vec<String> = selector
-        .match_labels
-        .iter()
-        .flatten()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
+    let mut parts: Vec<String> =
+        selector.match_labels.iter().flatten().map(|(k, v)| format!("{k}={v}")).collect();
     for requirement in selector.match_expressions.iter().flatten() {
         let values = requirement.values.as_deref().unwrap_or_default().join(",");
         parts.push(match requirement.operator.as_str() {

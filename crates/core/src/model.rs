@@ -416,11 +416,9 @@ impl Cluster {
                     name: workload.name.clone(),
                 }
             }
-            Some(PodOwner::Unresolved { kind, name }) => WorkloadRef {
-                kind: kind.clone(),
-                namespace: pod.namespace.clone(),
-                name: name.clone(),
-            },
+            Some(PodOwner::Unresolved { kind, name }) => {
+                WorkloadRef { kind: kind.clone(), namespace: pod.namespace.clone(), name: name.clone() }
+            }
             None => WorkloadRef {
                 kind: "Pod".to_owned(),
                 namespace: pod.namespace.clone(),
@@ -580,8 +578,7 @@ impl ClusterBuilder {
         strip_secret_data(&mut resource);
         if let Resource::ConfigMap(config_map) = &resource {
             let meta = &config_map.metadata;
-            if !(meta.namespace.as_deref() == Some("kube-system")
-                && meta.name.as_deref() == Some("coredns"))
+            if !(meta.namespace.as_deref() == Some("kube-system") && meta.name.as_deref() == Some("coredns"))
             {
                 self.skip("ConfigMap");
                 return self;
@@ -609,7 +606,10 @@ impl ClusterBuilder {
             };
             self.diagnostics.push(Diagnostic::warning(
                 origin.location(),
-                format!("duplicate {what}: this definition replaces the one at {}", previous.origin.location()),
+                format!(
+                    "duplicate {what}: this definition replaces the one at {}",
+                    previous.origin.location()
+                ),
             ));
         }
         self.objects.insert(key, Object { value: resource, origin });
@@ -674,9 +674,10 @@ impl ClusterBuilder {
                 workload => workload_objects.push((workload, origin)),
             }
         }
-        cluster
-            .admin_network_policies
-            .sort_by(|a, b| (a.value.spec.priority, &a.value.metadata.name).cmp(&(b.value.spec.priority, &b.value.metadata.name)));
+        cluster.admin_network_policies.sort_by(|a, b| {
+            (a.value.spec.priority, &a.value.metadata.name)
+                .cmp(&(b.value.spec.priority, &b.value.metadata.name))
+        });
         cluster.cluster_domain = self
             .cluster_domain
             .or_else(|| cluster.coredns_config.as_ref().and_then(|c| corefile_cluster_domain(&c.value)))
@@ -836,8 +837,7 @@ fn lower_workload(resource: Resource, origin: Origin) -> Option<Workload> {
 }
 
 fn owner_references(meta: Option<&ObjectMeta>) -> impl Iterator<Item = (&str, &str)> {
-    meta
-        .and_then(|m| m.owner_references.as_ref())
+    meta.and_then(|m| m.owner_references.as_ref())
         .into_iter()
         .flatten()
         .map(|r| (r.kind.as_str(), r.name.as_str()))

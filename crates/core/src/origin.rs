@@ -79,12 +79,8 @@ mod tests {
         Origin {
             file: Some("a.yaml".into()),
             line: 3,
-            fields: vec![
-                ("spec".into(), 6),
-                ("spec.ports[0]".into(), 8),
-                ("spec.ports[0].port".into(), 9),
-            ]
-            .into(),
+            fields: vec![("spec".into(), 6), ("spec.ports[0]".into(), 8), ("spec.ports[0].port".into(), 9)]
+                .into(),
         }
     }
 

@@ -1,1 +1,216 @@
+//! Reads cluster descriptions into a [`Cluster`]: files and directories of
+//! YAML or JSON manifests, `kind: List` and `kubectl get -o yaml|json` dumps,
+//! `helm template` and `kustomize build` output, and standard input.
+//!
+//! Loading never fails as a whole: every problem becomes a [`Diagnostic`]
+//! with `file:line`, and the documents around a broken one still load.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use kubereach_core::{Cluster, ClusterBuilder, Diagnostic, Origin};
+
+mod kinds;
 pub mod yaml;
+
+pub use kinds::{lower_document, DocumentOutcome};
+
+/// Where to read manifests from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// A file, or a directory read recursively.
+    Path(PathBuf),
+    /// Standard input (`-f -`).
+    Stdin,
+}
+
+impl Input {
+    /// `-` means standard input, anything else a path.
+    pub fn from_arg(arg: &str) -> Input {
+        if arg == "-" {
+            Input::Stdin
+        } else {
+            Input::Path(PathBuf::from(arg))
+        }
+    }
+}
+
+/// Settings for loading.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// Overrides the cluster domain found in the CoreDNS ConfigMap.
+    pub cluster_domain: Option<String>,
+    /// Files larger than this are refused (a guard against mistakes such as
+    /// pointing at a disk image).
+    pub max_file_size: u64,
+}
+
+/// The default [`LoadOptions::max_file_size`]: 256 MiB.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 256 * 1024 * 1024;
+
+impl LoadOptions {
+    /// Options with no overrides.
+    pub fn new() -> LoadOptions {
+        LoadOptions { cluster_domain: None, max_file_size: DEFAULT_MAX_FILE_SIZE }
+    }
+}
+
+impl Default for LoadOptions {
+    fn default() -> LoadOptions {
+        LoadOptions::new()
+    }
+}
+
+/// Loads every input into one cluster. Problems are in
+/// [`Cluster::diagnostics`].
+pub fn load(inputs: &[Input], options: &LoadOptions) -> Cluster {
+    let mut builder = ClusterBuilder::new();
+    if let Some(domain) = &options.cluster_domain {
+        builder.cluster_domain(domain);
+    }
+    for input in inputs {
+        match input {
+            Input::Stdin => {
+                let mut bytes = Vec::new();
+                match std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes) {
+                    Ok(_) => load_bytes(None, &bytes, &mut builder),
+                    Err(error) => {
+                        builder.diagnostic(Diagnostic::error(
+                            location(None),
+                            format!("cannot read standard input: {error}"),
+                        ));
+                    }
+                }
+            }
+            Input::Path(path) => load_path(path, options, &mut builder),
+        }
+    }
+    builder.build()
+}
+
+/// Loads one text (a file's content) into `builder`; `name` is the file
+/// name to report, `None` for standard input.
+pub fn load_str(name: Option<&str>, text: &str, builder: &mut ClusterBuilder) {
+    let file: Option<Arc<str>> = name.map(Arc::from);
+    for document in yaml::parse_stream(text) {
+        match document.content {
+            Err(error) => {
+                builder.diagnostic(Diagnostic::error(
+                    kubereach_core::origin::Location { file: name.map(str::to_owned), line: error.line },
+                    error.message,
+                ));
+            }
+            Ok(parsed) => {
+                let origin = Origin {
+                    file: file.clone(),
+                    line: document.line,
+                    fields: parsed.field_lines.into_iter().map(|(p, l)| (p.into_boxed_str(), l)).collect(),
+                };
+                lower_document(parsed.value, origin, builder);
+            }
+        }
+    }
+}
+
+fn location(file: Option<&Path>) -> kubereach_core::origin::Location {
+    kubereach_core::origin::Location { file: file.map(|f| f.display().to_string()), line: 0 }
+}
+
+fn load_bytes(name: Option<&Path>, bytes: &[u8], builder: &mut ClusterBuilder) {
+    let display = name.map(|p| p.display().to_string());
+    // Binary files (images, archives) are refused before parsing: the YAML
+    // scanner would report a confusing syntax error.
+    if bytes.iter().take(8192).any(|b| *b == 0) {
+        builder.diagnostic(Diagnostic::error(location(name), "not a text file: it contains binary data"));
+        return;
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => load_str(display.as_deref(), text, builder),
+        Err(error) => {
+            let line = bytes[..error.valid_up_to()].iter().filter(|b| **b == b'\n').count() as u32 + 1;
+            builder.diagnostic(Diagnostic::error(
+                kubereach_core::origin::Location { file: display, line },
+                "not valid UTF-8 text",
+            ));
+        }
+    }
+}
+
+fn load_path(path: &Path, options: &LoadOptions, builder: &mut ClusterBuilder) {
+    let metadata = match std::fs::metadata(path) {
+        Ok(metadata) => metadata,
+        Err(error) => {
+            builder.diagnostic(Diagnostic::error(location(Some(path)), format!("cannot read: {error}")));
+            return;
+        }
+    };
+    if metadata.is_dir() {
+        let mut files = Vec::new();
+        if let Err(error) = manifest_files(path, &mut files) {
+            builder.diagnostic(Diagnostic::error(
+                location(Some(path)),
+                format!("cannot read directory: {error}"),
+            ));
+        }
+        if files.is_empty() {
+            builder.diagnostic(Diagnostic::error(
+                location(Some(path)),
+                "no manifests found: expected `.yaml`, `.yml` or `.json` files",
+            ));
+        }
+        for file in files {
+            load_file(&file, options, builder);
+        }
+        return;
+    }
+    load_file(path, options, builder);
+}
+
+fn load_file(path: &Path, options: &LoadOptions, builder: &mut ClusterBuilder) {
+    match std::fs::metadata(path) {
+        Ok(metadata) if metadata.len() > options.max_file_size => {
+            builder.diagnostic(Diagnostic::error(
+                location(Some(path)),
+                format!(
+                    "file is {} MiB, larger than the limit of {} MiB (raise it with `--max-file-size`)",
+                    metadata.len() / (1024 * 1024),
+                    options.max_file_size / (1024 * 1024)
+                ),
+            ));
+            return;
+        }
+        _ => {}
+    }
+    match std::fs::read(path) {
+        Ok(bytes) => load_bytes(Some(path), &bytes, builder),
+        Err(error) => {
+            builder.diagnostic(Diagnostic::error(location(Some(path)), format!("cannot read: {error}")));
+        }
+    }
+}
+
+/// Manifest files under `dir`, recursively, sorted by path. Hidden entries
+/// (`.git`) are not entered.
+fn manifest_files(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<PathBuf> =
+        std::fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    entries.sort();
+    for entry in entries {
+        let hidden = entry.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+        if hidden {
+            continue;
+        }
+        if entry.is_dir() {
+            manifest_files(&entry, files)?;
+        } else if is_manifest(&entry) {
+            files.push(entry);
+        }
+    }
+    Ok(())
+}
+
+fn is_manifest(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "yaml" | "yml" | "json"))
+}

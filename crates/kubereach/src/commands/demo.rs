@@ -1,0 +1,64 @@
+//! `kubereach demo`: the built-in example cluster and a guided tour of it.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use kubereach_core::ClusterBuilder;
+
+use crate::args::DemoArgs;
+use crate::exit::ExitStatus;
+use crate::output;
+
+/// The demo manifests, embedded so the binary needs no files.
+pub const DEMO_FILES: &[(&str, &str)] = &[
+    ("00-namespaces.yaml", include_str!("../../demo/00-namespaces.yaml")),
+    ("10-kube-system.yaml", include_str!("../../demo/10-kube-system.yaml")),
+    ("20-ingress-nginx.yaml", include_str!("../../demo/20-ingress-nginx.yaml")),
+    ("30-production.yaml", include_str!("../../demo/30-production.yaml")),
+    ("40-ingress.yaml", include_str!("../../demo/40-ingress.yaml")),
+    ("50-network-policies.yaml", include_str!("../../demo/50-network-policies.yaml")),
+    ("60-monitoring.yaml", include_str!("../../demo/60-monitoring.yaml")),
+];
+
+pub fn run(args: &DemoArgs) -> Result<ExitStatus> {
+    if let Some(dir) = &args.export {
+        export(dir)?;
+        output::write_stdout(&format!(
+            "wrote {} manifests to {}\nrun: kubereach inventory -f {}\n",
+            DEMO_FILES.len(),
+            dir.display(),
+            dir.display()
+        ))?;
+        return Ok(ExitStatus::Success);
+    }
+    let cluster = demo_cluster();
+    let mut tour = String::new();
+    tour.push_str("kubereach demo: a small production cluster with a few realistic faults.\n");
+    tour.push_str("(export it with `kubereach demo --export DIR` and re-run any command with `-f DIR`)\n\n");
+    tour.push_str("== what was loaded (kubereach inventory) ==\n");
+    let inventory = kubereach_core::inventory::inventory(&cluster);
+    tour.push_str(&output::inventory::human(&inventory));
+    for diagnostic in cluster.diagnostics() {
+        tour.push_str(&format!("{diagnostic}\n"));
+    }
+    output::write_stdout(&tour)?;
+    Ok(ExitStatus::Success)
+}
+
+/// The demo cluster, loaded from the embedded manifests.
+pub fn demo_cluster() -> kubereach_core::Cluster {
+    let mut builder = ClusterBuilder::new();
+    for (name, text) in DEMO_FILES {
+        kubereach_load::load_str(Some(&format!("demo/{name}")), text, &mut builder);
+    }
+    builder.build()
+}
+
+fn export(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for (name, text) in DEMO_FILES {
+        let path = dir.join(name);
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}

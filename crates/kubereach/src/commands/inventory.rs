@@ -1,0 +1,17 @@
+//! `kubereach inventory`.
+
+use anyhow::Result;
+
+use crate::args::{Format, InventoryArgs};
+use crate::exit::ExitStatus;
+use crate::output;
+
+pub fn run(args: &InventoryArgs) -> Result<ExitStatus> {
+    let loaded = super::load(&args.source);
+    let inventory = kubereach_core::inventory::inventory(&loaded.cluster);
+    match args.format {
+        Format::Human => output::write_stdout(&output::inventory::human(&inventory))?,
+        Format::Json => output::write_json(&inventory)?,
+    }
+    Ok(if loaded.failed { ExitStatus::Error } else { ExitStatus::Success })
+}

@@ -1,0 +1,278 @@
+//! From a parsed document to typed objects: `kind`/`apiVersion` dispatch,
+//! `List` unwrapping, and deserialization into `k8s-openapi` types with the
+//! failing field's line.
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use kubereach_core::admin_policy::{AdminNetworkPolicy, BaselineAdminNetworkPolicy};
+use kubereach_core::origin::Location;
+use kubereach_core::{ClusterBuilder, Diagnostic, Origin, Resource};
+
+/// What became of one document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentOutcome {
+    /// One or more objects were added (a `List` adds its items).
+    Loaded,
+    /// The document was empty or of a kind the model does not use.
+    Skipped,
+    /// The document was broken; a diagnostic says why.
+    Failed,
+}
+
+/// Adds the object(s) of one parsed document to `builder`.
+pub fn lower_document(value: Value, origin: Origin, builder: &mut ClusterBuilder) -> DocumentOutcome {
+    lower_item(value, origin, None, builder)
+}
+
+/// `list_kind` is the `kind` and `apiVersion` implied by a typed list
+/// (`PodList` items may omit their own, as `kubectl get -o yaml` writes them).
+fn lower_item(
+    value: Value,
+    origin: Origin,
+    list_kind: Option<(&str, &str)>,
+    builder: &mut ClusterBuilder,
+) -> DocumentOutcome {
+    let Value::Object(mut map) = value else {
+        if value.is_null() {
+            return DocumentOutcome::Skipped;
+        }
+        if value.is_array() {
+            builder.diagnostic(Diagnostic::warning(
+                origin.location(),
+                "skipped a document that is a list, not a Kubernetes object (use `kind: List` with `items`)",
+            ));
+            return DocumentOutcome::Skipped;
+        }
+        builder.diagnostic(Diagnostic::error(
+            origin.location(),
+            format!("expected a Kubernetes object (a mapping), found {}", value_kind(&value)),
+        ));
+        return DocumentOutcome::Failed;
+    };
+    if let Some((kind, api_version)) = list_kind {
+        map.entry("kind").or_insert_with(|| Value::String(kind.to_owned()));
+        map.entry("apiVersion").or_insert_with(|| Value::String(api_version.to_owned()));
+    }
+    let Some(kind) = map.get("kind").and_then(Value::as_str).map(str::to_owned) else {
+        builder.diagnostic(Diagnostic::error(origin.location(), "document has no `kind`"));
+        return DocumentOutcome::Failed;
+    };
+    if kind == "List" || (kind.ends_with("List") && map.get("items").is_some_and(Value::is_array)) {
+        let Some(Value::Array(items)) = map.remove("items") else {
+            builder.diagnostic(Diagnostic::error(
+                origin.field_location("items"),
+                format!("`{kind}` without an `items` list"),
+            ));
+            return DocumentOutcome::Failed;
+        };
+        let api_version = map.get("apiVersion").and_then(Value::as_str).unwrap_or("v1");
+        let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty()).map(|k| (k, api_version));
+        let mut outcome = DocumentOutcome::Skipped;
+        for (index, item) in items.into_iter().enumerate() {
+            let item_origin = sub_origin(&origin, &format!("items[{index}]"));
+            match lower_item(item, item_origin, item_kind, builder) {
+                DocumentOutcome::Failed => outcome = DocumentOutcome::Failed,
+                DocumentOutcome::Loaded if outcome == DocumentOutcome::Skipped => {
+                    outcome = DocumentOutcome::Loaded
+                }
+                _ => {}
+            }
+        }
+        return outcome;
+    }
+    let api_version = map.get("apiVersion").and_then(Value::as_str).unwrap_or("").to_owned();
+    let Some(target) = target_kind(&kind, &api_version) else {
+        builder.skip(&kind);
+        return DocumentOutcome::Skipped;
+    };
+    let api_version = match target.accepts(&api_version) {
+        Accepted::Yes => api_version,
+        Accepted::Legacy(current) => {
+            builder.diagnostic(Diagnostic::note(
+                origin.field_location("apiVersion"),
+                format!("`{api_version}` {kind} is a removed API version: read as `{current}`"),
+            ));
+            map.insert("apiVersion".to_owned(), Value::String(current.to_owned()));
+            current.to_owned()
+        }
+        Accepted::No(hint) => {
+            let message = if api_version.is_empty() {
+                format!("{kind} has no `apiVersion`: expected `{}`", target.api_version)
+            } else {
+                format!("unsupported apiVersion `{api_version}` for {kind}: {hint}")
+            };
+            builder.diagnostic(Diagnostic::error(origin.field_location("apiVersion"), message));
+            return DocumentOutcome::Failed;
+        }
+    };
+    let _ = api_version;
+    let has_name = map
+        .get("metadata")
+        .and_then(|m| m.get("name"))
+        .and_then(Value::as_str)
+        .is_some_and(|n| !n.is_empty());
+    if !has_name {
+        let generate_name = map.get("metadata").and_then(|m| m.get("generateName")).is_some();
+        let message = if generate_name {
+            format!("{kind} has `metadata.generateName` but no `metadata.name`: the API server picks the name at creation, so it cannot be referenced; give it a name")
+        } else {
+            format!("{kind} has no `metadata.name`")
+        };
+        builder.diagnostic(Diagnostic::error(origin.field_location("metadata"), message));
+        return DocumentOutcome::Failed;
+    }
+    let mut value = Value::Object(map);
+    remove_nulls(&mut value);
+    match (target.deserialize)(value) {
+        Ok(resource) => {
+            builder.add(resource, origin);
+            DocumentOutcome::Loaded
+        }
+        Err(error) => {
+            let path = error.path().to_string();
+            let line = origin.line_of(&path);
+            let location = Location { file: origin.file.as_deref().map(str::to_owned), line };
+            builder
+                .diagnostic(Diagnostic::error(location, format!("{kind} `{path}`: {}", error.into_inner())));
+            DocumentOutcome::Failed
+        }
+    }
+}
+
+type DeserializeResult = Result<Resource, serde_path_to_error::Error<serde_json::Error>>;
+
+/// A kind the model reads, with its current apiVersion and the removed
+/// versions whose schema is compatible for the fields kubereach reads.
+struct TargetKind {
+    api_version: &'static str,
+    legacy: &'static [&'static str],
+    hint: &'static str,
+    deserialize: fn(Value) -> DeserializeResult,
+}
+
+enum Accepted {
+    Yes,
+    Legacy(&'static str),
+    No(&'static str),
+}
+
+impl TargetKind {
+    fn accepts(&self, api_version: &str) -> Accepted {
+        if api_version == self.api_version {
+            Accepted::Yes
+        } else if self.legacy.contains(&api_version) {
+            Accepted::Legacy(self.api_version)
+        } else {
+            Accepted::No(self.hint)
+        }
+    }
+}
+
+fn typed<T: DeserializeOwned>(value: Value, wrap: fn(T) -> Resource) -> DeserializeResult {
+    serde_path_to_error::deserialize(value).map(wrap)
+}
+
+const APPS_LEGACY: &[&str] = &["apps/v1beta1", "apps/v1beta2", "extensions/v1beta1"];
+
+fn target_kind(kind: &str, api_version: &str) -> Option<TargetKind> {
+    let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+    let target =
+        |api_version, legacy, hint, deserialize| Some(TargetKind { api_version, legacy, hint, deserialize });
+    match kind {
+        "Namespace" => target("v1", &[], "use `v1`", |v| typed(v, Resource::Namespace)),
+        "Node" => target("v1", &[], "use `v1`", |v| typed(v, Resource::Node)),
+        "Pod" => target("v1", &[], "use `v1`", |v| typed(v, Resource::Pod)),
+        "Service" => target("v1", &[], "use `v1`", |v| typed(v, Resource::Service)),
+        "Endpoints" => target("v1", &[], "use `v1`", |v| typed(v, Resource::Endpoints)),
+        "Secret" => target("v1", &[], "use `v1`", |v| typed(v, Resource::Secret)),
+        "ConfigMap" => target("v1", &[], "use `v1`", |v| typed(v, Resource::ConfigMap)),
+        "ReplicationController" => {
+            target("v1", &[], "use `v1`", |v| typed(v, Resource::ReplicationController))
+        }
+        "Deployment" => target("apps/v1", APPS_LEGACY, "use `apps/v1`", |v| typed(v, Resource::Deployment)),
+        "StatefulSet" => target("apps/v1", APPS_LEGACY, "use `apps/v1`", |v| typed(v, Resource::StatefulSet)),
+        "DaemonSet" => target("apps/v1", APPS_LEGACY, "use `apps/v1`", |v| typed(v, Resource::DaemonSet)),
+        "ReplicaSet" => target("apps/v1", APPS_LEGACY, "use `apps/v1`", |v| typed(v, Resource::ReplicaSet)),
+        "Job" => target("batch/v1", &[], "use `batch/v1`", |v| typed(v, Resource::Job)),
+        "CronJob" => target("batch/v1", &["batch/v1beta1"], "use `batch/v1`", |v| typed(v, Resource::CronJob)),
+        "EndpointSlice" => target(
+            "discovery.k8s.io/v1",
+            &[],
+            "use `discovery.k8s.io/v1` (v1beta1 was removed in Kubernetes 1.25)",
+            |v| typed(v, Resource::EndpointSlice),
+        ),
+        "Ingress" => target(
+            "networking.k8s.io/v1",
+            &[],
+            "use `networking.k8s.io/v1` (the v1beta1 schema with `serviceName`/`servicePort` was removed in Kubernetes 1.22)",
+            |v| typed(v, Resource::Ingress),
+        ),
+        "IngressClass" => target(
+            "networking.k8s.io/v1",
+            &[],
+            "use `networking.k8s.io/v1`",
+            |v| typed(v, Resource::IngressClass),
+        ),
+        "NetworkPolicy" => target(
+            "networking.k8s.io/v1",
+            &["extensions/v1beta1"],
+            "use `networking.k8s.io/v1`",
+            |v| typed(v, Resource::NetworkPolicy),
+        ),
+        // Custom resources: only the network-policy-api group is known.
+        "AdminNetworkPolicy" if group == "policy.networking.k8s.io" => target(
+            "policy.networking.k8s.io/v1alpha1",
+            &[],
+            "use `policy.networking.k8s.io/v1alpha1`",
+            |v| typed::<AdminNetworkPolicy>(v, Resource::AdminNetworkPolicy),
+        ),
+        "BaselineAdminNetworkPolicy" if group == "policy.networking.k8s.io" => target(
+            "policy.networking.k8s.io/v1alpha1",
+            &[],
+            "use `policy.networking.k8s.io/v1alpha1`",
+            |v| typed::<BaselineAdminNetworkPolicy>(v, Resource::BaselineAdminNetworkPolicy),
+        ),
+        _ => None,
+    }
+}
+
+/// Removes `null` fields. Kubernetes decodes `null` as the field's zero
+/// value (Go's encoding/json), so `from: null` means no peers, as if absent.
+fn remove_nulls(value: &mut Value) {
+    let mut stack = vec![value];
+    while let Some(value) = stack.pop() {
+        match value {
+            Value::Object(map) => {
+                map.retain(|_, v| !v.is_null());
+                stack.extend(map.values_mut());
+            }
+            Value::Array(items) => stack.extend(items.iter_mut()),
+            _ => {}
+        }
+    }
+}
+
+/// The origin of `prefix` inside `origin`'s document (a `List` item).
+fn sub_origin(origin: &Origin, prefix: &str) -> Origin {
+    let line = origin.line_of(prefix);
+    let with_dot = format!("{prefix}.");
+    let start = origin.fields.partition_point(|(p, _)| **p < *with_dot);
+    let fields: Vec<(Box<str>, u32)> = origin.fields[start..]
+        .iter()
+        .take_while(|(p, _)| p.starts_with(&with_dot))
+        .map(|(p, l)| (p[with_dot.len()..].into(), *l))
+        .collect();
+    Origin { file: origin.file.clone(), line, fields: fields.into() }
+}
+
+fn value_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "nothing",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
