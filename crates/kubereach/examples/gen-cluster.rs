@@ -703,8 +703,14 @@ fn write_pod_template(y: &mut Yaml, ns: &Namespace, w: &Workload, rng: &mut Rng)
     emit!(y, 3, "serviceAccountName: {}", w.name);
     emit!(y, 3, "automountServiceAccountToken: false");
     emit!(y, 3, "enableServiceLinks: false");
+    emit!(y, 3, "imagePullSecrets:");
+    emit!(y, 4, "- name: registry-credentials");
+    emit!(y, 3, "dnsConfig:");
+    emit!(y, 4, "options:");
+    emit!(y, 5, "- name: ndots");
+    emit!(y, 6, "value: \"2\"");
+    emit!(y, 5, "- name: single-request-reopen");
     emit!(y, 3, "terminationGracePeriodSeconds: {}", rng.pick(&[30, 45, 60]));
-    emit!(y, 3, "priorityClassName: {}-default", ns.env);
     emit!(y, 3, "securityContext:");
     emit!(y, 4, "runAsNonRoot: true");
     emit!(y, 4, "runAsUser: 10001");
@@ -812,7 +818,7 @@ fn write_main_container(y: &mut Yaml, ns: &Namespace, w: &Workload, rng: &mut Rn
     };
     emit!(y, 5, "resources:");
     emit!(y, 6, "requests:");
-    emit!(y, 7, "cpu: {cpu}");
+    emit!(y, 7, "cpu: {}", scalar(cpu));
     emit!(y, 7, "memory: {memory}");
     emit!(y, 6, "limits:");
     emit!(y, 7, "memory: {memory}");
@@ -853,7 +859,9 @@ fn write_env(y: &mut Yaml, ns: &Namespace, w: &Workload, rng: &mut Rng) {
     emit!(y, 8, "resourceFieldRef:");
     emit!(y, 9, "containerName: {}", w.name);
     emit!(y, 9, "resource: limits.memory");
-    let plain: [(&str, String); 10] = [
+    let plain: [(&str, String); 12] = [
+        ("TZ", "UTC".to_string()),
+        ("LANG", "C.UTF-8".to_string()),
         ("SERVICE_NAME", w.name.clone()),
         ("SERVICE_VERSION", w.release.clone()),
         ("ENVIRONMENT", ns.env.to_string()),
