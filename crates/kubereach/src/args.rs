@@ -17,6 +17,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// What was loaded, per namespace: workloads, services, ingresses, policies.
     Inventory(InventoryArgs),
+    /// Who can talk to whom, on which ports (NetworkPolicy and admin policy tiers).
+    Matrix(MatrixArgs),
 }
 
 /// Where the cluster comes from (every query command).
@@ -56,4 +58,69 @@ pub struct DemoArgs {
     /// Write the demo manifests into DIR instead of running the tour.
     #[arg(long, value_name = "DIR")]
     pub export: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MatrixFormat {
+    Human,
+    Json,
+    /// netpol-analyzer's `list` text: `src => dst : TCP 8080`.
+    Connlist,
+    Csv,
+    Md,
+    Dot,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DirectionArg {
+    Ingress,
+    Egress,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct MatrixArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = MatrixFormat::Human)]
+    pub format: MatrixFormat,
+    /// One node per pod instead of per workload.
+    #[arg(long)]
+    pub pods: bool,
+    /// Keep connections with an end in this namespace.
+    #[arg(long, short = 'n', value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+    /// Keep connections with an end at this workload or pod (`NAMESPACE/NAME` or `NAME`).
+    #[arg(long, value_name = "NAMESPACE/NAME")]
+    pub focus: Option<String>,
+    /// With --focus or --namespace: only connections into it (ingress) or out of it (egress).
+    #[arg(long, value_enum)]
+    pub direction: Option<DirectionArg>,
+    /// Keep connections allowing this port, as `PORT` (TCP) or `PROTOCOL/PORT`.
+    #[arg(long, value_name = "[PROTOCOL/]PORT", value_parser = parse_port)]
+    pub port: Option<(kubereach_core::ports::Protocol, u16)>,
+    /// Explain one pair instead: which policies and rules allow or deny each part.
+    /// Each end is `NAMESPACE/NAME` (workload or pod) or an IP address.
+    #[arg(long, num_args = 2, value_names = ["SOURCE", "DESTINATION"])]
+    pub explain: Option<Vec<String>>,
+    /// Let ipBlock peers also match pod IPs (some CNIs do for pod CIDRs).
+    #[arg(long)]
+    pub ip_blocks_match_pods: bool,
+    /// Leave out the symbolic `{ingress-controller}` source of Ingress traffic.
+    #[arg(long)]
+    pub no_ingress_controller: bool,
+}
+
+fn parse_port(text: &str) -> Result<(kubereach_core::ports::Protocol, u16), String> {
+    let (protocol, port) = match text.split_once('/') {
+        Some((protocol, port)) => (protocol, port),
+        None => ("TCP", text),
+    };
+    let protocol = kubereach_core::ports::Protocol::parse(protocol)
+        .ok_or_else(|| format!("unknown protocol `{protocol}`: use TCP, UDP or SCTP"))?;
+    let port: u16 = port.parse().map_err(|_| format!("`{port}` is not a port number"))?;
+    if port == 0 {
+        return Err("port 0 is not a port".to_owned());
+    }
+    Ok((protocol, port))
 }

@@ -7,11 +7,13 @@ use crate::exit::ExitStatus;
 
 mod demo;
 mod inventory;
+mod matrix;
 
 pub fn run(args: Args) -> Result<ExitStatus> {
     match args.command {
         Command::Demo(args) => demo::run(&args),
         Command::Inventory(args) => inventory::run(&args),
+        Command::Matrix(args) => matrix::run(&args),
     }
 }
 

@@ -6,6 +6,7 @@ use anyhow::Result;
 use kubereach_core::{Diagnostic, Severity};
 
 pub mod inventory;
+pub mod matrix;
 
 /// Writes `text` to stdout. A closed pipe (`| head`) surfaces as an
 /// `io::Error` that `main` turns into a quiet exit 0.

@@ -1,0 +1,79 @@
+//! `kubereach matrix`.
+
+use anyhow::{bail, Result};
+use kubereach_core::matrix::{self, Filters, Granularity, MatrixOptions};
+use kubereach_core::policy::{Direction, Endpoint, IpRange, PolicyEngine, PolicyOptions};
+use kubereach_core::Cluster;
+
+use crate::args::{DirectionArg, MatrixArgs, MatrixFormat};
+use crate::exit::ExitStatus;
+use crate::output;
+
+pub fn run(args: &MatrixArgs) -> Result<ExitStatus> {
+    let loaded = super::load(&args.source);
+    let engine = PolicyEngine::new(
+        &loaded.cluster,
+        PolicyOptions { ip_blocks_match_pods: args.ip_blocks_match_pods },
+    );
+    if let Some(pair) = &args.explain {
+        let from = endpoint(&loaded.cluster, &pair[0])?;
+        let to = endpoint(&loaded.cluster, &pair[1])?;
+        let explanation = engine.explain(&from, &to);
+        match args.format {
+            MatrixFormat::Json => output::write_json(&explanation)?,
+            _ => output::write_stdout(&output::matrix::explanation(&pair[0], &pair[1], &explanation))?,
+        }
+        return Ok(exit(&loaded));
+    }
+    let options = MatrixOptions {
+        granularity: if args.pods { Granularity::Pods } else { Granularity::Workloads },
+        ingress_controller: !args.no_ingress_controller,
+        filters: Filters {
+            namespace: args.namespace.clone(),
+            focus: args.focus.clone(),
+            direction: args.direction.map(|d| match d {
+                DirectionArg::Ingress => Direction::Ingress,
+                DirectionArg::Egress => Direction::Egress,
+            }),
+            port: args.port,
+        },
+    };
+    let report = matrix::matrix(&engine, &options);
+    let text = match args.format {
+        MatrixFormat::Json => return output::write_json(&report).map(|()| exit(&loaded)),
+        MatrixFormat::Human => output::matrix::human(&report),
+        MatrixFormat::Connlist => output::matrix::connlist(&report),
+        MatrixFormat::Csv => output::matrix::csv(&report),
+        MatrixFormat::Md => output::matrix::markdown(&report),
+        MatrixFormat::Dot => output::matrix::dot(&report),
+    };
+    output::write_stdout(&text)?;
+    Ok(exit(&loaded))
+}
+
+fn exit(loaded: &super::Loaded) -> ExitStatus {
+    if loaded.failed {
+        ExitStatus::Error
+    } else {
+        ExitStatus::Success
+    }
+}
+
+/// `NAMESPACE/NAME` (a workload, or a pod) or an IP address.
+fn endpoint(cluster: &Cluster, text: &str) -> Result<Endpoint> {
+    if let Ok(address) = text.parse::<std::net::IpAddr>() {
+        return Ok(Endpoint::External(IpRange::from_addr(address)));
+    }
+    let Some((namespace, name)) = text.split_once('/') else {
+        bail!("`{text}` is neither `NAMESPACE/NAME` nor an IP address");
+    };
+    let pods = cluster.pods_in(namespace);
+    let found = pods
+        .iter()
+        .find(|id| cluster.pod(**id).name == name)
+        .or_else(|| pods.iter().find(|id| cluster.workload_ref(cluster.pod(**id)).name == name));
+    match found {
+        Some(id) => Ok(Endpoint::Pod(*id)),
+        None => bail!("no workload or pod `{text}` in the input"),
+    }
+}

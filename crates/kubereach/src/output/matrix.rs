@@ -1,0 +1,203 @@
+//! `matrix` as text: human, netpol-analyzer's connlist, csv, markdown, dot.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use kubereach_core::matrix::{connlist_lines, Matrix, Node, NodeKind};
+use kubereach_core::policy::{DirectionExplanation, Explanation};
+
+/// Grouped by the source's namespace; one line per allowed pair.
+pub fn human(matrix: &Matrix) -> String {
+    let mut groups: BTreeMap<String, Vec<(String, String, String)>> = BTreeMap::new();
+    for edge in &matrix.edges {
+        let (from, to) = (&matrix.nodes[edge.from], &matrix.nodes[edge.to]);
+        let group = match &from.kind {
+            NodeKind::Workload(_) => from.namespace.clone().unwrap_or_default(),
+            NodeKind::External(_) => "(outside the cluster)".to_owned(),
+            NodeKind::IngressController => "(ingress controller)".to_owned(),
+        };
+        groups.entry(group).or_default().push((short(from), long(to), edge.connections.to_string()));
+    }
+    let mut out = String::new();
+    if matrix.edges.is_empty() {
+        out.push_str("no connections are allowed\n");
+    }
+    for (group, lines) in &groups {
+        let _ = writeln!(out, "{group}");
+        let width_from = lines.iter().map(|l| l.0.chars().count()).max().unwrap_or(0);
+        let width_to = lines.iter().map(|l| l.1.chars().count()).max().unwrap_or(0);
+        for (from, to, connections) in lines {
+            let _ = writeln!(out, "  {from:width_from$} → {to:width_to$}  {connections}");
+        }
+    }
+    let workloads = matrix.nodes.iter().filter(|n| matches!(n.kind, NodeKind::Workload(_))).count();
+    let _ = writeln!(
+        out,
+        "{} allowed pair{} between {workloads} workload{} and {} other node{}",
+        matrix.edges.len(),
+        plural(matrix.edges.len()),
+        plural(workloads),
+        matrix.nodes.len() - workloads,
+        plural(matrix.nodes.len() - workloads),
+    );
+    out
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn short(node: &Node) -> String {
+    match &node.kind {
+        NodeKind::Workload(kind) => format!("{}[{kind}]", node.name),
+        _ => node.label(),
+    }
+}
+
+fn long(node: &Node) -> String {
+    node.label()
+}
+
+/// netpol-analyzer's `list` format.
+pub fn connlist(matrix: &Matrix) -> String {
+    let mut out = String::new();
+    for line in connlist_lines(matrix) {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+fn rows(matrix: &Matrix) -> Vec<(String, String, String)> {
+    let mut rows: Vec<(String, String, String)> = matrix
+        .edges
+        .iter()
+        .map(|e| (matrix.nodes[e.from].label(), matrix.nodes[e.to].label(), e.connections.to_string()))
+        .collect();
+    rows.sort();
+    rows
+}
+
+/// `src,dst,conn`.
+pub fn csv(matrix: &Matrix) -> String {
+    let mut out = String::from("src,dst,conn\n");
+    for (from, to, connections) in rows(matrix) {
+        let _ = writeln!(out, "{},{},{}", csv_field(&from), csv_field(&to), csv_field(&connections));
+    }
+    out
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+/// A markdown table.
+pub fn markdown(matrix: &Matrix) -> String {
+    let mut out = String::from("| src | dst | conn |\n|-----|-----|------|\n");
+    for (from, to, connections) in rows(matrix) {
+        let _ = writeln!(out, "| {from} | {to} | {connections} |");
+    }
+    out
+}
+
+/// Graphviz, one cluster per namespace.
+pub fn dot(matrix: &Matrix) -> String {
+    let mut out = String::from("digraph {\n");
+    let mut namespaces: BTreeMap<&str, Vec<&Node>> = BTreeMap::new();
+    let mut others = Vec::new();
+    for node in &matrix.nodes {
+        match (&node.kind, node.namespace.as_deref()) {
+            (NodeKind::Workload(_), Some(namespace)) => namespaces.entry(namespace).or_default().push(node),
+            _ => others.push(node),
+        }
+    }
+    for (namespace, nodes) in &namespaces {
+        let _ = writeln!(out, "\tsubgraph \"cluster_{namespace}[namespace]\" {{");
+        out.push_str("\t\tcolor=\"black\"\n\t\tfontcolor=\"black\"\n");
+        for node in nodes {
+            let _ = writeln!(
+                out,
+                "\t\t\"{}\" [label=\"{}\" color=\"blue\" fontcolor=\"blue\"]",
+                node.label(),
+                short(node)
+            );
+        }
+        let _ = writeln!(out, "\t\tlabel=\"{namespace}[namespace]\"\n\t}}");
+    }
+    for node in others {
+        let (color, shape) = match node.kind {
+            NodeKind::External(_) => ("red2", " shape=box"),
+            _ => ("blue", ""),
+        };
+        let label = node.label();
+        let _ = writeln!(out, "\t\"{label}\" [label=\"{label}\" color=\"{color}\" fontcolor=\"{color}\"{shape}]");
+    }
+    for (from, to, connections) in rows(matrix) {
+        let _ = writeln!(
+            out,
+            "\t\"{from}\" -> \"{to}\" [label=\"{connections}\" color=\"gold2\" fontcolor=\"darkgreen\" weight=0.5]"
+        );
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// `matrix --explain`: per direction, the steps that decided each part of
+/// the connection set.
+pub fn explanation(from: &str, to: &str, explanation: &Explanation) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{from} => {to} : {}", explanation.allowed);
+    explain_direction(&mut out, &format!("egress of {from}"), &explanation.egress);
+    explain_direction(&mut out, &format!("ingress of {to}"), &explanation.ingress);
+    out
+}
+
+fn explain_direction(out: &mut String, title: &str, direction: &DirectionExplanation) {
+    let _ = writeln!(out, "  {title}: {}", direction.allowed);
+    if !direction.policies_apply {
+        let _ = writeln!(out, "    policies do not apply here (outside the cluster, or hostNetwork)");
+    }
+    if !direction.isolated_by.is_empty() {
+        let names: Vec<String> = direction
+            .isolated_by
+            .iter()
+            .map(|p| format!("{}/{}", p.namespace.as_deref().unwrap_or_default(), p.name))
+            .collect();
+        let _ = writeln!(out, "    isolated by NetworkPolicy {}", names.join(", "));
+    }
+    for step in &direction.steps {
+        let verdict = match step.verdict {
+            kubereach_core::policy::Verdict::Allow => "allow",
+            kubereach_core::policy::Verdict::Deny => "deny",
+            kubereach_core::policy::Verdict::Pass => "pass",
+        };
+        let tier = match step.tier {
+            kubereach_core::policy::Tier::Admin => "AdminNetworkPolicy",
+            kubereach_core::policy::Tier::Network => "NetworkPolicy",
+            kubereach_core::policy::Tier::Baseline => "BaselineAdminNetworkPolicy",
+            kubereach_core::policy::Tier::Default => "default",
+        };
+        let policy = match &step.policy {
+            Some(p) => {
+                let name = match &p.namespace {
+                    Some(ns) => format!("{ns}/{}", p.name),
+                    None => p.name.clone(),
+                };
+                let rule = step.rule.map(|r| format!(" rule {r}")).unwrap_or_default();
+                let rule_name = step.rule_name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
+                let at = step.location.as_ref().map(|l| format!("  at {l}")).unwrap_or_default();
+                format!(" {name}{rule}{rule_name}{at}")
+            }
+            None => String::new(),
+        };
+        let _ = writeln!(out, "    {verdict:5} {}  by {tier}{policy}", step.connections);
+    }
+}
