@@ -8,6 +8,8 @@
 
 pub mod admin_policy;
 pub mod diagnostic;
+pub mod dns;
+pub mod endpoints;
 pub mod inventory;
 pub mod labels;
 pub mod matrix;
@@ -15,6 +17,7 @@ pub mod model;
 pub mod origin;
 pub mod policy;
 pub mod ports;
+pub mod service;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use model::{Cluster, ClusterBuilder, Object, Resource};

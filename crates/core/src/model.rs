@@ -40,6 +40,9 @@ pub struct Object<T> {
 /// One object of a kind the model knows, as the loader hands it over.
 #[derive(Debug, Clone, PartialEq)]
 #[allow(missing_docs)]
+// Each object is moved once from the loader into the builder: boxing the
+// large variants would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Resource {
     Namespace(K8sNamespace),
     Node(Node),
@@ -198,6 +201,8 @@ pub struct Pod {
     pub spec: PodSpec,
     /// The status, when the input has it (dumps, live clusters).
     pub status: Option<PodStatus>,
+    /// Whether `metadata.deletionTimestamp` is set: the pod is shutting down.
+    pub terminating: bool,
     /// Its controller, if any.
     pub owner: Option<PodOwner>,
     /// For a representative pod, the workload whose template it was built from.
@@ -436,9 +441,11 @@ impl Cluster {
     }
 
     /// Pods a Service's selector selects in its namespace (empty for
-    /// selectorless Services, whose endpoints are managed by hand).
+    /// selectorless Services, whose endpoints are managed by hand; an empty
+    /// `selector: {}` is no selector, as the API treats it).
     pub fn pods_selected_by_service(&self, service: &Service) -> Vec<PodId> {
-        let Some(selector) = service.spec.as_ref().and_then(|s| s.selector.as_ref()) else {
+        let Some(selector) = service.spec.as_ref().and_then(|s| s.selector.as_ref()).filter(|s| !s.is_empty())
+        else {
             return Vec::new();
         };
         let namespace = service.metadata.namespace.as_deref().unwrap_or("default");
@@ -912,12 +919,14 @@ fn lower_pods(workloads: &[Workload], k8s_pods: Vec<Object<K8sPod>>) -> Vec<Pod>
             });
         let mut spec = value.spec.unwrap_or_default();
         default_pod_spec(&mut spec);
+        let terminating = meta.deletion_timestamp.is_some();
         pods.push(Pod {
             name: meta.name.unwrap_or_default(),
             namespace,
             labels,
             spec,
             status: value.status,
+            terminating,
             owner,
             template_of: None,
             replicas: 1,
@@ -938,6 +947,7 @@ fn lower_pods(workloads: &[Workload], k8s_pods: Vec<Object<K8sPod>>) -> Vec<Pod>
             labels: template_meta.labels.unwrap_or_default(),
             spec,
             status: None,
+            terminating: false,
             owner: Some(PodOwner::Workload(id)),
             template_of: Some(id),
             replicas: workload.replicas.map_or(1, |r| r.max(0) as u32),
