@@ -8,6 +8,7 @@
 
 pub mod admin_policy;
 pub mod diagnostic;
+pub mod diff;
 pub mod dns;
 pub mod endpoints;
 pub mod inventory;

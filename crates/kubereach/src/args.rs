@@ -19,6 +19,8 @@ pub enum Command {
     Inventory(InventoryArgs),
     /// Who can talk to whom, on which ports (NetworkPolicy and admin policy tiers).
     Matrix(MatrixArgs),
+    /// How connectivity changes between two versions of the manifests (exit 1 on differences).
+    Diff(DiffArgs),
 }
 
 /// Where the cluster comes from (every query command).
@@ -27,6 +29,13 @@ pub struct SourceArgs {
     /// A manifest file or directory (read recursively); `-` for standard input. Repeatable.
     #[arg(short = 'f', long = "filename", value_name = "PATH", required = true)]
     pub filenames: Vec<String>,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+/// How to read manifests.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct LoadArgs {
     /// The cluster DNS domain, if not `cluster.local` and not given by the CoreDNS ConfigMap.
     #[arg(long, value_name = "DOMAIN")]
     pub cluster_domain: Option<String>,
@@ -123,4 +132,35 @@ fn parse_port(text: &str) -> Result<(kubereach_core::ports::Protocol, u16), Stri
         return Err("port 0 is not a port".to_owned());
     }
     Ok((protocol, port))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Human,
+    Json,
+    Csv,
+    Md,
+    /// netpol-analyzer's `diff` text: `diff-type: added, source: …`.
+    Connlist,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct DiffArgs {
+    /// The old version: a manifest file or directory.
+    #[arg(value_name = "OLD")]
+    pub old: String,
+    /// The new version: a manifest file or directory.
+    #[arg(value_name = "NEW")]
+    pub new: String,
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+    pub format: DiffFormat,
+    /// Compare pods instead of workloads.
+    #[arg(long)]
+    pub pods: bool,
+    /// Let ipBlock peers also match pod IPs (some CNIs do for pod CIDRs).
+    #[arg(long)]
+    pub ip_blocks_match_pods: bool,
 }

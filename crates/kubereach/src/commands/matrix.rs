@@ -11,10 +11,8 @@ use crate::output;
 
 pub fn run(args: &MatrixArgs) -> Result<ExitStatus> {
     let loaded = super::load(&args.source);
-    let engine = PolicyEngine::new(
-        &loaded.cluster,
-        PolicyOptions { ip_blocks_match_pods: args.ip_blocks_match_pods },
-    );
+    let engine =
+        PolicyEngine::new(&loaded.cluster, PolicyOptions { ip_blocks_match_pods: args.ip_blocks_match_pods });
     if let Some(pair) = &args.explain {
         let from = endpoint(&loaded.cluster, &pair[0])?;
         let to = endpoint(&loaded.cluster, &pair[1])?;

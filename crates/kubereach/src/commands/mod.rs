@@ -2,10 +2,11 @@
 
 use anyhow::Result;
 
-use crate::args::{Args, Command, SourceArgs};
+use crate::args::{Args, Command, LoadArgs, SourceArgs};
 use crate::exit::ExitStatus;
 
 mod demo;
+mod diff;
 mod inventory;
 mod matrix;
 
@@ -14,6 +15,7 @@ pub fn run(args: Args) -> Result<ExitStatus> {
         Command::Demo(args) => demo::run(&args),
         Command::Inventory(args) => inventory::run(&args),
         Command::Matrix(args) => matrix::run(&args),
+        Command::Diff(args) => diff::run(&args),
     }
 }
 
@@ -26,13 +28,18 @@ pub struct Loaded {
 
 /// Loads the sources and prints the diagnostics to stderr.
 pub fn load(source: &SourceArgs) -> Loaded {
+    load_paths(&source.filenames, &source.load)
+}
+
+/// Loads `filenames` (`-` for stdin) and prints the diagnostics to stderr.
+pub fn load_paths(filenames: &[String], load: &LoadArgs) -> Loaded {
     let inputs: Vec<kubereach_load::Input> =
-        source.filenames.iter().map(|f| kubereach_load::Input::from_arg(f)).collect();
+        filenames.iter().map(|f| kubereach_load::Input::from_arg(f)).collect();
     let options = kubereach_load::LoadOptions {
-        cluster_domain: source.cluster_domain.clone(),
-        max_file_size: source.max_file_size.saturating_mul(1024 * 1024),
+        cluster_domain: load.cluster_domain.clone(),
+        max_file_size: load.max_file_size.saturating_mul(1024 * 1024),
     };
     let cluster = kubereach_load::load(&inputs, &options);
     let errors = crate::output::print_diagnostics(cluster.diagnostics());
-    Loaded { cluster, failed: errors > 0 && !source.keep_going }
+    Loaded { cluster, failed: errors > 0 && !load.keep_going }
 }

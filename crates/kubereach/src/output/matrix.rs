@@ -86,17 +86,15 @@ fn rows(matrix: &Matrix) -> Vec<(String, String, String)> {
 pub fn csv(matrix: &Matrix) -> String {
     let mut out = String::from("src,dst,conn\n");
     for (from, to, connections) in rows(matrix) {
-        let _ = writeln!(out, "{},{},{}", csv_field(&from), csv_field(&to), csv_field(&connections));
+        let _ = writeln!(
+            out,
+            "{},{},{}",
+            super::csv_field(&from),
+            super::csv_field(&to),
+            super::csv_field(&connections)
+        );
     }
     out
-}
-
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
-    }
 }
 
 /// A markdown table.
@@ -138,7 +136,8 @@ pub fn dot(matrix: &Matrix) -> String {
             _ => ("blue", ""),
         };
         let label = node.label();
-        let _ = writeln!(out, "\t\"{label}\" [label=\"{label}\" color=\"{color}\" fontcolor=\"{color}\"{shape}]");
+        let _ =
+            writeln!(out, "\t\"{label}\" [label=\"{label}\" color=\"{color}\" fontcolor=\"{color}\"{shape}]");
     }
     for (from, to, connections) in rows(matrix) {
         let _ = writeln!(

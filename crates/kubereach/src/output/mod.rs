@@ -5,6 +5,7 @@ use std::io::Write;
 use anyhow::Result;
 use kubereach_core::{Diagnostic, Severity};
 
+pub mod diff;
 pub mod inventory;
 pub mod matrix;
 
@@ -40,4 +41,13 @@ pub fn print_diagnostics(diagnostics: &[Diagnostic]) -> usize {
         let _ = writeln!(stderr, "kubereach: {errors} input error{plural}; the rest of the input was loaded");
     }
     errors
+}
+
+/// A CSV field, quoted when it holds a comma, a quote or a newline.
+pub fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
 }
