@@ -7,10 +7,12 @@
 #![deny(missing_docs)]
 
 pub mod admin_policy;
+pub mod cni;
 pub mod diagnostic;
 pub mod diff;
 pub mod dns;
 pub mod endpoints;
+pub mod ingress;
 pub mod inventory;
 pub mod labels;
 pub mod matrix;
