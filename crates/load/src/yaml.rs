@@ -9,18 +9,25 @@
 //!
 //! Scalars are typed by the YAML 1.2 core schema. Anchors and aliases are
 //! expanded, with a cap on the number of nodes this may create, and YAML 1.1
-//! merge keys (`<<`) are applied as Kubernetes manifests expect.
+//! merge keys (`<<`) are applied as Kubernetes manifests expect. JSON is YAML
+//! flow syntax and takes the same path; JSON that the YAML parser rejects
+//! (such as surrogate pair escapes) is read by `serde_json` instead.
+//!
+//! Limits: [`MAX_DEPTH`] levels of nesting (alias copies included) and
+//! [`MAX_ALIAS_NODES`] nodes copied for anchors and aliases per document.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Tag};
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Tag};
 use serde_json::{Map, Number, Value};
 
 /// Deepest nesting of sequences and mappings accepted in a document.
 pub const MAX_DEPTH: usize = 512;
 
-/// Most nodes that anchors and aliases may copy into one document.
+/// Most nodes that anchors and aliases may copy into one document: an
+/// anchored node counts once where it is defined (when the document has an
+/// alias at all) and again at each alias.
 pub const MAX_ALIAS_NODES: u64 = 1_000_000;
 
 /// Field lines are recorded down to this many path segments.
@@ -51,8 +58,18 @@ pub struct ParsedDocument {
     /// The document's content; `Value::Null` for an empty document.
     pub value: serde_json::Value,
     /// Line of selected fields, by path, e.g. `("metadata.name", 4)`,
-    /// `("spec.ports[0].targetPort", 12)`; `""` is the document root.
-    /// Sorted by path string.
+    /// `("spec.ports[0].targetPort", 12)`. Sorted by path string, each path
+    /// once.
+    ///
+    /// `""` is the document root. A mapping value has the line of its key, a
+    /// sequence item the line where its content starts. Nothing is recorded
+    /// below `status`, `metadata.managedFields`, `metadata.annotations`,
+    /// `data`, `stringData` and `binaryData`, deeper than 10 path segments,
+    /// inside mapping keys or inside alias copies; for the items of a
+    /// top-level `items` list (`kind: List` and typed lists) these rules
+    /// apply from the item (`items[3].status` is kept, what is below it is
+    /// not). A JSON document that only the JSON fallback could read records
+    /// the root alone.
     pub field_lines: Vec<(String, u32)>,
 }
 
@@ -77,20 +94,47 @@ impl std::error::Error for YamlError {}
 
 /// Splits `text` into documents and parses each one.
 ///
-/// Documents that are empty or hold only comments are left out, so an empty
-/// input gives an empty list. Errors are per document: the others still load.
+/// Documents are cut at lines that start with `---` followed by the end of
+/// the line, a space or a tab (text after the marker belongs to the
+/// document), and after lines that are `...` (optionally followed by blanks
+/// and a comment). `%` directive lines just before a `---` belong to the
+/// document it starts. Documents that are empty or hold only comments are
+/// left out, so an empty input gives an empty list. Errors are per document:
+/// the others still load.
+#[must_use]
 pub fn parse_stream(text: &str) -> Vec<RawDocument> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut docs = Vec::new();
-    for chunk in split_documents(text) {
-        let Some(content) = find_content(chunk.text) else {
+    parse_chunks(&split_documents(text))
+}
+
+/// Parses consecutive chunks, leaving out those without content.
+fn parse_chunks(chunks: &[Chunk<'_>]) -> Vec<RawDocument> {
+    let mut docs = Vec::with_capacity(chunks.len());
+    for chunk in chunks {
+        let text = strip_line_boms(chunk.text);
+        let Some(content) = find_content(&text) else {
             continue;
         };
         let line = chunk.first_line.saturating_add(content.line_index);
-        let parsed = parse_chunk(&chunk, &content);
+        let parsed = parse_chunk(&text, chunk, &content);
         docs.push(RawDocument { line, content: parsed });
     }
     docs
+}
+
+/// Removes byte order marks that start a line (left by concatenating files),
+/// which the YAML parser rejects inside a stream.
+fn strip_line_boms(text: &str) -> Cow<'_, str> {
+    const BOM: char = '\u{feff}';
+    if !text.contains(BOM) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for (offset, line, next) in Lines::new(text) {
+        out.push_str(line.strip_prefix(BOM).unwrap_or(line));
+        out.push_str(&text[offset + line.len()..next]);
+    }
+    Cow::Owned(out)
 }
 
 /// The text of one document, as cut from the stream.
@@ -98,6 +142,8 @@ struct Chunk<'a> {
     text: &'a str,
     /// Line of the whole input on which `text` begins.
     first_line: u32,
+    /// Number of lines in `text`.
+    lines: u32,
 }
 
 /// Where a chunk's content begins.
@@ -113,7 +159,7 @@ struct Content {
 /// Whether a line (without its line break) is a `---` document start marker.
 fn is_document_start(line: &str) -> bool {
     let b = line.as_bytes();
-    b.starts_with(b"---") && matches!(b.get(3), None | Some(b' ' | b'\t' | b'\r'))
+    b.starts_with(b"---") && matches!(b.get(3), None | Some(b' ' | b'\t'))
 }
 
 /// Whether a line (without its line break) is a `...` document end marker.
@@ -121,24 +167,50 @@ fn is_document_end(line: &str) -> bool {
     let Some(rest) = line.strip_prefix("...") else {
         return false;
     };
-    let trimmed = rest.trim_start_matches([' ', '\t', '\r']);
+    let trimmed = rest.trim_start_matches([' ', '\t']);
     trimmed.is_empty() || (trimmed.len() < rest.len() && trimmed.starts_with('#'))
 }
 
 /// Whether a line holds nothing but white space or a comment.
 fn is_blank_or_comment(line: &str) -> bool {
-    let trimmed = line.trim_start_matches([' ', '\t', '\r']);
+    let trimmed = line.trim_start_matches([' ', '\t']);
     trimmed.is_empty() || trimmed.starts_with('#')
 }
 
-/// Iterates over `(byte offset, line without its '\n')`.
-fn lines_with_offsets(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    let mut offset = 0;
-    text.split_inclusive('\n').map(move |raw| {
-        let start = offset;
-        offset += raw.len();
-        (start, raw.strip_suffix('\n').unwrap_or(raw))
-    })
+/// The lines of a text as `(byte offset, line without its break, offset of
+/// the next line)`. Line breaks are `\n`, `\r\n` and a lone `\r`, as in
+/// YAML.
+struct Lines<'a> {
+    text: &'a str,
+    pos: usize,
+    /// Whether the text has any `\r` (else a faster search is used).
+    has_cr: bool,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Lines<'a> {
+        Lines { text, pos: 0, has_cr: text.contains('\r') }
+    }
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = (usize, &'a str, usize);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let rest = self.text.get(self.pos..).filter(|rest| !rest.is_empty())?;
+        let (len, break_len) = if self.has_cr {
+            match rest.find(['\n', '\r']) {
+                Some(i) if rest[i..].starts_with("\r\n") => (i, 2),
+                Some(i) => (i, 1),
+                None => (rest.len(), 0),
+            }
+        } else {
+            rest.find('\n').map_or((rest.len(), 0), |i| (i, 1))
+        };
+        let start = self.pos;
+        self.pos += len + break_len;
+        Some((start, &rest[..len], self.pos))
+    }
 }
 
 /// Cuts the stream at `---` lines (directives just before one go with the
@@ -150,21 +222,23 @@ fn split_documents<'a>(text: &'a str) -> Vec<Chunk<'a>> {
     // Start of a run of directive lines seen since the last content line.
     let mut directives: Option<(usize, u32)> = None;
     let mut line_no = 0u32;
-    let push = |chunks: &mut Vec<Chunk<'a>>, from: usize, to: usize, first_line: u32| {
+    let push = |chunks: &mut Vec<Chunk<'a>>, from: usize, to: usize, first_line: u32, end: u32| {
         if from < to {
-            chunks.push(Chunk { text: &text[from..to], first_line });
+            let lines = end.saturating_sub(first_line);
+            chunks.push(Chunk { text: &text[from..to], first_line, lines });
         }
     };
-    for (offset, line) in lines_with_offsets(text) {
+    for (offset, line, next) in Lines::new(text) {
         line_no = line_no.saturating_add(1);
+        let line = line.strip_prefix('\u{feff}').unwrap_or(line);
         if is_document_start(line) {
             let (cut, cut_line) = directives.take().unwrap_or((offset, line_no));
-            push(&mut chunks, start, cut, start_line);
+            push(&mut chunks, start, cut, start_line, cut_line);
             start = cut;
             start_line = cut_line;
         } else if is_document_end(line) {
-            push(&mut chunks, start, offset, start_line);
-            start = (offset + line.len() + 1).min(text.len());
+            push(&mut chunks, start, offset, start_line, line_no);
+            start = next;
             start_line = line_no.saturating_add(1);
             directives = None;
         } else if line.starts_with('%') {
@@ -173,14 +247,14 @@ fn split_documents<'a>(text: &'a str) -> Vec<Chunk<'a>> {
             directives = None;
         }
     }
-    push(&mut chunks, start, text.len(), start_line);
+    push(&mut chunks, start, text.len(), start_line, line_no.saturating_add(1));
     chunks
 }
 
 /// Finds the first content character of a chunk: past a `---` marker,
 /// directives, blank lines and comments. `None` when there is no content.
 fn find_content(chunk: &str) -> Option<Content> {
-    for (index, (offset, line)) in lines_with_offsets(chunk).enumerate() {
+    for (index, (offset, line, _)) in Lines::new(chunk).enumerate() {
         let (skip, rest) = if is_document_start(line) {
             (3, &line[3..])
         } else if line.starts_with('%') {
@@ -209,13 +283,16 @@ fn to_u32(n: usize) -> u32 {
 
 /// Parses one document chunk, falling back to a JSON parser for JSON-looking
 /// content that the YAML parser rejects.
-fn parse_chunk(chunk: &Chunk<'_>, content: &Content) -> Result<ParsedDocument, YamlError> {
+fn parse_chunk(text: &str, chunk: &Chunk<'_>, content: &Content) -> Result<ParsedDocument, YamlError> {
     let line_offset = chunk.first_line.saturating_sub(1);
-    let yaml_error = match parse_yaml(chunk.text, line_offset) {
+    let yaml_error = match parse_yaml(text, line_offset, chunk.lines, &[]).result {
         Ok(doc) => return Ok(doc),
         Err(e) => e,
     };
-    let body = &chunk.text[content.offset..];
+    if let Some(doc) = yaml_error.tab_line.and_then(|line| untab_and_parse(text, chunk, line)) {
+        return Ok(doc);
+    }
+    let body = &text[content.offset..];
     if !(body.starts_with('{') || body.starts_with('[')) || !yaml_error.from_scanner {
         return Err(yaml_error.error);
     }
@@ -244,11 +321,81 @@ fn parse_chunk(chunk: &Chunk<'_>, content: &Content) -> Result<ParsedDocument, Y
     }
 }
 
+/// The scanner's message for a tab where it expects block indentation.
+const TAB_INDENT_MESSAGE: &str = "tabs disallowed within this context (block indentation)";
+
+/// Most lines of one document whose leading tabs may be turned into spaces.
+const MAX_TAB_FIXES: usize = 64;
+
+/// Most bytes parsed again, in all, while turning tabs into spaces in one
+/// document.
+const MAX_TAB_FIX_BYTES: usize = 16 << 20;
+
+/// The scanner rejects tabs before the content of a line inside a flow
+/// collection that is nested in a block one; Go's YAML library (kubectl)
+/// takes them as the separation space they are in flow context. This
+/// re-indents such lines with spaces, starting at `line` (1-based in the
+/// chunk), and parses again; the result counts only if it shows every changed
+/// line inside a flow collection. Line numbers do not move.
+fn untab_and_parse(text: &str, chunk: &Chunk<'_>, line: u32) -> Option<ParsedDocument> {
+    let line_offset = chunk.first_line.saturating_sub(1);
+    let mut text = text.to_owned();
+    let mut changed = Vec::new();
+    let mut line = line;
+    let attempts = MAX_TAB_FIXES.min(MAX_TAB_FIX_BYTES / text.len().max(1));
+    for _ in 0..attempts {
+        if changed.contains(&line) || !untab_line(&mut text, line) {
+            return None;
+        }
+        changed.push(line);
+        changed.sort_unstable();
+        let outcome = parse_yaml(&text, line_offset, chunk.lines, &changed);
+        match outcome.result {
+            Ok(doc) => return outcome.lines_in_flow.then_some(doc),
+            Err(ChunkError { tab_line: Some(next), .. }) => line = next,
+            Err(_) => return None,
+        }
+    }
+    None
+}
+
+/// Replaces the leading white space of a line (1-based) that has tabs with
+/// spaces, indented past the closest line above with content (as a line
+/// inside a flow collection must be). Returns whether the line had tabs.
+fn untab_line(text: &mut String, line: u32) -> bool {
+    let index = (line as usize).saturating_sub(1);
+    let mut above = 0;
+    let mut found = None;
+    for (i, (offset, content, _)) in Lines::new(text).enumerate().take(index + 1) {
+        let lead = content.len() - content.trim_start_matches([' ', '\t']).len();
+        if i == index {
+            found = Some((offset, lead, content[..lead].contains('\t')));
+        } else if !is_blank_or_comment(content) {
+            above = lead;
+        }
+    }
+    let Some((offset, lead, true)) = found else {
+        return false;
+    };
+    text.replace_range(offset..offset + lead, &" ".repeat(lead.max(above + 1)));
+    true
+}
+
 /// A YAML error, and whether the scanner/parser raised it (rather than the
 /// value builder's limits).
 struct ChunkError {
     error: YamlError,
     from_scanner: bool,
+    /// For a tab in block indentation, its 1-based line in the chunk.
+    tab_line: Option<u32>,
+}
+
+/// The result of parsing a chunk as YAML.
+struct YamlOutcome {
+    result: Result<ParsedDocument, ChunkError>,
+    /// Whether, for each line to check, the first event at or after it came
+    /// inside a flow collection.
+    lines_in_flow: bool,
 }
 
 /// Lowercases the first letter of a message (unless it starts an acronym) and
@@ -276,15 +423,53 @@ fn scan_error(e: &ScanError, line_offset: u32) -> ChunkError {
             message: tidy_message(e.info()),
         },
         from_scanner: true,
+        tab_line: (e.info() == TAB_INDENT_MESSAGE).then(|| to_u32(marker.line())),
     }
 }
 
-/// Parses a chunk as YAML.
-fn parse_yaml(text: &str, line_offset: u32) -> Result<ParsedDocument, ChunkError> {
+/// Whether a collection whose start event ends at `end` is a flow one (its
+/// start event ends just after `[` or `{`).
+fn opens_flow(text: &str, line_starts: &[usize], end: &Marker) -> bool {
+    let Some(&start) = end.line().checked_sub(1).and_then(|i| line_starts.get(i)) else {
+        return false;
+    };
+    end.col()
+        .checked_sub(1)
+        .and_then(|col| text[start..].chars().nth(col))
+        .is_some_and(|c| matches!(c, '[' | '{'))
+}
+
+/// Parses a chunk as YAML. With `check_lines` (sorted, 1-based in the
+/// chunk), also tells whether these lines are inside flow collections.
+fn parse_yaml(text: &str, line_offset: u32, lines: u32, check_lines: &[u32]) -> YamlOutcome {
+    let mut unchecked = check_lines;
+    let mut lines_in_flow = true;
+    let result = build_yaml(text, line_offset, lines, &mut unchecked, &mut lines_in_flow);
+    YamlOutcome { result, lines_in_flow: lines_in_flow && unchecked.is_empty() }
+}
+
+fn build_yaml(
+    text: &str,
+    line_offset: u32,
+    lines: u32,
+    unchecked: &mut &[u32],
+    lines_in_flow: &mut bool,
+) -> Result<ParsedDocument, ChunkError> {
+    // Line starts, to tell flow collections from block ones when checking.
+    let line_starts: Vec<usize> =
+        if unchecked.is_empty() { Vec::new() } else { Lines::new(text).map(|(start, _, _)| start).collect() };
+    let is_flow = |end: &Marker| !line_starts.is_empty() && opens_flow(text, &line_starts, end);
     let mut parser = Parser::new_from_str(text);
-    let mut builder = Builder::new(text.contains('*'));
+    let mut builder = Builder::new(text.contains('*'), lines);
     while let Some(next) = parser.next_event() {
         let (event, span) = next.map_err(|e| scan_error(&e, line_offset))?;
+        while let Some((&line, rest)) = unchecked.split_first() {
+            if to_u32(span.start.line()) < line {
+                break;
+            }
+            *lines_in_flow &= builder.stack.last().is_some_and(|frame| frame.flow);
+            *unchecked = rest;
+        }
         let pos = Pos {
             line: to_u32(span.start.line()).saturating_add(line_offset),
             column: to_u32(span.start.col()).saturating_add(1),
@@ -296,15 +481,18 @@ fn parse_yaml(text: &str, line_offset: u32) -> Result<ParsedDocument, ChunkError
             Event::Scalar(text, style, anchor, tag) => {
                 builder.scalar(text, style, anchor, tag.as_deref(), pos)
             }
-            Event::SequenceStart(anchor, _) => builder.start(Container::Seq(Vec::new()), anchor, pos),
+            Event::SequenceStart(anchor, _) => {
+                builder.start(Container::Seq(Vec::new()), anchor, pos, is_flow(&span.end))
+            }
             Event::MappingStart(anchor, _) => builder.start(
                 Container::Map { map: Map::new(), state: MapState::Key, merges: Vec::new() },
                 anchor,
                 pos,
+                is_flow(&span.end),
             ),
             Event::SequenceEnd | Event::MappingEnd => builder.end(),
         };
-        step.map_err(|error| ChunkError { error, from_scanner: false })?;
+        step.map_err(|error| ChunkError { error, from_scanner: false, tab_line: None })?;
     }
     Ok(builder.finish())
 }
@@ -343,21 +531,46 @@ enum Container {
     },
 }
 
+/// The size of a node: how many nodes it holds and how deeply they nest.
+#[derive(Debug, Clone, Copy)]
+struct Size {
+    /// Nodes, the node itself included.
+    nodes: u64,
+    /// Levels of sequences and mappings: 0 for a scalar.
+    height: usize,
+}
+
+impl Size {
+    const SCALAR: Size = Size { nodes: 1, height: 0 };
+
+    /// Adds a child's size to its container's.
+    fn add_child(&mut self, child: Size) {
+        self.nodes = self.nodes.saturating_add(child.nodes);
+        self.height = self.height.max(child.height + 1);
+    }
+}
+
 /// A container under construction, with what is needed to finish it.
 struct Frame {
     container: Container,
     /// Anchor id of the container, 0 for none.
     anchor: usize,
-    /// Number of nodes in the container so far, itself included.
-    nodes: u64,
+    /// Size of the container so far.
+    size: Size,
     /// Where the container starts.
     pos: Pos,
     /// Length of the container's own path in the path buffer.
     path_len: usize,
-    /// Number of segments of the container's path.
+    /// Number of segments of the container's path (from the list item, for
+    /// the items of a `List`).
     segments: usize,
+    /// Where the path that [`UNRECORDED_PATHS`] are matched against starts in
+    /// the path buffer: 0, or past `items[N].` for the items of a `List`.
+    relative_start: usize,
     /// Whether field lines are recorded for the container's children.
     record_children: bool,
+    /// Whether the container is a flow one (`[...]`, `{...}`), when known.
+    flow: bool,
 }
 
 /// Builds one document's value from parser events.
@@ -367,31 +580,42 @@ struct Builder {
     /// Path of the node being built, when its lines are recorded.
     path: String,
     field_lines: Vec<(String, u32)>,
-    /// Copies of anchored nodes by anchor id, with their node counts.
-    anchors: Vec<Option<(Value, u64)>>,
+    /// Copies of anchored nodes by anchor id, with their sizes.
+    anchors: Vec<Option<(Value, Size)>>,
     /// Whether anchored nodes must be kept (the text may hold aliases).
     keep_anchors: bool,
     /// Nodes copied so far for anchors and aliases.
     copied_nodes: u64,
+    /// Whether a mapping had a key twice (so a path may be recorded twice).
+    duplicate_keys: bool,
 }
 
 impl Builder {
-    fn new(keep_anchors: bool) -> Builder {
+    /// A builder for a document of about `lines` lines.
+    fn new(keep_anchors: bool, lines: u32) -> Builder {
         Builder {
             stack: Vec::new(),
             root: None,
             path: String::new(),
-            field_lines: Vec::new(),
+            // About one recorded field per line, capped for huge documents.
+            field_lines: Vec::with_capacity(lines.min(4096) as usize + 1),
             anchors: Vec::new(),
             keep_anchors,
             copied_nodes: 0,
+            duplicate_keys: false,
         }
     }
 
     fn finish(mut self) -> ParsedDocument {
-        // Sort by path; for paths given twice (duplicate keys) keep the last.
-        self.field_lines.reverse();
-        self.field_lines.sort_by(|a, b| a.0.cmp(&b.0));
+        if self.duplicate_keys {
+            // Keep the last line recorded for a key given twice.
+            self.field_lines.reverse();
+            self.field_lines.sort_by(|a, b| a.0.cmp(&b.0));
+        } else {
+            self.field_lines.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        }
+        // Odd keys (`""`, `a.b` beside `a: {b: ..}`) can still give a path
+        // twice.
         self.field_lines.dedup_by(|later, earlier| later.0 == earlier.0);
         ParsedDocument { value: self.root.unwrap_or(Value::Null), field_lines: self.field_lines }
     }
@@ -427,24 +651,45 @@ impl Builder {
         )
     }
 
-    fn start(&mut self, container: Container, anchor: usize, pos: Pos) -> Result<(), YamlError> {
+    /// Opens a container; `flow` tells whether it is a flow one (only known
+    /// when checking lines for tabs).
+    fn start(&mut self, container: Container, anchor: usize, pos: Pos, flow: bool) -> Result<(), YamlError> {
         if self.stack.len() >= MAX_DEPTH {
-            return Err(pos.error(format!("nesting deeper than {MAX_DEPTH} levels")));
+            return Err(depth_error(pos));
         }
         self.begin_node(pos);
-        let (path_len, segments, record_children) = match self.stack.last() {
-            None => (0, 0, true),
+        let (path_len, segments, relative_start, record_children) = match self.stack.last() {
+            None => (0, 0, 0, true),
             Some(parent) => {
                 let is_key = matches!(parent.container, Container::Map { state: MapState::Key, .. });
-                let segments = parent.segments + 1;
-                let record = parent.record_children
-                    && !is_key
-                    && segments < MAX_FIELD_SEGMENTS
-                    && !(segments <= 2 && UNRECORDED_PATHS.contains(&self.path.as_str()));
-                (self.path.len(), segments, record)
+                let (segments, relative_start) = if self.stack.len() == 2
+                    && matches!(parent.container, Container::Seq(_))
+                    && self.path.starts_with("items[")
+                {
+                    // An item of a `List`: its fields are counted and skipped
+                    // as if it were a document of its own.
+                    (0, self.path.len() + 1)
+                } else {
+                    (parent.segments + 1, parent.relative_start)
+                };
+                let unrecorded = (1..=2).contains(&segments)
+                    && self.path.get(relative_start..).is_some_and(|p| UNRECORDED_PATHS.contains(&p));
+                let record =
+                    parent.record_children && !is_key && segments < MAX_FIELD_SEGMENTS && !unrecorded;
+                (self.path.len(), segments, relative_start, record)
             }
         };
-        self.stack.push(Frame { container, anchor, nodes: 1, pos, path_len, segments, record_children });
+        self.stack.push(Frame {
+            container,
+            anchor,
+            size: Size { nodes: 1, height: 1 },
+            pos,
+            path_len,
+            segments,
+            relative_start,
+            record_children,
+            flow,
+        });
         Ok(())
     }
 
@@ -463,28 +708,22 @@ impl Builder {
                 Value::Object(map)
             }
         };
-        self.complete(value, frame.nodes, frame.anchor, frame.pos, false)
+        self.complete(value, frame.size, frame.anchor, frame.pos, false)
     }
 
     fn alias(&mut self, id: usize, pos: Pos) -> Result<(), YamlError> {
         self.begin_node(pos);
-        let Some(Some((_, nodes))) = self.anchors.get(id) else {
+        let Some(Some((value, size))) = self.anchors.get(id) else {
             return Err(pos.error("alias to an anchor whose node is not complete"));
         };
-        self.count_copies(*nodes, pos)?;
-        let Some(Some((value, nodes))) = self.anchors.get(id) else {
-            return Ok(());
-        };
-        let (value, nodes) = (value.clone(), *nodes);
-        self.complete(value, nodes, 0, pos, false)
-    }
-
-    fn count_copies(&mut self, nodes: u64, pos: Pos) -> Result<(), YamlError> {
-        self.copied_nodes = self.copied_nodes.saturating_add(nodes);
-        if self.copied_nodes > MAX_ALIAS_NODES {
-            return Err(pos.error(format!("anchors and aliases expand to more than {MAX_ALIAS_NODES} nodes")));
+        let size = *size;
+        // The copy must not nest deeper than a node written out could.
+        if self.stack.len() + size.height > MAX_DEPTH {
+            return Err(depth_error(pos));
         }
-        Ok(())
+        count_copies(&mut self.copied_nodes, size.nodes, pos)?;
+        let value = value.clone();
+        self.complete(value, size, 0, pos, false)
     }
 
     fn scalar(
@@ -499,38 +738,42 @@ impl Builder {
         if anchor == 0 && tag.is_none() && self.at_key() {
             // Fast path for the most common node: an untagged mapping key.
             let is_merge = style == ScalarStyle::Plain && text == "<<";
-            let key = if style != ScalarStyle::Plain {
-                text.into_owned()
-            } else {
+            let key = if style == ScalarStyle::Plain {
                 match resolve_plain(&text) {
                     None => text.into_owned(),
                     Some(value) => key_string(value),
                 }
+            } else {
+                text.into_owned()
             };
-            return self.complete_key(key, 1, pos, is_merge);
+            if let Some(frame) = self.stack.last_mut() {
+                frame.size.add_child(Size::SCALAR);
+            }
+            self.set_key(key, pos, is_merge);
+            return Ok(());
         }
         let is_merge = style == ScalarStyle::Plain
             && text == "<<"
             && tag.is_none_or(|t| t.handle == CORE_TAG_HANDLE && t.suffix == "merge");
         let value = scalar_value(text, style, tag).map_err(|m| pos.error(m))?;
-        self.complete(value, 1, anchor, pos, is_merge)
+        self.complete(value, Size::SCALAR, anchor, pos, is_merge)
     }
 
     /// Adds a finished node to its parent (or makes it the root).
     fn complete(
         &mut self,
         value: Value,
-        nodes: u64,
+        size: Size,
         anchor: usize,
         pos: Pos,
         is_merge: bool,
     ) -> Result<(), YamlError> {
         if anchor > 0 && self.keep_anchors {
-            self.count_copies(nodes, pos)?;
+            count_copies(&mut self.copied_nodes, size.nodes, pos)?;
             if self.anchors.len() <= anchor {
                 self.anchors.resize(anchor + 1, None);
             }
-            self.anchors[anchor] = Some((value.clone(), nodes));
+            self.anchors[anchor] = Some((value.clone(), size));
         }
         let Some(frame) = self.stack.last_mut() else {
             if self.root.is_none() {
@@ -538,16 +781,15 @@ impl Builder {
             }
             return Ok(());
         };
-        frame.nodes = frame.nodes.saturating_add(nodes);
+        frame.size.add_child(size);
         match &mut frame.container {
             Container::Seq(items) => items.push(value),
             Container::Map { map, state, merges } => match std::mem::replace(state, MapState::Key) {
-                MapState::Key => {
-                    let key = key_string(value);
-                    return self.complete_key(key, 0, pos, is_merge);
-                }
+                MapState::Key => self.set_key(key_string(value), pos, is_merge),
                 MapState::Value(key) => {
-                    map.insert(key, value);
+                    if map.insert(key, value).is_some() {
+                        self.duplicate_keys = true;
+                    }
                 }
                 MapState::Merge => match value {
                     Value::Object(merged) => merges.push(merged),
@@ -566,21 +808,20 @@ impl Builder {
         Ok(())
     }
 
-    /// Sets the key of the mapping on top of the stack, recording its line.
-    fn complete_key(&mut self, key: String, nodes: u64, pos: Pos, is_merge: bool) -> Result<(), YamlError> {
-        let Some(frame) = self.stack.last_mut() else {
-            return Ok(());
-        };
-        frame.nodes = frame.nodes.saturating_add(nodes);
-        let Container::Map { state, .. } = &mut frame.container else {
-            return Ok(());
+    /// Sets the key of the mapping on top of the stack (whose size already
+    /// counts the key), recording its line.
+    fn set_key(&mut self, key: String, pos: Pos, is_merge: bool) {
+        let Some(Frame { container: Container::Map { state, .. }, record_children, path_len, .. }) =
+            self.stack.last_mut()
+        else {
+            return;
         };
         if is_merge {
             *state = MapState::Merge;
-            return Ok(());
+            return;
         }
-        if frame.record_children {
-            self.path.truncate(frame.path_len);
+        if *record_children {
+            self.path.truncate(*path_len);
             if !self.path.is_empty() {
                 self.path.push('.');
             }
@@ -588,12 +829,25 @@ impl Builder {
             self.field_lines.push((self.path.clone(), pos.line));
         }
         *state = MapState::Value(key);
-        Ok(())
     }
 }
 
+/// Adds `nodes` to the count of nodes copied for anchors and aliases, failing
+/// past [`MAX_ALIAS_NODES`].
+fn count_copies(copied: &mut u64, nodes: u64, pos: Pos) -> Result<(), YamlError> {
+    *copied = copied.saturating_add(nodes);
+    if *copied > MAX_ALIAS_NODES {
+        return Err(pos.error(format!("anchors and aliases expand to more than {MAX_ALIAS_NODES} nodes")));
+    }
+    Ok(())
+}
+
+fn depth_error(pos: Pos) -> YamlError {
+    pos.error(format!("nesting deeper than {MAX_DEPTH} levels"))
+}
+
 fn merge_error(pos: Pos) -> YamlError {
-    pos.error("merge key '<<' needs a mapping or a list of mappings")
+    pos.error("merge key `<<` needs a mapping or a list of mappings")
 }
 
 /// The string form of a mapping key.
@@ -611,7 +865,7 @@ fn key_string(value: Value) -> String {
 fn scalar_value(text: Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>) -> Result<Value, String> {
     if let Some(tag) = tag {
         if tag.handle == CORE_TAG_HANDLE {
-            let invalid = |kind: &str| format!("invalid !!{kind} value {:?}", text.as_ref());
+            let invalid = |kind: &str| format!("`{text}` is not a valid `!!{kind}`");
             match tag.suffix.as_str() {
                 "str" => return Ok(Value::String(text.into_owned())),
                 "null" => return Ok(Value::Null),
@@ -793,6 +1047,12 @@ mod tests {
         assert_eq!(check("a: 1\n"), vec![(1, Ok(json!({"a": 1})))]);
         assert_eq!(check("\u{feff}a: 1"), vec![(1, Ok(json!({"a": 1})))]);
         assert_eq!(check("a: 1\r\nb: 2\r\n"), vec![(1, Ok(json!({"a": 1, "b": 2})))]);
+        // `\r\n` and a lone `\r` are line breaks too.
+        let text = "a: 1\r\n---\r\n\r\nb: 2\r\n...\r\nc: 3\r---\rd: [\r";
+        let docs = check(text);
+        assert_eq!(docs[..3], [(1, Ok(json!({"a": 1}))), (4, Ok(json!({"b": 2}))), (6, Ok(json!({"c": 3})))]);
+        assert_eq!(docs[3].0, 8);
+        assert!(docs[3].1.as_ref().is_err_and(|e| e.starts_with("9:")), "{:?}", docs[3]);
     }
 
     #[test]
@@ -831,6 +1091,15 @@ c: 3
         // here, making the document invalid, but there is only one.
         assert_eq!(check(text).len(), 1);
         assert_eq!(value("s: |\n  ---\n  x\n"), json!({"s": "---\nx\n"}));
+    }
+
+    #[test]
+    fn byte_order_marks_of_concatenated_files() {
+        let text = "\u{feff}a: 1\n---\n\u{feff}b: 2\n\u{feff}---\nc: 3\n";
+        assert_eq!(
+            check(text),
+            vec![(1, Ok(json!({"a": 1}))), (3, Ok(json!({"b": 2}))), (5, Ok(json!({"c": 3})))]
+        );
     }
 
     #[test]
@@ -983,6 +1252,15 @@ again: *s
         }
         assert_eq!(error(&indented).message, "nesting deeper than 512 levels");
 
+        // Aliases cannot nest values deeper either.
+        let mut text = String::from("a0: &a0 x\n");
+        for i in 1..40 {
+            let _ = writeln!(text, "a{i}: &a{i} {}*a{}{}", "[".repeat(100), i - 1, "]".repeat(100));
+        }
+        let e = error(&text);
+        assert_eq!(e.message, "nesting deeper than 512 levels");
+        assert_eq!(e.line, 7);
+
         // 512 levels are fine.
         let ok = "- ".repeat(MAX_DEPTH) + "x\n";
         let mut v = &value(&ok);
@@ -1013,14 +1291,42 @@ again: *s
 
     #[test]
     fn json_fallback_on_saphyr_rejection() {
-        // Tabs before a closing bracket on its own line trip some YAML
-        // scanners but are valid JSON; either way the value must match.
+        // Surrogate pair escapes and a tab after `:` are valid JSON that the
+        // YAML parser rejects: the JSON parser reads them, and only the root
+        // gets a line.
+        let text = "a: 1\n---\n{\"s\": \"\\ud83d\\ude00\", \"t\":\t1}\n";
+        let docs = parse_stream(text);
+        assert_eq!(docs.len(), 2);
+        let doc = docs[1].content.clone().unwrap();
+        assert_eq!(doc.value, json!({"s": "\u{1f600}", "t": 1}));
+        assert_eq!(doc.field_lines, vec![(String::new(), 3)]);
+        // Tabs that the YAML parser accepts: same value either way.
         let text = "{\"a\":\n\t[1,\n\t 2\n\t]\n}";
         assert_eq!(value(text), json!({"a": [1, 2]}));
+        // A JSON error on the first line is placed after the `---` marker.
+        let e = parse_stream("x: 1\n--- {\"a\":\t1,,}\n")[1].content.clone().unwrap_err();
+        assert_eq!((e.line, e.column), (2, 13));
         // Deep JSON beyond the YAML parser's flow limit is an error, not a
         // crash.
         let deep = "[".repeat(300) + &"]".repeat(300);
         assert!(error(&deep).message.contains("recursion"), "{:?}", error(&deep));
+    }
+
+    #[test]
+    fn tabs_before_content_inside_a_flow_collection() {
+        // Tabs are separation space in flow context, even at the start of a
+        // line of a flow collection nested in a block one.
+        let text = "spec:\n  args:\n    [\n      \"-a\",\n\t      \"-b\",\n\t\t\"-c\",\n    ]\n  m: {a: 1,\n\t  b: 2}\n";
+        let doc = one(text);
+        assert_eq!(doc.value, json!({"spec": {"args": ["-a", "-b", "-c"], "m": {"a": 1, "b": 2}}}));
+        assert_eq!(line_of(&doc, "spec.args[2]"), Some(6));
+        assert_eq!(line_of(&doc, "spec.m.b"), Some(9));
+        // In block indentation a tab stays an error, on its line.
+        let e = error("a:\n  b: [1,\n    2]\n  c:\n\td: 1\n");
+        assert_eq!(e.line, 5);
+        assert!(e.message.starts_with("tabs disallowed"), "{}", e.message);
+        let e = error("a:\n\t[1, 2]\n");
+        assert_eq!(e.line, 2);
     }
 
     #[test]
@@ -1182,6 +1488,48 @@ data:
     }
 
     #[test]
+    fn field_lines_of_list_items() {
+        let text = "\
+apiVersion: v1
+kind: List
+items:
+- kind: Pod
+  metadata:
+    name: a
+    managedFields:
+    - manager: kubectl
+    annotations:
+      x: y
+  spec:
+    containers:
+    - name: c
+      env:
+      - name: E
+        valueFrom:
+          secretKeyRef:
+            name: s
+  status:
+    phase: Running
+";
+        let doc = one(text);
+        for (path, line) in [
+            ("items[0]", 4),
+            ("items[0].metadata.name", 6),
+            ("items[0].metadata.managedFields", 7),
+            ("items[0].metadata.annotations", 9),
+            ("items[0].spec.containers[0].env[0].valueFrom.secretKeyRef.name", 18),
+            ("items[0].status", 19),
+        ] {
+            assert_eq!(line_of(&doc, path), Some(line), "{path}");
+        }
+        for path in
+            ["items[0].metadata.managedFields[0]", "items[0].metadata.annotations.x", "items[0].status.phase"]
+        {
+            assert_eq!(line_of(&doc, path), None, "{path}");
+        }
+    }
+
+    #[test]
     fn line_numbers_across_documents() {
         let text = "a: 1\n---\n\n# x\nb:\n  c: [1,\n    2]\n  d: 4\n";
         let docs = parse_stream(text);
@@ -1255,8 +1603,8 @@ data:
                 state ^= state << 13;
                 state ^= state >> 7;
                 state ^= state << 17;
-                let b = if state % 5 == 0 {
-                    (state >> 8) as u8
+                let b = if state.is_multiple_of(5) {
+                    state.to_le_bytes()[1]
                 } else {
                     alphabet[(state >> 8) as usize % alphabet.len()]
                 };
