@@ -256,14 +256,7 @@ fn remove_nulls(value: &mut Value) {
 /// The origin of `prefix` inside `origin`'s document (a `List` item).
 fn sub_origin(origin: &Origin, prefix: &str) -> Origin {
     let line = origin.line_of(prefix);
-    let with_dot = format!("{prefix}.");
-    let start = origin.fields.partition_point(|(p, _)| **p < *with_dot);
-    let fields: Vec<(Box<str>, u32)> = origin.fields[start..]
-        .iter()
-        .take_while(|(p, _)| p.starts_with(&with_dot))
-        .map(|(p, l)| (p[with_dot.len()..].into(), *l))
-        .collect();
-    Origin { file: origin.file.clone(), line, fields: fields.into() }
+    Origin { file: origin.file.clone(), line, fields: origin.fields.below(prefix).into() }
 }
 
 fn value_kind(value: &Value) -> &'static str {

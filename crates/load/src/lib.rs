@@ -104,7 +104,10 @@ pub fn load_str(name: Option<&str>, text: &str, builder: &mut ClusterBuilder) {
                 let origin = Origin {
                     file: file.clone(),
                     line: document.line,
-                    fields: parsed.field_lines.into_iter().map(|(p, l)| (p.into_boxed_str(), l)).collect(),
+                    fields: kubereach_core::origin::FieldLines::from_sorted(
+                        parsed.field_lines.iter().map(|(p, l)| (p.as_str(), *l)),
+                    )
+                    .into(),
                 };
                 lower_document(parsed.value, origin, builder);
             }
