@@ -134,8 +134,7 @@ mod tests {
         Origin {
             file: Some("a.yaml".into()),
             line: 3,
-            fields: vec![("spec".into(), 6), ("spec.ports[0]".into(), 8), ("spec.ports[0].port".into(), 9)]
-                .into(),
+            fields: FieldLines::from_sorted([("spec", 6), ("spec.ports[0]", 8), ("spec.ports[0].port", 9)]).into(),
         }
     }
 
