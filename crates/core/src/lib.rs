@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod admin_policy;
+pub mod check;
 pub mod cni;
 pub mod diagnostic;
 pub mod diff;
@@ -21,6 +22,7 @@ pub mod origin;
 pub mod policy;
 pub mod ports;
 pub mod service;
+pub mod trace;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use model::{Cluster, ClusterBuilder, Object, Resource};

@@ -21,6 +21,12 @@ pub enum Command {
     Matrix(MatrixArgs),
     /// How connectivity changes between two versions of the manifests (exit 1 on differences).
     Diff(DiffArgs),
+    /// Can SOURCE reach DESTINATION? Walks the layers and names the first that blocks (exit 1 when blocked).
+    Trace(TraceArgs),
+    /// How a name resolves from a pod: every query its resolver sends, in order, and the answers.
+    Dns(DnsArgs),
+    /// What is wrong in the cluster's networking: lint rules with stable codes (exit 1 on findings).
+    Check(CheckArgs),
 }
 
 /// Where the cluster comes from (every query command).
@@ -160,6 +166,106 @@ pub struct DiffArgs {
     /// Compare pods instead of workloads.
     #[arg(long)]
     pub pods: bool,
+    /// Let ipBlock peers also match pod IPs (some CNIs do for pod CIDRs).
+    #[arg(long)]
+    pub ip_blocks_match_pods: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProtocolArg {
+    Tcp,
+    Udp,
+    Sctp,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct TraceArgs {
+    /// `NAMESPACE/NAME` (a pod, or a workload standing for its pods), or `external` / `external:IP`.
+    #[arg(value_name = "SOURCE")]
+    pub source: String,
+    /// A URL (`http://api.prod/healthz`), `HOST:PORT`, `svc/NAMESPACE/NAME:PORT` or `NAMESPACE/NAME:PORT`.
+    #[arg(value_name = "DESTINATION")]
+    pub destination: String,
+    #[command(flatten)]
+    pub source_args: SourceArgs,
+    /// The transport protocol (URLs are always TCP).
+    #[arg(long, value_enum, default_value_t = ProtocolArg::Tcp)]
+    pub protocol: ProtocolArg,
+    /// The network plugin, when the input does not show it (`calico`, `cilium`, `flannel`, …).
+    #[arg(long, value_name = "NAME")]
+    pub cni: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum QueryTypeArg {
+    A,
+    Aaaa,
+    Srv,
+    Ptr,
+    Cname,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct DnsArgs {
+    /// The name to resolve (a PTR query takes an IP address).
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// The pod that resolves it: `NAMESPACE/NAME` (a pod, or a workload standing for its pods).
+    #[arg(long, value_name = "NAMESPACE/POD")]
+    pub from: String,
+    /// The query type.
+    #[arg(long = "type", value_enum, default_value_t = QueryTypeArg::A, ignore_case = true)]
+    pub query_type: QueryTypeArg,
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Human,
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
+    Error,
+    Warning,
+    Info,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct CheckArgs {
+    /// A manifest file or directory (read recursively); `-` for standard input. Repeatable.
+    #[arg(short = 'f', long = "filename", value_name = "PATH", required_unless_present = "list_rules")]
+    pub filenames: Vec<String>,
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    pub format: CheckFormat,
+    /// Exit 1 when a finding is at least this severe [default: error, or `check.fail-on` of the config file].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
+    /// Run this rule (name or code), even if the config file turns it off. Repeatable.
+    #[arg(long, value_name = "RULE")]
+    pub enable: Vec<String>,
+    /// Do not run this rule (name or code). Repeatable.
+    #[arg(long, value_name = "RULE")]
+    pub disable: Vec<String>,
+    /// The config file [default: `.kubereach.yaml` in the working directory, if present].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+    /// Print the rule catalogue (code, name, default severity, summary) and exit.
+    #[arg(long)]
+    pub list_rules: bool,
     /// Let ipBlock peers also match pod IPs (some CNIs do for pod CIDRs).
     #[arg(long)]
     pub ip_blocks_match_pods: bool,

@@ -5,10 +5,13 @@ use anyhow::Result;
 use crate::args::{Args, Command, LoadArgs, SourceArgs};
 use crate::exit::ExitStatus;
 
+mod check;
 mod demo;
 mod diff;
+mod dns;
 mod inventory;
 mod matrix;
+mod trace;
 
 pub fn run(args: Args) -> Result<ExitStatus> {
     match args.command {
@@ -16,6 +19,9 @@ pub fn run(args: Args) -> Result<ExitStatus> {
         Command::Inventory(args) => inventory::run(&args),
         Command::Matrix(args) => matrix::run(&args),
         Command::Diff(args) => diff::run(&args),
+        Command::Trace(args) => trace::run(&args),
+        Command::Dns(args) => dns::run(&args),
+        Command::Check(args) => check::run(&args),
     }
 }
 

@@ -5,9 +5,12 @@ use std::io::Write;
 use anyhow::Result;
 use kubereach_core::{Diagnostic, Severity};
 
+pub mod check;
 pub mod diff;
+pub mod dns;
 pub mod inventory;
 pub mod matrix;
+pub mod trace;
 
 /// Writes `text` to stdout. A closed pipe (`| head`) surfaces as an
 /// `io::Error` that `main` turns into a quiet exit 0.

@@ -1,0 +1,486 @@
+//! The `trace` query: can a source reach a destination, and if not, which
+//! layer stops it, with the evidence and the fix.
+//!
+//! A trace walks the layers the way an expert debugs a connection, along one
+//! of the three communication patterns of Kubernetes networking
+//! (<https://kubernetes.io/docs/concepts/services-networking/>):
+//!
+//! - pod → pod: NetworkPolicy on both ends, enforced by the network plugin;
+//! - pod → Service: DNS (from the source pod, its search path and `ndots`
+//!   included, and the DNS server must be reachable), the Service's type and
+//!   port, its endpoints and their readiness, then NetworkPolicy on the
+//!   endpoint pod and its container port, after the Service's DNAT;
+//! - external → Service: a node port or load-balancer address, or an Ingress
+//!   host, whose controller's pods then connect to the backend pods.
+//!
+//! It is a composition of the layer modules ([`crate::dns`],
+//! [`crate::service`], [`crate::endpoints`], [`crate::ingress`],
+//! [`crate::policy`], [`crate::cni`]); it never re-derives their semantics.
+//! The first failing layer blocks the connection and the layers after it
+//! are skipped. Steps carry their wording (summary, evidence, fix) because
+//! the `kubereach.trace/v1` contract does.
+
+mod front;
+mod ingress_layers;
+mod parse;
+mod policy_layers;
+mod service_layers;
+mod text;
+
+#[cfg(test)]
+mod tests;
+
+use std::net::IpAddr;
+
+use k8s_openapi::api::core::v1::Service;
+use serde::Serialize;
+
+pub use front::{find_pod, PodNotFound};
+pub use parse::{ParseError, Scheme, TraceDestination, TraceSource};
+
+use crate::cni::{self, CniDetection};
+use crate::model::{Cluster, Object, PodId};
+use crate::policy::PolicyEngine;
+use crate::ports::Protocol;
+use crate::service::PortRef;
+
+/// The schema id of the JSON form of a [`Trace`].
+pub const SCHEMA: &str = "kubereach.trace/v1";
+
+/// A layer of the networking model, as a trace names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Layer {
+    /// The client exists and can open connections.
+    Source,
+    /// The name resolves from the client, and the DNS server is reachable.
+    Dns,
+    /// The Service's type exposes it to this client.
+    ServiceType,
+    /// The port asked for is a port of the Service, and its target port
+    /// resolves on the endpoint pods.
+    ServicePort,
+    /// The Service has endpoints.
+    Endpoints,
+    /// Some endpoints are ready (and local, under a `Local` traffic policy).
+    Readiness,
+    /// A controller owns the Ingress.
+    IngressClass,
+    /// A rule of the Ingress matches the host and path, and its backend is a Service port.
+    IngressRule,
+    /// The client's egress policies allow the connection.
+    NetworkPolicyEgress,
+    /// The destination's ingress policies allow the connection.
+    NetworkPolicyIngress,
+    /// The network plugin enforces the policies above.
+    Cni,
+    /// The destination pod serves the port.
+    Destination,
+}
+
+/// How a layer went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// The layer lets the connection through.
+    Pass,
+    /// The layer stops the connection.
+    Fail,
+    /// Not checked: it does not apply, or an earlier layer failed.
+    Skip,
+    /// Through, with a caveat worth reading.
+    Warn,
+}
+
+/// Whether the connection gets through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Every layer lets it through.
+    Allowed,
+    /// A layer stops it.
+    Blocked,
+}
+
+/// One layer of a trace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Step {
+    /// The layer.
+    pub layer: Layer,
+    /// How it went.
+    pub status: Status,
+    /// One line: lowercase start, no final period, identifiers in backticks.
+    pub summary: String,
+    /// The facts behind the summary, each with its `file:line` when known.
+    pub evidence: Vec<String>,
+    /// What to change; empty when nothing needs to.
+    pub fix: String,
+    /// The `kubectl` command that shows the same on a live cluster.
+    pub kubectl: Option<String>,
+}
+
+/// The answer of [`trace`]: the `kubereach.trace/v1` contract, plus the
+/// source and destination as given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Trace {
+    /// Always [`SCHEMA`].
+    pub schema: &'static str,
+    /// Allowed or blocked.
+    pub verdict: Verdict,
+    /// The first failing layer.
+    pub blocked_at: Option<Layer>,
+    /// Every layer of the path, in the order walked.
+    pub steps: Vec<Step>,
+    /// The source, as [`TraceSource`] displays it.
+    pub source: String,
+    /// The destination, as [`TraceDestination`] displays it.
+    pub destination: String,
+}
+
+/// How to trace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceOptions {
+    /// The transport protocol (`--protocol`); URLs are TCP whatever this says.
+    pub protocol: Protocol,
+    /// The network plugin as the user names it (`--cni`), instead of the one
+    /// detected from the cluster's objects.
+    pub cni: Option<String>,
+}
+
+/// Whether `source` can reach `destination` in `cluster`, layer by layer.
+/// `engine` must be compiled from `cluster`.
+pub fn trace(
+    cluster: &Cluster,
+    engine: &PolicyEngine<'_>,
+    source: &TraceSource,
+    destination: &TraceDestination,
+    options: &TraceOptions,
+) -> Trace {
+    let protocol = match destination {
+        TraceDestination::Url { .. } => Protocol::Tcp,
+        _ => options.protocol,
+    };
+    let cni = match &options.cni {
+        Some(name) => cni::given(name),
+        None => cni::detect(cluster),
+    };
+    let mut ctx = Ctx { cluster, engine, protocol, cni, policies: PolicyFacts::default() };
+    let mut walk = Walk { steps: Vec::new(), order: &PATH_ORDER };
+    // A failing layer ends the walk early; `finish` fills in the rest.
+    let _ = run(&mut ctx, &mut walk, source, destination);
+    walk.finish(source.to_string(), destination.to_string())
+}
+
+/// Whether `pod` reaches the cluster DNS server: the check the `dns` layer
+/// makes besides the lookup (ready endpoints, and policies allowing UDP and
+/// TCP 53 from the pod). A [`Layer::Dns`] step; `cni` as in [`TraceOptions`].
+pub fn dns_server_step(cluster: &Cluster, engine: &PolicyEngine<'_>, pod: PodId, cni: Option<&str>) -> Step {
+    let cni = match cni {
+        Some(name) => cni::given(name),
+        None => cni::detect(cluster),
+    };
+    let mut ctx = Ctx { cluster, engine, protocol: Protocol::Udp, cni, policies: PolicyFacts::default() };
+    front::dns_server_step(&mut ctx, pod)
+}
+
+impl Layer {
+    /// Every layer, in the order of the contract.
+    pub const ALL: [Layer; 12] = [
+        Layer::Source,
+        Layer::Dns,
+        Layer::ServiceType,
+        Layer::ServicePort,
+        Layer::Endpoints,
+        Layer::Readiness,
+        Layer::IngressClass,
+        Layer::IngressRule,
+        Layer::NetworkPolicyEgress,
+        Layer::NetworkPolicyIngress,
+        Layer::Cni,
+        Layer::Destination,
+    ];
+
+    /// The contract's name of the layer (`network-policy-ingress`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layer::Source => "source",
+            Layer::Dns => "dns",
+            Layer::ServiceType => "service-type",
+            Layer::ServicePort => "service-port",
+            Layer::Endpoints => "endpoints",
+            Layer::Readiness => "readiness",
+            Layer::IngressClass => "ingress-class",
+            Layer::IngressRule => "ingress-rule",
+            Layer::NetworkPolicyEgress => "network-policy-egress",
+            Layer::NetworkPolicyIngress => "network-policy-ingress",
+            Layer::Cni => "cni",
+            Layer::Destination => "destination",
+        }
+    }
+}
+
+impl std::fmt::Display for Layer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The order of the layers on paths without an Ingress.
+const PATH_ORDER: [Layer; 12] = Layer::ALL;
+
+/// The order of the layers through an Ingress: the controller is reached
+/// first, then it connects to the backend Service's endpoints.
+const INGRESS_ORDER: [Layer; 12] = [
+    Layer::Source,
+    Layer::Dns,
+    Layer::IngressClass,
+    Layer::IngressRule,
+    Layer::ServiceType,
+    Layer::ServicePort,
+    Layer::Endpoints,
+    Layer::Readiness,
+    Layer::NetworkPolicyEgress,
+    Layer::NetworkPolicyIngress,
+    Layer::Cni,
+    Layer::Destination,
+];
+
+/// The state of a trace: the cluster, the engine, and what the policy layers
+/// learned for the `cni` layer.
+struct Ctx<'a, 'c> {
+    cluster: &'c Cluster,
+    engine: &'a PolicyEngine<'c>,
+    protocol: Protocol,
+    cni: CniDetection,
+    policies: PolicyFacts,
+}
+
+/// What the policy checks found, for the `cni` layer.
+#[derive(Debug, Default)]
+struct PolicyFacts {
+    /// Some policy applied to the connection (an end was isolated, or an
+    /// admin policy decided).
+    involved: bool,
+    /// Denials that did not block because the plugin does not enforce them.
+    unenforced_denials: Vec<Layer>,
+}
+
+/// Who opens a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Client {
+    /// A pod of the cluster.
+    Pod(PodId),
+    /// An address outside the cluster, or any when `None`.
+    External(Option<IpAddr>),
+    /// An in-cluster ingress controller whose pods are not in the input
+    /// (the policy engine's symbolic controller).
+    IngressController,
+}
+
+/// How a connection reaches a Service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Via {
+    /// By its cluster IP (a DNS name or the address).
+    ClusterIp,
+    /// Named directly (`svc/NAMESPACE/NAME:PORT`).
+    Named,
+    /// On a node port, at a node (`None`: a node the input does not show).
+    NodePort { node: Option<String>, address: String },
+    /// At its load-balancer address.
+    LoadBalancer { address: String },
+    /// At one of its `externalIPs`.
+    ExternalIp { address: String },
+    /// From an Ingress controller, which sends to the endpoints directly.
+    Ingress,
+}
+
+/// Where a name or address leads.
+#[derive(Debug, Clone)]
+enum Landing<'c> {
+    /// A Service (of any type).
+    Service { service: &'c Object<Service>, via: Via },
+    /// Pods, directly.
+    Pods(Vec<PodId>),
+    /// The address of a node with no Service on that node port.
+    Node { node: String, address: String },
+    /// Outside the cluster: a name forwarded upstream or an unknown address.
+    Outside { name: String, address: Option<IpAddr> },
+}
+
+/// One endpoint the connection may end at, after DNAT.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Backend {
+    /// The pod, when it is in the model.
+    pod: Option<PodId>,
+    /// Its address, when known.
+    address: Option<IpAddr>,
+    /// The port it receives the connection on.
+    port: i32,
+    /// How many pods it stands for.
+    replicas: u32,
+    /// How it is named in evidence.
+    name: String,
+}
+
+/// What the policy layers need to know of the Service in front of the backends.
+#[derive(Debug, Clone, Copy)]
+struct Hop<'c> {
+    /// The Service, if the connection goes through one.
+    service: Option<&'c Service>,
+    /// The Service port asked for, if it differs from the backends' port.
+    service_port: Option<i32>,
+}
+
+/// A layer failed: the walk stops.
+struct Blocked;
+
+type Flow<T> = Result<T, Blocked>;
+
+/// The steps taken so far, and the order of the path's layers.
+struct Walk {
+    steps: Vec<Step>,
+    order: &'static [Layer; 12],
+}
+
+impl Walk {
+    /// Records `step`; a failing step stops the walk.
+    fn add(&mut self, step: Step) -> Flow<()> {
+        let failed = step.status == Status::Fail;
+        self.steps.push(step);
+        if failed {
+            Err(Blocked)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Records that `layer` does not apply, and why, unless it was checked already.
+    fn skip(&mut self, layer: Layer, summary: impl Into<String>) {
+        if self.steps.iter().all(|s| s.layer != layer) {
+            self.steps.push(Step::new(layer, Status::Skip, summary));
+        }
+    }
+
+    fn finish(self, source: String, destination: String) -> Trace {
+        let blocked_at = self.steps.iter().find(|s| s.status == Status::Fail).map(|s| s.layer);
+        let mut steps = Vec::with_capacity(self.order.len());
+        let mut past_failure = false;
+        for layer in self.order {
+            match self.steps.iter().find(|s| s.layer == *layer) {
+                Some(step) => {
+                    past_failure |= step.status == Status::Fail;
+                    steps.push(step.clone());
+                }
+                None if self.order == &PATH_ORDER
+                    && matches!(layer, Layer::IngressClass | Layer::IngressRule) =>
+                {
+                    steps.push(Step::new(*layer, Status::Skip, not_on_path(*layer)));
+                }
+                None if past_failure => {
+                    let failed = blocked_at.map(text::code).unwrap_or_default();
+                    steps.push(Step::new(*layer, Status::Skip, format!("not checked: blocked at {failed}")));
+                }
+                None => steps.push(Step::new(*layer, Status::Skip, not_on_path(*layer))),
+            }
+        }
+        Trace {
+            schema: SCHEMA,
+            verdict: if blocked_at.is_some() { Verdict::Blocked } else { Verdict::Allowed },
+            blocked_at,
+            steps,
+            source,
+            destination,
+        }
+    }
+}
+
+impl Step {
+    fn new(layer: Layer, status: Status, summary: impl Into<String>) -> Step {
+        Step {
+            layer,
+            status,
+            summary: summary.into(),
+            evidence: Vec::new(),
+            fix: String::new(),
+            kubectl: None,
+        }
+    }
+
+    fn evidence(mut self, evidence: impl IntoIterator<Item = String>) -> Step {
+        self.evidence.extend(evidence);
+        self
+    }
+
+    fn fix(mut self, fix: impl Into<String>) -> Step {
+        self.fix = fix.into();
+        self
+    }
+
+    fn kubectl(mut self, command: impl Into<String>) -> Step {
+        self.kubectl = Some(command.into());
+        self
+    }
+}
+
+fn not_on_path(layer: Layer) -> &'static str {
+    match layer {
+        Layer::IngressClass | Layer::IngressRule => "no Ingress on this path",
+        Layer::ServiceType | Layer::ServicePort | Layer::Endpoints => "no Service on this path",
+        _ => "does not apply to this path",
+    }
+}
+
+fn run(
+    ctx: &mut Ctx<'_, '_>,
+    walk: &mut Walk,
+    source: &TraceSource,
+    destination: &TraceDestination,
+) -> Flow<()> {
+    let client = front::source_step(ctx, walk, source)?;
+    match (client, destination) {
+        (Client::Pod(pod), TraceDestination::Url { host, port, .. })
+        | (Client::Pod(pod), TraceDestination::HostPort { host, port }) => {
+            let landing = front::dns_from_pod(ctx, walk, pod, host, *port)?;
+            follow(ctx, walk, client, landing, &PortRef::Number(i32::from(*port)))
+        }
+        (_, TraceDestination::Service { namespace, name, port }) => {
+            walk.skip(Layer::Dns, "no DNS lookup: the Service is named directly");
+            let service = front::find_service(ctx, walk, namespace, name)?;
+            service_layers::service_path(ctx, walk, client, service, port, Via::Named)
+        }
+        (_, TraceDestination::Workload { namespace, name, port }) => {
+            walk.skip(Layer::Dns, "no DNS lookup: the pods are named directly");
+            let pods = front::find_destination_pods(ctx, walk, namespace, name)?;
+            service_layers::pod_path(ctx, walk, client, &pods, port)
+        }
+        (_, TraceDestination::Url { scheme, host, port, path }) => {
+            ingress_layers::from_outside(ctx, walk, client, host, *port, path, *scheme)
+        }
+        (_, TraceDestination::HostPort { host, port }) => {
+            let scheme = if *port == 443 { Scheme::Https } else { Scheme::Http };
+            ingress_layers::from_outside(ctx, walk, client, host, *port, "/", scheme)
+        }
+    }
+}
+
+/// Continues a trace from where a name or address leads.
+fn follow<'c>(
+    ctx: &mut Ctx<'_, 'c>,
+    walk: &mut Walk,
+    client: Client,
+    landing: Landing<'c>,
+    port: &PortRef,
+) -> Flow<()> {
+    match landing {
+        Landing::Service { service, via } => {
+            service_layers::service_path(ctx, walk, client, service, port, via)
+        }
+        Landing::Pods(pods) => service_layers::pod_path(ctx, walk, client, &pods, port),
+        Landing::Node { node, address } => {
+            service_layers::node_without_service(ctx, walk, &node, &address, port)
+        }
+        Landing::Outside { name, address } => {
+            policy_layers::outside_path(ctx, walk, client, &name, address, port)
+        }
+    }
+}

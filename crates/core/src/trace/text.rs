@@ -1,0 +1,181 @@
+//! Wording shared by the layers of a trace: names, selectors, locations,
+//! `kubectl` commands and "did you mean" suggestions.
+
+use std::collections::BTreeMap;
+use std::fmt::Display;
+
+use crate::labels::Labels;
+use crate::model::{Cluster, Pod, PodId, PodOwner, WorkloadKind};
+use crate::origin::Location;
+
+/// `text` in backticks.
+pub(super) fn code(text: impl Display) -> String {
+    format!("`{text}`")
+}
+
+/// `1 endpoint`, `3 endpoints`.
+pub(super) fn count(n: u32, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// ` (file:line)`, or nothing for objects that come from no file.
+pub(super) fn at(location: &Location) -> String {
+    if location.file.is_none() && location.line == 0 {
+        return String::new();
+    }
+    format!(" ({location})")
+}
+
+/// A map selector or label set as `k=v,k2=v2`.
+pub(super) fn labels_text(labels: &Labels) -> String {
+    if labels.is_empty() {
+        return "{}".to_owned();
+    }
+    labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
+}
+
+/// Labels that select `pod`'s siblings in a policy or Service: its
+/// workload's `matchLabels`, else its labels without the per-pod ones the
+/// controllers add.
+pub(super) fn identifying_labels(cluster: &Cluster, pod: &Pod) -> Labels {
+    if let Some(PodOwner::Workload(id)) = &pod.owner {
+        let workload = cluster.workload(*id);
+        let from_selector = workload
+            .selector
+            .as_ref()
+            .filter(|s| s.match_expressions.as_ref().is_none_or(Vec::is_empty))
+            .and_then(|s| s.match_labels.clone())
+            .filter(|m| !m.is_empty());
+        if let Some(labels) = from_selector {
+            return labels;
+        }
+    }
+    const PER_POD: [&str; 4] = [
+        "pod-template-hash",
+        "controller-revision-hash",
+        "pod-template-generation",
+        "statefulset.kubernetes.io/pod-name",
+    ];
+    pod.labels
+        .iter()
+        .filter(|(k, _)| !PER_POD.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// How a pod is named in a trace: `namespace/name`, and for the
+/// representative of a workload, its kind and replicas.
+pub(super) fn pod_title(cluster: &Cluster, id: PodId) -> String {
+    let pod = cluster.pod(id);
+    let workload = cluster.workload_ref(pod);
+    if pod.is_representative() {
+        return format!("{} ({}, {})", code(workload.id()), workload.kind, count(pod.replicas, "replica"));
+    }
+    if workload.kind == "Pod" {
+        return format!("{} (pod)", code(pod_id(pod)));
+    }
+    format!("{} (pod of {} {})", code(pod_id(pod)), workload.kind, code(workload.id()))
+}
+
+/// `namespace/name` of a pod.
+pub(super) fn pod_id(pod: &Pod) -> String {
+    format!("{}/{}", pod.namespace, pod.name)
+}
+
+/// What `kubectl exec` takes for `pod`: `deploy/frontend`, or the pod's name.
+pub(super) fn exec_target(cluster: &Cluster, pod: &Pod) -> String {
+    if let Some(PodOwner::Workload(id)) = &pod.owner {
+        let workload = cluster.workload(*id);
+        let short = match workload.kind {
+            WorkloadKind::Deployment => Some("deploy"),
+            WorkloadKind::StatefulSet => Some("sts"),
+            WorkloadKind::DaemonSet => Some("ds"),
+            WorkloadKind::ReplicaSet => Some("rs"),
+            WorkloadKind::ReplicationController => Some("rc"),
+            WorkloadKind::Job => Some("job"),
+            WorkloadKind::CronJob => None,
+        };
+        if let Some(short) = short.filter(|_| pod.is_representative()) {
+            return format!("{short}/{}", workload.name);
+        }
+    }
+    pod.name.clone()
+}
+
+/// `kubectl get pods` for `pod` and its siblings.
+pub(super) fn kubectl_pods(cluster: &Cluster, pod: &Pod) -> String {
+    if pod.is_representative() || matches!(pod.owner, Some(PodOwner::Workload(_))) {
+        let labels = identifying_labels(cluster, pod);
+        if !labels.is_empty() {
+            return format!("kubectl get pods -n {} -l {} -o wide", pod.namespace, labels_text(&labels));
+        }
+    }
+    format!("kubectl get pod -n {} {} -o wide", pod.namespace, pod.name)
+}
+
+/// The Levenshtein distance between `a` and `b`, by characters.
+pub(super) fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = Vec::with_capacity(b.len() + 1);
+        current.push(i + 1);
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+/// The candidates close to `query` (a typo away), nearest first, at most three.
+pub(super) fn close_matches(query: &str, candidates: impl IntoIterator<Item = String>) -> Vec<String> {
+    let limit = (query.chars().count() / 3).max(2);
+    let mut scored: BTreeMap<(usize, String), ()> = BTreeMap::new();
+    for candidate in candidates {
+        let distance = edit_distance(query, &candidate);
+        if distance > 0 && distance <= limit {
+            scored.insert((distance, candidate), ());
+        }
+    }
+    scored.into_keys().take(3).map(|(_, candidate)| candidate).collect()
+}
+
+/// `a`, `a or b`, `a, b or c`.
+pub(super) fn either(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distances() {
+        assert_eq!(edit_distance("frontend", "frontend"), 0);
+        assert_eq!(edit_distance("frontnd", "frontend"), 1);
+        assert_eq!(edit_distance("api", "apx"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn suggestions_are_near_and_sorted() {
+        let candidates = ["production/frontend", "production/api", "staging/frontend", "production/fronted"];
+        assert_eq!(
+            close_matches("production/frontnd", candidates.iter().map(|c| c.to_string())),
+            vec!["production/fronted".to_owned(), "production/frontend".to_owned()]
+        );
+        assert!(close_matches("x/y", candidates.iter().map(|c| c.to_string())).is_empty());
+        assert_eq!(either(&["a".into(), "b".into(), "c".into()]), "a, b or c");
+    }
+}

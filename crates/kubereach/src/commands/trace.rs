@@ -1,0 +1,37 @@
+//! `kubereach trace SOURCE DESTINATION`.
+
+use anyhow::Result;
+use kubereach_core::policy::{PolicyEngine, PolicyOptions};
+use kubereach_core::ports::Protocol;
+use kubereach_core::trace::{self, TraceDestination, TraceOptions, TraceSource, Verdict};
+
+use crate::args::{Format, ProtocolArg, TraceArgs};
+use crate::exit::ExitStatus;
+use crate::output;
+
+pub fn run(args: &TraceArgs) -> Result<ExitStatus> {
+    let source = TraceSource::parse(&args.source)?;
+    let destination = TraceDestination::parse(&args.destination)?;
+    let loaded = super::load(&args.source_args);
+    let engine = PolicyEngine::new(&loaded.cluster, PolicyOptions { ip_blocks_match_pods: false });
+    let options = TraceOptions {
+        protocol: match args.protocol {
+            ProtocolArg::Tcp => Protocol::Tcp,
+            ProtocolArg::Udp => Protocol::Udp,
+            ProtocolArg::Sctp => Protocol::Sctp,
+        },
+        cni: args.cni.clone(),
+    };
+    let report = trace::trace(&loaded.cluster, &engine, &source, &destination, &options);
+    match args.format {
+        Format::Human => output::write_stdout(&output::trace::human(&report))?,
+        Format::Json => output::write_json(&report)?,
+    }
+    Ok(if loaded.failed {
+        ExitStatus::Error
+    } else if report.verdict == Verdict::Blocked {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    })
+}

@@ -1,0 +1,53 @@
+//! `kubereach dns NAME --from NAMESPACE/POD`: the resolver, every query in
+//! order, and the answer.
+
+use super::util::{crate_dir, run, snapshot};
+
+fn dns(args: &[&str]) -> String {
+    let mut all = vec!["dns"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["-f", "demo"]);
+    let result = run(&crate_dir(), &all);
+    result.assert_code(0);
+    result.to_string()
+}
+
+#[test]
+fn search_path_and_ndots() {
+    let out = [
+        dns(&["api-service.production", "--from", "production/frontend"]),
+        dns(&["api-service", "--from", "monitoring/prometheus"]),
+        dns(&["mq.yourapp.com", "--from", "production/worker"]),
+        dns(&["kubernetes.default.svc.cluster.local.", "--from", "production/api", "--type", "AAAA"]),
+    ];
+    snapshot!("search_path_and_ndots", out.join("\n"));
+}
+
+#[test]
+fn record_types() {
+    let out = [
+        dns(&[
+            "_dns._udp.kube-dns.kube-system.svc.cluster.local.",
+            "--from",
+            "production/api",
+            "--type",
+            "srv",
+        ]),
+        dns(&["10.96.0.10", "--from", "production/api", "--type", "PTR"]),
+        dns(&["frontend.production", "--from", "production/api", "--type", "CNAME"]),
+    ];
+    snapshot!("record_types", out.join("\n"));
+}
+
+#[test]
+fn json() {
+    let result = run(
+        &crate_dir(),
+        &["dns", "api-service.production", "--from", "production/frontend", "-f", "demo", "--format", "json"],
+    );
+    result.assert_code(0);
+    let json = result.json();
+    assert_eq!(json["schema"], "kubereach.dns/v1");
+    assert_eq!(json["queries"][1]["answer"]["kind"], "records");
+    snapshot!("json", result.stdout);
+}
