@@ -1,1 +1,719 @@
-//! The connectivity matrix.
+//! The connectivity matrix: who can talk to whom, on which ports.
+//!
+//! A composition of the policy engine ([`crate::policy`]) and, for the
+//! optional ingress controller, of Ingress routes and Services. Nodes are
+//! workloads (or pods), the external address ranges policies tell apart,
+//! and netpol-analyzer's symbolic `{ingress-controller}`. An edge carries
+//! the allowed [`ConnectionSet`]; an absent pair is denied; self pairs are
+//! left out.
+//!
+//! A workload's node takes the connections of its first pod in the
+//! cluster's order (the pods of a workload are normally alike).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
+
+use crate::model::{Cluster, Pod, PodId};
+use crate::policy::{Direction, Endpoint, IpRange, PolicyEngine};
+use crate::ports::{ConnectionSet, PortSet, Protocol};
+
+/// Schema id of the JSON form.
+pub const SCHEMA: &str = "kubereach.matrix/v1";
+
+/// The id and label of the symbolic ingress controller node.
+pub const INGRESS_CONTROLLER_ID: &str = "{ingress-controller}";
+
+/// What a node of the matrix stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Granularity {
+    /// One node per workload (a pod without controller is its own node).
+    Workloads,
+    /// One node per pod (a workload without pods in the input by its
+    /// representative pod).
+    Pods,
+}
+
+/// Which part of the matrix to keep.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Filters {
+    /// Keep edges with an end in this namespace.
+    pub namespace: Option<String>,
+    /// Keep edges with an end that is this workload or pod, as
+    /// `namespace/name` or `name`.
+    pub focus: Option<String>,
+    /// With `focus` (else `namespace`): keep only edges into it (`Ingress`)
+    /// or out of it (`Egress`).
+    pub direction: Option<Direction>,
+    /// Keep edges allowing this port, reduced to it.
+    pub port: Option<(Protocol, u16)>,
+}
+
+/// How to build the matrix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatrixOptions {
+    /// Workloads or pods.
+    pub granularity: Granularity,
+    /// Whether to add netpol-analyzer's `{ingress-controller}` source with
+    /// edges to the pods Ingresses route to.
+    pub ingress_controller: bool,
+    /// What to keep.
+    pub filters: Filters,
+}
+
+/// The kind of a node.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum NodeKind {
+    /// A workload (`Deployment`, …) or a pod (`Pod`).
+    Workload(String),
+    /// A range of addresses outside the cluster.
+    External(IpRange),
+    /// The symbolic ingress controller.
+    IngressController,
+}
+
+/// A node of the matrix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node {
+    /// `namespace/name`, the range's CIDR (or `first-last`), or
+    /// `{ingress-controller}`.
+    pub id: String,
+    /// What it stands for.
+    pub kind: NodeKind,
+    /// The namespace, for workloads and pods.
+    pub namespace: Option<String>,
+    /// The name (for an external node, its id).
+    pub name: String,
+}
+
+impl Node {
+    /// The `kind` string of the JSON contract.
+    pub fn kind_str(&self) -> &str {
+        match &self.kind {
+            NodeKind::Workload(kind) => kind,
+            NodeKind::External(_) => "External",
+            NodeKind::IngressController => "IngressController",
+        }
+    }
+
+    /// netpol-analyzer's label: `ns/name[Kind]`, `a.b.c.d-e.f.g.h[External]`
+    /// or `{ingress-controller}`.
+    pub fn label(&self) -> String {
+        match &self.kind {
+            NodeKind::Workload(kind) => {
+                format!("{}/{}[{kind}]", self.namespace.as_deref().unwrap_or_default(), self.name)
+            }
+            NodeKind::External(range) => format!("{range}[External]"),
+            NodeKind::IngressController => INGRESS_CONTROLLER_ID.to_owned(),
+        }
+    }
+}
+
+/// An allowed pair.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edge {
+    /// Index of the source in [`Matrix::nodes`].
+    pub from: usize,
+    /// Index of the destination in [`Matrix::nodes`].
+    pub to: usize,
+    /// What is allowed (never empty).
+    pub connections: Arc<ConnectionSet>,
+}
+
+/// The connectivity report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Matrix {
+    /// Nodes, sorted by [`Node::label`].
+    pub nodes: Vec<Node>,
+    /// Allowed pairs, sorted by source then destination label.
+    pub edges: Vec<Edge>,
+}
+
+impl Serialize for Matrix {
+    /// The `kubereach.matrix/v1` JSON form.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct NodeJson<'a> {
+            id: &'a str,
+            kind: &'a str,
+            namespace: Option<&'a str>,
+            name: &'a str,
+        }
+        #[derive(Serialize)]
+        struct EdgeJson<'a> {
+            from: &'a str,
+            to: &'a str,
+            ports: &'a ConnectionSet,
+        }
+        let nodes: Vec<NodeJson<'_>> = self
+            .nodes
+            .iter()
+            .map(|n| NodeJson {
+                id: &n.id,
+                kind: n.kind_str(),
+                namespace: n.namespace.as_deref(),
+                name: &n.name,
+            })
+            .collect();
+        let edges: Vec<EdgeJson<'_>> = self
+            .edges
+            .iter()
+            .map(|e| EdgeJson {
+                from: &self.nodes[e.from].id,
+                to: &self.nodes[e.to].id,
+                ports: &e.connections,
+            })
+            .collect();
+        let mut state = serializer.serialize_struct("Matrix", 3)?;
+        state.serialize_field("schema", SCHEMA)?;
+        state.serialize_field("nodes", &nodes)?;
+        state.serialize_field("edges", &edges)?;
+        state.end()
+    }
+}
+
+/// The matrix of `engine`'s cluster.
+pub fn matrix(engine: &PolicyEngine<'_>, options: &MatrixOptions) -> Matrix {
+    let cluster = engine.cluster();
+    let classes = engine.class_matrix();
+
+    // Workload or pod nodes, each with the pod that stands for it.
+    let mut nodes: Vec<Node> = Vec::new();
+    let mut roles: Vec<Role> = Vec::new();
+    let mut seen: HashMap<(String, String, String), ()> = HashMap::new();
+    for (index, pod) in cluster.pods().iter().enumerate() {
+        let id = PodId(index as u32);
+        let workload = cluster.workload_ref(pod);
+        let (kind, name) = match options.granularity {
+            Granularity::Workloads => (workload.kind, workload.name),
+            Granularity::Pods if pod.is_representative() => (workload.kind, pod.name.clone()),
+            Granularity::Pods => ("Pod".to_owned(), pod.name.clone()),
+        };
+        if seen.insert((kind.clone(), pod.namespace.clone(), name.clone()), ()).is_some() {
+            continue;
+        }
+        nodes.push(Node {
+            id: format!("{}/{name}", pod.namespace),
+            kind: NodeKind::Workload(kind),
+            namespace: Some(pod.namespace.clone()),
+            name,
+        });
+        roles.push(Role::Member { pod: id, class: classes.index(&Endpoint::Pod(id)) });
+    }
+
+    // External nodes: the ranges sources and destinations are told apart by.
+    let mut externals: BTreeMap<IpRange, (bool, bool)> = BTreeMap::new();
+    for range in engine.external_sources() {
+        externals.entry(*range).or_default().0 = true;
+    }
+    for range in engine.external_destinations() {
+        externals.entry(*range).or_default().1 = true;
+    }
+    for (range, (source, destination)) in externals {
+        nodes.push(Node {
+            id: range.id(),
+            kind: NodeKind::External(range),
+            namespace: None,
+            name: range.id(),
+        });
+        let index = classes.index(&Endpoint::External(range));
+        roles.push(Role::External { index, source, destination });
+    }
+
+    let routes =
+        if options.ingress_controller { ingress_routes(cluster, &nodes, &roles) } else { BTreeMap::new() };
+    if !routes.is_empty() {
+        nodes.push(Node {
+            id: INGRESS_CONTROLLER_ID.to_owned(),
+            kind: NodeKind::IngressController,
+            namespace: None,
+            name: "ingress-controller".to_owned(),
+        });
+        roles.push(Role::IngressController);
+    }
+
+    // Sort nodes by label, so edges come out sorted as they are emitted.
+    let labels: Vec<String> = nodes.iter().map(Node::label).collect();
+    let mut order: Vec<usize> = (0..nodes.len()).collect();
+    order.sort_by(|&a, &b| labels[a].cmp(&labels[b]).then_with(|| nodes[a].id.cmp(&nodes[b].id)));
+    let mut position = vec![0; nodes.len()];
+    for (new, &old) in order.iter().enumerate() {
+        position[old] = new;
+    }
+    let routes: BTreeMap<usize, ConnectionSet> = routes.into_iter().map(|(k, v)| (position[k], v)).collect();
+    let mut slots: Vec<Option<Node>> = nodes.into_iter().map(Some).collect();
+    let nodes: Vec<Node> = order.iter().map(|&i| slots[i].take().expect("each node once")).collect();
+    let roles: Vec<Role> = order.iter().map(|&i| roles[i]).collect();
+
+    let filters = &options.filters;
+    let restricted = filters.focus.is_some() || filters.namespace.is_some();
+    let selected: Vec<bool> = nodes.iter().map(|n| filters.selects(n)).collect();
+    let keep = |from: usize, to: usize| match (restricted, filters.direction) {
+        (false, _) => true,
+        (true, None) => selected[from] || selected[to],
+        (true, Some(Direction::Ingress)) => selected[to],
+        (true, Some(Direction::Egress)) => selected[from],
+    };
+    // Edges per source node, computed a class-matrix row at a time.
+    let mut shared: Vec<Option<Arc<ConnectionSet>>> = vec![None; classes.distinct_sets()];
+    let mut share = |id: usize| shared[id].get_or_insert_with(|| Arc::new(classes.set(id).clone())).clone();
+    let mut by_peer: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    let mut destination_peer: Vec<Option<usize>> = vec![None; roles.len()];
+    for (node, role) in roles.iter().enumerate() {
+        match *role {
+            Role::Member { class, .. } => {
+                by_peer.entry(class).or_default().push(node);
+                destination_peer[node] = Some(class);
+            }
+            Role::External { index, source, destination } => {
+                if source {
+                    by_peer.entry(index).or_default().push(node);
+                }
+                if destination {
+                    destination_peer[node] = Some(index);
+                }
+            }
+            Role::IngressController => {}
+        }
+    }
+    let sources: Vec<usize> = by_peer.keys().copied().collect();
+    let found: Vec<Vec<SourceEdges>> = classes.map_rows(&sources, |peer, row| {
+        by_peer[&peer]
+            .iter()
+            .map(|&from| {
+                let external_source = matches!(roles[from], Role::External { .. });
+                let mut out = Vec::new();
+                for (to, destination) in destination_peer.iter().enumerate() {
+                    let Some(destination) = *destination else { continue };
+                    if from == to
+                        || (external_source && matches!(roles[to], Role::External { .. }))
+                        || !keep(from, to)
+                    {
+                        continue;
+                    }
+                    let id = row[destination];
+                    if id != 0 {
+                        out.push((to as u32, id));
+                    }
+                }
+                (from, out)
+            })
+            .collect()
+    });
+    let mut buckets: Vec<Vec<(usize, Arc<ConnectionSet>)>> = vec![Vec::new(); nodes.len()];
+    for (from, out) in found.into_iter().flatten() {
+        buckets[from] = out.into_iter().map(|(to, id)| (to as usize, share(id as usize))).collect();
+    }
+    if let Some(controller) = roles.iter().position(|r| matches!(r, Role::IngressController)) {
+        let source = classes.index(&Endpoint::IngressController);
+        for (&to, ports) in &routes {
+            let Role::Member { pod, .. } = roles[to] else { continue };
+            if !keep(controller, to) {
+                continue;
+            }
+            let allowed = classes.get(source, classes.index(&Endpoint::Pod(pod))).intersection(ports);
+            if !allowed.is_empty() {
+                buckets[controller].push((to, Arc::new(allowed)));
+            }
+        }
+    }
+    let mut edges: Vec<Edge> = Vec::with_capacity(buckets.iter().map(Vec::len).sum());
+    for (from, bucket) in buckets.into_iter().enumerate() {
+        for (to, connections) in bucket {
+            let connections = match filters.port {
+                Some((protocol, port)) if !connections.contains(protocol, port) => continue,
+                Some((protocol, port)) => {
+                    Arc::new(ConnectionSet::from_ports(protocol, PortSet::single(i64::from(port))))
+                }
+                None => connections,
+            };
+            edges.push(Edge { from, to, connections });
+        }
+    }
+
+    // Keep every node the filters select, and every node an edge touches.
+    let mut kept: Vec<bool> = if restricted { selected } else { vec![true; nodes.len()] };
+    for edge in &edges {
+        kept[edge.from] = true;
+        kept[edge.to] = true;
+    }
+    if kept.iter().all(|k| *k) {
+        return Matrix { nodes, edges };
+    }
+    let mut renumber = vec![usize::MAX; nodes.len()];
+    let mut next = 0;
+    for (i, k) in kept.iter().enumerate() {
+        if *k {
+            renumber[i] = next;
+            next += 1;
+        }
+    }
+    for edge in &mut edges {
+        edge.from = renumber[edge.from];
+        edge.to = renumber[edge.to];
+    }
+    let nodes = nodes.into_iter().zip(kept).filter_map(|(n, k)| k.then_some(n)).collect();
+    Matrix { nodes, edges }
+}
+
+/// A source node and its `(destination node, set id)` pairs.
+type SourceEdges = (usize, Vec<(u32, u32)>);
+
+/// What a node stands for when computing edges.
+#[derive(Debug, Clone, Copy)]
+enum Role {
+    /// A workload or pod: the pod standing for it and its class-matrix index.
+    Member {
+        pod: PodId,
+        class: usize,
+    },
+    /// An external range: its class-matrix index, and whether it is a
+    /// source range, a destination range, or both.
+    External {
+        index: usize,
+        source: bool,
+        destination: bool,
+    },
+    IngressController,
+}
+
+impl Filters {
+    /// Whether the namespace and focus filters select `node`.
+    fn selects(&self, node: &Node) -> bool {
+        let focus = match &self.focus {
+            Some(focus) => match node.kind {
+                NodeKind::Workload(_) => node.id == *focus || node.name == *focus,
+                NodeKind::IngressController => {
+                    focus == "ingress-controller" || focus == INGRESS_CONTROLLER_ID
+                }
+                NodeKind::External(_) => false,
+            },
+            None => true,
+        };
+        let namespace = match &self.namespace {
+            Some(namespace) => node.namespace.as_deref() == Some(namespace.as_str()),
+            None => true,
+        };
+        focus && namespace
+    }
+}
+
+/// netpol-analyzer's `list` lines: `src => dst : connections`, sorted.
+pub fn connlist_lines(matrix: &Matrix) -> Vec<String> {
+    let labels: Vec<String> = matrix.nodes.iter().map(Node::label).collect();
+    let mut lines: Vec<String> = matrix
+        .edges
+        .iter()
+        .map(|e| format!("{} => {} : {}", labels[e.from], labels[e.to], e.connections))
+        .collect();
+    lines.sort();
+    lines
+}
+
+/// The TCP ports Ingresses route to, per member node, as netpol-analyzer
+/// infers them: each backend Service (in the Ingress's namespace, with a
+/// selector) selects member pods; the backend's port (by number, name or
+/// target port; all ports when absent) picks the Service port whose
+/// `targetPort`, resolved on the member's pod (a name must be a TCP
+/// container port), is a port the pod declares.
+fn ingress_routes(cluster: &Cluster, nodes: &[Node], roles: &[Role]) -> BTreeMap<usize, ConnectionSet> {
+    let mut routes: BTreeMap<usize, ConnectionSet> = BTreeMap::new();
+    for ingress in cluster.ingresses() {
+        let namespace = ingress.value.metadata.namespace.as_deref().unwrap_or("default");
+        let Some(spec) = &ingress.value.spec else { continue };
+        let rule_backends =
+            spec.rules.iter().flatten().flat_map(|r| r.http.iter().flat_map(|h| h.paths.iter()));
+        let backends = spec
+            .default_backend
+            .iter()
+            .chain(rule_backends.map(|p| &p.backend))
+            .filter_map(|b| b.service.as_ref());
+        for backend in backends {
+            let Some(service) = cluster.service(namespace, &backend.name) else { continue };
+            let Some(service_spec) = &service.value.spec else { continue };
+            let Some(selector) = &service_spec.selector else { continue };
+            let wanted = backend.port.as_ref();
+            let target_ports =
+                service_target_ports(service_spec.ports.as_deref().unwrap_or_default(), wanted);
+            for (member, role) in roles.iter().enumerate() {
+                let Role::Member { pod: pod_id, .. } = *role else { continue };
+                debug_assert!(matches!(nodes[member].kind, NodeKind::Workload(_)));
+                let pod = cluster.pod(pod_id);
+                if pod.namespace != namespace || !crate::labels::map_selector_matches(selector, &pod.labels) {
+                    continue;
+                }
+                for target in &target_ports {
+                    let Some(port) = resolve_on_pod(pod, target) else { continue };
+                    let set = ConnectionSet::from_ports(Protocol::Tcp, PortSet::single(i64::from(port)));
+                    let entry = routes.entry(member).or_default();
+                    *entry = entry.union(&set);
+                }
+            }
+        }
+    }
+    routes
+}
+
+/// The target ports of the Service port a backend names (all target ports
+/// when it names none).
+fn service_target_ports(
+    ports: &[k8s_openapi::api::core::v1::ServicePort],
+    wanted: Option<&k8s_openapi::api::networking::v1::ServiceBackendPort>,
+) -> Vec<IntOrString> {
+    let target = |p: &k8s_openapi::api::core::v1::ServicePort| {
+        p.target_port.clone().unwrap_or(IntOrString::Int(p.port))
+    };
+    let wanted_name = wanted.and_then(|w| w.name.as_deref()).filter(|n| !n.is_empty());
+    let wanted_number = wanted.and_then(|w| w.number).filter(|n| *n != 0);
+    if wanted_name.is_none() && wanted_number.is_none() {
+        return ports.iter().map(target).collect();
+    }
+    ports
+        .iter()
+        .find(|p| {
+            let by_name = wanted_name.is_some() && p.name.as_deref() == wanted_name;
+            let by_number = wanted_number == Some(p.port);
+            let by_target = match (p.target_port.as_ref(), wanted_name, wanted_number) {
+                (Some(IntOrString::String(t)), Some(n), _) => t == n,
+                (Some(IntOrString::Int(t)), _, Some(n)) => *t == n,
+                _ => false,
+            };
+            by_name || by_number || by_target
+        })
+        .map(target)
+        .into_iter()
+        .collect()
+}
+
+/// A target port on a pod: a number it declares (in any protocol, as
+/// netpol-analyzer checks), or the TCP container port of that name.
+fn resolve_on_pod(pod: &Pod, target: &IntOrString) -> Option<u16> {
+    let number = match target {
+        IntOrString::Int(n) => *n,
+        IntOrString::String(name) => {
+            let port = pod.container_ports().find(|p| p.name.as_deref() == Some(name.as_str()))?;
+            if Protocol::parse(&port.protocol) != Some(Protocol::Tcp) {
+                return None;
+            }
+            port.port
+        }
+    };
+    if !pod.container_ports().any(|p| p.port == number) {
+        return None;
+    }
+    u16::try_from(number).ok().filter(|n| *n != 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+
+    use super::*;
+    use crate::policy::testing::{cluster, namespace, network_policy, pod, pod_with_ports, EXTERNAL_ONLY};
+
+    fn deployment(namespace: &str, name: &str, replicas: i32, ports: Value) -> Value {
+        json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"namespace": namespace, "name": name},
+            "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
+                     "template": {"metadata": {"labels": {"app": name}},
+                                  "spec": {"containers": [{"name": "c", "image": "i", "ports": ports}]}}}
+        })
+    }
+
+    fn options(granularity: Granularity, filters: Filters) -> MatrixOptions {
+        MatrixOptions { granularity, ingress_controller: true, filters }
+    }
+
+    fn check_with(objects: &[Value], options: &MatrixOptions, expect: &[&str]) {
+        let cluster = cluster(objects);
+        let engine = PolicyEngine::new(&cluster, EXTERNAL_ONLY);
+        let lines = connlist_lines(&matrix(&engine, options));
+        assert_eq!(lines, expect, "\n{}", lines.join("\n"));
+    }
+
+    fn check(objects: &[Value], expect: &[&str]) {
+        check_with(objects, &options(Granularity::Workloads, Filters::default()), expect);
+    }
+
+    fn shop() -> Vec<Value> {
+        vec![
+            namespace("shop", json!({})),
+            deployment("shop", "web", 2, json!([{"name": "http", "containerPort": 8080}])),
+            deployment("shop", "db", 1, json!([{"containerPort": 5432}])),
+            network_policy(
+                "shop",
+                "db",
+                json!({"podSelector": {"matchLabels": {"app": "db"}},
+                "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "web"}}}], "ports": [{"port": 5432}]}]}),
+            ),
+            network_policy(
+                "shop",
+                "web-egress",
+                json!({"podSelector": {"matchLabels": {"app": "web"}}, "policyTypes": ["Egress"],
+                "egress": [{"to": [{"podSelector": {}}]}, {"to": [{"ipBlock": {"cidr": "10.0.0.0/8"}}], "ports": [{"port": 443}]}]}),
+            ),
+        ]
+    }
+
+    // netpol-analyzer's `list` lines: workloads as `ns/name[Kind]`, external
+    // ranges `first-last[External]`, self pairs left out, sorted.
+    #[test]
+    fn workloads_and_external_ranges() {
+        check(
+            &shop(),
+            &[
+                "0.0.0.0-255.255.255.255[External] => shop/web[Deployment] : All Connections",
+                "shop/db[Deployment] => 0.0.0.0-9.255.255.255[External] : All Connections",
+                "shop/db[Deployment] => 10.0.0.0-10.255.255.255[External] : All Connections",
+                "shop/db[Deployment] => 11.0.0.0-255.255.255.255[External] : All Connections",
+                "shop/db[Deployment] => shop/web[Deployment] : All Connections",
+                "shop/web[Deployment] => 10.0.0.0-10.255.255.255[External] : TCP 443",
+                "shop/web[Deployment] => shop/db[Deployment] : TCP 5432",
+            ],
+        );
+    }
+
+    #[test]
+    fn pods_granularity() {
+        let objects = vec![
+            namespace("x", json!({})),
+            pod("x", "a", json!({"app": "a"})),
+            pod("x", "b", json!({"app": "a"})),
+        ];
+        check_with(
+            &objects,
+            &options(Granularity::Pods, Filters::default()),
+            &[
+                "0.0.0.0-255.255.255.255[External] => x/a[Pod] : All Connections",
+                "0.0.0.0-255.255.255.255[External] => x/b[Pod] : All Connections",
+                "x/a[Pod] => 0.0.0.0-255.255.255.255[External] : All Connections",
+                "x/a[Pod] => x/b[Pod] : All Connections",
+                "x/b[Pod] => 0.0.0.0-255.255.255.255[External] : All Connections",
+                "x/b[Pod] => x/a[Pod] : All Connections",
+            ],
+        );
+    }
+
+    #[test]
+    fn filters() {
+        let focus = Filters { focus: Some("shop/db".to_owned()), ..Filters::default() };
+        check_with(
+            &shop(),
+            &options(Granularity::Workloads, focus),
+            &[
+                "shop/db[Deployment] => 0.0.0.0-9.255.255.255[External] : All Connections",
+                "shop/db[Deployment] => 10.0.0.0-10.255.255.255[External] : All Connections",
+                "shop/db[Deployment] => 11.0.0.0-255.255.255.255[External] : All Connections",
+                "shop/db[Deployment] => shop/web[Deployment] : All Connections",
+                "shop/web[Deployment] => shop/db[Deployment] : TCP 5432",
+            ],
+        );
+        let ingress = Filters {
+            focus: Some("db".to_owned()),
+            direction: Some(Direction::Ingress),
+            ..Filters::default()
+        };
+        check_with(
+            &shop(),
+            &options(Granularity::Workloads, ingress),
+            &["shop/web[Deployment] => shop/db[Deployment] : TCP 5432"],
+        );
+        let port = Filters {
+            port: Some((Protocol::Tcp, 443)),
+            namespace: Some("shop".to_owned()),
+            ..Filters::default()
+        };
+        check_with(
+            &shop(),
+            &options(Granularity::Workloads, port),
+            &[
+                "0.0.0.0-255.255.255.255[External] => shop/web[Deployment] : TCP 443",
+                "shop/db[Deployment] => 0.0.0.0-9.255.255.255[External] : TCP 443",
+                "shop/db[Deployment] => 10.0.0.0-10.255.255.255[External] : TCP 443",
+                "shop/db[Deployment] => 11.0.0.0-255.255.255.255[External] : TCP 443",
+                "shop/db[Deployment] => shop/web[Deployment] : TCP 443",
+                "shop/web[Deployment] => 10.0.0.0-10.255.255.255[External] : TCP 443",
+            ],
+        );
+    }
+
+    // netpol-analyzer's ingress analysis: Ingress → Service → selected pods,
+    // the backend's service port → targetPort on the pod (a name resolved to
+    // a TCP container port the pod declares), intersected with what the
+    // pods' policies allow from a pod of another namespace.
+    #[test]
+    fn ingress_controller_edges() {
+        let mut objects = shop();
+        objects.push(json!({"apiVersion": "v1", "kind": "Service", "metadata": {"namespace": "shop", "name": "web"},
+            "spec": {"selector": {"app": "web"}, "ports": [{"name": "www", "port": 80, "targetPort": "http"}, {"port": 9999}]}}));
+        objects.push(
+            json!({"apiVersion": "v1", "kind": "Service", "metadata": {"namespace": "shop", "name": "db"},
+            "spec": {"selector": {"app": "db"}, "ports": [{"port": 5432}]}}),
+        );
+        objects.push(json!({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"namespace": "shop", "name": "shop"},
+            "spec": {"defaultBackend": {"service": {"name": "db", "port": {"number": 5432}}},
+                     "rules": [{"host": "shop.example.com", "http": {"paths": [
+                         {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "web", "port": {"name": "www"}}}},
+                         {"path": "/x", "pathType": "Prefix", "backend": {"service": {"name": "web", "port": {"number": 9999}}}},
+                         {"path": "/y", "pathType": "Prefix", "backend": {"service": {"name": "missing", "port": {"number": 1}}}}
+                     ]}}]}}));
+        let cluster = cluster(&objects);
+        let engine = PolicyEngine::new(&cluster, EXTERNAL_ONLY);
+        let report = matrix(
+            &engine,
+            &options(
+                Granularity::Workloads,
+                Filters { focus: Some("ingress-controller".to_owned()), ..Filters::default() },
+            ),
+        );
+        // db only admits web; 9999 is not a port web declares.
+        assert_eq!(connlist_lines(&report), ["{ingress-controller} => shop/web[Deployment] : TCP 8080"]);
+        let without = MatrixOptions {
+            ingress_controller: false,
+            ..options(Granularity::Workloads, Filters::default())
+        };
+        assert!(matrix(&engine, &without).nodes.iter().all(|n| n.kind != NodeKind::IngressController));
+    }
+
+    #[test]
+    fn serializes_to_the_matrix_contract() {
+        let objects = vec![
+            namespace("x", json!({})),
+            pod_with_ports("x", "a", json!({"app": "a"}), json!([])),
+            pod("x", "b", json!({"app": "b"})),
+            network_policy(
+                "x",
+                "a",
+                json!({"podSelector": {"matchLabels": {"app": "a"}}, "ingress": [{"ports": [{"port": 80, "endPort": 81}]}]}),
+            ),
+        ];
+        let cluster = cluster(&objects);
+        let engine = PolicyEngine::new(&cluster, EXTERNAL_ONLY);
+        let report = matrix(&engine, &options(Granularity::Workloads, Filters::default()));
+        let value = serde_json::to_value(&report).unwrap();
+        assert_eq!(value["schema"], "kubereach.matrix/v1");
+        assert_eq!(
+            value["nodes"][0],
+            json!({"id": "0.0.0.0/0", "kind": "External", "namespace": null, "name": "0.0.0.0/0"})
+        );
+        assert_eq!(value["nodes"][1], json!({"id": "x/a", "kind": "Pod", "namespace": "x", "name": "a"}));
+        let edge = value["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["to"] == "x/a" && e["from"] == "x/b")
+            .unwrap();
+        assert_eq!(edge["ports"], json!([{"protocol": "TCP", "from": 80, "to": 81}]));
+        let all = value["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["from"] == "x/a" && e["to"] == "x/b")
+            .unwrap();
+        assert_eq!(all["ports"].as_array().unwrap().len(), 3);
+    }
+}

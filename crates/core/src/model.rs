@@ -297,6 +297,8 @@ pub struct Namespace {
     pub name: String,
     /// Labels, always including `kubernetes.io/metadata.name`.
     pub labels: Labels,
+    /// Annotations of a declared namespace (empty for an implicit one).
+    pub annotations: BTreeMap<String, String>,
     /// Where it was declared; `None` when it exists only implicitly.
     pub origin: Option<Origin>,
 }
@@ -454,6 +456,25 @@ impl Cluster {
             .copied()
             .filter(|id| map_selector_matches(selector, &self.pod(*id).labels))
             .collect()
+    }
+
+    /// A copy of the cluster with `pod` added (and its namespace, when the
+    /// cluster has none of that name), and the new pod's id. For questions
+    /// about pods the input implies but does not hold, such as the cluster
+    /// DNS pods of an input without `kube-system`. The ids of the other pods
+    /// are unchanged.
+    pub fn with_pod(&self, pod: Pod) -> (Cluster, PodId) {
+        let mut cluster = self.clone();
+        let id = PodId(cluster.pods.len() as u32);
+        cluster.namespaces.entry(pod.namespace.clone()).or_insert_with(|| Namespace {
+            labels: Labels::from([(NAMESPACE_NAME_LABEL.to_owned(), pod.namespace.clone())]),
+            annotations: BTreeMap::new(),
+            name: pod.namespace.clone(),
+            origin: None,
+        });
+        cluster.pods_by_namespace.entry(pod.namespace.clone()).or_default().push(id);
+        cluster.pods.push(pod);
+        (cluster, id)
     }
 }
 
@@ -651,7 +672,9 @@ impl ClusterBuilder {
                     let name = ns.metadata.name.clone().unwrap_or_default();
                     let mut labels = ns.metadata.labels.clone().unwrap_or_default();
                     labels.insert(NAMESPACE_NAME_LABEL.to_owned(), name.clone());
-                    cluster.namespaces.insert(name.clone(), Namespace { name, labels, origin: Some(origin) });
+                    let annotations = ns.metadata.annotations.clone().unwrap_or_default();
+                    let namespace = Namespace { name: name.clone(), labels, annotations, origin: Some(origin) };
+                    cluster.namespaces.insert(name, namespace);
                 }
                 Resource::Node(node) => cluster.nodes.push(Object { value: node, origin }),
                 Resource::Pod(pod) => k8s_pods.push(Object { value: pod, origin }),
@@ -1002,6 +1025,7 @@ fn add_implicit_namespaces(cluster: &mut Cluster) {
     for name in used {
         cluster.namespaces.entry(name.clone()).or_insert_with(|| Namespace {
             labels: Labels::from([(NAMESPACE_NAME_LABEL.to_owned(), name.clone())]),
+            annotations: BTreeMap::new(),
             name,
             origin: None,
         });

@@ -20,7 +20,8 @@ use k8s_openapi::api::core::v1::{Service, ServicePort};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 
-use crate::model::Pod;
+use crate::cni::image_is;
+use crate::model::{Cluster, Pod};
 use crate::ports::Protocol;
 
 /// The default `--service-node-port-range` of the API server. A cluster can
@@ -131,6 +132,24 @@ pub struct LoadBalancerAddress {
     pub ip: Option<String>,
     /// The DNS name, when the provisioner gives one (AWS ELBs do).
     pub hostname: Option<String>,
+}
+
+/// What gives `LoadBalancer` Services their external address.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum LoadBalancerProvisioner {
+    /// A cloud provider's controller, known from the nodes' `spec.providerID`
+    /// (`aws:///eu-west-1a/i-0abc…` → `aws`).
+    Cloud {
+        /// The `providerID` scheme.
+        provider: String,
+    },
+    /// An implementation running in the cluster, known from its pods'
+    /// images or its custom resources (MetalLB, kube-vip, K3s' ServiceLB, …).
+    InCluster {
+        /// Its name.
+        name: String,
+    },
 }
 
 /// How nodes distribute Service traffic
@@ -352,6 +371,55 @@ pub fn load_balancer(service: &Service) -> Option<LoadBalancerState> {
         return Some(LoadBalancerState::Pending);
     }
     Some(LoadBalancerState::Provisioned { addresses })
+}
+
+/// The provisioners of `LoadBalancer` addresses the input shows, sorted:
+/// cloud providers from the nodes' `spec.providerID` (every scheme except
+/// those of local and test clusters: `kind`, `k3s`, `rke2`, `kwok`,
+/// `kubemark`, `fake`), and in-cluster implementations from their images
+/// (MetalLB, kube-vip, K3s' ServiceLB, OpenELB, PureLB, LoxiLB, the
+/// Tailscale operator, cloud-provider-kind) or their address-pool custom
+/// resources (MetalLB's `IPAddressPool`, Cilium's `CiliumLoadBalancerIPPool`).
+/// A Service with `spec.loadBalancerClass` asks for a specific
+/// implementation this list may not know.
+pub fn load_balancer_provisioners(cluster: &Cluster) -> Vec<LoadBalancerProvisioner> {
+    const LOCAL_SCHEMES: [&str; 6] = ["kind", "k3s", "rke2", "kwok", "kubemark", "fake"];
+    const IMAGES: [(&str, &str); 11] = [
+        ("metallb/controller", "metallb"),
+        ("metallb/speaker", "metallb"),
+        ("kube-vip/kube-vip", "kube-vip"),
+        ("kube-vip/kube-vip-cloud-provider", "kube-vip"),
+        ("rancher/klipper-lb", "servicelb"),
+        ("rancher/mirrored-klipper-lb", "servicelb"),
+        ("kubesphere/openelb", "openelb"),
+        ("purelb/allocator", "purelb"),
+        ("loxilb-io/kube-loxilb", "loxilb"),
+        ("tailscale/k8s-operator", "tailscale"),
+        ("cloud-provider-kind/cloud-controller-manager", "cloud-provider-kind"),
+    ];
+    const POOL_KINDS: [(&str, &str); 2] = [("IPAddressPool", "metallb"), ("CiliumLoadBalancerIPPool", "cilium")];
+    let mut found = BTreeSet::new();
+    for node in cluster.nodes() {
+        let provider_id = node.value.spec.as_ref().and_then(|s| s.provider_id.as_deref()).unwrap_or_default();
+        let Some((scheme, _)) = provider_id.split_once("://") else { continue };
+        if !scheme.is_empty() && !LOCAL_SCHEMES.contains(&scheme) {
+            found.insert(LoadBalancerProvisioner::Cloud { provider: scheme.to_owned() });
+        }
+    }
+    for pod in cluster.pods() {
+        let images = pod.spec.containers.iter().filter_map(|c| c.image.as_deref());
+        for image in images {
+            if let Some((_, name)) = IMAGES.iter().find(|(repository, _)| image_is(image, repository)) {
+                found.insert(LoadBalancerProvisioner::InCluster { name: (*name).to_owned() });
+            }
+        }
+    }
+    for (kind, name) in POOL_KINDS {
+        if cluster.skipped_kinds().get(kind).is_some_and(|&n| n > 0) {
+            found.insert(LoadBalancerProvisioner::InCluster { name: name.to_owned() });
+        }
+    }
+    found.into_iter().collect()
 }
 
 /// The node port of `port`, one of `service`'s ports.

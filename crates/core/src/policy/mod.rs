@@ -1,1 +1,350 @@
-//! The NetworkPolicy engine.
+//! The network policy engine: which connections NetworkPolicy,
+//! AdminNetworkPolicy and BaselineAdminNetworkPolicy allow between pods and
+//! addresses outside the cluster.
+//!
+//! # Semantics
+//!
+//! NetworkPolicy follows the API reference
+//! (<https://kubernetes.io/docs/reference/kubernetes-api/policy-resources/network-policy-v1/>)
+//! and the concepts page
+//! (<https://kubernetes.io/docs/concepts/services-networking/network-policies/>):
+//!
+//! - A pod is isolated for ingress (egress) when a NetworkPolicy of its
+//!   namespace selects it with `spec.podSelector` and lists `Ingress`
+//!   (`Egress`) in `policyTypes` (defaulted by the model as
+//!   `pkg/apis/networking/v1/defaults.go` does). A direction that is not
+//!   isolated allows everything.
+//! - A connection needs both the source's egress and the destination's
+//!   ingress to allow it; the rules of all policies selecting a pod are
+//!   unioned. Replies are implicit.
+//! - A rule whose `from`/`to` is absent or empty matches every peer, and one
+//!   whose `ports` is absent or empty matches every port and protocol.
+//! - Named ports resolve against the destination pod's container ports (name
+//!   and protocol must both match); towards an address outside the cluster a
+//!   name cannot be resolved and stays in the [`ConnectionSet`] by name.
+//! - Policies see traffic after a Service's DNAT: the engine knows pods,
+//!   container ports and addresses, never Service ports.
+//!
+//! AdminNetworkPolicy and BaselineAdminNetworkPolicy follow
+//! <https://network-policy-api.sigs.k8s.io/reference/spec/>: per port, the
+//! first matching ANP rule (lower priority number first, rules in order)
+//! decides `Allow` or `Deny`; `Pass` hands the port to NetworkPolicy. Ports
+//! no ANP decided go to NetworkPolicy when it isolates the pod in that
+//! direction, else to the BaselineAdminNetworkPolicy (`default`), else are
+//! allowed. ANP rules never isolate anything by themselves.
+//!
+//! # Choices the API leaves to the network plugin
+//!
+//! - `ipBlock` (and ANP `networks`) match addresses outside the cluster. They
+//!   match pods by `status.podIPs` only when
+//!   [`PolicyOptions::ip_blocks_match_pods`] is set, as many plugins do
+//!   (the API reference says cluster-internal pod IPs are "ephemeral and
+//!   unpredictable" and leaves it open).
+//! - `hostNetwork` pods carry their node's address ([`HostNetwork::Node`],
+//!   the default, "the most common implementation" per the NetworkPolicy
+//!   docs): they are never isolated and never selected by
+//!   `podSelector`/`namespaceSelector` peers; as peers they match `ipBlock`s,
+//!   ANP `networks` and ANP `nodes` by their addresses (`status.podIPs`, else
+//!   `status.hostIP`, else the addresses of `spec.nodeName`'s Node). A
+//!   `hostNetwork` pod whose address is unknown matches no peer at all.
+//!   [`HostNetwork::Pod`] treats them like any pod, as netpol-analyzer does.
+//! - Addresses outside the cluster are evaluated per block: the disjoint
+//!   ranges that all `ipBlock` CIDRs and excepts, ANP `networks` and (when an
+//!   ANP names `nodes`) node addresses cut the address space into. Without
+//!   any, one block `0.0.0.0-255.255.255.255`; IPv6 is covered only when a
+//!   policy mentions an IPv6 CIDR.
+//! - ANP `namedPort` towards an address outside the cluster matches nothing.
+//! - Invalid input the API server would reject (a malformed CIDR, a peer with
+//!   no selector, `endPort` below `port`, an unknown operator) matches
+//!   nothing.
+//!
+//! # How it is computed
+//!
+//! Pods that share namespace, labels, named container ports and the
+//! addresses policies can see are indistinguishable to every policy, so the
+//! engine compiles once into equivalence classes of pods: each policy peer
+//! becomes a bit set of classes and address blocks, and each class gets, per
+//! direction, a profile: the ordered list of rules that apply to it. The
+//! verdict for a peer depends only on which rules of the profile match it,
+//! so results are memoized per profile and match signature
+//! ([`ClassMatrix`]).
+
+mod bitset;
+mod class_matrix;
+mod compile;
+mod eval;
+mod ip;
+mod select;
+
+#[cfg(test)]
+mod anp_tests;
+#[cfg(test)]
+mod e2e_tests;
+#[cfg(test)]
+pub(crate) mod testing;
+#[cfg(test)]
+mod tests;
+
+use serde::Serialize;
+
+pub use class_matrix::ClassMatrix;
+pub use ip::IpRange;
+
+use crate::model::{Cluster, PodId};
+use crate::origin::Location;
+use crate::ports::ConnectionSet;
+
+/// Choices the network plugin makes that the API leaves open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PolicyOptions {
+    /// Whether `ipBlock` and ANP `networks` also match pods by their
+    /// `status.podIPs` (Calico, Cilium and most plugins do for pod CIDRs).
+    pub ip_blocks_match_pods: bool,
+}
+
+/// How NetworkPolicy treats `hostNetwork` pods: the NetworkPolicy docs
+/// allow two behaviours
+/// (<https://kubernetes.io/docs/concepts/services-networking/network-policies/#networkpolicy-and-hostnetwork-pods>).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostNetwork {
+    /// The plugin cannot tell them from their node: they are never isolated,
+    /// never selected by `podSelector`/`namespaceSelector`, and match
+    /// `ipBlock`s by their node's address. "The most common implementation."
+    Node,
+    /// The plugin tells them apart and applies policies to them like to any
+    /// pod (netpol-analyzer's behaviour).
+    Pod,
+}
+
+/// A direction of traffic relative to a pod.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Traffic into the pod.
+    Ingress,
+    /// Traffic out of the pod.
+    Egress,
+}
+
+impl Direction {
+    fn index(self) -> usize {
+        match self {
+            Direction::Ingress => 0,
+            Direction::Egress => 1,
+        }
+    }
+
+    /// `Ingress` or `Egress`, as `policyTypes` spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Ingress => "Ingress",
+            Direction::Egress => "Egress",
+        }
+    }
+}
+
+/// One end of a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Endpoint {
+    /// A pod of the cluster.
+    Pod(PodId),
+    /// Addresses outside the cluster (one address is a one-address range).
+    External(IpRange),
+    /// netpol-analyzer's symbolic ingress controller: a pod without labels
+    /// in a namespace of its own, `ingress-controller-ns`, with no ports and
+    /// no policy of its namespace (see [`INGRESS_CONTROLLER_NAMESPACE`]).
+    IngressController,
+}
+
+/// The namespace of [`Endpoint::IngressController`] (netpol-analyzer's
+/// `IngressPodNamespace`); it carries only its
+/// `kubernetes.io/metadata.name` label.
+pub const INGRESS_CONTROLLER_NAMESPACE: &str = "ingress-controller-ns";
+
+/// The kind of a policy object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum PolicyKind {
+    /// `networking.k8s.io/v1` NetworkPolicy.
+    NetworkPolicy,
+    /// `policy.networking.k8s.io/v1alpha1` AdminNetworkPolicy.
+    AdminNetworkPolicy,
+    /// `policy.networking.k8s.io/v1alpha1` BaselineAdminNetworkPolicy.
+    BaselineAdminNetworkPolicy,
+}
+
+/// A policy object, for explanations.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct PolicyRef {
+    /// Its kind.
+    pub kind: PolicyKind,
+    /// Its namespace (`None` for the cluster-scoped admin policies).
+    pub namespace: Option<String>,
+    /// Its name.
+    pub name: String,
+    /// Where it was defined.
+    pub location: Location,
+}
+
+/// Which layer of the policy API decided part of a connection set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Tier {
+    /// AdminNetworkPolicy rules.
+    Admin,
+    /// NetworkPolicy rules, or the isolation NetworkPolicies imply.
+    Network,
+    /// BaselineAdminNetworkPolicy rules.
+    Baseline,
+    /// Nothing applied: allowed by default.
+    Default,
+}
+
+/// What a step did to its part of the connection set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Allowed.
+    Allow,
+    /// Denied.
+    Deny,
+    /// Passed from AdminNetworkPolicy to NetworkPolicy.
+    Pass,
+}
+
+/// One step of an explanation: a rule (or a default) and the part of the
+/// connection set it decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Step {
+    /// The layer.
+    pub tier: Tier,
+    /// What it did.
+    pub verdict: Verdict,
+    /// The policy, `None` for defaults (allowed when nothing applies; denied
+    /// because NetworkPolicies isolate the pod and no rule allows).
+    pub policy: Option<PolicyRef>,
+    /// The rule's index in the policy's `ingress` or `egress` list.
+    pub rule: Option<usize>,
+    /// The rule's name (admin policies name their rules).
+    pub rule_name: Option<String>,
+    /// The rule's location (`spec.ingress[0]`), when known.
+    pub location: Option<Location>,
+    /// The connections this step decided.
+    pub connections: ConnectionSet,
+}
+
+/// How one direction of a connection was decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DirectionExplanation {
+    /// Ingress (the destination's policies) or egress (the source's).
+    pub direction: Direction,
+    /// Whether the subject is a pod policies can apply to (`false` for
+    /// addresses outside the cluster and `hostNetwork` pods).
+    pub policies_apply: bool,
+    /// The NetworkPolicies that isolate the subject in this direction.
+    pub isolated_by: Vec<PolicyRef>,
+    /// The steps that decided the connection set, in evaluation order.
+    pub steps: Vec<Step>,
+    /// What this direction allows.
+    pub allowed: ConnectionSet,
+}
+
+/// Why a connection is allowed or denied, per direction and tier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Explanation {
+    /// The source's egress.
+    pub egress: DirectionExplanation,
+    /// The destination's ingress.
+    pub ingress: DirectionExplanation,
+    /// What both allow.
+    pub allowed: ConnectionSet,
+}
+
+/// The compiled policies of a cluster. Immutable; build it once per
+/// [`Cluster`] and query it many times.
+pub struct PolicyEngine<'c> {
+    compiled: compile::Compiled<'c>,
+}
+
+impl<'c> PolicyEngine<'c> {
+    /// Compiles the policies of `cluster`, with `hostNetwork` pods as node
+    /// traffic ([`HostNetwork::Node`]).
+    pub fn new(cluster: &'c Cluster, options: PolicyOptions) -> PolicyEngine<'c> {
+        PolicyEngine::with_host_network(cluster, options, HostNetwork::Node)
+    }
+
+    /// Compiles the policies of `cluster`, treating `hostNetwork` pods as
+    /// `host_network` says.
+    pub fn with_host_network(
+        cluster: &'c Cluster,
+        options: PolicyOptions,
+        host_network: HostNetwork,
+    ) -> PolicyEngine<'c> {
+        PolicyEngine { compiled: compile::Compiled::new(cluster, options, host_network) }
+    }
+
+    /// The cluster the engine was compiled from.
+    pub fn cluster(&self) -> &'c Cluster {
+        self.compiled.cluster
+    }
+
+    /// The connections allowed from `from` to `to`. For an external range
+    /// spanning several blocks ([`PolicyEngine::external_ranges`]), what is
+    /// allowed for every address of it. Between two external endpoints,
+    /// nothing applies: everything.
+    pub fn allowed(&self, from: &Endpoint, to: &Endpoint) -> ConnectionSet {
+        self.compiled.allowed(from, to)
+    }
+
+    /// Why `from` may or may not reach `to`. An external range is explained
+    /// by the block holding its first address.
+    pub fn explain(&self, from: &Endpoint, to: &Endpoint) -> Explanation {
+        self.compiled.explain(from, to)
+    }
+
+    /// Whether NetworkPolicies isolate `pod` in `direction` (admin policies
+    /// never isolate).
+    pub fn is_isolated(&self, pod: PodId, direction: Direction) -> bool {
+        self.compiled.is_isolated(pod, direction)
+    }
+
+    /// The policies that apply to `pod` in `direction`, in evaluation order:
+    /// AdminNetworkPolicies (with rules in that direction) by priority, the
+    /// NetworkPolicies that isolate it, then the BaselineAdminNetworkPolicy.
+    pub fn selecting_policies(&self, pod: PodId, direction: Direction) -> Vec<PolicyRef> {
+        self.compiled.selecting_policies(pod, direction)
+    }
+
+    /// The disjoint blocks policy CIDRs cut the address space into, sorted.
+    pub fn external_ranges(&self) -> &[IpRange] {
+        &self.compiled.blocks
+    }
+
+    /// The ranges external sources are told apart by: the blocks cut by
+    /// ingress `ipBlock`s only (addresses within one behave alike as sources).
+    pub fn external_sources(&self) -> &[IpRange] {
+        &self.compiled.source_ranges
+    }
+
+    /// The ranges external destinations are told apart by: the blocks cut
+    /// by egress `ipBlock`s, ANP `networks` and node addresses.
+    pub fn external_destinations(&self) -> &[IpRange] {
+        &self.compiled.destination_ranges
+    }
+
+    /// The number of pod equivalence classes.
+    pub fn class_count(&self) -> usize {
+        self.compiled.pod_class_count()
+    }
+
+    /// The equivalence class of `pod`: pods of one class get the same answer
+    /// from every query.
+    pub fn class_of(&self, pod: PodId) -> usize {
+        self.compiled.pod_class[pod.0 as usize] as usize
+    }
+
+    /// Computes the connections between every pair of classes and external
+    /// blocks.
+    pub fn class_matrix(&self) -> ClassMatrix<'_> {
+        ClassMatrix::new(&self.compiled)
+    }
+}

@@ -1,0 +1,474 @@
+//! The connections between every pair of pod classes and address blocks.
+//!
+//! Peers are numbered classes first (in namespace order, so a namespace's
+//! classes are contiguous), then address blocks. A rule's peers are then a
+//! short list of index intervals. A class's egress verdicts over all
+//! destinations form a row that depends only on its egress profile; its
+//! ingress verdicts over all sources a row that depends only on its ingress
+//! profile (and, with named ports, its container ports). Sweeping a
+//! profile's rule intervals cuts a row into segments where the same rules
+//! match, so a row is a short list of `(first peer, verdict)` segments, and
+//! verdicts are memoized by the set of matching rules. A cell is the
+//! intersection of an egress and an ingress verdict, looked up in a table.
+
+use super::compile::{Compiled, Profile};
+use super::eval::{Peer, Target};
+use super::ip;
+use super::select::FxHashMap;
+use super::Endpoint;
+use crate::ports::ConnectionSet;
+
+const NONE: u32 = 0;
+const ALL: u32 = 1;
+
+/// Every pairwise verdict of a [`super::PolicyEngine`], computed once.
+///
+/// Peers are indexed `0..classes` for pod classes (the ingress
+/// controller's class last), then by address block
+/// ([`super::PolicyEngine::external_ranges`]).
+pub struct ClassMatrix<'e> {
+    compiled: &'e Compiled<'e>,
+    sets: Vec<ConnectionSet>,
+    egress_rows: Vec<Row>,
+    egress_row_of: Vec<u32>,
+    ingress_rows: Vec<Row>,
+    ingress_row_of: Vec<u32>,
+    meet: Meet,
+}
+
+/// Verdicts over all peers: `(first peer, verdict)` segments, sorted.
+struct Row {
+    segments: Vec<(u32, u32)>,
+}
+
+impl Row {
+    fn constant(id: u32) -> Row {
+        Row { segments: vec![(0, id)] }
+    }
+
+    fn get(&self, peer: usize) -> u32 {
+        let i = self.segments.partition_point(|&(start, _)| start as usize <= peer);
+        self.segments[i - 1].1
+    }
+}
+
+/// Intersections of egress and ingress verdicts: a dense table by rank
+/// (ranks cover every verdict rows hold, `NONE` and `ALL` included).
+struct Meet {
+    egress_rank: Vec<u32>,
+    ingress_rank: Vec<u32>,
+    width: usize,
+    table: Vec<u32>,
+}
+
+impl Meet {
+    fn get(&self, egress: u32, ingress: u32) -> u32 {
+        let (e, i) = (self.egress_rank[egress as usize], self.ingress_rank[ingress as usize]);
+        self.table[e as usize * self.width + i as usize]
+    }
+}
+
+#[derive(Default)]
+struct Interner {
+    sets: Vec<ConnectionSet>,
+    ids: FxHashMap<ConnectionSet, u32>,
+}
+
+impl Interner {
+    fn new() -> Interner {
+        let mut interner = Interner::default();
+        interner.id(ConnectionSet::none());
+        interner.id(ConnectionSet::all());
+        interner
+    }
+
+    fn id(&mut self, set: ConnectionSet) -> u32 {
+        if let Some(&id) = self.ids.get(&set) {
+            return id;
+        }
+        let id = self.sets.len() as u32;
+        self.sets.push(set.clone());
+        self.ids.insert(set, id);
+        id
+    }
+}
+
+impl<'e> ClassMatrix<'e> {
+    pub(crate) fn new(compiled: &'e Compiled<'e>) -> ClassMatrix<'e> {
+        let mut interner = Interner::new();
+        let mut runs = Runs::new(compiled);
+        let mut scratch = Scratch::default();
+
+        let mut egress_rows = Vec::new();
+        let mut egress_row_ids: FxHashMap<u32, u32> = FxHashMap::default();
+        let mut egress_row_of = Vec::with_capacity(compiled.classes.len());
+        for class in &compiled.classes {
+            let profile_id = class.profiles[1];
+            let next = egress_rows.len() as u32;
+            let row = *egress_row_ids.entry(profile_id).or_insert_with(|| {
+                let profile = &compiled.profiles[profile_id as usize];
+                egress_rows.push(row(compiled, profile, None, &mut runs, &mut interner, &mut scratch));
+                next
+            });
+            egress_row_of.push(row);
+        }
+
+        let mut ingress_rows = Vec::new();
+        let mut ingress_row_ids: FxHashMap<(u32, u32), u32> = FxHashMap::default();
+        let mut ingress_row_of = Vec::with_capacity(compiled.classes.len());
+        for class in &compiled.classes {
+            let profile_id = class.profiles[0];
+            let profile = &compiled.profiles[profile_id as usize];
+            let ports = if profile.has_named { class.ports } else { u32::MAX };
+            let next = ingress_rows.len() as u32;
+            let row = *ingress_row_ids.entry((profile_id, ports)).or_insert_with(|| {
+                ingress_rows.push(row(
+                    compiled,
+                    profile,
+                    Some(class.ports),
+                    &mut runs,
+                    &mut interner,
+                    &mut scratch,
+                ));
+                next
+            });
+            ingress_row_of.push(row);
+        }
+
+        let meet = meet_table(&egress_rows, &ingress_rows, &mut interner);
+        ClassMatrix {
+            compiled,
+            sets: interner.sets,
+            egress_rows,
+            egress_row_of,
+            ingress_rows,
+            ingress_row_of,
+            meet,
+        }
+    }
+
+    /// `(egress verdict of from towards to, ingress verdict of to from from)`.
+    fn verdicts(&self, from: usize, to: usize) -> (u32, u32) {
+        let classes = self.compiled.classes.len();
+        let egress =
+            if from < classes { self.egress_rows[self.egress_row_of[from] as usize].get(to) } else { ALL };
+        let ingress =
+            if to < classes { self.ingress_rows[self.ingress_row_of[to] as usize].get(from) } else { ALL };
+        (egress, ingress)
+    }
+
+    /// The connections from peer `from` to peer `to` (indices as described
+    /// on the type).
+    pub fn get(&self, from: usize, to: usize) -> &ConnectionSet {
+        &self.sets[self.set_id(from, to)]
+    }
+
+    /// The id of [`ClassMatrix::get`]'s answer: equal ids are equal sets;
+    /// `0` is the empty set and `1` every connection.
+    pub fn set_id(&self, from: usize, to: usize) -> usize {
+        let (egress, ingress) = self.verdicts(from, to);
+        self.meet.get(egress, ingress) as usize
+    }
+
+    /// The set with id `id` (see [`ClassMatrix::set_id`]).
+    pub fn set(&self, id: usize) -> &ConnectionSet {
+        &self.sets[id]
+    }
+
+    /// Calls `visit(from, row)` for every source peer in order, `row[to]`
+    /// being [`ClassMatrix::set_id`]`(from, to)` for every destination peer.
+    /// The whole matrix in time proportional to its size, without storing it.
+    pub fn for_each_row(&self, visit: impl FnMut(usize, &[u32])) {
+        let all: Vec<usize> = (0..self.peers()).collect();
+        self.for_each_row_of(&all, visit);
+    }
+
+    /// [`ClassMatrix::for_each_row`] for the source peers in `sources`
+    /// (ascending).
+    pub fn for_each_row_of(&self, sources: &[usize], mut visit: impl FnMut(usize, &[u32])) {
+        let peers = self.peers();
+        let classes = self.compiled.classes.len();
+        let meet = &self.meet;
+        // Segment starts of every ingress row, in source order: applying them
+        // as the source advances keeps each row's current verdict.
+        let mut changes: Vec<(u32, u32, u32)> = Vec::new();
+        for (r, ingress) in self.ingress_rows.iter().enumerate() {
+            changes.extend(ingress.segments.iter().map(|&(start, id)| (start, r as u32, id)));
+        }
+        changes.sort_unstable();
+        let mut next_change = 0;
+        // Per destination: the ingress row, as an index into `ingress_now`
+        // (blocks use the last slot, always ALL).
+        let mut ingress_now = vec![meet.ingress_rank[ALL as usize]; self.ingress_rows.len() + 1];
+        let ingress_slot: Vec<u32> = (0..peers)
+            .map(|to| if to < classes { self.ingress_row_of[to] } else { self.ingress_rows.len() as u32 })
+            .collect();
+        let mut egress = vec![0u32; peers];
+        let mut egress_row = usize::MAX;
+        let mut row = vec![NONE; peers];
+        for &from in sources {
+            while next_change < changes.len() && changes[next_change].0 as usize <= from {
+                let (_, r, id) = changes[next_change];
+                ingress_now[r as usize] = meet.ingress_rank[id as usize];
+                next_change += 1;
+            }
+            let wanted = if from < classes { self.egress_row_of[from] as usize } else { usize::MAX - 1 };
+            if wanted != egress_row {
+                egress_row = wanted;
+                match self.egress_rows.get(wanted) {
+                    Some(r) => expand(r, &mut egress),
+                    None => egress.fill(ALL),
+                }
+                // Egress verdicts as row offsets into the meet table.
+                for e in egress.iter_mut() {
+                    *e = meet.egress_rank[*e as usize] * meet.width as u32;
+                }
+            }
+            for ((cell, &e), &slot) in row.iter_mut().zip(&egress).zip(&ingress_slot) {
+                *cell = meet.table[(e + ingress_now[slot as usize]) as usize];
+            }
+            visit(from, &row);
+        }
+    }
+
+    /// [`ClassMatrix::for_each_row_of`] on every core: `map(from, row)` for
+    /// each source peer of `sources` (ascending), results in that order.
+    pub fn map_rows<T: Send>(&self, sources: &[usize], map: impl Fn(usize, &[u32]) -> T + Sync) -> Vec<T> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(sources.len().max(1));
+        if threads <= 1 {
+            let mut out = Vec::with_capacity(sources.len());
+            self.for_each_row_of(sources, |from, row| out.push(map(from, row)));
+            return out;
+        }
+        let chunk = sources.len().div_ceil(threads);
+        let map = &map;
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = sources
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        let mut out = Vec::with_capacity(part.len());
+                        self.for_each_row_of(part, |from, row| out.push(map(from, row)));
+                        out
+                    })
+                })
+                .collect();
+            handles.into_iter().flat_map(|h| h.join().expect("row worker panicked")).collect()
+        })
+    }
+
+    /// The index of an endpoint: a pod's class, the ingress controller's
+    /// class, or the block holding an external range's first address.
+    pub fn index(&self, endpoint: &Endpoint) -> usize {
+        let compiled = self.compiled;
+        match endpoint {
+            Endpoint::Pod(pod) => compiled.pod_class[pod.0 as usize] as usize,
+            Endpoint::IngressController => compiled.ingress_controller as usize,
+            Endpoint::External(range) => {
+                let blocks = ip::blocks_overlapping(&compiled.blocks, range);
+                compiled.classes.len() + blocks.start.min(compiled.blocks.len().saturating_sub(1))
+            }
+        }
+    }
+
+    /// The connections from `from` to `to`. An external range must lie in
+    /// one block of behaviour (any of [`super::PolicyEngine::external_sources`]
+    /// as a source, [`super::PolicyEngine::external_destinations`] as a
+    /// destination, or [`super::PolicyEngine::external_ranges`]); for other
+    /// ranges use [`super::PolicyEngine::allowed`].
+    pub fn allowed(&self, from: &Endpoint, to: &Endpoint) -> &ConnectionSet {
+        self.get(self.index(from), self.index(to))
+    }
+
+    /// The number of distinct connection sets in the matrix.
+    pub fn distinct_sets(&self) -> usize {
+        self.sets.len()
+    }
+
+    /// The number of peers (classes, then blocks).
+    pub fn peers(&self) -> usize {
+        self.compiled.classes.len() + self.compiled.blocks.len()
+    }
+}
+
+fn expand(row: &Row, out: &mut [u32]) {
+    for (i, &(start, id)) in row.segments.iter().enumerate() {
+        let end = row.segments.get(i + 1).map_or(out.len(), |next| next.0 as usize);
+        out[start as usize..end].fill(id);
+    }
+}
+
+/// The table of intersections of every egress verdict with every ingress
+/// verdict that rows hold. Distinct verdicts are few (one per combination
+/// of rule ports that occurs), so the table is small.
+fn meet_table(egress_rows: &[Row], ingress_rows: &[Row], interner: &mut Interner) -> Meet {
+    let ranks = |rows: &[Row], interner: &Interner| {
+        let mut ids: Vec<u32> = vec![NONE, ALL];
+        ids.extend(rows.iter().flat_map(|r| r.segments.iter().map(|s| s.1)));
+        ids.sort_unstable();
+        ids.dedup();
+        let mut rank = vec![u32::MAX; interner.sets.len()];
+        for (r, &id) in ids.iter().enumerate() {
+            rank[id as usize] = r as u32;
+        }
+        (ids, rank)
+    };
+    let (egress_ids, egress_rank) = ranks(egress_rows, interner);
+    let (ingress_ids, ingress_rank) = ranks(ingress_rows, interner);
+    let mut table = Vec::with_capacity(egress_ids.len() * ingress_ids.len());
+    for &e in &egress_ids {
+        for &i in &ingress_ids {
+            let id = match (e, i) {
+                (ALL, id) | (id, ALL) => id,
+                (NONE, _) | (_, NONE) => NONE,
+                _ => {
+                    let set = interner.sets[e as usize].intersection(&interner.sets[i as usize]);
+                    interner.id(set)
+                }
+            };
+            table.push(id);
+        }
+    }
+    Meet { egress_rank, ingress_rank, width: ingress_ids.len(), table }
+}
+
+/// Each peer set as sorted, disjoint `[start, end)` peer-index intervals.
+struct Runs<'a> {
+    compiled: &'a Compiled<'a>,
+    runs: Vec<Option<Vec<(u32, u32)>>>,
+}
+
+impl<'a> Runs<'a> {
+    fn new(compiled: &'a Compiled<'a>) -> Runs<'a> {
+        Runs { compiled, runs: vec![None; compiled.peer_sets.len()] }
+    }
+
+    fn of(&mut self, peer_set: u32) -> &[(u32, u32)] {
+        let compiled = self.compiled;
+        self.runs[peer_set as usize].get_or_insert_with(|| {
+            let set = &compiled.peer_sets[peer_set as usize];
+            let classes = compiled.classes.len() as u32;
+            let mut runs: Vec<(u32, u32)> = Vec::new();
+            let mut add = |index: u32| match runs.last_mut() {
+                Some(last) if last.1 == index => last.1 += 1,
+                _ => runs.push((index, index + 1)),
+            };
+            for class in set.classes.iter() {
+                add(class as u32);
+            }
+            for block in set.blocks.iter() {
+                add(classes + block as u32);
+            }
+            runs
+        })
+    }
+}
+
+/// Buffers reused from row to row.
+#[derive(Default)]
+struct Scratch {
+    events: Vec<(u32, u32)>,
+    signature: Vec<u64>,
+    named: Vec<u64>,
+    key: Vec<u64>,
+    /// Verdicts by signature and target, for profiles of at most 64 rules.
+    small: FxHashMap<(u64, u64), u32>,
+    /// Verdicts by signature words and target, for larger profiles.
+    large: FxHashMap<Vec<u64>, u32>,
+}
+
+/// The row of a profile: egress (`ports` is `None`: named ports resolve on
+/// each destination) or ingress (`ports` is the subject's port profile).
+fn row(
+    compiled: &Compiled<'_>,
+    profile: &Profile,
+    ports: Option<u32>,
+    runs: &mut Runs<'_>,
+    interner: &mut Interner,
+    scratch: &mut Scratch,
+) -> Row {
+    if profile.is_trivial() {
+        return Row::constant(ALL);
+    }
+    let classes = compiled.classes.len();
+    let peers = classes + compiled.blocks.len();
+    let width = profile.rules.len().div_ceil(64).max(1);
+    let Scratch { events, signature, named, key, small, large } = scratch;
+    events.clear();
+    small.clear();
+    large.clear();
+    signature.clear();
+    signature.resize(width, 0);
+    // Rules whose verdict depends on the destination's container ports.
+    named.clear();
+    named.resize(width, 0);
+    for (position, &rule) in profile.rules.iter().enumerate() {
+        let rule = &compiled.rules[rule as usize];
+        if ports.is_none() && !rule.ports.named.is_empty() {
+            named[position / 64] |= 1 << (position % 64);
+        }
+        for &(start, end) in runs.of(rule.peers) {
+            events.push((start, position as u32));
+            events.push((end, position as u32));
+        }
+    }
+    events.sort_unstable();
+    let mut segments: Vec<(u32, u32)> = Vec::new();
+    let mut verdict = |signature: &[u64], target: Target| -> u32 {
+        let target_word = match target {
+            Target::Ports(p) => u64::from(p),
+            Target::External => u64::MAX,
+        };
+        let cached = if width == 1 {
+            small.get(&(signature[0], target_word)).copied()
+        } else {
+            key.clear();
+            key.extend_from_slice(signature);
+            key.push(target_word);
+            large.get(key.as_slice()).copied()
+        };
+        if let Some(id) = cached {
+            return id;
+        }
+        let matched = |i: usize| signature[i / 64] & (1 << (i % 64)) != 0;
+        let id = interner.id(compiled.evaluate(profile, &matched, target, None));
+        if width == 1 {
+            small.insert((signature[0], target_word), id);
+        } else {
+            large.insert(key.clone(), id);
+        }
+        id
+    };
+    let push = |segments: &mut Vec<(u32, u32)>, start: u32, id: u32| match segments.last() {
+        Some(&(_, last)) if last == id => {}
+        _ => segments.push((start, id)),
+    };
+    let mut next = 0;
+    let mut position = 0u32;
+    while (position as usize) < peers {
+        // Toggle the rules whose intervals start or end here.
+        while next < events.len() && events[next].0 == position {
+            let bit = events[next].1 as usize;
+            signature[bit / 64] ^= 1 << (bit % 64);
+            next += 1;
+        }
+        let end = events.get(next).map_or(peers as u32, |e| e.0).min(peers as u32);
+        let needs_ports = signature.iter().zip(named.iter()).any(|(s, n)| s & n != 0);
+        match ports {
+            Some(p) => push(&mut segments, position, verdict(signature, Target::Ports(p))),
+            None if !needs_ports => push(&mut segments, position, verdict(signature, Target::External)),
+            None => {
+                for peer in position..end {
+                    let target = if (peer as usize) < classes {
+                        compiled.target_of(Peer::Class(peer))
+                    } else {
+                        Target::External
+                    };
+                    push(&mut segments, peer, verdict(signature, target));
+                }
+            }
+        }
+        position = end;
+    }
+    Row { segments }
+}

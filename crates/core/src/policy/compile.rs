@@ -1,0 +1,875 @@
+//! Compiling a cluster's policies into classes, peer sets and profiles.
+
+use std::net::IpAddr;
+use std::ops::Range;
+
+use k8s_openapi::api::core::v1::Node;
+use k8s_openapi::api::networking::v1::{NetworkPolicyPeer, NetworkPolicyPort};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use super::bitset::BitSet;
+use super::ip::{self, IpRange};
+use super::select::{FxHashMap, Interner, Requirement, Selector};
+use super::{Direction, HostNetwork, PolicyKind, PolicyOptions, INGRESS_CONTROLLER_NAMESPACE};
+use crate::admin_policy::{
+    AdminNetworkPolicyEgressRule, AdminNetworkPolicyIngressRule, AdminNetworkPolicyPeer,
+    AdminNetworkPolicyPort, AdminNetworkPolicySubject, AdminPolicyAction,
+};
+use crate::model::{Cluster, NAMESPACE_NAME_LABEL};
+use crate::origin::Origin;
+use crate::ports::{ConnectionSet, PortSet, Protocol};
+
+/// The tiers rules come from, in evaluation order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RuleTier {
+    Admin,
+    Network,
+    Baseline,
+}
+
+/// A policy object, as explanations name it.
+#[derive(Debug)]
+pub(crate) struct PolicyMeta<'c> {
+    pub kind: PolicyKind,
+    pub namespace: Option<&'c str>,
+    pub name: &'c str,
+    pub origin: &'c Origin,
+}
+
+/// The ports of a rule: numbers known up front, and names resolved against
+/// the destination.
+#[derive(Debug, Clone)]
+pub(crate) struct RulePorts {
+    pub numeric: ConnectionSet,
+    /// `(protocol, name)`; no protocol (ANP `namedPort`) matches a container
+    /// port of that name whatever its protocol.
+    pub named: Vec<(Option<Protocol>, String)>,
+}
+
+/// One rule of one policy.
+#[derive(Debug)]
+pub(crate) struct Rule {
+    pub tier: RuleTier,
+    pub action: AdminPolicyAction,
+    pub policy: u32,
+    pub direction: Direction,
+    /// Index in the policy's `ingress` or `egress` list.
+    pub index: u32,
+    pub name: Option<String>,
+    pub peers: u32,
+    pub ports: RulePorts,
+}
+
+/// The classes and address blocks a rule's peers match.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct PeerSet {
+    pub classes: BitSet,
+    pub blocks: BitSet,
+    /// Whether it matches every peer, addresses outside every block (an
+    /// IPv6 address when no policy names IPv6) included.
+    pub everything: bool,
+}
+
+/// What applies to a class in one direction.
+#[derive(Debug, Default, PartialEq, Eq, Hash, Clone)]
+pub(crate) struct Profile {
+    /// The policies that apply, in evaluation order.
+    pub policies: Vec<u32>,
+    /// Their rules in this direction, in evaluation order.
+    pub rules: Vec<u32>,
+    /// Whether a NetworkPolicy isolates the class.
+    pub isolated: bool,
+    /// Whether a rule has a named port (the verdict then depends on the
+    /// destination's container ports).
+    pub has_named: bool,
+}
+
+impl Profile {
+    /// Whether everything is allowed whatever the peer.
+    pub fn is_trivial(&self) -> bool {
+        self.rules.is_empty() && !self.isolated
+    }
+}
+
+/// Pods indistinguishable to every policy.
+#[derive(Debug)]
+pub(crate) struct Class {
+    pub namespace: u32,
+    pub labels: Vec<(u32, u32)>,
+    /// Named container ports, an index into `Compiled::port_profiles`.
+    pub ports: u32,
+    pub host_network: bool,
+    /// The address blocks of the pod's addresses, when policies can see
+    /// them (`hostNetwork`, or `ip_blocks_match_pods`).
+    pub blocks: Vec<u32>,
+    /// Profile ids, by [`Direction::index`].
+    pub profiles: [u32; 2],
+}
+
+#[derive(Debug)]
+pub(crate) struct NamespaceInfo {
+    pub labels: Vec<(u32, u32)>,
+    pub classes: Range<u32>,
+}
+
+/// Named container ports `(protocol, name, port)`, sorted; the first
+/// declaration of a name and protocol wins.
+pub(crate) type PortProfile = Vec<(Protocol, String, u16)>;
+
+/// Everything the engine precomputes.
+pub(crate) struct Compiled<'c> {
+    pub cluster: &'c Cluster,
+    pub classes: Vec<Class>,
+    pub pod_class: Vec<u32>,
+    pub ingress_controller: u32,
+    pub port_profiles: Vec<PortProfile>,
+    pub blocks: Vec<IpRange>,
+    pub source_ranges: Vec<IpRange>,
+    pub destination_ranges: Vec<IpRange>,
+    pub policies: Vec<PolicyMeta<'c>>,
+    pub rules: Vec<Rule>,
+    pub peer_sets: Vec<PeerSet>,
+    pub profiles: Vec<Profile>,
+}
+
+type ClassKey = (u32, Vec<(u32, u32)>, u32, bool, Vec<u32>);
+
+struct Builder<'c> {
+    cluster: &'c Cluster,
+    interner: Interner,
+    namespaces: Vec<NamespaceInfo>,
+    classes: Vec<Class>,
+    blocks: Vec<IpRange>,
+    /// Classes by `(key, value)` label, and by key.
+    by_label: FxHashMap<(u32, u32), Vec<u32>>,
+    by_key: FxHashMap<u32, Vec<u32>>,
+    /// Classes whose addresses policies can see.
+    addressed: Vec<u32>,
+    namespace_sets: FxHashMap<Selector, BitSet>,
+    class_sets: FxHashMap<(BitSet, Selector), BitSet>,
+    peer_sets: Vec<PeerSet>,
+    peer_set_ids: FxHashMap<PeerSet, u32>,
+    nodes: Vec<NodeInfo>,
+    /// Names of the cluster's namespaces, sorted, numbered like `namespaces`.
+    namespace_names: Vec<&'c str>,
+}
+
+struct NodeInfo {
+    name: String,
+    labels: Vec<(u32, u32)>,
+    addresses: Vec<IpAddr>,
+}
+
+impl<'c> Compiled<'c> {
+    pub fn new(cluster: &'c Cluster, options: PolicyOptions, host_network: HostNetwork) -> Compiled<'c> {
+        let mut interner = Interner::default();
+        let nodes: Vec<NodeInfo> = cluster
+            .nodes()
+            .iter()
+            .map(|node| NodeInfo {
+                name: node.value.metadata.name.clone().unwrap_or_default(),
+                labels: interner.labels(&node.value.metadata.labels.clone().unwrap_or_default()),
+                addresses: node_addresses(&node.value),
+            })
+            .collect();
+
+        // Address blocks: every CIDR boundary policies mention.
+        let (source_cuts, destination_cuts) = address_cuts(cluster, &nodes);
+        let mut all_cuts: Vec<IpRange> = source_cuts.iter().chain(&destination_cuts).copied().collect();
+        let any_v6 = all_cuts.iter().any(IpRange::is_v6);
+        let with_v6 = |mut cuts: Vec<IpRange>| {
+            if any_v6 {
+                cuts.push(IpRange::ALL_V6);
+            }
+            cuts
+        };
+        let source_ranges = ip::partition(&with_v6(source_cuts));
+        let destination_ranges = ip::partition(&with_v6(destination_cuts));
+        all_cuts = with_v6(all_cuts);
+        let blocks = ip::partition(&all_cuts);
+
+        let mut builder = Builder {
+            cluster,
+            interner,
+            namespaces: Vec::new(),
+            classes: Vec::new(),
+            blocks,
+            by_label: FxHashMap::default(),
+            by_key: FxHashMap::default(),
+            addressed: Vec::new(),
+            namespace_sets: FxHashMap::default(),
+            class_sets: FxHashMap::default(),
+            peer_sets: Vec::new(),
+            peer_set_ids: FxHashMap::default(),
+            nodes,
+            namespace_names: Vec::new(),
+        };
+        let (pod_class, port_profiles, ingress_controller) = builder.build_classes(options, host_network);
+        builder.index_labels();
+        let (policies, rules, subjects) = builder.compile_policies();
+        let profiles = builder.build_profiles(&rules, &policies, &subjects);
+        Compiled {
+            cluster,
+            classes: builder.classes,
+            pod_class,
+            ingress_controller,
+            port_profiles,
+            blocks: builder.blocks,
+            source_ranges,
+            destination_ranges,
+            policies,
+            rules,
+            peer_sets: builder.peer_sets,
+            profiles,
+        }
+    }
+
+    /// The number of classes standing for pods (the ingress controller's
+    /// class is the last and excluded).
+    pub fn pod_class_count(&self) -> usize {
+        self.classes.len() - 1
+    }
+}
+
+/// `(source cuts, destination cuts)`: ingress `ipBlock`s cut sources; egress
+/// `ipBlock`s, admin `networks` and (when an admin policy names `nodes`)
+/// node addresses cut destinations. Like netpol-analyzer, `ipBlock`s count
+/// whatever the policy's `policyTypes`.
+fn address_cuts(cluster: &Cluster, nodes: &[NodeInfo]) -> (Vec<IpRange>, Vec<IpRange>) {
+    let block_cuts = |peer: &NetworkPolicyPeer, cuts: &mut Vec<IpRange>| {
+        if let Some(block) = &peer.ip_block {
+            cuts.extend(IpRange::parse_cidr(&block.cidr));
+            cuts.extend(block.except.iter().flatten().filter_map(|e| IpRange::parse_cidr(e)));
+        }
+    };
+    let mut sources = Vec::new();
+    let mut destinations = Vec::new();
+    for policy in cluster.network_policies() {
+        let Some(spec) = &policy.value.spec else { continue };
+        for peer in spec.ingress.iter().flatten().flat_map(|r| r.from.iter().flatten()) {
+            block_cuts(peer, &mut sources);
+        }
+        for peer in spec.egress.iter().flatten().flat_map(|r| r.to.iter().flatten()) {
+            block_cuts(peer, &mut destinations);
+        }
+    }
+    let admin_peers = cluster
+        .admin_network_policies()
+        .iter()
+        .flat_map(|p| p.value.spec.egress.iter())
+        .chain(cluster.baseline_admin_network_policies().iter().flat_map(|p| p.value.spec.egress.iter()))
+        .flat_map(|rule| rule.to.iter());
+    let mut nodes_named = false;
+    for peer in admin_peers {
+        destinations.extend(peer.networks.iter().flatten().filter_map(|n| IpRange::parse_cidr(n)));
+        nodes_named |= peer.nodes.is_some();
+    }
+    if nodes_named {
+        destinations.extend(nodes.iter().flat_map(|n| n.addresses.iter().map(|a| IpRange::from_addr(*a))));
+    }
+    (sources, destinations)
+}
+
+fn node_addresses(node: &Node) -> Vec<IpAddr> {
+    let mut addresses: Vec<IpAddr> = node
+        .status
+        .iter()
+        .flat_map(|s| s.addresses.iter().flatten())
+        .filter(|a| a.type_ == "InternalIP" || a.type_ == "ExternalIP")
+        .filter_map(|a| a.address.parse().ok())
+        .collect();
+    addresses.sort();
+    addresses.dedup();
+    addresses
+}
+
+fn named_ports(pod: &crate::model::Pod) -> PortProfile {
+    let mut ports: PortProfile = Vec::new();
+    for port in pod.container_ports() {
+        let (Some(name), Some(protocol)) = (port.name, Protocol::parse(&port.protocol)) else { continue };
+        let Ok(number) = u16::try_from(port.port) else { continue };
+        if !ports.iter().any(|(p, n, _)| *p == protocol && *n == name) {
+            ports.push((protocol, name, number));
+        }
+    }
+    ports.sort();
+    ports
+}
+
+impl<'c> Builder<'c> {
+    /// Groups pods into classes, namespace by namespace, so each namespace's
+    /// classes are contiguous; the ingress controller's class comes last.
+    fn build_classes(
+        &mut self,
+        options: PolicyOptions,
+        host: HostNetwork,
+    ) -> (Vec<u32>, Vec<PortProfile>, u32) {
+        let cluster = self.cluster;
+        let mut names: Vec<&str> = cluster.namespaces().keys().map(String::as_str).collect();
+        for pod in cluster.pods() {
+            if cluster.namespace(&pod.namespace).is_none() {
+                names.push(&pod.namespace);
+            }
+        }
+        names.sort_unstable();
+        names.dedup();
+        self.namespace_names = names.clone();
+        let mut port_profiles: Vec<PortProfile> = vec![Vec::new()];
+        let mut port_profile_ids: FxHashMap<PortProfile, u32> = FxHashMap::default();
+        port_profile_ids.insert(Vec::new(), 0);
+        let mut pod_class = vec![u32::MAX; cluster.pods().len()];
+        let mut class_ids: FxHashMap<ClassKey, u32> = FxHashMap::default();
+        for (ns_index, name) in names.iter().enumerate() {
+            let ns_index = ns_index as u32;
+            let labels = match cluster.namespace(name) {
+                Some(ns) => self.interner.labels(&ns.labels),
+                None => self.interner.labels(&[(NAMESPACE_NAME_LABEL.to_owned(), name.to_string())].into()),
+            };
+            let start = self.classes.len() as u32;
+            for &pod_id in cluster.pods_in(name) {
+                let pod = cluster.pod(pod_id);
+                let labels = self.interner.labels(&pod.labels);
+                let ports = named_ports(pod);
+                let next = port_profiles.len() as u32;
+                let ports = *port_profile_ids.entry(ports.clone()).or_insert_with(|| {
+                    port_profiles.push(ports);
+                    next
+                });
+                let host_network = pod.host_network() && host == HostNetwork::Node;
+                let blocks = if host_network || options.ip_blocks_match_pods {
+                    self.pod_blocks(pod)
+                } else {
+                    Vec::new()
+                };
+                let key: ClassKey = (ns_index, labels, ports, host_network, blocks);
+                let next = self.classes.len() as u32;
+                let class = *class_ids.entry(key).or_insert_with_key(|key| {
+                    self.classes.push(Class {
+                        namespace: ns_index,
+                        labels: key.1.clone(),
+                        ports: key.2,
+                        host_network: key.3,
+                        blocks: key.4.clone(),
+                        profiles: [0, 0],
+                    });
+                    next
+                });
+                pod_class[pod_id.0 as usize] = class;
+            }
+            let end = self.classes.len() as u32;
+            self.namespaces.push(NamespaceInfo { labels, classes: start..end });
+        }
+        // The ingress controller: no labels, no ports, a namespace of its own.
+        let labels = self
+            .interner
+            .labels(&[(NAMESPACE_NAME_LABEL.to_owned(), INGRESS_CONTROLLER_NAMESPACE.to_owned())].into());
+        let ingress_controller = self.classes.len() as u32;
+        self.classes.push(Class {
+            namespace: self.namespaces.len() as u32,
+            labels: Vec::new(),
+            ports: 0,
+            host_network: false,
+            blocks: Vec::new(),
+            profiles: [0, 0],
+        });
+        self.namespaces.push(NamespaceInfo { labels, classes: ingress_controller..ingress_controller + 1 });
+        (pod_class, port_profiles, ingress_controller)
+    }
+
+    /// The blocks of a pod's addresses: `status.podIPs`, else (for a
+    /// `hostNetwork` pod) its node's addresses.
+    fn pod_blocks(&self, pod: &crate::model::Pod) -> Vec<u32> {
+        let mut addresses: Vec<IpAddr> = pod.ips().iter().filter_map(|ip| ip.parse().ok()).collect();
+        if addresses.is_empty() && pod.host_network() {
+            if let Some(host_ip) = pod.status.as_ref().and_then(|s| s.host_ip.as_deref()) {
+                addresses.extend(host_ip.parse::<IpAddr>().ok());
+            }
+        }
+        if addresses.is_empty() && pod.host_network() {
+            if let Some(node) =
+                pod.spec.node_name.as_deref().and_then(|n| self.nodes.iter().find(|x| x.name == n))
+            {
+                addresses.extend(node.addresses.iter().copied());
+            }
+        }
+        let mut blocks: Vec<u32> =
+            addresses.into_iter().filter_map(|a| ip::block_of(&self.blocks, a)).map(|b| b as u32).collect();
+        blocks.sort_unstable();
+        blocks.dedup();
+        blocks
+    }
+
+    fn index_labels(&mut self) {
+        for (id, class) in self.classes.iter().enumerate() {
+            if class.host_network {
+                continue;
+            }
+            for &(key, value) in &class.labels {
+                self.by_label.entry((key, value)).or_default().push(id as u32);
+                self.by_key.entry(key).or_default().push(id as u32);
+            }
+        }
+        self.addressed =
+            (0..self.classes.len() as u32).filter(|&c| !self.classes[c as usize].blocks.is_empty()).collect();
+    }
+
+    fn class_count(&self) -> usize {
+        self.classes.len()
+    }
+
+    /// The namespaces `selector` selects.
+    fn select_namespaces(&mut self, selector: &LabelSelector) -> BitSet {
+        let selector = Selector::compile(selector, &mut self.interner);
+        if let Some(set) = self.namespace_sets.get(&selector) {
+            return set.clone();
+        }
+        let mut set = BitSet::new(self.namespaces.len());
+        for (i, ns) in self.namespaces.iter().enumerate() {
+            if selector.matches(&ns.labels) {
+                set.insert(i);
+            }
+        }
+        self.namespace_sets.insert(selector, set.clone());
+        set
+    }
+
+    /// The namespace called `name` (a policy's own namespace).
+    fn one_namespace(&self, name: Option<&str>) -> BitSet {
+        let mut set = BitSet::new(self.namespaces.len());
+        if let Ok(index) = self.namespace_names.binary_search(&name.unwrap_or("default")) {
+            set.insert(index);
+        }
+        set
+    }
+
+    /// The (non-`hostNetwork`) classes in `namespaces` that `selector` selects.
+    fn select_classes(&mut self, namespaces: &BitSet, selector: &LabelSelector) -> BitSet {
+        let selector = Selector::compile(selector, &mut self.interner);
+        self.select_compiled(namespaces, selector)
+    }
+
+    fn select_compiled(&mut self, namespaces: &BitSet, selector: Selector) -> BitSet {
+        let key = (namespaces.clone(), selector);
+        if let Some(set) = self.class_sets.get(&key) {
+            return set.clone();
+        }
+        let (namespaces, selector) = key;
+        let mut set = BitSet::new(self.class_count());
+        let empty = Vec::new();
+        // Start from the smallest list of classes a positive requirement allows.
+        let candidates: Option<&Vec<u32>> = selector
+            .requirements()
+            .iter()
+            .filter_map(|r| match r {
+                Requirement::Equals(k, v) => Some(self.by_label.get(&(*k, *v)).unwrap_or(&empty)),
+                Requirement::In(k, _) | Requirement::Exists(k) => Some(self.by_key.get(k).unwrap_or(&empty)),
+                _ => None,
+            })
+            .min_by_key(|list| list.len());
+        match candidates {
+            Some(list) => {
+                for &c in list {
+                    let class = &self.classes[c as usize];
+                    if namespaces.contains(class.namespace as usize) && selector.matches(&class.labels) {
+                        set.insert(c as usize);
+                    }
+                }
+            }
+            None => {
+                for ns in namespaces.iter() {
+                    for c in self.namespaces[ns].classes.clone() {
+                        let class = &self.classes[c as usize];
+                        if !class.host_network
+                            && (selector.is_everything() || selector.matches(&class.labels))
+                        {
+                            set.insert(c as usize);
+                        }
+                    }
+                }
+            }
+        }
+        self.class_sets.insert((namespaces, selector), set.clone());
+        set
+    }
+
+    /// The classes whose addresses fall in `blocks`.
+    fn addressed_in(&self, blocks: &BitSet) -> BitSet {
+        let mut set = BitSet::new(self.class_count());
+        for &c in &self.addressed {
+            if self.classes[c as usize].blocks.iter().any(|&b| blocks.contains(b as usize)) {
+                set.insert(c as usize);
+            }
+        }
+        set
+    }
+
+    fn blocks_in(&self, ranges: &[IpRange], except: &[IpRange]) -> BitSet {
+        let mut set = BitSet::new(self.blocks.len());
+        for range in ranges {
+            let r = ip::blocks_overlapping(&self.blocks, range);
+            set.insert_range(r.start, r.end);
+        }
+        for range in except {
+            for b in ip::blocks_overlapping(&self.blocks, range) {
+                // Blocks refine every except, so an overlapping block lies inside it.
+                set.remove(b);
+            }
+        }
+        set
+    }
+
+    fn intern_peer_set(&mut self, set: PeerSet) -> u32 {
+        if let Some(&id) = self.peer_set_ids.get(&set) {
+            return id;
+        }
+        let id = self.peer_sets.len() as u32;
+        self.peer_sets.push(set.clone());
+        self.peer_set_ids.insert(set, id);
+        id
+    }
+
+    fn everything(&mut self) -> u32 {
+        let set = PeerSet {
+            classes: BitSet::full(self.class_count()),
+            blocks: BitSet::full(self.blocks.len()),
+            everything: true,
+        };
+        self.intern_peer_set(set)
+    }
+
+    fn empty_peer_set(&self) -> PeerSet {
+        PeerSet {
+            classes: BitSet::new(self.class_count()),
+            blocks: BitSet::new(self.blocks.len()),
+            everything: false,
+        }
+    }
+
+    /// A NetworkPolicy peer of a policy in `namespace`.
+    fn network_policy_peer(&mut self, namespace: &BitSet, peer: &NetworkPolicyPeer) -> PeerSet {
+        let mut set = self.empty_peer_set();
+        if let Some(block) = &peer.ip_block {
+            let Some(cidr) = IpRange::parse_cidr(&block.cidr) else { return set };
+            let except: Vec<IpRange> =
+                block.except.iter().flatten().filter_map(|e| IpRange::parse_cidr(e)).collect();
+            set.blocks = self.blocks_in(&[cidr], &except);
+            set.classes = self.addressed_in(&set.blocks);
+            return set;
+        }
+        let namespaces = match &peer.namespace_selector {
+            Some(selector) => self.select_namespaces(selector),
+            None if peer.pod_selector.is_some() => namespace.clone(),
+            // A peer with no field: the API server rejects it.
+            None => return set,
+        };
+        let everything = LabelSelector::default();
+        set.classes = self.select_classes(&namespaces, peer.pod_selector.as_ref().unwrap_or(&everything));
+        set
+    }
+
+    /// An admin policy peer (`namespaces`, `pods`, `nodes` or `networks`).
+    fn admin_peer(&mut self, peer: &AdminNetworkPolicyPeer) -> PeerSet {
+        let mut set = self.empty_peer_set();
+        if let Some(selector) = &peer.namespaces {
+            let namespaces = self.select_namespaces(selector);
+            set.classes.union_with(&self.select_compiled(&namespaces, Selector::everything()));
+        }
+        if let Some(pods) = &peer.pods {
+            let namespaces = self.select_namespaces(&pods.namespace_selector);
+            set.classes.union_with(&self.select_classes(&namespaces, &pods.pod_selector));
+        }
+        let mut ranges: Vec<IpRange> = Vec::new();
+        if let Some(selector) = &peer.nodes {
+            let selector = Selector::compile(selector, &mut self.interner);
+            for node in self.nodes.iter().filter(|n| selector.matches(&n.labels)) {
+                ranges.extend(node.addresses.iter().map(|a| IpRange::from_addr(*a)));
+            }
+        }
+        ranges.extend(peer.networks.iter().flatten().filter_map(|n| IpRange::parse_cidr(n)));
+        if !ranges.is_empty() {
+            let blocks = self.blocks_in(&ranges, &[]);
+            set.classes.union_with(&self.addressed_in(&blocks));
+            set.blocks.union_with(&blocks);
+        }
+        set
+    }
+
+    fn admin_subject(&mut self, subject: &AdminNetworkPolicySubject) -> BitSet {
+        let mut set = BitSet::new(self.class_count());
+        if let Some(selector) = &subject.namespaces {
+            let namespaces = self.select_namespaces(selector);
+            set.union_with(&self.select_compiled(&namespaces, Selector::everything()));
+        }
+        if let Some(pods) = &subject.pods {
+            let namespaces = self.select_namespaces(&pods.namespace_selector);
+            set.union_with(&self.select_classes(&namespaces, &pods.pod_selector));
+        }
+        set
+    }
+
+    /// Compiles every policy: returns the policies, their rules, and per
+    /// policy and direction the subject classes (`None` when the policy
+    /// does not apply in that direction).
+    #[allow(clippy::type_complexity)]
+    fn compile_policies(&mut self) -> (Vec<PolicyMeta<'c>>, Vec<Rule>, Vec<[Option<BitSet>; 2]>) {
+        let cluster = self.cluster;
+        let mut policies = Vec::new();
+        let mut rules = Vec::new();
+        let mut subjects = Vec::new();
+        // Admin policies first (already sorted by priority, then name).
+        for object in cluster.admin_network_policies() {
+            let policy = policies.len() as u32;
+            let anp = &object.value;
+            policies.push(PolicyMeta {
+                kind: PolicyKind::AdminNetworkPolicy,
+                namespace: None,
+                name: anp.metadata.name.as_deref().unwrap_or_default(),
+                origin: &object.origin,
+            });
+            let subject = self.admin_subject(&anp.spec.subject);
+            self.admin_rules(RuleTier::Admin, policy, &anp.spec.ingress, &anp.spec.egress, &mut rules);
+            subjects.push([
+                (!anp.spec.ingress.is_empty()).then(|| subject.clone()),
+                (!anp.spec.egress.is_empty()).then_some(subject),
+            ]);
+        }
+        for object in cluster.network_policies() {
+            let policy = policies.len() as u32;
+            let np = &object.value;
+            let namespace = np.metadata.namespace.as_deref();
+            policies.push(PolicyMeta {
+                kind: PolicyKind::NetworkPolicy,
+                namespace,
+                name: np.metadata.name.as_deref().unwrap_or_default(),
+                origin: &object.origin,
+            });
+            let Some(spec) = &np.spec else {
+                subjects.push([None, None]);
+                continue;
+            };
+            let namespace_set = self.one_namespace(namespace);
+            let everything = LabelSelector::default();
+            // A missing podSelector is the empty selector: every pod.
+            let subject =
+                self.select_classes(&namespace_set, spec.pod_selector.as_ref().unwrap_or(&everything));
+            let types = spec.policy_types.as_deref().unwrap_or_default();
+            let has = |t: &str| types.iter().any(|x| x == t);
+            let mut subject_of = [None, None];
+            if has("Ingress") {
+                for (index, rule) in spec.ingress.iter().flatten().enumerate() {
+                    let peers = self.network_policy_peers(&namespace_set, rule.from.as_deref());
+                    rules.push(Rule {
+                        tier: RuleTier::Network,
+                        action: AdminPolicyAction::Allow,
+                        policy,
+                        direction: Direction::Ingress,
+                        index: index as u32,
+                        name: None,
+                        peers,
+                        ports: network_policy_ports(rule.ports.as_deref()),
+                    });
+                }
+                subject_of[0] = Some(subject.clone());
+            }
+            if has("Egress") {
+                for (index, rule) in spec.egress.iter().flatten().enumerate() {
+                    let peers = self.network_policy_peers(&namespace_set, rule.to.as_deref());
+                    rules.push(Rule {
+                        tier: RuleTier::Network,
+                        action: AdminPolicyAction::Allow,
+                        policy,
+                        direction: Direction::Egress,
+                        index: index as u32,
+                        name: None,
+                        peers,
+                        ports: network_policy_ports(rule.ports.as_deref()),
+                    });
+                }
+                subject_of[1] = Some(subject);
+            }
+            subjects.push(subject_of);
+        }
+        // The BaselineAdminNetworkPolicy is a singleton named `default`.
+        for object in cluster.baseline_admin_network_policies() {
+            let banp = &object.value;
+            if banp.metadata.name.as_deref() != Some("default") {
+                continue;
+            }
+            let policy = policies.len() as u32;
+            policies.push(PolicyMeta {
+                kind: PolicyKind::BaselineAdminNetworkPolicy,
+                namespace: None,
+                name: "default",
+                origin: &object.origin,
+            });
+            let subject = self.admin_subject(&banp.spec.subject);
+            self.admin_rules(RuleTier::Baseline, policy, &banp.spec.ingress, &banp.spec.egress, &mut rules);
+            subjects.push([
+                (!banp.spec.ingress.is_empty()).then(|| subject.clone()),
+                (!banp.spec.egress.is_empty()).then_some(subject),
+            ]);
+        }
+        (policies, rules, subjects)
+    }
+
+    /// `from`/`to`: absent or empty matches every peer ("If this field is
+    /// empty or missing, this rule matches all sources").
+    fn network_policy_peers(&mut self, namespace: &BitSet, peers: Option<&[NetworkPolicyPeer]>) -> u32 {
+        let peers = peers.unwrap_or_default();
+        if peers.is_empty() {
+            return self.everything();
+        }
+        let mut set = self.empty_peer_set();
+        for peer in peers {
+            let one = self.network_policy_peer(namespace, peer);
+            set.classes.union_with(&one.classes);
+            set.blocks.union_with(&one.blocks);
+        }
+        self.intern_peer_set(set)
+    }
+
+    fn admin_rules(
+        &mut self,
+        tier: RuleTier,
+        policy: u32,
+        ingress: &[AdminNetworkPolicyIngressRule],
+        egress: &[AdminNetworkPolicyEgressRule],
+        rules: &mut Vec<Rule>,
+    ) {
+        let ingress = ingress.iter().map(|r| (Direction::Ingress, &r.name, r.action, &r.from, &r.ports));
+        let egress = egress.iter().map(|r| (Direction::Egress, &r.name, r.action, &r.to, &r.ports));
+        let mut index = [0u32; 2];
+        for (direction, name, action, peers, ports) in ingress.chain(egress) {
+            let mut set = self.empty_peer_set();
+            for peer in peers {
+                let one = self.admin_peer(peer);
+                set.classes.union_with(&one.classes);
+                set.blocks.union_with(&one.blocks);
+            }
+            let peers = self.intern_peer_set(set);
+            rules.push(Rule {
+                tier,
+                action,
+                policy,
+                direction,
+                index: index[direction.index()],
+                name: name.clone(),
+                peers,
+                ports: admin_ports(ports.as_deref()),
+            });
+            index[direction.index()] += 1;
+        }
+    }
+
+    /// Each class's profile per direction.
+    fn build_profiles(
+        &mut self,
+        rules: &[Rule],
+        policies: &[PolicyMeta<'c>],
+        subjects: &[[Option<BitSet>; 2]],
+    ) -> Vec<Profile> {
+        let mut rules_of: Vec<[Vec<u32>; 2]> = vec![[Vec::new(), Vec::new()]; policies.len()];
+        for (id, rule) in rules.iter().enumerate() {
+            rules_of[rule.policy as usize][rule.direction.index()].push(id as u32);
+        }
+        let mut profiles = vec![Profile::default()];
+        let mut profile_ids: FxHashMap<(usize, Vec<u32>), u32> = FxHashMap::default();
+        profile_ids.insert((0, Vec::new()), 0);
+        profile_ids.insert((1, Vec::new()), 0);
+        for direction in [Direction::Ingress, Direction::Egress] {
+            let d = direction.index();
+            let mut applying: Vec<Vec<u32>> = vec![Vec::new(); self.classes.len()];
+            for (policy, subject) in subjects.iter().enumerate() {
+                if let Some(subject) = &subject[d] {
+                    for class in subject.iter() {
+                        applying[class].push(policy as u32);
+                    }
+                }
+            }
+            for (class, applying) in applying.into_iter().enumerate() {
+                let next = profiles.len() as u32;
+                let id = *profile_ids.entry((d, applying)).or_insert_with_key(|(_, applying)| {
+                    let profile = Profile {
+                        policies: applying.clone(),
+                        rules: applying
+                            .iter()
+                            .flat_map(|&p| rules_of[p as usize][d].iter().copied())
+                            .collect(),
+                        isolated: applying
+                            .iter()
+                            .any(|&p| policies[p as usize].kind == PolicyKind::NetworkPolicy),
+                        has_named: applying
+                            .iter()
+                            .flat_map(|&p| &rules_of[p as usize][d])
+                            .any(|&r| !rules[r as usize].ports.named.is_empty()),
+                    };
+                    profiles.push(profile);
+                    next
+                });
+                self.classes[class].profiles[d] = id;
+            }
+        }
+        profiles
+    }
+}
+
+/// NetworkPolicy ports: absent or empty means every port and protocol; a
+/// port without `port` is every port of its protocol; `endPort` makes a
+/// range; a string port is a container port name (protocol default TCP).
+fn network_policy_ports(ports: Option<&[NetworkPolicyPort]>) -> RulePorts {
+    let ports = ports.unwrap_or_default();
+    if ports.is_empty() {
+        return RulePorts { numeric: ConnectionSet::all(), named: Vec::new() };
+    }
+    let mut numeric = ConnectionSet::none();
+    let mut named = Vec::new();
+    for port in ports {
+        // The model defaults the protocol to TCP; an unknown one matches nothing.
+        let Some(protocol) = Protocol::parse(port.protocol.as_deref().unwrap_or("TCP")) else { continue };
+        match &port.port {
+            None => numeric = numeric.union(&ConnectionSet::protocol(protocol)),
+            Some(IntOrString::Int(number)) => {
+                let last = port.end_port.unwrap_or(*number);
+                let set = PortSet::range(i64::from(*number), i64::from(last));
+                numeric = numeric.union(&ConnectionSet::from_ports(protocol, set));
+            }
+            // A string is a port name (`"80"` too: the API server validates
+            // it as a name, and no container port has it).
+            Some(IntOrString::String(name)) => named.push((Some(protocol), name.clone())),
+        }
+    }
+    named.sort();
+    named.dedup();
+    RulePorts { numeric, named }
+}
+
+/// Admin policy ports: absent means every port; `portNumber`, `portRange`
+/// (protocol default TCP) and `namedPort`.
+fn admin_ports(ports: Option<&[AdminNetworkPolicyPort]>) -> RulePorts {
+    let Some(ports) = ports else {
+        return RulePorts { numeric: ConnectionSet::all(), named: Vec::new() };
+    };
+    let mut numeric = ConnectionSet::none();
+    let mut named = Vec::new();
+    for port in ports {
+        if let Some(number) = &port.port_number {
+            if let Some(protocol) = Protocol::parse(number.protocol.as_deref().unwrap_or("TCP")) {
+                let set = PortSet::single(i64::from(number.port));
+                numeric = numeric.union(&ConnectionSet::from_ports(protocol, set));
+            }
+        }
+        if let Some(range) = &port.port_range {
+            if let Some(protocol) = Protocol::parse(range.protocol.as_deref().unwrap_or("TCP")) {
+                let set = PortSet::range(i64::from(range.start), i64::from(range.end));
+                numeric = numeric.union(&ConnectionSet::from_ports(protocol, set));
+            }
+        }
+        if let Some(name) = &port.named_port {
+            named.push((None, name.clone()));
+        }
+    }
+    named.sort();
+    named.dedup();
+    RulePorts { numeric, named }
+}

@@ -1,0 +1,145 @@
+//! `kubereach check`: the rules of `kubereach_core::check`, configured by
+//! `.kubereach.yaml` and the command line.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use kubereach_core::check::{self, find_rule, Config, FileConfig, RuleSetting, Severity};
+use kubereach_core::policy::PolicyOptions;
+
+use crate::args::{CheckArgs, CheckFormat, SeverityArg};
+use crate::exit::ExitStatus;
+use crate::output;
+
+/// The config file read from the working directory when `--config` is not given.
+const CONFIG_FILE: &str = ".kubereach.yaml";
+
+pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
+    if args.list_rules {
+        match args.format {
+            CheckFormat::Json => output::write_json(&output::check::rules_json())?,
+            _ => output::write_stdout(&output::check::rules_human())?,
+        }
+        return Ok(ExitStatus::Success);
+    }
+    let file = match read_config(args.config.as_deref()) {
+        Ok(file) => file,
+        Err(message) => {
+            eprintln!("{message}");
+            return Ok(ExitStatus::Error);
+        }
+    };
+    let Some(rules) = rules(args, file.rules) else { return Ok(ExitStatus::Error) };
+    let fail_on = args.fail_on.map(severity).or(file.fail_on).unwrap_or(Severity::Error);
+
+    let loaded = super::load_paths(&args.filenames, &args.load);
+    let report = check::check(
+        &loaded.cluster,
+        &rules,
+        PolicyOptions { ip_blocks_match_pods: args.ip_blocks_match_pods },
+    );
+    output::print_diagnostics(&report.notes);
+    match args.format {
+        CheckFormat::Human => output::write_stdout(&output::check::human(&report, &columns(&report)))?,
+        CheckFormat::Json => output::write_json(&output::check::json(&report))?,
+        CheckFormat::Sarif => output::write_json(&output::check::sarif(&report, &columns(&report)))?,
+    }
+    Ok(if loaded.failed {
+        ExitStatus::Error
+    } else if report.findings.iter().any(|f| f.severity >= fail_on) {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    })
+}
+
+fn severity(arg: SeverityArg) -> Severity {
+    match arg {
+        SeverityArg::Error => Severity::Error,
+        SeverityArg::Warning => Severity::Warning,
+        SeverityArg::Info => Severity::Info,
+    }
+}
+
+/// The configured rules with `--disable` and `--enable` applied; `None`
+/// (after printing why) when one names no rule.
+fn rules(args: &CheckArgs, mut rules: Config) -> Option<Config> {
+    for name in &args.disable {
+        if let Err(error) = rules.set(name, RuleSetting::Off) {
+            eprintln!("kubereach: --disable: {error}");
+            return None;
+        }
+    }
+    for name in &args.enable {
+        let Some(rule) = find_rule(name) else {
+            let error = Config::default().set(name, RuleSetting::On).expect_err("no such rule");
+            eprintln!("kubereach: --enable: {error}");
+            return None;
+        };
+        if !rules.is_enabled(rule) {
+            rules.set(name, RuleSetting::On).expect("a known rule");
+        }
+    }
+    Some(rules)
+}
+
+/// Reads the config file: `path`, or `.kubereach.yaml` when present. The
+/// error is the full message to print.
+fn read_config(path: Option<&Path>) -> Result<FileConfig, String> {
+    let (path, required) = match path {
+        Some(path) => (path.to_owned(), true),
+        None => (PathBuf::from(CONFIG_FILE), false),
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(error) if !required && error.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(FileConfig::default())
+        }
+        Err(error) => return Err(format!("kubereach: cannot read {}: {error}", path.display())),
+    };
+    let shown = path.display();
+    let mut documents = kubereach_load::yaml::parse_stream(&text).into_iter();
+    let Some(document) = documents.next() else { return Ok(FileConfig::default()) };
+    if let Some(extra) = documents.next() {
+        return Err(format!("{shown}:{}: error: a config file holds one document", extra.line));
+    }
+    let parsed = document.content.map_err(|e| format!("{shown}:{}: error: {}", e.line, e.message))?;
+    check::parse_config(&parsed.value).map_err(|error| {
+        let line = line_of(&parsed.field_lines, &error.path).unwrap_or(document.line);
+        format!("{shown}:{line}: error: {}", error.message)
+    })
+}
+
+/// The line of the field at `path`, or of its closest recorded ancestor.
+fn line_of(lines: &[(String, u32)], path: &str) -> Option<u32> {
+    let mut path = path;
+    loop {
+        if let Some((_, line)) = lines.iter().find(|(p, _)| p == path) {
+            return Some(*line);
+        }
+        path = &path[..path.rfind('.')?];
+    }
+}
+
+/// The column of each finding's line: where the field's key starts (after
+/// a sequence item's `- `), for `path:line:col` output.
+fn columns(report: &check::CheckReport) -> BTreeMap<(String, u32), u32> {
+    let mut files: BTreeMap<String, Option<Vec<String>>> = BTreeMap::new();
+    let mut columns = BTreeMap::new();
+    for finding in report.findings.iter().chain(&report.suppressed) {
+        let (Some(file), Some(line)) = (&finding.file, finding.line) else { continue };
+        let lines = files.entry(file.clone()).or_insert_with(|| {
+            std::fs::read_to_string(file).ok().map(|text| text.lines().map(str::to_owned).collect())
+        });
+        let Some(text) = lines.as_ref().and_then(|l| l.get(line as usize - 1)) else { continue };
+        let indent = text.len() - text.trim_start().len();
+        let rest = &text[indent..];
+        let item = match rest.strip_prefix("- ") {
+            Some(after) => 2 + (after.len() - after.trim_start().len()),
+            None => 0,
+        };
+        columns.insert((file.clone(), line), (text[..indent + item].chars().count() + 1) as u32);
+    }
+    columns
+}
