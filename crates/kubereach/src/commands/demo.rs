@@ -3,6 +3,9 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use kubereach_core::policy::{PolicyEngine, PolicyOptions};
+use kubereach_core::ports::Protocol;
+use kubereach_core::trace::{self, TraceDestination, TraceOptions, TraceSource};
 use kubereach_core::ClusterBuilder;
 
 use crate::args::DemoArgs;
@@ -41,9 +44,27 @@ pub fn run(args: &DemoArgs) -> Result<ExitStatus> {
     for diagnostic in cluster.diagnostics() {
         tour.push_str(&format!("{diagnostic}\n"));
     }
+    let engine = PolicyEngine::new(&cluster, PolicyOptions { ip_blocks_match_pods: false });
+    let options = TraceOptions { protocol: Protocol::Tcp, cni: None };
+    for (question, source, destination) in TOUR_TRACES {
+        tour.push_str(&format!("\n== {question} (kubereach trace {source} {destination}) ==\n"));
+        let source = TraceSource::parse(source)?;
+        let destination = TraceDestination::parse(destination)?;
+        let report = trace::trace(&cluster, &engine, &source, &destination, &options);
+        tour.push_str(&output::trace::human(&report));
+    }
     output::write_stdout(&tour)?;
     Ok(ExitStatus::Success)
 }
+
+/// The questions the tour asks, each answered by `trace`.
+const TOUR_TRACES: &[(&str, &str, &str)] = &[
+    ("can the public reach the API?", "external", "https://api.yourapp.com/v1/users"),
+    ("can the public reach the web front end?", "external", "https://api.yourapp.com/"),
+    ("why can't frontend reach api?", "production/frontend", "http://api-service.production/healthz"),
+    ("can the worker call the API?", "production/worker", "http://api-service.production/"),
+    ("does the metrics Service have endpoints?", "monitoring/prometheus", "svc/monitoring/metrics:9090"),
+];
 
 /// The demo cluster, loaded from the embedded manifests.
 pub fn demo_cluster() -> kubereach_core::Cluster {
