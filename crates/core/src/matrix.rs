@@ -42,9 +42,12 @@ pub enum Granularity {
 pub struct Filters {
     /// Keep edges with an end in this namespace.
     pub namespace: Option<String>,
-    /// Keep edges with an end that is this workload or pod, as
-    /// `namespace/name` or `name`.
-    pub focus: Option<String>,
+    /// Keep edges with an end that is one of these workloads or pods, each
+    /// `namespace/name` or `name` (netpol-analyzer's `--focusworkload`).
+    pub focus: Vec<String>,
+    /// With `focus`: keep only edges whose other end is one of these
+    /// (netpol-analyzer's `--focusworkload-peer`).
+    pub focus_peer: Vec<String>,
     /// With `focus` (else `namespace`): keep only edges into it (`Ingress`)
     /// or out of it (`Egress`).
     pub direction: Option<Direction>,
@@ -249,13 +252,18 @@ pub fn matrix(engine: &PolicyEngine<'_>, options: &MatrixOptions) -> Matrix {
     let roles: Vec<Role> = order.iter().map(|&i| roles[i]).collect();
 
     let filters = &options.filters;
-    let restricted = filters.focus.is_some() || filters.namespace.is_some();
+    let restricted = !filters.focus.is_empty() || filters.namespace.is_some();
     let selected: Vec<bool> = nodes.iter().map(|n| filters.selects(n)).collect();
-    let keep = |from: usize, to: usize| match (restricted, filters.direction) {
-        (false, _) => true,
-        (true, None) => selected[from] || selected[to],
-        (true, Some(Direction::Ingress)) => selected[to],
-        (true, Some(Direction::Egress)) => selected[from],
+    let peers: Vec<bool> = nodes.iter().map(|n| filters.selects_peer(n)).collect();
+    let keep = |from: usize, to: usize| {
+        let into = selected[to] && peers[from];
+        let out = selected[from] && peers[to];
+        match (restricted, filters.direction) {
+            (false, _) => true,
+            (true, None) => into || out,
+            (true, Some(Direction::Ingress)) => into,
+            (true, Some(Direction::Egress)) => out,
+        }
     };
     // Edges per source node, computed a class-matrix row at a time.
     let mut shared: Vec<Option<Arc<ConnectionSet>>> = vec![None; classes.distinct_sets()];
@@ -383,21 +391,27 @@ enum Role {
 impl Filters {
     /// Whether the namespace and focus filters select `node`.
     fn selects(&self, node: &Node) -> bool {
-        let focus = match &self.focus {
-            Some(focus) => match node.kind {
-                NodeKind::Workload(_) => node.id == *focus || node.name == *focus,
-                NodeKind::IngressController => {
-                    focus == "ingress-controller" || focus == INGRESS_CONTROLLER_ID
-                }
-                NodeKind::External(_) => false,
-            },
-            None => true,
-        };
+        let focus = self.focus.is_empty() || self.focus.iter().any(|f| names(f, node));
         let namespace = match &self.namespace {
             Some(namespace) => node.namespace.as_deref() == Some(namespace.as_str()),
             None => true,
         };
         focus && namespace
+    }
+
+    /// Whether the peer filter admits `node` as the other end of an edge.
+    fn selects_peer(&self, node: &Node) -> bool {
+        self.focus_peer.is_empty() || self.focus_peer.iter().any(|f| names(f, node))
+    }
+}
+
+/// Whether `reference` (`namespace/name`, `name`, or the ingress
+/// controller) names `node`.
+fn names(reference: &str, node: &Node) -> bool {
+    match node.kind {
+        NodeKind::Workload(_) => node.id == reference || node.name == reference,
+        NodeKind::IngressController => reference == "ingress-controller" || reference == INGRESS_CONTROLLER_ID,
+        NodeKind::External(_) => false,
     }
 }
 
@@ -600,7 +614,7 @@ mod tests {
 
     #[test]
     fn filters() {
-        let focus = Filters { focus: Some("shop/db".to_owned()), ..Filters::default() };
+        let focus = Filters { focus: vec!["shop/db".to_owned()], ..Filters::default() };
         check_with(
             &shop(),
             &options(Granularity::Workloads, focus),
@@ -613,7 +627,7 @@ mod tests {
             ],
         );
         let ingress = Filters {
-            focus: Some("db".to_owned()),
+            focus: vec!["db".to_owned()],
             direction: Some(Direction::Ingress),
             ..Filters::default()
         };
@@ -667,7 +681,7 @@ mod tests {
             &engine,
             &options(
                 Granularity::Workloads,
-                Filters { focus: Some("ingress-controller".to_owned()), ..Filters::default() },
+                Filters { focus: vec!["ingress-controller".to_owned()], ..Filters::default() },
             ),
         );
         // db only admits web; 9999 is not a port web declares.

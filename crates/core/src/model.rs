@@ -673,7 +673,8 @@ impl ClusterBuilder {
                     let mut labels = ns.metadata.labels.clone().unwrap_or_default();
                     labels.insert(NAMESPACE_NAME_LABEL.to_owned(), name.clone());
                     let annotations = ns.metadata.annotations.clone().unwrap_or_default();
-                    let namespace = Namespace { name: name.clone(), labels, annotations, origin: Some(origin) };
+                    let namespace =
+                        Namespace { name: name.clone(), labels, annotations, origin: Some(origin) };
                     cluster.namespaces.insert(name, namespace);
                 }
                 Resource::Node(node) => cluster.nodes.push(Object { value: node, origin }),

@@ -397,7 +397,8 @@ pub fn load_balancer_provisioners(cluster: &Cluster) -> Vec<LoadBalancerProvisio
         ("tailscale/k8s-operator", "tailscale"),
         ("cloud-provider-kind/cloud-controller-manager", "cloud-provider-kind"),
     ];
-    const POOL_KINDS: [(&str, &str); 2] = [("IPAddressPool", "metallb"), ("CiliumLoadBalancerIPPool", "cilium")];
+    const POOL_KINDS: [(&str, &str); 2] =
+        [("IPAddressPool", "metallb"), ("CiliumLoadBalancerIPPool", "cilium")];
     let mut found = BTreeSet::new();
     for node in cluster.nodes() {
         let provider_id = node.value.spec.as_ref().and_then(|s| s.provider_id.as_deref()).unwrap_or_default();

@@ -105,9 +105,12 @@ pub struct MatrixArgs {
     /// Keep connections with an end in this namespace.
     #[arg(long, short = 'n', value_name = "NAMESPACE")]
     pub namespace: Option<String>,
-    /// Keep connections with an end at this workload or pod (`NAMESPACE/NAME` or `NAME`).
+    /// Keep connections with an end at this workload or pod (`NAMESPACE/NAME` or `NAME`). Repeatable.
     #[arg(long, value_name = "NAMESPACE/NAME")]
-    pub focus: Option<String>,
+    pub focus: Vec<String>,
+    /// With --focus: keep only connections whose other end is this workload or pod. Repeatable.
+    #[arg(long, value_name = "NAMESPACE/NAME", requires = "focus")]
+    pub focus_peer: Vec<String>,
     /// With --focus or --namespace: only connections into it (ingress) or out of it (egress).
     #[arg(long, value_enum)]
     pub direction: Option<DirectionArg>,
@@ -124,6 +127,9 @@ pub struct MatrixArgs {
     /// Leave out the symbolic `{ingress-controller}` source of Ingress traffic.
     #[arg(long)]
     pub no_ingress_controller: bool,
+    /// Apply policies to hostNetwork pods like to any pod (default: their traffic is node traffic).
+    #[arg(long)]
+    pub host_network_as_pods: bool,
 }
 
 fn parse_port(text: &str) -> Result<(kubereach_core::ports::Protocol, u16), String> {
@@ -169,6 +175,9 @@ pub struct DiffArgs {
     /// Let ipBlock peers also match pod IPs (some CNIs do for pod CIDRs).
     #[arg(long)]
     pub ip_blocks_match_pods: bool,
+    /// Apply policies to hostNetwork pods like to any pod (default: their traffic is node traffic).
+    #[arg(long)]
+    pub host_network_as_pods: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -62,12 +62,15 @@
 //!
 //! Pods that share namespace, labels, named container ports and the
 //! addresses policies can see are indistinguishable to every policy, so the
-//! engine compiles once into equivalence classes of pods: each policy peer
-//! becomes a bit set of classes and address blocks, and each class gets, per
-//! direction, a profile: the ordered list of rules that apply to it. The
-//! verdict for a peer depends only on which rules of the profile match it,
-//! so results are memoized per profile and match signature
-//! ([`ClassMatrix`]).
+//! engine compiles once into equivalence classes of pods (selectors are
+//! interned and evaluated through label posting lists). Each rule's peers
+//! become a bit set of classes and address blocks, and each class gets, per
+//! direction, a profile: the ordered list of rules that apply to it
+//! (admin, network, baseline). The verdict for a peer depends only on which
+//! rules of the profile match it (and, with named ports, on the
+//! destination's container ports). A single pair is evaluated directly;
+//! [`ClassMatrix`] sweeps each profile's rules once into segment rows and
+//! answers every pair from them.
 
 mod bitset;
 mod class_matrix;

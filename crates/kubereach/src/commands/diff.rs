@@ -3,7 +3,7 @@
 use anyhow::Result;
 use kubereach_core::diff::{self, Side};
 use kubereach_core::matrix::{self, Filters, Granularity, MatrixOptions};
-use kubereach_core::policy::{PolicyEngine, PolicyOptions};
+use kubereach_core::policy::{HostNetwork, PolicyEngine, PolicyOptions};
 
 use crate::args::{DiffArgs, DiffFormat};
 use crate::exit::ExitStatus;
@@ -18,8 +18,9 @@ pub fn run(args: &DiffArgs) -> Result<ExitStatus> {
         ingress_controller: true,
         filters: Filters::default(),
     };
-    let old_engine = PolicyEngine::new(&old.cluster, policy_options);
-    let new_engine = PolicyEngine::new(&new.cluster, policy_options);
+    let host_network = if args.host_network_as_pods { HostNetwork::Pod } else { HostNetwork::Node };
+    let old_engine = PolicyEngine::with_host_network(&old.cluster, policy_options, host_network);
+    let new_engine = PolicyEngine::with_host_network(&new.cluster, policy_options, host_network);
     let old_matrix = matrix::matrix(&old_engine, &matrix_options);
     let new_matrix = matrix::matrix(&new_engine, &matrix_options);
     let report = diff::diff(

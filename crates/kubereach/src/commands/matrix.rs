@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Result};
 use kubereach_core::matrix::{self, Filters, Granularity, MatrixOptions};
-use kubereach_core::policy::{Direction, Endpoint, IpRange, PolicyEngine, PolicyOptions};
+use kubereach_core::policy::{Direction, Endpoint, HostNetwork, IpRange, PolicyEngine, PolicyOptions};
 use kubereach_core::Cluster;
 
 use crate::args::{DirectionArg, MatrixArgs, MatrixFormat};
@@ -11,8 +11,12 @@ use crate::output;
 
 pub fn run(args: &MatrixArgs) -> Result<ExitStatus> {
     let loaded = super::load(&args.source);
-    let engine =
-        PolicyEngine::new(&loaded.cluster, PolicyOptions { ip_blocks_match_pods: args.ip_blocks_match_pods });
+    let host_network = if args.host_network_as_pods { HostNetwork::Pod } else { HostNetwork::Node };
+    let engine = PolicyEngine::with_host_network(
+        &loaded.cluster,
+        PolicyOptions { ip_blocks_match_pods: args.ip_blocks_match_pods },
+        host_network,
+    );
     if let Some(pair) = &args.explain {
         let from = endpoint(&loaded.cluster, &pair[0])?;
         let to = endpoint(&loaded.cluster, &pair[1])?;
@@ -29,6 +33,7 @@ pub fn run(args: &MatrixArgs) -> Result<ExitStatus> {
         filters: Filters {
             namespace: args.namespace.clone(),
             focus: args.focus.clone(),
+            focus_peer: args.focus_peer.clone(),
             direction: args.direction.map(|d| match d {
                 DirectionArg::Ingress => Direction::Ingress,
                 DirectionArg::Egress => Direction::Egress,
@@ -40,7 +45,7 @@ pub fn run(args: &MatrixArgs) -> Result<ExitStatus> {
     let text = match args.format {
         MatrixFormat::Json => return output::write_json(&report).map(|()| exit(&loaded)),
         MatrixFormat::Human => output::matrix::human(&report),
-        MatrixFormat::Connlist => output::matrix::connlist(&report),
+        MatrixFormat::Connlist => output::matrix::connlist(&report, args.port),
         MatrixFormat::Csv => output::matrix::csv(&report),
         MatrixFormat::Md => output::matrix::markdown(&report),
         MatrixFormat::Dot => output::matrix::dot(&report),

@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use kubereach_core::matrix::{connlist_lines, Matrix, Node, NodeKind};
 use kubereach_core::policy::{DirectionExplanation, Explanation};
+use kubereach_core::ports::Protocol;
 
 /// Grouped by the source's namespace; one line per allowed pair.
 pub fn human(matrix: &Matrix) -> String {
@@ -62,9 +63,23 @@ fn long(node: &Node) -> String {
     node.label()
 }
 
-/// netpol-analyzer's `list` format.
-pub fn connlist(matrix: &Matrix) -> String {
+/// netpol-analyzer's `list` format. With a port filter (its
+/// `--focus-conn`), a title names the port and lines have no connections.
+pub fn connlist(matrix: &Matrix, port: Option<(Protocol, u16)>) -> String {
     let mut out = String::new();
+    if let Some((protocol, port)) = port {
+        let _ = writeln!(out, "Permitted connections on {protocol} {port}:");
+        let mut lines: Vec<String> = matrix
+            .edges
+            .iter()
+            .map(|e| format!("{} => {}", matrix.nodes[e.from].label(), matrix.nodes[e.to].label()))
+            .collect();
+        lines.sort();
+        for line in lines {
+            let _ = writeln!(out, "{line}");
+        }
+        return out;
+    }
     for line in connlist_lines(matrix) {
         out.push_str(&line);
         out.push('\n');
