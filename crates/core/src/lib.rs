@@ -21,6 +21,7 @@ pub mod model;
 pub mod origin;
 pub mod policy;
 pub mod ports;
+pub mod route;
 pub mod service;
 pub mod trace;
 

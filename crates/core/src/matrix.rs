@@ -410,7 +410,9 @@ impl Filters {
 fn names(reference: &str, node: &Node) -> bool {
     match node.kind {
         NodeKind::Workload(_) => node.id == reference || node.name == reference,
-        NodeKind::IngressController => reference == "ingress-controller" || reference == INGRESS_CONTROLLER_ID,
+        NodeKind::IngressController => {
+            reference == "ingress-controller" || reference == INGRESS_CONTROLLER_ID
+        }
         NodeKind::External(_) => false,
     }
 }
@@ -427,44 +429,59 @@ pub fn connlist_lines(matrix: &Matrix) -> Vec<String> {
     lines
 }
 
-/// The TCP ports Ingresses route to, per member node, as netpol-analyzer
-/// infers them: each backend Service (in the Ingress's namespace, with a
+/// The TCP ports Ingresses and OpenShift Routes route to, per member node,
+/// as netpol-analyzer infers them: each backend Service (in the Ingress's namespace, with a
 /// selector) selects member pods; the backend's port (by number, name or
 /// target port; all ports when absent) picks the Service port whose
 /// `targetPort`, resolved on the member's pod (a name must be a TCP
 /// container port), is a port the pod declares.
 fn ingress_routes(cluster: &Cluster, nodes: &[Node], roles: &[Role]) -> BTreeMap<usize, ConnectionSet> {
+    use k8s_openapi::api::networking::v1::ServiceBackendPort;
     let mut routes: BTreeMap<usize, ConnectionSet> = BTreeMap::new();
+    // (namespace, Service name, backend port) of every Ingress and Route backend.
+    let mut backends: Vec<(&str, &str, Option<ServiceBackendPort>)> = Vec::new();
     for ingress in cluster.ingresses() {
         let namespace = ingress.value.metadata.namespace.as_deref().unwrap_or("default");
         let Some(spec) = &ingress.value.spec else { continue };
         let rule_backends =
             spec.rules.iter().flatten().flat_map(|r| r.http.iter().flat_map(|h| h.paths.iter()));
-        let backends = spec
+        let services = spec
             .default_backend
             .iter()
             .chain(rule_backends.map(|p| &p.backend))
             .filter_map(|b| b.service.as_ref());
-        for backend in backends {
-            let Some(service) = cluster.service(namespace, &backend.name) else { continue };
-            let Some(service_spec) = &service.value.spec else { continue };
-            let Some(selector) = &service_spec.selector else { continue };
-            let wanted = backend.port.as_ref();
-            let target_ports =
-                service_target_ports(service_spec.ports.as_deref().unwrap_or_default(), wanted);
-            for (member, role) in roles.iter().enumerate() {
-                let Role::Member { pod: pod_id, .. } = *role else { continue };
-                debug_assert!(matches!(nodes[member].kind, NodeKind::Workload(_)));
-                let pod = cluster.pod(pod_id);
-                if pod.namespace != namespace || !crate::labels::map_selector_matches(selector, &pod.labels) {
-                    continue;
-                }
-                for target in &target_ports {
-                    let Some(port) = resolve_on_pod(pod, target) else { continue };
-                    let set = ConnectionSet::from_ports(Protocol::Tcp, PortSet::single(i64::from(port)));
-                    let entry = routes.entry(member).or_default();
-                    *entry = entry.union(&set);
-                }
+        for service in services {
+            backends.push((namespace, &service.name, service.port.clone()));
+        }
+    }
+    for route in cluster.routes() {
+        let namespace = route.value.metadata.namespace.as_deref().unwrap_or("default");
+        let port = route.value.spec.port.as_ref().map(|p| match &p.target_port {
+            IntOrString::Int(n) => ServiceBackendPort { number: Some(*n), name: None },
+            IntOrString::String(name) => ServiceBackendPort { name: Some(name.clone()), number: None },
+        });
+        for service in route.value.services() {
+            backends.push((namespace, service, port.clone()));
+        }
+    }
+    for (namespace, service, wanted) in backends {
+        let Some(service) = cluster.service(namespace, service) else { continue };
+        let Some(service_spec) = &service.value.spec else { continue };
+        let Some(selector) = &service_spec.selector else { continue };
+        let wanted = wanted.as_ref();
+        let target_ports = service_target_ports(service_spec.ports.as_deref().unwrap_or_default(), wanted);
+        for (member, role) in roles.iter().enumerate() {
+            let Role::Member { pod: pod_id, .. } = *role else { continue };
+            debug_assert!(matches!(nodes[member].kind, NodeKind::Workload(_)));
+            let pod = cluster.pod(pod_id);
+            if pod.namespace != namespace || !crate::labels::map_selector_matches(selector, &pod.labels) {
+                continue;
+            }
+            for target in &target_ports {
+                let Some(port) = resolve_on_pod(pod, target) else { continue };
+                let set = ConnectionSet::from_ports(Protocol::Tcp, PortSet::single(i64::from(port)));
+                let entry = routes.entry(member).or_default();
+                *entry = entry.union(&set);
             }
         }
     }
@@ -691,6 +708,91 @@ mod tests {
             ..options(Granularity::Workloads, Filters::default())
         };
         assert!(matrix(&engine, &without).nodes.iter().all(|n| n.kind != NodeKind::IngressController));
+    }
+
+    // An OpenShift Route is a source of `{ingress-controller}` edges like an
+    // Ingress: `spec.port.targetPort` names a Service port (by name, number
+    // or target port); without it, every port of the Service.
+    #[test]
+    fn route_edges() {
+        let mut objects = shop();
+        objects.push(json!({"apiVersion": "v1", "kind": "Service", "metadata": {"namespace": "shop", "name": "web"},
+            "spec": {"selector": {"app": "web"}, "ports": [{"name": "www", "port": 80, "targetPort": "http"}]}}));
+        let route = |port: Value| {
+            json!({"apiVersion": "route.openshift.io/v1", "kind": "Route", "metadata": {"namespace": "shop", "name": "web"},
+                   "spec": {"to": {"kind": "Service", "name": "web", "weight": 100}, "port": port}})
+        };
+        let focus = Filters { focus: vec!["ingress-controller".to_owned()], ..Filters::default() };
+        for port in [json!({"targetPort": "www"}), json!({"targetPort": 80}), json!(null)] {
+            let mut objects = objects.clone();
+            objects.push(route(port));
+            check_with(
+                &objects,
+                &options(Granularity::Workloads, focus.clone()),
+                &["{ingress-controller} => shop/web[Deployment] : TCP 8080"],
+            );
+        }
+        let mut objects = objects.clone();
+        objects.push(route(json!({"targetPort": 9999})));
+        check_with(&objects, &options(Granularity::Workloads, focus), &[]);
+    }
+
+    // netpol-analyzer's `--focusworkload` (several), `--focusworkload-peer`
+    // and `--focus-direction`.
+    #[test]
+    fn focus_peers() {
+        let mut objects = shop();
+        objects.push(deployment("shop", "cache", 1, json!([])));
+        let filters = Filters {
+            focus: vec!["shop/db".to_owned(), "cache".to_owned()],
+            focus_peer: vec!["web".to_owned()],
+            ..Filters::default()
+        };
+        check_with(
+            &objects,
+            &options(Granularity::Workloads, filters.clone()),
+            &[
+                "shop/cache[Deployment] => shop/web[Deployment] : All Connections",
+                "shop/db[Deployment] => shop/web[Deployment] : All Connections",
+                "shop/web[Deployment] => shop/cache[Deployment] : All Connections",
+                "shop/web[Deployment] => shop/db[Deployment] : TCP 5432",
+            ],
+        );
+        let ingress = Filters { direction: Some(Direction::Ingress), ..filters };
+        check_with(
+            &objects,
+            &options(Granularity::Workloads, ingress),
+            &[
+                "shop/web[Deployment] => shop/cache[Deployment] : All Connections",
+                "shop/web[Deployment] => shop/db[Deployment] : TCP 5432",
+            ],
+        );
+    }
+
+    // A controller reference without `kind` still groups pods under the
+    // owner's name; with no kind to tell, the node is a `Pod`.
+    #[test]
+    fn owner_without_kind() {
+        let owned = |name: &str, app: &str| {
+            let mut pod = pod("x", name, json!({"app": app}));
+            pod["metadata"]["ownerReferences"] =
+                json!([{"apiVersion": "v1", "name": "owner", "uid": "u", "controller": true}]);
+            pod
+        };
+        let objects = vec![namespace("x", json!({})), owned("a", "a"), owned("b", "b")];
+        let mut objects = objects;
+        objects.push(pod("x", "c", json!({"app": "c"})));
+        check(
+            &objects,
+            &[
+                "0.0.0.0-255.255.255.255[External] => x/c[Pod] : All Connections",
+                "0.0.0.0-255.255.255.255[External] => x/owner[Pod] : All Connections",
+                "x/c[Pod] => 0.0.0.0-255.255.255.255[External] : All Connections",
+                "x/c[Pod] => x/owner[Pod] : All Connections",
+                "x/owner[Pod] => 0.0.0.0-255.255.255.255[External] : All Connections",
+                "x/owner[Pod] => x/c[Pod] : All Connections",
+            ],
+        );
     }
 
     #[test]

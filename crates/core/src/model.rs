@@ -62,6 +62,8 @@ pub enum Resource {
     NetworkPolicy(NetworkPolicy),
     AdminNetworkPolicy(AdminNetworkPolicy),
     BaselineAdminNetworkPolicy(BaselineAdminNetworkPolicy),
+    /// An OpenShift Route.
+    Route(crate::route::Route),
     /// A Secret; the builder drops `data` and `stringData` on arrival.
     Secret(Secret),
     /// A ConfigMap; only `kube-system/coredns` is kept.
@@ -315,6 +317,7 @@ pub struct Cluster {
     endpoint_slices: Vec<Object<EndpointSlice>>,
     ingresses: Vec<Object<Ingress>>,
     ingress_classes: Vec<Object<IngressClass>>,
+    routes: Vec<Object<crate::route::Route>>,
     network_policies: Vec<Object<NetworkPolicy>>,
     admin_network_policies: Vec<Object<AdminNetworkPolicy>>,
     baseline_admin_network_policies: Vec<Object<BaselineAdminNetworkPolicy>>,
@@ -378,6 +381,11 @@ impl Cluster {
     /// IngressClasses.
     pub fn ingress_classes(&self) -> &[Object<IngressClass>] {
         &self.ingress_classes
+    }
+
+    /// OpenShift Routes.
+    pub fn routes(&self) -> &[Object<crate::route::Route>] {
+        &self.routes
     }
     /// NetworkPolicies (`policyTypes` and port protocols defaulted).
     pub fn network_policies(&self) -> &[Object<NetworkPolicy>] {
@@ -446,7 +454,8 @@ impl Cluster {
     /// selectorless Services, whose endpoints are managed by hand; an empty
     /// `selector: {}` is no selector, as the API treats it).
     pub fn pods_selected_by_service(&self, service: &Service) -> Vec<PodId> {
-        let Some(selector) = service.spec.as_ref().and_then(|s| s.selector.as_ref()).filter(|s| !s.is_empty())
+        let Some(selector) =
+            service.spec.as_ref().and_then(|s| s.selector.as_ref()).filter(|s| !s.is_empty())
         else {
             return Vec::new();
         };
@@ -513,6 +522,7 @@ impl Resource {
             Resource::Endpoints(_) => "Endpoints",
             Resource::EndpointSlice(_) => "EndpointSlice",
             Resource::Ingress(_) => "Ingress",
+            Resource::Route(_) => "Route",
             Resource::IngressClass(_) => "IngressClass",
             Resource::NetworkPolicy(_) => "NetworkPolicy",
             Resource::AdminNetworkPolicy(_) => "AdminNetworkPolicy",
@@ -551,6 +561,7 @@ impl Resource {
             Resource::Endpoints(o) => &o.metadata,
             Resource::EndpointSlice(o) => &o.metadata,
             Resource::Ingress(o) => &o.metadata,
+            Resource::Route(o) => &o.metadata,
             Resource::IngressClass(o) => &o.metadata,
             Resource::NetworkPolicy(o) => &o.metadata,
             Resource::AdminNetworkPolicy(o) => &o.metadata,
@@ -576,6 +587,7 @@ impl Resource {
             Resource::Endpoints(o) => &mut o.metadata,
             Resource::EndpointSlice(o) => &mut o.metadata,
             Resource::Ingress(o) => &mut o.metadata,
+            Resource::Route(o) => &mut o.metadata,
             Resource::IngressClass(o) => &mut o.metadata,
             Resource::NetworkPolicy(o) => &mut o.metadata,
             Resource::AdminNetworkPolicy(o) => &mut o.metadata,
@@ -690,6 +702,7 @@ impl ClusterBuilder {
                     cluster.ingresses.push(Object { value: ingress, origin });
                 }
                 Resource::IngressClass(c) => cluster.ingress_classes.push(Object { value: c, origin }),
+                Resource::Route(r) => cluster.routes.push(Object { value: r, origin }),
                 Resource::NetworkPolicy(mut policy) => {
                     default_network_policy(&mut policy);
                     cluster.network_policies.push(Object { value: policy, origin });
@@ -934,6 +947,15 @@ fn lower_pods(workloads: &[Workload], k8s_pods: Vec<Object<K8sPod>>) -> Vec<Pod>
                     None => PodOwner::Unresolved { kind: kind.to_owned(), name: name.to_owned() },
                 }
             })
+            // A controller reference without `kind` still names the pod's
+            // workload; with no kind to tell, the pod stays a `Pod`.
+            .or_else(|| {
+                meta.owner_references
+                    .iter()
+                    .flatten()
+                    .find(|r| r.kind.is_empty() && r.controller == Some(true))
+                    .map(|r| PodOwner::Unresolved { kind: "Pod".to_owned(), name: r.name.clone() })
+            })
             .or_else(|| owner_by_labels(workloads, &namespace, &meta))
             .map(|owner| {
                 if let PodOwner::Workload(id) = owner {
@@ -981,17 +1003,22 @@ fn lower_pods(workloads: &[Workload], k8s_pods: Vec<Object<K8sPod>>) -> Vec<Pod>
     pods
 }
 
-/// A pod without `ownerReferences` (a hand-written manifest) belongs to the
-/// top-level workload of its namespace whose selector matches its labels.
+/// A pod without `ownerReferences` (a dump whose references were stripped)
+/// belongs to the top-level workload of its namespace whose selector matches
+/// its labels and whose name prefixes the pod's, as controllers name their
+/// pods `<workload>-<suffix>`. The name check keeps pods that merely share
+/// labels (a Helm test pod, a debug copy) standing for themselves.
 fn owner_by_labels(workloads: &[Workload], namespace: &str, meta: &ObjectMeta) -> Option<PodOwner> {
     if meta.owner_references.as_ref().is_some_and(|r| !r.is_empty()) {
         return None;
     }
     let labels = meta.labels.as_ref()?;
+    let pod_name = meta.name.as_deref().unwrap_or_default();
     workloads
         .iter()
         .enumerate()
         .filter(|(_, w)| w.owner.is_none() && w.namespace == namespace)
+        .filter(|(_, w)| pod_name.strip_prefix(w.name.as_str()).is_some_and(|rest| rest.starts_with('-')))
         .find(|(_, w)| {
             w.selector
                 .as_ref()

@@ -134,7 +134,8 @@ mod tests {
         Origin {
             file: Some("a.yaml".into()),
             line: 3,
-            fields: FieldLines::from_sorted([("spec", 6), ("spec.ports[0]", 8), ("spec.ports[0].port", 9)]).into(),
+            fields: FieldLines::from_sorted([("spec", 6), ("spec.ports[0]", 8), ("spec.ports[0].port", 9)])
+                .into(),
         }
     }
 

@@ -220,7 +220,10 @@ fn target_kind(kind: &str, api_version: &str) -> Option<TargetKind> {
             "use `networking.k8s.io/v1`",
             |v| typed(v, Resource::NetworkPolicy),
         ),
-        // Custom resources: only the network-policy-api group is known.
+        // Custom resources: the network-policy-api group and OpenShift Routes.
+        "Route" if group == "route.openshift.io" => {
+            target("route.openshift.io/v1", &[], "use `route.openshift.io/v1`", |v| typed(v, Resource::Route))
+        }
         "AdminNetworkPolicy" if group == "policy.networking.k8s.io" => target(
             "policy.networking.k8s.io/v1alpha1",
             &[],

@@ -20,6 +20,7 @@ pub(crate) fn cluster(objects: &[Value]) -> Cluster {
             "Deployment" => Resource::Deployment(serde_json::from_value(value).unwrap()),
             "Service" => Resource::Service(serde_json::from_value(value).unwrap()),
             "Ingress" => Resource::Ingress(serde_json::from_value(value).unwrap()),
+            "Route" => Resource::Route(serde_json::from_value(value).unwrap()),
             "NetworkPolicy" => Resource::NetworkPolicy(serde_json::from_value(value).unwrap()),
             "AdminNetworkPolicy" => Resource::AdminNetworkPolicy(serde_json::from_value(value).unwrap()),
             "BaselineAdminNetworkPolicy" => {
