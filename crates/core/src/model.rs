@@ -956,7 +956,7 @@ fn lower_pods(workloads: &[Workload], k8s_pods: Vec<Object<K8sPod>>) -> Vec<Pod>
                     .find(|r| r.kind.is_empty() && r.controller == Some(true))
                     .map(|r| PodOwner::Unresolved { kind: "Pod".to_owned(), name: r.name.clone() })
             })
-            .or_else(|| owner_by_labels(workloads, &namespace, &meta))
+            .or_else(|| owner_by_labels(workloads, &namespace, &meta, value.spec.as_ref().and_then(|s| s.restart_policy.as_deref())))
             .map(|owner| {
                 if let PodOwner::Workload(id) = owner {
                     with_real_pods.insert(id);
@@ -1008,16 +1008,25 @@ fn lower_pods(workloads: &[Workload], k8s_pods: Vec<Object<K8sPod>>) -> Vec<Pod>
 /// its labels and whose name prefixes the pod's, as controllers name their
 /// pods `<workload>-<suffix>`. The name check keeps pods that merely share
 /// labels (a Helm test pod, a debug copy) standing for themselves.
-fn owner_by_labels(workloads: &[Workload], namespace: &str, meta: &ObjectMeta) -> Option<PodOwner> {
+fn owner_by_labels(
+    workloads: &[Workload],
+    namespace: &str,
+    meta: &ObjectMeta,
+    restart_policy: Option<&str>,
+) -> Option<PodOwner> {
     if meta.owner_references.as_ref().is_some_and(|r| !r.is_empty()) {
         return None;
     }
     let labels = meta.labels.as_ref()?;
     let pod_name = meta.name.as_deref().unwrap_or_default();
+    // Only Jobs run pods that stop (`restartPolicy: Never|OnFailure`); the
+    // other controllers require `Always`.
+    let restarts_always = restart_policy.is_none_or(|p| p == "Always");
     workloads
         .iter()
         .enumerate()
         .filter(|(_, w)| w.owner.is_none() && w.namespace == namespace)
+        .filter(|(_, w)| matches!(w.kind, WorkloadKind::Job | WorkloadKind::CronJob) != restarts_always)
         .filter(|(_, w)| pod_name.strip_prefix(w.name.as_str()).is_some_and(|rest| rest.starts_with('-')))
         .find(|(_, w)| {
             w.selector

@@ -122,6 +122,12 @@ fn lower_item(
         builder.diagnostic(Diagnostic::error(origin.field_location("metadata"), message));
         return DocumentOutcome::Failed;
     }
+    if kind == "Secret" {
+        // Secret values are dropped before typing, so no error message can quote them.
+        for field in ["data", "stringData"] {
+            map.remove(field);
+        }
+    }
     let mut value = Value::Object(map);
     remove_nulls(&mut value);
     match (target.deserialize)(value) {

@@ -5,6 +5,7 @@
 //! Loading never fails as a whole: every problem becomes a [`Diagnostic`]
 //! with `file:line`, and the documents around a broken one still load.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -149,7 +150,7 @@ fn load_path(path: &Path, options: &LoadOptions, builder: &mut ClusterBuilder) {
     };
     if metadata.is_dir() {
         let mut files = Vec::new();
-        if let Err(error) = manifest_files(path, &mut files) {
+        if let Err(error) = manifest_files(path, &mut files, &mut BTreeSet::new()) {
             builder.diagnostic(Diagnostic::error(
                 location(Some(path)),
                 format!("cannot read directory: {error}"),
@@ -193,8 +194,12 @@ fn load_file(path: &Path, options: &LoadOptions, builder: &mut ClusterBuilder) {
 }
 
 /// Manifest files under `dir`, recursively, sorted by path. Hidden entries
-/// (`.git`) are not entered.
-fn manifest_files(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// (`.git`) are not entered, and a directory reached twice through symbolic
+/// links is read once.
+fn manifest_files(dir: &Path, files: &mut Vec<PathBuf>, visited: &mut BTreeSet<PathBuf>) -> std::io::Result<()> {
+    if !visited.insert(std::fs::canonicalize(dir)?) {
+        return Ok(());
+    }
     let mut entries: Vec<PathBuf> =
         std::fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
     entries.sort();
@@ -204,7 +209,7 @@ fn manifest_files(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
             continue;
         }
         if entry.is_dir() {
-            manifest_files(&entry, files)?;
+            manifest_files(&entry, files, visited)?;
         } else if is_manifest(&entry) {
             files.push(entry);
         }
