@@ -1,0 +1,21 @@
+//! Command-line tests: the `kubereach` binary run on files in temp dirs and
+//! fixtures, with whole-output snapshots in `tests/snapshots/`.
+//!
+//! Update the snapshots after an intended change with
+//! `INSTA_UPDATE=always cargo test -p kubereach --test cli` and review the diff.
+
+#[path = "cli/util.rs"]
+mod util;
+
+#[path = "cli/bad_input.rs"]
+mod bad_input;
+#[path = "cli/conventions.rs"]
+mod conventions;
+#[path = "cli/demo.rs"]
+mod demo;
+#[path = "cli/model.rs"]
+mod model;
+#[path = "cli/peer_cases.rs"]
+mod peer_cases;
+#[path = "cli/sources.rs"]
+mod sources;
