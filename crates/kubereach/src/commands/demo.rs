@@ -53,6 +53,14 @@ pub fn run(args: &DemoArgs) -> Result<ExitStatus> {
         let report = trace::trace(&cluster, &engine, &source, &destination, &options);
         tour.push_str(&output::trace::human(&report));
     }
+    tour.push_str("\n== what is wrong (kubereach check) ==\n");
+    let report = kubereach_core::check::check(
+        &cluster,
+        &kubereach_core::check::Config::default(),
+        PolicyOptions { ip_blocks_match_pods: false },
+    );
+    // The demo's files are embedded, so findings carry no column.
+    tour.push_str(&output::check::human(&report, &std::collections::BTreeMap::new()));
     output::write_stdout(&tour)?;
     Ok(ExitStatus::Success)
 }
