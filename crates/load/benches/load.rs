@@ -7,7 +7,7 @@
 //! ```text
 //! cargo run --release -p kubereach --example gen-cluster -- \
 //!     --pods 10000 --policies 2000 --namespaces 200 --out target/bench-10k
-//! KUBEREACH_BENCH_DIR=target/bench-10k cargo bench -p kubereach-load --bench load
+//! KUBEREACH_BENCH_DIR=$PWD/target/bench-10k cargo bench -p kubereach-load --bench load
 //! ```
 //!
 //! Three measurements, each over the whole directory:
