@@ -956,7 +956,14 @@ fn lower_pods(workloads: &[Workload], k8s_pods: Vec<Object<K8sPod>>) -> Vec<Pod>
                     .find(|r| r.kind.is_empty() && r.controller == Some(true))
                     .map(|r| PodOwner::Unresolved { kind: "Pod".to_owned(), name: r.name.clone() })
             })
-            .or_else(|| owner_by_labels(workloads, &namespace, &meta, value.spec.as_ref().and_then(|s| s.restart_policy.as_deref())))
+            .or_else(|| {
+                owner_by_labels(
+                    workloads,
+                    &namespace,
+                    &meta,
+                    value.spec.as_ref().and_then(|s| s.restart_policy.as_deref()),
+                )
+            })
             .map(|owner| {
                 if let PodOwner::Workload(id) = owner {
                     with_real_pods.insert(id);

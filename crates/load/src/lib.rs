@@ -196,7 +196,11 @@ fn load_file(path: &Path, options: &LoadOptions, builder: &mut ClusterBuilder) {
 /// Manifest files under `dir`, recursively, sorted by path. Hidden entries
 /// (`.git`) are not entered, and a directory reached twice through symbolic
 /// links is read once.
-fn manifest_files(dir: &Path, files: &mut Vec<PathBuf>, visited: &mut BTreeSet<PathBuf>) -> std::io::Result<()> {
+fn manifest_files(
+    dir: &Path,
+    files: &mut Vec<PathBuf>,
+    visited: &mut BTreeSet<PathBuf>,
+) -> std::io::Result<()> {
     if !visited.insert(std::fs::canonicalize(dir)?) {
         return Ok(());
     }

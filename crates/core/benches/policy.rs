@@ -1,0 +1,138 @@
+//! NetworkPolicy engine and matrix benchmark, on a generated cluster.
+//!
+//! Point `KUBEREACH_BENCH_DIR` at a generated cluster (see
+//! `docs/benchmarks.md`); without it the benchmark prints how and exits:
+//!
+//! ```text
+//! cargo run --release -p kubereach --example gen-cluster -- \
+//!     --pods 10000 --policies 2000 --namespaces 200 --out target/bench-10k
+//! KUBEREACH_BENCH_DIR=target/bench-10k cargo bench -p kubereach-core --bench policy
+//! ```
+//!
+//! The cluster is loaded once (not measured). Then, in group `policy`:
+//! - `compile`: `PolicyEngine::new`, pods into equivalence classes;
+//! - `sweep`: `class_matrix()` plus a pass over every row on every core
+//!   (`map_rows`), counting the non-empty cells: the whole connectivity;
+//! - `compile+sweep`: both, from the loaded cluster;
+//! - `matrix+json`: the workload-level `matrix()` serialized as JSON to a
+//!   sink, as `kubereach matrix --format json` does (skipped above
+//!   `KUBEREACH_BENCH_MATRIX_MAX_PODS` pods, 20,000 by default);
+//! - `explain`: one pair's verdict with explanation, on a compiled engine.
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use kubereach_core::matrix::{matrix, Filters, Granularity, MatrixOptions};
+use kubereach_core::model::PodId;
+use kubereach_core::policy::{Endpoint, PolicyEngine, PolicyOptions};
+use kubereach_core::Cluster;
+use kubereach_load::{load, Input, LoadOptions};
+
+const OPTIONS: PolicyOptions = PolicyOptions { ip_blocks_match_pods: false };
+
+fn matrix_options() -> MatrixOptions {
+    MatrixOptions {
+        granularity: Granularity::Workloads,
+        ingress_controller: true,
+        filters: Filters::default(),
+    }
+}
+
+/// Every row of the class matrix, on every core: the number of non-empty cells.
+fn sweep(engine: &PolicyEngine<'_>) -> u64 {
+    let classes = engine.class_matrix();
+    let sources: Vec<usize> = (0..classes.peers()).collect();
+    let empty: Vec<bool> = (0..classes.distinct_sets()).map(|id| classes.set(id).is_empty()).collect();
+    classes
+        .map_rows(&sources, |_, row| row.iter().filter(|&&id| !empty[id as usize]).count() as u64)
+        .into_iter()
+        .sum()
+}
+
+/// A source and a destination pod of different namespaces, for `explain`.
+fn pair(cluster: &Cluster) -> (Endpoint, Endpoint) {
+    let pods = cluster.pods();
+    let from = pods.len() / 3;
+    let to =
+        (0..pods.len()).rev().find(|&i| pods[i].namespace != pods[from].namespace).unwrap_or(pods.len() - 1);
+    (Endpoint::Pod(PodId(from as u32)), Endpoint::Pod(PodId(to as u32)))
+}
+
+fn bench_policy(c: &mut Criterion) {
+    let Some(dir) = std::env::var_os("KUBEREACH_BENCH_DIR").map(PathBuf::from) else {
+        eprintln!(
+            "KUBEREACH_BENCH_DIR is not set: nothing to benchmark. Generate a cluster and point it there:\n  \
+             cargo run --release -p kubereach --example gen-cluster -- \
+             --pods 10000 --policies 2000 --namespaces 200 --out target/bench-10k\n  \
+             KUBEREACH_BENCH_DIR=target/bench-10k cargo bench -p kubereach-core --bench policy\n\
+             (see docs/benchmarks.md)"
+        );
+        return;
+    };
+    let max_matrix_pods: usize =
+        std::env::var("KUBEREACH_BENCH_MATRIX_MAX_PODS").ok().and_then(|n| n.parse().ok()).unwrap_or(20_000);
+
+    let started = Instant::now();
+    let cluster = load(&[Input::Path(dir.clone())], &LoadOptions::new());
+    let loaded = started.elapsed();
+    let replicas: u64 = cluster.pods().iter().map(|p| u64::from(p.replicas)).sum();
+
+    // One untimed pass for the figures the report needs.
+    let started = Instant::now();
+    let engine = PolicyEngine::new(&cluster, OPTIONS);
+    let compiled = started.elapsed();
+    let cells = sweep(&engine);
+    let swept = started.elapsed() - compiled;
+    eprintln!(
+        "{}: loaded in {loaded:.2?}; {} namespaces, {} workloads, {} pods (standing for {replicas} replicas), \
+         {} network policies; {} equivalence classes, {} peers, {} distinct connection sets, \
+         {cells} non-empty class cells; first pass: compile {compiled:.2?}, sweep {swept:.2?}",
+        dir.display(),
+        cluster.namespaces().len(),
+        cluster.workloads().len(),
+        cluster.pods().len(),
+        cluster.network_policies().len(),
+        engine.class_count(),
+        engine.class_matrix().peers(),
+        engine.class_matrix().distinct_sets(),
+    );
+
+    let mut group = c.benchmark_group("policy");
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(10));
+
+    group
+        .bench_function("compile", |b| b.iter(|| black_box(PolicyEngine::new(black_box(&cluster), OPTIONS))));
+    group.bench_function("sweep", |b| b.iter(|| black_box(sweep(black_box(&engine)))));
+    group.bench_function("compile+sweep", |b| {
+        b.iter(|| {
+            let engine = PolicyEngine::new(black_box(&cluster), OPTIONS);
+            black_box(sweep(&engine))
+        })
+    });
+    if replicas as usize <= max_matrix_pods {
+        let options = matrix_options();
+        group.bench_function("matrix+json", |b| {
+            b.iter(|| {
+                let m = matrix(black_box(&engine), &options);
+                serde_json::to_writer(std::io::sink(), &m).expect("serialize the matrix");
+                black_box(m.edges.len())
+            })
+        });
+    } else {
+        eprintln!(
+            "matrix+json skipped: {replicas} pods > KUBEREACH_BENCH_MATRIX_MAX_PODS = {max_matrix_pods}"
+        );
+    }
+    let (from, to) = pair(&cluster);
+    group.bench_function("explain", |b| {
+        b.iter(|| black_box(engine.explain(black_box(&from), black_box(&to))))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_policy);
+criterion_main!(benches);
