@@ -931,25 +931,7 @@ mod tests {
     use serde_json::{json, Value};
 
     use super::*;
-    use crate::model::{ClusterBuilder, Resource};
-
-    fn cluster(objects: Vec<Value>) -> Cluster {
-        fn parse<T: serde::de::DeserializeOwned>(object: Value) -> T {
-            serde_json::from_value(object).expect("valid test object")
-        }
-        let mut builder = ClusterBuilder::new();
-        for object in objects {
-            let resource = match object["kind"].as_str().expect("kind") {
-                "DaemonSet" => Resource::DaemonSet(parse(object)),
-                "Deployment" => Resource::Deployment(parse(object)),
-                "Pod" => Resource::Pod(parse(object)),
-                "Node" => Resource::Node(parse(object)),
-                other => panic!("unsupported test kind {other}"),
-            };
-            builder.add(resource, Origin::synthetic());
-        }
-        builder.build()
-    }
+    use crate::testing::cluster;
 
     /// A DaemonSet in `kube-system` running `containers` (name, image, args).
     fn daemon_set(name: &str, containers: &[(&str, &str, &[&str])]) -> Value {

@@ -1075,7 +1075,7 @@ mod tests {
     use serde_json::{json, Value};
 
     use super::*;
-    use crate::service::fixtures::cluster;
+    use crate::testing::cluster;
 
     fn service(namespace: &str, name: &str, spec: Value) -> Value {
         json!({"kind": "Service", "metadata": {"name": name, "namespace": namespace}, "spec": spec})

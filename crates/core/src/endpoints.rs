@@ -753,7 +753,7 @@ mod tests {
     use serde_json::{json, Value};
 
     use super::*;
-    use crate::service::fixtures::cluster;
+    use crate::testing::cluster;
 
     /// A ready pod `name` in `default` with `labels`, IP and container ports.
     fn pod(name: &str, ip: &str, ready: bool, ports: Value) -> Value {

@@ -1525,29 +1525,7 @@ mod tests {
     use serde_json::{json, Value};
 
     use super::*;
-    use crate::model::{ClusterBuilder, Resource};
-    use crate::origin::Origin;
-
-    fn cluster(objects: Vec<Value>) -> Cluster {
-        fn parse<T: serde::de::DeserializeOwned>(object: Value) -> T {
-            serde_json::from_value(object).expect("valid test object")
-        }
-        let mut builder = ClusterBuilder::new();
-        for object in objects {
-            let resource = match object["kind"].as_str().expect("kind") {
-                "Ingress" => Resource::Ingress(parse(object)),
-                "IngressClass" => Resource::IngressClass(parse(object)),
-                "Service" => Resource::Service(parse(object)),
-                "Secret" => Resource::Secret(parse(object)),
-                "Pod" => Resource::Pod(parse(object)),
-                "Deployment" => Resource::Deployment(parse(object)),
-                "DaemonSet" => Resource::DaemonSet(parse(object)),
-                other => panic!("unsupported test kind {other}"),
-            };
-            builder.add(resource, Origin::synthetic());
-        }
-        builder.build()
-    }
+    use crate::testing::cluster;
 
     fn ingress(name: &str, spec: Value) -> Value {
         json!({"kind": "Ingress", "metadata": {"name": name, "namespace": "shop"}, "spec": spec})

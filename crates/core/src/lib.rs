@@ -25,6 +25,9 @@ pub mod route;
 pub mod service;
 pub mod trace;
 
+#[cfg(test)]
+mod testing;
+
 pub use diagnostic::{Diagnostic, Severity};
 pub use model::{Cluster, ClusterBuilder, Object, Resource};
 pub use origin::Origin;

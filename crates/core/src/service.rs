@@ -608,51 +608,12 @@ fn is_port_name(name: &str) -> bool {
         && !name.contains("--")
 }
 
-/// Building clusters from JSON objects in tests of this and the sibling layer
-/// modules.
-#[cfg(test)]
-pub(crate) mod fixtures {
-    use serde_json::Value;
-
-    use crate::model::{Cluster, ClusterBuilder, Resource};
-    use crate::origin::Origin;
-
-    /// A cluster holding `objects`, each a Kubernetes object with its `kind`.
-    pub(crate) fn cluster(objects: Vec<Value>) -> Cluster {
-        let mut builder = ClusterBuilder::new();
-        for object in objects {
-            builder.add(resource(object), Origin::synthetic());
-        }
-        builder.build()
-    }
-
-    /// One object as a [`Resource`].
-    pub(crate) fn resource(object: Value) -> Resource {
-        fn parse<T: serde::de::DeserializeOwned>(object: Value) -> T {
-            serde_json::from_value(object).expect("valid test object")
-        }
-        let kind = object["kind"].as_str().expect("test objects have a kind").to_owned();
-        match kind.as_str() {
-            "Namespace" => Resource::Namespace(parse(object)),
-            "Node" => Resource::Node(parse(object)),
-            "Pod" => Resource::Pod(parse(object)),
-            "Deployment" => Resource::Deployment(parse(object)),
-            "StatefulSet" => Resource::StatefulSet(parse(object)),
-            "Service" => Resource::Service(parse(object)),
-            "Endpoints" => Resource::Endpoints(parse(object)),
-            "EndpointSlice" => Resource::EndpointSlice(parse(object)),
-            "ConfigMap" => Resource::ConfigMap(parse(object)),
-            other => panic!("unsupported test kind {other}"),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::{json, Value};
 
-    use super::fixtures::cluster;
     use super::*;
+    use crate::testing::cluster;
 
     /// The Service as the builder defaults it.
     fn service(spec: Value, status: Value) -> Service {

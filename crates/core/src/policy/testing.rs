@@ -5,32 +5,11 @@
 use serde_json::{json, Value};
 
 use super::{Endpoint, IpRange, PolicyEngine, PolicyOptions};
-use crate::model::{Cluster, ClusterBuilder, PodId, Resource};
-use crate::origin::Origin;
+use crate::model::{Cluster, PodId};
 
 /// Builds a cluster from objects written as Kubernetes JSON.
 pub(crate) fn cluster(objects: &[Value]) -> Cluster {
-    let mut builder = ClusterBuilder::new();
-    for object in objects {
-        let value = object.clone();
-        let resource = match object["kind"].as_str().expect("kind") {
-            "Namespace" => Resource::Namespace(serde_json::from_value(value).unwrap()),
-            "Node" => Resource::Node(serde_json::from_value(value).unwrap()),
-            "Pod" => Resource::Pod(serde_json::from_value(value).unwrap()),
-            "Deployment" => Resource::Deployment(serde_json::from_value(value).unwrap()),
-            "Service" => Resource::Service(serde_json::from_value(value).unwrap()),
-            "Ingress" => Resource::Ingress(serde_json::from_value(value).unwrap()),
-            "Route" => Resource::Route(serde_json::from_value(value).unwrap()),
-            "NetworkPolicy" => Resource::NetworkPolicy(serde_json::from_value(value).unwrap()),
-            "AdminNetworkPolicy" => Resource::AdminNetworkPolicy(serde_json::from_value(value).unwrap()),
-            "BaselineAdminNetworkPolicy" => {
-                Resource::BaselineAdminNetworkPolicy(serde_json::from_value(value).unwrap())
-            }
-            other => panic!("no test support for kind {other}"),
-        };
-        builder.add(resource, Origin::synthetic());
-    }
-    builder.build()
+    crate::testing::cluster(objects.iter().cloned())
 }
 
 /// A namespace with labels.

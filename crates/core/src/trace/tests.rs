@@ -4,36 +4,10 @@
 use serde_json::{json, Value};
 
 use super::*;
-use crate::model::{ClusterBuilder, Resource};
-use crate::origin::Origin;
 use crate::policy::PolicyOptions;
+use crate::testing::cluster;
 
 // ---- fixtures ----
-
-fn cluster(objects: Vec<Value>) -> Cluster {
-    fn parse<T: serde::de::DeserializeOwned>(object: Value) -> T {
-        serde_json::from_value(object).expect("valid test object")
-    }
-    let mut builder = ClusterBuilder::new();
-    for object in objects {
-        let resource = match object["kind"].as_str().expect("test objects have a kind") {
-            "Namespace" => Resource::Namespace(parse(object)),
-            "Node" => Resource::Node(parse(object)),
-            "Pod" => Resource::Pod(parse(object)),
-            "Deployment" => Resource::Deployment(parse(object)),
-            "DaemonSet" => Resource::DaemonSet(parse(object)),
-            "Service" => Resource::Service(parse(object)),
-            "EndpointSlice" => Resource::EndpointSlice(parse(object)),
-            "Ingress" => Resource::Ingress(parse(object)),
-            "IngressClass" => Resource::IngressClass(parse(object)),
-            "NetworkPolicy" => Resource::NetworkPolicy(parse(object)),
-            "Secret" => Resource::Secret(parse(object)),
-            other => panic!("unsupported test kind {other}"),
-        };
-        builder.add(resource, Origin::synthetic());
-    }
-    builder.build()
-}
 
 /// A Deployment `namespace/name` whose pods are labelled `app: name`.
 fn deployment(namespace: &str, name: &str, replicas: u32, ports: Value) -> Value {

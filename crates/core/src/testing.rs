@@ -1,0 +1,52 @@
+//! Clusters built from Kubernetes objects written as JSON, for the unit
+//! tests of every layer.
+
+use serde_json::Value;
+
+use crate::model::{Cluster, ClusterBuilder, Resource};
+use crate::origin::Origin;
+
+/// A cluster holding `objects`, each a Kubernetes object with its `kind`;
+/// kinds the model does not read are counted as skipped, as the loader does.
+pub(crate) fn cluster(objects: impl IntoIterator<Item = Value>) -> Cluster {
+    let mut builder = ClusterBuilder::new();
+    for object in objects {
+        match resource(object) {
+            Ok(resource) => builder.add(resource, Origin::synthetic()),
+            Err(kind) => builder.skip(&kind),
+        };
+    }
+    builder.build()
+}
+
+/// One object as a [`Resource`], or its kind when the model does not read it.
+pub(crate) fn resource(object: Value) -> Result<Resource, String> {
+    fn parse<T: serde::de::DeserializeOwned>(object: Value) -> T {
+        serde_json::from_value(object).expect("valid test object")
+    }
+    let kind = object["kind"].as_str().expect("test objects have a kind").to_owned();
+    Ok(match kind.as_str() {
+        "Namespace" => Resource::Namespace(parse(object)),
+        "Node" => Resource::Node(parse(object)),
+        "Pod" => Resource::Pod(parse(object)),
+        "Deployment" => Resource::Deployment(parse(object)),
+        "StatefulSet" => Resource::StatefulSet(parse(object)),
+        "DaemonSet" => Resource::DaemonSet(parse(object)),
+        "ReplicaSet" => Resource::ReplicaSet(parse(object)),
+        "ReplicationController" => Resource::ReplicationController(parse(object)),
+        "Job" => Resource::Job(parse(object)),
+        "CronJob" => Resource::CronJob(parse(object)),
+        "Service" => Resource::Service(parse(object)),
+        "Endpoints" => Resource::Endpoints(parse(object)),
+        "EndpointSlice" => Resource::EndpointSlice(parse(object)),
+        "Ingress" => Resource::Ingress(parse(object)),
+        "IngressClass" => Resource::IngressClass(parse(object)),
+        "Route" => Resource::Route(parse(object)),
+        "NetworkPolicy" => Resource::NetworkPolicy(parse(object)),
+        "AdminNetworkPolicy" => Resource::AdminNetworkPolicy(parse(object)),
+        "BaselineAdminNetworkPolicy" => Resource::BaselineAdminNetworkPolicy(parse(object)),
+        "Secret" => Resource::Secret(parse(object)),
+        "ConfigMap" => Resource::ConfigMap(parse(object)),
+        _ => return Err(kind),
+    })
+}
