@@ -6,11 +6,6 @@ use crate::check::{check, Config, Finding};
 use crate::policy::PolicyOptions;
 pub(crate) use crate::testing::cluster;
 
-/// A cluster holding `objects`, each a Kubernetes object with its `kind`;
-/// kinds the model does not read are counted as skipped.
-
-/// One object as a [`Resource`], or its kind when the model does not read it.
-
 /// The findings of the rule `rule` on `objects`, one line each:
 /// `severity kind namespace/name: message | fix`.
 pub(crate) fn findings(rule: &str, objects: Vec<Value>) -> Vec<String> {
