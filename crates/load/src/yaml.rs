@@ -38,6 +38,26 @@ const MAX_FIELD_SEGMENTS: usize = 10;
 const UNRECORDED_PATHS: [&str; 6] =
     ["status", "metadata.managedFields", "metadata.annotations", "data", "stringData", "binaryData"];
 
+/// Fields of a pod spec whose contents are bulky and never the subject of a
+/// finding: their own line is recorded, not the lines inside them. A type
+/// error inside one points at the field's line and names the full path.
+const BULKY_FIELDS: [&str; 14] = [
+    "env",
+    "envFrom",
+    "resources",
+    "livenessProbe",
+    "readinessProbe",
+    "startupProbe",
+    "volumeMounts",
+    "volumes",
+    "securityContext",
+    "affinity",
+    "tolerations",
+    "lifecycle",
+    "args",
+    "command",
+];
+
 /// The handle `!!` resolves to.
 const CORE_TAG_HANDLE: &str = "tag:yaml.org,2002:";
 
@@ -674,6 +694,8 @@ impl Builder {
                 };
                 let unrecorded = (1..=2).contains(&segments)
                     && self.path.get(relative_start..).is_some_and(|p| UNRECORDED_PATHS.contains(&p));
+                let last_key = self.path.rsplit('.').next().unwrap_or_default();
+                let unrecorded = unrecorded || (segments > 2 && BULKY_FIELDS.contains(&last_key));
                 let record =
                     parent.record_children && !is_key && segments < MAX_FIELD_SEGMENTS && !unrecorded;
                 (self.path.len(), segments, relative_start, record)
@@ -1517,14 +1539,18 @@ items:
             ("items[0].metadata.name", 6),
             ("items[0].metadata.managedFields", 7),
             ("items[0].metadata.annotations", 9),
-            ("items[0].spec.containers[0].env[0].valueFrom.secretKeyRef.name", 18),
+            ("items[0].spec.containers[0].env", 14),
             ("items[0].status", 19),
         ] {
             assert_eq!(line_of(&doc, path), Some(line), "{path}");
         }
-        for path in
-            ["items[0].metadata.managedFields[0]", "items[0].metadata.annotations.x", "items[0].status.phase"]
-        {
+        for path in [
+            "items[0].metadata.managedFields[0]",
+            "items[0].metadata.annotations.x",
+            "items[0].status.phase",
+            // Bulky pod spec fields keep only their own line.
+            "items[0].spec.containers[0].env[0].valueFrom.secretKeyRef.name",
+        ] {
             assert_eq!(line_of(&doc, path), None, "{path}");
         }
     }
