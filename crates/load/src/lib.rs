@@ -124,8 +124,8 @@ fn load_bytes(name: Option<&Path>, bytes: &[u8], builder: &mut ClusterBuilder) {
     let display = name.map(|p| p.display().to_string());
     // Binary files (images, archives) are refused before parsing: the YAML
     // scanner would report a confusing syntax error.
-    if bytes.iter().take(8192).any(|b| *b == 0) {
-        builder.diagnostic(Diagnostic::error(location(name), "not a text file: it contains binary data"));
+    if bytes.iter().take(BINARY_PROBE).any(|b| *b == 0) {
+        builder.diagnostic(Diagnostic::error(location(name), BINARY_FILE));
         return;
     }
     match std::str::from_utf8(bytes) {
@@ -185,12 +185,34 @@ fn load_file(path: &Path, options: &LoadOptions, builder: &mut ClusterBuilder) {
         }
         _ => {}
     }
-    match std::fs::read(path) {
-        Ok(bytes) => load_bytes(Some(path), &bytes, builder),
+    match read_text_file(path) {
+        Ok(Some(bytes)) => load_bytes(Some(path), &bytes, builder),
+        Ok(None) => {
+            builder.diagnostic(Diagnostic::error(location(Some(path)), BINARY_FILE));
+        }
         Err(error) => {
             builder.diagnostic(Diagnostic::error(location(Some(path)), format!("cannot read: {error}")));
         }
     }
+}
+
+const BINARY_FILE: &str = "not a text file: it contains binary data";
+
+/// How much of a file is looked at for NUL bytes before it is read whole.
+const BINARY_PROBE: usize = 8192;
+
+/// The file's bytes, or `None` when its head shows binary data: a large
+/// binary file is refused without being read whole.
+fn read_text_file(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    (&mut file).take(BINARY_PROBE as u64).read_to_end(&mut bytes)?;
+    if bytes.contains(&0) {
+        return Ok(None);
+    }
+    file.read_to_end(&mut bytes)?;
+    Ok(Some(bytes))
 }
 
 /// Manifest files under `dir`, recursively, sorted by path. Hidden entries
