@@ -93,11 +93,17 @@ pub fn load(inputs: &[Input], options: &LoadOptions) -> Cluster {
 /// name to report, `None` for standard input.
 pub fn load_str(name: Option<&str>, text: &str, builder: &mut ClusterBuilder) {
     let file: Option<Arc<str>> = name.map(Arc::from);
+    // The scanner notices an unclosed bracket at the end of input, one line
+    // past the last one: point at the last line instead.
+    let last_line = text.lines().count().max(1) as u32;
     for document in yaml::parse_stream(text) {
         match document.content {
             Err(error) => {
                 builder.diagnostic(Diagnostic::error(
-                    kubereach_core::origin::Location { file: name.map(str::to_owned), line: error.line },
+                    kubereach_core::origin::Location {
+                        file: name.map(str::to_owned),
+                        line: error.line.min(last_line),
+                    },
                     error.message,
                 ));
             }

@@ -645,3 +645,11 @@ fn odd_inputs_do_not_panic() {
         }
     }
 }
+
+#[test]
+fn an_unclosed_bracket_at_the_end_points_at_the_last_line() {
+    let cluster = cluster("apiVersion: v1\nkind: Pod\nmetadata:\n  name: [a,\n");
+    let found = diagnostics(&cluster);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("test.yaml:4: error: "), "{found:?}");
+}
