@@ -278,4 +278,7 @@ pub struct CheckArgs {
     /// Let ipBlock peers also match pod IPs (some CNIs do for pod CIDRs).
     #[arg(long)]
     pub ip_blocks_match_pods: bool,
+    /// The network plugin, when the input does not show it (`calico`, `cilium`, `flannel`, …).
+    #[arg(long, value_name = "NAME")]
+    pub cni: Option<String>,
 }

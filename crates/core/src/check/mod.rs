@@ -441,9 +441,21 @@ pub fn parse_config(document: &Value) -> Result<FileConfig, ConfigError> {
     Ok(config)
 }
 
-/// Runs the enabled rules on `cluster`, with NetworkPolicy options `policy`.
+/// Runs the enabled rules on `cluster`, with NetworkPolicy options `policy`
+/// and the network plugin detected from the cluster's objects.
 pub fn check(cluster: &Cluster, config: &Config, policy: PolicyOptions) -> CheckReport {
-    let context = Context::new(cluster, policy);
+    check_with_cni(cluster, config, policy, crate::cni::detect(cluster))
+}
+
+/// Runs the enabled rules with a network plugin the caller determined (the
+/// user's `--cni NAME`, as [`crate::cni::given`] reads it).
+pub fn check_with_cni(
+    cluster: &Cluster,
+    config: &Config,
+    policy: PolicyOptions,
+    cni: CniDetection,
+) -> CheckReport {
+    let context = Context::new(cluster, policy, cni);
     let mut report = CheckReport::default();
     for rule in RULES.iter().filter(|r| config.is_enabled(r)) {
         let mut emitter = Emitter {
@@ -469,12 +481,12 @@ pub(crate) struct Context<'c> {
     pub(crate) cluster: &'c Cluster,
     pub(crate) policy_options: PolicyOptions,
     engine: OnceCell<PolicyEngine<'c>>,
-    cni: OnceCell<CniDetection>,
+    cni: CniDetection,
 }
 
 impl<'c> Context<'c> {
-    pub(crate) fn new(cluster: &'c Cluster, policy_options: PolicyOptions) -> Context<'c> {
-        Context { cluster, policy_options, engine: OnceCell::new(), cni: OnceCell::new() }
+    pub(crate) fn new(cluster: &'c Cluster, policy_options: PolicyOptions, cni: CniDetection) -> Context<'c> {
+        Context { cluster, policy_options, engine: OnceCell::new(), cni }
     }
 
     /// The policy engine of the cluster.
@@ -484,7 +496,7 @@ impl<'c> Context<'c> {
 
     /// The network plugin detection.
     pub(crate) fn cni(&self) -> &CniDetection {
-        self.cni.get_or_init(|| crate::cni::detect(self.cluster))
+        &self.cni
     }
 
     /// Whether NetworkPolicies have an effect: enforced, or not known not to be.

@@ -155,7 +155,11 @@ fn networkpolicy_not_enforced(ctx: &Context<'_>, out: &mut Emitter<'_>) {
         }
         let Some(plugin) = verdict.by else { continue };
         let evidence = detection.found.iter().find(|d| d.cni == plugin).and_then(|d| d.evidence.first());
-        let Some(subject) = evidence.and_then(|e| subject_of(cluster, &e.object)) else { continue };
+        // A plugin named by the user (`--cni`) has no object in the input to
+        // point at: the finding goes to the first policy it leaves without effect.
+        let subject =
+            evidence.and_then(|e| subject_of(cluster, &e.object)).or_else(|| first_policy(cluster, kind));
+        let Some(subject) = subject else { continue };
         let (why, fix) = reason_text(&verdict.reason, one);
         let policies = if count == 1 {
             format!("the {one} in the input has")
@@ -201,6 +205,23 @@ fn reason_text(reason: &Reason, kind: &str) -> (String, String) {
 }
 
 /// The finding subject for an object a layer names by kind, namespace and name.
+/// The first policy of `kind` in the input.
+fn first_policy(cluster: &Cluster, kind: cni::PolicyKind) -> Option<Subject<'_>> {
+    match kind {
+        cni::PolicyKind::NetworkPolicy => {
+            cluster.network_policies().first().map(|p| Subject::object("NetworkPolicy", &p.value.metadata, p))
+        }
+        cni::PolicyKind::AdminNetworkPolicy => cluster
+            .admin_network_policies()
+            .first()
+            .map(|p| Subject::object("AdminNetworkPolicy", &p.value.metadata, p)),
+        cni::PolicyKind::BaselineAdminNetworkPolicy => cluster
+            .baseline_admin_network_policies()
+            .first()
+            .map(|p| Subject::object("BaselineAdminNetworkPolicy", &p.value.metadata, p)),
+    }
+}
+
 fn subject_of<'c>(cluster: &'c Cluster, object: &cni::ObjectRef) -> Option<Subject<'c>> {
     let namespace = object.namespace.as_deref();
     if let Some(kind) = WorkloadKind::from_kind(&object.kind) {

@@ -34,10 +34,15 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
     let fail_on = args.fail_on.map(severity).or(file.fail_on).unwrap_or(Severity::Error);
 
     let loaded = super::load_paths(&args.filenames, &args.load);
-    let report = check::check(
+    let cni = match &args.cni {
+        Some(name) => kubereach_core::cni::given(name),
+        None => kubereach_core::cni::detect(&loaded.cluster),
+    };
+    let report = check::check_with_cni(
         &loaded.cluster,
         &rules,
         PolicyOptions { ip_blocks_match_pods: args.ip_blocks_match_pods },
+        cni,
     );
     output::print_diagnostics(&report.notes);
     match args.format {

@@ -219,3 +219,32 @@ fn every_check_snapshot_belongs_to_a_test() {
         .collect();
     assert!(orphans.is_empty(), "snapshots without a test (delete them): {orphans:?}");
 }
+
+// `--cni` names the plugin when the input does not show it. Flannel does not
+// implement NetworkPolicy
+// (https://kubernetes.io/docs/concepts/services-networking/network-policies/#prerequisites),
+// so a policy in the input is reported as having no effect.
+#[test]
+fn cni_given_on_the_command_line() {
+    let dir = TestDir::new();
+    dir.write(
+        "policy.yaml",
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: deny\n  namespace: shop\n\
+         spec:\n  podSelector: {}\n  policyTypes: [Ingress]\n",
+    );
+    let plain = dir.run(&["check", "-f", "policy.yaml", "--format", "json"]);
+    let codes = |run: &super::util::Run| -> Vec<String> {
+        run.json()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(!codes(&plain).contains(&"KR301".to_owned()), "{plain}");
+    let flannel = dir.run(&["check", "-f", "policy.yaml", "--format", "json", "--cni", "flannel"]);
+    flannel.assert_code(1);
+    assert!(codes(&flannel).contains(&"KR301".to_owned()), "{flannel}");
+    let calico = dir.run(&["check", "-f", "policy.yaml", "--format", "json", "--cni", "calico"]);
+    assert!(!codes(&calico).contains(&"KR301".to_owned()), "{calico}");
+}
