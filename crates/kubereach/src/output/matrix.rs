@@ -212,6 +212,13 @@ fn explain_direction(out: &mut String, title: &str, direction: &DirectionExplana
             }
             None => String::new(),
         };
-        let _ = writeln!(out, "    {verdict:5} {}  by {tier}{policy}", step.connections);
+        let by = match (&step.policy, step.tier) {
+            (None, kubereach_core::policy::Tier::Network) => {
+                "isolation: no NetworkPolicy rule allows it".to_owned()
+            }
+            (None, kubereach_core::policy::Tier::Default) => "default: no policy applies".to_owned(),
+            _ => format!("{tier}{policy}"),
+        };
+        let _ = writeln!(out, "    {verdict:5} {}  by {by}", step.connections);
     }
 }
