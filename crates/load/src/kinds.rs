@@ -86,15 +86,14 @@ fn lower_item(
         builder.skip(&kind);
         return DocumentOutcome::Skipped;
     };
-    let api_version = match target.accepts(&api_version) {
-        Accepted::Yes => api_version,
+    match target.accepts(&api_version) {
+        Accepted::Yes => {}
         Accepted::Legacy(current) => {
             builder.diagnostic(Diagnostic::note(
                 origin.field_location("apiVersion"),
                 format!("`{api_version}` {kind} is a removed API version: read as `{current}`"),
             ));
             map.insert("apiVersion".to_owned(), Value::String(current.to_owned()));
-            current.to_owned()
         }
         Accepted::No(hint) => {
             let message = if api_version.is_empty() {
@@ -105,8 +104,7 @@ fn lower_item(
             builder.diagnostic(Diagnostic::error(origin.field_location("apiVersion"), message));
             return DocumentOutcome::Failed;
         }
-    };
-    let _ = api_version;
+    }
     let has_name = map
         .get("metadata")
         .and_then(|m| m.get("name"))
