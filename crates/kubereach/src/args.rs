@@ -33,10 +33,38 @@ pub enum Command {
 #[derive(Debug, Clone, ClapArgs)]
 pub struct SourceArgs {
     /// A manifest file or directory (read recursively); `-` for standard input. Repeatable.
-    #[arg(short = 'f', long = "filename", value_name = "PATH", required = true)]
+    #[arg(short = 'f', long = "filename", value_name = "PATH", required_unless_present = "server")]
     pub filenames: Vec<String>,
+    /// Read a live cluster from this API server URL (plain HTTP, e.g. `kubectl proxy`'s `http://127.0.0.1:8001`).
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
+    /// With --server: send the bearer token in this file.
+    #[arg(long, value_name = "PATH", requires = "server")]
+    pub token_file: Option<std::path::PathBuf>,
+    /// With --server: the time allowed for each request (`30s`, `2m`, or seconds).
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub request_timeout: std::time::Duration,
     #[command(flatten)]
     pub load: LoadArgs,
+}
+
+/// `30s`, `2m`, `500ms` or a number of seconds.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let (number, scale) = if let Some(n) = text.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = text.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        (text, 1.0)
+    };
+    let value: f64 =
+        number.parse().map_err(|_| format!("`{text}` is not a duration such as `30s` or `2m`"))?;
+    if !value.is_finite() || value <= 0.0 {
+        return Err(format!("`{text}` is not a positive duration"));
+    }
+    Ok(std::time::Duration::from_secs_f64(value * scale))
 }
 
 /// How to read manifests.

@@ -276,3 +276,9 @@ fn value_kind(value: &Value) -> &'static str {
         Value::Object(_) => "a mapping",
     }
 }
+
+/// Whether `kind` in `api_version` is one the loader turns into an object.
+#[cfg(test)]
+pub(crate) fn target_kind_known(kind: &str, api_version: &str) -> bool {
+    target_kind(kind, api_version).is_some_and(|target| target.api_version == api_version)
+}

@@ -1,6 +1,7 @@
 //! Reads cluster descriptions into a [`Cluster`]: files and directories of
 //! YAML or JSON manifests, `kind: List` and `kubectl get -o yaml|json` dumps,
-//! `helm template` and `kustomize build` output, and standard input.
+//! `helm template` and `kustomize build` output, standard input, and a live
+//! cluster's API server ([`load_live`]).
 //!
 //! Loading never fails as a whole: every problem becomes a [`Diagnostic`]
 //! with `file:line`, and the documents around a broken one still load.
@@ -12,9 +13,11 @@ use std::sync::Arc;
 use kubereach_core::{Cluster, ClusterBuilder, Diagnostic, Origin};
 
 mod kinds;
+mod live;
 pub mod yaml;
 
 pub use kinds::{lower_document, DocumentOutcome};
+pub use live::{load_live, LiveConfig};
 
 /// Where to read manifests from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +69,13 @@ impl Default for LoadOptions {
 /// [`Cluster::diagnostics`].
 pub fn load(inputs: &[Input], options: &LoadOptions) -> Cluster {
     let mut builder = ClusterBuilder::new();
+    load_into(inputs, options, &mut builder);
+    builder.build()
+}
+
+/// Loads every input into `builder`, which may already hold objects (from
+/// [`load_live`]).
+pub fn load_into(inputs: &[Input], options: &LoadOptions, builder: &mut ClusterBuilder) {
     if let Some(domain) = &options.cluster_domain {
         builder.cluster_domain(domain);
     }
@@ -74,7 +84,7 @@ pub fn load(inputs: &[Input], options: &LoadOptions) -> Cluster {
             Input::Stdin => {
                 let mut bytes = Vec::new();
                 match std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes) {
-                    Ok(_) => load_bytes(None, &bytes, &mut builder),
+                    Ok(_) => load_bytes(None, &bytes, builder),
                     Err(error) => {
                         builder.diagnostic(Diagnostic::error(
                             location(None),
@@ -83,10 +93,9 @@ pub fn load(inputs: &[Input], options: &LoadOptions) -> Cluster {
                     }
                 }
             }
-            Input::Path(path) => load_path(path, options, &mut builder),
+            Input::Path(path) => load_path(path, options, builder),
         }
     }
-    builder.build()
 }
 
 /// Loads one text (a file's content) into `builder`; `name` is the file

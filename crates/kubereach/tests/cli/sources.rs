@@ -223,3 +223,21 @@ fn files_and_directories_together() {
     human.assert_code(0);
     snapshot!("files_and_directories", human.to_string());
 }
+
+#[test]
+fn server_is_an_alternative_to_filename() {
+    // A port nothing listens on: the error names the URL, the exit code is 2.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let server = format!("http://127.0.0.1:{port}");
+    let unreachable = run(&["matrix", "--server", &server, "--request-timeout", "5s"]);
+    unreachable.assert_code(2);
+    assert!(
+        unreachable.stderr.contains(&format!("cannot reach the API server at {server}/api/v1/namespaces")),
+        "{unreachable}"
+    );
+
+    // Neither a file nor a server: a usage error.
+    run(&["matrix"]).assert_code(2);
+    // A token file only makes sense with a server.
+    run(&["matrix", "-f", "stream.yaml", "--token-file", "token"]).assert_code(2);
+}
