@@ -29,11 +29,12 @@ pub enum Command {
     Check(CheckArgs),
 }
 
-/// Where the cluster comes from (every query command).
+/// Where the cluster comes from (every query command): files, a server, or both.
 #[derive(Debug, Clone, ClapArgs)]
+#[command(group(clap::ArgGroup::new("input").required(true).multiple(true).args(["filenames", "server"])))]
 pub struct SourceArgs {
     /// A manifest file or directory (read recursively); `-` for standard input. Repeatable.
-    #[arg(short = 'f', long = "filename", value_name = "PATH", required_unless_present = "server")]
+    #[arg(short = 'f', long = "filename", value_name = "PATH")]
     pub filenames: Vec<String>,
     /// Read a live cluster from this API server URL (plain HTTP, e.g. `kubectl proxy`'s `http://127.0.0.1:8001`).
     #[arg(long, value_name = "URL")]
