@@ -24,6 +24,7 @@ pub mod ports;
 pub mod route;
 pub mod service;
 pub mod trace;
+mod typo;
 
 #[cfg(test)]
 mod testing;

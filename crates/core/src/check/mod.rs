@@ -339,7 +339,7 @@ impl Config {
 fn unknown_rule(name: &str) -> UnknownRule {
     let suggestion = RULES
         .iter()
-        .map(|r| (similar::distance(name, r.name), r.name))
+        .map(|r| (crate::typo::distance(name, r.name), r.name))
         .filter(|(distance, candidate)| *distance <= 3 || (name.len() >= 8 && candidate.starts_with(name)))
         .min()
         .map(|(_, name)| name);

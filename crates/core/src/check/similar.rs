@@ -4,34 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{Cluster, PodId};
-
-/// The optimal string alignment distance between `a` and `b`: insertions,
-/// deletions, substitutions and transpositions of adjacent characters.
-pub(crate) fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let width = b.len() + 1;
-    let mut d = vec![0usize; (a.len() + 1) * width];
-    for i in 0..=a.len() {
-        d[i * width] = i;
-    }
-    for (j, cell) in d.iter_mut().enumerate().take(width) {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[(i - 1) * width + j] + 1)
-                .min(d[i * width + j - 1] + 1)
-                .min(d[(i - 1) * width + j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(d[(i - 2) * width + j - 2] + 1);
-            }
-            d[i * width + j] = best;
-        }
-    }
-    d[a.len() * width + b.len()]
-}
+use crate::typo::distance;
 
 /// Whether `a` and `b` differ but look like one was meant for the other:
 /// equal ignoring case and `-`/`_`/`.`, one a prefix or suffix of the
@@ -119,14 +92,6 @@ pub(crate) fn near_misses(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn distances() {
-        assert_eq!(distance("", "abc"), 3);
-        assert_eq!(distance("fronted", "frontend"), 1);
-        assert_eq!(distance("ab", "ba"), 1);
-        assert_eq!(distance("kitten", "sitting"), 3);
-    }
 
     #[test]
     fn typos_are_similar_and_other_words_are_not() {

@@ -117,28 +117,12 @@ pub(super) fn kubectl_pods(cluster: &Cluster, pod: &Pod) -> String {
     format!("kubectl get pod -n {} {} -o wide", pod.namespace, pod.name)
 }
 
-/// The Levenshtein distance between `a` and `b`, by characters.
-pub(super) fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = Vec::with_capacity(b.len() + 1);
-        current.push(i + 1);
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
-}
-
 /// The candidates close to `query` (a typo away), nearest first, at most three.
 pub(super) fn close_matches(query: &str, candidates: impl IntoIterator<Item = String>) -> Vec<String> {
     let limit = (query.chars().count() / 3).max(2);
     let mut scored: BTreeMap<(usize, String), ()> = BTreeMap::new();
     for candidate in candidates {
-        let distance = edit_distance(query, &candidate);
+        let distance = crate::typo::distance(query, &candidate);
         if distance > 0 && distance <= limit {
             scored.insert((distance, candidate), ());
         }
@@ -161,11 +145,11 @@ mod tests {
 
     #[test]
     fn distances() {
-        assert_eq!(edit_distance("frontend", "frontend"), 0);
-        assert_eq!(edit_distance("frontnd", "frontend"), 1);
-        assert_eq!(edit_distance("api", "apx"), 1);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(crate::typo::distance("frontend", "frontend"), 0);
+        assert_eq!(crate::typo::distance("frontnd", "frontend"), 1);
+        assert_eq!(crate::typo::distance("api", "apx"), 1);
+        assert_eq!(crate::typo::distance("", "abc"), 3);
+        assert_eq!(crate::typo::distance("kitten", "sitting"), 3);
     }
 
     #[test]
