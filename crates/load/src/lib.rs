@@ -17,7 +17,9 @@ mod live;
 pub mod yaml;
 
 pub use kinds::{lower_document, DocumentOutcome};
-pub use live::{load_live, LiveConfig};
+pub use live::{
+    listed_resources, load_live, read_live, sanitize, LiveObject, LiveOptions, LiveRead, LiveSource,
+};
 
 /// Where to read manifests from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,11 +1,10 @@
-//! Reading a live cluster: a small HTTP/1.1 server on the loopback interface
-//! answers the list requests with `kubectl get -o json` style fixtures.
+//! Reading a live cluster through kube-rs: a small HTTP/1.1 server on the
+//! loopback interface (plain or TLS) answers the list requests with
+//! `kubectl get -o json` style fixtures.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -14,183 +13,49 @@ use kubereach_core::matrix::{self, Filters, Granularity, MatrixOptions};
 use kubereach_core::model::Readiness;
 use kubereach_core::policy::{PolicyEngine, PolicyOptions};
 use kubereach_core::{Cluster, ClusterBuilder, Severity};
-use kubereach_load::{load, load_live, Input, LiveConfig, LoadOptions};
+use kubereach_load::{load, load_live, read_live, Input, LiveOptions, LiveSource, LoadOptions};
+
+#[path = "support/fake_api.rs"]
+mod fake_api;
+use fake_api::{Behaviour, FakeApi, Seen, Tls, User};
 
 const METADATA_ONLY: &str = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/live")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
-/// A request the server saw.
-#[derive(Debug, Clone)]
-struct Seen {
-    /// Path and query.
-    target: String,
-    accept: String,
-    authorization: Option<String>,
-}
-
-/// How the server misbehaves.
-#[derive(Clone, Default)]
-struct Behaviour {
-    /// Resources answered with 403.
-    forbidden: Vec<&'static str>,
-    /// A resource answered only after this delay.
-    slow: Option<(&'static str, Duration)>,
+fn read_fixture(name: &str) -> Option<Value> {
+    fake_api::read_fixture(&fixtures().join("live"), name)
 }
 
 struct FakeServer {
+    api: FakeApi,
     url: String,
-    seen: Arc<Mutex<Vec<Seen>>>,
 }
 
 impl FakeServer {
     fn start(behaviour: Behaviour) -> FakeServer {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let log = Arc::clone(&seen);
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(stream) = stream else { continue };
-                let behaviour = behaviour.clone();
-                let log = Arc::clone(&log);
-                std::thread::spawn(move || serve(stream, &behaviour, &log));
-            }
-        });
-        FakeServer { url, seen }
+        let api = FakeApi::start(&fixtures(), behaviour, Tls::None);
+        FakeServer { url: api.url.clone(), api }
     }
 
     fn seen(&self) -> Vec<Seen> {
-        self.seen.lock().unwrap().clone()
+        self.api.seen()
     }
 
-    fn config(&self) -> LiveConfig {
-        LiveConfig {
-            server: format!("{}/", self.url),
-            token: Some("s3cr3t".into()),
-            namespaces: Vec::new(),
-            timeout: Duration::from_secs(10),
-        }
+    fn source(&self) -> LiveSource {
+        LiveSource::Server { url: format!("{}/", self.url), token: Some("s3cr3t".into()) }
     }
 }
 
-/// Answers the requests of one connection (kept alive between them).
-fn serve(stream: TcpStream, behaviour: &Behaviour, log: &Mutex<Vec<Seen>>) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut writer = stream;
-    loop {
-        let mut request_line = String::new();
-        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
-            return;
-        }
-        let target = request_line.split_whitespace().nth(1).unwrap_or("/").to_owned();
-        let mut accept = String::new();
-        let mut authorization = None;
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
-            }
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            let (name, value) = line.split_once(':').unwrap();
-            match name.to_ascii_lowercase().as_str() {
-                "accept" => accept = value.trim().to_owned(),
-                "authorization" => authorization = Some(value.trim().to_owned()),
-                _ => {}
-            }
-        }
-        log.lock().unwrap().push(Seen { target: target.clone(), accept, authorization });
-        let (status, body) = answer(&target, behaviour);
-        let reason = match status {
-            200 => "OK",
-            403 => "Forbidden",
-            404 => "Not Found",
-            _ => "Gone",
-        };
-        let response = format!(
-            "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        );
-        if writer.write_all(response.as_bytes()).is_err() {
-            return;
-        }
-    }
+fn options() -> LiveOptions {
+    LiveOptions { namespaces: Vec::new(), timeout: Duration::from_secs(10), progress: false }
 }
 
-fn status(code: u16, reason: &str, message: &str) -> String {
-    json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-           "message": message, "reason": reason, "code": code})
-    .to_string()
-}
-
-fn answer(target: &str, behaviour: &Behaviour) -> (u16, String) {
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let resource = path.rsplit('/').next().unwrap();
-    if behaviour.forbidden.contains(&resource) {
-        return (
-            403,
-            status(
-                403,
-                "Forbidden",
-                &format!("{resource} is forbidden: User \"viewer\" cannot list resource \"{resource}\""),
-            ),
-        );
-    }
-    if let Some((slow, delay)) = behaviour.slow {
-        if slow == resource {
-            std::thread::sleep(delay);
-        }
-    }
-    if path.contains("/policy.networking.k8s.io/") {
-        return (404, status(404, "NotFound", "the server could not find the requested resource"));
-    }
-    let token = query.split('&').find_map(|p| p.strip_prefix("continue=")).map(percent_decode);
-    let file = match token {
-        Some(token) => {
-            let first: Value = read_fixture(&format!("{resource}-1.json")).unwrap();
-            if first["metadata"]["continue"] != token.as_str() {
-                return (410, status(410, "Expired", "the provided continue parameter is too old"));
-            }
-            format!("{resource}-2.json")
-        }
-        None if fixtures().join(format!("{resource}-1.json")).exists() => format!("{resource}-1.json"),
-        None => format!("{resource}.json"),
-    };
-    match std::fs::read_to_string(fixtures().join(file)) {
-        Ok(body) => (200, body),
-        Err(_) => (200, json!({"kind": "List", "apiVersion": "v1", "metadata": {}, "items": []}).to_string()),
-    }
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            out.push(u8::from_str_radix(&text[i + 1..i + 3], 16).unwrap());
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).unwrap()
-}
-
-fn read_fixture(name: &str) -> Option<Value> {
-    let text = std::fs::read_to_string(fixtures().join(name)).ok()?;
-    Some(serde_json::from_str(&text).unwrap())
-}
-
-fn live(config: &LiveConfig) -> Cluster {
+fn live(source: &LiveSource, options: &LiveOptions) -> Cluster {
     let mut builder = ClusterBuilder::new();
-    load_live(config, &mut builder);
+    load_live(source, options, &mut builder);
     builder.build()
 }
 
@@ -210,7 +75,7 @@ fn pod_readiness(cluster: &Cluster) -> Vec<(String, Readiness)> {
 #[test]
 fn every_kind_is_listed_page_by_page() {
     let server = FakeServer::start(Behaviour::default());
-    let cluster = live(&server.config());
+    let cluster = live(&server.source(), &options());
     // The AdminNetworkPolicy CRDs are absent (404): no diagnostic.
     assert_eq!(diagnostics(&cluster), Vec::<String>::new());
 
@@ -227,6 +92,7 @@ fn every_kind_is_listed_page_by_page() {
     assert_eq!(
         pod_readiness(&cluster),
         [
+            ("coredns-5d78c9869d-q8x2m".to_owned(), Readiness::NotReady),
             ("db-0".to_owned(), Readiness::Ready),
             ("web-7d9f8b6c5-abcde".to_owned(), Readiness::Ready),
             ("web-7d9f8b6c5-fghij".to_owned(), Readiness::NotReady),
@@ -263,7 +129,7 @@ fn every_kind_is_listed_page_by_page() {
 #[test]
 fn secrets_are_listed_as_metadata_only() {
     let server = FakeServer::start(Behaviour::default());
-    let cluster = live(&server.config());
+    let cluster = live(&server.source(), &options());
     let seen = server.seen();
     let secrets: Vec<&Seen> = seen.iter().filter(|s| s.target.contains("secrets")).collect();
     assert_eq!(secrets.len(), 1, "{secrets:?}");
@@ -281,7 +147,7 @@ fn secrets_are_listed_as_metadata_only() {
 #[test]
 fn a_forbidden_kind_is_a_warning_and_the_rest_loads() {
     let server = FakeServer::start(Behaviour { forbidden: vec!["endpointslices"], ..Behaviour::default() });
-    let cluster = live(&server.config());
+    let cluster = live(&server.source(), &options());
     let diagnostics = cluster.diagnostics();
     assert_eq!(diagnostics.len(), 1, "{:?}", self::diagnostics(&cluster));
     assert_eq!(diagnostics[0].severity, Severity::Warning);
@@ -292,7 +158,7 @@ fn a_forbidden_kind_is_a_warning_and_the_rest_loads() {
         Some(format!("{}/apis/discovery.k8s.io/v1/endpointslices", server.url).as_str())
     );
     assert!(cluster.endpoint_slices().is_empty());
-    assert_eq!(pod_readiness(&cluster).len(), 3);
+    assert_eq!(pod_readiness(&cluster).len(), 4);
     assert_eq!(cluster.network_policies().len(), 1);
 }
 
@@ -300,18 +166,15 @@ fn a_forbidden_kind_is_a_warning_and_the_rest_loads() {
 fn an_unreachable_server_is_one_error_naming_the_url() {
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let server = format!("http://127.0.0.1:{port}");
-    let config = LiveConfig {
-        server: server.clone(),
-        token: None,
-        namespaces: Vec::new(),
-        timeout: Duration::from_secs(5),
-    };
-    let cluster = live(&config);
+    let source = LiveSource::Server { url: server.clone(), token: None };
+    let cluster = live(&source, &options());
     let diagnostics = cluster.diagnostics();
     assert_eq!(diagnostics.len(), 1, "{:?}", self::diagnostics(&cluster));
     let message = &diagnostics[0].message;
     assert_eq!(diagnostics[0].severity, Severity::Error);
-    assert!(message.contains(&format!("{server}/api/v1/namespaces")), "{message}");
+    // The first list in a fixed order names the place; the message the server.
+    assert_eq!(diagnostics[0].location.file.as_deref(), Some(format!("{server}/api/v1/namespaces").as_str()));
+    assert!(message.starts_with(&format!("cannot read {server}: ")), "{message}");
     assert!(message.to_lowercase().contains("refused"), "{message}");
     assert!(message.contains("os error"), "{message}");
 }
@@ -320,24 +183,24 @@ fn an_unreachable_server_is_one_error_naming_the_url() {
 fn a_slow_server_times_out() {
     let server =
         FakeServer::start(Behaviour { slow: Some(("pods", Duration::from_secs(3))), ..Behaviour::default() });
-    let config = LiveConfig { timeout: Duration::from_millis(300), ..server.config() };
     let start = Instant::now();
-    let cluster = live(&config);
+    let cluster = live(&server.source(), &LiveOptions { timeout: Duration::from_millis(300), ..options() });
     assert!(start.elapsed() < Duration::from_secs(3), "{:?}", start.elapsed());
     let diagnostics = cluster.diagnostics();
     assert_eq!(diagnostics.len(), 1, "{:?}", self::diagnostics(&cluster));
     assert_eq!(diagnostics[0].severity, Severity::Error);
     let message = &diagnostics[0].message;
-    assert!(message.contains(&format!("{}/api/v1/pods", server.url)), "{message}");
+    assert_eq!(diagnostics[0].location.file.as_deref(), Some(format!("{}/api/v1/pods", server.url).as_str()));
     assert!(message.contains("no answer within 0.3s"), "{message}");
 }
 
 #[test]
 fn namespace_filter_lists_each_namespace() {
     let server = FakeServer::start(Behaviour::default());
-    let config = LiveConfig { namespaces: vec!["shop".into()], ..server.config() };
-    let cluster = live(&config);
-    assert_eq!(diagnostics(&cluster), Vec::<String>::new());
+    let cluster = live(&server.source(), &LiveOptions { namespaces: vec!["shop".into()], ..options() });
+    // One note says what reading one namespace leaves out.
+    assert_eq!(diagnostics(&cluster).len(), 1, "{:?}", diagnostics(&cluster));
+    assert!(diagnostics(&cluster)[0].contains("read only namespace `shop`"), "{:?}", diagnostics(&cluster));
     let targets: Vec<String> = server.seen().into_iter().map(|s| s.target).collect();
     assert!(targets.contains(&"/api/v1/namespaces/shop/pods?limit=500".to_owned()), "{targets:?}");
     assert!(targets.contains(&"/api/v1/namespaces?limit=500".to_owned()), "{targets:?}");
@@ -390,10 +253,136 @@ fn a_live_cluster_and_its_dump_give_the_same_matrix() {
     assert_eq!(diagnostics(&from_file), Vec::<String>::new());
 
     let server = FakeServer::start(Behaviour::default());
-    let from_server = live(&server.config());
+    let from_server = live(&server.source(), &options());
     assert_eq!(diagnostics(&from_server), Vec::<String>::new());
 
     let expected = matrix_json(&from_file);
     assert!(!expected["edges"].as_array().is_none_or(Vec::is_empty), "{expected:#}");
     assert_eq!(matrix_json(&from_server), expected);
+}
+
+fn tls_source(api: &FakeApi, name: &str, ca: &str, user: User) -> LiveSource {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("live-{name}"));
+    let path = api.kubeconfig(&fixtures(), &dir, ca, user);
+    LiveSource::Kubeconfig { path: Some(path), context: None }
+}
+
+#[test]
+fn a_kubeconfig_context_over_tls_with_the_cluster_ca() {
+    let api = FakeApi::start(&fixtures(), Behaviour::default(), Tls::ServerOnly);
+    let read = read_live(&tls_source(&api, "tls", "ca.crt", User::Token("t0ken")), &options());
+    assert_eq!(read.diagnostics.iter().map(ToString::to_string).collect::<Vec<_>>(), Vec::<String>::new());
+    assert_eq!(read.source, format!("context `fake` ({})", api.url));
+    assert!(read.objects.iter().any(|o| o.value["kind"] == "NetworkPolicy"));
+    assert!(api.seen().iter().all(|s| s.authorization.as_deref() == Some("Bearer t0ken")));
+}
+
+#[test]
+fn a_server_certificate_from_another_ca_is_refused() {
+    let api = FakeApi::start(&fixtures(), Behaviour::default(), Tls::ServerOnly);
+    let read = read_live(&tls_source(&api, "bad-tls", "other-ca.crt", User::Token("t0ken")), &options());
+    assert!(read.objects.is_empty());
+    assert_eq!(read.diagnostics.len(), 1, "{:?}", read.diagnostics);
+    let message = &read.diagnostics[0].message;
+    assert_eq!(read.diagnostics[0].severity, Severity::Error);
+    assert!(
+        message.starts_with(&format!("cannot read context `fake` ({}): TLS verification failed: ", api.url)),
+        "{message}"
+    );
+    assert!(message.contains("UnknownIssuer"), "{message}");
+    assert!(api.seen().is_empty(), "no request may be sent over an unverified connection");
+}
+
+#[test]
+fn client_certificates_authenticate() {
+    let api = FakeApi::start(&fixtures(), Behaviour::default(), Tls::ClientCertificates);
+    let read = read_live(&tls_source(&api, "mtls", "ca.crt", User::ClientCertificate), &options());
+    assert_eq!(read.diagnostics.iter().map(ToString::to_string).collect::<Vec<_>>(), Vec::<String>::new());
+    assert!(!read.objects.is_empty());
+    // Without one, the handshake fails and says so.
+    let read = read_live(&tls_source(&api, "mtls-none", "ca.crt", User::Token("t0ken")), &options());
+    assert_eq!(read.diagnostics.len(), 1, "{:?}", read.diagnostics);
+    assert!(read.diagnostics[0].message.starts_with("cannot read context `fake`"), "{}", read.diagnostics[0]);
+}
+
+#[test]
+fn expired_credentials_are_one_error_saying_so() {
+    let api = FakeApi::start(
+        &fixtures(),
+        Behaviour { rejected_tokens: vec!["expired"], ..Behaviour::default() },
+        Tls::ServerOnly,
+    );
+    let read = read_live(&tls_source(&api, "expired", "ca.crt", User::Token("expired")), &options());
+    assert!(read.objects.is_empty());
+    assert_eq!(read.diagnostics.len(), 1, "{:?}", read.diagnostics);
+    let message = &read.diagnostics[0].message;
+    assert!(
+        message.starts_with(&format!(
+            "context `fake` ({}) rejected the credentials (HTTP 401 Unauthorized)",
+            api.url
+        )),
+        "{message}"
+    );
+    assert!(message.contains("missing, invalid or expired"), "{message}");
+}
+
+#[test]
+fn a_server_without_networking_v1_is_a_warning_naming_the_loss() {
+    let server = FakeServer::start(Behaviour { not_served: vec!["networkpolicies"], ..Behaviour::default() });
+    let cluster = live(&server.source(), &options());
+    let diagnostics = cluster.diagnostics();
+    assert_eq!(diagnostics.len(), 1, "{:?}", self::diagnostics(&cluster));
+    assert_eq!(diagnostics[0].severity, Severity::Warning);
+    assert_eq!(
+        diagnostics[0].message,
+        "the API server does not serve `networkpolicies` in networking.k8s.io/v1 (HTTP 404): \
+         no NetworkPolicies: connections they deny would be reported as allowed"
+    );
+    assert!(cluster.network_policies().is_empty());
+}
+
+#[test]
+fn objects_read_are_sanitized() {
+    let server = FakeServer::start(Behaviour::default());
+    let read = read_live(&server.source(), &options());
+    let text = serde_json::to_string(&read.objects.iter().map(|o| &o.value).collect::<Vec<_>>()).unwrap();
+    // The Secret's last-applied annotation held its data.
+    assert!(!text.contains("aHVudGVyMg=="), "secret data kept");
+    assert!(!text.contains("last-applied-configuration"));
+    assert!(!text.contains("managedFields"));
+    // Other annotations stay.
+    assert!(text.contains("prometheus.io/scrape"));
+    let secret = read.objects.iter().find(|o| o.value["kind"] == "Secret").unwrap();
+    assert_eq!(secret.value["apiVersion"], "v1");
+    assert_eq!(secret.value["metadata"]["name"], "db-credentials");
+}
+
+#[test]
+fn lists_come_back_in_a_fixed_order() {
+    // Slow the first kind down: concurrency must not reorder the objects.
+    let server = FakeServer::start(Behaviour {
+        slow: Some(("namespaces", Duration::from_millis(300))),
+        ..Behaviour::default()
+    });
+    let read = read_live(&server.source(), &options());
+    let kinds: Vec<&str> = read.objects.iter().map(|o| o.value["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds.first(), Some(&"Namespace"));
+    let mut deduped = kinds.clone();
+    deduped.dedup();
+    assert_eq!(
+        deduped,
+        [
+            "Namespace",
+            "Node",
+            "Pod",
+            "Service",
+            "Secret",
+            "ConfigMap",
+            "Deployment",
+            "StatefulSet",
+            "ReplicaSet",
+            "EndpointSlice",
+            "NetworkPolicy"
+        ]
+    );
 }

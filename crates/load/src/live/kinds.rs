@@ -1,0 +1,242 @@
+//! The kinds kubereach lists from a live cluster, and what the analysis
+//! loses without each. `deploy/rbac.yaml` grants exactly these (a test
+//! keeps the two in step).
+
+/// One kind to list.
+pub(super) struct ListKind {
+    /// `api/v1` or `apis/GROUP/VERSION`.
+    pub prefix: &'static str,
+    /// The plural resource name in the URL.
+    pub resource: &'static str,
+    pub kind: &'static str,
+    pub api_version: &'static str,
+    pub scope: Scope,
+    /// Request metadata only (Secrets).
+    pub metadata_only: bool,
+    /// A custom resource: a 404 means its CRD is not installed.
+    pub optional: bool,
+    /// What the analysis loses without this kind.
+    pub weakens: &'static str,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Scope {
+    Cluster,
+    Namespaced,
+    /// Only this namespace, whatever the filter (CoreDNS and CNI ConfigMaps).
+    Only(&'static str),
+}
+
+const fn kind(
+    prefix: &'static str,
+    resource: &'static str,
+    kind: &'static str,
+    api_version: &'static str,
+    scope: Scope,
+    weakens: &'static str,
+) -> ListKind {
+    ListKind { prefix, resource, kind, api_version, scope, metadata_only: false, optional: false, weakens }
+}
+
+pub(super) const KINDS: &[ListKind] = &[
+    kind(
+        "api/v1",
+        "namespaces",
+        "Namespace",
+        "v1",
+        Scope::Cluster,
+        "no Namespaces: namespace labels unknown, namespaceSelectors may not match",
+    ),
+    kind("api/v1", "nodes", "Node", "v1", Scope::Cluster, "no Nodes: node addresses unknown"),
+    kind(
+        "api/v1",
+        "pods",
+        "Pod",
+        "v1",
+        Scope::Namespaced,
+        "no Pods: connectivity between workloads cannot be computed",
+    ),
+    kind(
+        "api/v1",
+        "services",
+        "Service",
+        "v1",
+        Scope::Namespaced,
+        "no Services: service ports and DNS names unknown",
+    ),
+    kind(
+        "api/v1",
+        "endpoints",
+        "Endpoints",
+        "v1",
+        Scope::Namespaced,
+        "no Endpoints: service backends inferred from selectors",
+    ),
+    ListKind {
+        metadata_only: true,
+        ..kind(
+            "api/v1",
+            "secrets",
+            "Secret",
+            "v1",
+            Scope::Namespaced,
+            "no Secrets: checks that look for them are weakened",
+        )
+    },
+    kind(
+        "api/v1",
+        "configmaps",
+        "ConfigMap",
+        "v1",
+        Scope::Only("kube-system"),
+        "no kube-system ConfigMaps: the cluster domain is assumed",
+    ),
+    kind(
+        "apis/apps/v1",
+        "deployments",
+        "Deployment",
+        "apps/v1",
+        Scope::Namespaced,
+        "no Deployments: pods are grouped by owner name only",
+    ),
+    kind(
+        "apis/apps/v1",
+        "statefulsets",
+        "StatefulSet",
+        "apps/v1",
+        Scope::Namespaced,
+        "no StatefulSets: pods are grouped by owner name only",
+    ),
+    kind(
+        "apis/apps/v1",
+        "daemonsets",
+        "DaemonSet",
+        "apps/v1",
+        Scope::Namespaced,
+        "no DaemonSets: pods are grouped by owner name only",
+    ),
+    kind(
+        "apis/apps/v1",
+        "replicasets",
+        "ReplicaSet",
+        "apps/v1",
+        Scope::Namespaced,
+        "no ReplicaSets: pods are not traced to their Deployments",
+    ),
+    kind(
+        "apis/batch/v1",
+        "jobs",
+        "Job",
+        "batch/v1",
+        Scope::Namespaced,
+        "no Jobs: pods are not traced to their CronJobs",
+    ),
+    kind(
+        "apis/batch/v1",
+        "cronjobs",
+        "CronJob",
+        "batch/v1",
+        Scope::Namespaced,
+        "no CronJobs: pods are grouped by Job",
+    ),
+    kind(
+        "apis/discovery.k8s.io/v1",
+        "endpointslices",
+        "EndpointSlice",
+        "discovery.k8s.io/v1",
+        Scope::Namespaced,
+        "no EndpointSlices: readiness inferred from Pods",
+    ),
+    kind(
+        "apis/networking.k8s.io/v1",
+        "ingresses",
+        "Ingress",
+        "networking.k8s.io/v1",
+        Scope::Namespaced,
+        "no Ingresses: routes from outside the cluster unknown",
+    ),
+    kind(
+        "apis/networking.k8s.io/v1",
+        "ingressclasses",
+        "IngressClass",
+        "networking.k8s.io/v1",
+        Scope::Cluster,
+        "no IngressClasses: ingress controllers not identified",
+    ),
+    kind(
+        "apis/networking.k8s.io/v1",
+        "networkpolicies",
+        "NetworkPolicy",
+        "networking.k8s.io/v1",
+        Scope::Namespaced,
+        "no NetworkPolicies: connections they deny would be reported as allowed",
+    ),
+    ListKind {
+        optional: true,
+        ..kind(
+            "apis/policy.networking.k8s.io/v1alpha1",
+            "adminnetworkpolicies",
+            "AdminNetworkPolicy",
+            "policy.networking.k8s.io/v1alpha1",
+            Scope::Cluster,
+            "no AdminNetworkPolicies: cluster-wide rules ignored",
+        )
+    },
+    ListKind {
+        optional: true,
+        ..kind(
+            "apis/policy.networking.k8s.io/v1alpha1",
+            "baselineadminnetworkpolicies",
+            "BaselineAdminNetworkPolicy",
+            "policy.networking.k8s.io/v1alpha1",
+            Scope::Cluster,
+            "no BaselineAdminNetworkPolicies: cluster-wide defaults ignored",
+        )
+    },
+    ListKind {
+        optional: true,
+        ..kind(
+            "apis/route.openshift.io/v1",
+            "routes",
+            "Route",
+            "route.openshift.io/v1",
+            Scope::Namespaced,
+            "no OpenShift Routes: routes from outside the cluster through the router unknown",
+        )
+    },
+    // Gateway API kinds are not modeled yet; they are read so that a
+    // snapshot holds them for the versions that will be.
+    ListKind {
+        optional: true,
+        ..kind(
+            "apis/gateway.networking.k8s.io/v1",
+            "gatewayclasses",
+            "GatewayClass",
+            "gateway.networking.k8s.io/v1",
+            Scope::Cluster,
+            "no GatewayClasses in the snapshot",
+        )
+    },
+    ListKind {
+        optional: true,
+        ..kind(
+            "apis/gateway.networking.k8s.io/v1",
+            "gateways",
+            "Gateway",
+            "gateway.networking.k8s.io/v1",
+            Scope::Namespaced,
+            "no Gateways in the snapshot",
+        )
+    },
+    ListKind {
+        optional: true,
+        ..kind(
+            "apis/gateway.networking.k8s.io/v1",
+            "httproutes",
+            "HTTPRoute",
+            "gateway.networking.k8s.io/v1",
+            Scope::Namespaced,
+            "no HTTPRoutes in the snapshot",
+        )
+    },
+];

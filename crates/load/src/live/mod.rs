@@ -1,0 +1,575 @@
+//! Reads a live cluster through the Kubernetes list API, with kube-rs.
+//!
+//! Every kind the model uses is listed concurrently, page by page
+//! (`limit`/`continue`), then each item goes through [`lower_document`] in
+//! a fixed order, as if it came from a file named after the list's URL, so
+//! the answers do not depend on which list came back first. Secrets are
+//! listed as metadata only: their data is never requested.
+
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use serde_json::{Map, Value};
+
+use kubereach_core::origin::Location;
+use kubereach_core::{ClusterBuilder, Diagnostic, Origin};
+
+use crate::lower_document;
+
+mod connect;
+mod kinds;
+
+pub use connect::LiveSource;
+use connect::{error_chain, Connection, Environment};
+use kinds::{ListKind, Scope, KINDS};
+
+/// How to read the cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveOptions {
+    /// Namespaces to list namespaced kinds in; empty for all of them.
+    /// Cluster-scoped kinds (Namespaces, Nodes, IngressClasses, admin
+    /// policies) are always listed whole.
+    pub namespaces: Vec<String>,
+    /// The time allowed for each request.
+    pub timeout: Duration,
+    /// Show progress on standard error (only when it is a terminal).
+    pub progress: bool,
+}
+
+impl Default for LiveOptions {
+    fn default() -> LiveOptions {
+        LiveOptions { namespaces: Vec::new(), timeout: Duration::from_secs(30), progress: false }
+    }
+}
+
+/// What was read from a cluster.
+#[derive(Debug, Default)]
+pub struct LiveRead {
+    /// The cluster as messages name it: `context `prod` (https://…)` or a URL.
+    pub source: String,
+    /// The objects, sanitized ([`sanitize`]), each with its `kind` and
+    /// `apiVersion`, in a fixed order (kind by kind, as the server listed them).
+    pub objects: Vec<LiveObject>,
+    /// Kinds that could not be listed, or why nothing could be.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// One object and the list it came from.
+#[derive(Debug, Clone)]
+pub struct LiveObject {
+    /// The list's URL, the object's origin in findings.
+    pub list_url: Arc<str>,
+    pub value: Value,
+}
+
+/// Items per page.
+const PAGE_SIZE: u32 = 500;
+
+/// Lists at once: enough to hide the round trips, few enough not to flood
+/// the API server.
+const CONCURRENT_LISTS: usize = 6;
+
+/// Asks for `PartialObjectMetadataList`: names, labels and owners, no data.
+const METADATA_ONLY: &str = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
+
+/// The annotation `kubectl apply` keeps: a full copy of the applied object,
+/// which for a Secret includes its data.
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// Lists every kind the model uses from the cluster into `builder`.
+///
+/// Never fails as a whole: an unreachable server or rejected credentials
+/// is one error diagnostic naming the cluster, a kind that may not be
+/// listed (HTTP 403) or is not served (404) a warning saying what the
+/// analysis loses, and a missing custom resource (404 for the admin
+/// policy, Route and Gateway API kinds) is skipped silently.
+pub fn load_live(source: &LiveSource, options: &LiveOptions, builder: &mut ClusterBuilder) {
+    let read = read_live(source, options);
+    for diagnostic in read.diagnostics {
+        builder.diagnostic(diagnostic);
+    }
+    for object in read.objects {
+        let origin = Origin { file: Some(object.list_url), ..Origin::default() };
+        lower_document(object.value, origin, builder);
+    }
+}
+
+/// Lists every kind the model uses, without building a cluster (what
+/// `kubereach snapshot` writes).
+pub fn read_live(source: &LiveSource, options: &LiveOptions) -> LiveRead {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            return LiveRead {
+                diagnostics: vec![Diagnostic::error(
+                    at("live cluster"),
+                    format!("cannot start the HTTP client: {error}"),
+                )],
+                ..LiveRead::default()
+            };
+        }
+    };
+    runtime.block_on(read(source, options, &Environment::of_process()))
+}
+
+/// One list request: a kind, in one namespace or all of them.
+struct Job {
+    list: &'static ListKind,
+    /// The path below the server URL, without query.
+    path: String,
+}
+
+/// Why a list stopped.
+enum Failure {
+    /// Nothing can be listed from this server (unreachable, timed out,
+    /// credentials rejected): listing the other kinds would fail the same way.
+    Cluster(String),
+    /// This kind could not be listed; the others may still be.
+    Kind(Diagnostic),
+}
+
+async fn read(source: &LiveSource, options: &LiveOptions, environment: &Environment) -> LiveRead {
+    let Connection { config, name } = match connect::connect(source, options.timeout, environment).await {
+        Ok(connection) => connection,
+        Err(message) => {
+            return LiveRead {
+                diagnostics: vec![Diagnostic::error(at("live cluster"), message)],
+                ..LiveRead::default()
+            };
+        }
+    };
+    let base = config.cluster_url.to_string().trim_end_matches('/').to_owned();
+    let client = match kube::Client::try_from(config) {
+        Ok(client) => client,
+        Err(error) => {
+            return LiveRead {
+                source: name.clone(),
+                diagnostics: vec![Diagnostic::error(
+                    at(&name),
+                    format!("cannot set up a client for {name}: {}", error_chain(&error)),
+                )],
+                ..LiveRead::default()
+            };
+        }
+    };
+    let jobs = jobs(&options.namespaces);
+    let progress = Progress::new(&name, jobs.len(), options.progress && std::io::stderr().is_terminal());
+    let results: Vec<(Job, Result<Vec<Value>, Failure>)> = futures::stream::iter(jobs)
+        .map(|job| {
+            let client = client.clone();
+            let progress = &progress;
+            let name = name.as_str();
+            let base = base.as_str();
+            async move {
+                let result = list_all(&client, name, base, &job, options.timeout, progress).await;
+                progress.list_done();
+                (job, result)
+            }
+        })
+        // `buffered`, not `buffer_unordered`: results come back in job order.
+        .buffered(CONCURRENT_LISTS)
+        .collect()
+        .await;
+    progress.finish();
+
+    let mut read = LiveRead { source: name, ..LiveRead::default() };
+    let mut cluster_failure = None;
+    for (job, result) in results {
+        let list_url: Arc<str> = Arc::from(format!("{base}/{}", job.path));
+        match result {
+            Ok(items) => read.objects.extend(items.into_iter().map(|value| LiveObject {
+                list_url: Arc::clone(&list_url),
+                value: sanitize(with_kind(value, job.list)),
+            })),
+            Err(Failure::Kind(diagnostic)) => read.diagnostics.push(diagnostic),
+            Err(Failure::Cluster(message)) => {
+                cluster_failure.get_or_insert(Diagnostic::error(at(&list_url), message));
+            }
+        }
+    }
+    if let Some(failure) = cluster_failure {
+        // One error, not one per kind: they all failed for the same reason.
+        read.diagnostics.insert(0, failure);
+    } else if !options.namespaces.is_empty() {
+        read.diagnostics.push(Diagnostic::note(
+            at(&read.source),
+            format!(
+                "read only namespace{} {}: pods elsewhere are unknown, so connections from and to them are not shown",
+                if options.namespaces.len() == 1 { "" } else { "s" },
+                options.namespaces.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+            ),
+        ));
+    }
+    read
+}
+
+fn jobs(namespaces: &[String]) -> Vec<Job> {
+    let mut jobs = Vec::new();
+    for list in KINDS {
+        let in_namespace =
+            |namespace: &str| format!("{}/namespaces/{namespace}/{}", list.prefix, list.resource);
+        match list.scope {
+            Scope::Only(namespace) => jobs.push(Job { list, path: in_namespace(namespace) }),
+            Scope::Namespaced if !namespaces.is_empty() => {
+                jobs.extend(namespaces.iter().map(|namespace| Job { list, path: in_namespace(namespace) }));
+            }
+            _ => jobs.push(Job { list, path: format!("{}/{}", list.prefix, list.resource) }),
+        }
+    }
+    jobs
+}
+
+fn at(url: &str) -> Location {
+    Location { file: Some(url.to_owned()), line: 0 }
+}
+
+/// Lists don't repeat each item's kind; metadata-only lists call every item
+/// `PartialObjectMetadata`.
+fn with_kind(mut value: Value, list: &ListKind) -> Value {
+    if let Value::Object(map) = &mut value {
+        map.insert("kind".into(), Value::String(list.kind.into()));
+        map.insert("apiVersion".into(), Value::String(list.api_version.into()));
+    }
+    value
+}
+
+/// What kubereach keeps of an object read from a cluster, and writes into
+/// snapshots: no Secret data (even if a server sent it), no
+/// `last-applied-configuration` annotation (for a Secret, a copy of its
+/// data; for anything else, a copy of the object), no `managedFields`
+/// (bookkeeping of who set which field, often half the object).
+pub fn sanitize(mut value: Value) -> Value {
+    let Value::Object(map) = &mut value else {
+        return value;
+    };
+    if map.get("kind").and_then(Value::as_str) == Some("Secret") {
+        map.remove("data");
+        map.remove("stringData");
+    }
+    if let Some(Value::Object(metadata)) = map.get_mut("metadata") {
+        metadata.remove("managedFields");
+        if let Some(Value::Object(annotations)) = metadata.get_mut("annotations") {
+            annotations.remove(LAST_APPLIED);
+            if annotations.is_empty() {
+                metadata.remove("annotations");
+            }
+        }
+    }
+    value
+}
+
+/// Lists all pages of one job.
+async fn list_all(
+    client: &kube::Client,
+    name: &str,
+    base: &str,
+    job: &Job,
+    timeout: Duration,
+    progress: &Progress,
+) -> Result<Vec<Value>, Failure> {
+    let mut items = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let mut target = format!("/{}?limit={PAGE_SIZE}", job.path);
+        if let Some(token) = &token {
+            target.push_str("&continue=");
+            target.push_str(&percent_encode(token));
+        }
+        let Some(page) = get(client, name, base, job, &target, timeout).await? else {
+            return Ok(items);
+        };
+        let url = format!("{base}/{}", job.path);
+        let Value::Object(mut page) = page else {
+            return Err(Failure::Kind(Diagnostic::error(
+                at(&url),
+                "expected a list object from the API server",
+            )));
+        };
+        match page.remove("items") {
+            Some(Value::Array(page_items)) => {
+                progress.objects(page_items.len());
+                items.extend(page_items);
+            }
+            Some(Value::Null) | None => {}
+            Some(_) => {
+                return Err(Failure::Kind(Diagnostic::error(
+                    at(&url),
+                    "`items` of the list is not an array",
+                )));
+            }
+        }
+        match next_token(&page) {
+            // A server repeating its token would loop forever.
+            Some(next) if token.as_ref() != Some(&next) => token = Some(next),
+            _ => return Ok(items),
+        }
+    }
+}
+
+fn next_token(page: &Map<String, Value>) -> Option<String> {
+    page.get("metadata")
+        .and_then(|m| m.get("continue"))
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+}
+
+/// One page; `None` when the kind is an absent custom resource.
+async fn get(
+    client: &kube::Client,
+    name: &str,
+    base: &str,
+    job: &Job,
+    target: &str,
+    timeout: Duration,
+) -> Result<Option<Value>, Failure> {
+    let list = job.list;
+    let url = format!("{base}/{}", job.path);
+    let request = http::Request::get(target)
+        .header(http::header::ACCEPT, if list.metadata_only { METADATA_ONLY } else { "application/json" })
+        .body(Vec::new())
+        .map_err(|error| {
+            Failure::Kind(Diagnostic::error(at(&url), format!("cannot build the request: {error}")))
+        })?;
+    let text = match client.request_text(request).await {
+        Ok(text) => text,
+        Err(kube::Error::Api(status)) => return api_error(status.code, &status.message, name, &url, list),
+        Err(error) => return Err(Failure::Cluster(unreachable(name, &error, timeout))),
+    };
+    serde_json::from_str(&text).map(Some).map_err(|error| {
+        Failure::Kind(Diagnostic::error(
+            at(&url),
+            format!("the API server's answer is not valid JSON: {error}"),
+        ))
+    })
+}
+
+fn api_error(
+    code: u16,
+    message: &str,
+    name: &str,
+    url: &str,
+    list: &ListKind,
+) -> Result<Option<Value>, Failure> {
+    let resource = list.resource;
+    let group_version = list.api_version;
+    let said = if message.is_empty() { String::new() } else { format!(" ({message})") };
+    match code {
+        404 if list.optional => Ok(None),
+        401 => Err(Failure::Cluster(format!(
+            "{name} rejected the credentials (HTTP 401 Unauthorized){said}: they are missing, invalid or \
+             expired; log in again or refresh the token, then retry"
+        ))),
+        403 => Err(Failure::Kind(Diagnostic::warning(
+            at(url),
+            format!(
+                "forbidden to list `{resource}` (HTTP 403): {}; deploy/rbac.yaml grants it",
+                list.weakens
+            ),
+        ))),
+        404 => Err(Failure::Kind(Diagnostic::warning(
+            at(url),
+            format!(
+                "the API server does not serve `{resource}` in {group_version} (HTTP 404): {}",
+                list.weakens
+            ),
+        ))),
+        _ => Err(Failure::Kind(Diagnostic::warning(
+            at(url),
+            format!("cannot list `{resource}` (HTTP {code}){said}: {}", list.weakens),
+        ))),
+    }
+}
+
+/// Why nothing could be read, for an error that is not an HTTP status.
+fn unreachable(name: &str, error: &kube::Error, timeout: Duration) -> String {
+    let chain = error_chain(error);
+    let lower = chain.to_lowercase();
+    let reason = if lower.contains("timed out") || lower.contains("timeout") || lower.contains("deadline") {
+        format!("no answer within {}s (`--request-timeout`)", timeout.as_secs_f64())
+    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+        format!(
+            "TLS verification failed: {}; the server's certificate must be signed by the cluster's \
+             certificate authority (`certificate-authority-data` in the kubeconfig)",
+            innermost(error)
+        )
+    } else {
+        innermost(error)
+    };
+    format!("cannot read {name}: {reason}")
+}
+
+/// The root cause, which says what happened (`Connection refused (os error
+/// 111)`, `invalid peer certificate: UnknownIssuer`); the outer layers only
+/// say where.
+fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut last = error;
+    while let Some(source) = last.source() {
+        last = source;
+    }
+    let text = last.to_string();
+    if text.is_empty() {
+        error.to_string()
+    } else {
+        text
+    }
+}
+
+/// Percent-encodes a `continue` token for a query string.
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// A one-line counter on standard error while listing, rewritten in place.
+struct Progress {
+    enabled: bool,
+    name: String,
+    lists: usize,
+    done: AtomicUsize,
+    objects: AtomicUsize,
+    last: Mutex<Option<Instant>>,
+}
+
+impl Progress {
+    fn new(name: &str, lists: usize, enabled: bool) -> Progress {
+        Progress {
+            enabled,
+            name: name.to_owned(),
+            lists,
+            done: AtomicUsize::new(0),
+            objects: AtomicUsize::new(0),
+            last: Mutex::new(None),
+        }
+    }
+
+    fn objects(&self, count: usize) {
+        self.objects.fetch_add(count, Ordering::Relaxed);
+        self.draw(false);
+    }
+
+    fn list_done(&self) {
+        self.done.fetch_add(1, Ordering::Relaxed);
+        self.draw(false);
+    }
+
+    fn draw(&self, force: bool) {
+        if !self.enabled {
+            return;
+        }
+        let mut last = self.last.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // A terminal redrawn more often than this only flickers.
+        if !force && last.is_some_and(|at| at.elapsed() < Duration::from_millis(100)) {
+            return;
+        }
+        *last = Some(Instant::now());
+        let mut stderr = std::io::stderr().lock();
+        let _ = write!(
+            stderr,
+            "\r\x1b[2Kreading {}: {}/{} lists, {} objects",
+            self.name,
+            self.done.load(Ordering::Relaxed),
+            self.lists,
+            self.objects.load(Ordering::Relaxed)
+        );
+        let _ = stderr.flush();
+    }
+
+    fn finish(&self) {
+        if self.enabled {
+            let mut stderr = std::io::stderr().lock();
+            let _ = write!(stderr, "\r\x1b[2K");
+            let _ = stderr.flush();
+        }
+    }
+}
+
+/// The kinds listed and the verbs used, for `deploy/rbac.yaml`: `(API
+/// group, resource)`, `list` only.
+pub fn listed_resources() -> Vec<(&'static str, &'static str)> {
+    KINDS
+        .iter()
+        .map(|list| {
+            let group =
+                list.prefix.strip_prefix("apis/").and_then(|g| g.split_once('/')).map_or("", |(g, _)| g);
+            (group, list.resource)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn continue_tokens_are_percent_encoded() {
+        assert_eq!(percent_encode("eyJ2Ijo+/=="), "eyJ2Ijo%2B%2F%3D%3D");
+    }
+
+    #[test]
+    fn every_modeled_kind_is_one_the_loader_knows() {
+        for list in KINDS.iter().filter(|l| !l.api_version.starts_with("gateway.networking.k8s.io/")) {
+            assert!(
+                crate::kinds::target_kind_known(list.kind, list.api_version),
+                "{} {}",
+                list.kind,
+                list.api_version
+            );
+        }
+    }
+
+    #[test]
+    fn jobs_follow_the_namespace_filter() {
+        let all: Vec<String> = jobs(&[]).into_iter().map(|j| j.path).collect();
+        assert!(all.contains(&"api/v1/pods".to_owned()));
+        assert!(all.contains(&"api/v1/namespaces/kube-system/configmaps".to_owned()));
+        let some: Vec<String> = jobs(&["a".into(), "b".into()]).into_iter().map(|j| j.path).collect();
+        assert!(some.contains(&"api/v1/namespaces/a/pods".to_owned()));
+        assert!(some.contains(&"api/v1/namespaces/b/pods".to_owned()));
+        assert!(some.contains(&"api/v1/nodes".to_owned()), "cluster-scoped kinds are listed whole");
+        assert!(!some.contains(&"api/v1/pods".to_owned()));
+    }
+
+    #[test]
+    fn sanitize_drops_secret_data_and_bookkeeping() {
+        let secret = json!({
+            "kind": "Secret", "apiVersion": "v1",
+            "metadata": {"name": "db", "managedFields": [{"manager": "kubectl"}],
+                         "annotations": {LAST_APPLIED: "{\"data\":{\"password\":\"aHVudGVyMg==\"}}"}},
+            "data": {"password": "aHVudGVyMg=="}, "stringData": {"user": "admin"}, "type": "Opaque"
+        });
+        assert_eq!(
+            sanitize(secret),
+            json!({"kind": "Secret", "apiVersion": "v1", "metadata": {"name": "db"}, "type": "Opaque"})
+        );
+        let service = json!({
+            "kind": "Service",
+            "metadata": {"name": "web", "annotations": {LAST_APPLIED: "{}", "team": "shop"}},
+            "data": {"kept": "not a Secret"}
+        });
+        assert_eq!(
+            sanitize(service),
+            json!({"kind": "Service", "metadata": {"name": "web", "annotations": {"team": "shop"}},
+                   "data": {"kept": "not a Secret"}})
+        );
+    }
+
+    #[test]
+    fn listed_resources_name_their_api_groups() {
+        let resources = listed_resources();
+        assert!(resources.contains(&("", "pods")));
+        assert!(resources.contains(&("networking.k8s.io", "networkpolicies")));
+        assert!(resources.contains(&("policy.networking.k8s.io", "adminnetworkpolicies")));
+    }
+}

@@ -1,0 +1,279 @@
+//! A fake Kubernetes API server for tests: HTTP/1.1 on the loopback
+//! interface, plain or TLS, answering list requests from `kubectl get -o
+//! json` style fixture files (`RESOURCE.json`, or `RESOURCE-1.json` and
+//! `RESOURCE-2.json` for two pages joined by a `continue` token).
+//!
+//! Shared by the loader's tests and the CLI's (included with `#[path]`).
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+/// A request the server saw.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    /// Path and query.
+    pub target: String,
+    pub accept: String,
+    pub authorization: Option<String>,
+}
+
+/// How the server misbehaves.
+#[derive(Clone, Default)]
+pub struct Behaviour {
+    /// Resources answered with 403.
+    pub forbidden: Vec<&'static str>,
+    /// Resources answered with 404, as by a server without their API group.
+    pub not_served: Vec<&'static str>,
+    /// A resource answered only after this delay.
+    pub slow: Option<(&'static str, Duration)>,
+    /// Bearer tokens answered with 401, as for an expired token.
+    pub rejected_tokens: Vec<&'static str>,
+}
+
+/// The server's TLS set-up.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Tls {
+    None,
+    /// A certificate for 127.0.0.1 signed by `ca.crt`.
+    ServerOnly,
+    /// As `ServerOnly`, and clients must present a certificate signed by `ca.crt`.
+    ClientCertificates,
+}
+
+pub struct FakeApi {
+    pub url: String,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+/// The test certificates and keys (see `fixtures/tls/README.md`).
+pub fn tls_fixture(fixtures: &Path, name: &str) -> PathBuf {
+    fixtures.join("tls").join(name)
+}
+
+impl FakeApi {
+    /// Serves `fixtures/live` (the `fixtures` directory also holds `tls/`).
+    pub fn start(fixtures: &Path, behaviour: Behaviour, tls: Tls) -> FakeApi {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let scheme = if tls == Tls::None { "http" } else { "https" };
+        let url = format!("{scheme}://{}", listener.local_addr().unwrap());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&seen);
+        let config = (tls != Tls::None).then(|| Arc::new(server_config(fixtures, tls)));
+        let live = fixtures.join("live");
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let behaviour = behaviour.clone();
+                let log = Arc::clone(&log);
+                let config = config.clone();
+                let live = live.clone();
+                std::thread::spawn(move || match config {
+                    None => serve(stream, &live, &behaviour, &log),
+                    Some(config) => {
+                        let Ok(connection) = rustls::ServerConnection::new(config) else { return };
+                        serve(rustls::StreamOwned::new(connection, stream), &live, &behaviour, &log);
+                    }
+                });
+            }
+        });
+        FakeApi { url, seen }
+    }
+
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    /// Writes a kubeconfig with one context, `fake`, pointing at this
+    /// server and trusting `ca` (a file in `fixtures/tls`), with a token or
+    /// the test client certificate.
+    pub fn kubeconfig(&self, fixtures: &Path, dir: &Path, ca: &str, user: User) -> PathBuf {
+        use std::fmt::Write as _;
+        let mut text = String::new();
+        writeln!(
+            text,
+            "apiVersion: v1\nkind: Config\ncurrent-context: fake\nclusters:\n- name: fake-cluster"
+        )
+        .unwrap();
+        writeln!(text, "  cluster:\n    server: {}", self.url).unwrap();
+        if self.url.starts_with("https") {
+            writeln!(text, "    certificate-authority: {}", tls_fixture(fixtures, ca).display()).unwrap();
+        }
+        writeln!(text, "contexts:\n- name: fake\n  context:\n    cluster: fake-cluster\n    user: fake-user")
+            .unwrap();
+        writeln!(text, "users:\n- name: fake-user\n  user:").unwrap();
+        match user {
+            User::Token(token) => writeln!(text, "    token: {token}").unwrap(),
+            User::ClientCertificate => {
+                writeln!(text, "    client-certificate: {}", tls_fixture(fixtures, "client.crt").display())
+                    .unwrap();
+                writeln!(text, "    client-key: {}", tls_fixture(fixtures, "client.key").display()).unwrap();
+            }
+        }
+        std::fs::create_dir_all(dir).unwrap();
+        let path = dir.join("kubeconfig");
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+}
+
+/// How the kubeconfig's user authenticates.
+#[derive(Clone, Copy)]
+pub enum User {
+    Token(&'static str),
+    ClientCertificate,
+}
+
+fn server_config(fixtures: &Path, tls: Tls) -> rustls::ServerConfig {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certificates: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_file_iter(tls_fixture(fixtures, "server.crt"))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+    let key = PrivateKeyDer::from_pem_file(tls_fixture(fixtures, "server.key")).unwrap();
+    let builder = rustls::ServerConfig::builder();
+    let builder = if tls == Tls::ClientCertificates {
+        let mut roots = rustls::RootCertStore::empty();
+        for ca in CertificateDer::pem_file_iter(tls_fixture(fixtures, "ca.crt")).unwrap() {
+            roots.add(ca.unwrap()).unwrap();
+        }
+        builder.with_client_cert_verifier(
+            rustls::server::WebPkiClientVerifier::builder(Arc::new(roots)).build().unwrap(),
+        )
+    } else {
+        builder.with_no_client_auth()
+    };
+    builder.with_single_cert(certificates, key).unwrap()
+}
+
+/// Answers the requests of one connection (kept alive between them).
+fn serve<S: Read + Write>(stream: S, live: &Path, behaviour: &Behaviour, log: &Mutex<Vec<Seen>>) {
+    let mut reader = BufReader::new(stream);
+    loop {
+        let mut request_line = String::new();
+        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+            return;
+        }
+        let target = request_line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+        let mut accept = String::new();
+        let mut authorization = None;
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            let Some((name, value)) = line.split_once(':') else { return };
+            match name.to_ascii_lowercase().as_str() {
+                "accept" => accept = value.trim().to_owned(),
+                "authorization" => authorization = Some(value.trim().to_owned()),
+                _ => {}
+            }
+        }
+        log.lock().unwrap().push(Seen {
+            target: target.clone(),
+            accept,
+            authorization: authorization.clone(),
+        });
+        let (status, body) = answer(&target, authorization.as_deref(), live, behaviour);
+        let reason = match status {
+            200 => "OK",
+            401 => "Unauthorized",
+            403 => "Forbidden",
+            404 => "Not Found",
+            _ => "Gone",
+        };
+        let response = format!(
+            "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        let writer = reader.get_mut();
+        if writer.write_all(response.as_bytes()).is_err() || writer.flush().is_err() {
+            return;
+        }
+    }
+}
+
+fn status(code: u16, reason: &str, message: &str) -> String {
+    json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+           "message": message, "reason": reason, "code": code})
+    .to_string()
+}
+
+fn answer(target: &str, authorization: Option<&str>, live: &Path, behaviour: &Behaviour) -> (u16, String) {
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let resource = path.rsplit('/').next().unwrap();
+    if behaviour.rejected_tokens.iter().any(|t| authorization == Some(format!("Bearer {t}").as_str())) {
+        return (401, status(401, "Unauthorized", "Unauthorized"));
+    }
+    if behaviour.forbidden.contains(&resource) {
+        return (
+            403,
+            status(
+                403,
+                "Forbidden",
+                &format!("{resource} is forbidden: User \"viewer\" cannot list resource \"{resource}\""),
+            ),
+        );
+    }
+    if let Some((slow, delay)) = behaviour.slow {
+        if slow == resource {
+            std::thread::sleep(delay);
+        }
+    }
+    if behaviour.not_served.contains(&resource)
+        || path.contains("/policy.networking.k8s.io/")
+        || path.contains("/gateway.networking.k8s.io/")
+        || path.contains("/route.openshift.io/")
+    {
+        return (404, status(404, "NotFound", "the server could not find the requested resource"));
+    }
+    let token = query.split('&').find_map(|p| p.strip_prefix("continue=")).map(percent_decode);
+    let file = match token {
+        Some(token) => {
+            let first = read_fixture(live, &format!("{resource}-1.json")).unwrap();
+            if first["metadata"]["continue"] != token.as_str() {
+                return (410, status(410, "Expired", "the provided continue parameter is too old"));
+            }
+            format!("{resource}-2.json")
+        }
+        None if live.join(format!("{resource}-1.json")).exists() => format!("{resource}-1.json"),
+        None => format!("{resource}.json"),
+    };
+    match std::fs::read_to_string(live.join(file)) {
+        Ok(body) => (200, body),
+        Err(_) => (200, json!({"kind": "List", "apiVersion": "v1", "metadata": {}, "items": []}).to_string()),
+    }
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            out.push(u8::from_str_radix(&text[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+pub fn read_fixture(live: &Path, name: &str) -> Option<Value> {
+    let text = std::fs::read_to_string(live.join(name)).ok()?;
+    Some(serde_json::from_str(&text).unwrap())
+}
