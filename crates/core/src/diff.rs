@@ -297,7 +297,11 @@ fn responsible(side: &Side<'_, '_>, from: &DiffNode, to: &DiffNode) -> Vec<Polic
     };
     let explanation = side.engine.explain(&from, &to);
     let steps = explanation.egress.steps.iter().chain(&explanation.ingress.steps);
-    let policies: BTreeSet<PolicyRef> = steps.filter_map(|s| s.policy.clone()).collect();
+    // Isolation decides too: a new default-deny policy has no rule that
+    // matches, but it is why the connection went away.
+    let isolating = explanation.egress.isolated_by.iter().chain(&explanation.ingress.isolated_by);
+    let policies: BTreeSet<PolicyRef> =
+        steps.filter_map(|s| s.policy.clone()).chain(isolating.cloned()).collect();
     policies.into_iter().collect()
 }
 

@@ -40,8 +40,8 @@ pub enum Granularity {
 /// Which part of the matrix to keep.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Filters {
-    /// Keep edges with an end in this namespace.
-    pub namespace: Option<String>,
+    /// Keep edges with an end in one of these namespaces (all when empty).
+    pub namespaces: Vec<String>,
     /// Keep edges with an end that is one of these workloads or pods, each
     /// `namespace/name` or `name` (netpol-analyzer's `--focusworkload`).
     pub focus: Vec<String>,
@@ -252,7 +252,7 @@ pub fn matrix(engine: &PolicyEngine<'_>, options: &MatrixOptions) -> Matrix {
     let roles: Vec<Role> = order.iter().map(|&i| roles[i]).collect();
 
     let filters = &options.filters;
-    let restricted = !filters.focus.is_empty() || filters.namespace.is_some();
+    let restricted = !filters.focus.is_empty() || !filters.namespaces.is_empty();
     let selected: Vec<bool> = nodes.iter().map(|n| filters.selects(n)).collect();
     let peers: Vec<bool> = nodes.iter().map(|n| filters.selects_peer(n)).collect();
     let keep = |from: usize, to: usize| {
@@ -392,10 +392,8 @@ impl Filters {
     /// Whether the namespace and focus filters select `node`.
     fn selects(&self, node: &Node) -> bool {
         let focus = self.focus.is_empty() || self.focus.iter().any(|f| names(f, node));
-        let namespace = match &self.namespace {
-            Some(namespace) => node.namespace.as_deref() == Some(namespace.as_str()),
-            None => true,
-        };
+        let namespace = self.namespaces.is_empty()
+            || node.namespace.as_deref().is_some_and(|n| self.namespaces.iter().any(|wanted| wanted == n));
         focus && namespace
     }
 
@@ -655,7 +653,7 @@ mod tests {
         );
         let port = Filters {
             port: Some((Protocol::Tcp, 443)),
-            namespace: Some("shop".to_owned()),
+            namespaces: vec!["shop".to_owned()],
             ..Filters::default()
         };
         check_with(

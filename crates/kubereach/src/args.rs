@@ -27,26 +27,70 @@ pub enum Command {
     Dns(DnsArgs),
     /// What is wrong in the cluster's networking: lint rules with stable codes (exit 1 on findings).
     Check(CheckArgs),
+    /// Save what a live cluster holds as one `kind: List` file (no secret data) for `-f`.
+    Snapshot(SnapshotArgs),
 }
 
-/// Where the cluster comes from (every query command): files, a server, or both.
+#[derive(Debug, ClapArgs)]
+pub struct SnapshotArgs {
+    /// The file to write; `-` for standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: String,
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+/// Where the cluster comes from (every query command): files, a live cluster, or both.
+/// With neither `-f` nor a cluster flag, the kubeconfig's current context is read.
 #[derive(Debug, Clone, ClapArgs)]
-#[command(group(clap::ArgGroup::new("input").required(true).multiple(true).args(["filenames", "server"])))]
 pub struct SourceArgs {
     /// A manifest file or directory (read recursively); `-` for standard input. Repeatable.
     #[arg(short = 'f', long = "filename", value_name = "PATH")]
     pub filenames: Vec<String>,
-    /// Read a live cluster from this API server URL (plain HTTP, e.g. `kubectl proxy`'s `http://127.0.0.1:8001`).
+    #[command(flatten)]
+    pub live: LiveArgs,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+impl SourceArgs {
+    /// Whether to read a live cluster: asked for, or no files given.
+    pub fn reads_live(&self) -> bool {
+        self.live.requested() || self.filenames.is_empty()
+    }
+}
+
+/// Which live cluster to read, and how.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct LiveArgs {
+    /// Read a live cluster through this kubeconfig file [default: `KUBECONFIG`, else `~/.kube/config`;
+    /// in a pod without one, its service account].
+    #[arg(long, value_name = "PATH", conflicts_with = "server")]
+    pub kubeconfig: Option<std::path::PathBuf>,
+    /// Read a live cluster through this kubeconfig context [default: the current context].
+    #[arg(long, value_name = "NAME", conflicts_with = "server")]
+    pub context: Option<String>,
+    /// Read a live cluster from this API server URL instead of a kubeconfig (`kubectl proxy`'s
+    /// `http://127.0.0.1:8001`, or `https://…` trusted by the system's certificates).
     #[arg(long, value_name = "URL")]
     pub server: Option<String>,
     /// With --server: send the bearer token in this file.
     #[arg(long, value_name = "PATH", requires = "server")]
     pub token_file: Option<std::path::PathBuf>,
-    /// With --server: the time allowed for each request (`30s`, `2m`, or seconds).
+    /// Only these namespaces: a live cluster is listed only there (cluster-scoped kinds are read whole);
+    /// `matrix` also keeps only connections with an end in them. Repeatable.
+    #[arg(long = "namespace", short = 'n', value_name = "NAMESPACE")]
+    pub namespaces: Vec<String>,
+    /// The time allowed for each request to the cluster (`30s`, `2m`, or seconds).
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
     pub request_timeout: std::time::Duration,
-    #[command(flatten)]
-    pub load: LoadArgs,
+}
+
+impl LiveArgs {
+    /// Whether a cluster flag was given.
+    pub fn requested(&self) -> bool {
+        self.kubeconfig.is_some() || self.context.is_some() || self.server.is_some()
+    }
 }
 
 /// `30s`, `2m`, `500ms` or a number of seconds.
@@ -131,9 +175,6 @@ pub struct MatrixArgs {
     /// One node per pod instead of per workload.
     #[arg(long)]
     pub pods: bool,
-    /// Keep connections with an end in this namespace.
-    #[arg(long, short = 'n', value_name = "NAMESPACE")]
-    pub namespace: Option<String>,
     /// Keep connections with an end at this workload or pod (`NAMESPACE/NAME` or `NAME`). Repeatable.
     #[arg(long, value_name = "NAMESPACE/NAME")]
     pub focus: Vec<String>,
@@ -185,14 +226,21 @@ pub enum DiffFormat {
     Connlist,
 }
 
+/// `kubereach diff OLD NEW`: each side a manifest path or `@live`, the live cluster that the
+/// cluster flags choose. `kubereach diff --context prod -f new/` is `diff @live new/`.
 #[derive(Debug, ClapArgs)]
 pub struct DiffArgs {
-    /// The old version: a manifest file or directory.
+    /// The old version: a manifest file or directory, or `@live` for the live cluster.
     #[arg(value_name = "OLD")]
-    pub old: String,
-    /// The new version: a manifest file or directory.
+    pub old: Option<String>,
+    /// The new version: a manifest file or directory, or `@live` for the live cluster.
     #[arg(value_name = "NEW")]
-    pub new: String,
+    pub new: Option<String>,
+    /// The new version, with the live cluster as the old one (instead of OLD NEW). Repeatable.
+    #[arg(short = 'f', long = "filename", value_name = "PATH", conflicts_with = "new")]
+    pub filenames: Vec<String>,
+    #[command(flatten)]
+    pub live: LiveArgs,
     #[command(flatten)]
     pub load: LoadArgs,
     /// Output format.
@@ -281,11 +329,8 @@ pub enum SeverityArg {
 
 #[derive(Debug, ClapArgs)]
 pub struct CheckArgs {
-    /// A manifest file or directory (read recursively); `-` for standard input. Repeatable.
-    #[arg(short = 'f', long = "filename", value_name = "PATH", required_unless_present = "list_rules")]
-    pub filenames: Vec<String>,
     #[command(flatten)]
-    pub load: LoadArgs,
+    pub source: SourceArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
     pub format: CheckFormat,

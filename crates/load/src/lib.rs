@@ -14,12 +14,15 @@ use kubereach_core::{Cluster, ClusterBuilder, Diagnostic, Origin};
 
 mod kinds;
 mod live;
+mod snapshot;
 pub mod yaml;
 
 pub use kinds::{lower_document, DocumentOutcome};
 pub use live::{
-    listed_resources, load_live, read_live, sanitize, LiveObject, LiveOptions, LiveRead, LiveSource,
+    listed_resources, load_live, lower_live, read_live, sanitize, LiveObject, LiveOptions, LiveRead,
+    LiveSource,
 };
+pub use snapshot::{snapshot_yaml, to_yaml};
 
 /// Where to read manifests from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,9 +9,30 @@ use crate::args::{DiffArgs, DiffFormat};
 use crate::exit::ExitStatus;
 use crate::output;
 
+/// The placeholder for the live cluster as OLD or NEW.
+const LIVE: &str = "@live";
+
 pub fn run(args: &DiffArgs) -> Result<ExitStatus> {
-    let old = super::load_paths(std::slice::from_ref(&args.old), &args.load);
-    let new = super::load_paths(std::slice::from_ref(&args.new), &args.load);
+    let (old_side, new_side) = match (&args.old, &args.new) {
+        // `diff --context prod -f new/`: the running cluster against the files.
+        (old, None) if !args.filenames.is_empty() => {
+            (old.clone().unwrap_or_else(|| LIVE.to_owned()), args.filenames.join(", "))
+        }
+        (Some(old), Some(new)) => (old.clone(), new.clone()),
+        _ => {
+            eprintln!(
+                "error: diff needs OLD and NEW (manifest paths, or `{LIVE}` for the live cluster), \
+                 or `-f NEW` to compare the live cluster with files"
+            );
+            return Ok(ExitStatus::Error);
+        }
+    };
+    let new_paths = if args.new.is_none() { args.filenames.clone() } else { vec![new_side.clone()] };
+    let (old, old_name) = side(std::slice::from_ref(&old_side), args);
+    let (new, new_name) = side(&new_paths, args);
+    if old.unreadable || new.unreadable {
+        return Ok(ExitStatus::Error);
+    }
     let policy_options = PolicyOptions { ip_blocks_match_pods: args.ip_blocks_match_pods };
     let matrix_options = MatrixOptions {
         granularity: if args.pods { Granularity::Pods } else { Granularity::Workloads },
@@ -29,7 +50,7 @@ pub fn run(args: &DiffArgs) -> Result<ExitStatus> {
     );
     match args.format {
         DiffFormat::Json => output::write_json(&report)?,
-        DiffFormat::Human => output::write_stdout(&output::diff::human(&report, &args.old, &args.new))?,
+        DiffFormat::Human => output::write_stdout(&output::diff::human(&report, &old_name, &new_name))?,
         DiffFormat::Csv => output::write_stdout(&output::diff::csv(&report))?,
         DiffFormat::Md => output::write_stdout(&output::diff::markdown(&report))?,
         DiffFormat::Connlist => output::write_stdout(&output::diff::connlist(&report))?,
@@ -41,4 +62,16 @@ pub fn run(args: &DiffArgs) -> Result<ExitStatus> {
     } else {
         ExitStatus::Failure
     })
+}
+
+/// Loads one side: `@live` reads the live cluster, anything else is paths.
+/// Returns the cluster and its name for the report.
+fn side(paths: &[String], args: &DiffArgs) -> (super::Loaded, String) {
+    if paths != [LIVE] {
+        return (super::load_paths(paths, &args.load), paths.join(", "));
+    }
+    let mut builder = kubereach_core::ClusterBuilder::new();
+    let name = super::load_live(&args.live, &mut builder);
+    let loaded = super::finish_with(builder.build(), &args.load, name.is_none());
+    (loaded, name.unwrap_or_else(|| LIVE.to_owned()))
 }

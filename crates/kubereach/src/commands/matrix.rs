@@ -11,6 +11,9 @@ use crate::output;
 
 pub fn run(args: &MatrixArgs) -> Result<ExitStatus> {
     let loaded = super::load(&args.source);
+    if loaded.unreadable {
+        return Ok(ExitStatus::Error);
+    }
     let host_network = if args.host_network_as_pods { HostNetwork::Pod } else { HostNetwork::Node };
     let engine = PolicyEngine::with_host_network(
         &loaded.cluster,
@@ -31,7 +34,7 @@ pub fn run(args: &MatrixArgs) -> Result<ExitStatus> {
         granularity: if args.pods { Granularity::Pods } else { Granularity::Workloads },
         ingress_controller: !args.no_ingress_controller,
         filters: Filters {
-            namespace: args.namespace.clone(),
+            namespaces: args.source.live.namespaces.clone(),
             focus: args.focus.clone(),
             focus_peer: args.focus_peer.clone(),
             direction: args.direction.map(|d| match d {

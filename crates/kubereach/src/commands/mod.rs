@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use crate::args::{Args, Command, LoadArgs, SourceArgs};
+use crate::args::{Args, Command, LiveArgs, LoadArgs, SourceArgs};
 use crate::exit::ExitStatus;
 
 mod check;
@@ -11,6 +11,7 @@ mod diff;
 mod dns;
 mod inventory;
 mod matrix;
+mod snapshot;
 mod trace;
 
 pub fn run(args: Args) -> Result<ExitStatus> {
@@ -22,6 +23,7 @@ pub fn run(args: Args) -> Result<ExitStatus> {
         Command::Trace(args) => trace::run(&args),
         Command::Dns(args) => dns::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::Snapshot(args) => snapshot::run(&args),
     }
 }
 
@@ -30,38 +32,69 @@ pub struct Loaded {
     pub cluster: kubereach_core::Cluster,
     /// Input errors were printed and `--keep-going` was not given.
     pub failed: bool,
+    /// The live cluster could not be read at all (unreachable, credentials
+    /// rejected): any answer would describe an empty cluster, so commands
+    /// stop with exit 2 instead.
+    pub unreadable: bool,
 }
 
 /// Loads the sources and prints the diagnostics to stderr.
 pub fn load(source: &SourceArgs) -> Loaded {
-    let Some(server) = &source.server else {
-        return load_paths(&source.filenames, &source.load);
-    };
     let mut builder = kubereach_core::ClusterBuilder::new();
-    let token = match &source.token_file {
+    let unreadable = source.reads_live() && load_live(&source.live, &mut builder).is_none();
+    let inputs: Vec<kubereach_load::Input> =
+        source.filenames.iter().map(|f| kubereach_load::Input::from_arg(f)).collect();
+    kubereach_load::load_into(&inputs, &options(&source.load), &mut builder);
+    finish_with(builder.build(), &source.load, unreadable)
+}
+
+/// Reads the live cluster `live` chooses into `builder`. Returns its name,
+/// or `None` when it could not be read at all (the reason is a diagnostic).
+pub fn load_live(live: &LiveArgs, builder: &mut kubereach_core::ClusterBuilder) -> Option<String> {
+    let source = match live_source(live) {
+        Ok(source) => source,
+        Err(diagnostic) => {
+            builder.diagnostic(diagnostic);
+            return None;
+        }
+    };
+    let read = kubereach_load::read_live(&source, &live_options(live));
+    let failed = read.objects.is_empty()
+        && read.diagnostics.iter().any(|d| d.severity == kubereach_core::Severity::Error);
+    let name = read.source.clone();
+    kubereach_load::lower_live(read, builder);
+    (!failed).then_some(name)
+}
+
+/// The cluster the flags choose: `--server`, else a kubeconfig context.
+pub fn live_source(live: &LiveArgs) -> Result<kubereach_load::LiveSource, kubereach_core::Diagnostic> {
+    let Some(url) = &live.server else {
+        return Ok(kubereach_load::LiveSource::Kubeconfig {
+            path: live.kubeconfig.clone(),
+            context: live.context.clone(),
+        });
+    };
+    let token = match &live.token_file {
         None => None,
         Some(path) => match std::fs::read_to_string(path) {
             Ok(token) => Some(token.trim().to_owned()),
             Err(error) => {
-                builder.diagnostic(kubereach_core::Diagnostic::error(
+                return Err(kubereach_core::Diagnostic::error(
                     kubereach_core::origin::Location { file: Some(path.display().to_string()), line: 0 },
                     format!("cannot read the token file: {error}"),
                 ));
-                None
             }
         },
     };
-    let config = kubereach_load::LiveConfig {
-        server: server.clone(),
-        token,
-        namespaces: Vec::new(),
-        timeout: source.request_timeout,
-    };
-    kubereach_load::load_live(&config, &mut builder);
-    let inputs: Vec<kubereach_load::Input> =
-        source.filenames.iter().map(|f| kubereach_load::Input::from_arg(f)).collect();
-    kubereach_load::load_into(&inputs, &options(&source.load), &mut builder);
-    finish(builder.build(), &source.load)
+    Ok(kubereach_load::LiveSource::Server { url: url.clone(), token })
+}
+
+pub fn live_options(live: &LiveArgs) -> kubereach_load::LiveOptions {
+    kubereach_load::LiveOptions {
+        namespaces: live.namespaces.clone(),
+        timeout: live.request_timeout,
+        progress: true,
+    }
 }
 
 /// Loads `filenames` (`-` for stdin) and prints the diagnostics to stderr.
@@ -71,14 +104,24 @@ pub fn load_paths(filenames: &[String], load: &LoadArgs) -> Loaded {
     finish(kubereach_load::load(&inputs, &options(load)), load)
 }
 
-fn options(load: &LoadArgs) -> kubereach_load::LoadOptions {
+pub fn options(load: &LoadArgs) -> kubereach_load::LoadOptions {
     kubereach_load::LoadOptions {
         cluster_domain: load.cluster_domain.clone(),
         max_file_size: load.max_file_size.saturating_mul(1024 * 1024),
     }
 }
 
-fn finish(cluster: kubereach_core::Cluster, load: &LoadArgs) -> Loaded {
-    let errors = crate::output::print_diagnostics(cluster.diagnostics());
-    Loaded { cluster, failed: errors > 0 && !load.keep_going }
+pub fn finish(cluster: kubereach_core::Cluster, load: &LoadArgs) -> Loaded {
+    finish_with(cluster, load, false)
+}
+
+/// Prints the diagnostics; `unreadable` when the live cluster could not be
+/// read (then no "the rest was loaded").
+pub fn finish_with(cluster: kubereach_core::Cluster, load: &LoadArgs, unreadable: bool) -> Loaded {
+    let errors = if unreadable {
+        crate::output::print_diagnostics_only(cluster.diagnostics())
+    } else {
+        crate::output::print_diagnostics(cluster.diagnostics())
+    };
+    Loaded { cluster, failed: errors > 0 && !load.keep_going, unreadable }
 }

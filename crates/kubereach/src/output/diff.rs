@@ -32,7 +32,7 @@ pub fn human(diff: &ConnectivityDiff, old: &str, new: &str) -> String {
     }
     let _ = writeln!(
         out,
-        "{} changed pair{}; exit code 1",
+        "{} changed pair{} from {old} to {new}; exit code 1",
         diff.changes.len(),
         if diff.changes.len() == 1 { "" } else { "s" }
     );

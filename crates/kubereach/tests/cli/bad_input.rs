@@ -358,13 +358,16 @@ fn missing_file() {
     snapshot!("missing_file", run.to_string());
 }
 
+// Without `-f`, commands read the kubeconfig's current context, as kubectl
+// does; with no kubeconfig either, the error says what to give.
 #[test]
-fn no_filename_is_a_usage_error() {
+fn no_filename_and_no_kubeconfig_is_an_error_saying_what_to_give() {
     let dir = TestDir::new();
     let run = dir.run(&["inventory"]);
     run.assert_code(2);
-    assert!(run.stderr.contains("--filename"), "{run}");
-    assert!(run.stdout.is_empty(), "{run}");
+    assert!(run.stderr.contains("no kubeconfig to read: `KUBECONFIG` is not set and "), "{run}");
+    assert!(run.stderr.contains("`-f PATH`"), "{run}");
+    assert!(run.stdout.is_empty(), "nothing is answered about an empty cluster:\n{run}");
 }
 
 #[test]

@@ -232,12 +232,15 @@ fn server_is_an_alternative_to_filename() {
     let unreachable = run(&["matrix", "--server", &server, "--request-timeout", "5s"]);
     unreachable.assert_code(2);
     assert!(
-        unreachable.stderr.contains(&format!("cannot reach the API server at {server}/api/v1/namespaces")),
+        unreachable.stderr.starts_with(&format!("{server}/api/v1/namespaces: error: cannot read {server}: ")),
         "{unreachable}"
     );
+    assert!(unreachable.stdout.is_empty(), "{unreachable}");
 
-    // Neither a file nor a server: a usage error.
+    // Neither a file nor a cluster (no kubeconfig here): an error.
     run(&["matrix"]).assert_code(2);
+    // A server and a kubeconfig context are alternatives.
+    run(&["matrix", "--server", &server, "--context", "prod"]).assert_code(2);
     // A token file only makes sense with a server.
     run(&["matrix", "-f", "stream.yaml", "--token-file", "token"]).assert_code(2);
 }

@@ -72,7 +72,12 @@ impl TestDir {
 
     /// Runs `kubereach ARGS` in this directory, killing it after `timeout`.
     pub fn run_with_timeout(&self, args: &[&str], timeout: Duration) -> Run {
-        run_command(self.path(), args, None, timeout)
+        run_command(self.path(), args, None, timeout, &[])
+    }
+
+    /// Runs `kubereach ARGS` in this directory with these environment variables.
+    pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        run_command(self.path(), args, None, TIMEOUT, env)
     }
 
     /// Runs `kubereach ARGS` in this directory with `stdin` as standard input.
@@ -87,12 +92,28 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 /// Runs `kubereach ARGS` in `dir`, with `stdin` as standard input if given
 /// (an empty one otherwise).
 pub fn run_in(dir: &Path, args: &[&str], stdin: Option<&str>) -> Run {
-    run_command(dir, args, stdin, TIMEOUT)
+    run_command(dir, args, stdin, TIMEOUT, &[])
 }
 
-fn run_command(dir: &Path, args: &[&str], stdin: Option<&str>, timeout: Duration) -> Run {
+fn run_command(
+    dir: &Path,
+    args: &[&str],
+    stdin: Option<&str>,
+    timeout: Duration,
+    env: &[(&str, &str)],
+) -> Run {
     let mut command = assert_cmd::Command::new(env!("CARGO_BIN_EXE_kubereach"));
-    command.current_dir(dir).args(args).env_remove("RUST_BACKTRACE").timeout(timeout);
+    // No kubeconfig or pod environment of the machine running the tests:
+    // without `-f`, commands read the current context.
+    command
+        .current_dir(dir)
+        .args(args)
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("KUBECONFIG")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env("HOME", dir)
+        .envs(env.iter().copied())
+        .timeout(timeout);
     command.write_stdin(stdin.unwrap_or_default().as_bytes().to_vec());
     let output = command.output().expect("run kubereach");
     Run {

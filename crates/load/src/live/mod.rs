@@ -87,7 +87,12 @@ const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 /// analysis loses, and a missing custom resource (404 for the admin
 /// policy, Route and Gateway API kinds) is skipped silently.
 pub fn load_live(source: &LiveSource, options: &LiveOptions, builder: &mut ClusterBuilder) {
-    let read = read_live(source, options);
+    lower_live(read_live(source, options), builder);
+}
+
+/// Puts what [`read_live`] read into `builder`, each object with its
+/// list's URL as origin.
+pub fn lower_live(read: LiveRead, builder: &mut ClusterBuilder) {
     for diagnostic in read.diagnostics {
         builder.diagnostic(diagnostic);
     }
