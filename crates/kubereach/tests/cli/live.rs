@@ -178,3 +178,34 @@ fn namespace_limits_what_is_listed() {
     assert!(targets.contains(&"/api/v1/namespaces/shop/pods?limit=500".to_owned()), "{targets:?}");
     assert!(!targets.iter().any(|t| t.starts_with("/api/v1/pods")), "{targets:?}");
 }
+
+/// `deploy/rbac.yaml` grants `list`, and only `list`, on exactly the
+/// resources kubereach lists.
+#[test]
+fn the_rbac_manifest_grants_exactly_what_is_listed() {
+    use std::collections::BTreeSet;
+    let text = std::fs::read_to_string(crate::util::repo_root().join("deploy/rbac.yaml")).unwrap();
+    let mut granted = BTreeSet::new();
+    for document in kubereach_load::yaml::parse_stream(&text) {
+        let value = document.content.expect("deploy/rbac.yaml parses").value;
+        if !matches!(value["kind"].as_str(), Some("ClusterRole" | "Role")) {
+            continue;
+        }
+        for rule in value["rules"].as_array().unwrap() {
+            let verbs: Vec<&str> =
+                rule["verbs"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+            assert_eq!(verbs, ["list"], "{rule}");
+            for group in rule["apiGroups"].as_array().unwrap() {
+                for resource in rule["resources"].as_array().unwrap() {
+                    let entry = (group.as_str().unwrap().to_owned(), resource.as_str().unwrap().to_owned());
+                    assert!(granted.insert(entry.clone()), "{entry:?} granted twice");
+                }
+            }
+        }
+    }
+    let listed: BTreeSet<(String, String)> = kubereach_load::listed_resources()
+        .into_iter()
+        .map(|(group, resource)| (group.to_owned(), resource.to_owned()))
+        .collect();
+    assert_eq!(granted, listed);
+}

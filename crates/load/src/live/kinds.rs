@@ -124,6 +124,14 @@ pub(super) const KINDS: &[ListKind] = &[
         "no ReplicaSets: pods are not traced to their Deployments",
     ),
     kind(
+        "api/v1",
+        "replicationcontrollers",
+        "ReplicationController",
+        "v1",
+        Scope::Namespaced,
+        "no ReplicationControllers: pods are grouped by owner name only",
+    ),
+    kind(
         "apis/batch/v1",
         "jobs",
         "Job",
