@@ -76,8 +76,9 @@ fn a_snapshot_answers_like_the_live_cluster() {
         serde_json::to_string_pretty(&without_locations(live)).unwrap(),
         serde_json::to_string_pretty(&without_locations(file)).unwrap()
     );
-    // The OOMKilled CoreDNS pod is not ready: the check sees it either way.
-    assert!(check_live.stdout.contains("kube-dns"), "{check_live}");
+    // The OOMKilled CoreDNS pod: KR401 and KR102 (kube-dns has no ready endpoint).
+    assert!(check_live.stdout.contains("last run `OOMKilled`"), "{check_live}");
+    assert!(check_live.stdout.contains("\"code\": \"KR102\""), "{check_live}");
 }
 
 #[test]
