@@ -210,3 +210,33 @@ fn the_rbac_manifest_grants_exactly_what_is_listed() {
         .collect();
     assert_eq!(granted, listed);
 }
+
+/// On a terminal a progress line counts lists and objects, and is erased
+/// when done. `script` (util-linux) gives the command a pseudo-terminal.
+#[test]
+fn progress_is_shown_on_a_terminal_only() {
+    let (_api, dir) = cluster(Behaviour::default(), User::Token("t0ken"));
+    let command = format!(
+        "{} inventory --kubeconfig kubeconfig --format json > out.json",
+        env!("CARGO_BIN_EXE_kubereach")
+    );
+    let output = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(dir.path())
+        .env_remove("KUBECONFIG")
+        .env("HOME", dir.path())
+        .output();
+    let Ok(output) = output else {
+        eprintln!("skipped: `script` (util-linux) is not installed");
+        return;
+    };
+    assert!(output.status.success(), "{output:?}");
+    let terminal = String::from_utf8_lossy(&output.stdout);
+    assert!(terminal.contains("\r\x1b[2Kreading context `fake` (https://127.0.0.1:"), "{terminal:?}");
+    assert!(terminal.contains(" lists, "), "{terminal:?}");
+    assert!(terminal.ends_with("\r\x1b[2K"), "the line is erased at the end: {terminal:?}");
+    // The answer itself went to the file, untouched.
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out.json")).unwrap()).unwrap();
+    assert_eq!(json["schema"], "kubereach.inventory/v1");
+}
