@@ -386,3 +386,24 @@ fn lists_come_back_in_a_fixed_order() {
         ]
     );
 }
+
+#[test]
+fn a_failing_credential_plugin_is_named() {
+    let api = FakeApi::start(&fixtures(), Behaviour::default(), Tls::ServerOnly);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("live-exec");
+    let path = api.kubeconfig(&fixtures(), &dir, "ca.crt", User::Token("unused"));
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "    token: unused\n",
+        "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: kubereach-no-such-plugin\n      interactiveMode: Never\n",
+    );
+    std::fs::write(&path, text).unwrap();
+    let read = read_live(&LiveSource::Kubeconfig { path: Some(path), context: None }, &options());
+    assert_eq!(read.diagnostics.len(), 1, "{:?}", read.diagnostics);
+    let message = &read.diagnostics[0].message;
+    assert!(
+        message.starts_with(&format!("cannot authenticate to context `fake` ({}): ", api.url)),
+        "{message}"
+    );
+    assert!(message.contains("kubereach-no-such-plugin"), "{message}");
+    assert!(api.seen().is_empty(), "{:?}", api.seen());
+}

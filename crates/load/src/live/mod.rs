@@ -147,15 +147,23 @@ async fn read(source: &LiveSource, options: &LiveOptions, environment: &Environm
         }
     };
     let base = config.cluster_url.to_string().trim_end_matches('/').to_owned();
+    let plugin = config.auth_info.exec.as_ref().and_then(|exec| exec.command.clone());
     let client = match kube::Client::try_from(config) {
         Ok(client) => client,
         Err(error) => {
+            let message = match (&error, plugin) {
+                (kube::Error::Auth(_), Some(plugin)) => format!(
+                    "cannot authenticate to {name}: the kubeconfig's credential plugin `{plugin}` failed: {}",
+                    error_chain(&error)
+                ),
+                (kube::Error::Auth(_), None) => {
+                    format!("cannot authenticate to {name}: {}", error_chain(&error))
+                }
+                _ => format!("cannot set up a client for {name}: {}", error_chain(&error)),
+            };
             return LiveRead {
                 source: name.clone(),
-                diagnostics: vec![Diagnostic::error(
-                    at(&name),
-                    format!("cannot set up a client for {name}: {}", error_chain(&error)),
-                )],
+                diagnostics: vec![Diagnostic::error(at(&name), message)],
                 ..LiveRead::default()
             };
         }
@@ -342,6 +350,12 @@ async fn get(
     let text = match client.request_text(request).await {
         Ok(text) => text,
         Err(kube::Error::Api(status)) => return api_error(status.code, &status.message, name, &url, list),
+        // An exec plugin (`aws eks get-token`, …) or token file that failed:
+        // the whole chain, since the root cause alone (`No such file or
+        // directory`) does not say which command or file.
+        Err(kube::Error::Auth(error)) => {
+            return Err(Failure::Cluster(format!("cannot authenticate to {name}: {}", error_chain(&error))));
+        }
         Err(error) => return Err(Failure::Cluster(unreachable(name, &error, timeout))),
     };
     serde_json::from_str(&text).map(Some).map_err(|error| {
