@@ -103,15 +103,16 @@ pub fn load_into(inputs: &[Input], options: &LoadOptions, builder: &mut ClusterB
 pub fn load_str(name: Option<&str>, text: &str, builder: &mut ClusterBuilder) {
     let file: Option<Arc<str>> = name.map(Arc::from);
     // The scanner notices an unclosed bracket at the end of input, one line
-    // past the last one: point at the last line instead.
-    let last_line = text.lines().count().max(1) as u32;
-    for document in yaml::parse_stream(text) {
+    // past the last one: point at the last line instead. Counted only when
+    // needed: it is a pass over the whole text.
+    let last_line = || text.lines().count().max(1) as u32;
+    for document in yaml::documents(text) {
         match document.content {
             Err(error) => {
                 builder.diagnostic(Diagnostic::error(
                     kubereach_core::origin::Location {
                         file: name.map(str::to_owned),
-                        line: error.line.min(last_line),
+                        line: error.line.min(last_line()),
                     },
                     error.message,
                 ));
@@ -120,10 +121,7 @@ pub fn load_str(name: Option<&str>, text: &str, builder: &mut ClusterBuilder) {
                 let origin = Origin {
                     file: file.clone(),
                     line: document.line,
-                    fields: kubereach_core::origin::FieldLines::from_sorted(
-                        parsed.field_lines.iter().map(|(p, l)| (p.as_str(), *l)),
-                    )
-                    .into(),
+                    fields: kubereach_core::origin::FieldLines::from_sorted(parsed.fields.iter()).into(),
                 };
                 lower_document(parsed.value, origin, builder);
             }
