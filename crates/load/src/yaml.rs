@@ -22,6 +22,8 @@ use std::fmt::Write as _;
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Tag};
 use serde_json::{Map, Number, Value};
 
+mod fast;
+
 /// Deepest nesting of sequences and mappings accepted in a document.
 pub const MAX_DEPTH: usize = 512;
 
@@ -364,6 +366,9 @@ fn to_u32(n: usize) -> u32 {
 /// content that the YAML parser rejects.
 fn parse_chunk(text: &str, chunk: &Chunk<'_>, content: &Content) -> Result<Parsed, YamlError> {
     let line_offset = chunk.first_line.saturating_sub(1);
+    if let Some(doc) = fast::parse(text, line_offset, chunk.lines) {
+        return Ok(doc);
+    }
     let yaml_error = match parse_yaml(text, line_offset, chunk.lines, &[]).result {
         Ok(doc) => return Ok(doc),
         Err(e) => e,
