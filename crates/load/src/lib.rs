@@ -175,15 +175,18 @@ fn load_path(path: &Path, options: &LoadOptions, builder: &mut ClusterBuilder) {
                 "no manifests found: expected `.yaml`, `.yml` or `.json` files",
             ));
         }
+        // One buffer for every file: memory freshly obtained from the system
+        // for each one costs a page fault per page.
+        let mut buffer = Vec::new();
         for file in files {
-            load_file(&file, options, builder);
+            load_file(&file, options, builder, &mut buffer);
         }
         return;
     }
-    load_file(path, options, builder);
+    load_file(path, options, builder, &mut Vec::new());
 }
 
-fn load_file(path: &Path, options: &LoadOptions, builder: &mut ClusterBuilder) {
+fn load_file(path: &Path, options: &LoadOptions, builder: &mut ClusterBuilder, buffer: &mut Vec<u8>) {
     match std::fs::metadata(path) {
         Ok(metadata) if metadata.len() > options.max_file_size => {
             builder.diagnostic(Diagnostic::error(
@@ -198,9 +201,9 @@ fn load_file(path: &Path, options: &LoadOptions, builder: &mut ClusterBuilder) {
         }
         _ => {}
     }
-    match read_text_file(path) {
-        Ok(Some(bytes)) => load_bytes(Some(path), &bytes, builder),
-        Ok(None) => {
+    match read_text_file(path, buffer) {
+        Ok(true) => load_bytes(Some(path), buffer, builder),
+        Ok(false) => {
             builder.diagnostic(Diagnostic::error(location(Some(path)), BINARY_FILE));
         }
         Err(error) => {
@@ -214,18 +217,19 @@ const BINARY_FILE: &str = "not a text file: it contains binary data";
 /// How much of a file is looked at for NUL bytes before it is read whole.
 const BINARY_PROBE: usize = 8192;
 
-/// The file's bytes, or `None` when its head shows binary data: a large
-/// binary file is refused without being read whole.
-fn read_text_file(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
+/// Reads the file into `bytes` (replacing what it held), or only its head
+/// when that shows binary data: a large binary file is refused without being
+/// read whole. Returns whether the file is text.
+fn read_text_file(path: &Path, bytes: &mut Vec<u8>) -> std::io::Result<bool> {
     use std::io::Read;
+    bytes.clear();
     let mut file = std::fs::File::open(path)?;
-    let mut bytes = Vec::new();
-    (&mut file).take(BINARY_PROBE as u64).read_to_end(&mut bytes)?;
+    (&mut file).take(BINARY_PROBE as u64).read_to_end(bytes)?;
     if bytes.contains(&0) {
-        return Ok(None);
+        return Ok(false);
     }
-    file.read_to_end(&mut bytes)?;
-    Ok(Some(bytes))
+    file.read_to_end(bytes)?;
+    Ok(true)
 }
 
 /// Manifest files under `dir`, recursively, sorted by path. Hidden entries
