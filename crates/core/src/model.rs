@@ -709,7 +709,6 @@ impl ClusterBuilder {
             ..Cluster::default()
         };
         let mut k8s_pods = Vec::new();
-        let mut workload_objects = Vec::new();
         let mut objects = self.objects;
         for position in self.index.into_values() {
             let Some(object) = objects[position].take() else { continue };
@@ -750,7 +749,7 @@ impl ClusterBuilder {
                 }
                 Resource::Secret(s) => cluster.secrets.push(Object { value: s, origin }),
                 Resource::ConfigMap(c) => cluster.coredns_config = Some(Object { value: c, origin }),
-                workload => workload_objects.push((workload, origin)),
+                workload => cluster.workloads.extend(lower_workload(workload, origin)),
             }
         }
         cluster.admin_network_policies.sort_by(|a, b| {
@@ -761,7 +760,6 @@ impl ClusterBuilder {
             .cluster_domain
             .or_else(|| cluster.coredns_config.as_ref().and_then(|c| corefile_cluster_domain(&c.value)))
             .unwrap_or_else(|| DEFAULT_CLUSTER_DOMAIN.to_owned());
-        cluster.workloads = workload_objects.into_iter().filter_map(|(r, o)| lower_workload(r, o)).collect();
         link_workload_owners(&mut cluster.workloads);
         let pods = lower_pods(&cluster.workloads, k8s_pods);
         cluster.pods = pods;
