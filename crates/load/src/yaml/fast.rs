@@ -267,18 +267,13 @@ fn split_key(text: &str) -> Step<Option<(&str, ScalarStyle, &str)>> {
             }
         };
     }
-    let colon = match text.find(": ") {
+    let colon = match find_colon_space(text) {
         Some(i) => Some(i),
         None => text.strip_suffix(':').map(str::len),
     };
     let Some(colon) = colon else { return Ok(None) };
     let key = text[..colon].trim_end_matches(' ');
-    if key.is_empty()
-        || key.len() > 1024
-        || !plain_start(key)
-        || key.contains(" #")
-        || key.contains(['[', ']', '{', '}'])
-    {
+    if key.is_empty() || key.len() > 1024 || !plain_start(key) || has_special(key) {
         return Err(Unsupported);
     }
     Ok(Some((key, ScalarStyle::Plain, &text[colon + 1..])))
@@ -298,16 +293,42 @@ fn plain_start(text: &str) -> bool {
 
 /// A plain scalar that runs to the end of the line (or a comment).
 fn plain(text: &str) -> Step<&str> {
-    let text = match text.find(" #") {
-        Some(i) => &text[..i],
+    let b = text.as_bytes();
+    let text = match (1..b.len()).find(|&i| b[i] == b'#' && b[i - 1] == b' ') {
+        Some(i) => &text[..i - 1],
         None => text,
     };
     let text = text.trim_end_matches(' ');
-    if !plain_start(text) || text.contains(": ") || text.ends_with(':') || text.contains(['[', ']', '{', '}'])
-    {
+    if !plain_start(text) || has_special(text) || text.ends_with(':') {
         return Err(Unsupported);
     }
     Ok(text)
+}
+
+/// The first `: ` (where a plain key ends).
+fn find_colon_space(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut from = 0;
+    while let Some(i) = b[from..].iter().position(|&c| c == b':') {
+        let i = from + i;
+        if b.get(i + 1) == Some(&b' ') {
+            return Some(i);
+        }
+        from = i + 1;
+    }
+    None
+}
+
+/// Whether a plain scalar holds what is left to the full parser: flow
+/// indicators, `: ` or ` #`.
+fn has_special(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| match c {
+        b'[' | b']' | b'{' | b'}' => true,
+        b' ' => b.get(i + 1) == Some(&b'#'),
+        b':' => b.get(i + 1) == Some(&b' '),
+        _ => false,
+    })
 }
 
 /// A quoted scalar without escapes that closes on its line: its text, style
