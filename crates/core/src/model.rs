@@ -859,9 +859,9 @@ fn corefile_cluster_domain(config_map: &ConfigMap) -> Option<String> {
     })
 }
 
-fn lower_workload(resource: Resource, origin: Origin) -> Option<Workload> {
+fn lower_workload(mut resource: Resource, origin: Origin) -> Option<Workload> {
     let kind = WorkloadKind::from_kind(resource.kind())?;
-    let meta = resource.metadata().clone();
+    let meta = std::mem::take(resource.metadata_mut());
     let (replicas, selector, template) = match resource {
         Resource::Deployment(d) => {
             let spec = d.spec.unwrap_or_default();
