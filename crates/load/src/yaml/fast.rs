@@ -279,14 +279,15 @@ fn split_key(text: &str) -> Step<Option<(&str, ScalarStyle, &str)>> {
     Ok(Some((key, ScalarStyle::Plain, &text[colon + 1..])))
 }
 
-/// Whether a plain scalar may start like `text` (no indicator; `-`, `?` and
-/// `:` only before a character that is not a space).
+/// Whether a plain scalar may start like `text`: no indicator, and `-` only
+/// before a character that is not a space (`?` and `:`, which YAML also
+/// allows there, are left to the full parser).
 fn plain_start(text: &str) -> bool {
     let b = text.as_bytes();
     match b[0] {
-        b'-' | b'?' | b':' => b.get(1).is_some_and(|c| *c != b' ') && !text.starts_with("---"),
-        b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'\'' | b'"' | b'%'
-        | b'@' | b'`' => false,
+        b'-' => b.get(1).is_some_and(|c| *c != b' ') && !text.starts_with("---"),
+        b'?' | b':' | b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'\''
+        | b'"' | b'%' | b'@' | b'`' => false,
         _ => true,
     }
 }
@@ -479,6 +480,10 @@ spec:
             "a: `x`\n",
             "a: - x\n",
             "a: ---\n",
+            "?a: 1\n",
+            "a: :b\n",
+            "a: -\n",
+            "a: %x\n",
         ] {
             let chunks = split_documents(text);
             let chunk = chunks.last().expect("a chunk");
@@ -531,6 +536,23 @@ spec:
             "v: {}",
             "w: []",
             "x: y z",
+            "- -x",
+            "-  y: 1",
+            "z: a #b: c",
+            "\"k\": [1, -2, .5]",
+            "l: 'm' # n",
+            "o: p#q",
+            "r: s:t",
+            "t: 0x1F",
+            "u: yes",
+            "v: a b  ",
+            "- [a, b]",
+            "- 'c'",
+            "w: \"\"",
+            "x: ''",
+            "y: -",
+            "z: [a, ]",
+            "a: \"b\" c",
         ];
         let mut state = 0x9e37_79b9_7f4a_7c15_u64;
         let mut next = || {
@@ -540,7 +562,7 @@ spec:
             state
         };
         let mut read = 0;
-        for _ in 0..5000 {
+        for _ in 0..20_000 {
             let mut text = String::new();
             for _ in 0..next() % 8 + 1 {
                 let indent = (next() % 4) as usize * 2;
@@ -550,6 +572,6 @@ spec:
             }
             read += agrees_with_full_parser(&text);
         }
-        assert!(read > 100, "{read}");
+        assert!(read > 500, "{read}");
     }
 }
