@@ -5,7 +5,10 @@
 //! syntax error in one document does not hide the others. Each document is
 //! then parsed on its own with the `saphyr-parser` event API and built into a
 //! [`serde_json::Value`] with an explicit stack (no recursion), while the lines
-//! of selected fields are recorded by path for diagnostics.
+//! of selected fields are recorded by path for diagnostics. Documents in the
+//! plain block style of generated manifests are read by the faster `fast`
+//! module instead, which builds the same value and lines and leaves anything
+//! else, errors included, to `saphyr-parser`.
 //!
 //! Scalars are typed by the YAML 1.2 core schema. Anchors and aliases are
 //! expanded, with a cap on the number of nodes this may create, and YAML 1.1
