@@ -4,6 +4,7 @@
 //! stands for).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::batch::v1::{CronJob, Job};
@@ -137,11 +138,33 @@ pub struct Workload {
     /// The pod selector (a ReplicationController's map selector as `matchLabels`).
     pub selector: Option<LabelSelector>,
     /// The template its pods are created from.
-    pub template: PodTemplateSpec,
+    pub template: PodTemplate,
     /// The workload that owns this one (ReplicaSet → Deployment, Job → CronJob).
     pub owner: Option<WorkloadId>,
     /// Where it came from.
     pub origin: Origin,
+}
+
+/// A workload's pod template: `PodTemplateSpec` with its spec shared, so a
+/// representative pod holds the same spec rather than a copy (on a large
+/// cluster the copies would take hundreds of megabytes).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PodTemplate {
+    /// The template's metadata (labels, annotations).
+    pub metadata: Option<ObjectMeta>,
+    /// The pod spec, with the defaults the API server applies to pod specs
+    /// (`dnsPolicy`).
+    pub spec: Option<Arc<PodSpec>>,
+}
+
+impl From<PodTemplateSpec> for PodTemplate {
+    fn from(template: PodTemplateSpec) -> PodTemplate {
+        let spec = template.spec.map(|mut spec| {
+            default_pod_spec(&mut spec);
+            Arc::new(spec)
+        });
+        PodTemplate { metadata: template.metadata, spec }
+    }
 }
 
 /// What a pod stands for in connectivity answers: its top-level controller,
@@ -199,8 +222,9 @@ pub struct Pod {
     pub name: String,
     /// Labels.
     pub labels: Labels,
-    /// The pod spec (defaults applied).
-    pub spec: PodSpec,
+    /// The pod spec (defaults applied); a representative pod shares its
+    /// workload's.
+    pub spec: Arc<PodSpec>,
     /// The status, when the input has it (dumps, live clusters).
     pub status: Option<PodStatus>,
     /// Whether `metadata.deletionTimestamp` is set: the pod is shutting down.
@@ -491,7 +515,12 @@ impl Cluster {
 /// pod ownership and representative pods.
 #[derive(Debug, Default)]
 pub struct ClusterBuilder {
-    objects: BTreeMap<ObjectKey, Object<Resource>>,
+    /// Objects in arrival order, boxed so that neither the index nor this
+    /// list moves these large values as they grow, and `build` frees each as
+    /// it takes it.
+    objects: Vec<Option<Box<Object<Resource>>>>,
+    /// Position in `objects` by kind, namespace and name: the build order.
+    index: BTreeMap<ObjectKey, usize>,
     skipped_kinds: BTreeMap<String, usize>,
     diagnostics: Vec<Diagnostic>,
     cluster_domain: Option<String>,
@@ -638,7 +667,8 @@ impl ClusterBuilder {
             namespace: meta.namespace.clone().unwrap_or_default(),
             name: meta.name.clone().unwrap_or_default(),
         };
-        if let Some(previous) = self.objects.get(&key) {
+        if let Some(&position) = self.index.get(&key) {
+            let previous = self.objects[position].as_ref().expect("indexed objects are present");
             let what = if key.namespace.is_empty() {
                 format!("{} `{}`", key.kind, key.name)
             } else {
@@ -651,8 +681,11 @@ impl ClusterBuilder {
                     previous.origin.location()
                 ),
             ));
+            self.objects[position] = Some(Box::new(Object { value: resource, origin }));
+            return self;
         }
-        self.objects.insert(key, Object { value: resource, origin });
+        self.index.insert(key, self.objects.len());
+        self.objects.push(Some(Box::new(Object { value: resource, origin })));
         self
     }
 
@@ -676,9 +709,10 @@ impl ClusterBuilder {
             ..Cluster::default()
         };
         let mut k8s_pods = Vec::new();
-        let mut workload_objects = Vec::new();
-        for (_, object) in self.objects {
-            let Object { value, origin } = object;
+        let mut objects = self.objects;
+        for position in self.index.into_values() {
+            let Some(object) = objects[position].take() else { continue };
+            let Object { value, origin } = *object;
             match value {
                 Resource::Namespace(ns) => {
                     let name = ns.metadata.name.clone().unwrap_or_default();
@@ -715,7 +749,7 @@ impl ClusterBuilder {
                 }
                 Resource::Secret(s) => cluster.secrets.push(Object { value: s, origin }),
                 Resource::ConfigMap(c) => cluster.coredns_config = Some(Object { value: c, origin }),
-                workload => workload_objects.push((workload, origin)),
+                workload => cluster.workloads.extend(lower_workload(workload, origin)),
             }
         }
         cluster.admin_network_policies.sort_by(|a, b| {
@@ -726,7 +760,6 @@ impl ClusterBuilder {
             .cluster_domain
             .or_else(|| cluster.coredns_config.as_ref().and_then(|c| corefile_cluster_domain(&c.value)))
             .unwrap_or_else(|| DEFAULT_CLUSTER_DOMAIN.to_owned());
-        cluster.workloads = workload_objects.into_iter().filter_map(|(r, o)| lower_workload(r, o)).collect();
         link_workload_owners(&mut cluster.workloads);
         let pods = lower_pods(&cluster.workloads, k8s_pods);
         cluster.pods = pods;
@@ -826,9 +859,9 @@ fn corefile_cluster_domain(config_map: &ConfigMap) -> Option<String> {
     })
 }
 
-fn lower_workload(resource: Resource, origin: Origin) -> Option<Workload> {
+fn lower_workload(mut resource: Resource, origin: Origin) -> Option<Workload> {
     let kind = WorkloadKind::from_kind(resource.kind())?;
-    let meta = resource.metadata().clone();
+    let meta = std::mem::take(resource.metadata_mut());
     let (replicas, selector, template) = match resource {
         Resource::Deployment(d) => {
             let spec = d.spec.unwrap_or_default();
@@ -874,7 +907,7 @@ fn lower_workload(resource: Resource, origin: Origin) -> Option<Workload> {
         metadata: meta,
         replicas,
         selector,
-        template,
+        template: template.into(),
         owner: None,
         origin,
     })
@@ -977,7 +1010,7 @@ fn lower_pods(workloads: &[Workload], k8s_pods: Vec<Object<K8sPod>>) -> Vec<Pod>
             name: meta.name.unwrap_or_default(),
             namespace,
             labels,
-            spec,
+            spec: Arc::new(spec),
             status: value.status,
             terminating,
             owner,
@@ -991,13 +1024,16 @@ fn lower_pods(workloads: &[Workload], k8s_pods: Vec<Object<K8sPod>>) -> Vec<Pod>
         if workload.owner.is_some() || with_real_pods.contains(&id) {
             continue;
         }
-        let template_meta = workload.template.metadata.clone().unwrap_or_default();
-        let mut spec = workload.template.spec.clone().unwrap_or_default();
-        default_pod_spec(&mut spec);
+        let labels = workload.template.metadata.as_ref().and_then(|m| m.labels.clone());
+        let spec = workload.template.spec.clone().unwrap_or_else(|| {
+            let mut spec = PodSpec::default();
+            default_pod_spec(&mut spec);
+            Arc::new(spec)
+        });
         pods.push(Pod {
             namespace: workload.namespace.clone(),
             name: workload.name.clone(),
-            labels: template_meta.labels.unwrap_or_default(),
+            labels: labels.unwrap_or_default(),
             spec,
             status: None,
             terminating: false,
@@ -1073,5 +1109,60 @@ fn add_implicit_namespaces(cluster: &mut Cluster) {
             name,
             origin: None,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::testing::{cluster, resource};
+
+    fn deployment(name: &str, spec: serde_json::Value) -> serde_json::Value {
+        json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": "ns"},
+               "spec": {"selector": {"matchLabels": {"app": name}},
+                        "template": {"metadata": {"labels": {"app": name}}, "spec": spec}}})
+    }
+
+    #[test]
+    fn representative_pods_share_their_workload_spec() {
+        let cluster = cluster([
+            deployment("web", json!({"containers": [{"name": "c"}]})),
+            deployment("dns", json!({"containers": [{"name": "c"}], "dnsPolicy": "Default"})),
+        ]);
+        for pod in cluster.pods() {
+            let id = pod.template_of.expect("representative");
+            let template = cluster.workload(id).template.spec.as_ref().expect("spec");
+            assert!(Arc::ptr_eq(template, &pod.spec), "{}", pod.name);
+        }
+        let policy = |name: &str| {
+            let pod = cluster.pods().iter().find(|p| p.name == name).expect("pod");
+            pod.spec.dns_policy.clone()
+        };
+        assert_eq!(policy("web").as_deref(), Some("ClusterFirst"));
+        assert_eq!(policy("dns").as_deref(), Some("Default"));
+    }
+
+    #[test]
+    fn objects_are_built_in_key_order_and_duplicates_replace_in_place() {
+        let mut builder = ClusterBuilder::new();
+        let service = |name: &str, port: i32| {
+            json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": "ns"},
+                   "spec": {"ports": [{"port": port}]}})
+        };
+        let origin = |line| Origin { line, ..Origin::default() };
+        for (line, (name, port)) in [("b", 1), ("a", 2), ("c", 3), ("a", 4)].into_iter().enumerate() {
+            builder.add(resource(service(name, port)).expect("known kind"), origin(line as u32 + 1));
+        }
+        let cluster = builder.build();
+        let services: Vec<_> = cluster
+            .services()
+            .iter()
+            .map(|s| (s.value.metadata.name.clone().unwrap_or_default(), s.origin.line))
+            .collect();
+        assert_eq!(services, [("a".to_owned(), 4), ("b".to_owned(), 1), ("c".to_owned(), 3)]);
+        assert_eq!(cluster.diagnostics().len(), 1);
+        assert!(cluster.diagnostics()[0].message.contains("replaces the one at <stdin>:2"));
     }
 }

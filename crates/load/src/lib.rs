@@ -108,15 +108,16 @@ pub fn load_into(inputs: &[Input], options: &LoadOptions, builder: &mut ClusterB
 pub fn load_str(name: Option<&str>, text: &str, builder: &mut ClusterBuilder) {
     let file: Option<Arc<str>> = name.map(Arc::from);
     // The scanner notices an unclosed bracket at the end of input, one line
-    // past the last one: point at the last line instead.
-    let last_line = text.lines().count().max(1) as u32;
-    for document in yaml::parse_stream(text) {
+    // past the last one: point at the last line instead. Counted only when
+    // needed: it is a pass over the whole text.
+    let last_line = || text.lines().count().max(1) as u32;
+    for document in yaml::documents(text) {
         match document.content {
             Err(error) => {
                 builder.diagnostic(Diagnostic::error(
                     kubereach_core::origin::Location {
                         file: name.map(str::to_owned),
-                        line: error.line.min(last_line),
+                        line: error.line.min(last_line()),
                     },
                     error.message,
                 ));
@@ -125,10 +126,7 @@ pub fn load_str(name: Option<&str>, text: &str, builder: &mut ClusterBuilder) {
                 let origin = Origin {
                     file: file.clone(),
                     line: document.line,
-                    fields: kubereach_core::origin::FieldLines::from_sorted(
-                        parsed.field_lines.iter().map(|(p, l)| (p.as_str(), *l)),
-                    )
-                    .into(),
+                    fields: kubereach_core::origin::FieldLines::from_sorted(parsed.fields.iter()).into(),
                 };
                 lower_document(parsed.value, origin, builder);
             }
@@ -182,15 +180,18 @@ fn load_path(path: &Path, options: &LoadOptions, builder: &mut ClusterBuilder) {
                 "no manifests found: expected `.yaml`, `.yml` or `.json` files",
             ));
         }
+        // One buffer for every file: memory freshly obtained from the system
+        // for each one costs a page fault per page.
+        let mut buffer = Vec::new();
         for file in files {
-            load_file(&file, options, builder);
+            load_file(&file, options, builder, &mut buffer);
         }
         return;
     }
-    load_file(path, options, builder);
+    load_file(path, options, builder, &mut Vec::new());
 }
 
-fn load_file(path: &Path, options: &LoadOptions, builder: &mut ClusterBuilder) {
+fn load_file(path: &Path, options: &LoadOptions, builder: &mut ClusterBuilder, buffer: &mut Vec<u8>) {
     match std::fs::metadata(path) {
         Ok(metadata) if metadata.len() > options.max_file_size => {
             builder.diagnostic(Diagnostic::error(
@@ -205,9 +206,9 @@ fn load_file(path: &Path, options: &LoadOptions, builder: &mut ClusterBuilder) {
         }
         _ => {}
     }
-    match read_text_file(path) {
-        Ok(Some(bytes)) => load_bytes(Some(path), &bytes, builder),
-        Ok(None) => {
+    match read_text_file(path, buffer) {
+        Ok(true) => load_bytes(Some(path), buffer, builder),
+        Ok(false) => {
             builder.diagnostic(Diagnostic::error(location(Some(path)), BINARY_FILE));
         }
         Err(error) => {
@@ -221,18 +222,19 @@ const BINARY_FILE: &str = "not a text file: it contains binary data";
 /// How much of a file is looked at for NUL bytes before it is read whole.
 const BINARY_PROBE: usize = 8192;
 
-/// The file's bytes, or `None` when its head shows binary data: a large
-/// binary file is refused without being read whole.
-fn read_text_file(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
+/// Reads the file into `bytes` (replacing what it held), or only its head
+/// when that shows binary data: a large binary file is refused without being
+/// read whole. Returns whether the file is text.
+fn read_text_file(path: &Path, bytes: &mut Vec<u8>) -> std::io::Result<bool> {
     use std::io::Read;
+    bytes.clear();
     let mut file = std::fs::File::open(path)?;
-    let mut bytes = Vec::new();
-    (&mut file).take(BINARY_PROBE as u64).read_to_end(&mut bytes)?;
+    (&mut file).take(BINARY_PROBE as u64).read_to_end(bytes)?;
     if bytes.contains(&0) {
-        return Ok(None);
+        return Ok(false);
     }
-    file.read_to_end(&mut bytes)?;
-    Ok(Some(bytes))
+    file.read_to_end(bytes)?;
+    Ok(true)
 }
 
 /// Manifest files under `dir`, recursively, sorted by path. Hidden entries

@@ -5,7 +5,10 @@
 //! syntax error in one document does not hide the others. Each document is
 //! then parsed on its own with the `saphyr-parser` event API and built into a
 //! [`serde_json::Value`] with an explicit stack (no recursion), while the lines
-//! of selected fields are recorded by path for diagnostics.
+//! of selected fields are recorded by path for diagnostics. Documents in the
+//! plain block style of generated manifests are read by the faster `fast`
+//! module instead, which builds the same value and lines and leaves anything
+//! else, errors included, to `saphyr-parser`.
 //!
 //! Scalars are typed by the YAML 1.2 core schema. Anchors and aliases are
 //! expanded, with a cap on the number of nodes this may create, and YAML 1.1
@@ -21,6 +24,8 @@ use std::fmt::Write as _;
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Tag};
 use serde_json::{Map, Number, Value};
+
+mod fast;
 
 /// Deepest nesting of sequences and mappings accepted in a document.
 pub const MAX_DEPTH: usize = 512;
@@ -123,23 +128,82 @@ impl std::error::Error for YamlError {}
 /// the others still load.
 #[must_use]
 pub fn parse_stream(text: &str) -> Vec<RawDocument> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    parse_chunks(&split_documents(text))
+    documents(text)
+        .map(|document| RawDocument {
+            line: document.line,
+            content: document.content.map(|parsed| ParsedDocument {
+                value: parsed.value,
+                field_lines: parsed.fields.iter().map(|(path, line)| (path.to_owned(), line)).collect(),
+            }),
+        })
+        .collect()
 }
 
-/// Parses consecutive chunks, leaving out those without content.
-fn parse_chunks(chunks: &[Chunk<'_>]) -> Vec<RawDocument> {
-    let mut docs = Vec::with_capacity(chunks.len());
-    for chunk in chunks {
-        let text = strip_line_boms(chunk.text);
-        let Some(content) = find_content(&text) else {
-            continue;
-        };
-        let line = chunk.first_line.saturating_add(content.line_index);
-        let parsed = parse_chunk(&text, chunk, &content);
-        docs.push(RawDocument { line, content: parsed });
+/// A document as [`parse_stream`] gives it, with its field lines in the
+/// compact form the loader keeps.
+pub(crate) struct Document {
+    pub line: u32,
+    pub content: Result<Parsed, YamlError>,
+}
+
+/// A document that parsed, with its field lines in one buffer.
+pub(crate) struct Parsed {
+    pub value: Value,
+    pub fields: Fields,
+}
+
+/// Field paths and their lines, sorted by path, each path once: the paths
+/// are slices of one string, so a document costs two allocations for them
+/// rather than one per field.
+#[derive(Debug, Default)]
+pub(crate) struct Fields {
+    text: String,
+    /// `(start, end, line)`: the path is `text[start..end]`.
+    entries: Vec<(u32, u32, u32)>,
+}
+
+impl Fields {
+    fn root(line: u32) -> Fields {
+        Fields { text: String::new(), entries: vec![(0, 0, line)] }
     }
-    docs
+
+    fn push(&mut self, path: &str, line: u32) {
+        let start = to_u32(self.text.len());
+        self.text.push_str(path);
+        self.entries.push((start, to_u32(self.text.len()), line));
+    }
+
+    /// `(path, line)` pairs in path order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, u32)> + '_ {
+        self.entries.iter().map(|&(start, end, line)| (&self.text[start as usize..end as usize], line))
+    }
+
+    /// Sorts by path and keeps one line per path: the last one recorded when
+    /// `keep_last`, else any (the paths are then distinct but for odd keys).
+    fn sort(&mut self, keep_last: bool) {
+        let text = &self.text;
+        let path = |&(start, end, _): &(u32, u32, u32)| &text[start as usize..end as usize];
+        if keep_last {
+            self.entries.reverse();
+            self.entries.sort_by(|a, b| path(a).cmp(path(b)));
+        } else {
+            self.entries.sort_unstable_by(|a, b| path(a).cmp(path(b)));
+        }
+        self.entries.dedup_by(|later, earlier| path(later) == path(earlier));
+    }
+}
+
+/// The documents of a stream, parsed one at a time as the iterator is
+/// advanced, so a caller that lowers each before taking the next holds one
+/// document's tree at a time.
+pub(crate) fn documents(text: &str) -> impl Iterator<Item = Document> + '_ {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    split_documents(text).into_iter().filter_map(|chunk| {
+        let text = strip_line_boms(chunk.text);
+        let content = find_content(&text)?;
+        let line = chunk.first_line.saturating_add(content.line_index);
+        Some(Document { line, content: parse_chunk(&text, &chunk, &content) })
+    })
 }
 
 /// Removes byte order marks that start a line (left by concatenating files),
@@ -303,8 +367,11 @@ fn to_u32(n: usize) -> u32 {
 
 /// Parses one document chunk, falling back to a JSON parser for JSON-looking
 /// content that the YAML parser rejects.
-fn parse_chunk(text: &str, chunk: &Chunk<'_>, content: &Content) -> Result<ParsedDocument, YamlError> {
+fn parse_chunk(text: &str, chunk: &Chunk<'_>, content: &Content) -> Result<Parsed, YamlError> {
     let line_offset = chunk.first_line.saturating_sub(1);
+    if let Some(doc) = fast::parse(text, line_offset, chunk.lines) {
+        return Ok(doc);
+    }
     let yaml_error = match parse_yaml(text, line_offset, chunk.lines, &[]).result {
         Ok(doc) => return Ok(doc),
         Err(e) => e,
@@ -318,7 +385,7 @@ fn parse_chunk(text: &str, chunk: &Chunk<'_>, content: &Content) -> Result<Parse
     }
     let content_line = chunk.first_line.saturating_add(content.line_index);
     match serde_json::from_str::<Value>(body) {
-        Ok(value) => Ok(ParsedDocument { value, field_lines: vec![(String::new(), content_line)] }),
+        Ok(value) => Ok(Parsed { value, fields: Fields::root(content_line) }),
         Err(e) => {
             let suffix = format!(" at line {} column {}", e.line(), e.column());
             let text = e.to_string();
@@ -357,7 +424,7 @@ const MAX_TAB_FIX_BYTES: usize = 16 << 20;
 /// re-indents such lines with spaces, starting at `line` (1-based in the
 /// chunk), and parses again; the result counts only if it shows every changed
 /// line inside a flow collection. Line numbers do not move.
-fn untab_and_parse(text: &str, chunk: &Chunk<'_>, line: u32) -> Option<ParsedDocument> {
+fn untab_and_parse(text: &str, chunk: &Chunk<'_>, line: u32) -> Option<Parsed> {
     let line_offset = chunk.first_line.saturating_sub(1);
     let mut text = text.to_owned();
     let mut changed = Vec::new();
@@ -412,7 +479,7 @@ struct ChunkError {
 
 /// The result of parsing a chunk as YAML.
 struct YamlOutcome {
-    result: Result<ParsedDocument, ChunkError>,
+    result: Result<Parsed, ChunkError>,
     /// Whether, for each line to check, the first event at or after it came
     /// inside a flow collection.
     lines_in_flow: bool,
@@ -474,7 +541,7 @@ fn build_yaml(
     lines: u32,
     unchecked: &mut &[u32],
     lines_in_flow: &mut bool,
-) -> Result<ParsedDocument, ChunkError> {
+) -> Result<Parsed, ChunkError> {
     // Line starts, to tell flow collections from block ones when checking.
     let line_starts: Vec<usize> =
         if unchecked.is_empty() { Vec::new() } else { Lines::new(text).map(|(start, _, _)| start).collect() };
@@ -599,7 +666,7 @@ struct Builder {
     root: Option<Value>,
     /// Path of the node being built, when its lines are recorded.
     path: String,
-    field_lines: Vec<(String, u32)>,
+    fields: Fields,
     /// Copies of anchored nodes by anchor id, with their sizes.
     anchors: Vec<Option<(Value, Size)>>,
     /// Whether anchored nodes must be kept (the text may hold aliases).
@@ -618,7 +685,10 @@ impl Builder {
             root: None,
             path: String::new(),
             // About one recorded field per line, capped for huge documents.
-            field_lines: Vec::with_capacity(lines.min(4096) as usize + 1),
+            fields: Fields {
+                text: String::with_capacity(lines.min(4096) as usize * 32),
+                entries: Vec::with_capacity(lines.min(4096) as usize + 1),
+            },
             anchors: Vec::new(),
             keep_anchors,
             copied_nodes: 0,
@@ -626,18 +696,11 @@ impl Builder {
         }
     }
 
-    fn finish(mut self) -> ParsedDocument {
-        if self.duplicate_keys {
-            // Keep the last line recorded for a key given twice.
-            self.field_lines.reverse();
-            self.field_lines.sort_by(|a, b| a.0.cmp(&b.0));
-        } else {
-            self.field_lines.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        }
-        // Odd keys (`""`, `a.b` beside `a: {b: ..}`) can still give a path
-        // twice.
-        self.field_lines.dedup_by(|later, earlier| later.0 == earlier.0);
-        ParsedDocument { value: self.root.unwrap_or(Value::Null), field_lines: self.field_lines }
+    fn finish(mut self) -> Parsed {
+        // Keep the last line recorded for a key given twice. Odd keys (`""`,
+        // `a.b` beside `a: {b: ..}`) can still give a path twice otherwise.
+        self.fields.sort(self.duplicate_keys);
+        Parsed { value: self.root.unwrap_or(Value::Null), fields: self.fields }
     }
 
     /// Records the path of a node that starts at `pos`, when it is a
@@ -648,7 +711,7 @@ impl Builder {
             None => {
                 if self.root.is_none() {
                     self.path.clear();
-                    self.field_lines.push((String::new(), pos.line));
+                    self.fields.push("", pos.line);
                 }
             }
             Some(frame) => {
@@ -656,7 +719,7 @@ impl Builder {
                     if frame.record_children {
                         self.path.truncate(frame.path_len);
                         let _ = write!(self.path, "[{}]", items.len());
-                        self.field_lines.push((self.path.clone(), pos.line));
+                        self.fields.push(&self.path, pos.line);
                     }
                 }
             }
@@ -848,7 +911,7 @@ impl Builder {
                 self.path.push('.');
             }
             self.path.push_str(&key);
-            self.field_lines.push((self.path.clone(), pos.line));
+            self.fields.push(&self.path, pos.line);
         }
         *state = MapState::Value(key);
     }
@@ -1553,6 +1616,37 @@ items:
         ] {
             assert_eq!(line_of(&doc, path), None, "{path}");
         }
+    }
+
+    #[test]
+    fn compact_fields_sort_and_keep_one_line_per_path() {
+        let mut fields = Fields::default();
+        for (path, line) in [("b", 1), ("a.x", 2), ("a", 3), ("b", 4), ("", 5)] {
+            fields.push(path, line);
+        }
+        let mut last = Fields { text: fields.text.clone(), entries: fields.entries.clone() };
+        last.sort(true);
+        assert_eq!(last.iter().collect::<Vec<_>>(), [("", 5), ("a", 3), ("a.x", 2), ("b", 4)]);
+        fields.sort(false);
+        let paths: Vec<&str> = fields.iter().map(|(path, _)| path).collect();
+        assert_eq!(paths, ["", "a", "a.x", "b"]);
+    }
+
+    #[test]
+    fn documents_match_parse_stream() {
+        let text = "a: 1\n---\nb: [1,\n---\nc:\n  d: 2\n  d: 3\n";
+        let lazy: Vec<_> = documents(text)
+            .map(|d| {
+                let content = d.content.map(|p| {
+                    let fields: Vec<_> =
+                        p.fields.iter().map(|(path, line)| (path.to_owned(), line)).collect();
+                    ParsedDocument { value: p.value, field_lines: fields }
+                });
+                RawDocument { line: d.line, content }
+            })
+            .collect();
+        assert_eq!(lazy, parse_stream(text));
+        assert_eq!(line_of(&one("c:\n  d: 2\n  d: 3\n"), "c.d"), Some(3));
     }
 
     #[test]

@@ -1367,7 +1367,7 @@ fn assumed_dns_pod() -> Pod {
         namespace: "kube-system".to_owned(),
         name: "coredns".to_owned(),
         labels: BTreeMap::from([("k8s-app".to_owned(), "kube-dns".to_owned())]),
-        spec: PodSpec {
+        spec: std::sync::Arc::new(PodSpec {
             containers: vec![Container {
                 name: "coredns".to_owned(),
                 ports: Some(vec![port("dns", "UDP"), port("dns-tcp", "TCP")]),
@@ -1375,7 +1375,7 @@ fn assumed_dns_pod() -> Pod {
             }],
             dns_policy: Some("Default".to_owned()),
             ..PodSpec::default()
-        },
+        }),
         status: None,
         terminating: false,
         owner: None,
