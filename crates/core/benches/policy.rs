@@ -11,8 +11,9 @@
 //!
 //! The cluster is loaded once (not measured). Then, in group `policy`:
 //! - `compile`: `PolicyEngine::new`, pods into equivalence classes;
-//! - `sweep`: `class_matrix()` plus a pass over every row on every core
-//!   (`map_rows`), counting the non-empty cells: the whole connectivity;
+//! - `sweep`: `class_matrix()` plus a pass over every row on every core,
+//!   counting the non-empty cells: the whole connectivity (rows of peers
+//!   that behave alike are computed once, `map_group_rows`);
 //! - `compile+sweep`: both, from the loaded cluster;
 //! - `matrix+json`: the workload-level `matrix()` serialized as JSON to a
 //!   sink, as `kubereach matrix --format json` does (skipped above
@@ -46,13 +47,28 @@ fn matrix_options() -> MatrixOptions {
     }
 }
 
-/// Every row of the class matrix, on every core: the number of non-empty cells.
+/// The whole connectivity, on every core: the class matrix's rows over
+/// destination groups (each computed once per source group), counting the
+/// non-empty cells they stand for.
 fn sweep(engine: &PolicyEngine<'_>) -> u64 {
     let classes = engine.class_matrix();
-    let sources: Vec<usize> = (0..classes.peers()).collect();
     let empty: Vec<bool> = (0..classes.distinct_sets()).map(|id| classes.set(id).is_empty()).collect();
+    let mut source_peers = vec![0u64; classes.source_groups()];
+    let mut destination_peers = vec![0u64; classes.destination_groups()];
+    for peer in 0..classes.peers() {
+        source_peers[classes.source_group(peer)] += 1;
+        destination_peers[classes.destination_group(peer)] += 1;
+    }
     classes
-        .map_rows(&sources, |_, row| row.iter().filter(|&&id| !empty[id as usize]).count() as u64)
+        .map_group_rows(|group, row| {
+            let cells: u64 = row
+                .iter()
+                .zip(&destination_peers)
+                .filter(|(id, _)| !empty[**id as usize])
+                .map(|(_, n)| n)
+                .sum();
+            cells * source_peers[group]
+        })
         .into_iter()
         .sum()
 }
@@ -95,8 +111,9 @@ fn main() {
     let swept = started.elapsed() - compiled;
     eprintln!(
         "{}: loaded in {loaded:.2?}; {} namespaces, {} workloads, {} pods (standing for {replicas} replicas), \
-         {} network policies; {} equivalence classes, {} peers, {} distinct connection sets, \
-         {cells} non-empty class cells; first pass: compile {compiled:.2?}, sweep {swept:.2?}",
+         {} network policies; {} equivalence classes, {} peers ({} source groups, {} destination groups), \
+         {} distinct connection sets, {cells} non-empty class cells; \
+         first pass: compile {compiled:.2?}, sweep {swept:.2?}",
         dir.display(),
         cluster.namespaces().len(),
         cluster.workloads().len(),
@@ -104,6 +121,8 @@ fn main() {
         cluster.network_policies().len(),
         engine.class_count(),
         engine.class_matrix().peers(),
+        engine.class_matrix().source_groups(),
+        engine.class_matrix().destination_groups(),
         engine.class_matrix().distinct_sets(),
     );
     if replicas as usize > max_matrix_pods {
