@@ -331,11 +331,15 @@ impl<'c> Builder<'c> {
                 let pod = cluster.pod(pod_id);
                 let labels = self.interner.labels(&pod.labels);
                 let ports = named_ports(pod);
-                let next = port_profiles.len() as u32;
-                let ports = *port_profile_ids.entry(ports.clone()).or_insert_with(|| {
-                    port_profiles.push(ports);
-                    next
-                });
+                let ports = match port_profile_ids.get(&ports) {
+                    Some(&id) => id,
+                    None => {
+                        let id = port_profiles.len() as u32;
+                        port_profile_ids.insert(ports.clone(), id);
+                        port_profiles.push(ports);
+                        id
+                    }
+                };
                 let host_network = pod.host_network() && host == HostNetwork::Node;
                 let blocks = if host_network || options.ip_blocks_match_pods {
                     self.pod_blocks(pod)
@@ -457,7 +461,11 @@ impl<'c> Builder<'c> {
         let (namespaces, selector) = key;
         let mut set = BitSet::new(self.class_count());
         let empty = Vec::new();
-        // Start from the smallest list of classes a positive requirement allows.
+        // Visit the fewest classes: those of the selected namespaces, or
+        // the shortest list of classes a positive requirement allows (a
+        // label common across the cluster is a long list, while a policy's
+        // own namespace holds a handful of classes).
+        let in_namespaces: usize = namespaces.iter().map(|ns| self.namespaces[ns].classes.len()).sum();
         let candidates: Option<&Vec<u32>> = selector
             .requirements()
             .iter()
@@ -466,7 +474,8 @@ impl<'c> Builder<'c> {
                 Requirement::In(k, _) | Requirement::Exists(k) => Some(self.by_key.get(k).unwrap_or(&empty)),
                 _ => None,
             })
-            .min_by_key(|list| list.len());
+            .min_by_key(|list| list.len())
+            .filter(|list| list.len() < in_namespaces);
         match candidates {
             Some(list) => {
                 for &c in list {
@@ -548,24 +557,23 @@ impl<'c> Builder<'c> {
 
     /// A NetworkPolicy peer of a policy in `namespace`.
     fn network_policy_peer(&mut self, namespace: &BitSet, peer: &NetworkPolicyPeer) -> PeerSet {
-        let mut set = self.empty_peer_set();
         if let Some(block) = &peer.ip_block {
-            let Some(cidr) = IpRange::parse_cidr(&block.cidr) else { return set };
+            let Some(cidr) = IpRange::parse_cidr(&block.cidr) else { return self.empty_peer_set() };
             let except: Vec<IpRange> =
                 block.except.iter().flatten().filter_map(|e| IpRange::parse_cidr(e)).collect();
-            set.blocks = self.blocks_in(&[cidr], &except);
-            set.classes = self.addressed_in(&set.blocks);
-            return set;
+            let blocks = self.blocks_in(&[cidr], &except);
+            let classes = self.addressed_in(&blocks);
+            return PeerSet { classes, blocks, everything: false };
         }
         let namespaces = match &peer.namespace_selector {
             Some(selector) => self.select_namespaces(selector),
             None if peer.pod_selector.is_some() => namespace.clone(),
             // A peer with no field: the API server rejects it.
-            None => return set,
+            None => return self.empty_peer_set(),
         };
         let everything = LabelSelector::default();
-        set.classes = self.select_classes(&namespaces, peer.pod_selector.as_ref().unwrap_or(&everything));
-        set
+        let classes = self.select_classes(&namespaces, peer.pod_selector.as_ref().unwrap_or(&everything));
+        PeerSet { classes, blocks: BitSet::new(self.blocks.len()), everything: false }
     }
 
     /// An admin policy peer (`namespaces`, `pods`, `nodes` or `networks`).
@@ -720,8 +728,8 @@ impl<'c> Builder<'c> {
         if peers.is_empty() {
             return self.everything();
         }
-        let mut set = self.empty_peer_set();
-        for peer in peers {
+        let mut set = self.network_policy_peer(namespace, &peers[0]);
+        for peer in &peers[1..] {
             let one = self.network_policy_peer(namespace, peer);
             set.classes.union_with(&one.classes);
             set.blocks.union_with(&one.blocks);
