@@ -52,7 +52,9 @@ fn matrix_options() -> MatrixOptions {
 /// non-empty cells they stand for.
 fn sweep(engine: &PolicyEngine<'_>) -> u64 {
     let classes = engine.class_matrix();
-    let empty: Vec<bool> = (0..classes.distinct_sets()).map(|id| classes.set(id).is_empty()).collect();
+    // 1 for a non-empty set, so a cell counts without a branch.
+    let non_empty: Vec<u64> =
+        (0..classes.distinct_sets()).map(|id| u64::from(!classes.set(id).is_empty())).collect();
     let mut source_peers = vec![0u64; classes.source_groups()];
     let mut destination_peers = vec![0u64; classes.destination_groups()];
     for peer in 0..classes.peers() {
@@ -61,12 +63,8 @@ fn sweep(engine: &PolicyEngine<'_>) -> u64 {
     }
     classes
         .map_group_rows(|group, row| {
-            let cells: u64 = row
-                .iter()
-                .zip(&destination_peers)
-                .filter(|(id, _)| !empty[**id as usize])
-                .map(|(_, n)| n)
-                .sum();
+            let cells: u64 =
+                row.iter().zip(&destination_peers).map(|(&id, &n)| non_empty[id as usize] * n).sum();
             cells * source_peers[group]
         })
         .into_iter()

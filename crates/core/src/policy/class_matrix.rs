@@ -419,7 +419,10 @@ fn parallel<I: Sync, T: Send>(items: &[I], work: impl Fn(&[I], &mut Vec<T>) + Sy
 }
 
 /// Rows of a [`ClassMatrix`] over destination groups, for sources visited
-/// in ascending order.
+/// in ascending order. From one source to the next, few cells change: the
+/// egress rows of neighbouring classes differ in a few segments, and few
+/// ingress rows change verdict. So the row is kept and only those cells are
+/// recomputed.
 struct Sweep<'m> {
     matrix: &'m ClassMatrix<'m>,
     next_change: usize,
@@ -428,10 +431,19 @@ struct Sweep<'m> {
     ingress_now: Vec<u32>,
     /// Per destination group: its slot in `ingress_now`.
     ingress_slot: Vec<u32>,
+    /// The destination groups of each slot: `groups_of[start[s]..start[s + 1]]`.
+    slot_start: Vec<u32>,
+    groups_of: Vec<u32>,
+    /// Slots whose verdict changed since the last row, each once.
+    touched: Vec<u32>,
+    is_touched: Vec<bool>,
     /// Per destination group: the egress verdict of `egress_row` towards
     /// it, as a row offset into the meet table.
     egress: Vec<u32>,
-    egress_row: usize,
+    /// The egress row `egress` and `row` hold (`None` before the first row).
+    egress_row: Option<usize>,
+    /// Sources outside the cluster: no egress policy applies.
+    all: Row,
     row: Vec<u32>,
 }
 
@@ -439,21 +451,46 @@ impl<'m> Sweep<'m> {
     fn new(matrix: &'m ClassMatrix<'m>) -> Sweep<'m> {
         let classes = matrix.compiled.classes.len();
         let meet = &matrix.meet;
-        let blocks_slot = matrix.ingress_rows.len() as u32;
-        let ingress_slot = matrix
-            .destinations
-            .first
-            .iter()
-            .map(|&to| if (to as usize) < classes { matrix.ingress_row_of[to as usize] } else { blocks_slot })
-            .collect();
+        let slots = matrix.ingress_rows.len() + 1;
+        let ingress_slot: Vec<u32> =
+            matrix
+                .destinations
+                .first
+                .iter()
+                .map(|&to| {
+                    if (to as usize) < classes {
+                        matrix.ingress_row_of[to as usize]
+                    } else {
+                        slots as u32 - 1
+                    }
+                })
+                .collect();
+        let mut slot_start = vec![0u32; slots + 1];
+        for &slot in &ingress_slot {
+            slot_start[slot as usize + 1] += 1;
+        }
+        for s in 0..slots {
+            slot_start[s + 1] += slot_start[s];
+        }
+        let mut fill = slot_start.clone();
+        let mut groups_of = vec![0u32; ingress_slot.len()];
+        for (group, &slot) in ingress_slot.iter().enumerate() {
+            groups_of[fill[slot as usize] as usize] = group as u32;
+            fill[slot as usize] += 1;
+        }
         let groups = matrix.destinations.first.len();
         Sweep {
             matrix,
             next_change: 0,
-            ingress_now: vec![meet.ingress_rank[ALL as usize]; matrix.ingress_rows.len() + 1],
+            ingress_now: vec![meet.ingress_rank[ALL as usize]; slots],
             ingress_slot,
+            slot_start,
+            groups_of,
+            touched: Vec::new(),
+            is_touched: vec![false; slots],
             egress: vec![0; groups],
-            egress_row: usize::MAX,
+            egress_row: None,
+            all: Row::constant(ALL),
             row: vec![NONE; groups],
         }
     }
@@ -463,28 +500,84 @@ impl<'m> Sweep<'m> {
     fn row_at(&mut self, from: usize) -> &[u32] {
         let m = self.matrix;
         let meet = &m.meet;
+        let width = meet.width as u32;
         while self.next_change < m.changes.len() && m.changes[self.next_change].0 as usize <= from {
             let (_, r, id) = m.changes[self.next_change];
-            self.ingress_now[r as usize] = meet.ingress_rank[id as usize];
+            let rank = meet.ingress_rank[id as usize];
+            if self.ingress_now[r as usize] != rank {
+                self.ingress_now[r as usize] = rank;
+                if !self.is_touched[r as usize] {
+                    self.is_touched[r as usize] = true;
+                    self.touched.push(r);
+                }
+            }
             self.next_change += 1;
         }
         let classes = m.compiled.classes.len();
-        let wanted = if from < classes { m.egress_row_of[from] as usize } else { usize::MAX - 1 };
-        if wanted != self.egress_row {
-            self.egress_row = wanted;
-            match m.egress_rows.get(wanted) {
-                Some(row) => sample(row, &m.destinations.first, &mut self.egress),
-                None => self.egress.fill(ALL),
+        // `egress_rows.len()` stands for the constant row of sources outside the cluster.
+        let wanted = if from < classes { m.egress_row_of[from] as usize } else { m.egress_rows.len() };
+        let row_of = |r: usize| m.egress_rows.get(r).unwrap_or(&self.all);
+        let first = &m.destinations.first;
+        match self.egress_row {
+            None => {
+                sample(row_of(wanted), first, &mut self.egress);
+                // Egress verdicts as row offsets into the meet table.
+                for e in self.egress.iter_mut() {
+                    *e = meet.egress_rank[*e as usize] * width;
+                }
+                for ((cell, &e), &slot) in self.row.iter_mut().zip(&self.egress).zip(&self.ingress_slot) {
+                    *cell = meet.table[(e + self.ingress_now[slot as usize]) as usize];
+                }
             }
-            // Egress verdicts as row offsets into the meet table.
-            for e in self.egress.iter_mut() {
-                *e = meet.egress_rank[*e as usize] * meet.width as u32;
+            Some(current) if current != wanted => {
+                let peers = m.peers() as u32;
+                let (egress, row) = (&mut self.egress, &mut self.row);
+                let (ingress_now, ingress_slot) = (&self.ingress_now, &self.ingress_slot);
+                differences(row_of(current), row_of(wanted), peers, |start, end, id| {
+                    let lo = first.partition_point(|&p| p < start);
+                    let hi = first.partition_point(|&p| p < end);
+                    let e = meet.egress_rank[id as usize] * width;
+                    for group in lo..hi {
+                        egress[group] = e;
+                        row[group] = meet.table[(e + ingress_now[ingress_slot[group] as usize]) as usize];
+                    }
+                });
             }
+            Some(_) => {}
         }
-        for ((cell, &e), &slot) in self.row.iter_mut().zip(&self.egress).zip(&self.ingress_slot) {
-            *cell = meet.table[(e + self.ingress_now[slot as usize]) as usize];
+        self.egress_row = Some(wanted);
+        for &slot in &self.touched {
+            let now = self.ingress_now[slot as usize];
+            let groups = self.slot_start[slot as usize] as usize..self.slot_start[slot as usize + 1] as usize;
+            for &group in &self.groups_of[groups] {
+                self.row[group as usize] = meet.table[(self.egress[group as usize] + now) as usize];
+            }
+            self.is_touched[slot as usize] = false;
         }
+        self.touched.clear();
         &self.row
+    }
+}
+
+/// Calls `visit(start, end, verdict)` for runs of peers `start..end`
+/// covering exactly the peers where `new` differs from `old`, with `new`'s
+/// verdict there.
+fn differences(old: &Row, new: &Row, peers: u32, mut visit: impl FnMut(u32, u32, u32)) {
+    let (mut i, mut k, mut position) = (0, 0, 0);
+    while position < peers {
+        let end_old = old.segments.get(i + 1).map_or(peers, |s| s.0);
+        let end_new = new.segments.get(k + 1).map_or(peers, |s| s.0);
+        let end = end_old.min(end_new);
+        if old.segments[i].1 != new.segments[k].1 {
+            visit(position, end, new.segments[k].1);
+        }
+        position = end;
+        if end == end_old {
+            i += 1;
+        }
+        if end == end_new {
+            k += 1;
+        }
     }
 }
 
@@ -672,4 +765,34 @@ fn row(
         position = end;
     }
     Row { segments }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn differences_cover_exactly_the_changed_peers() {
+        let old = Row { segments: vec![(0, 5), (3, 6), (7, 5)] };
+        let new = Row { segments: vec![(0, 5), (2, 6), (4, 7), (8, 5)] };
+        let mut expanded = [u32::MAX; 10];
+        let mut runs = Vec::new();
+        differences(&old, &new, 10, |start, end, id| runs.push((start, end, id)));
+        assert_eq!(runs, [(2, 3, 6), (4, 7, 7), (7, 8, 7)]);
+        let value = |row: &Row, peer: u32| row.get(peer as usize);
+        for (start, end, id) in runs {
+            for peer in start..end {
+                expanded[peer as usize] = id;
+            }
+        }
+        for peer in 0..10u32 {
+            match expanded[peer as usize] {
+                u32::MAX => assert_eq!(value(&old, peer), value(&new, peer), "peer {peer}"),
+                id => assert_eq!(id, value(&new, peer), "peer {peer}"),
+            }
+        }
+        let mut none = 0;
+        differences(&new, &new, 10, |_, _, _| none += 1);
+        assert_eq!(none, 0);
+    }
 }
