@@ -150,6 +150,8 @@ struct Builder<'c> {
     class_sets: FxHashMap<(BitSet, Selector), BitSet>,
     peer_sets: Vec<PeerSet>,
     peer_set_ids: FxHashMap<PeerSet, u32>,
+    /// The peer set matching every peer, once interned.
+    everything_id: Option<u32>,
     nodes: Vec<NodeInfo>,
     /// Names of the cluster's namespaces, sorted, numbered like `namespaces`.
     namespace_names: Vec<&'c str>,
@@ -202,6 +204,7 @@ impl<'c> Compiled<'c> {
             class_sets: FxHashMap::default(),
             peer_sets: Vec::new(),
             peer_set_ids: FxHashMap::default(),
+            everything_id: None,
             nodes,
             namespace_names: Vec::new(),
         };
@@ -448,15 +451,17 @@ impl<'c> Builder<'c> {
     }
 
     /// The (non-`hostNetwork`) classes in `namespaces` that `selector` selects.
-    fn select_classes(&mut self, namespaces: &BitSet, selector: &LabelSelector) -> BitSet {
+    fn select_classes(&mut self, namespaces: &BitSet, selector: &LabelSelector) -> &BitSet {
         let selector = Selector::compile(selector, &mut self.interner);
         self.select_compiled(namespaces, selector)
     }
 
-    fn select_compiled(&mut self, namespaces: &BitSet, selector: Selector) -> BitSet {
+    /// Cached: policies repeat the same selections, and a set is as large as
+    /// the cluster's classes, so callers borrow it rather than copy it.
+    fn select_compiled(&mut self, namespaces: &BitSet, selector: Selector) -> &BitSet {
         let key = (namespaces.clone(), selector);
-        if let Some(set) = self.class_sets.get(&key) {
-            return set.clone();
+        if self.class_sets.contains_key(&key) {
+            return &self.class_sets[&key];
         }
         let (namespaces, selector) = key;
         let mut set = BitSet::new(self.class_count());
@@ -498,8 +503,7 @@ impl<'c> Builder<'c> {
                 }
             }
         }
-        self.class_sets.insert((namespaces, selector), set.clone());
-        set
+        self.class_sets.entry((namespaces, selector)).or_insert(set)
     }
 
     /// The classes whose addresses fall in `blocks`.
@@ -539,12 +543,17 @@ impl<'c> Builder<'c> {
     }
 
     fn everything(&mut self) -> u32 {
+        if let Some(id) = self.everything_id {
+            return id;
+        }
         let set = PeerSet {
             classes: BitSet::full(self.class_count()),
             blocks: BitSet::full(self.blocks.len()),
             everything: true,
         };
-        self.intern_peer_set(set)
+        let id = self.intern_peer_set(set);
+        self.everything_id = Some(id);
+        id
     }
 
     fn empty_peer_set(&self) -> PeerSet {
@@ -572,7 +581,8 @@ impl<'c> Builder<'c> {
             None => return self.empty_peer_set(),
         };
         let everything = LabelSelector::default();
-        let classes = self.select_classes(&namespaces, peer.pod_selector.as_ref().unwrap_or(&everything));
+        let classes =
+            self.select_classes(&namespaces, peer.pod_selector.as_ref().unwrap_or(&everything)).clone();
         PeerSet { classes, blocks: BitSet::new(self.blocks.len()), everything: false }
     }
 
@@ -581,11 +591,13 @@ impl<'c> Builder<'c> {
         let mut set = self.empty_peer_set();
         if let Some(selector) = &peer.namespaces {
             let namespaces = self.select_namespaces(selector);
-            set.classes.union_with(&self.select_compiled(&namespaces, Selector::everything()));
+            let selected = self.select_compiled(&namespaces, Selector::everything()).clone();
+            set.classes.union_with(&selected);
         }
         if let Some(pods) = &peer.pods {
             let namespaces = self.select_namespaces(&pods.namespace_selector);
-            set.classes.union_with(&self.select_classes(&namespaces, &pods.pod_selector));
+            let selected = self.select_classes(&namespaces, &pods.pod_selector).clone();
+            set.classes.union_with(&selected);
         }
         let mut ranges: Vec<IpRange> = Vec::new();
         if let Some(selector) = &peer.nodes {
@@ -607,11 +619,13 @@ impl<'c> Builder<'c> {
         let mut set = BitSet::new(self.class_count());
         if let Some(selector) = &subject.namespaces {
             let namespaces = self.select_namespaces(selector);
-            set.union_with(&self.select_compiled(&namespaces, Selector::everything()));
+            let selected = self.select_compiled(&namespaces, Selector::everything()).clone();
+            set.union_with(&selected);
         }
         if let Some(pods) = &subject.pods {
             let namespaces = self.select_namespaces(&pods.namespace_selector);
-            set.union_with(&self.select_classes(&namespaces, &pods.pod_selector));
+            let selected = self.select_classes(&namespaces, &pods.pod_selector).clone();
+            set.union_with(&selected);
         }
         set
     }
@@ -620,7 +634,7 @@ impl<'c> Builder<'c> {
     /// policy and direction the subject classes (`None` when the policy
     /// does not apply in that direction).
     #[allow(clippy::type_complexity)]
-    fn compile_policies(&mut self) -> (Vec<PolicyMeta<'c>>, Vec<Rule>, Vec<[Option<BitSet>; 2]>) {
+    fn compile_policies(&mut self) -> (Vec<PolicyMeta<'c>>, Vec<Rule>, Vec<[Option<Vec<u32>>; 2]>) {
         let cluster = self.cluster;
         let mut policies = Vec::new();
         let mut rules = Vec::new();
@@ -635,7 +649,7 @@ impl<'c> Builder<'c> {
                 name: anp.metadata.name.as_deref().unwrap_or_default(),
                 origin: &object.origin,
             });
-            let subject = self.admin_subject(&anp.spec.subject);
+            let subject = ids(&self.admin_subject(&anp.spec.subject));
             self.admin_rules(RuleTier::Admin, policy, &anp.spec.ingress, &anp.spec.egress, &mut rules);
             subjects.push([
                 (!anp.spec.ingress.is_empty()).then(|| subject.clone()),
@@ -660,7 +674,7 @@ impl<'c> Builder<'c> {
             let everything = LabelSelector::default();
             // A missing podSelector is the empty selector: every pod.
             let subject =
-                self.select_classes(&namespace_set, spec.pod_selector.as_ref().unwrap_or(&everything));
+                ids(self.select_classes(&namespace_set, spec.pod_selector.as_ref().unwrap_or(&everything)));
             let types = spec.policy_types.as_deref().unwrap_or_default();
             let has = |t: &str| types.iter().any(|x| x == t);
             let mut subject_of = [None, None];
@@ -711,7 +725,7 @@ impl<'c> Builder<'c> {
                 name: "default",
                 origin: &object.origin,
             });
-            let subject = self.admin_subject(&banp.spec.subject);
+            let subject = ids(&self.admin_subject(&banp.spec.subject));
             self.admin_rules(RuleTier::Baseline, policy, &banp.spec.ingress, &banp.spec.egress, &mut rules);
             subjects.push([
                 (!banp.spec.ingress.is_empty()).then(|| subject.clone()),
@@ -775,7 +789,7 @@ impl<'c> Builder<'c> {
         &mut self,
         rules: &[Rule],
         policies: &[PolicyMeta<'c>],
-        subjects: &[[Option<BitSet>; 2]],
+        subjects: &[[Option<Vec<u32>>; 2]],
     ) -> Vec<Profile> {
         let mut rules_of: Vec<[Vec<u32>; 2]> = vec![[Vec::new(), Vec::new()]; policies.len()];
         for (id, rule) in rules.iter().enumerate() {
@@ -790,8 +804,8 @@ impl<'c> Builder<'c> {
             let mut applying: Vec<Vec<u32>> = vec![Vec::new(); self.classes.len()];
             for (policy, subject) in subjects.iter().enumerate() {
                 if let Some(subject) = &subject[d] {
-                    for class in subject.iter() {
-                        applying[class].push(policy as u32);
+                    for &class in subject {
+                        applying[class as usize].push(policy as u32);
                     }
                 }
             }
@@ -820,6 +834,12 @@ impl<'c> Builder<'c> {
         }
         profiles
     }
+}
+
+/// The classes of `set`, ascending: a policy's subject is a few classes,
+/// and a bit set is as large as the cluster.
+fn ids(set: &BitSet) -> Vec<u32> {
+    set.iter().map(|c| c as u32).collect()
 }
 
 /// NetworkPolicy ports: absent or empty means every port and protocol; a
