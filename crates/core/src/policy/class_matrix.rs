@@ -10,6 +10,13 @@
 //! match, so a row is a short list of `(first peer, verdict)` segments, and
 //! verdicts are memoized by the set of matching rules. A cell is the
 //! intersection of an egress and an ingress verdict, looked up in a table.
+//!
+//! Whole rows are swept per group rather than per peer: sources with the
+//! same egress row, held by the same ingress rules' peers, have equal rows;
+//! destinations with the same ingress row and ports, held by the same
+//! egress rules' peers, have equal columns. Many classes are told apart
+//! only by the policies that select them, not as peers, so there are fewer
+//! groups than peers (a third to a half in the generated benchmark clusters).
 
 use super::compile::{Compiled, Profile};
 use super::eval::{Peer, Target};
