@@ -151,25 +151,31 @@ impl Serialize for Matrix {
             to: &'a str,
             ports: &'a ConnectionSet,
         }
-        let nodes: Vec<NodeJson<'_>> = self
-            .nodes
-            .iter()
-            .map(|n| NodeJson {
-                id: &n.id,
-                kind: n.kind_str(),
-                namespace: n.namespace.as_deref(),
-                name: &n.name,
-            })
-            .collect();
-        let edges: Vec<EdgeJson<'_>> = self
-            .edges
-            .iter()
-            .map(|e| EdgeJson {
-                from: &self.nodes[e.from].id,
-                to: &self.nodes[e.to].id,
-                ports: &e.connections,
-            })
-            .collect();
+        // Serialized as they are produced, not collected first: a large
+        // matrix has millions of edges.
+        struct Nodes<'a>(&'a [Node]);
+        impl Serialize for Nodes<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_seq(self.0.iter().map(|n| NodeJson {
+                    id: &n.id,
+                    kind: n.kind_str(),
+                    namespace: n.namespace.as_deref(),
+                    name: &n.name,
+                }))
+            }
+        }
+        struct Edges<'a>(&'a Matrix);
+        impl Serialize for Edges<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let nodes = &self.0.nodes;
+                serializer.collect_seq(self.0.edges.iter().map(|e| EdgeJson {
+                    from: &nodes[e.from].id,
+                    to: &nodes[e.to].id,
+                    ports: &e.connections,
+                }))
+            }
+        }
+        let (nodes, edges) = (Nodes(&self.nodes), Edges(self));
         let mut state = serializer.serialize_struct("Matrix", 3)?;
         state.serialize_field("schema", SCHEMA)?;
         state.serialize_field("nodes", &nodes)?;

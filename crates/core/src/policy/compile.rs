@@ -150,6 +150,8 @@ struct Builder<'c> {
     class_sets: FxHashMap<(BitSet, Selector), BitSet>,
     peer_sets: Vec<PeerSet>,
     peer_set_ids: FxHashMap<PeerSet, u32>,
+    /// The peer set matching every peer, once interned.
+    everything_id: Option<u32>,
     nodes: Vec<NodeInfo>,
     /// Names of the cluster's namespaces, sorted, numbered like `namespaces`.
     namespace_names: Vec<&'c str>,
@@ -202,6 +204,7 @@ impl<'c> Compiled<'c> {
             class_sets: FxHashMap::default(),
             peer_sets: Vec::new(),
             peer_set_ids: FxHashMap::default(),
+            everything_id: None,
             nodes,
             namespace_names: Vec::new(),
         };
@@ -331,11 +334,15 @@ impl<'c> Builder<'c> {
                 let pod = cluster.pod(pod_id);
                 let labels = self.interner.labels(&pod.labels);
                 let ports = named_ports(pod);
-                let next = port_profiles.len() as u32;
-                let ports = *port_profile_ids.entry(ports.clone()).or_insert_with(|| {
-                    port_profiles.push(ports);
-                    next
-                });
+                let ports = match port_profile_ids.get(&ports) {
+                    Some(&id) => id,
+                    None => {
+                        let id = port_profiles.len() as u32;
+                        port_profile_ids.insert(ports.clone(), id);
+                        port_profiles.push(ports);
+                        id
+                    }
+                };
                 let host_network = pod.host_network() && host == HostNetwork::Node;
                 let blocks = if host_network || options.ip_blocks_match_pods {
                     self.pod_blocks(pod)
@@ -444,20 +451,26 @@ impl<'c> Builder<'c> {
     }
 
     /// The (non-`hostNetwork`) classes in `namespaces` that `selector` selects.
-    fn select_classes(&mut self, namespaces: &BitSet, selector: &LabelSelector) -> BitSet {
+    fn select_classes(&mut self, namespaces: &BitSet, selector: &LabelSelector) -> &BitSet {
         let selector = Selector::compile(selector, &mut self.interner);
         self.select_compiled(namespaces, selector)
     }
 
-    fn select_compiled(&mut self, namespaces: &BitSet, selector: Selector) -> BitSet {
+    /// Cached: policies repeat the same selections, and a set is as large as
+    /// the cluster's classes, so callers borrow it rather than copy it.
+    fn select_compiled(&mut self, namespaces: &BitSet, selector: Selector) -> &BitSet {
         let key = (namespaces.clone(), selector);
-        if let Some(set) = self.class_sets.get(&key) {
-            return set.clone();
+        if self.class_sets.contains_key(&key) {
+            return &self.class_sets[&key];
         }
         let (namespaces, selector) = key;
         let mut set = BitSet::new(self.class_count());
         let empty = Vec::new();
-        // Start from the smallest list of classes a positive requirement allows.
+        // Visit the fewest classes: those of the selected namespaces, or
+        // the shortest list of classes a positive requirement allows (a
+        // label common across the cluster is a long list, while a policy's
+        // own namespace holds a handful of classes).
+        let in_namespaces: usize = namespaces.iter().map(|ns| self.namespaces[ns].classes.len()).sum();
         let candidates: Option<&Vec<u32>> = selector
             .requirements()
             .iter()
@@ -466,7 +479,8 @@ impl<'c> Builder<'c> {
                 Requirement::In(k, _) | Requirement::Exists(k) => Some(self.by_key.get(k).unwrap_or(&empty)),
                 _ => None,
             })
-            .min_by_key(|list| list.len());
+            .min_by_key(|list| list.len())
+            .filter(|list| list.len() < in_namespaces);
         match candidates {
             Some(list) => {
                 for &c in list {
@@ -489,8 +503,7 @@ impl<'c> Builder<'c> {
                 }
             }
         }
-        self.class_sets.insert((namespaces, selector), set.clone());
-        set
+        self.class_sets.entry((namespaces, selector)).or_insert(set)
     }
 
     /// The classes whose addresses fall in `blocks`.
@@ -530,12 +543,17 @@ impl<'c> Builder<'c> {
     }
 
     fn everything(&mut self) -> u32 {
+        if let Some(id) = self.everything_id {
+            return id;
+        }
         let set = PeerSet {
             classes: BitSet::full(self.class_count()),
             blocks: BitSet::full(self.blocks.len()),
             everything: true,
         };
-        self.intern_peer_set(set)
+        let id = self.intern_peer_set(set);
+        self.everything_id = Some(id);
+        id
     }
 
     fn empty_peer_set(&self) -> PeerSet {
@@ -548,24 +566,24 @@ impl<'c> Builder<'c> {
 
     /// A NetworkPolicy peer of a policy in `namespace`.
     fn network_policy_peer(&mut self, namespace: &BitSet, peer: &NetworkPolicyPeer) -> PeerSet {
-        let mut set = self.empty_peer_set();
         if let Some(block) = &peer.ip_block {
-            let Some(cidr) = IpRange::parse_cidr(&block.cidr) else { return set };
+            let Some(cidr) = IpRange::parse_cidr(&block.cidr) else { return self.empty_peer_set() };
             let except: Vec<IpRange> =
                 block.except.iter().flatten().filter_map(|e| IpRange::parse_cidr(e)).collect();
-            set.blocks = self.blocks_in(&[cidr], &except);
-            set.classes = self.addressed_in(&set.blocks);
-            return set;
+            let blocks = self.blocks_in(&[cidr], &except);
+            let classes = self.addressed_in(&blocks);
+            return PeerSet { classes, blocks, everything: false };
         }
         let namespaces = match &peer.namespace_selector {
             Some(selector) => self.select_namespaces(selector),
             None if peer.pod_selector.is_some() => namespace.clone(),
             // A peer with no field: the API server rejects it.
-            None => return set,
+            None => return self.empty_peer_set(),
         };
         let everything = LabelSelector::default();
-        set.classes = self.select_classes(&namespaces, peer.pod_selector.as_ref().unwrap_or(&everything));
-        set
+        let classes =
+            self.select_classes(&namespaces, peer.pod_selector.as_ref().unwrap_or(&everything)).clone();
+        PeerSet { classes, blocks: BitSet::new(self.blocks.len()), everything: false }
     }
 
     /// An admin policy peer (`namespaces`, `pods`, `nodes` or `networks`).
@@ -573,11 +591,13 @@ impl<'c> Builder<'c> {
         let mut set = self.empty_peer_set();
         if let Some(selector) = &peer.namespaces {
             let namespaces = self.select_namespaces(selector);
-            set.classes.union_with(&self.select_compiled(&namespaces, Selector::everything()));
+            let selected = self.select_compiled(&namespaces, Selector::everything()).clone();
+            set.classes.union_with(&selected);
         }
         if let Some(pods) = &peer.pods {
             let namespaces = self.select_namespaces(&pods.namespace_selector);
-            set.classes.union_with(&self.select_classes(&namespaces, &pods.pod_selector));
+            let selected = self.select_classes(&namespaces, &pods.pod_selector).clone();
+            set.classes.union_with(&selected);
         }
         let mut ranges: Vec<IpRange> = Vec::new();
         if let Some(selector) = &peer.nodes {
@@ -599,11 +619,13 @@ impl<'c> Builder<'c> {
         let mut set = BitSet::new(self.class_count());
         if let Some(selector) = &subject.namespaces {
             let namespaces = self.select_namespaces(selector);
-            set.union_with(&self.select_compiled(&namespaces, Selector::everything()));
+            let selected = self.select_compiled(&namespaces, Selector::everything()).clone();
+            set.union_with(&selected);
         }
         if let Some(pods) = &subject.pods {
             let namespaces = self.select_namespaces(&pods.namespace_selector);
-            set.union_with(&self.select_classes(&namespaces, &pods.pod_selector));
+            let selected = self.select_classes(&namespaces, &pods.pod_selector).clone();
+            set.union_with(&selected);
         }
         set
     }
@@ -612,7 +634,7 @@ impl<'c> Builder<'c> {
     /// policy and direction the subject classes (`None` when the policy
     /// does not apply in that direction).
     #[allow(clippy::type_complexity)]
-    fn compile_policies(&mut self) -> (Vec<PolicyMeta<'c>>, Vec<Rule>, Vec<[Option<BitSet>; 2]>) {
+    fn compile_policies(&mut self) -> (Vec<PolicyMeta<'c>>, Vec<Rule>, Vec<[Option<Vec<u32>>; 2]>) {
         let cluster = self.cluster;
         let mut policies = Vec::new();
         let mut rules = Vec::new();
@@ -627,7 +649,7 @@ impl<'c> Builder<'c> {
                 name: anp.metadata.name.as_deref().unwrap_or_default(),
                 origin: &object.origin,
             });
-            let subject = self.admin_subject(&anp.spec.subject);
+            let subject = ids(&self.admin_subject(&anp.spec.subject));
             self.admin_rules(RuleTier::Admin, policy, &anp.spec.ingress, &anp.spec.egress, &mut rules);
             subjects.push([
                 (!anp.spec.ingress.is_empty()).then(|| subject.clone()),
@@ -652,7 +674,7 @@ impl<'c> Builder<'c> {
             let everything = LabelSelector::default();
             // A missing podSelector is the empty selector: every pod.
             let subject =
-                self.select_classes(&namespace_set, spec.pod_selector.as_ref().unwrap_or(&everything));
+                ids(self.select_classes(&namespace_set, spec.pod_selector.as_ref().unwrap_or(&everything)));
             let types = spec.policy_types.as_deref().unwrap_or_default();
             let has = |t: &str| types.iter().any(|x| x == t);
             let mut subject_of = [None, None];
@@ -703,7 +725,7 @@ impl<'c> Builder<'c> {
                 name: "default",
                 origin: &object.origin,
             });
-            let subject = self.admin_subject(&banp.spec.subject);
+            let subject = ids(&self.admin_subject(&banp.spec.subject));
             self.admin_rules(RuleTier::Baseline, policy, &banp.spec.ingress, &banp.spec.egress, &mut rules);
             subjects.push([
                 (!banp.spec.ingress.is_empty()).then(|| subject.clone()),
@@ -720,8 +742,8 @@ impl<'c> Builder<'c> {
         if peers.is_empty() {
             return self.everything();
         }
-        let mut set = self.empty_peer_set();
-        for peer in peers {
+        let mut set = self.network_policy_peer(namespace, &peers[0]);
+        for peer in &peers[1..] {
             let one = self.network_policy_peer(namespace, peer);
             set.classes.union_with(&one.classes);
             set.blocks.union_with(&one.blocks);
@@ -767,7 +789,7 @@ impl<'c> Builder<'c> {
         &mut self,
         rules: &[Rule],
         policies: &[PolicyMeta<'c>],
-        subjects: &[[Option<BitSet>; 2]],
+        subjects: &[[Option<Vec<u32>>; 2]],
     ) -> Vec<Profile> {
         let mut rules_of: Vec<[Vec<u32>; 2]> = vec![[Vec::new(), Vec::new()]; policies.len()];
         for (id, rule) in rules.iter().enumerate() {
@@ -782,8 +804,8 @@ impl<'c> Builder<'c> {
             let mut applying: Vec<Vec<u32>> = vec![Vec::new(); self.classes.len()];
             for (policy, subject) in subjects.iter().enumerate() {
                 if let Some(subject) = &subject[d] {
-                    for class in subject.iter() {
-                        applying[class].push(policy as u32);
+                    for &class in subject {
+                        applying[class as usize].push(policy as u32);
                     }
                 }
             }
@@ -812,6 +834,12 @@ impl<'c> Builder<'c> {
         }
         profiles
     }
+}
+
+/// The classes of `set`, ascending: a policy's subject is a few classes,
+/// and a bit set is as large as the cluster.
+fn ids(set: &BitSet) -> Vec<u32> {
+    set.iter().map(|c| c as u32).collect()
 }
 
 /// NetworkPolicy ports: absent or empty means every port and protocol; a

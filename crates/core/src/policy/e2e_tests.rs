@@ -179,6 +179,7 @@ fn validate(
 ) {
     let engine = PolicyEngine::new(cluster, options);
     let matrix = engine.class_matrix();
+    matrix.assert_rows_agree();
     let mut wrong = Vec::new();
     for ((i, j), expected) in &reachability.expected {
         if i == j {

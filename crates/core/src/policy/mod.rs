@@ -70,7 +70,8 @@
 //! rules of the profile match it (and, with named ports, on the
 //! destination's container ports). A single pair is evaluated directly;
 //! [`ClassMatrix`] sweeps each profile's rules once into segment rows and
-//! answers every pair from them.
+//! answers every pair from them, computing whole rows once per group of
+//! peers that no rule tells apart.
 
 mod bitset;
 mod class_matrix;

@@ -83,6 +83,7 @@ pub(crate) const EXTERNAL_ONLY: PolicyOptions = PolicyOptions { ip_blocks_match_
 pub(crate) fn check_pairs(engine: &PolicyEngine<'_>, pairs: &[(&str, &str, &str)]) {
     let cluster = engine.cluster();
     let matrix = engine.class_matrix();
+    matrix.assert_rows_agree();
     for &(from, to, expect) in pairs {
         let (a, b) = (endpoint(cluster, from), endpoint(cluster, to));
         let single = engine.allowed(&a, &b);

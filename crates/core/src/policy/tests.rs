@@ -634,6 +634,7 @@ fn class_matrix_agrees_with_single_pairs() {
     let cluster = cluster(&objects);
     let engine = PolicyEngine::new(&cluster, EXTERNAL_ONLY);
     let matrix = engine.class_matrix();
+    matrix.assert_rows_agree();
     let mut endpoints: Vec<super::Endpoint> = Vec::new();
     for (index, _) in cluster.pods().iter().enumerate() {
         endpoints.push(super::Endpoint::Pod(crate::model::PodId(index as u32)));
@@ -684,4 +685,41 @@ fn addresses_outside_every_block() {
     assert_eq!(engine.allowed(&v6, &endpoint(&cluster, "x/b")).to_string(), NONE);
     assert_eq!(engine.allowed(&v6, &endpoint(&cluster, "y/a")).to_string(), ALL);
     assert_eq!(engine.allowed(&endpoint(&cluster, "1.2.3.4"), &endpoint(&cluster, "x/b")).to_string(), ALL);
+}
+
+// Classes that no rule tells apart as peers, with the same policies, share
+// a source group (one row computed for both); a class a rule names as a
+// peer, or with other policies, gets its own.
+#[test]
+fn alike_peers_share_row_groups() {
+    let objects = vec![
+        namespace("x", json!({})),
+        namespace("y", json!({})),
+        pod("x", "a", json!({"app": "a"})),
+        pod("x", "b", json!({"app": "b"})),
+        pod("x", "c", json!({"app": "c"})),
+        pod("y", "d", json!({"app": "d"})),
+        network_policy(
+            "x",
+            "to-a",
+            json!({"podSelector": {"matchLabels": {"app": "a"}}, "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "b"}}}]}]}),
+        ),
+    ];
+    let cluster = cluster(&objects);
+    let engine = PolicyEngine::new(&cluster, EXTERNAL_ONLY);
+    let matrix = engine.class_matrix();
+    matrix.assert_rows_agree();
+    let index = |name: &str| matrix.index(&endpoint(&cluster, name));
+    let source = |name: &str| matrix.source_group(index(name));
+    let destination = |name: &str| matrix.destination_group(index(name));
+    assert_eq!(engine.class_count(), 4);
+    // As sources, only x/b is named by a rule: x/a, x/c and y/d are alike.
+    assert_eq!(source("x/a"), source("x/c"));
+    assert_eq!(source("x/a"), source("y/d"));
+    assert_ne!(source("x/a"), source("x/b"));
+    // As destinations, only x/a is isolated.
+    assert_eq!(destination("x/b"), destination("y/d"));
+    assert_ne!(destination("x/a"), destination("x/b"));
+    assert_eq!(matrix.source_groups(), 3);
+    assert_eq!(matrix.destination_groups(), 3);
 }

@@ -46,7 +46,7 @@ pub fn run(args: &MatrixArgs) -> Result<ExitStatus> {
     };
     let report = matrix::matrix(&engine, &options);
     let text = match args.format {
-        MatrixFormat::Json => return output::write_json(&report).map(|()| exit(&loaded)),
+        MatrixFormat::Json => return output::matrix::write_json(&report).map(|()| exit(&loaded)),
         MatrixFormat::Human => output::matrix::human(&report),
         MatrixFormat::Connlist => output::matrix::connlist(&report, args.port),
         MatrixFormat::Csv => output::matrix::csv(&report),

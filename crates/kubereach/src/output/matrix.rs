@@ -2,10 +2,24 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::io::Write as _;
 
+use anyhow::Result;
 use kubereach_core::matrix::{connlist_lines, Matrix, Node, NodeKind};
 use kubereach_core::policy::{DirectionExplanation, Explanation};
 use kubereach_core::ports::Protocol;
+
+/// Writes the `kubereach.matrix/v1` JSON (pretty, with a final newline) to
+/// stdout as it is serialized: a large cluster's matrix is hundreds of MiB
+/// of JSON, which should not be held in memory as one string.
+pub fn write_json(matrix: &Matrix) -> Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    // As an `io::Error`, a closed pipe stays recognizable to `main`.
+    serde_json::to_writer_pretty(&mut out, matrix).map_err(std::io::Error::from)?;
+    out.write_all(b"\n")?;
+    out.flush()?;
+    Ok(())
+}
 
 /// Grouped by the source's namespace; one line per allowed pair.
 pub fn human(matrix: &Matrix) -> String {
