@@ -46,15 +46,25 @@ pub fn run(args: &MatrixArgs) -> Result<ExitStatus> {
     };
     let report = matrix::matrix(&engine, &options);
     let text = match args.format {
-        MatrixFormat::Json => return output::matrix::write_json(&report).map(|()| exit(&loaded)),
-        MatrixFormat::Human => output::matrix::human(&report),
-        MatrixFormat::Connlist => output::matrix::connlist(&report, args.port),
-        MatrixFormat::Csv => output::matrix::csv(&report),
-        MatrixFormat::Md => output::matrix::markdown(&report),
-        MatrixFormat::Dot => output::matrix::dot(&report),
+        // Streamed: hundreds of MiB for a large cluster.
+        MatrixFormat::Json => None,
+        MatrixFormat::Human => Some(output::matrix::human(&report)),
+        MatrixFormat::Connlist => Some(output::matrix::connlist(&report, args.port)),
+        MatrixFormat::Csv => Some(output::matrix::csv(&report)),
+        MatrixFormat::Md => Some(output::matrix::markdown(&report)),
+        MatrixFormat::Dot => Some(output::matrix::dot(&report)),
     };
-    output::write_stdout(&text)?;
-    Ok(exit(&loaded))
+    match text {
+        Some(text) => output::write_stdout(&text)?,
+        None => output::matrix::write_json(&report)?,
+    }
+    let status = exit(&loaded);
+    // The process ends right after this: freeing millions of edges and the
+    // cluster would only cost time (tens of milliseconds at 10,000 pods).
+    std::mem::forget(report);
+    std::mem::forget(engine);
+    std::mem::forget(loaded);
+    Ok(status)
 }
 
 fn exit(loaded: &super::Loaded) -> ExitStatus {

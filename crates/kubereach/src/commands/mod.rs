@@ -7,6 +7,8 @@ use crate::exit::ExitStatus;
 
 mod check;
 mod demo;
+#[cfg(test)]
+pub use demo::DEMO_FILES;
 mod diff;
 mod dns;
 mod inventory;
