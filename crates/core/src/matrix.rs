@@ -294,14 +294,22 @@ pub fn matrix(engine: &PolicyEngine<'_>, options: &MatrixOptions) -> Matrix {
         }
     }
     let sources: Vec<usize> = by_peer.keys().copied().collect();
+    // A source outside the namespace and focus filters keeps only edges
+    // into selected nodes: visiting just those keeps a filtered matrix of a
+    // large cluster from walking every pair.
+    let destinations: Vec<usize> =
+        (0..destination_peer.len()).filter(|&to| destination_peer[to].is_some()).collect();
+    let selected_destinations: Vec<usize> = destinations.iter().copied().filter(|&to| selected[to]).collect();
     let found: Vec<Vec<SourceEdges>> = classes.map_rows(&sources, |peer, row| {
         by_peer[&peer]
             .iter()
             .map(|&from| {
                 let external_source = matches!(roles[from], Role::External { .. });
                 let mut out = Vec::new();
-                for (to, destination) in destination_peer.iter().enumerate() {
-                    let Some(destination) = *destination else { continue };
+                let candidates =
+                    if restricted && !selected[from] { &selected_destinations } else { &destinations };
+                for &to in candidates {
+                    let Some(destination) = destination_peer[to] else { continue };
                     if from == to
                         || (external_source && matches!(roles[to], Role::External { .. }))
                         || !keep(from, to)
@@ -592,6 +600,55 @@ mod tests {
                 "egress": [{"to": [{"podSelector": {}}]}, {"to": [{"ipBlock": {"cidr": "10.0.0.0/8"}}], "ports": [{"port": 443}]}]}),
             ),
         ]
+    }
+
+    /// Filtering while sweeping gives exactly the edges of the whole matrix
+    /// that the filter keeps.
+    #[test]
+    fn a_filtered_matrix_is_the_whole_one_filtered() {
+        let mut objects = shop();
+        objects.push(namespace("bank", json!({"team": "bank"})));
+        objects.push(deployment("bank", "ledger", 1, json!([{"containerPort": 9000}])));
+        objects.push(network_policy(
+            "bank",
+            "ledger",
+            json!({"podSelector": {}, "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "shop"}}}]}]}),
+        ));
+        let cluster = cluster(&objects);
+        let engine = PolicyEngine::new(&cluster, EXTERNAL_ONLY);
+        let whole = matrix(&engine, &options(Granularity::Workloads, Filters::default()));
+        let edge_ids = |m: &Matrix| -> Vec<(String, String)> {
+            m.edges.iter().map(|e| (m.nodes[e.from].id.clone(), m.nodes[e.to].id.clone())).collect()
+        };
+        for (namespaces, direction) in [
+            (vec!["shop"], None),
+            (vec!["bank"], None),
+            (vec!["bank"], Some(Direction::Ingress)),
+            (vec!["shop"], Some(Direction::Egress)),
+            (vec!["shop", "bank"], None),
+        ] {
+            let filters = Filters {
+                namespaces: namespaces.iter().map(|n| (*n).to_owned()).collect(),
+                direction,
+                ..Filters::default()
+            };
+            let filtered = matrix(&engine, &options(Granularity::Workloads, filters));
+            let in_filter = |m: &Matrix, node: usize| {
+                m.nodes[node].namespace.as_deref().is_some_and(|n| namespaces.contains(&n))
+            };
+            let expected: Vec<(String, String)> = whole
+                .edges
+                .iter()
+                .filter(|e| match direction {
+                    None => in_filter(&whole, e.from) || in_filter(&whole, e.to),
+                    Some(Direction::Ingress) => in_filter(&whole, e.to),
+                    Some(Direction::Egress) => in_filter(&whole, e.from),
+                })
+                .map(|e| (whole.nodes[e.from].id.clone(), whole.nodes[e.to].id.clone()))
+                .collect();
+            assert!(!expected.is_empty(), "{namespaces:?}");
+            assert_eq!(edge_ids(&filtered), expected, "{namespaces:?} {direction:?}");
+        }
     }
 
     // netpol-analyzer's `list` lines: workloads as `ns/name[Kind]`, external
