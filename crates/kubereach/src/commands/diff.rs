@@ -13,12 +13,12 @@ use crate::output;
 const LIVE: &str = "@live";
 
 pub fn run(args: &DiffArgs) -> Result<ExitStatus> {
-    let (old_side, new_side) = match (&args.old, &args.new) {
+    let (old_paths, new_paths) = match (&args.old, &args.new) {
         // `diff --context prod -f new/`: the running cluster against the files.
         (old, None) if !args.filenames.is_empty() => {
-            (old.clone().unwrap_or_else(|| LIVE.to_owned()), args.filenames.join(", "))
+            (vec![old.clone().unwrap_or_else(|| LIVE.to_owned())], args.filenames.clone())
         }
-        (Some(old), Some(new)) => (old.clone(), new.clone()),
+        (Some(old), Some(new)) => (vec![old.clone()], vec![new.clone()]),
         _ => {
             eprintln!(
                 "error: diff needs OLD and NEW (manifest paths, or `{LIVE}` for the live cluster), \
@@ -27,12 +27,10 @@ pub fn run(args: &DiffArgs) -> Result<ExitStatus> {
             return Ok(ExitStatus::Error);
         }
     };
-    let new_paths = if args.new.is_none() { args.filenames.clone() } else { vec![new_side.clone()] };
-    let (old, old_name) = side(std::slice::from_ref(&old_side), args);
-    let (new, new_name) = side(&new_paths, args);
-    if old.unreadable || new.unreadable {
+    let (Some((old, old_name)), Some((new, new_name))) = (side(&old_paths, args), side(&new_paths, args))
+    else {
         return Ok(ExitStatus::Error);
-    }
+    };
     let policy_options = PolicyOptions { ip_blocks_match_pods: args.ip_blocks_match_pods };
     let matrix_options = MatrixOptions {
         granularity: if args.pods { Granularity::Pods } else { Granularity::Workloads },
@@ -65,13 +63,14 @@ pub fn run(args: &DiffArgs) -> Result<ExitStatus> {
 }
 
 /// Loads one side: `@live` reads the live cluster, anything else is paths.
-/// Returns the cluster and its name for the report.
-fn side(paths: &[String], args: &DiffArgs) -> (super::Loaded, String) {
+/// Returns the cluster and its name for the report; `None` when the live
+/// cluster could not be read.
+fn side(paths: &[String], args: &DiffArgs) -> Option<(super::Loaded, String)> {
     if paths != [LIVE] {
-        return (super::load_paths(paths, &args.load), paths.join(", "));
+        return Some((super::load_paths(paths, &args.load), paths.join(", ")));
     }
     let mut builder = kubereach_core::ClusterBuilder::new();
     let name = super::load_live(&args.live, &mut builder);
-    let loaded = super::finish_with(builder.build(), &args.load, name.is_none());
-    (loaded, name.unwrap_or_else(|| LIVE.to_owned()))
+    let loaded = super::finish_with(builder.build(), &args.load, name.is_none())?;
+    Some((loaded, name?))
 }

@@ -14,10 +14,7 @@ pub fn run(args: &DnsArgs) -> Result<ExitStatus> {
     else {
         bail!("`--from {}` is not `NAMESPACE/POD`", args.from);
     };
-    let loaded = super::load(&args.source);
-    if loaded.unreadable {
-        return Ok(ExitStatus::Error);
-    }
+    let Some(loaded) = super::load(&args.source) else { return Ok(ExitStatus::Error) };
     let pod = match find_pod(&loaded.cluster, namespace, name) {
         Ok(pod) => pod,
         Err(not_found) => {

@@ -7,10 +7,7 @@ use crate::exit::ExitStatus;
 use crate::output;
 
 pub fn run(args: &InventoryArgs) -> Result<ExitStatus> {
-    let loaded = super::load(&args.source);
-    if loaded.unreadable {
-        return Ok(ExitStatus::Error);
-    }
+    let Some(loaded) = super::load(&args.source) else { return Ok(ExitStatus::Error) };
     let inventory = kubereach_core::inventory::inventory(&loaded.cluster);
     match args.format {
         Format::Human => output::write_stdout(&output::inventory::human(&inventory))?,

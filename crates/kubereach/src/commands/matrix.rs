@@ -10,10 +10,7 @@ use crate::exit::ExitStatus;
 use crate::output;
 
 pub fn run(args: &MatrixArgs) -> Result<ExitStatus> {
-    let loaded = super::load(&args.source);
-    if loaded.unreadable {
-        return Ok(ExitStatus::Error);
-    }
+    let Some(loaded) = super::load(&args.source) else { return Ok(ExitStatus::Error) };
     let host_network = if args.host_network_as_pods { HostNetwork::Pod } else { HostNetwork::Node };
     let engine = PolicyEngine::with_host_network(
         &loaded.cluster,

@@ -34,14 +34,13 @@ pub struct Loaded {
     pub cluster: kubereach_core::Cluster,
     /// Input errors were printed and `--keep-going` was not given.
     pub failed: bool,
-    /// The live cluster could not be read at all (unreachable, credentials
-    /// rejected): any answer would describe an empty cluster, so commands
-    /// stop with exit 2 instead.
-    pub unreadable: bool,
 }
 
-/// Loads the sources and prints the diagnostics to stderr.
-pub fn load(source: &SourceArgs) -> Loaded {
+/// Loads the sources and prints the diagnostics to stderr. `None` when the
+/// live cluster could not be read at all (unreachable, credentials
+/// rejected): any answer would describe an empty cluster, so commands stop
+/// with exit 2 instead.
+pub fn load(source: &SourceArgs) -> Option<Loaded> {
     let mut builder = kubereach_core::ClusterBuilder::new();
     let unreadable = source.reads_live() && load_live(&source.live, &mut builder).is_none();
     let inputs: Vec<kubereach_load::Input> =
@@ -106,24 +105,24 @@ pub fn load_paths(filenames: &[String], load: &LoadArgs) -> Loaded {
     finish(kubereach_load::load(&inputs, &options(load)), load)
 }
 
-pub fn options(load: &LoadArgs) -> kubereach_load::LoadOptions {
+fn options(load: &LoadArgs) -> kubereach_load::LoadOptions {
     kubereach_load::LoadOptions {
         cluster_domain: load.cluster_domain.clone(),
         max_file_size: load.max_file_size.saturating_mul(1024 * 1024),
     }
 }
 
-pub fn finish(cluster: kubereach_core::Cluster, load: &LoadArgs) -> Loaded {
-    finish_with(cluster, load, false)
+fn finish(cluster: kubereach_core::Cluster, load: &LoadArgs) -> Loaded {
+    let errors = crate::output::print_diagnostics(cluster.diagnostics());
+    Loaded { cluster, failed: errors > 0 && !load.keep_going }
 }
 
-/// Prints the diagnostics; `unreadable` when the live cluster could not be
-/// read (then no "the rest was loaded").
-pub fn finish_with(cluster: kubereach_core::Cluster, load: &LoadArgs, unreadable: bool) -> Loaded {
-    let errors = if unreadable {
-        crate::output::print_diagnostics_only(cluster.diagnostics())
-    } else {
-        crate::output::print_diagnostics(cluster.diagnostics())
-    };
-    Loaded { cluster, failed: errors > 0 && !load.keep_going, unreadable }
+/// Prints the diagnostics; `None` when the live cluster could not be read
+/// (then without "the rest was loaded").
+pub fn finish_with(cluster: kubereach_core::Cluster, load: &LoadArgs, unreadable: bool) -> Option<Loaded> {
+    if unreadable {
+        crate::output::print_diagnostics_only(cluster.diagnostics());
+        return None;
+    }
+    Some(finish(cluster, load))
 }

@@ -12,10 +12,7 @@ use crate::output;
 pub fn run(args: &TraceArgs) -> Result<ExitStatus> {
     let source = TraceSource::parse(&args.source)?;
     let destination = TraceDestination::parse(&args.destination)?;
-    let loaded = super::load(&args.source_args);
-    if loaded.unreadable {
-        return Ok(ExitStatus::Error);
-    }
+    let Some(loaded) = super::load(&args.source_args) else { return Ok(ExitStatus::Error) };
     let engine = PolicyEngine::new(&loaded.cluster, PolicyOptions { ip_blocks_match_pods: false });
     let options = TraceOptions {
         protocol: match args.protocol {

@@ -125,6 +125,8 @@ struct Job {
     list: &'static ListKind,
     /// The path below the server URL, without query.
     path: String,
+    /// The server URL and the path: where findings about its objects point.
+    url: String,
 }
 
 /// Why a list stopped.
@@ -168,16 +170,15 @@ async fn read(source: &LiveSource, options: &LiveOptions, environment: &Environm
             };
         }
     };
-    let jobs = jobs(&options.namespaces);
+    let jobs = jobs(&base, &options.namespaces);
     let progress = Progress::new(&name, jobs.len(), options.progress && std::io::stderr().is_terminal());
     let results: Vec<(Job, Result<Vec<Value>, Failure>)> = futures::stream::iter(jobs)
         .map(|job| {
             let client = client.clone();
             let progress = &progress;
             let name = name.as_str();
-            let base = base.as_str();
             async move {
-                let result = list_all(&client, name, base, &job, options.timeout, progress).await;
+                let result = list_all(&client, name, &job, options.timeout, progress).await;
                 progress.list_done();
                 (job, result)
             }
@@ -191,7 +192,7 @@ async fn read(source: &LiveSource, options: &LiveOptions, environment: &Environm
     let mut read = LiveRead { source: name, ..LiveRead::default() };
     let mut cluster_failure = None;
     for (job, result) in results {
-        let list_url: Arc<str> = Arc::from(format!("{base}/{}", job.path));
+        let list_url: Arc<str> = Arc::from(job.url);
         match result {
             Ok(items) => read.objects.extend(items.into_iter().map(|value| LiveObject {
                 list_url: Arc::clone(&list_url),
@@ -219,20 +220,20 @@ async fn read(source: &LiveSource, options: &LiveOptions, environment: &Environm
     read
 }
 
-fn jobs(namespaces: &[String]) -> Vec<Job> {
-    let mut jobs = Vec::new();
+fn jobs(base: &str, namespaces: &[String]) -> Vec<Job> {
+    let mut paths = Vec::new();
     for list in KINDS {
         let in_namespace =
             |namespace: &str| format!("{}/namespaces/{namespace}/{}", list.prefix, list.resource);
         match list.scope {
-            Scope::Only(namespace) => jobs.push(Job { list, path: in_namespace(namespace) }),
+            Scope::Only(namespace) => paths.push((list, in_namespace(namespace))),
             Scope::Namespaced if !namespaces.is_empty() => {
-                jobs.extend(namespaces.iter().map(|namespace| Job { list, path: in_namespace(namespace) }));
+                paths.extend(namespaces.iter().map(|namespace| (list, in_namespace(namespace))));
             }
-            _ => jobs.push(Job { list, path: format!("{}/{}", list.prefix, list.resource) }),
+            _ => paths.push((list, format!("{}/{}", list.prefix, list.resource))),
         }
     }
-    jobs
+    paths.into_iter().map(|(list, path)| Job { list, url: format!("{base}/{path}"), path }).collect()
 }
 
 fn at(url: &str) -> Location {
@@ -278,7 +279,6 @@ pub fn sanitize(mut value: Value) -> Value {
 async fn list_all(
     client: &kube::Client,
     name: &str,
-    base: &str,
     job: &Job,
     timeout: Duration,
     progress: &Progress,
@@ -291,13 +291,13 @@ async fn list_all(
             target.push_str("&continue=");
             target.push_str(&percent_encode(token));
         }
-        let Some(page) = get(client, name, base, job, &target, timeout).await? else {
+        let Some(page) = get(client, name, job, &target, timeout).await? else {
             return Ok(items);
         };
-        let url = format!("{base}/{}", job.path);
+        let url = job.url.as_str();
         let Value::Object(mut page) = page else {
             return Err(Failure::Kind(Diagnostic::error(
-                at(&url),
+                at(url),
                 "expected a list object from the API server",
             )));
         };
@@ -308,10 +308,7 @@ async fn list_all(
             }
             Some(Value::Null) | None => {}
             Some(_) => {
-                return Err(Failure::Kind(Diagnostic::error(
-                    at(&url),
-                    "`items` of the list is not an array",
-                )));
+                return Err(Failure::Kind(Diagnostic::error(at(url), "`items` of the list is not an array")));
             }
         }
         match next_token(&page) {
@@ -334,22 +331,20 @@ fn next_token(page: &Map<String, Value>) -> Option<String> {
 async fn get(
     client: &kube::Client,
     name: &str,
-    base: &str,
     job: &Job,
     target: &str,
     timeout: Duration,
 ) -> Result<Option<Value>, Failure> {
-    let list = job.list;
-    let url = format!("{base}/{}", job.path);
+    let (list, url) = (job.list, job.url.as_str());
     let request = http::Request::get(target)
         .header(http::header::ACCEPT, if list.metadata_only { METADATA_ONLY } else { "application/json" })
         .body(Vec::new())
         .map_err(|error| {
-            Failure::Kind(Diagnostic::error(at(&url), format!("cannot build the request: {error}")))
+            Failure::Kind(Diagnostic::error(at(url), format!("cannot build the request: {error}")))
         })?;
     let text = match client.request_text(request).await {
         Ok(text) => text,
-        Err(kube::Error::Api(status)) => return api_error(status.code, &status.message, name, &url, list),
+        Err(kube::Error::Api(status)) => return api_error(status.code, &status.message, name, url, list),
         // An exec plugin (`aws eks get-token`, …) or token file that failed:
         // the whole chain, since the root cause alone (`No such file or
         // directory`) does not say which command or file.
@@ -360,7 +355,7 @@ async fn get(
     };
     serde_json::from_str(&text).map(Some).map_err(|error| {
         Failure::Kind(Diagnostic::error(
-            at(&url),
+            at(url),
             format!("the API server's answer is not valid JSON: {error}"),
         ))
     })
@@ -550,10 +545,11 @@ mod tests {
 
     #[test]
     fn jobs_follow_the_namespace_filter() {
-        let all: Vec<String> = jobs(&[]).into_iter().map(|j| j.path).collect();
+        let all: Vec<String> = jobs("https://k", &[]).into_iter().map(|j| j.path).collect();
         assert!(all.contains(&"api/v1/pods".to_owned()));
         assert!(all.contains(&"api/v1/namespaces/kube-system/configmaps".to_owned()));
-        let some: Vec<String> = jobs(&["a".into(), "b".into()]).into_iter().map(|j| j.path).collect();
+        let some: Vec<String> =
+            jobs("https://k", &["a".into(), "b".into()]).into_iter().map(|j| j.path).collect();
         assert!(some.contains(&"api/v1/namespaces/a/pods".to_owned()));
         assert!(some.contains(&"api/v1/namespaces/b/pods".to_owned()));
         assert!(some.contains(&"api/v1/nodes".to_owned()), "cluster-scoped kinds are listed whole");
