@@ -22,20 +22,12 @@ pub fn snapshot_yaml(read: &LiveRead, taken_at: &str) -> String {
         "# Secrets are metadata only; managedFields and last-applied-configuration annotations are dropped.\n",
     );
     for diagnostic in &read.diagnostics {
-        let _ = writeln!(out, "# {}: {}", severity(diagnostic.severity), one_line(&diagnostic.message));
+        let _ = writeln!(out, "# {}: {}", diagnostic.severity.as_str(), one_line(&diagnostic.message));
     }
     let items = Value::Array(read.objects.iter().map(|o| o.value.clone()).collect());
     out.push_str("apiVersion: v1\nkind: List\nitems:");
     write_value(&mut out, &items, 0, Context::MapValue);
     out
-}
-
-fn severity(severity: kubereach_core::Severity) -> &'static str {
-    match severity {
-        kubereach_core::Severity::Error => "error",
-        kubereach_core::Severity::Warning => "warning",
-        kubereach_core::Severity::Note => "note",
-    }
 }
 
 fn one_line(text: &str) -> String {
