@@ -21,7 +21,7 @@ pub struct Origin {
 /// prefixes (`spec.template.spec.containers[0].…`), so each path is stored
 /// as the length of the prefix it shares with the one before and the rest,
 /// in one string (a large dump has millions of fields). Every
-/// [`RESTART`]th path is stored whole, so a lookup binary-searches those and
+/// `RESTART`th path is stored whole, so a lookup binary-searches those and
 /// decodes one block.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FieldLines {
