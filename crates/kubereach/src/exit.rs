@@ -1,4 +1,4 @@
-//! Exit codes, in one place: they are a contract (DESIGN.md).
+//! Exit codes, in one place: they are a contract (README, "Exit codes").
 
 use std::process::ExitCode;
 
