@@ -1,8 +1,9 @@
 //! `kubereach dns NAME --from NAMESPACE/POD`.
 
 use anyhow::{bail, Result};
+use kubereach_core::cni::{self, PolicyView};
 use kubereach_core::dns::{self, QueryType};
-use kubereach_core::policy::{PolicyEngine, PolicyOptions};
+use kubereach_core::policy::PolicyEngine;
 use kubereach_core::trace::{dns_server_step, find_pod};
 
 use crate::args::{DnsArgs, Format, QueryTypeArg};
@@ -33,8 +34,9 @@ pub fn run(args: &DnsArgs) -> Result<ExitStatus> {
     let resolution = dns::resolve(cluster, cluster.pod(pod), &args.name, qtype);
     // The queries go nowhere if the pod cannot reach the DNS server.
     let server = (resolution.resolver.cluster_dns && !resolution.queries.is_empty()).then(|| {
-        let engine = PolicyEngine::new(cluster, PolicyOptions { ip_blocks_match_pods: false });
-        dns_server_step(cluster, &engine, pod, None)
+        let plugin = cni::behaviour(cluster, &args.plugin.overrides());
+        let engine = PolicyEngine::for_plugin(cluster, plugin, PolicyView::AsWritten);
+        dns_server_step(cluster, &engine, pod)
     });
     match args.format {
         Format::Human => {
