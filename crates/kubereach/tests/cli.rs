@@ -7,6 +7,8 @@
 #[path = "cli/util.rs"]
 mod util;
 
+#[path = "cli/agreement.rs"]
+mod agreement;
 #[path = "cli/bad_input.rs"]
 mod bad_input;
 #[path = "cli/conventions.rs"]

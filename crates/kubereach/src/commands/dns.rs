@@ -4,7 +4,7 @@ use anyhow::{bail, Result};
 use kubereach_core::cni::{self, PolicyView};
 use kubereach_core::dns::{self, QueryType};
 use kubereach_core::policy::PolicyEngine;
-use kubereach_core::trace::{dns_server_step, find_pod};
+use kubereach_core::trace::{dns_server_step, find_pod, Status};
 
 use crate::args::{DnsArgs, Format, QueryTypeArg};
 use crate::exit::ExitStatus;
@@ -44,5 +44,13 @@ pub fn run(args: &DnsArgs) -> Result<ExitStatus> {
         }
         Format::Json => output::write_json(&output::dns::json(cluster, pod, &resolution, server.as_ref()))?,
     }
-    Ok(if loaded.failed { ExitStatus::Error } else { ExitStatus::Success })
+    // The queries never arrive: the lookup fails, as `trace` says at its `dns` layer.
+    let blocked = server.as_ref().is_some_and(|step| step.status == Status::Fail);
+    Ok(if loaded.failed {
+        ExitStatus::Error
+    } else if blocked {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    })
 }
