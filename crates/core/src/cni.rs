@@ -52,6 +52,8 @@
 //! `-baseline-admin-network-policy=true`, its `install-anp.yaml`). Cilium
 //! does not (cilium/cilium#23380); neither do the others.
 
+mod behaviour;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1::{Container, PodSpec};
@@ -59,6 +61,8 @@ use serde::Serialize;
 
 use crate::model::{Cluster, PodOwner};
 use crate::origin::{Location, Origin};
+
+pub use behaviour::{behaviour, Choice, ChoiceSource, PluginBehaviour, PluginOverrides, PolicyView};
 
 /// A network plugin, or a NetworkPolicy engine that runs beside one
 /// (`azure-npm`, `kube-network-policies`). Declared in the alphabetical
@@ -528,15 +532,7 @@ pub fn detect(cluster: &Cluster) -> CniDetection {
     inspect_nodes(cluster, &mut found);
 
     if found.is_empty() {
-        let unknown =
-            Verdict { enforcement: Enforcement::Unknown, by: None, reason: Reason::NothingDetected };
-        return CniDetection {
-            source: CniSource::NotFound,
-            found: Vec::new(),
-            network_policy: unknown.clone(),
-            admin_network_policy: unknown.clone(),
-            baseline_admin_network_policy: unknown,
-        };
+        return not_found();
     }
     let present: Vec<Cni> = found.keys().copied().collect();
     let verdict = |kind| combine(found.iter().map(|(&cni, facts)| (cni, judge(cni, facts, &present, kind))));
@@ -553,6 +549,19 @@ pub fn detect(cluster: &Cluster) -> CniDetection {
                 evidence: facts.evidence.into_iter().collect(),
             })
             .collect(),
+    }
+}
+
+/// The answer when nothing in the input names a plugin: every kind of
+/// policy is assumed enforced, and the verdict says it is unknown.
+pub(crate) fn not_found() -> CniDetection {
+    let unknown = Verdict { enforcement: Enforcement::Unknown, by: None, reason: Reason::NothingDetected };
+    CniDetection {
+        source: CniSource::NotFound,
+        found: Vec::new(),
+        network_policy: unknown.clone(),
+        admin_network_policy: unknown.clone(),
+        baseline_admin_network_policy: unknown,
     }
 }
 

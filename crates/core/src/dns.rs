@@ -17,6 +17,8 @@
 //! The node's own resolv.conf (search domains, nameservers, options) is not
 //! in any input, so its search domains are left out of the query list.
 
+mod reach;
+
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -29,6 +31,10 @@ use crate::ports::Protocol;
 use crate::service::{
     cluster_ips, external_name, port_name, port_protocol, selector, service_kind, service_ports, ServiceKind,
     ServiceRef,
+};
+
+pub use reach::{
+    dns_pods, dns_server, with_dns_reach, DnsDenial, DnsPods, DnsPodsFound, DnsReach, DnsServer, DnsTarget,
 };
 
 /// The `ndots` the kubelet writes for cluster-first pods.

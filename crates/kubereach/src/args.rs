@@ -126,6 +126,33 @@ pub struct LoadArgs {
     pub max_file_size: u64,
 }
 
+/// What the network plugin does where the Kubernetes API leaves a choice
+/// (every query command alike). Detected from the input; these flags override it.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct PluginArgs {
+    /// The network plugin, when the input does not show it (`calico`, `cilium`, `flannel`, …).
+    #[arg(long, value_name = "NAME")]
+    pub cni: Option<String>,
+    /// Whether ipBlock peers also match pod IPs [default: as the plugin does: Calico and Canal do,
+    /// Cilium does not, others are assumed not to].
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub ip_blocks_match_pods: Option<bool>,
+    /// Apply policies to hostNetwork pods like to any pod [default: their traffic is node traffic].
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub host_network_as_pods: Option<bool>,
+}
+
+impl PluginArgs {
+    /// The overrides of the detected plugin behaviour.
+    pub fn overrides(&self) -> kubereach_core::cni::PluginOverrides {
+        kubereach_core::cni::PluginOverrides {
+            cni: self.cni.clone(),
+            ip_blocks_match_pods: self.ip_blocks_match_pods,
+            host_network_as_pods: self.host_network_as_pods,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Human,
@@ -191,15 +218,15 @@ pub struct MatrixArgs {
     /// Each end is `NAMESPACE/NAME` (workload or pod) or an IP address.
     #[arg(long, num_args = 2, value_names = ["SOURCE", "DESTINATION"])]
     pub explain: Option<Vec<String>>,
-    /// Let ipBlock peers also match pod IPs (some CNIs do for pod CIDRs).
-    #[arg(long)]
-    pub ip_blocks_match_pods: bool,
     /// Leave out the symbolic `{ingress-controller}` source of Ingress traffic.
     #[arg(long)]
     pub no_ingress_controller: bool,
-    /// Apply policies to hostNetwork pods like to any pod (default: their traffic is node traffic).
+    /// Evaluate every policy as written, even the kinds the network plugin does not enforce
+    /// [default: the connectivity the plugin gives].
     #[arg(long)]
-    pub host_network_as_pods: bool,
+    pub as_written: bool,
+    #[command(flatten)]
+    pub plugin: PluginArgs,
 }
 
 fn parse_port(text: &str) -> Result<(kubereach_core::ports::Protocol, u16), String> {
@@ -249,12 +276,12 @@ pub struct DiffArgs {
     /// Compare pods instead of workloads.
     #[arg(long)]
     pub pods: bool,
-    /// Let ipBlock peers also match pod IPs (some CNIs do for pod CIDRs).
+    /// Compare every policy as written, even the kinds the network plugin does not enforce
+    /// [default: the connectivity the plugin gives].
     #[arg(long)]
-    pub ip_blocks_match_pods: bool,
-    /// Apply policies to hostNetwork pods like to any pod (default: their traffic is node traffic).
-    #[arg(long)]
-    pub host_network_as_pods: bool,
+    pub as_written: bool,
+    #[command(flatten)]
+    pub plugin: PluginArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -277,9 +304,8 @@ pub struct TraceArgs {
     /// The transport protocol (URLs are always TCP).
     #[arg(long, value_enum, default_value_t = ProtocolArg::Tcp)]
     pub protocol: ProtocolArg,
-    /// The network plugin, when the input does not show it (`calico`, `cilium`, `flannel`, …).
-    #[arg(long, value_name = "NAME")]
-    pub cni: Option<String>,
+    #[command(flatten)]
+    pub plugin: PluginArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -307,6 +333,8 @@ pub struct DnsArgs {
     pub query_type: QueryTypeArg,
     #[command(flatten)]
     pub source: SourceArgs,
+    #[command(flatten)]
+    pub plugin: PluginArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -349,10 +377,6 @@ pub struct CheckArgs {
     /// Print the rule catalogue (code, name, default severity, summary) and exit.
     #[arg(long)]
     pub list_rules: bool,
-    /// Let ipBlock peers also match pod IPs (some CNIs do for pod CIDRs).
-    #[arg(long)]
-    pub ip_blocks_match_pods: bool,
-    /// The network plugin, when the input does not show it (`calico`, `cilium`, `flannel`, …).
-    #[arg(long, value_name = "NAME")]
-    pub cni: Option<String>,
+    #[command(flatten)]
+    pub plugin: PluginArgs,
 }

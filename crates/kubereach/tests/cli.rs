@@ -9,6 +9,8 @@ mod util;
 
 #[path = "cli/architecture.rs"]
 mod architecture;
+#[path = "cli/agreement.rs"]
+mod agreement;
 #[path = "cli/bad_input.rs"]
 mod bad_input;
 #[path = "cli/conventions.rs"]

@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use crate::check::{declare_rule, list, Context, Emitter, Subject};
-use crate::dns::dns_service;
 use crate::model::{Cluster, Pod, PodId, Readiness};
 
 declare_rule! {
@@ -181,23 +180,11 @@ fn coredns_unhealthy(ctx: &Context<'_>, out: &mut Emitter<'_>) {
     }
 }
 
-/// The cluster DNS pods of the input that have a status.
+/// The cluster DNS pods of the input (as the dns layer finds them) that
+/// have a status.
 fn dns_pods(cluster: &Cluster) -> Vec<PodId> {
-    let pods = match dns_service(cluster) {
-        Some(service) => cluster.pods_selected_by_service(&service.value),
-        None => cluster
-            .pods_in("kube-system")
-            .iter()
-            .copied()
-            .filter(|id| {
-                matches!(
-                    cluster.pod(*id).labels.get("k8s-app").map(String::as_str),
-                    Some("kube-dns" | "coredns")
-                )
-            })
-            .collect(),
-    };
-    pods.into_iter()
+    crate::dns::dns_pods(cluster)
+        .into_iter()
         .filter(|id| cluster.pod(*id).status.is_some() && !cluster.pod(*id).is_representative())
         .collect()
 }

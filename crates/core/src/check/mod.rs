@@ -22,11 +22,11 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::cni::CniDetection;
+use crate::cni::{CniDetection, PluginBehaviour, PolicyView};
 use crate::diagnostic::Diagnostic;
 use crate::model::{Cluster, Namespace, Object, Pod, PodOwner, Workload};
 use crate::origin::{Location, Origin};
-use crate::policy::{PolicyEngine, PolicyOptions};
+use crate::policy::PolicyEngine;
 
 mod dns;
 mod docs;
@@ -441,21 +441,10 @@ pub fn parse_config(document: &Value) -> Result<FileConfig, ConfigError> {
     Ok(config)
 }
 
-/// Runs the enabled rules on `cluster`, with NetworkPolicy options `policy`
-/// and the network plugin detected from the cluster's objects.
-pub fn check(cluster: &Cluster, config: &Config, policy: PolicyOptions) -> CheckReport {
-    check_with_cni(cluster, config, policy, crate::cni::detect(cluster))
-}
-
-/// Runs the enabled rules with a network plugin the caller determined (the
-/// user's `--cni NAME`, as [`crate::cni::given`] reads it).
-pub fn check_with_cni(
-    cluster: &Cluster,
-    config: &Config,
-    policy: PolicyOptions,
-    cni: CniDetection,
-) -> CheckReport {
-    let context = Context::new(cluster, policy, cni);
+/// Runs the enabled rules on `cluster`, whose network plugin behaves as
+/// `plugin` says ([`crate::cni::behaviour`]).
+pub fn check(cluster: &Cluster, config: &Config, plugin: &PluginBehaviour) -> CheckReport {
+    let context = Context::new(cluster, plugin.clone());
     let mut report = CheckReport::default();
     for rule in RULES.iter().filter(|r| config.is_enabled(r)) {
         let mut emitter = Emitter {
@@ -479,24 +468,27 @@ pub fn check_with_cni(
 /// compute, each computed once.
 pub(crate) struct Context<'c> {
     pub(crate) cluster: &'c Cluster,
-    pub(crate) policy_options: PolicyOptions,
     engine: OnceCell<PolicyEngine<'c>>,
-    cni: CniDetection,
+    plugin: PluginBehaviour,
 }
 
 impl<'c> Context<'c> {
-    pub(crate) fn new(cluster: &'c Cluster, policy_options: PolicyOptions, cni: CniDetection) -> Context<'c> {
-        Context { cluster, policy_options, engine: OnceCell::new(), cni }
+    pub(crate) fn new(cluster: &'c Cluster, plugin: PluginBehaviour) -> Context<'c> {
+        Context { cluster, engine: OnceCell::new(), plugin }
     }
 
-    /// The policy engine of the cluster.
+    /// The policy engine of the cluster: the policies as written, with the
+    /// plugin's ipBlock and `hostNetwork` behaviour (rules about a kind of
+    /// policy the plugin does not enforce check that themselves).
     pub(crate) fn engine(&self) -> &PolicyEngine<'c> {
-        self.engine.get_or_init(|| PolicyEngine::new(self.cluster, self.policy_options))
+        self.engine.get_or_init(|| {
+            PolicyEngine::for_plugin(self.cluster, self.plugin.clone(), PolicyView::AsWritten)
+        })
     }
 
     /// The network plugin detection.
     pub(crate) fn cni(&self) -> &CniDetection {
-        &self.cni
+        &self.plugin.detection
     }
 
     /// Whether NetworkPolicies have an effect: enforced, or not known not to be.
@@ -780,7 +772,8 @@ mod tests {
             json!({"kind": "Pod", "metadata": {"name": "p", "namespace": "a", "labels": {"app": "y"}}}),
         ];
         let cluster = cluster(objects);
-        let report = check(&cluster, &Config::default(), PolicyOptions { ip_blocks_match_pods: false });
+        let report =
+            check(&cluster, &Config::default(), &crate::cni::behaviour(&cluster, &Default::default()));
         assert!(report.findings.iter().all(|f| f.rule != "service-no-matching-pods"), "{report:#?}");
         assert_eq!(report.suppressed.len(), 1);
         assert_eq!(report.notes.len(), 1);
@@ -788,7 +781,7 @@ mod tests {
 
         let mut config = Config::default();
         config.set("service-no-matching-pods", RuleSetting::Off).unwrap();
-        let report = check(&cluster, &config, PolicyOptions { ip_blocks_match_pods: false });
+        let report = check(&cluster, &config, &crate::cni::behaviour(&cluster, &Default::default()));
         assert!(report.suppressed.is_empty());
     }
 }

@@ -3,7 +3,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use k8s_openapi::api::core::v1::{Container, ContainerPort, PodSpec};
 use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -13,16 +12,14 @@ use crate::check::service::{display_map, workload_names};
 use crate::check::similar::{near_misses, similar};
 use crate::check::{declare_rule, list, Context, Emitter, Severity, Subject};
 use crate::cni::{self, Enforcement, Reason};
-use crate::dns::{dns_service, resolver_config};
+use crate::dns::{resolver_config, with_dns_reach, DnsPods, DnsPodsFound, DnsServer, DnsTarget};
 use crate::ingress::{check_backends, ingress_class_of, BackendRef, BackendStatus};
 use crate::labels::{display_selector, selector_matches, selects_everything};
 use crate::model::{Cluster, Object, Pod, PodId, WorkloadKind, NAMESPACE_NAME_LABEL};
-use crate::origin::Origin;
-use crate::policy::{Direction, Endpoint, IpRange, PolicyEngine, PolicyRef};
+use crate::policy::{Direction, Endpoint, PolicyRef};
 use crate::ports::Protocol;
 use crate::service::{
-    find_service_port, port_protocol, resolve_target_port, service_kind, service_ports, target_port, PortRef,
-    ServiceKind,
+    find_service_port, resolve_target_port, service_kind, service_ports, target_port, PortRef, ServiceKind,
 };
 
 declare_rule! {
@@ -1286,65 +1283,6 @@ declare_rule! {
     }
 }
 
-/// A cluster DNS pod and the container ports DNS queries reach it on.
-struct DnsTarget {
-    pod: PodId,
-    udp: Option<i32>,
-    tcp: Option<i32>,
-}
-
-/// The cluster DNS pods of the input, the container ports behind port 53
-/// of the DNS Service, and how to name them in a policy.
-fn dns_targets(cluster: &Cluster) -> Option<(Vec<DnsTarget>, String)> {
-    if let Some(service) = dns_service(cluster) {
-        let value = &service.value;
-        let pods = cluster.pods_selected_by_service(value);
-        let port = |protocol: Protocol| {
-            service_ports(value).iter().find(|p| p.port == 53 && port_protocol(p) == protocol)
-        };
-        let targets: Vec<DnsTarget> = pods
-            .iter()
-            .filter(|id| !cluster.pod(**id).host_network())
-            .map(|&id| {
-                let pod = cluster.pod(id);
-                DnsTarget {
-                    pod: id,
-                    udp: port(Protocol::Udp).and_then(|p| resolve_target_port(p, pod).ok()),
-                    tcp: port(Protocol::Tcp).and_then(|p| resolve_target_port(p, pod).ok()),
-                }
-            })
-            .collect();
-        if !targets.is_empty() {
-            let selector = value.spec.as_ref().and_then(|s| s.selector.clone()).unwrap_or_default();
-            return Some((
-                targets,
-                dns_peer(value.metadata.namespace.as_deref().unwrap_or("kube-system"), &selector),
-            ));
-        }
-    }
-    let targets: Vec<DnsTarget> = cluster
-        .pods_in("kube-system")
-        .iter()
-        .filter(|id| {
-            let pod = cluster.pod(**id);
-            !pod.host_network()
-                && matches!(pod.labels.get("k8s-app").map(String::as_str), Some("kube-dns" | "coredns"))
-        })
-        .map(|&id| {
-            let pod = cluster.pod(id);
-            DnsTarget {
-                pod: id,
-                udp: Some(pod.named_port("dns", "UDP").unwrap_or(53)),
-                tcp: Some(pod.named_port("dns-tcp", "TCP").unwrap_or(53)),
-            }
-        })
-        .collect();
-    let first = targets.first()?;
-    let label = cluster.pod(first.pod).labels.get("k8s-app").cloned().unwrap_or_default();
-    let peer = dns_peer("kube-system", &BTreeMap::from([("k8s-app".to_owned(), label)]));
-    Some((targets, peer))
-}
-
 /// A peer selecting the DNS pods, as a policy would write it.
 fn dns_peer(namespace: &str, selector: &BTreeMap<String, String>) -> String {
     let pods: Vec<String> = selector.iter().map(|(k, v)| format!("{k}: {v}")).collect();
@@ -1355,34 +1293,24 @@ fn dns_peer(namespace: &str, selector: &BTreeMap<String, String>) -> String {
     )
 }
 
-/// The pod kubeadm and managed clusters run CoreDNS as, for inputs without it.
-fn assumed_dns_pod() -> Pod {
-    let port = |name: &str, protocol: &str| ContainerPort {
-        name: Some(name.to_owned()),
-        container_port: 53,
-        protocol: Some(protocol.to_owned()),
-        ..ContainerPort::default()
-    };
-    Pod {
-        namespace: "kube-system".to_owned(),
-        name: "coredns".to_owned(),
-        labels: BTreeMap::from([("k8s-app".to_owned(), "kube-dns".to_owned())]),
-        spec: std::sync::Arc::new(PodSpec {
-            containers: vec![Container {
-                name: "coredns".to_owned(),
-                ports: Some(vec![port("dns", "UDP"), port("dns-tcp", "TCP")]),
-                ..Container::default()
-            }],
-            dns_policy: Some("Default".to_owned()),
-            ..PodSpec::default()
-        }),
-        status: None,
-        terminating: false,
-        owner: None,
-        template_of: None,
-        replicas: 1,
-        origin: Origin::synthetic(),
+/// How a policy names the DNS pods: the Service's selector, else the
+/// `k8s-app` label of the first DNS pod.
+fn dns_pods_peer(cluster: &Cluster, pods: &DnsPods<'_>) -> String {
+    if let Some(service) = pods.service {
+        let selector = service.value.spec.as_ref().and_then(|s| s.selector.clone()).unwrap_or_default();
+        return dns_peer(service.value.metadata.namespace.as_deref().unwrap_or("kube-system"), &selector);
     }
+    let first = pods
+        .udp
+        .iter()
+        .chain(&pods.tcp)
+        .flatten()
+        .find_map(|t| t.pod)
+        .filter(|_| pods.found != DnsPodsFound::Assumed);
+    let label = first
+        .and_then(|id| cluster.pod(id).labels.get("k8s-app").cloned())
+        .unwrap_or_else(|| "kube-dns".to_owned());
+    dns_peer("kube-system", &BTreeMap::from([("k8s-app".to_owned(), label)]))
 }
 
 fn networkpolicy_egress_blocks_dns(ctx: &Context<'_>, out: &mut Emitter<'_>) {
@@ -1401,78 +1329,62 @@ fn networkpolicy_egress_blocks_dns(ctx: &Context<'_>, out: &mut Emitter<'_>) {
     if isolated.is_empty() {
         return;
     }
-    let augmented;
-    let augmented_engine;
-    let (engine, targets, peer, assumed): (&PolicyEngine<'_>, Vec<DnsTarget>, String, bool) =
-        match dns_targets(cluster) {
-            Some((targets, peer)) => (ctx.engine(), targets, peer, false),
-            None => {
-                augmented = cluster.with_pod(assumed_dns_pod());
-                augmented_engine = PolicyEngine::new(&augmented.0, ctx.policy_options);
-                let target = DnsTarget { pod: augmented.1, udp: Some(53), tcp: Some(53) };
-                let selector = BTreeMap::from([("k8s-app".to_owned(), "kube-dns".to_owned())]);
-                (&augmented_engine, vec![target], dns_peer("kube-system", &selector), true)
+    with_dns_reach(ctx.engine(), |server, reach| {
+        let DnsServer::Pods(pods) = server else { return };
+        // Per isolating policies and verdict: the workloads concerned.
+        let mut groups: BTreeMap<DnsKey, BTreeSet<String>> = BTreeMap::new();
+        let mut verdicts: BTreeMap<usize, Option<DnsKey>> = BTreeMap::new();
+        for &id in &isolated {
+            let verdict = verdicts.entry(ctx.engine().class_of(id)).or_insert_with(|| {
+                let answer = reach(id)?;
+                let isolating = network_policy_refs(&ctx.engine().selecting_policies(id, Direction::Egress));
+                let blocked = !(answer.udp && answer.tcp);
+                (blocked && !isolating.is_empty()).then_some((isolating, answer.udp, answer.tcp))
+            });
+            if let Some(key) = verdict.clone() {
+                groups
+                    .entry(key)
+                    .or_default()
+                    .insert(crate::check::service::workload_name(cluster, cluster.pod(id)));
             }
-        };
-    // Per isolating policies and verdict: the workloads concerned.
-    type Key = (Vec<(String, String)>, bool, bool);
-    let mut groups: BTreeMap<Key, BTreeSet<String>> = BTreeMap::new();
-    let mut verdicts: BTreeMap<usize, Option<Key>> = BTreeMap::new();
-    for id in isolated {
-        let verdict = verdicts.entry(engine.class_of(id)).or_insert_with(|| {
-            let mut udp_ok = true;
-            let mut tcp_ok = true;
-            let mut isolating = Vec::new();
-            for target in &targets {
-                let explanation = engine.explain(&Endpoint::Pod(id), &Endpoint::Pod(target.pod));
-                let mut allowed = explanation.egress.allowed.clone();
-                if !ctx.policy_options.ip_blocks_match_pods {
-                    // Most plugins match `ipBlock`s against pod addresses too:
-                    // an egress rule to a block holding the DNS pods (to
-                    // everything when their addresses are unknown) counts.
-                    let ips: Vec<IpRange> = engine
-                        .cluster()
-                        .pod(target.pod)
-                        .ips()
-                        .iter()
-                        .filter_map(|ip| ip.parse().ok().map(IpRange::from_addr))
-                        .collect();
-                    let ranges = if ips.is_empty() { vec![IpRange::ALL_V4] } else { ips };
-                    for range in ranges {
-                        allowed =
-                            allowed.union(&engine.allowed(&Endpoint::Pod(id), &Endpoint::External(range)));
-                    }
-                }
-                let ok = |port: Option<i32>, protocol| {
-                    port.is_none_or(|p| u16::try_from(p).is_ok_and(|p| allowed.contains(protocol, p)))
-                };
-                udp_ok &= ok(target.udp, Protocol::Udp);
-                tcp_ok &= ok(target.tcp, Protocol::Tcp);
-                isolating = network_policy_refs(&explanation.egress.isolated_by);
-            }
-            let blocked = !(udp_ok && tcp_ok);
-            (blocked && !isolating.is_empty()).then_some((isolating, udp_ok, tcp_ok))
-        });
-        if let Some(key) = verdict.clone() {
-            groups
-                .entry(key)
-                .or_default()
-                .insert(crate::check::service::workload_name(cluster, cluster.pod(id)));
         }
-    }
+        emit_dns_findings(ctx, out, pods, groups);
+    });
+}
+
+/// The NetworkPolicies isolating a group of pods, and whether UDP and TCP
+/// DNS are allowed.
+type DnsKey = (Vec<(String, String)>, bool, bool);
+
+fn emit_dns_findings(
+    ctx: &Context<'_>,
+    out: &mut Emitter<'_>,
+    pods: &DnsPods<'_>,
+    groups: BTreeMap<DnsKey, BTreeSet<String>>,
+) {
+    let cluster = ctx.cluster;
+    let assumed = pods.found == DnsPodsFound::Assumed;
+    let peer = dns_pods_peer(cluster, pods);
     let dns = if assumed {
         "cluster DNS".to_owned()
     } else {
-        let names: BTreeSet<String> = targets
+        let names: BTreeSet<String> = pods
+            .udp
             .iter()
-            .map(|t| {
-                let workload = cluster.workload_ref(cluster.pod(t.pod));
+            .chain(&pods.tcp)
+            .flatten()
+            .filter_map(|t| t.pod)
+            .map(|id| {
+                let workload = cluster.workload_ref(cluster.pod(id));
                 format!("{}/{}", workload.namespace, workload.name)
             })
             .collect();
         format!("cluster DNS ({})", list(&names.into_iter().collect::<Vec<_>>(), 2))
     };
-    let ports = targets.first().map_or((53, 53), |t| (t.udp.unwrap_or(53), t.tcp.unwrap_or(53)));
+    let first_port = |targets: &Option<Vec<DnsTarget>>| {
+        targets.iter().flatten().find_map(|t| t.port).map_or(53, i32::from)
+    };
+    let ports = (first_port(&pods.udp), first_port(&pods.tcp));
     for ((isolating, udp_ok, tcp_ok), workloads) in groups {
         let Some((namespace, name)) = isolating.first() else { continue };
         let Some(policy) = find_policy(cluster, namespace, name) else { continue };

@@ -3,14 +3,13 @@
 use serde_json::Value;
 
 use crate::check::{check, Config, Finding};
-use crate::policy::PolicyOptions;
 pub(crate) use crate::testing::cluster;
 
 /// The findings of the rule `rule` on `objects`, one line each:
 /// `severity kind namespace/name: message | fix`.
 pub(crate) fn findings(rule: &str, objects: Vec<Value>) -> Vec<String> {
     let cluster = cluster(objects);
-    let report = check(&cluster, &Config::default(), PolicyOptions { ip_blocks_match_pods: false });
+    let report = check(&cluster, &Config::default(), &crate::cni::behaviour(&cluster, &Default::default()));
     report.findings.iter().filter(|f| f.rule == rule).map(describe).collect()
 }
 

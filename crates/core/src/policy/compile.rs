@@ -11,7 +11,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use super::bitset::BitSet;
 use super::ip::{self, IpRange};
 use super::select::{FxHashMap, Interner, Requirement, Selector};
-use super::{Direction, HostNetwork, PolicyKind, PolicyOptions, INGRESS_CONTROLLER_NAMESPACE};
+use super::{Direction, HostNetwork, PolicyKind, PolicyOptions, Tiers, INGRESS_CONTROLLER_NAMESPACE};
 use crate::admin_policy::{
     AdminNetworkPolicyEgressRule, AdminNetworkPolicyIngressRule, AdminNetworkPolicyPeer,
     AdminNetworkPolicyPort, AdminNetworkPolicySubject, AdminPolicyAction,
@@ -128,6 +128,8 @@ pub(crate) struct Compiled<'c> {
     pub source_ranges: Vec<IpRange>,
     pub destination_ranges: Vec<IpRange>,
     pub policies: Vec<PolicyMeta<'c>>,
+    /// The tiers compiled; policies of the others were left out.
+    pub tiers: Tiers,
     pub rules: Vec<Rule>,
     pub peer_sets: Vec<PeerSet>,
     pub profiles: Vec<Profile>,
@@ -164,7 +166,12 @@ struct NodeInfo {
 }
 
 impl<'c> Compiled<'c> {
-    pub fn new(cluster: &'c Cluster, options: PolicyOptions, host_network: HostNetwork) -> Compiled<'c> {
+    pub fn new(
+        cluster: &'c Cluster,
+        options: PolicyOptions,
+        host_network: HostNetwork,
+        tiers: Tiers,
+    ) -> Compiled<'c> {
         let mut interner = Interner::default();
         let nodes: Vec<NodeInfo> = cluster
             .nodes()
@@ -177,7 +184,7 @@ impl<'c> Compiled<'c> {
             .collect();
 
         // Address blocks: every CIDR boundary policies mention.
-        let (source_cuts, destination_cuts) = address_cuts(cluster, &nodes);
+        let (source_cuts, destination_cuts) = address_cuts(cluster, &nodes, tiers);
         let mut all_cuts: Vec<IpRange> = source_cuts.iter().chain(&destination_cuts).copied().collect();
         let any_v6 = all_cuts.iter().any(IpRange::is_v6);
         let with_v6 = |mut cuts: Vec<IpRange>| {
@@ -210,7 +217,7 @@ impl<'c> Compiled<'c> {
         };
         let (pod_class, port_profiles, ingress_controller) = builder.build_classes(options, host_network);
         builder.index_labels();
-        let (policies, rules, subjects) = builder.compile_policies();
+        let (policies, rules, subjects) = builder.compile_policies(tiers);
         let profiles = builder.build_profiles(&rules, &policies, &subjects);
         Compiled {
             cluster,
@@ -225,6 +232,7 @@ impl<'c> Compiled<'c> {
             rules,
             peer_sets: builder.peer_sets,
             profiles,
+            tiers,
         }
     }
 
@@ -239,7 +247,7 @@ impl<'c> Compiled<'c> {
 /// `ipBlock`s, admin `networks` and (when an admin policy names `nodes`)
 /// node addresses cut destinations. Like netpol-analyzer, `ipBlock`s count
 /// whatever the policy's `policyTypes`.
-fn address_cuts(cluster: &Cluster, nodes: &[NodeInfo]) -> (Vec<IpRange>, Vec<IpRange>) {
+fn address_cuts(cluster: &Cluster, nodes: &[NodeInfo], tiers: Tiers) -> (Vec<IpRange>, Vec<IpRange>) {
     let block_cuts = |peer: &NetworkPolicyPeer, cuts: &mut Vec<IpRange>| {
         if let Some(block) = &peer.ip_block {
             cuts.extend(IpRange::parse_cidr(&block.cidr));
@@ -248,7 +256,8 @@ fn address_cuts(cluster: &Cluster, nodes: &[NodeInfo]) -> (Vec<IpRange>, Vec<IpR
     };
     let mut sources = Vec::new();
     let mut destinations = Vec::new();
-    for policy in cluster.network_policies() {
+    let network_policies = if tiers.network { cluster.network_policies() } else { &[] };
+    for policy in network_policies {
         let Some(spec) = &policy.value.spec else { continue };
         for peer in spec.ingress.iter().flatten().flat_map(|r| r.from.iter().flatten()) {
             block_cuts(peer, &mut sources);
@@ -257,11 +266,12 @@ fn address_cuts(cluster: &Cluster, nodes: &[NodeInfo]) -> (Vec<IpRange>, Vec<IpR
             block_cuts(peer, &mut destinations);
         }
     }
-    let admin_peers = cluster
-        .admin_network_policies()
+    let admin = if tiers.admin { cluster.admin_network_policies() } else { &[] };
+    let baseline = if tiers.baseline { cluster.baseline_admin_network_policies() } else { &[] };
+    let admin_peers = admin
         .iter()
         .flat_map(|p| p.value.spec.egress.iter())
-        .chain(cluster.baseline_admin_network_policies().iter().flat_map(|p| p.value.spec.egress.iter()))
+        .chain(baseline.iter().flat_map(|p| p.value.spec.egress.iter()))
         .flat_map(|rule| rule.to.iter());
     let mut nodes_named = false;
     for peer in admin_peers {
@@ -634,13 +644,19 @@ impl<'c> Builder<'c> {
     /// policy and direction the subject classes (`None` when the policy
     /// does not apply in that direction).
     #[allow(clippy::type_complexity)]
-    fn compile_policies(&mut self) -> (Vec<PolicyMeta<'c>>, Vec<Rule>, Vec<[Option<Vec<u32>>; 2]>) {
+    fn compile_policies(
+        &mut self,
+        tiers: Tiers,
+    ) -> (Vec<PolicyMeta<'c>>, Vec<Rule>, Vec<[Option<Vec<u32>>; 2]>) {
         let cluster = self.cluster;
+        let admin = if tiers.admin { cluster.admin_network_policies() } else { &[] };
+        let network = if tiers.network { cluster.network_policies() } else { &[] };
+        let baseline = if tiers.baseline { cluster.baseline_admin_network_policies() } else { &[] };
         let mut policies = Vec::new();
         let mut rules = Vec::new();
         let mut subjects = Vec::new();
         // Admin policies first (already sorted by priority, then name).
-        for object in cluster.admin_network_policies() {
+        for object in admin {
             let policy = policies.len() as u32;
             let anp = &object.value;
             policies.push(PolicyMeta {
@@ -656,7 +672,7 @@ impl<'c> Builder<'c> {
                 (!anp.spec.egress.is_empty()).then_some(subject),
             ]);
         }
-        for object in cluster.network_policies() {
+        for object in network {
             let policy = policies.len() as u32;
             let np = &object.value;
             let namespace = np.metadata.namespace.as_deref();
@@ -713,7 +729,7 @@ impl<'c> Builder<'c> {
             subjects.push(subject_of);
         }
         // The BaselineAdminNetworkPolicy is a singleton named `default`.
-        for object in cluster.baseline_admin_network_policies() {
+        for object in baseline {
             let banp = &object.value;
             if banp.metadata.name.as_deref() != Some("default") {
                 continue;

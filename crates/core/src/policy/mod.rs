@@ -94,6 +94,7 @@ use serde::Serialize;
 pub use class_matrix::ClassMatrix;
 pub use ip::IpRange;
 
+use crate::cni::{PluginBehaviour, PolicyView};
 use crate::model::{Cluster, PodId};
 use crate::origin::Location;
 use crate::ports::ConnectionSet;
@@ -104,6 +105,25 @@ pub struct PolicyOptions {
     /// Whether `ipBlock` and ANP `networks` also match pods by their
     /// `status.podIPs` (Calico, Cilium and most plugins do for pod CIDRs).
     pub ip_blocks_match_pods: bool,
+}
+
+/// Which tiers of policy the engine evaluates: the kinds the network plugin
+/// enforces, or all of them to see the policies as written
+/// ([`crate::cni::PluginBehaviour::tiers`]). A tier left out is as if its
+/// policies did not exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tiers {
+    /// AdminNetworkPolicy.
+    pub admin: bool,
+    /// NetworkPolicy.
+    pub network: bool,
+    /// BaselineAdminNetworkPolicy.
+    pub baseline: bool,
+}
+
+impl Tiers {
+    /// Every tier.
+    pub const ALL: Tiers = Tiers { admin: true, network: true, baseline: true };
 }
 
 /// How NetworkPolicy treats `hostNetwork` pods: the NetworkPolicy docs
@@ -263,27 +283,69 @@ pub struct Explanation {
     pub allowed: ConnectionSet,
 }
 
+impl Explanation {
+    /// Whether any policy took part: an end is isolated, or an admin tier
+    /// decided part of the connection set.
+    pub fn policies_involved(&self) -> bool {
+        [&self.egress, &self.ingress]
+            .iter()
+            .any(|d| !d.isolated_by.is_empty() || d.steps.iter().any(|s| s.tier != Tier::Default))
+    }
+}
+
 /// The compiled policies of a cluster. Immutable; build it once per
 /// [`Cluster`] and query it many times.
 pub struct PolicyEngine<'c> {
     compiled: compile::Compiled<'c>,
+    plugin: PluginBehaviour,
 }
 
 impl<'c> PolicyEngine<'c> {
     /// Compiles the policies of `cluster`, with `hostNetwork` pods as node
     /// traffic ([`HostNetwork::Node`]).
+    /// No network plugin is known ([`PluginBehaviour::unknown`]).
     pub fn new(cluster: &'c Cluster, options: PolicyOptions) -> PolicyEngine<'c> {
         PolicyEngine::with_host_network(cluster, options, HostNetwork::Node)
     }
 
     /// Compiles the policies of `cluster`, treating `hostNetwork` pods as
-    /// `host_network` says.
+    /// `host_network` says. No network plugin is known.
     pub fn with_host_network(
         cluster: &'c Cluster,
         options: PolicyOptions,
         host_network: HostNetwork,
     ) -> PolicyEngine<'c> {
-        PolicyEngine { compiled: compile::Compiled::new(cluster, options, host_network) }
+        PolicyEngine::for_plugin(
+            cluster,
+            PluginBehaviour::unknown(options, host_network),
+            PolicyView::AsWritten,
+        )
+    }
+
+    /// Compiles the policies of `cluster` the way `plugin` applies them:
+    /// its ipBlock and `hostNetwork` behaviour, and, in
+    /// [`PolicyView::Effective`], only the kinds of policy it enforces.
+    pub fn for_plugin(cluster: &'c Cluster, plugin: PluginBehaviour, view: PolicyView) -> PolicyEngine<'c> {
+        let compiled =
+            compile::Compiled::new(cluster, plugin.policy_options(), plugin.host_network, plugin.tiers(view));
+        PolicyEngine { compiled, plugin }
+    }
+
+    /// The plugin behaviour the engine was compiled for.
+    pub fn plugin(&self) -> &PluginBehaviour {
+        &self.plugin
+    }
+
+    /// The same cluster's policies compiled again for `cluster` (a copy of
+    /// it with more pods), with the same plugin behaviour and tiers.
+    pub fn recompile<'d>(&self, cluster: &'d Cluster) -> PolicyEngine<'d> {
+        let compiled = compile::Compiled::new(
+            cluster,
+            self.plugin.policy_options(),
+            self.plugin.host_network,
+            self.compiled.tiers,
+        );
+        PolicyEngine { compiled, plugin: self.plugin.clone() }
     }
 
     /// The cluster the engine was compiled from.

@@ -7,20 +7,13 @@ use std::net::IpAddr;
 
 use k8s_openapi::api::core::v1::Service;
 
-use super::policy_layers::{self, Denial};
-use super::text::{
-    at, close_matches, code, count, either, exec_target, identifying_labels, kubectl_pods, labels_text,
-    pod_id, pod_title,
-};
+use super::text::{at, close_matches, code, either, exec_target, kubectl_pods, pod_id, pod_title};
 use super::{Blocked, Client, Ctx, Flow, Landing, Layer, Status, Step, TraceSource, Via, Walk};
 use crate::dns::{self, Answer, Nameserver, Outcome, QueryType, RecordData, Resolution};
-use crate::endpoints::port_endpoints;
 use crate::model::{Cluster, Object, PodId, Readiness};
-use crate::policy::{Direction, Endpoint};
-use crate::ports::Protocol;
 use crate::service::{
-    cluster_ips, external_ips, find_node_port, find_service_port, lb_addresses, service_kind, PortRef,
-    ServiceKind, ServiceRef, NODE_PORT_RANGE,
+    cluster_ips, external_ips, find_node_port, lb_addresses, service_kind, ServiceKind, ServiceRef,
+    NODE_PORT_RANGE,
 };
 
 /// Why `NAMESPACE/NAME` names no pod or workload, with what it may have meant.
@@ -219,7 +212,7 @@ pub(super) fn dns_from_pod<'c>(
     let mut status = Status::Pass;
     let mut fix = String::new();
     if resolution.resolver.cluster_dns && !resolution.queries.is_empty() {
-        let server = dns_server(ctx, client);
+        let server = super::dns_server::dns_server(ctx, client);
         match server.status {
             Status::Fail => {
                 let mut step = Step::new(Layer::Dns, Status::Fail, server.summary)
@@ -526,7 +519,7 @@ pub(super) fn answer_text(ctx: &Ctx<'_, '_>, answer: &Answer) -> String {
 
 /// [`dns_server`] as a step of its own.
 pub(super) fn dns_server_step(ctx: &mut Ctx<'_, '_>, pod: PodId) -> Step {
-    let check = dns_server(ctx, pod);
+    let check = super::dns_server::dns_server(ctx, pod);
     let summary = match check.status {
         Status::Pass => "the pod reaches cluster DNS".to_owned(),
         _ if check.summary.is_empty() => check.evidence.first().cloned().unwrap_or_default(),
@@ -535,167 +528,6 @@ pub(super) fn dns_server_step(ctx: &mut Ctx<'_, '_>, pod: PodId) -> Step {
     let mut step = Step::new(Layer::Dns, check.status, summary).evidence(check.evidence).fix(check.fix);
     step.kubectl = check.kubectl;
     step
-}
-
-/// Whether the cluster DNS server is reachable from a pod.
-struct ServerCheck {
-    status: Status,
-    summary: String,
-    evidence: Vec<String>,
-    fix: String,
-    kubectl: Option<String>,
-}
-
-/// The DNS server must have ready endpoints, and the pod's egress (and the
-/// DNS pods' ingress) must allow UDP 53, and TCP 53 for large answers
-/// (<https://kubernetes.io/docs/tasks/administer-cluster/dns-debugging-resolution/>).
-fn dns_server(ctx: &mut Ctx<'_, '_>, client: PodId) -> ServerCheck {
-    let cluster = ctx.cluster;
-    let pod = cluster.pod(client);
-    let pass = |evidence: Vec<String>| ServerCheck {
-        status: Status::Pass,
-        summary: String::new(),
-        evidence,
-        fix: String::new(),
-        kubectl: None,
-    };
-    let Some(service) = dns::dns_service(cluster) else {
-        if ctx.engine.is_isolated(client, Direction::Egress) {
-            return ServerCheck {
-                status: Status::Warn,
-                summary: String::new(),
-                evidence: vec![
-                    "the cluster DNS Service is not in the input: whether egress policies allow port 53 to it is not known"
-                        .to_owned(),
-                ],
-                fix: "make sure an egress rule allows UDP and TCP 53 to the DNS pods".to_owned(),
-                kubectl: None,
-            };
-        }
-        return pass(vec!["the cluster DNS Service is not in the input: assumed reachable".to_owned()]);
-    };
-    let service_id = ServiceRef::of(&service.value).id();
-    let endpoints_command = format!(
-        "kubectl get endpointslices -n {} -l kubernetes.io/service-name={}",
-        service_id.split('/').next().unwrap_or_default(),
-        service.value.metadata.name.as_deref().unwrap_or_default()
-    );
-    let mut results = Vec::new();
-    for protocol in [Protocol::Udp, Protocol::Tcp] {
-        let Some(port) = find_service_port(&service.value, &PortRef::Number(53), protocol) else { continue };
-        let endpoints = port_endpoints(cluster, &service.value, port);
-        let receiving: Vec<_> = endpoints.receiving().cloned().collect();
-        results.push((protocol, receiving));
-    }
-    if results.is_empty() {
-        return ServerCheck {
-            status: Status::Fail,
-            summary: format!("cluster DNS {} has no port 53", code(&service_id)),
-            evidence: vec![format!("defined{}", at(&service.origin.location()))],
-            fix: format!("give {} UDP and TCP ports 53", code(&service_id)),
-            kubectl: Some(format!(
-                "kubectl get service -n kube-system {}",
-                service.value.metadata.name.as_deref().unwrap_or_default()
-            )),
-        };
-    }
-    if results.iter().all(|(_, receiving)| receiving.is_empty()) {
-        return ServerCheck {
-            status: Status::Fail,
-            summary: format!(
-                "cluster DNS {} has no ready endpoints: every lookup times out",
-                code(&service_id)
-            ),
-            evidence: Vec::new(),
-            fix: "get the DNS pods running and ready (`kubectl get pods -n kube-system -l k8s-app=kube-dns`)"
-                .to_owned(),
-            kubectl: Some(endpoints_command),
-        };
-    }
-    let mut evidence = Vec::new();
-    let mut allowed = Vec::new();
-    let mut denials: Vec<Denial> = Vec::new();
-    for (protocol, receiving) in &results {
-        let mut any = false;
-        for endpoint in receiving {
-            let (Some(port), Some(dns_pod)) = (endpoint.port, endpoint.pod) else {
-                any = true;
-                continue;
-            };
-            let explanation = ctx.engine.explain(&Endpoint::Pod(client), &Endpoint::Pod(dns_pod));
-            if policy_layers::involves_policies(&explanation) {
-                ctx.policies.involved = true;
-            }
-            let Ok(number) = u16::try_from(port) else { continue };
-            if explanation.allowed.contains(*protocol, number) {
-                any = true;
-                break;
-            }
-            if denials.len() < 2 {
-                denials.push(Denial { protocol: *protocol, port: number, dns_pod, explanation });
-            }
-        }
-        allowed.push((*protocol, any));
-    }
-    let ready = results.iter().map(|(_, r)| r.iter().map(|e| e.replicas).sum::<u32>()).max().unwrap_or(0);
-    let address =
-        cluster_ips(&service.value).first().map(|ip| format!(" at {}", code(ip))).unwrap_or_default();
-    evidence.push(format!(
-        "cluster DNS is {}{address}, with {} ready",
-        code(&service_id),
-        count(ready, "endpoint")
-    ));
-    let udp = allowed.iter().find(|(p, _)| *p == Protocol::Udp).is_none_or(|(_, a)| *a);
-    let tcp = allowed.iter().find(|(p, _)| *p == Protocol::Tcp).is_none_or(|(_, a)| *a);
-    if udp && tcp {
-        return pass(evidence);
-    }
-    let client_labels = labels_text(&identifying_labels(cluster, pod));
-    let Some(denial) = denials.first() else { return pass(evidence) };
-    let dns_pod = cluster.pod(denial.dns_pod);
-    let denied_ports = match (udp, tcp) {
-        (false, false) => "UDP and TCP 53",
-        (false, true) => "UDP 53",
-        _ => "TCP 53",
-    };
-    evidence.extend(policy_layers::denial_evidence(&denial.explanation, denial.protocol, denial.port));
-    let egress_denies = !denial.explanation.egress.allowed.contains(denial.protocol, denial.port);
-    let fix = if egress_denies {
-        format!(
-            "allow egress from pods {} in {} to namespace {} pods {} on UDP and TCP 53",
-            code(&client_labels),
-            code(&pod.namespace),
-            code(&dns_pod.namespace),
-            code(labels_text(&identifying_labels(cluster, dns_pod)))
-        )
-    } else {
-        format!(
-            "allow ingress to the DNS pods in {} from namespace {} on UDP and TCP 53",
-            code(&dns_pod.namespace),
-            code(&pod.namespace)
-        )
-    };
-    let side = if egress_denies { &pod.namespace } else { &dns_pod.namespace };
-    let kubectl = Some(format!("kubectl get networkpolicy -n {side}"));
-    let enforced = ctx.cni.network_policy.enforcement.assumed();
-    if !udp {
-        let summary = format!(
-            "{} cannot reach cluster DNS {}: policies deny {denied_ports}",
-            code(pod_id(pod)),
-            code(&service_id)
-        );
-        if enforced {
-            return ServerCheck { status: Status::Fail, summary, evidence, fix, kubectl };
-        }
-        ctx.policies.unenforced_denials.push(Layer::Dns);
-        evidence.insert(0, format!("{summary}, but the network plugin does not enforce NetworkPolicy"));
-        return ServerCheck { status: Status::Warn, summary: String::new(), evidence, fix, kubectl };
-    }
-    evidence.insert(0, "TCP 53 is denied: answers too large for UDP (truncated) fail".to_owned());
-    if !enforced {
-        ctx.policies.unenforced_denials.push(Layer::Dns);
-    }
-    ServerCheck { status: Status::Warn, summary: String::new(), evidence, fix, kubectl }
 }
 
 /// Where a connection to `address` on `port` lands.

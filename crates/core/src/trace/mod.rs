@@ -20,6 +20,7 @@
 //! are skipped. Steps carry their wording (summary, evidence, fix) because
 //! the `kubereach.trace/v1` contract does.
 
+mod dns_server;
 mod front;
 mod ingress_layers;
 mod parse;
@@ -38,7 +39,7 @@ use serde::Serialize;
 pub use front::{find_pod, PodNotFound};
 pub use parse::{ParseError, Scheme, TraceDestination, TraceSource};
 
-use crate::cni::{self, CniDetection};
+use crate::cni::CniDetection;
 use crate::model::{Cluster, Object, PodId};
 use crate::policy::PolicyEngine;
 use crate::ports::Protocol;
@@ -142,13 +143,13 @@ pub struct Trace {
 pub struct TraceOptions {
     /// The transport protocol (`--protocol`); URLs are TCP whatever this says.
     pub protocol: Protocol,
-    /// The network plugin as the user names it (`--cni`), instead of the one
-    /// detected from the cluster's objects.
-    pub cni: Option<String>,
 }
 
 /// Whether `source` can reach `destination` in `cluster`, layer by layer.
-/// `engine` must be compiled from `cluster`.
+/// `engine` must be compiled from `cluster` with the policies as written
+/// ([`crate::cni::PolicyView::AsWritten`]): the `cni` layer says whether the
+/// plugin the engine was compiled for ([`PolicyEngine::plugin`]) enforces
+/// them.
 pub fn trace(
     cluster: &Cluster,
     engine: &PolicyEngine<'_>,
@@ -160,10 +161,7 @@ pub fn trace(
         TraceDestination::Url { .. } => Protocol::Tcp,
         _ => options.protocol,
     };
-    let cni = match &options.cni {
-        Some(name) => cni::given(name),
-        None => cni::detect(cluster),
-    };
+    let cni = &engine.plugin().detection;
     let mut ctx = Ctx { cluster, engine, protocol, cni, policies: PolicyFacts::default() };
     let mut walk = Walk { steps: Vec::new(), order: &PATH_ORDER };
     // A failing layer ends the walk early; `finish` fills in the rest.
@@ -173,12 +171,9 @@ pub fn trace(
 
 /// Whether `pod` reaches the cluster DNS server: the check the `dns` layer
 /// makes besides the lookup (ready endpoints, and policies allowing UDP and
-/// TCP 53 from the pod). A [`Layer::Dns`] step; `cni` as in [`TraceOptions`].
-pub fn dns_server_step(cluster: &Cluster, engine: &PolicyEngine<'_>, pod: PodId, cni: Option<&str>) -> Step {
-    let cni = match cni {
-        Some(name) => cni::given(name),
-        None => cni::detect(cluster),
-    };
+/// TCP 53 from the pod). A [`Layer::Dns`] step; `engine` as in [`trace`].
+pub fn dns_server_step(cluster: &Cluster, engine: &PolicyEngine<'_>, pod: PodId) -> Step {
+    let cni = &engine.plugin().detection;
     let mut ctx = Ctx { cluster, engine, protocol: Protocol::Udp, cni, policies: PolicyFacts::default() };
     front::dns_server_step(&mut ctx, pod)
 }
@@ -251,7 +246,7 @@ struct Ctx<'a, 'c> {
     cluster: &'c Cluster,
     engine: &'a PolicyEngine<'c>,
     protocol: Protocol,
-    cni: CniDetection,
+    cni: &'a CniDetection,
     policies: PolicyFacts,
 }
 

@@ -15,20 +15,10 @@ use crate::policy::{
 use crate::ports::Protocol;
 use crate::service::PortRef;
 
-/// A denied DNS query, for the `dns` layer's evidence.
-pub(super) struct Denial {
-    pub protocol: Protocol,
-    pub port: u16,
-    pub dns_pod: PodId,
-    pub explanation: Explanation,
-}
-
 /// Whether any policy took part in `explanation`: an end is isolated, or an
 /// admin tier decided part of it.
 pub(super) fn involves_policies(explanation: &Explanation) -> bool {
-    [&explanation.egress, &explanation.ingress]
-        .iter()
-        .any(|d| !d.isolated_by.is_empty() || d.steps.iter().any(|s| s.tier != Tier::Default))
+    explanation.policies_involved()
 }
 
 /// Why `protocol`/`port` is denied, per direction, with the policies' locations.

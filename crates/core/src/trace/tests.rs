@@ -4,6 +4,7 @@
 use serde_json::{json, Value};
 
 use super::*;
+use crate::cni::{behaviour, PluginOverrides, PolicyView};
 use crate::policy::PolicyOptions;
 use crate::testing::cluster;
 
@@ -91,8 +92,9 @@ fn replace(objects: Vec<Value>, object: Value) -> Vec<Value> {
 
 fn run(objects: Vec<Value>, source: &str, destination: &str, cni: Option<&str>, protocol: Protocol) -> Trace {
     let cluster = cluster(objects);
-    let engine = PolicyEngine::new(&cluster, PolicyOptions { ip_blocks_match_pods: false });
-    let options = TraceOptions { protocol, cni: cni.map(str::to_owned) };
+    let overrides = PluginOverrides { cni: cni.map(str::to_owned), ..PluginOverrides::default() };
+    let engine = PolicyEngine::for_plugin(&cluster, behaviour(&cluster, &overrides), PolicyView::AsWritten);
+    let options = TraceOptions { protocol };
     trace(
         &cluster,
         &engine,
@@ -417,14 +419,15 @@ fn dns_server_without_ready_endpoints() {
         "pass source\nfail dns\n=> blocked at dns",
         &[(Layer::Dns, "cluster DNS `kube-system/kube-dns` has no ready endpoints")],
     );
-    // Without the DNS Service in the input, DNS is assumed to work.
+    // Without the DNS Service in the input, the labelled `kube-system` pods
+    // are the DNS pods, judged by the same policies.
     let without: Vec<Value> = base().into_iter().filter(|o| o["metadata"]["name"] != "kube-dns").collect();
     check(
         without,
         "web/client",
         "http://api.prod/",
         "pass source\npass dns\npass service-type\npass service-port\npass endpoints\npass readiness\npass network-policy-egress\npass network-policy-ingress\npass cni\npass destination\n=> allowed",
-        &[(Layer::Dns, "the cluster DNS Service is not in the input: assumed reachable")],
+        &[(Layer::Dns, "the cluster DNS Service is not in the input: its pods are taken to be the `kube-system` pods")],
     );
 }
 
@@ -1472,10 +1475,10 @@ fn dns_server_step_on_its_own() {
     let cluster = cluster(with(vec![deny]));
     let engine = PolicyEngine::new(&cluster, PolicyOptions { ip_blocks_match_pods: false });
     let client = find_pod(&cluster, "web", "client").unwrap();
-    let step = dns_server_step(&cluster, &engine, client, None);
+    let step = dns_server_step(&cluster, &engine, client);
     assert_eq!(step.status, Status::Fail, "{step:#?}");
     let open = find_pod(&cluster, "prod", "api").unwrap();
-    assert_eq!(dns_server_step(&cluster, &engine, open, None).summary, "the pod reaches cluster DNS");
+    assert_eq!(dns_server_step(&cluster, &engine, open).summary, "the pod reaches cluster DNS");
     assert_eq!(
         find_pod(&cluster, "web", "clinet").unwrap_err().hint().as_deref(),
         Some("did you mean `web/client`?")

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use kubereach_core::check::{self, find_rule, Config, FileConfig, RuleSetting, Severity};
-use kubereach_core::policy::PolicyOptions;
 
 use crate::args::{CheckArgs, CheckFormat, SeverityArg};
 use crate::exit::ExitStatus;
@@ -34,16 +33,8 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
     let fail_on = args.fail_on.map(severity).or(file.fail_on).unwrap_or(Severity::Error);
 
     let Some(loaded) = super::load(&args.source) else { return Ok(ExitStatus::Error) };
-    let cni = match &args.cni {
-        Some(name) => kubereach_core::cni::given(name),
-        None => kubereach_core::cni::detect(&loaded.cluster),
-    };
-    let report = check::check_with_cni(
-        &loaded.cluster,
-        &rules,
-        PolicyOptions { ip_blocks_match_pods: args.ip_blocks_match_pods },
-        cni,
-    );
+    let plugin = kubereach_core::cni::behaviour(&loaded.cluster, &args.plugin.overrides());
+    let report = check::check(&loaded.cluster, &rules, &plugin);
     output::print_diagnostics(&report.notes);
     match args.format {
         CheckFormat::Human => output::write_stdout(&output::check::human(&report, &columns(&report)))?,

@@ -3,7 +3,8 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use kubereach_core::policy::{PolicyEngine, PolicyOptions};
+use kubereach_core::cni::{PluginOverrides, PolicyView};
+use kubereach_core::policy::PolicyEngine;
 use kubereach_core::ports::Protocol;
 use kubereach_core::trace::{self, TraceDestination, TraceOptions, TraceSource};
 use kubereach_core::ClusterBuilder;
@@ -44,8 +45,9 @@ pub fn run(args: &DemoArgs) -> Result<ExitStatus> {
     for diagnostic in cluster.diagnostics() {
         tour.push_str(&format!("{diagnostic}\n"));
     }
-    let engine = PolicyEngine::new(&cluster, PolicyOptions { ip_blocks_match_pods: false });
-    let options = TraceOptions { protocol: Protocol::Tcp, cni: None };
+    let plugin = kubereach_core::cni::behaviour(&cluster, &PluginOverrides::default());
+    let engine = PolicyEngine::for_plugin(&cluster, plugin.clone(), PolicyView::AsWritten);
+    let options = TraceOptions { protocol: Protocol::Tcp };
     for (question, source, destination) in TOUR_TRACES {
         tour.push_str(&format!("\n== {question} (kubereach trace {source} {destination}) ==\n"));
         let source = TraceSource::parse(source)?;
@@ -54,11 +56,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitStatus> {
         tour.push_str(&output::trace::human(&report));
     }
     tour.push_str("\n== what is wrong (kubereach check) ==\n");
-    let report = kubereach_core::check::check(
-        &cluster,
-        &kubereach_core::check::Config::default(),
-        PolicyOptions { ip_blocks_match_pods: false },
-    );
+    let report = kubereach_core::check::check(&cluster, &kubereach_core::check::Config::default(), &plugin);
     // The demo's files are embedded, so findings carry no column.
     tour.push_str(&output::check::human(&report, &std::collections::BTreeMap::new()));
     output::write_stdout(&tour)?;

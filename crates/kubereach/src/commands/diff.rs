@@ -1,9 +1,10 @@
 //! `kubereach diff OLD NEW`.
 
 use anyhow::Result;
+use kubereach_core::cni::{self, PolicyView};
 use kubereach_core::diff::{self, Side};
 use kubereach_core::matrix::{self, Filters, Granularity, MatrixOptions};
-use kubereach_core::policy::{HostNetwork, PolicyEngine, PolicyOptions};
+use kubereach_core::policy::PolicyEngine;
 
 use crate::args::{DiffArgs, DiffFormat};
 use crate::exit::ExitStatus;
@@ -31,15 +32,17 @@ pub fn run(args: &DiffArgs) -> Result<ExitStatus> {
     else {
         return Ok(ExitStatus::Error);
     };
-    let policy_options = PolicyOptions { ip_blocks_match_pods: args.ip_blocks_match_pods };
     let matrix_options = MatrixOptions {
         granularity: if args.pods { Granularity::Pods } else { Granularity::Workloads },
         ingress_controller: true,
         filters: Filters::default(),
     };
-    let host_network = if args.host_network_as_pods { HostNetwork::Pod } else { HostNetwork::Node };
-    let old_engine = PolicyEngine::with_host_network(&old.cluster, policy_options, host_network);
-    let new_engine = PolicyEngine::with_host_network(&new.cluster, policy_options, host_network);
+    // Each side with its own plugin: a change of plugin changes connectivity too.
+    let view = if args.as_written { PolicyView::AsWritten } else { PolicyView::Effective };
+    let engine =
+        |cluster| PolicyEngine::for_plugin(cluster, cni::behaviour(cluster, &args.plugin.overrides()), view);
+    let old_engine = engine(&old.cluster);
+    let new_engine = engine(&new.cluster);
     let old_matrix = matrix::matrix(&old_engine, &matrix_options);
     let new_matrix = matrix::matrix(&new_engine, &matrix_options);
     let report = diff::diff(

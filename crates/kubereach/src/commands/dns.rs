@@ -1,9 +1,10 @@
 //! `kubereach dns NAME --from NAMESPACE/POD`.
 
 use anyhow::{bail, Result};
+use kubereach_core::cni::{self, PolicyView};
 use kubereach_core::dns::{self, QueryType};
-use kubereach_core::policy::{PolicyEngine, PolicyOptions};
-use kubereach_core::trace::{dns_server_step, find_pod};
+use kubereach_core::policy::PolicyEngine;
+use kubereach_core::trace::{dns_server_step, find_pod, Status};
 
 use crate::args::{DnsArgs, Format, QueryTypeArg};
 use crate::exit::ExitStatus;
@@ -33,8 +34,9 @@ pub fn run(args: &DnsArgs) -> Result<ExitStatus> {
     let resolution = dns::resolve(cluster, cluster.pod(pod), &args.name, qtype);
     // The queries go nowhere if the pod cannot reach the DNS server.
     let server = (resolution.resolver.cluster_dns && !resolution.queries.is_empty()).then(|| {
-        let engine = PolicyEngine::new(cluster, PolicyOptions { ip_blocks_match_pods: false });
-        dns_server_step(cluster, &engine, pod, None)
+        let plugin = cni::behaviour(cluster, &args.plugin.overrides());
+        let engine = PolicyEngine::for_plugin(cluster, plugin, PolicyView::AsWritten);
+        dns_server_step(cluster, &engine, pod)
     });
     match args.format {
         Format::Human => {
@@ -42,5 +44,13 @@ pub fn run(args: &DnsArgs) -> Result<ExitStatus> {
         }
         Format::Json => output::write_json(&output::dns::json(cluster, pod, &resolution, server.as_ref()))?,
     }
-    Ok(if loaded.failed { ExitStatus::Error } else { ExitStatus::Success })
+    // The queries never arrive: the lookup fails, as `trace` says at its `dns` layer.
+    let blocked = server.as_ref().is_some_and(|step| step.status == Status::Fail);
+    Ok(if loaded.failed {
+        ExitStatus::Error
+    } else if blocked {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    })
 }

@@ -1,8 +1,9 @@
 //! `kubereach matrix`.
 
 use anyhow::{bail, Result};
+use kubereach_core::cni::{self, PolicyView};
 use kubereach_core::matrix::{self, Filters, Granularity, MatrixOptions};
-use kubereach_core::policy::{Direction, Endpoint, HostNetwork, IpRange, PolicyEngine, PolicyOptions};
+use kubereach_core::policy::{Direction, Endpoint, IpRange, PolicyEngine};
 use kubereach_core::Cluster;
 
 use crate::args::{DirectionArg, MatrixArgs, MatrixFormat};
@@ -11,15 +12,16 @@ use crate::output;
 
 pub fn run(args: &MatrixArgs) -> Result<ExitStatus> {
     let Some(loaded) = super::load(&args.source) else { return Ok(ExitStatus::Error) };
-    let host_network = if args.host_network_as_pods { HostNetwork::Pod } else { HostNetwork::Node };
-    let engine = PolicyEngine::with_host_network(
-        &loaded.cluster,
-        PolicyOptions { ip_blocks_match_pods: args.ip_blocks_match_pods },
-        host_network,
-    );
+    let plugin = cni::behaviour(&loaded.cluster, &args.plugin.overrides());
+    let view = if args.as_written { PolicyView::AsWritten } else { PolicyView::Effective };
+    let engine = PolicyEngine::for_plugin(&loaded.cluster, plugin, view);
+    let note = output::matrix::unenforced_note(&loaded.cluster, engine.plugin(), view);
     if let Some(pair) = &args.explain {
         let from = endpoint(&loaded.cluster, &pair[0])?;
         let to = endpoint(&loaded.cluster, &pair[1])?;
+        if let Some(note) = &note {
+            eprintln!("note: {note}");
+        }
         let explanation = engine.explain(&from, &to);
         match args.format {
             MatrixFormat::Json => output::write_json(&explanation)?,
@@ -52,8 +54,17 @@ pub fn run(args: &MatrixArgs) -> Result<ExitStatus> {
         MatrixFormat::Dot => Some(output::matrix::dot(&report)),
     };
     match text {
+        Some(mut text) if args.format == MatrixFormat::Human => {
+            if let Some(note) = &note {
+                text.push_str(&format!("note: {note}\n"));
+            }
+            output::write_stdout(&text)?
+        }
         Some(text) => output::write_stdout(&text)?,
         None => output::matrix::write_json(&report)?,
+    }
+    if let (Some(note), false) = (&note, args.format == MatrixFormat::Human) {
+        eprintln!("note: {note}");
     }
     let status = exit(&loaded);
     // The process ends right after this: freeing millions of edges and the

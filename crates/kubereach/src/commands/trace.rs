@@ -1,7 +1,8 @@
 //! `kubereach trace SOURCE DESTINATION`.
 
 use anyhow::Result;
-use kubereach_core::policy::{PolicyEngine, PolicyOptions};
+use kubereach_core::cni::{self, PolicyView};
+use kubereach_core::policy::PolicyEngine;
 use kubereach_core::ports::Protocol;
 use kubereach_core::trace::{self, TraceDestination, TraceOptions, TraceSource, Verdict};
 
@@ -13,14 +14,15 @@ pub fn run(args: &TraceArgs) -> Result<ExitStatus> {
     let source = TraceSource::parse(&args.source)?;
     let destination = TraceDestination::parse(&args.destination)?;
     let Some(loaded) = super::load(&args.source_args) else { return Ok(ExitStatus::Error) };
-    let engine = PolicyEngine::new(&loaded.cluster, PolicyOptions { ip_blocks_match_pods: false });
+    let plugin = cni::behaviour(&loaded.cluster, &args.plugin.overrides());
+    // The `cni` layer says whether the plugin enforces the policies met.
+    let engine = PolicyEngine::for_plugin(&loaded.cluster, plugin, PolicyView::AsWritten);
     let options = TraceOptions {
         protocol: match args.protocol {
             ProtocolArg::Tcp => Protocol::Tcp,
             ProtocolArg::Udp => Protocol::Udp,
             ProtocolArg::Sctp => Protocol::Sctp,
         },
-        cni: args.cni.clone(),
     };
     let report = trace::trace(&loaded.cluster, &engine, &source, &destination, &options);
     match args.format {

@@ -133,9 +133,19 @@ pub fn human(cluster: &Cluster, pod: PodId, resolution: &Resolution, server: Opt
             );
         }
     }
-    let _ = writeln!(out, "answer: {}", answer_text(cluster, &resolution.answer));
+    let blocked = server.is_some_and(|s| s.status == Status::Fail);
+    if blocked {
+        // What cluster DNS would answer never comes back: the pod times out.
+        let _ = writeln!(
+            out,
+            "answer: none, the lookup times out (cluster DNS would answer {})",
+            answer_text(cluster, &resolution.answer)
+        );
+    } else {
+        let _ = writeln!(out, "answer: {}", answer_text(cluster, &resolution.answer));
+    }
     if let Some(server) = server.filter(|s| matches!(s.status, Status::Fail | Status::Warn)) {
-        let what = if server.status == Status::Fail { "but the queries never arrive" } else { "warning" };
+        let what = if blocked { "blocked" } else { "warning" };
         let _ = writeln!(out, "{what}: {}", server.summary);
         for evidence in &server.evidence {
             let _ = writeln!(out, "  {evidence}");

@@ -5,9 +5,11 @@ use std::fmt::Write;
 use std::io::Write as _;
 
 use anyhow::Result;
+use kubereach_core::cni::{PluginBehaviour, PolicyKind, PolicyView};
 use kubereach_core::matrix::{connlist_lines, Matrix, Node, NodeKind};
 use kubereach_core::policy::{DirectionExplanation, Explanation};
 use kubereach_core::ports::Protocol;
+use kubereach_core::Cluster;
 
 /// Writes the `kubereach.matrix/v1` JSON (pretty, with a final newline) to
 /// stdout as it is serialized: a large cluster's matrix is hundreds of MiB
@@ -276,6 +278,45 @@ fn explain_direction(out: &mut String, title: &str, direction: &DirectionExplana
         };
         let _ = writeln!(out, "    {verdict:5} {}  by {by}", step.connections);
     }
+}
+
+/// What the matrix leaves out because the network plugin does not enforce
+/// it, in [`PolicyView::Effective`]; `None` when nothing is left out.
+pub fn unenforced_note(cluster: &Cluster, plugin: &PluginBehaviour, view: PolicyView) -> Option<String> {
+    if view == PolicyView::AsWritten {
+        return None;
+    }
+    let tiers = plugin.enforced_tiers();
+    let kinds = [
+        (tiers.network, cluster.network_policies().len(), "NetworkPolicy", PolicyKind::NetworkPolicy),
+        (
+            tiers.admin,
+            cluster.admin_network_policies().len(),
+            "AdminNetworkPolicy",
+            PolicyKind::AdminNetworkPolicy,
+        ),
+        (
+            tiers.baseline,
+            cluster.baseline_admin_network_policies().len(),
+            "BaselineAdminNetworkPolicy",
+            PolicyKind::BaselineAdminNetworkPolicy,
+        ),
+    ];
+    let ignored: Vec<String> = kinds
+        .iter()
+        .filter(|(enforced, present, _, _)| !enforced && *present > 0)
+        .map(|(_, present, name, kind)| {
+            let by = plugin.detection.verdict(*kind).by.map_or("the network plugin", |cni| cni.name());
+            format!("`{by}` does not enforce {name} ({present} in the input, without effect)")
+        })
+        .collect();
+    if ignored.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "{}: this is the connectivity the cluster has (`--as-written` shows the policies as written)",
+        ignored.join("; ")
+    ))
 }
 
 #[cfg(test)]

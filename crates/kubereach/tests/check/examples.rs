@@ -3,7 +3,6 @@
 //! follow the style guide.
 
 use kubereach_core::check::{self, yaml_examples, CheckReport, Config, Finding, Severity, RULES};
-use kubereach_core::policy::PolicyOptions;
 use kubereach_core::{Cluster, ClusterBuilder};
 
 /// Loads `text` as the file `name`, asserting that it loads without errors.
@@ -23,7 +22,7 @@ pub fn load(name: &str, text: &str) -> Cluster {
 
 /// `check` with every rule on and the default options.
 pub fn run(cluster: &Cluster) -> CheckReport {
-    check::check(cluster, &Config::default(), PolicyOptions { ip_blocks_match_pods: false })
+    check::check(cluster, &Config::default(), &kubereach_core::cni::behaviour(cluster, &Default::default()))
 }
 
 /// Asserts the message style: a lowercase start (or an identifier in

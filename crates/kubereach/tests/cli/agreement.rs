@@ -1,0 +1,243 @@
+//! The same clusters through `trace`, `matrix`, `dns` and `check`: every
+//! command answers a semantic question from the one layer that owns it, so
+//! they must agree (whether a pod reaches cluster DNS, whether an ipBlock
+//! matches pod addresses, whether the plugin enforces policies at all).
+
+use super::util::{Run, TestDir};
+
+/// Cluster DNS as kubeadm installs it, with the pod's address in its status.
+const DNS: &str = "\
+apiVersion: v1
+kind: Service
+metadata: {name: kube-dns, namespace: kube-system}
+spec:
+  clusterIP: 10.96.0.10
+  selector: {k8s-app: kube-dns}
+  ports:
+    - {name: dns, port: 53, protocol: UDP, targetPort: 53}
+    - {name: dns-tcp, port: 53, protocol: TCP, targetPort: 53}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: coredns-0, namespace: kube-system, labels: {k8s-app: kube-dns}}
+spec:
+  containers:
+    - name: coredns
+      image: registry.k8s.io/coredns/coredns:v1.11.3
+      ports: [{name: dns, containerPort: 53, protocol: UDP}, {name: dns-tcp, containerPort: 53, protocol: TCP}]
+status:
+  phase: Running
+  podIP: 10.244.0.3
+  podIPs: [{ip: 10.244.0.3}]
+  conditions: [{type: Ready, status: 'True'}]
+";
+
+/// A client whose egress allows port 53 only to `ipBlock 0.0.0.0/0`, and a
+/// web Service it calls by name: the example of the NetworkPolicy docs'
+/// "ipBlock … should be cluster-external IPs"
+/// (https://kubernetes.io/docs/concepts/services-networking/network-policies/#behavior-of-to-and-from-selectors),
+/// which the plugins read differently.
+const APP: &str = "\
+apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: app, labels: {app: client}}
+spec: {containers: [{name: client, image: client}]}
+status: {phase: Running, podIP: 10.244.1.5, podIPs: [{ip: 10.244.1.5}], conditions: [{type: Ready, status: 'True'}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: app, labels: {app: web}}
+spec: {containers: [{name: web, image: web, ports: [{name: http, containerPort: 8080}]}]}
+status: {phase: Running, podIP: 10.244.1.6, podIPs: [{ip: 10.244.1.6}], conditions: [{type: Ready, status: 'True'}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: app}
+spec:
+  clusterIP: 10.96.5.5
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: http}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: client-egress, namespace: app}
+spec:
+  podSelector: {matchLabels: {app: client}}
+  policyTypes: [Egress]
+  egress:
+    - to: [{ipBlock: {cidr: 0.0.0.0/0}}]
+      ports: [{protocol: UDP, port: 53}, {protocol: TCP, port: 53}]
+    - to: [{podSelector: {matchLabels: {app: web}}}]
+      ports: [{port: 8080}]
+";
+
+/// A default-deny egress policy for the client: no rule at all.
+const DENY_ALL_EGRESS: &str = "\
+apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: app, labels: {app: client}}
+spec: {containers: [{name: client, image: client}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: app, labels: {app: web}}
+spec: {containers: [{name: web, image: web, ports: [{name: http, containerPort: 8080}]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: app}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: http}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny-egress, namespace: app}
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+";
+
+/// A plugin's DaemonSet, as its installer names it.
+fn plugin(name: &str, image: &str) -> String {
+    format!(
+        "apiVersion: apps/v1
+kind: DaemonSet
+metadata: {{name: {name}, namespace: kube-system}}
+spec:
+  selector: {{matchLabels: {{app: {name}}}}}
+  template:
+    metadata: {{labels: {{app: {name}}}}}
+    spec: {{containers: [{{name: {name}, image: '{image}'}}]}}
+"
+    )
+}
+
+/// What each command says about the client reaching cluster DNS.
+#[derive(Debug, PartialEq, Eq)]
+struct Answers {
+    trace: bool,
+    dns: bool,
+    check: bool,
+    matrix: bool,
+}
+
+impl Answers {
+    fn all(reaches: bool) -> Answers {
+        Answers { trace: reaches, dns: reaches, check: reaches, matrix: reaches }
+    }
+}
+
+/// Runs the four commands on `files` with `flags` and reads their verdicts
+/// on "can `app/client` reach cluster DNS?".
+fn answers(files: &[(&str, &str)], flags: &[&str]) -> Answers {
+    let dir = TestDir::new();
+    for (name, text) in files {
+        dir.write(name, text);
+    }
+    let run = |args: &[&str]| -> Run {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend_from_slice(&["-f", "."]);
+        all.extend_from_slice(flags);
+        dir.run(&all)
+    };
+    let trace = run(&["trace", "app/client", "http://web.app/", "--format", "json"]);
+    trace.assert_no_panic();
+    let trace_json = trace.json();
+    let dns_step = trace_json["steps"].as_array().unwrap().iter().find(|s| s["layer"] == "dns").unwrap();
+
+    let dns = run(&["dns", "web.app", "--from", "app/client", "--format", "json"]);
+    assert!(matches!(dns.code, Some(0 | 1)), "{dns}");
+
+    let check = run(&["check", "--format", "json"]);
+    let findings = check.json()["findings"].as_array().unwrap().clone();
+    let kr306 = findings.iter().any(|f| f["code"] == "KR306");
+
+    let matrix = run(&["matrix", "--pods", "--format", "json"]);
+    let matrix_json = matrix.json();
+    let udp_53 = matrix_json["edges"].as_array().unwrap().iter().any(|edge| {
+        edge["from"] == "app/client"
+            && edge["to"] == "kube-system/coredns-0"
+            && edge["ports"].as_array().unwrap().iter().any(|p| {
+                p["protocol"] == "UDP" && p["from"].as_u64() <= Some(53) && p["to"].as_u64() >= Some(53)
+            })
+    });
+    Answers { trace: dns_step["status"] != "fail", dns: dns.code == Some(0), check: !kr306, matrix: udp_53 }
+}
+
+// The issue's example: port 53 allowed only to `ipBlock 0.0.0.0/0`. With no
+// plugin known, ipBlocks match addresses outside the cluster only (the docs'
+// reading), so DNS is blocked; every command says so.
+#[test]
+fn ip_block_to_everything_on_port_53_without_a_known_plugin() {
+    assert_eq!(answers(&[("dns.yaml", DNS), ("app.yaml", APP)], &[]), Answers::all(false));
+}
+
+// Calico matches pod addresses with ipBlocks (projectcalico/calico#6634):
+// the rule allows the DNS pod, for every command alike, whether Calico is
+// detected from its DaemonSet or named with `--cni`.
+#[test]
+fn ip_block_to_everything_on_port_53_on_calico() {
+    let calico = plugin("calico-node", "docker.io/calico/node:v3.29.1");
+    let detected = [("dns.yaml", DNS), ("app.yaml", APP), ("calico.yaml", calico.as_str())];
+    assert_eq!(answers(&detected, &[]), Answers::all(true));
+    assert_eq!(answers(&[("dns.yaml", DNS), ("app.yaml", APP)], &["--cni", "calico"]), Answers::all(true));
+    // The flag overrides the plugin's behaviour, for every command.
+    assert_eq!(answers(&detected, &["--ip-blocks-match-pods=false"]), Answers::all(false));
+}
+
+// Cilium's CIDR rules never match pods (cilium/cilium#9209): blocked, even
+// when the user does not say so.
+#[test]
+fn ip_block_to_everything_on_port_53_on_cilium() {
+    let cilium = plugin("cilium", "quay.io/cilium/cilium:v1.16.3");
+    let files = [("dns.yaml", DNS), ("app.yaml", APP), ("cilium.yaml", cilium.as_str())];
+    assert_eq!(answers(&files, &[]), Answers::all(false));
+    assert_eq!(answers(&files, &["--ip-blocks-match-pods"]), Answers::all(true));
+}
+
+// Flannel alone enforces no NetworkPolicy
+// (https://github.com/flannel-io/flannel#networking-details): the lookup
+// works whatever the policies say. `trace` warns at `cni`, `check` stays
+// silent on DNS, `matrix` shows the effective connectivity.
+#[test]
+fn flannel_enforces_nothing() {
+    let flannel = plugin("kube-flannel-ds", "docker.io/flannel/flannel:v0.25.1");
+    let files = [("dns.yaml", DNS), ("app.yaml", DENY_ALL_EGRESS), ("flannel.yaml", flannel.as_str())];
+    assert_eq!(answers(&files, &[]), Answers::all(true));
+    // Named with `--cni`, the same.
+    assert_eq!(
+        answers(&[("dns.yaml", DNS), ("app.yaml", DENY_ALL_EGRESS)], &["--cni", "flannel"]),
+        Answers::all(true)
+    );
+}
+
+// Under a default-deny egress policy the pod's lookups time out: `dns`
+// says so and exits 1, as `trace` blocks at `dns` and KR306 fires.
+#[test]
+fn default_deny_egress_blocks_dns_everywhere() {
+    assert_eq!(answers(&[("dns.yaml", DNS), ("app.yaml", DENY_ALL_EGRESS)], &[]), Answers::all(false));
+    // Without the DNS objects in the input, the DNS pods are assumed to be
+    // kubeadm's, and judged the same way by every command but `matrix`,
+    // which has no such pod to show.
+    let answers = answers(&[("app.yaml", DENY_ALL_EGRESS)], &[]);
+    assert_eq!((answers.trace, answers.dns, answers.check), (false, false, false));
+}
+
+// `egress: [{}]` allows everything: with no DNS objects in the input there
+// is nothing to warn about (issue item 16).
+#[test]
+fn open_egress_needs_no_dns_warning() {
+    let open = DENY_ALL_EGRESS.replace("policyTypes: [Egress]", "policyTypes: [Egress]\n  egress: [{}]");
+    let dir = TestDir::new();
+    dir.write("app.yaml", &open);
+    let trace = dir.run(&["trace", "app/client", "http://web.app/", "-f", ".", "--format", "json"]);
+    trace.assert_code(0);
+    let json = trace.json();
+    let dns = json["steps"].as_array().unwrap().iter().find(|s| s["layer"] == "dns").unwrap();
+    assert_eq!(dns["status"], "pass", "{dns:#}");
+    assert_eq!(dns["fix"], "", "{dns:#}");
+    let out = dir.run(&["dns", "web.app", "--from", "app/client", "-f", "."]);
+    out.assert_code(0);
+    assert!(!out.stdout.contains("warning"), "{out}");
+}
