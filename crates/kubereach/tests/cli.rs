@@ -23,3 +23,5 @@ mod model;
 mod peer_cases;
 #[path = "cli/sources.rs"]
 mod sources;
+#[path = "cli/unreadable.rs"]
+mod unreadable;

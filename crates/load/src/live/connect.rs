@@ -87,8 +87,8 @@ pub(super) async fn connect(
     connection.config.connect_timeout = Some(timeout);
     connection.config.read_timeout = Some(timeout);
     connection.config.write_timeout = Some(timeout);
-    // A 429 or 503 is reported, not retried behind the user's back: the
-    // timeout is what they asked for.
+    // 429 and 5xx are retried by `read` itself, a bounded number of times,
+    // so that a persistent failure is reported instead of waited on.
     connection.config.default_retry = false;
     Ok(connection)
 }
