@@ -11,6 +11,8 @@ mod util;
 mod bad_input;
 #[path = "cli/conventions.rs"]
 mod conventions;
+#[path = "cli/credentials.rs"]
+mod credentials;
 #[path = "cli/demo.rs"]
 mod demo;
 #[path = "cli/live.rs"]

@@ -20,10 +20,12 @@ use kubereach_core::{ClusterBuilder, Diagnostic, Origin};
 use crate::lower_document;
 
 mod connect;
+mod credentials;
 mod kinds;
 
 pub use connect::LiveSource;
 use connect::{error_chain, Connection, Environment};
+pub use credentials::redact_userinfo;
 use kinds::{ListKind, Scope, KINDS, REQUIRED};
 
 /// How to read the cluster.
@@ -124,7 +126,13 @@ pub fn read_live(source: &LiveSource, options: &LiveOptions) -> LiveRead {
             };
         }
     };
-    runtime.block_on(read(source, options, &Environment::of_process()))
+    let mut read = runtime.block_on(read(source, options, &Environment::of_process()));
+    // Errors of the HTTP stack may quote the URL they were given.
+    for diagnostic in &mut read.diagnostics {
+        diagnostic.message = redact_userinfo(&diagnostic.message);
+        diagnostic.location.file = diagnostic.location.file.as_deref().map(redact_userinfo);
+    }
+    read
 }
 
 /// One list request: a kind, in one namespace or all of them.
@@ -156,19 +164,13 @@ async fn read(source: &LiveSource, options: &LiveOptions, environment: &Environm
             };
         }
     };
-    let base = config.cluster_url.to_string().trim_end_matches('/').to_owned();
-    let plugin = config.auth_info.exec.as_ref().and_then(|exec| exec.command.clone());
+    // Origins of objects and findings: no password of the URL in them.
+    let base = redact_userinfo(config.cluster_url.to_string().trim_end_matches('/'));
     let client = match kube::Client::try_from(config) {
         Ok(client) => client,
         Err(error) => {
-            let message = match (&error, plugin) {
-                (kube::Error::Auth(_), Some(plugin)) => format!(
-                    "cannot authenticate to {name}: the kubeconfig's credential plugin `{plugin}` failed: {}",
-                    error_chain(&error)
-                ),
-                (kube::Error::Auth(_), None) => {
-                    format!("cannot authenticate to {name}: {}", error_chain(&error))
-                }
+            let message = match &error {
+                kube::Error::Auth(_) => format!("cannot authenticate to {name}: {}", error_chain(&error)),
                 _ => format!("cannot set up a client for {name}: {}", error_chain(&error)),
             };
             return LiveRead {
