@@ -695,6 +695,11 @@ impl ClusterBuilder {
         self
     }
 
+    /// Nothing was read: no object, not even one of a kind the model skips.
+    pub fn is_empty(&self) -> bool {
+        self.objects.is_empty() && self.skipped_kinds.is_empty()
+    }
+
     /// Records a problem found while reading the input.
     pub fn diagnostic(&mut self, diagnostic: Diagnostic) -> &mut ClusterBuilder {
         self.diagnostics.push(diagnostic);

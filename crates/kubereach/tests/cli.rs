@@ -15,6 +15,8 @@ mod agreement;
 mod bad_input;
 #[path = "cli/conventions.rs"]
 mod conventions;
+#[path = "cli/credentials.rs"]
+mod credentials;
 #[path = "cli/demo.rs"]
 mod demo;
 #[path = "cli/live.rs"]
@@ -27,3 +29,5 @@ mod model;
 mod peer_cases;
 #[path = "cli/sources.rs"]
 mod sources;
+#[path = "cli/unreadable.rs"]
+mod unreadable;

@@ -19,8 +19,8 @@ pub mod yaml;
 
 pub use kinds::{lower_document, DocumentOutcome};
 pub use live::{
-    listed_resources, load_live, lower_live, read_live, sanitize, LiveObject, LiveOptions, LiveRead,
-    LiveSource,
+    listed_resources, load_live, lower_live, read_live, redact_userinfo, sanitize, LiveObject, LiveOptions,
+    LiveRead, LiveSource,
 };
 pub use snapshot::{snapshot_yaml, to_yaml};
 

@@ -17,7 +17,7 @@ use kubereach_load::{load, load_live, read_live, Input, LiveOptions, LiveSource,
 
 #[path = "support/fake_api.rs"]
 mod fake_api;
-use fake_api::{Behaviour, FakeApi, Seen, Tls, User};
+use fake_api::{Behaviour, FakeApi, Flaky, Seen, Tls, User};
 
 const METADATA_ONLY: &str = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
 
@@ -327,18 +327,34 @@ fn expired_credentials_are_one_error_saying_so() {
 }
 
 #[test]
-fn a_server_without_networking_v1_is_a_warning_naming_the_loss() {
-    let server = FakeServer::start(Behaviour { not_served: vec!["networkpolicies"], ..Behaviour::default() });
+fn a_server_without_an_optional_kind_is_a_warning_naming_the_loss() {
+    let server = FakeServer::start(Behaviour { not_served: vec!["ingressclasses"], ..Behaviour::default() });
     let cluster = live(&server.source(), &options());
     let diagnostics = cluster.diagnostics();
     assert_eq!(diagnostics.len(), 1, "{:?}", self::diagnostics(&cluster));
     assert_eq!(diagnostics[0].severity, Severity::Warning);
     assert_eq!(
         diagnostics[0].message,
-        "the API server does not serve `networkpolicies` in networking.k8s.io/v1 (HTTP 404): \
-         no NetworkPolicies: connections they deny would be reported as allowed"
+        "the API server does not serve `ingressclasses` in networking.k8s.io/v1 (HTTP 404): \
+         no IngressClasses: ingress controllers not identified"
     );
-    assert!(cluster.network_policies().is_empty());
+    assert!(cluster.ingress_classes().is_empty());
+}
+
+#[test]
+fn a_server_without_networking_v1_cannot_be_read() {
+    // Without NetworkPolicies every connection they deny would look allowed.
+    let server = FakeServer::start(Behaviour { not_served: vec!["networkpolicies"], ..Behaviour::default() });
+    let read = read_live(&server.source(), &options());
+    assert!(read.failed);
+    assert_eq!(read.diagnostics.len(), 1, "{:?}", read.diagnostics);
+    assert_eq!(read.diagnostics[0].severity, Severity::Error);
+    assert_eq!(
+        read.diagnostics[0].message,
+        "the API server does not serve `networkpolicies` in networking.k8s.io/v1 (HTTP 404): \
+         no NetworkPolicies: connections they deny would be reported as allowed; kubereach cannot \
+         answer without `networkpolicies`"
+    );
 }
 
 #[test]
@@ -406,4 +422,79 @@ fn a_failing_credential_plugin_is_named() {
     );
     assert!(message.contains("kubereach-no-such-plugin"), "{message}");
     assert!(api.seen().is_empty(), "{:?}", api.seen());
+}
+
+#[test]
+fn a_transient_server_error_is_retried() {
+    // An API server restarting behind its load balancer: two 503s, then the list.
+    let server =
+        FakeServer::start(Behaviour { flaky: Some(Flaky::new("pods", 503, 2)), ..Behaviour::default() });
+    let read = read_live(&server.source(), &options());
+    assert_eq!(read.diagnostics.iter().map(ToString::to_string).collect::<Vec<_>>(), Vec::<String>::new());
+    assert!(!read.failed);
+    let pods = server.seen().iter().filter(|s| s.target.starts_with("/api/v1/pods?")).count();
+    assert_eq!(pods, 3, "two failures, then the answer");
+    assert!(read.objects.iter().any(|o| o.value["kind"] == "Pod"));
+    // 429 too.
+    let server =
+        FakeServer::start(Behaviour { flaky: Some(Flaky::new("services", 429, 1)), ..Behaviour::default() });
+    let read = read_live(&server.source(), &options());
+    assert!(read.diagnostics.is_empty() && !read.failed, "{:?}", read.diagnostics);
+}
+
+#[test]
+fn a_server_that_always_fails_is_unreadable_not_empty() {
+    let server = FakeServer::start(Behaviour { failing: vec![("*", 503)], ..Behaviour::default() });
+    let read = read_live(&server.source(), &options());
+    assert!(read.failed, "{:?}", read.diagnostics);
+    assert!(read.objects.is_empty());
+    let first = &read.diagnostics[0];
+    assert_eq!(first.severity, Severity::Error);
+    assert_eq!(
+        first.message,
+        format!(
+            "cannot read {}: every list failed, the first with: cannot list `namespaces` (HTTP 503) \
+             (the server is currently unable to handle the request): no Namespaces: namespace labels \
+             unknown, namespaceSelectors may not match",
+            server.url
+        )
+    );
+    // Each list was tried four times: once, then after each retry delay.
+    let pods = server.seen().iter().filter(|s| s.target.starts_with("/api/v1/pods?")).count();
+    assert_eq!(pods, 4);
+}
+
+#[test]
+fn a_required_kind_that_cannot_be_listed_makes_the_cluster_unreadable() {
+    // Kubernetes RBAC: a Role without `list` on pods answers 403.
+    for (behaviour, resource) in [
+        (Behaviour { forbidden: vec!["pods"], ..Behaviour::default() }, "pods"),
+        (Behaviour { forbidden: vec!["namespaces"], ..Behaviour::default() }, "namespaces"),
+        (Behaviour { failing: vec![("networkpolicies", 500)], ..Behaviour::default() }, "networkpolicies"),
+    ] {
+        let server = FakeServer::start(behaviour);
+        let read = read_live(&server.source(), &options());
+        assert!(read.failed, "{resource}: {:?}", read.diagnostics);
+        let error = read.diagnostics.iter().find(|d| d.severity == Severity::Error).unwrap();
+        assert!(
+            error.message.ends_with(&format!("kubereach cannot answer without `{resource}`")),
+            "{}",
+            error.message
+        );
+    }
+    // Every list forbidden: the same, not an empty cluster with warnings.
+    let server = FakeServer::start(Behaviour { forbidden: vec!["*"], ..Behaviour::default() });
+    let read = read_live(&server.source(), &options());
+    assert!(read.failed && read.objects.is_empty());
+    assert!(
+        read.diagnostics[0].message.contains(": every list failed, the first with: "),
+        "{}",
+        read.diagnostics[0]
+    );
+    // An optional kind forbidden stays a warning.
+    let server = FakeServer::start(Behaviour { forbidden: vec!["ingresses"], ..Behaviour::default() });
+    let read = read_live(&server.source(), &options());
+    assert!(!read.failed);
+    assert_eq!(read.diagnostics.len(), 1);
+    assert_eq!(read.diagnostics[0].severity, Severity::Warning);
 }

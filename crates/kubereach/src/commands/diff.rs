@@ -74,6 +74,7 @@ fn side(paths: &[String], args: &DiffArgs) -> Option<(super::Loaded, String)> {
     }
     let mut builder = kubereach_core::ClusterBuilder::new();
     let name = super::load_live(&args.live, &mut builder);
-    let loaded = super::finish_with(builder.build(), &args.load, name.is_none())?;
+    let nothing_read = builder.is_empty();
+    let loaded = super::finish_with(builder.build(), &args.load, name.is_none(), nothing_read)?;
     Some((loaded, name?))
 }

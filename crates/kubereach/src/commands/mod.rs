@@ -46,7 +46,8 @@ pub fn load(source: &SourceArgs) -> Option<Loaded> {
     let inputs: Vec<kubereach_load::Input> =
         source.filenames.iter().map(|f| kubereach_load::Input::from_arg(f)).collect();
     kubereach_load::load_into(&inputs, &options(&source.load), &mut builder);
-    finish_with(builder.build(), &source.load, unreadable)
+    let nothing_read = builder.is_empty();
+    finish_with(builder.build(), &source.load, unreadable, nothing_read)
 }
 
 /// Reads the live cluster `live` chooses into `builder`. Returns its name,
@@ -60,8 +61,7 @@ pub fn load_live(live: &LiveArgs, builder: &mut kubereach_core::ClusterBuilder) 
         }
     };
     let read = kubereach_load::read_live(&source, &live_options(live));
-    let failed = read.objects.is_empty()
-        && read.diagnostics.iter().any(|d| d.severity == kubereach_core::Severity::Error);
+    let failed = read.failed;
     let name = read.source.clone();
     kubereach_load::lower_live(read, builder);
     (!failed).then_some(name)
@@ -102,7 +102,10 @@ pub fn live_options(live: &LiveArgs) -> kubereach_load::LiveOptions {
 pub fn load_paths(filenames: &[String], load: &LoadArgs) -> Loaded {
     let inputs: Vec<kubereach_load::Input> =
         filenames.iter().map(|f| kubereach_load::Input::from_arg(f)).collect();
-    finish(kubereach_load::load(&inputs, &options(load)), load)
+    let mut builder = kubereach_core::ClusterBuilder::new();
+    kubereach_load::load_into(&inputs, &options(load), &mut builder);
+    let nothing_read = builder.is_empty();
+    finish(builder.build(), load, nothing_read)
 }
 
 fn options(load: &LoadArgs) -> kubereach_load::LoadOptions {
@@ -112,17 +115,34 @@ fn options(load: &LoadArgs) -> kubereach_load::LoadOptions {
     }
 }
 
-fn finish(cluster: kubereach_core::Cluster, load: &LoadArgs) -> Loaded {
-    let errors = crate::output::print_diagnostics(cluster.diagnostics());
-    Loaded { cluster, failed: errors > 0 && !load.keep_going }
+/// `--keep-going` analyses what loaded despite input errors; when errors
+/// left nothing at all (`-f` a path that does not exist, every document
+/// broken), there is nothing to analyse and the answer would pass a gate
+/// on an empty cluster, so it fails whatever the flag says.
+fn finish(cluster: kubereach_core::Cluster, load: &LoadArgs, nothing_read: bool) -> Loaded {
+    if !nothing_read {
+        let errors = crate::output::print_diagnostics(cluster.diagnostics());
+        return Loaded { cluster, failed: errors > 0 && !load.keep_going };
+    }
+    let errors = crate::output::print_diagnostics_only(cluster.diagnostics());
+    if errors > 0 {
+        let plural = if errors == 1 { "" } else { "s" };
+        eprintln!("kubereach: {errors} input error{plural}; nothing could be loaded");
+    }
+    Loaded { cluster, failed: errors > 0 }
 }
 
 /// Prints the diagnostics; `None` when the live cluster could not be read
 /// (then without "the rest was loaded").
-pub fn finish_with(cluster: kubereach_core::Cluster, load: &LoadArgs, unreadable: bool) -> Option<Loaded> {
+pub fn finish_with(
+    cluster: kubereach_core::Cluster,
+    load: &LoadArgs,
+    unreadable: bool,
+    nothing_read: bool,
+) -> Option<Loaded> {
     if unreadable {
         crate::output::print_diagnostics_only(cluster.diagnostics());
         return None;
     }
-    Some(finish(cluster, load))
+    Some(finish(cluster, load, nothing_read))
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::util::{Run, TestDir};
 
 #[path = "../../../load/tests/support/fake_api.rs"]
-mod fake_api;
+pub(crate) mod fake_api;
 use fake_api::{Behaviour, FakeApi, Tls, User};
 
 fn fixtures() -> PathBuf {

@@ -84,11 +84,23 @@ pub(super) async fn connect(
             }
         },
     };
+    connection.name = super::credentials::redact_userinfo(&connection.name);
+    let auth_info = &mut connection.config.auth_info;
+    if let Some(token) = &auth_info.token {
+        let what = match source {
+            LiveSource::Server { .. } => "the token from `--token-file`",
+            LiveSource::Kubeconfig { .. } => "the kubeconfig user's `token`",
+        };
+        super::credentials::check_token(secrecy::ExposeSecret::expose_secret(token), what)
+            .map_err(|error| format!("cannot authenticate to {}: {error}", connection.name))?;
+    }
+    super::credentials::run_plugin(auth_info, timeout)
+        .map_err(|error| format!("cannot authenticate to {}: {error}", connection.name))?;
     connection.config.connect_timeout = Some(timeout);
     connection.config.read_timeout = Some(timeout);
     connection.config.write_timeout = Some(timeout);
-    // A 429 or 503 is reported, not retried behind the user's back: the
-    // timeout is what they asked for.
+    // 429 and 5xx are retried by `read` itself, a bounded number of times,
+    // so that a persistent failure is reported instead of waited on.
     connection.config.default_retry = false;
     Ok(connection)
 }

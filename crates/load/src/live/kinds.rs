@@ -19,6 +19,13 @@ pub(super) struct ListKind {
     pub weakens: &'static str,
 }
 
+/// Kinds without which no answer is worth giving: with no Pods every trace
+/// fails at its source and the matrix is empty, with no Namespaces every
+/// `namespaceSelector` misses, with no NetworkPolicies every blocked
+/// connection looks allowed. Failing to list one of these (HTTP 403
+/// included) makes the cluster unreadable, not merely less precise.
+pub(super) const REQUIRED: &[&str] = &["namespaces", "pods", "networkpolicies"];
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Scope {
     Cluster,

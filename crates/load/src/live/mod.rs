@@ -20,11 +20,13 @@ use kubereach_core::{ClusterBuilder, Diagnostic, Origin};
 use crate::lower_document;
 
 mod connect;
+mod credentials;
 mod kinds;
 
 pub use connect::LiveSource;
 use connect::{error_chain, Connection, Environment};
-use kinds::{ListKind, Scope, KINDS};
+pub use credentials::redact_userinfo;
+use kinds::{ListKind, Scope, KINDS, REQUIRED};
 
 /// How to read the cluster.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +57,12 @@ pub struct LiveRead {
     pub objects: Vec<LiveObject>,
     /// Kinds that could not be listed, or why nothing could be.
     pub diagnostics: Vec<Diagnostic>,
+    /// The cluster could not be read: the server could not be reached or
+    /// refused the credentials, one of the kinds every answer rests on
+    /// (Namespaces, Pods, NetworkPolicies) could not be listed, or no list
+    /// at all succeeded. An error diagnostic says why; answering from what
+    /// was read would describe an empty cluster.
+    pub failed: bool,
 }
 
 /// One object and the list it came from.
@@ -113,11 +121,18 @@ pub fn read_live(source: &LiveSource, options: &LiveOptions) -> LiveRead {
                     at("live cluster"),
                     format!("cannot start the HTTP client: {error}"),
                 )],
+                failed: true,
                 ..LiveRead::default()
             };
         }
     };
-    runtime.block_on(read(source, options, &Environment::of_process()))
+    let mut read = runtime.block_on(read(source, options, &Environment::of_process()));
+    // Errors of the HTTP stack may quote the URL they were given.
+    for diagnostic in &mut read.diagnostics {
+        diagnostic.message = redact_userinfo(&diagnostic.message);
+        diagnostic.location.file = diagnostic.location.file.as_deref().map(redact_userinfo);
+    }
+    read
 }
 
 /// One list request: a kind, in one namespace or all of them.
@@ -144,28 +159,24 @@ async fn read(source: &LiveSource, options: &LiveOptions, environment: &Environm
         Err(message) => {
             return LiveRead {
                 diagnostics: vec![Diagnostic::error(at("live cluster"), message)],
+                failed: true,
                 ..LiveRead::default()
             };
         }
     };
-    let base = config.cluster_url.to_string().trim_end_matches('/').to_owned();
-    let plugin = config.auth_info.exec.as_ref().and_then(|exec| exec.command.clone());
+    // Origins of objects and findings: no password of the URL in them.
+    let base = redact_userinfo(config.cluster_url.to_string().trim_end_matches('/'));
     let client = match kube::Client::try_from(config) {
         Ok(client) => client,
         Err(error) => {
-            let message = match (&error, plugin) {
-                (kube::Error::Auth(_), Some(plugin)) => format!(
-                    "cannot authenticate to {name}: the kubeconfig's credential plugin `{plugin}` failed: {}",
-                    error_chain(&error)
-                ),
-                (kube::Error::Auth(_), None) => {
-                    format!("cannot authenticate to {name}: {}", error_chain(&error))
-                }
+            let message = match &error {
+                kube::Error::Auth(_) => format!("cannot authenticate to {name}: {}", error_chain(&error)),
                 _ => format!("cannot set up a client for {name}: {}", error_chain(&error)),
             };
             return LiveRead {
                 source: name.clone(),
                 diagnostics: vec![Diagnostic::error(at(&name), message)],
+                failed: true,
                 ..LiveRead::default()
             };
         }
@@ -191,6 +202,8 @@ async fn read(source: &LiveSource, options: &LiveOptions, environment: &Environm
 
     let mut read = LiveRead { source: name, ..LiveRead::default() };
     let mut cluster_failure = None;
+    let (lists, mut lists_failed) = (results.len(), 0);
+    let mut first_failure: Option<String> = None;
     for (job, result) in results {
         let list_url: Arc<str> = Arc::from(job.url);
         match result {
@@ -198,7 +211,16 @@ async fn read(source: &LiveSource, options: &LiveOptions, environment: &Environm
                 list_url: Arc::clone(&list_url),
                 value: sanitize(with_kind(value, job.list)),
             })),
-            Err(Failure::Kind(diagnostic)) => read.diagnostics.push(diagnostic),
+            Err(Failure::Kind(diagnostic)) => {
+                lists_failed += 1;
+                first_failure.get_or_insert_with(|| diagnostic.message.clone());
+                if REQUIRED.contains(&job.list.resource) {
+                    read.failed = true;
+                    read.diagnostics.push(required_kind_failed(diagnostic, job.list));
+                } else {
+                    read.diagnostics.push(diagnostic);
+                }
+            }
             Err(Failure::Cluster(message)) => {
                 cluster_failure.get_or_insert(Diagnostic::error(at(&list_url), message));
             }
@@ -206,7 +228,21 @@ async fn read(source: &LiveSource, options: &LiveOptions, environment: &Environm
     }
     if let Some(failure) = cluster_failure {
         // One error, not one per kind: they all failed for the same reason.
+        read.failed = true;
         read.diagnostics.insert(0, failure);
+    } else if lists_failed == lists {
+        read.failed = true;
+        read.diagnostics.insert(
+            0,
+            Diagnostic::error(
+                at(&read.source),
+                format!(
+                    "cannot read {}: every list failed, the first with: {}",
+                    read.source,
+                    first_failure.unwrap_or_default()
+                ),
+            ),
+        );
     } else if !options.namespaces.is_empty() {
         read.diagnostics.push(Diagnostic::note(
             at(&read.source),
@@ -218,6 +254,15 @@ async fn read(source: &LiveSource, options: &LiveOptions, environment: &Environm
         ));
     }
     read
+}
+
+/// A required kind that could not be listed: an error, whatever the HTTP
+/// status, since every answer would rest on its absence.
+fn required_kind_failed(diagnostic: Diagnostic, list: &ListKind) -> Diagnostic {
+    Diagnostic::error(
+        diagnostic.location,
+        format!("{}; kubereach cannot answer without `{}`", diagnostic.message, list.resource),
+    )
 }
 
 fn jobs(base: &str, namespaces: &[String]) -> Vec<Job> {
@@ -336,13 +381,8 @@ async fn get(
     timeout: Duration,
 ) -> Result<Option<Value>, Failure> {
     let (list, url) = (job.list, job.url.as_str());
-    let request = http::Request::get(target)
-        .header(http::header::ACCEPT, if list.metadata_only { METADATA_ONLY } else { "application/json" })
-        .body(Vec::new())
-        .map_err(|error| {
-            Failure::Kind(Diagnostic::error(at(url), format!("cannot build the request: {error}")))
-        })?;
-    let text = match client.request_text(request).await {
+    let accept = if list.metadata_only { METADATA_ONLY } else { "application/json" };
+    let text = match request_with_retries(client, target, accept).await {
         Ok(text) => text,
         Err(kube::Error::Api(status)) => return api_error(status.code, &status.message, name, url, list),
         // An exec plugin (`aws eks get-token`, …) or token file that failed:
@@ -359,6 +399,40 @@ async fn get(
             format!("the API server's answer is not valid JSON: {error}"),
         ))
     })
+}
+
+/// Waits before each retry of a request the server answered with 429 or a
+/// 5xx status (overloaded, restarting, behind a load balancer with no
+/// healthy backend): transient failures should not fail the whole read, and
+/// persistent ones are reported after these few seconds.
+const RETRY_DELAYS: [Duration; 3] =
+    [Duration::from_millis(250), Duration::from_millis(500), Duration::from_millis(1000)];
+
+/// Sends `request`, again after each of [`RETRY_DELAYS`] while the server
+/// answers 429 or 5xx.
+async fn request_with_retries(
+    client: &kube::Client,
+    target: &str,
+    accept: &str,
+) -> Result<String, kube::Error> {
+    let mut delays = RETRY_DELAYS.iter();
+    loop {
+        let request = http::Request::get(target)
+            .header(http::header::ACCEPT, accept)
+            .body(Vec::new())
+            .map_err(kube::Error::HttpError)?;
+        match client.request_text(request).await {
+            Err(kube::Error::Api(status)) if retryable(status.code) => match delays.next() {
+                Some(delay) => tokio::time::sleep(*delay).await,
+                None => return Err(kube::Error::Api(status)),
+            },
+            result => return result,
+        }
+    }
+}
+
+fn retryable(code: u16) -> bool {
+    code == 429 || (500..600).contains(&code)
 }
 
 fn api_error(

@@ -35,6 +35,27 @@ pub struct Behaviour {
     pub slow: Option<(&'static str, Duration)>,
     /// Bearer tokens answered with 401, as for an expired token.
     pub rejected_tokens: Vec<&'static str>,
+    /// Resources answered with this HTTP status every time (`*`: all of
+    /// them), as by an API server down behind a load balancer.
+    pub failing: Vec<(&'static str, u16)>,
+    /// A resource answered with this status the first `count` times, then
+    /// normally: a transient failure.
+    pub flaky: Option<Flaky>,
+}
+
+/// A resource that fails a number of times before it answers.
+#[derive(Clone)]
+pub struct Flaky {
+    pub resource: &'static str,
+    pub status: u16,
+    /// Failures left, shared by every connection.
+    pub left: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Flaky {
+    pub fn new(resource: &'static str, status: u16, count: usize) -> Flaky {
+        Flaky { resource, status, left: Arc::new(std::sync::atomic::AtomicUsize::new(count)) }
+    }
 }
 
 /// The server's TLS set-up.
@@ -192,7 +213,10 @@ fn serve<S: Read + Write>(stream: S, live: &Path, behaviour: &Behaviour, log: &M
             401 => "Unauthorized",
             403 => "Forbidden",
             404 => "Not Found",
-            _ => "Gone",
+            410 => "Gone",
+            429 => "Too Many Requests",
+            503 => "Service Unavailable",
+            _ => "Error",
         };
         let response = format!(
             "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
@@ -217,7 +241,19 @@ fn answer(target: &str, authorization: Option<&str>, live: &Path, behaviour: &Be
     if behaviour.rejected_tokens.iter().any(|t| authorization == Some(format!("Bearer {t}").as_str())) {
         return (401, status(401, "Unauthorized", "Unauthorized"));
     }
-    if behaviour.forbidden.contains(&resource) {
+    if let Some(&(_, code)) = behaviour.failing.iter().find(|(r, _)| *r == resource || *r == "*") {
+        return (
+            code,
+            status(code, "ServiceUnavailable", "the server is currently unable to handle the request"),
+        );
+    }
+    if let Some(flaky) = behaviour.flaky.as_ref().filter(|f| f.resource == resource) {
+        use std::sync::atomic::Ordering;
+        if flaky.left.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok() {
+            return (flaky.status, status(flaky.status, "TooManyRequests", "please try again later"));
+        }
+    }
+    if behaviour.forbidden.contains(&resource) || behaviour.forbidden.contains(&"*") {
         return (
             403,
             status(
