@@ -29,6 +29,9 @@ pub enum Command {
     Check(CheckArgs),
     /// Save what a live cluster holds as one `kind: List` file (no secret data) for `-f`.
     Snapshot(SnapshotArgs),
+    /// The cluster's networking built for real in network namespaces, and probes that check the
+    /// model against packets (Linux, root only).
+    Lab(crate::lab_args::LabArgs),
 }
 
 #[derive(Debug, ClapArgs)]

@@ -9,6 +9,7 @@ use clap::Parser;
 mod args;
 mod commands;
 mod exit;
+mod lab_args;
 mod output;
 
 use exit::ExitStatus;

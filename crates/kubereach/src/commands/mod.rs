@@ -12,6 +12,7 @@ pub use demo::DEMO_FILES;
 mod diff;
 mod dns;
 mod inventory;
+mod lab;
 mod matrix;
 mod snapshot;
 mod trace;
@@ -26,6 +27,7 @@ pub fn run(args: Args) -> Result<ExitStatus> {
         Command::Dns(args) => dns::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Snapshot(args) => snapshot::run(&args),
+        Command::Lab(args) => lab::run(&args),
     }
 }
 

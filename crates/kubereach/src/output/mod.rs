@@ -10,6 +10,7 @@ pub mod diff;
 pub mod dns;
 pub mod inventory;
 pub mod matrix;
+pub mod probe;
 pub mod trace;
 
 /// Writes `text` to stdout. A closed pipe (`| head`) surfaces as an

@@ -1,0 +1,29 @@
+//! `kubereach lab`: a cluster's networking built for real on one Linux
+//! machine, inside network namespaces the lab creates, so that real packets
+//! can check the model.
+//!
+//! The crate has two halves:
+//!
+//! - the plan, pure data built from a [`kubereach_core::Cluster`]:
+//!   [`topology`] (namespaces, addresses, links), [`services`] (the
+//!   nftables rulesets kube-proxy's nftables mode would program),
+//!   [`policy`] (a small NetworkPolicy → nftables compiler, independent of
+//!   the core's policy engine so probes test semantics, not plumbing) and
+//!   [`plan`] (the commands, in order, and their dry-run text);
+//! - the edges that touch the kernel: [`exec`] (applies a plan with `ip`
+//!   and `nft`, keeps the intent log and lock under `/run`, tears down),
+//!   [`supervisor`] (the one process that owns every pod's listening
+//!   sockets) and [`probe`] (real connections compared with the model).
+//!
+//! Linux and root only; nothing here touches the host's own interfaces,
+//! routes or tables: every link and address lives inside the lab's
+//! namespaces.
+
+pub mod exec;
+pub mod netns;
+pub mod plan;
+pub mod policy;
+pub mod probe;
+pub mod services;
+pub mod supervisor;
+pub mod topology;

@@ -1,0 +1,526 @@
+//! `lab probe`: real connections compared with the model.
+//!
+//! For every source pod (and later, the external client) and every
+//! destination the matrix covers — each declared container port of every
+//! other pod, and each port of each proxied Service, once per endpoint
+//! (pinned through [`PIN_BASE`](crate::services::PIN_BASE)) — the model's
+//! answer comes from the core's `trace` (the same walk `kubereach trace`
+//! prints), and the kernel's from a real connection with a short timeout.
+//! A connection the model allows must connect and be answered by the pod
+//! the model names; one the model blocks at a Service layer (no such
+//! port, no endpoints) must be refused, as kube-proxy rejects it; one
+//! blocked by NetworkPolicy must time out, as the plugin drops it.
+
+use std::collections::BTreeMap;
+use std::io::{self, Read};
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::os::fd::AsRawFd;
+use std::time::{Duration, Instant};
+
+use kubereach_core::policy::PolicyEngine;
+use kubereach_core::ports::Protocol;
+use kubereach_core::service::PortRef;
+use kubereach_core::trace::{self, Layer, TraceDestination, TraceOptions, TraceSource, Verdict};
+use kubereach_core::Cluster;
+use serde::Serialize;
+use socket2::{Domain, Socket, Type};
+
+use crate::plan::Plan;
+use crate::services::PIN_BASE;
+
+/// The probe report's schema id.
+pub const SCHEMA: &str = "kubereach.probe/v1";
+/// Sockets open at once per source namespace.
+const BATCH: usize = 256;
+/// Source namespaces probed at once.
+const PARALLEL_SOURCES: usize = 16;
+
+/// What the model predicts for a connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expected {
+    /// It connects and this pod (`namespace/name`) answers.
+    Connected(String),
+    /// It is refused (kube-proxy's reject: no such Service port, no endpoints).
+    Refused,
+    /// It is dropped (NetworkPolicy), so it times out.
+    Dropped,
+}
+
+/// What a real connection did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Observed {
+    /// It connected; this pod answered.
+    Connected(String),
+    /// Refused (TCP reset or ICMP port unreachable).
+    Refused,
+    /// No answer within the timeout.
+    TimedOut,
+    /// No route (ICMP unreachable).
+    Unreachable,
+    /// The probe itself failed.
+    Error(String),
+}
+
+/// One connection to try.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    /// The source, `namespace/name` or `external`.
+    pub source: String,
+    /// The source's network namespace.
+    pub netns: String,
+    /// The destination: `namespace/name` of a pod, `svc/namespace/name` of a Service.
+    pub destination: String,
+    /// The address connected to.
+    pub address: Ipv4Addr,
+    /// The port.
+    pub port: u16,
+    /// The protocol.
+    pub protocol: Protocol,
+    /// The source port pinning a Service endpoint.
+    pub pin: Option<u16>,
+    /// The model's prediction.
+    pub expected: Expected,
+    /// The model's reasoning: the trace's deciding step.
+    pub explanation: String,
+}
+
+/// A probe that was not sent, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// What was not probed.
+    pub what: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// A disagreement, as `kubereach.probe/v1` writes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Disagreement {
+    /// The source.
+    pub source: String,
+    /// The destination.
+    pub destination: String,
+    /// The port.
+    pub port: u16,
+    /// `TCP` or `UDP`.
+    pub protocol: Protocol,
+    /// The model's prediction.
+    pub expected: String,
+    /// What happened.
+    pub observed: String,
+    /// The model's reasoning (human output only).
+    #[serde(skip)]
+    pub explanation: String,
+}
+
+/// `kubereach.probe/v1`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProbeReport {
+    /// Always [`SCHEMA`].
+    pub schema: &'static str,
+    /// Probes sent.
+    pub probes: usize,
+    /// Probes whose outcome the model predicted.
+    pub agree: usize,
+    /// Probes whose outcome it did not.
+    pub disagree: usize,
+    /// Connections the matrix covers that were not probed.
+    pub skipped: usize,
+    /// Every disagreement.
+    pub disagreements: Vec<Disagreement>,
+    /// Expected × observed counts (human output only).
+    #[serde(skip)]
+    pub confusion: BTreeMap<(String, String), usize>,
+    /// What was skipped and why (human output only).
+    #[serde(skip)]
+    pub skipped_list: Vec<Skipped>,
+}
+
+impl Expected {
+    /// How the report writes it.
+    pub fn describe(&self) -> String {
+        match self {
+            Expected::Connected(who) => format!("connected to {who}"),
+            Expected::Refused => "refused".to_owned(),
+            Expected::Dropped => "timed out".to_owned(),
+        }
+    }
+}
+
+impl Observed {
+    /// How the report writes it.
+    pub fn describe(&self) -> String {
+        match self {
+            Observed::Connected(who) => format!("connected to {who}"),
+            Observed::Refused => "refused".to_owned(),
+            Observed::TimedOut => "timed out".to_owned(),
+            Observed::Unreachable => "unreachable".to_owned(),
+            Observed::Error(message) => format!("error: {message}"),
+        }
+    }
+
+    fn agrees(&self, expected: &Expected) -> bool {
+        match (expected, self) {
+            (Expected::Connected(a), Observed::Connected(b)) => a == b,
+            (Expected::Refused, Observed::Refused) => true,
+            (Expected::Dropped, Observed::TimedOut) => true,
+            _ => false,
+        }
+    }
+}
+
+/// The probes of `plan`, each with the model's prediction from `trace`.
+/// `engine` must be compiled from `cluster`.
+pub fn plan_probes(cluster: &Cluster, engine: &PolicyEngine<'_>, plan: &Plan) -> (Vec<Probe>, Vec<Skipped>) {
+    let topology = &plan.topology;
+    let mut probes = Vec::new();
+    let mut skipped = Vec::new();
+    for source in &topology.pods {
+        let source_label = format!("{}/{}", source.namespace, source.name);
+        if source.host_network {
+            skipped
+                .push(Skipped { what: source_label, reason: "hostNetwork sources are node traffic".into() });
+            continue;
+        }
+        let trace_source =
+            TraceSource::Workload { namespace: source.namespace.clone(), name: source.name.clone() };
+        let base = |destination: String, address, port, protocol| Probe {
+            source: source_label.clone(),
+            netns: source.netns.clone(),
+            destination,
+            address,
+            port,
+            protocol,
+            pin: None,
+            expected: Expected::Dropped,
+            explanation: String::new(),
+        };
+        for destination in topology.pods.iter().filter(|d| d.pod != source.pod) {
+            let label = format!("{}/{}", destination.namespace, destination.name);
+            for port in &destination.ports {
+                if destination.host_network || port.protocol == Protocol::Sctp {
+                    skipped.push(Skipped {
+                        what: format!("{source_label} -> {label}:{}/{}", port.port, port.protocol),
+                        reason: if destination.host_network { "hostNetwork destination" } else { "SCTP" }
+                            .into(),
+                    });
+                    continue;
+                }
+                let to = TraceDestination::Workload {
+                    namespace: destination.namespace.clone(),
+                    name: destination.name.clone(),
+                    port: PortRef::Number(i32::from(port.port)),
+                };
+                let mut probe = base(label.clone(), destination.address, port.port, port.protocol);
+                (probe.expected, probe.explanation) =
+                    predict(cluster, engine, &trace_source, &to, port.protocol, &label);
+                probes.push(probe);
+            }
+        }
+        for svc in &plan.services {
+            let label = format!("svc/{}/{}", svc.namespace, svc.name);
+            for port in svc.ports.iter().filter(|p| p.protocol != Protocol::Sctp) {
+                let to = TraceDestination::Service {
+                    namespace: svc.namespace.clone(),
+                    name: svc.name.clone(),
+                    port: PortRef::Number(i32::from(port.port)),
+                };
+                if svc.internal_local {
+                    skipped.push(Skipped {
+                        what: format!("{source_label} -> {label}:{}", port.port),
+                        reason: "internalTrafficPolicy: Local (the model does not know the lab's placement)"
+                            .into(),
+                    });
+                    continue;
+                }
+                let (service_expected, explanation) =
+                    predict(cluster, engine, &trace_source, &to, port.protocol, "");
+                if port.endpoints.is_empty() || service_expected == Expected::Refused {
+                    let mut probe = base(label.clone(), svc.cluster_ip, port.port, port.protocol);
+                    (probe.expected, probe.explanation) = (service_expected, explanation);
+                    probes.push(probe);
+                    continue;
+                }
+                for (n, endpoint) in port.endpoints.iter().enumerate() {
+                    let Some(pod) = topology.pod(kubereach_core::model::PodId(endpoint.pod)) else {
+                        continue;
+                    };
+                    let who = format!("{}/{}", pod.namespace, pod.name);
+                    let to = TraceDestination::Workload {
+                        namespace: pod.namespace.clone(),
+                        name: pod.name.clone(),
+                        port: PortRef::Number(i32::from(endpoint.port)),
+                    };
+                    let mut probe =
+                        base(format!("{label} ({who})"), svc.cluster_ip, port.port, port.protocol);
+                    probe.pin = Some(PIN_BASE + n as u16 + 1);
+                    (probe.expected, probe.explanation) = if pod.pod == source.pod {
+                        (Expected::Connected(who), "a pod always reaches itself through its Service".into())
+                    } else {
+                        predict(cluster, engine, &trace_source, &to, port.protocol, &who)
+                    };
+                    probes.push(probe);
+                }
+            }
+            // A ClusterIP port that is no Service port is rejected.
+            if let Some(unused) = (1..=u16::MAX).find(|p| !svc.ports.iter().any(|s| s.port == *p)) {
+                let to = TraceDestination::Service {
+                    namespace: svc.namespace.clone(),
+                    name: svc.name.clone(),
+                    port: PortRef::Number(i32::from(unused)),
+                };
+                let mut probe = base(label.clone(), svc.cluster_ip, unused, Protocol::Tcp);
+                (probe.expected, probe.explanation) =
+                    predict(cluster, engine, &trace_source, &to, Protocol::Tcp, "");
+                probes.push(probe);
+            }
+        }
+    }
+    (probes, skipped)
+}
+
+/// The model's prediction for one connection, with the deciding step.
+fn predict(
+    cluster: &Cluster,
+    engine: &PolicyEngine<'_>,
+    source: &TraceSource,
+    destination: &TraceDestination,
+    protocol: Protocol,
+    answerer: &str,
+) -> (Expected, String) {
+    let options = TraceOptions { protocol, cni: None };
+    let report = trace::trace(cluster, engine, source, destination, &options);
+    let deciding = report
+        .steps
+        .iter()
+        .find(|s| Some(s.layer) == report.blocked_at)
+        .or_else(|| report.steps.last())
+        .map(|s| format!("{}: {}", s.layer.as_str(), s.summary))
+        .unwrap_or_default();
+    let expected = match (report.verdict, report.blocked_at) {
+        (Verdict::Allowed, _) => Expected::Connected(answerer.to_owned()),
+        (
+            _,
+            Some(
+                Layer::ServiceType
+                | Layer::ServicePort
+                | Layer::Endpoints
+                | Layer::Readiness
+                | Layer::Destination,
+            ),
+        ) => Expected::Refused,
+        _ => Expected::Dropped,
+    };
+    (expected, deciding)
+}
+
+/// Sends every probe (sources in parallel, each source's probes in
+/// batches) and compares the outcomes with the predictions.
+pub fn run(probes: &[Probe], skipped: Vec<Skipped>, timeout: Duration) -> io::Result<ProbeReport> {
+    let mut by_netns: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (index, probe) in probes.iter().enumerate() {
+        by_netns.entry(&probe.netns).or_default().push(index);
+    }
+    let mut observed: Vec<Option<Observed>> = vec![None; probes.len()];
+    let groups: Vec<(&str, Vec<usize>)> = by_netns.into_iter().collect();
+    for chunk in groups.chunks(PARALLEL_SOURCES) {
+        let mut handles = Vec::new();
+        for (netns, indices) in chunk {
+            let targets: Vec<Target> = indices
+                .iter()
+                .map(|&i| Target {
+                    address: probes[i].address,
+                    port: probes[i].port,
+                    protocol: probes[i].protocol,
+                    pin: probes[i].pin,
+                })
+                .collect();
+            handles.push((
+                indices.clone(),
+                crate::netns::spawn_in(netns, move || connect_all(&targets, timeout))?,
+            ));
+        }
+        for (indices, handle) in handles {
+            let results =
+                handle.join().map_err(|_| io::Error::other("a probe thread panicked"))?.and_then(|r| r)?;
+            for (index, result) in indices.into_iter().zip(results) {
+                observed[index] = Some(result);
+            }
+        }
+    }
+    Ok(compare(probes, &observed, skipped))
+}
+
+fn compare(probes: &[Probe], observed: &[Option<Observed>], skipped: Vec<Skipped>) -> ProbeReport {
+    let mut report = ProbeReport {
+        schema: SCHEMA,
+        probes: probes.len(),
+        agree: 0,
+        disagree: 0,
+        skipped: skipped.len(),
+        disagreements: Vec::new(),
+        confusion: BTreeMap::new(),
+        skipped_list: skipped,
+    };
+    for (probe, outcome) in probes.iter().zip(observed) {
+        let outcome = outcome.clone().unwrap_or(Observed::Error("not sent".into()));
+        let expected_class = match &probe.expected {
+            Expected::Connected(_) => "connected",
+            Expected::Refused => "refused",
+            Expected::Dropped => "timed out",
+        };
+        let observed_class = match &outcome {
+            Observed::Connected(_) => "connected",
+            Observed::Refused => "refused",
+            Observed::TimedOut => "timed out",
+            Observed::Unreachable => "unreachable",
+            Observed::Error(_) => "error",
+        };
+        *report.confusion.entry((expected_class.to_owned(), observed_class.to_owned())).or_default() += 1;
+        if outcome.agrees(&probe.expected) {
+            report.agree += 1;
+            continue;
+        }
+        report.disagree += 1;
+        report.disagreements.push(Disagreement {
+            source: probe.source.clone(),
+            destination: probe.destination.clone(),
+            port: probe.port,
+            protocol: probe.protocol,
+            expected: probe.expected.describe(),
+            observed: outcome.describe(),
+            explanation: probe.explanation.clone(),
+        });
+    }
+    report.disagreements.sort_by(|a, b| {
+        (&a.source, &a.destination, a.port, a.protocol).cmp(&(&b.source, &b.destination, b.port, b.protocol))
+    });
+    report
+}
+
+/// Where one probe connects.
+#[derive(Debug, Clone, Copy)]
+struct Target {
+    address: Ipv4Addr,
+    port: u16,
+    protocol: Protocol,
+    pin: Option<u16>,
+}
+
+/// Connects to every target from the calling thread's namespace.
+fn connect_all(targets: &[Target], timeout: Duration) -> io::Result<Vec<Observed>> {
+    let mut results = Vec::with_capacity(targets.len());
+    // One pinned source port may serve one destination at a time; the
+    // batches keep distinct (pin, destination) pairs apart by construction.
+    for batch in targets.chunks(BATCH) {
+        results.extend(connect_batch(batch, timeout));
+    }
+    Ok(results)
+}
+
+fn connect_batch(targets: &[Target], timeout: Duration) -> Vec<Observed> {
+    let mut sockets: Vec<Result<Socket, Observed>> = targets.iter().map(start).collect();
+    let deadline = Instant::now() + timeout;
+    let mut results: Vec<Option<Observed>> = vec![None; targets.len()];
+    for (index, socket) in sockets.iter().enumerate() {
+        if let Err(observed) = socket {
+            results[index] = Some(observed.clone());
+        }
+    }
+    loop {
+        let pending: Vec<usize> = (0..targets.len()).filter(|&i| results[i].is_none()).collect();
+        if pending.is_empty() {
+            break;
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            for index in pending {
+                results[index] = Some(Observed::TimedOut);
+            }
+            break;
+        }
+        let mut fds: Vec<libc::pollfd> = pending
+            .iter()
+            .map(|&i| libc::pollfd {
+                fd: sockets[i].as_ref().map(|s| s.as_raw_fd()).unwrap_or(-1),
+                events: match targets[i].protocol {
+                    Protocol::Udp => libc::POLLIN,
+                    _ => libc::POLLOUT,
+                },
+                revents: 0,
+            })
+            .collect();
+        let wait = (deadline - now).as_millis().min(i32::MAX as u128) as i32;
+        // SAFETY: `fds` is a valid array of pollfd for its length.
+        let ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, wait.max(1)) };
+        if ready < 0 {
+            continue;
+        }
+        for (slot, &index) in fds.iter().zip(&pending) {
+            if slot.revents == 0 {
+                continue;
+            }
+            let Ok(socket) = &sockets[index] else { continue };
+            results[index] = Some(finish(socket, targets[index].protocol));
+        }
+    }
+    sockets.clear();
+    results.into_iter().map(|r| r.unwrap_or(Observed::TimedOut)).collect()
+}
+
+/// Opens a non-blocking socket and starts the connection (for UDP: sends
+/// the datagram).
+fn start(target: &Target) -> Result<Socket, Observed> {
+    let (kind, protocol) = match target.protocol {
+        Protocol::Udp => (Type::DGRAM, socket2::Protocol::UDP),
+        _ => (Type::STREAM, socket2::Protocol::TCP),
+    };
+    let error = |e: io::Error| Observed::Error(e.to_string());
+    let socket = Socket::new(Domain::IPV4, kind, Some(protocol)).map_err(error)?;
+    socket.set_nonblocking(true).map_err(error)?;
+    if let Some(pin) = target.pin {
+        socket.set_reuse_address(true).map_err(error)?;
+        let local = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, pin));
+        socket.bind(&local.into()).map_err(error)?;
+    }
+    let remote = SocketAddr::V4(SocketAddrV4::new(target.address, target.port));
+    match socket.connect(&remote.into()) {
+        Ok(()) => {}
+        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
+        Err(e) => return Err(classify(&e)),
+    }
+    if target.protocol == Protocol::Udp {
+        socket.send(b"probe\n").map_err(|e| classify(&e))?;
+    }
+    Ok(socket)
+}
+
+/// The outcome of a socket poll reported ready.
+fn finish(socket: &Socket, protocol: Protocol) -> Observed {
+    if let Ok(Some(error)) = socket.take_error() {
+        return classify(&error);
+    }
+    let mut buffer = [0u8; 256];
+    let mut reader: &Socket = socket;
+    if protocol != Protocol::Udp {
+        // Connected: wait (bounded) for the supervisor's answer.
+        if socket.set_nonblocking(false).is_err()
+            || socket.set_read_timeout(Some(Duration::from_secs(2))).is_err()
+        {
+            return Observed::Error("cannot wait for the answer".into());
+        }
+    }
+    match reader.read(&mut buffer) {
+        Ok(n) => Observed::Connected(String::from_utf8_lossy(&buffer[..n]).trim().to_owned()),
+        Err(error) => classify(&error),
+    }
+}
+
+fn classify(error: &io::Error) -> Observed {
+    match error.raw_os_error() {
+        Some(libc::ECONNREFUSED) => Observed::Refused,
+        Some(libc::EHOSTUNREACH | libc::ENETUNREACH) => Observed::Unreachable,
+        Some(libc::ETIMEDOUT | libc::EAGAIN) => Observed::TimedOut,
+        _ => Observed::Error(error.to_string()),
+    }
+}
