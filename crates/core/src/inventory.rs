@@ -41,6 +41,9 @@ pub struct ClusterScoped {
     pub admin_network_policies: Vec<(String, i32)>,
     /// BaselineAdminNetworkPolicy names.
     pub baseline_admin_network_policies: Vec<String>,
+    /// GatewayClasses: name and controller.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gateway_classes: Vec<(String, String)>,
 }
 
 /// One IngressClass.
@@ -71,6 +74,40 @@ pub struct NamespaceInventory {
     pub ingresses: Vec<IngressSummary>,
     /// NetworkPolicies.
     pub network_policies: Vec<PolicySummary>,
+    /// Gateways (Gateway API).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gateways: Vec<GatewaySummary>,
+    /// HTTPRoutes and GRPCRoutes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gateway_routes: Vec<GatewayRouteSummary>,
+}
+
+/// A Gateway.
+#[derive(Debug, Clone, Serialize)]
+pub struct GatewaySummary {
+    /// Name.
+    pub name: String,
+    /// `spec.gatewayClassName`.
+    pub class: String,
+    /// Listeners as `name PROTOCOL port [hostname]`.
+    pub listeners: Vec<String>,
+    /// Where it was defined.
+    pub location: Location,
+}
+
+/// An HTTPRoute or GRPCRoute.
+#[derive(Debug, Clone, Serialize)]
+pub struct GatewayRouteSummary {
+    /// `HTTPRoute` or `GRPCRoute`.
+    pub kind: String,
+    /// Name.
+    pub name: String,
+    /// Parents as `namespace/name[/sectionName]`.
+    pub parents: Vec<String>,
+    /// `spec.hostnames`.
+    pub hostnames: Vec<String>,
+    /// Where it was defined.
+    pub location: Location,
 }
 
 /// A workload, or a pod with no controller.
@@ -173,6 +210,8 @@ pub fn inventory(cluster: &Cluster) -> Inventory {
                 services: Vec::new(),
                 ingresses: Vec::new(),
                 network_policies: Vec::new(),
+                gateways: Vec::new(),
+                gateway_routes: Vec::new(),
             };
             (ns.name.clone(), inventory)
         })
@@ -273,6 +312,7 @@ pub fn inventory(cluster: &Cluster) -> Inventory {
             location: policy.origin.location(),
         });
     }
+    add_gateway_api(cluster, &mut namespaces);
     Inventory {
         schema: SCHEMA,
         cluster_domain: cluster.cluster_domain().to_owned(),
@@ -304,8 +344,56 @@ pub fn inventory(cluster: &Cluster) -> Inventory {
                 .iter()
                 .filter_map(|p| p.value.metadata.name.clone())
                 .collect(),
+            gateway_classes: cluster
+                .gateway_api()
+                .classes
+                .iter()
+                .map(|c| {
+                    (c.value.metadata.name.clone().unwrap_or_default(), c.value.spec.controller_name.clone())
+                })
+                .collect(),
         },
         skipped_kinds: cluster.skipped_kinds().clone(),
         diagnostics: cluster.diagnostics().to_vec(),
+    }
+}
+
+fn add_gateway_api(cluster: &Cluster, namespaces: &mut BTreeMap<String, NamespaceInventory>) {
+    for gateway in &cluster.gateway_api().gateways {
+        let meta = &gateway.value.metadata;
+        let Some(ns) = namespaces.get_mut(meta.namespace.as_deref().unwrap_or_default()) else { continue };
+        ns.gateways.push(GatewaySummary {
+            name: meta.name.clone().unwrap_or_default(),
+            class: gateway.value.spec.gateway_class_name.clone(),
+            listeners: gateway
+                .value
+                .spec
+                .listeners
+                .iter()
+                .map(|l| {
+                    let host = l.hostname.as_deref().map(|h| format!(" {h}")).unwrap_or_default();
+                    format!("{} {} {}{host}", l.name, l.protocol, l.port)
+                })
+                .collect(),
+            location: gateway.origin.location(),
+        });
+    }
+    for route in cluster.gateway_api().routes() {
+        let Some(ns) = namespaces.get_mut(route.namespace()) else { continue };
+        ns.gateway_routes.push(GatewayRouteSummary {
+            kind: route.kind().to_owned(),
+            name: route.name().to_owned(),
+            parents: route
+                .parent_refs()
+                .iter()
+                .map(|p| {
+                    let namespace = p.namespace.as_deref().unwrap_or(route.namespace());
+                    let section = p.section_name.as_deref().map(|s| format!("/{s}")).unwrap_or_default();
+                    format!("{namespace}/{}{section}", p.name)
+                })
+                .collect(),
+            hostnames: route.hostnames().to_vec(),
+            location: route.origin().location(),
+        });
     }
 }

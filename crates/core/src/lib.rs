@@ -13,6 +13,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod dns;
 pub mod endpoints;
+pub mod gateway;
 pub mod ingress;
 pub mod inventory;
 pub mod labels;

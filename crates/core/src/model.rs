@@ -65,6 +65,8 @@ pub enum Resource {
     BaselineAdminNetworkPolicy(BaselineAdminNetworkPolicy),
     /// An OpenShift Route.
     Route(crate::route::Route),
+    /// A Gateway API object (GatewayClass, Gateway, routes, ReferenceGrant).
+    GatewayApi(crate::gateway::GatewayApiObject),
     /// A Secret; the builder drops `data` and `stringData` on arrival.
     Secret(Secret),
     /// A ConfigMap; only `kube-system/coredns` is kept.
@@ -342,6 +344,7 @@ pub struct Cluster {
     ingresses: Vec<Object<Ingress>>,
     ingress_classes: Vec<Object<IngressClass>>,
     routes: Vec<Object<crate::route::Route>>,
+    gateway_api: crate::gateway::GatewayApi,
     network_policies: Vec<Object<NetworkPolicy>>,
     admin_network_policies: Vec<Object<AdminNetworkPolicy>>,
     baseline_admin_network_policies: Vec<Object<BaselineAdminNetworkPolicy>>,
@@ -410,6 +413,10 @@ impl Cluster {
     /// OpenShift Routes.
     pub fn routes(&self) -> &[Object<crate::route::Route>] {
         &self.routes
+    }
+    /// The Gateway API objects.
+    pub fn gateway_api(&self) -> &crate::gateway::GatewayApi {
+        &self.gateway_api
     }
     /// NetworkPolicies (`policyTypes` and port protocols defaulted).
     pub fn network_policies(&self) -> &[Object<NetworkPolicy>] {
@@ -552,6 +559,7 @@ impl Resource {
             Resource::EndpointSlice(_) => "EndpointSlice",
             Resource::Ingress(_) => "Ingress",
             Resource::Route(_) => "Route",
+            Resource::GatewayApi(o) => o.kind(),
             Resource::IngressClass(_) => "IngressClass",
             Resource::NetworkPolicy(_) => "NetworkPolicy",
             Resource::AdminNetworkPolicy(_) => "AdminNetworkPolicy",
@@ -563,6 +571,9 @@ impl Resource {
 
     /// Whether objects of this kind live in a namespace.
     pub fn is_namespaced(&self) -> bool {
+        if let Resource::GatewayApi(o) = self {
+            return o.is_namespaced();
+        }
         !matches!(
             self,
             Resource::Namespace(_)
@@ -591,6 +602,7 @@ impl Resource {
             Resource::EndpointSlice(o) => &o.metadata,
             Resource::Ingress(o) => &o.metadata,
             Resource::Route(o) => &o.metadata,
+            Resource::GatewayApi(o) => o.metadata(),
             Resource::IngressClass(o) => &o.metadata,
             Resource::NetworkPolicy(o) => &o.metadata,
             Resource::AdminNetworkPolicy(o) => &o.metadata,
@@ -617,6 +629,7 @@ impl Resource {
             Resource::EndpointSlice(o) => &mut o.metadata,
             Resource::Ingress(o) => &mut o.metadata,
             Resource::Route(o) => &mut o.metadata,
+            Resource::GatewayApi(o) => o.metadata_mut(),
             Resource::IngressClass(o) => &mut o.metadata,
             Resource::NetworkPolicy(o) => &mut o.metadata,
             Resource::AdminNetworkPolicy(o) => &mut o.metadata,
@@ -742,6 +755,7 @@ impl ClusterBuilder {
                 }
                 Resource::IngressClass(c) => cluster.ingress_classes.push(Object { value: c, origin }),
                 Resource::Route(r) => cluster.routes.push(Object { value: r, origin }),
+                Resource::GatewayApi(o) => cluster.gateway_api.add(o, origin),
                 Resource::NetworkPolicy(mut policy) => {
                     default_network_policy(&mut policy);
                     cluster.network_policies.push(Object { value: policy, origin });

@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use crate::gateway::GatewayApiObject;
 use crate::model::{Cluster, ClusterBuilder, Resource};
 use crate::origin::Origin;
 
@@ -42,6 +43,11 @@ pub(crate) fn resource(object: Value) -> Result<Resource, String> {
         "Ingress" => Resource::Ingress(parse(object)),
         "IngressClass" => Resource::IngressClass(parse(object)),
         "Route" => Resource::Route(parse(object)),
+        "GatewayClass" => Resource::GatewayApi(GatewayApiObject::GatewayClass(parse(object))),
+        "Gateway" => Resource::GatewayApi(GatewayApiObject::Gateway(parse(object))),
+        "HTTPRoute" => Resource::GatewayApi(GatewayApiObject::HttpRoute(parse(object))),
+        "GRPCRoute" => Resource::GatewayApi(GatewayApiObject::GrpcRoute(parse(object))),
+        "ReferenceGrant" => Resource::GatewayApi(GatewayApiObject::ReferenceGrant(parse(object))),
         "NetworkPolicy" => Resource::NetworkPolicy(parse(object)),
         "AdminNetworkPolicy" => Resource::AdminNetworkPolicy(parse(object)),
         "BaselineAdminNetworkPolicy" => Resource::BaselineAdminNetworkPolicy(parse(object)),

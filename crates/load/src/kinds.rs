@@ -240,8 +240,37 @@ fn target_kind(kind: &str, api_version: &str) -> Option<TargetKind> {
             "use `policy.networking.k8s.io/v1alpha1`",
             |v| typed::<BaselineAdminNetworkPolicy>(v, Resource::BaselineAdminNetworkPolicy),
         ),
+        _ if group == GATEWAY_GROUP => gateway_api_kind(kind, api_version),
         _ => None,
     }
+}
+
+const GATEWAY_GROUP: &str = kubereach_core::gateway::GROUP;
+
+/// Gateway API kinds: every version the standard channel serves is read
+/// (their schemas agree on the fields kubereach reads), so none is "legacy".
+fn gateway_api_kind(kind: &str, api_version: &str) -> Option<TargetKind> {
+    use kubereach_core::gateway::GatewayApiObject as G;
+    let (served, deserialize): (&'static [&'static str], fn(Value) -> DeserializeResult) = match kind {
+        "GatewayClass" => (&["gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1"], |v| {
+            typed(v, |o| Resource::GatewayApi(G::GatewayClass(o)))
+        }),
+        "Gateway" => (&["gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1"], |v| {
+            typed(v, |o| Resource::GatewayApi(G::Gateway(o)))
+        }),
+        "HTTPRoute" => (&["gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1"], |v| {
+            typed(v, |o| Resource::GatewayApi(G::HttpRoute(o)))
+        }),
+        "GRPCRoute" => {
+            (&["gateway.networking.k8s.io/v1"], |v| typed(v, |o| Resource::GatewayApi(G::GrpcRoute(o))))
+        }
+        "ReferenceGrant" => (&["gateway.networking.k8s.io/v1beta1", "gateway.networking.k8s.io/v1"], |v| {
+            typed(v, |o| Resource::GatewayApi(G::ReferenceGrant(o)))
+        }),
+        _ => return None,
+    };
+    let api_version = served.iter().copied().find(|v| *v == api_version).unwrap_or(served[0]);
+    Some(TargetKind { api_version, legacy: &[], hint: "use `gateway.networking.k8s.io/v1`", deserialize })
 }
 
 /// Removes `null` fields. Kubernetes decodes `null` as the field's zero

@@ -81,6 +81,19 @@ pub fn human(inventory: &Inventory) -> String {
             }
             out.push('\n');
         }
+        for g in &ns.gateways {
+            let _ = writeln!(
+                out,
+                "  Gateway {}  class {}  listeners {}",
+                g.name,
+                g.class,
+                g.listeners.join(", ")
+            );
+        }
+        for r in &ns.gateway_routes {
+            let hosts = if r.hostnames.is_empty() { "*".to_owned() } else { r.hostnames.join(",") };
+            let _ = writeln!(out, "  {} {}  parents {}  hosts {hosts}", r.kind, r.name, r.parents.join(","));
+        }
         for p in &ns.network_policies {
             let _ = writeln!(
                 out,
@@ -101,6 +114,9 @@ pub fn human(inventory: &Inventory) -> String {
         let default = if class.default { " (default)" } else { "" };
         let controller = class.controller.as_deref().unwrap_or("?");
         let _ = writeln!(out, "IngressClass {}{default}  controller {controller}", class.name);
+    }
+    for (name, controller) in &cluster.gateway_classes {
+        let _ = writeln!(out, "GatewayClass {name}  controller {controller}");
     }
     for (name, priority) in &cluster.admin_network_policies {
         let _ = writeln!(out, "AdminNetworkPolicy {name}  priority {priority}");

@@ -62,7 +62,7 @@ fn every_path_named_in_architecture_md_exists() {
 
 #[test]
 fn a_missing_path_is_caught() {
-    let paths = vec!["crates/core/src/model.rs".to_owned(), "crates/core/src/".to_owned()];
+    let paths = ["crates/core/src/model.rs".to_owned(), "crates/core/src/".to_owned()];
     let named = named_paths("see `model.rs`, `core/src/`, `nowhere.rs` and `a b.rs`");
     assert_eq!(named, ["model.rs", "core/src/", "nowhere.rs"]);
     let exists = |name: &str| paths.iter().any(|p| p == name || p.ends_with(&format!("/{name}")));

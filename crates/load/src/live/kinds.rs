@@ -219,8 +219,7 @@ pub(super) const KINDS: &[ListKind] = &[
             "no OpenShift Routes: routes from outside the cluster through the router unknown",
         )
     },
-    // Gateway API kinds are not modeled yet; they are read so that a
-    // snapshot holds them for the versions that will be.
+    // Gateway API (standard channel): the external routes through Gateways.
     ListKind {
         optional: true,
         ..kind(
@@ -229,7 +228,7 @@ pub(super) const KINDS: &[ListKind] = &[
             "GatewayClass",
             "gateway.networking.k8s.io/v1",
             Scope::Cluster,
-            "no GatewayClasses in the snapshot",
+            "no GatewayClasses: which controller serves a Gateway unknown",
         )
     },
     ListKind {
@@ -240,7 +239,7 @@ pub(super) const KINDS: &[ListKind] = &[
             "Gateway",
             "gateway.networking.k8s.io/v1",
             Scope::Namespaced,
-            "no Gateways in the snapshot",
+            "no Gateways: routes from outside the cluster through Gateway API unknown",
         )
     },
     ListKind {
@@ -251,7 +250,29 @@ pub(super) const KINDS: &[ListKind] = &[
             "HTTPRoute",
             "gateway.networking.k8s.io/v1",
             Scope::Namespaced,
-            "no HTTPRoutes in the snapshot",
+            "no HTTPRoutes: HTTP routes through Gateways unknown",
+        )
+    },
+    ListKind {
+        optional: true,
+        ..kind(
+            "apis/gateway.networking.k8s.io/v1",
+            "grpcroutes",
+            "GRPCRoute",
+            "gateway.networking.k8s.io/v1",
+            Scope::Namespaced,
+            "no GRPCRoutes: gRPC routes through Gateways unknown",
+        )
+    },
+    ListKind {
+        optional: true,
+        ..kind(
+            "apis/gateway.networking.k8s.io/v1beta1",
+            "referencegrants",
+            "ReferenceGrant",
+            "gateway.networking.k8s.io/v1beta1",
+            Scope::Namespaced,
+            "no ReferenceGrants: cross-namespace backends reported as not permitted",
         )
     },
 ];

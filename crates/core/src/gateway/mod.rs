@@ -1,0 +1,173 @@
+//! Gateway API (`gateway.networking.k8s.io`, standard channel v1,
+//! <https://gateway-api.sigs.k8s.io/reference/spec/>): the external →
+//! Service path through a Gateway, as its controller would program it.
+//!
+//! - [`types`]: the objects, field for field;
+//! - [`class`]: which controller owns a GatewayClass, whether it accepted
+//!   it, and where a Gateway's data plane runs;
+//! - [`listener`]: hostnames (exact and wildcard), which listener takes a
+//!   request, which routes a listener allows;
+//! - [`attach`]: whether a route attaches to a Gateway's listeners, and why
+//!   not (what the `Accepted` condition would say);
+//! - [`matching`]: which rule of which attached route takes a request, in
+//!   the precedence the spec orders;
+//! - [`backend`]: backendRefs to Service ports, and ReferenceGrants.
+
+pub mod attach;
+pub mod backend;
+pub mod class;
+pub mod listener;
+pub mod matching;
+pub mod types;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use crate::model::Object;
+use crate::origin::Origin;
+use types::{BackendRef, Gateway, GatewayClass, GrpcRoute, HttpRoute, ParentReference, ReferenceGrant};
+pub use types::{GatewayApiObject, GROUP};
+
+/// The Gateway API objects of a cluster.
+#[derive(Debug, Clone, Default)]
+pub struct GatewayApi {
+    /// GatewayClasses, by name.
+    pub classes: Vec<Object<GatewayClass>>,
+    /// Gateways, by namespace and name.
+    pub gateways: Vec<Object<Gateway>>,
+    /// HTTPRoutes, by namespace and name.
+    pub http_routes: Vec<Object<HttpRoute>>,
+    /// GRPCRoutes, by namespace and name.
+    pub grpc_routes: Vec<Object<GrpcRoute>>,
+    /// ReferenceGrants, by namespace and name.
+    pub reference_grants: Vec<Object<ReferenceGrant>>,
+}
+
+impl GatewayApi {
+    /// Files `object` under its kind.
+    pub fn add(&mut self, object: GatewayApiObject, origin: Origin) {
+        match object {
+            GatewayApiObject::GatewayClass(value) => self.classes.push(Object { value, origin }),
+            GatewayApiObject::Gateway(value) => self.gateways.push(Object { value, origin }),
+            GatewayApiObject::HttpRoute(value) => self.http_routes.push(Object { value, origin }),
+            GatewayApiObject::GrpcRoute(value) => self.grpc_routes.push(Object { value, origin }),
+            GatewayApiObject::ReferenceGrant(value) => self.reference_grants.push(Object { value, origin }),
+        }
+    }
+
+    /// Whether the input holds no Gateway API object.
+    pub fn is_empty(&self) -> bool {
+        self.classes.is_empty()
+            && self.gateways.is_empty()
+            && self.http_routes.is_empty()
+            && self.grpc_routes.is_empty()
+            && self.reference_grants.is_empty()
+    }
+
+    /// The GatewayClass `name`.
+    pub fn class(&self, name: &str) -> Option<&Object<GatewayClass>> {
+        self.classes.iter().find(|c| c.value.metadata.name.as_deref() == Some(name))
+    }
+
+    /// The Gateway `namespace/name`.
+    pub fn gateway(&self, namespace: &str, name: &str) -> Option<&Object<Gateway>> {
+        self.gateways.iter().find(|g| is(&g.value.metadata, namespace, name))
+    }
+
+    /// Every HTTPRoute and GRPCRoute.
+    pub fn routes(&self) -> impl Iterator<Item = AnyRoute<'_>> {
+        self.http_routes.iter().map(AnyRoute::Http).chain(self.grpc_routes.iter().map(AnyRoute::Grpc))
+    }
+}
+
+/// An HTTPRoute or a GRPCRoute: what attachment and backends look at alike.
+#[derive(Debug, Clone, Copy)]
+pub enum AnyRoute<'c> {
+    /// An HTTPRoute.
+    Http(&'c Object<HttpRoute>),
+    /// A GRPCRoute.
+    Grpc(&'c Object<GrpcRoute>),
+}
+
+impl<'c> AnyRoute<'c> {
+    /// `HTTPRoute` or `GRPCRoute`.
+    pub fn kind(self) -> &'static str {
+        match self {
+            AnyRoute::Http(_) => "HTTPRoute",
+            AnyRoute::Grpc(_) => "GRPCRoute",
+        }
+    }
+
+    /// The route's metadata.
+    pub fn metadata(self) -> &'c ObjectMeta {
+        match self {
+            AnyRoute::Http(r) => &r.value.metadata,
+            AnyRoute::Grpc(r) => &r.value.metadata,
+        }
+    }
+
+    /// Where it came from.
+    pub fn origin(self) -> &'c Origin {
+        match self {
+            AnyRoute::Http(r) => &r.origin,
+            AnyRoute::Grpc(r) => &r.origin,
+        }
+    }
+
+    /// Its namespace.
+    pub fn namespace(self) -> &'c str {
+        self.metadata().namespace.as_deref().unwrap_or("default")
+    }
+
+    /// Its name.
+    pub fn name(self) -> &'c str {
+        self.metadata().name.as_deref().unwrap_or_default()
+    }
+
+    /// `namespace/name`.
+    pub fn id(self) -> String {
+        format!("{}/{}", self.namespace(), self.name())
+    }
+
+    /// `spec.parentRefs`.
+    pub fn parent_refs(self) -> &'c [ParentReference] {
+        match self {
+            AnyRoute::Http(r) => &r.value.spec.parent_refs,
+            AnyRoute::Grpc(r) => &r.value.spec.parent_refs,
+        }
+    }
+
+    /// `spec.hostnames`.
+    pub fn hostnames(self) -> &'c [String] {
+        match self {
+            AnyRoute::Http(r) => &r.value.spec.hostnames,
+            AnyRoute::Grpc(r) => &r.value.spec.hostnames,
+        }
+    }
+
+    /// Every backendRef of every rule, with the rule's index and the field path.
+    pub fn backend_refs(self) -> Vec<(usize, String, &'c BackendRef)> {
+        let per_rule: Vec<&'c [BackendRef]> = match self {
+            AnyRoute::Http(r) => r.value.spec.rules.iter().map(|rule| rule.backend_refs.as_slice()).collect(),
+            AnyRoute::Grpc(r) => r.value.spec.rules.iter().map(|rule| rule.backend_refs.as_slice()).collect(),
+        };
+        per_rule
+            .into_iter()
+            .enumerate()
+            .flat_map(|(r, refs)| {
+                refs.iter()
+                    .enumerate()
+                    .map(move |(b, backend)| (r, format!("spec.rules[{r}].backendRefs[{b}]"), backend))
+            })
+            .collect()
+    }
+}
+
+/// Whether `meta` is `namespace/name`.
+fn is(meta: &ObjectMeta, namespace: &str, name: &str) -> bool {
+    meta.namespace.as_deref() == Some(namespace) && meta.name.as_deref() == Some(name)
+}
+
+/// `namespace/name` of a namespaced object.
+pub fn object_id(meta: &ObjectMeta) -> String {
+    format!("{}/{}", meta.namespace.as_deref().unwrap_or("default"), meta.name.as_deref().unwrap_or_default())
+}
