@@ -12,10 +12,14 @@
 //! headless Service, endpoint hostnames, `a-b-c-d.<ns>.pod` records and PTR.
 //!
 //! What the model cannot know is said, not guessed: names outside the
-//! cluster domain are forwarded upstream ([`Answer::External`]), and queries
+//! cluster domain are forwarded upstream ([`Answer::External`]) unless the
+//! DNS root surely has no such name (`upstream`: a top-level label it does
+//! not delegate, as a typo namespace or another cluster's domain), and queries
 //! sent to a nameserver other than cluster DNS get [`Answer::Upstream`].
 //! The node's own resolv.conf (search domains, nameservers, options) is not
 //! in any input, so its search domains are left out of the query list.
+
+mod upstream;
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -504,7 +508,7 @@ fn lookup_at_depth(cluster: &Cluster, name: &str, qtype: QueryType, depth: u32) 
         return reverse_lookup(cluster, &name, qtype);
     }
     if !in_zone(&name, &zone) {
-        return Answer::External;
+        return upstream::upstream_answer(cluster, &name);
     }
     let rest = name.strip_suffix(zone.as_str()).unwrap_or_default().trim_end_matches('.');
     let labels: Vec<&str> = if rest.is_empty() { Vec::new() } else { rest.split('.').collect() };
@@ -574,7 +578,7 @@ fn service_answer(
             } else if in_zone(&target, cluster.cluster_domain()) {
                 lookup_at_depth(cluster, &target, qtype, depth + 1)
             } else {
-                Answer::External
+                upstream::upstream_answer(cluster, &target)
             };
             Answer::Alias { records: cname, target: Box::new(target_answer) }
         }
@@ -1191,7 +1195,8 @@ api.prod.svc.cluster.local A -> A 10.96.1.1
     }
 
     // A Service in another namespace is not found by its short name; the
-    // resolver ends with the name as is, forwarded upstream:
+    // resolver ends with the name as is, forwarded upstream, where the root
+    // has no top-level `api` (RFC 1034 §4.3.2: a name error):
     // https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/#namespaces-of-services
     #[test]
     fn short_name_from_another_namespace() {
@@ -1204,8 +1209,64 @@ api.prod.svc.cluster.local A -> A 10.96.1.1
 api.app.svc.cluster.local A -> NxDomain
 api.svc.cluster.local A -> NxDomain
 api.cluster.local A -> NxDomain
-api A -> External
-=> External",
+api A -> NxDomain
+=> NxDomain",
+        );
+    }
+
+    // A typo namespace: every search-list name is NXDOMAIN, and the name as
+    // is (fewer dots than ndots, so last) is under no delegated top-level
+    // label, so upstream says NXDOMAIN too; never "forwarded upstream":
+    // https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/#namespaces-of-services
+    #[test]
+    fn typo_namespace_is_nxdomain() {
+        check(
+            objects(vec![]),
+            "app/client",
+            "api.prd",
+            QueryType::A,
+            "
+api.prd.app.svc.cluster.local A -> NxDomain
+api.prd.svc.cluster.local A -> NxDomain
+api.prd.cluster.local A -> NxDomain
+api.prd A -> NxDomain
+=> NxDomain",
+        );
+    }
+
+    // glibc res_nsearch and musl name_from_dns_search: with ndots:2, a name
+    // with one dot goes through the search list first and then as is; one
+    // with two dots is asked as is first, then with the search list:
+    // https://man7.org/linux/man-pages/man5/resolv.conf.5.html (options ndots)
+    #[test]
+    fn ndots_from_dns_config() {
+        let client = pod(
+            "app",
+            "client",
+            json!({"dnsConfig": {"options": [{"name": "ndots", "value": "2"}]}}),
+            running("10.244.0.7"),
+        );
+        check(
+            objects(vec![client.clone()]),
+            "app/client",
+            "api.prod",
+            QueryType::A,
+            "
+api.prod.app.svc.cluster.local A -> NxDomain
+api.prod.svc.cluster.local A -> A 10.96.1.1
+=> A 10.96.1.1",
+        );
+        check(
+            objects(vec![client]),
+            "app/client",
+            "api.prod.svc",
+            QueryType::A,
+            "
+api.prod.svc A -> NxDomain
+api.prod.svc.app.svc.cluster.local A -> NxDomain
+api.prod.svc.svc.cluster.local A -> NxDomain
+api.prod.svc.cluster.local A -> A 10.96.1.1
+=> A 10.96.1.1",
         );
     }
 
@@ -1693,7 +1754,7 @@ kubernetes.default.svc.cluster.local A -> A ?
         let corefile = json!({"kind": "ConfigMap", "metadata": {"name": "coredns", "namespace": "kube-system"},
                               "data": {"Corefile": ".:53 {\n    kubernetes k8s.internal in-addr.arpa ip6.arpa {\n       pods insecure\n    }\n}\n"}});
         check(
-            objects(vec![corefile]),
+            objects(vec![corefile.clone()]),
             "app/client",
             "api.prod",
             QueryType::A,
@@ -1701,6 +1762,20 @@ kubernetes.default.svc.cluster.local A -> A ?
 api.prod.app.svc.k8s.internal A -> NxDomain
 api.prod.svc.k8s.internal A -> A 10.96.1.1
 => A 10.96.1.1",
+        );
+        // Another cluster's domain is not this one's: `.local` is never
+        // delegated (RFC 6762), so upstream says NXDOMAIN.
+        check(
+            objects(vec![corefile]),
+            "app/client",
+            "api.prod.svc.cluster.local",
+            QueryType::A,
+            "
+api.prod.svc.cluster.local.app.svc.k8s.internal A -> NxDomain
+api.prod.svc.cluster.local.svc.k8s.internal A -> NxDomain
+api.prod.svc.cluster.local.k8s.internal A -> NxDomain
+api.prod.svc.cluster.local A -> NxDomain
+=> NxDomain",
         );
     }
 

@@ -249,7 +249,10 @@ pub(super) fn dns_from_pod<'c>(
             Err(Blocked)
         }
         Outcome::NotFound if !alias => {
-            let (summary, hints, hint_fix) = unresolved(ctx, host, &resolution);
+            let (mut summary, hints, hint_fix) = unresolved(ctx, host, &resolution);
+            if resolution.answer == Answer::NxDomain {
+                summary = nxdomain_reason(cluster, host).unwrap_or(summary);
+            }
             evidence.extend(hints);
             let step =
                 Step::new(Layer::Dns, Status::Fail, summary).evidence(evidence).fix(hint_fix).kubectl(lookup);
@@ -424,9 +427,26 @@ fn unresolved(ctx: &Ctx<'_, '_>, host: &str, resolution: &Resolution) -> (String
     (summary, evidence, fix)
 }
 
+/// Why a name every query of which got NXDOMAIN was meant for the cluster:
+/// a Service name under another cluster domain, or [`cluster_looking`].
+fn nxdomain_reason(cluster: &Cluster, host: &str) -> Option<String> {
+    let host = host.trim_end_matches('.');
+    let zone = cluster.cluster_domain();
+    if let Some((_, domain)) = host.split_once(".svc.").filter(|(_, d)| !d.eq_ignore_ascii_case(zone)) {
+        return Some(format!(
+            "{} does not resolve: the cluster domain is {}, not {}",
+            code(host),
+            code(zone),
+            code(domain)
+        ));
+    }
+    cluster_looking(cluster, host)
+}
+
 /// Why a name that cluster DNS forwards upstream was surely meant for the
-/// cluster: a single label (no public name has one), or `name.namespace`
-/// with a namespace of the cluster.
+/// cluster: a single label (no public name has one), `name.namespace` with a
+/// namespace of the cluster, or `name.namespace` with a namespace that does
+/// not exist (when upstream has NXDOMAIN for it: a typo).
 fn cluster_looking(cluster: &Cluster, host: &str) -> Option<String> {
     let host = host.trim_end_matches('.');
     let labels: Vec<&str> = host.split('.').collect();
@@ -441,6 +461,15 @@ fn cluster_looking(cluster: &Cluster, host: &str) -> Option<String> {
             code(namespace),
             code(service)
         )),
+        [_, namespace] | [_, namespace, "svc"]
+            if dns::lookup(cluster, &format!("{host}."), QueryType::A) == Answer::NxDomain =>
+        {
+            Some(format!(
+                "{} does not resolve: there is no namespace {}, and upstream DNS has no such name (NXDOMAIN)",
+                code(host),
+                code(namespace)
+            ))
+        }
         _ => None,
     }
 }
