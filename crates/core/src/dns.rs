@@ -19,6 +19,7 @@
 //! The node's own resolv.conf (search domains, nameservers, options) is not
 //! in any input, so its search domains are left out of the query list.
 
+mod statefulset;
 mod upstream;
 
 use std::collections::BTreeMap;
@@ -592,13 +593,13 @@ fn service_answer(
                 address_answer(name, service, &ready, qtype)
             }
             QueryType::Srv => {
-                let fqdn = service_fqdn(cluster, service);
                 let endpoints = service_endpoints(cluster, service);
                 let mut found = Vec::new();
                 for endpoint in endpoints.ready() {
-                    let target = endpoint_host(cluster, endpoint).map(|host| format!("{host}.{fqdn}"));
-                    for port in &endpoint.ports {
-                        found.push(record(RecordData::Srv { port: port.port, target: target.clone() }));
+                    for target in endpoint_targets(cluster, service, endpoint) {
+                        for port in &endpoint.ports {
+                            found.push(record(RecordData::Srv { port: port.port, target: target.clone() }));
+                        }
                     }
                 }
                 records(found)
@@ -662,16 +663,14 @@ fn srv_answer(
         None | Some(ServiceKind::ExternalName) => {}
         Some(ServiceKind::Headless) => {
             for endpoint in service_endpoints(cluster, service).ready() {
-                let target = endpoint_host(cluster, endpoint).map(|host| format!("{host}.{fqdn}"));
                 let ports = endpoint.ports.iter().filter(|p| {
                     p.protocol == protocol
                         && p.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(wanted))
                 });
                 for port in ports {
-                    found.push(record(
-                        RecordData::Srv { port: port.port, target: target.clone() },
-                        endpoint.pod,
-                    ));
+                    for target in endpoint_targets(cluster, service, endpoint) {
+                        found.push(record(RecordData::Srv { port: port.port, target }, endpoint.pod));
+                    }
                 }
             }
         }
@@ -713,7 +712,12 @@ fn endpoint_answer(
     let endpoints = service_endpoints(cluster, service);
     let matching: Vec<&Endpoint> = endpoints
         .ready()
-        .filter(|e| endpoint_host(cluster, e).is_some_and(|h| h.eq_ignore_ascii_case(host)))
+        .filter(|e| {
+            endpoint_host(cluster, e).is_some_and(|h| h.eq_ignore_ascii_case(host))
+                || e.pod.is_some_and(|p| {
+                    statefulset::is_representative_hostname(cluster, cluster.pod(p), service, host)
+                })
+        })
         .collect();
     if matching.is_empty() {
         return Answer::NxDomain;
@@ -824,6 +828,21 @@ fn reverse_lookup(cluster: &Cluster, name: &str, qtype: QueryType) -> Answer {
         return Answer::NoData;
     }
     records(found)
+}
+
+/// The SRV targets of a headless Service's endpoint, one per pod it stands
+/// for: `<hostname>.<service>.<ns>.svc.<zone>` (spec 2.4.2); the pods of a
+/// representative StatefulSet pod each have their own hostname.
+fn endpoint_targets(cluster: &Cluster, service: &Service, endpoint: &Endpoint) -> Vec<Option<String>> {
+    let fqdn = service_fqdn(cluster, service);
+    let hosts = endpoint
+        .pod
+        .map(|p| statefulset::representative_hostnames(cluster, cluster.pod(p), service))
+        .unwrap_or_default();
+    if hosts.is_empty() {
+        return vec![endpoint_host(cluster, endpoint).map(|host| format!("{host}.{fqdn}"))];
+    }
+    hosts.into_iter().map(|host| Some(format!("{host}.{fqdn}"))).collect()
 }
 
 /// The hostname of an endpoint in DNS: its `hostname`, else (with

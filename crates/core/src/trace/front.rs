@@ -249,9 +249,13 @@ pub(super) fn dns_from_pod<'c>(
             Err(Blocked)
         }
         Outcome::NotFound if !alias => {
-            let (mut summary, hints, hint_fix) = unresolved(ctx, host, &resolution);
+            let (mut summary, hints, mut hint_fix) = unresolved(ctx, host, &resolution);
             if resolution.answer == Answer::NxDomain {
-                summary = nxdomain_reason(cluster, host).unwrap_or(summary);
+                if let Some((why, fix)) = missing_pod_hostname(cluster, &pod.namespace, host) {
+                    (summary, hint_fix) = (why, fix);
+                } else {
+                    summary = nxdomain_reason(cluster, host).unwrap_or(summary);
+                }
             }
             evidence.extend(hints);
             let step =
@@ -425,6 +429,39 @@ fn unresolved(ctx: &Ctx<'_, '_>, host: &str, resolution: &Resolution) -> (String
         format!("use {}", either(&options.iter().map(code).collect::<Vec<_>>()))
     };
     (summary, evidence, fix)
+}
+
+/// `<hostname>.<service>` naming a headless Service of the pod's namespace
+/// that has no ready pod of that hostname: the summary, and a fix naming the
+/// hostnames it has (from its SRV records, as `dig SRV` would show them).
+fn missing_pod_hostname(cluster: &Cluster, namespace: &str, host: &str) -> Option<(String, String)> {
+    let (hostname, service_name) = host.trim_end_matches('.').split_once('.')?;
+    let service = cluster
+        .service(namespace, service_name)
+        .filter(|s| service_kind(&s.value) == Some(ServiceKind::Headless))?;
+    let fqdn = dns::service_fqdn(cluster, &service.value);
+    let known: BTreeSet<String> = dns::lookup(cluster, &fqdn, QueryType::Srv)
+        .records()
+        .iter()
+        .filter_map(|r| match &r.data {
+            RecordData::Srv { target: Some(target), .. } => {
+                target.strip_suffix(&format!(".{fqdn}")).map(|h| format!("{h}.{service_name}"))
+            }
+            _ => None,
+        })
+        .collect();
+    let id = code(ServiceRef::of(&service.value).id());
+    let summary = format!(
+        "{} does not resolve: headless Service {id} has no ready pod with hostname {}",
+        code(host),
+        code(hostname)
+    );
+    let fix = if known.is_empty() {
+        format!("make the pods behind {id} ready, with `hostname` and `subdomain: {service_name}` (a StatefulSet sets them)")
+    } else {
+        format!("use {}", either(&known.iter().map(code).collect::<Vec<_>>()))
+    };
+    Some((summary, fix))
 }
 
 /// Why a name every query of which got NXDOMAIN was meant for the cluster:
