@@ -12,12 +12,16 @@
 //! headless Service, endpoint hostnames, `a-b-c-d.<ns>.pod` records and PTR.
 //!
 //! What the model cannot know is said, not guessed: names outside the
-//! cluster domain are forwarded upstream ([`Answer::External`]), and queries
+//! cluster domain are forwarded upstream ([`Answer::External`]) unless the
+//! DNS root surely has no such name (`upstream`: a top-level label it does
+//! not delegate, as a typo namespace or another cluster's domain), and queries
 //! sent to a nameserver other than cluster DNS get [`Answer::Upstream`].
 //! The node's own resolv.conf (search domains, nameservers, options) is not
 //! in any input, so its search domains are left out of the query list.
 
 mod reach;
+mod statefulset;
+mod upstream;
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -510,7 +514,7 @@ fn lookup_at_depth(cluster: &Cluster, name: &str, qtype: QueryType, depth: u32) 
         return reverse_lookup(cluster, &name, qtype);
     }
     if !in_zone(&name, &zone) {
-        return Answer::External;
+        return upstream::upstream_answer(cluster, &name);
     }
     let rest = name.strip_suffix(zone.as_str()).unwrap_or_default().trim_end_matches('.');
     let labels: Vec<&str> = if rest.is_empty() { Vec::new() } else { rest.split('.').collect() };
@@ -580,7 +584,7 @@ fn service_answer(
             } else if in_zone(&target, cluster.cluster_domain()) {
                 lookup_at_depth(cluster, &target, qtype, depth + 1)
             } else {
-                Answer::External
+                upstream::upstream_answer(cluster, &target)
             };
             Answer::Alias { records: cname, target: Box::new(target_answer) }
         }
@@ -594,13 +598,13 @@ fn service_answer(
                 address_answer(name, service, &ready, qtype)
             }
             QueryType::Srv => {
-                let fqdn = service_fqdn(cluster, service);
                 let endpoints = service_endpoints(cluster, service);
                 let mut found = Vec::new();
                 for endpoint in endpoints.ready() {
-                    let target = endpoint_host(cluster, endpoint).map(|host| format!("{host}.{fqdn}"));
-                    for port in &endpoint.ports {
-                        found.push(record(RecordData::Srv { port: port.port, target: target.clone() }));
+                    for target in endpoint_targets(cluster, service, endpoint) {
+                        for port in &endpoint.ports {
+                            found.push(record(RecordData::Srv { port: port.port, target: target.clone() }));
+                        }
                     }
                 }
                 records(found)
@@ -664,16 +668,14 @@ fn srv_answer(
         None | Some(ServiceKind::ExternalName) => {}
         Some(ServiceKind::Headless) => {
             for endpoint in service_endpoints(cluster, service).ready() {
-                let target = endpoint_host(cluster, endpoint).map(|host| format!("{host}.{fqdn}"));
                 let ports = endpoint.ports.iter().filter(|p| {
                     p.protocol == protocol
                         && p.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(wanted))
                 });
                 for port in ports {
-                    found.push(record(
-                        RecordData::Srv { port: port.port, target: target.clone() },
-                        endpoint.pod,
-                    ));
+                    for target in endpoint_targets(cluster, service, endpoint) {
+                        found.push(record(RecordData::Srv { port: port.port, target }, endpoint.pod));
+                    }
                 }
             }
         }
@@ -715,7 +717,12 @@ fn endpoint_answer(
     let endpoints = service_endpoints(cluster, service);
     let matching: Vec<&Endpoint> = endpoints
         .ready()
-        .filter(|e| endpoint_host(cluster, e).is_some_and(|h| h.eq_ignore_ascii_case(host)))
+        .filter(|e| {
+            endpoint_host(cluster, e).is_some_and(|h| h.eq_ignore_ascii_case(host))
+                || e.pod.is_some_and(|p| {
+                    statefulset::is_representative_hostname(cluster, cluster.pod(p), service, host)
+                })
+        })
         .collect();
     if matching.is_empty() {
         return Answer::NxDomain;
@@ -826,6 +833,21 @@ fn reverse_lookup(cluster: &Cluster, name: &str, qtype: QueryType) -> Answer {
         return Answer::NoData;
     }
     records(found)
+}
+
+/// The SRV targets of a headless Service's endpoint, one per pod it stands
+/// for: `<hostname>.<service>.<ns>.svc.<zone>` (spec 2.4.2); the pods of a
+/// representative StatefulSet pod each have their own hostname.
+fn endpoint_targets(cluster: &Cluster, service: &Service, endpoint: &Endpoint) -> Vec<Option<String>> {
+    let fqdn = service_fqdn(cluster, service);
+    let hosts = endpoint
+        .pod
+        .map(|p| statefulset::representative_hostnames(cluster, cluster.pod(p), service))
+        .unwrap_or_default();
+    if hosts.is_empty() {
+        return vec![endpoint_host(cluster, endpoint).map(|host| format!("{host}.{fqdn}"))];
+    }
+    hosts.into_iter().map(|host| Some(format!("{host}.{fqdn}"))).collect()
 }
 
 /// The hostname of an endpoint in DNS: its `hostname`, else (with
@@ -1197,7 +1219,8 @@ api.prod.svc.cluster.local A -> A 10.96.1.1
     }
 
     // A Service in another namespace is not found by its short name; the
-    // resolver ends with the name as is, forwarded upstream:
+    // resolver ends with the name as is, forwarded upstream, where the root
+    // has no top-level `api` (RFC 1034 §4.3.2: a name error):
     // https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/#namespaces-of-services
     #[test]
     fn short_name_from_another_namespace() {
@@ -1210,8 +1233,64 @@ api.prod.svc.cluster.local A -> A 10.96.1.1
 api.app.svc.cluster.local A -> NxDomain
 api.svc.cluster.local A -> NxDomain
 api.cluster.local A -> NxDomain
-api A -> External
-=> External",
+api A -> NxDomain
+=> NxDomain",
+        );
+    }
+
+    // A typo namespace: every search-list name is NXDOMAIN, and the name as
+    // is (fewer dots than ndots, so last) is under no delegated top-level
+    // label, so upstream says NXDOMAIN too; never "forwarded upstream":
+    // https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/#namespaces-of-services
+    #[test]
+    fn typo_namespace_is_nxdomain() {
+        check(
+            objects(vec![]),
+            "app/client",
+            "api.prd",
+            QueryType::A,
+            "
+api.prd.app.svc.cluster.local A -> NxDomain
+api.prd.svc.cluster.local A -> NxDomain
+api.prd.cluster.local A -> NxDomain
+api.prd A -> NxDomain
+=> NxDomain",
+        );
+    }
+
+    // glibc res_nsearch and musl name_from_dns_search: with ndots:2, a name
+    // with one dot goes through the search list first and then as is; one
+    // with two dots is asked as is first, then with the search list:
+    // https://man7.org/linux/man-pages/man5/resolv.conf.5.html (options ndots)
+    #[test]
+    fn ndots_from_dns_config() {
+        let client = pod(
+            "app",
+            "client",
+            json!({"dnsConfig": {"options": [{"name": "ndots", "value": "2"}]}}),
+            running("10.244.0.7"),
+        );
+        check(
+            objects(vec![client.clone()]),
+            "app/client",
+            "api.prod",
+            QueryType::A,
+            "
+api.prod.app.svc.cluster.local A -> NxDomain
+api.prod.svc.cluster.local A -> A 10.96.1.1
+=> A 10.96.1.1",
+        );
+        check(
+            objects(vec![client]),
+            "app/client",
+            "api.prod.svc",
+            QueryType::A,
+            "
+api.prod.svc A -> NxDomain
+api.prod.svc.app.svc.cluster.local A -> NxDomain
+api.prod.svc.svc.cluster.local A -> NxDomain
+api.prod.svc.cluster.local A -> A 10.96.1.1
+=> A 10.96.1.1",
         );
     }
 
@@ -1699,7 +1778,7 @@ kubernetes.default.svc.cluster.local A -> A ?
         let corefile = json!({"kind": "ConfigMap", "metadata": {"name": "coredns", "namespace": "kube-system"},
                               "data": {"Corefile": ".:53 {\n    kubernetes k8s.internal in-addr.arpa ip6.arpa {\n       pods insecure\n    }\n}\n"}});
         check(
-            objects(vec![corefile]),
+            objects(vec![corefile.clone()]),
             "app/client",
             "api.prod",
             QueryType::A,
@@ -1707,6 +1786,20 @@ kubernetes.default.svc.cluster.local A -> A ?
 api.prod.app.svc.k8s.internal A -> NxDomain
 api.prod.svc.k8s.internal A -> A 10.96.1.1
 => A 10.96.1.1",
+        );
+        // Another cluster's domain is not this one's: `.local` is never
+        // delegated (RFC 6762), so upstream says NXDOMAIN.
+        check(
+            objects(vec![corefile]),
+            "app/client",
+            "api.prod.svc.cluster.local",
+            QueryType::A,
+            "
+api.prod.svc.cluster.local.app.svc.k8s.internal A -> NxDomain
+api.prod.svc.cluster.local.svc.k8s.internal A -> NxDomain
+api.prod.svc.cluster.local.k8s.internal A -> NxDomain
+api.prod.svc.cluster.local A -> NxDomain
+=> NxDomain",
         );
     }
 

@@ -143,8 +143,21 @@ pub struct Workload {
     pub template: PodTemplate,
     /// The workload that owns this one (ReplicaSet → Deployment, Job → CronJob).
     pub owner: Option<WorkloadId>,
+    /// For a StatefulSet, the identity it gives its pods.
+    pub stateful: Option<StatefulIdentity>,
     /// Where it came from.
     pub origin: Origin,
+}
+
+/// The identity a StatefulSet gives its pods: pod `<name>-<ordinal>` gets
+/// `hostname: <name>-<ordinal>` and `subdomain: <serviceName>`
+/// (<https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#stable-network-id>).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatefulIdentity {
+    /// `spec.serviceName`: the (headless) Service governing the pods' DNS.
+    pub service_name: String,
+    /// `spec.ordinals.start`: the first pod's ordinal (0 by default).
+    pub first_ordinal: i32,
 }
 
 /// A workload's pod template: `PodTemplateSpec` with its spec shared, so a
@@ -881,6 +894,13 @@ fn corefile_cluster_domain(config_map: &ConfigMap) -> Option<String> {
 fn lower_workload(mut resource: Resource, origin: Origin) -> Option<Workload> {
     let kind = WorkloadKind::from_kind(resource.kind())?;
     let meta = std::mem::take(resource.metadata_mut());
+    let stateful = match &resource {
+        Resource::StatefulSet(s) => s.spec.as_ref().map(|spec| StatefulIdentity {
+            service_name: spec.service_name.clone().unwrap_or_default(),
+            first_ordinal: spec.ordinals.as_ref().and_then(|o| o.start).unwrap_or(0).max(0),
+        }),
+        _ => None,
+    };
     let (replicas, selector, template) = match resource {
         Resource::Deployment(d) => {
             let spec = d.spec.unwrap_or_default();
@@ -928,6 +948,7 @@ fn lower_workload(mut resource: Resource, origin: Origin) -> Option<Workload> {
         selector,
         template: template.into(),
         owner: None,
+        stateful,
         origin,
     })
 }

@@ -242,7 +242,14 @@ pub(super) fn dns_from_pod<'c>(
             Err(Blocked)
         }
         Outcome::NotFound if !alias => {
-            let (summary, hints, hint_fix) = unresolved(ctx, host, &resolution);
+            let (mut summary, hints, mut hint_fix) = unresolved(ctx, host, &resolution);
+            if resolution.answer == Answer::NxDomain {
+                if let Some((why, fix)) = missing_pod_hostname(cluster, &pod.namespace, host) {
+                    (summary, hint_fix) = (why, fix);
+                } else {
+                    summary = nxdomain_reason(cluster, host).unwrap_or(summary);
+                }
+            }
             evidence.extend(hints);
             let step =
                 Step::new(Layer::Dns, Status::Fail, summary).evidence(evidence).fix(hint_fix).kubectl(lookup);
@@ -417,9 +424,59 @@ fn unresolved(ctx: &Ctx<'_, '_>, host: &str, resolution: &Resolution) -> (String
     (summary, evidence, fix)
 }
 
+/// `<hostname>.<service>` naming a headless Service of the pod's namespace
+/// that has no ready pod of that hostname: the summary, and a fix naming the
+/// hostnames it has (from its SRV records, as `dig SRV` would show them).
+fn missing_pod_hostname(cluster: &Cluster, namespace: &str, host: &str) -> Option<(String, String)> {
+    let (hostname, service_name) = host.trim_end_matches('.').split_once('.')?;
+    let service = cluster
+        .service(namespace, service_name)
+        .filter(|s| service_kind(&s.value) == Some(ServiceKind::Headless))?;
+    let fqdn = dns::service_fqdn(cluster, &service.value);
+    let known: BTreeSet<String> = dns::lookup(cluster, &fqdn, QueryType::Srv)
+        .records()
+        .iter()
+        .filter_map(|r| match &r.data {
+            RecordData::Srv { target: Some(target), .. } => {
+                target.strip_suffix(&format!(".{fqdn}")).map(|h| format!("{h}.{service_name}"))
+            }
+            _ => None,
+        })
+        .collect();
+    let id = code(ServiceRef::of(&service.value).id());
+    let summary = format!(
+        "{} does not resolve: headless Service {id} has no ready pod with hostname {}",
+        code(host),
+        code(hostname)
+    );
+    let fix = if known.is_empty() {
+        format!("make the pods behind {id} ready, with `hostname` and `subdomain: {service_name}` (a StatefulSet sets them)")
+    } else {
+        format!("use {}", either(&known.iter().map(code).collect::<Vec<_>>()))
+    };
+    Some((summary, fix))
+}
+
+/// Why a name every query of which got NXDOMAIN was meant for the cluster:
+/// a Service name under another cluster domain, or [`cluster_looking`].
+fn nxdomain_reason(cluster: &Cluster, host: &str) -> Option<String> {
+    let host = host.trim_end_matches('.');
+    let zone = cluster.cluster_domain();
+    if let Some((_, domain)) = host.split_once(".svc.").filter(|(_, d)| !d.eq_ignore_ascii_case(zone)) {
+        return Some(format!(
+            "{} does not resolve: the cluster domain is {}, not {}",
+            code(host),
+            code(zone),
+            code(domain)
+        ));
+    }
+    cluster_looking(cluster, host)
+}
+
 /// Why a name that cluster DNS forwards upstream was surely meant for the
-/// cluster: a single label (no public name has one), or `name.namespace`
-/// with a namespace of the cluster.
+/// cluster: a single label (no public name has one), `name.namespace` with a
+/// namespace of the cluster, or `name.namespace` with a namespace that does
+/// not exist (when upstream has NXDOMAIN for it: a typo).
 fn cluster_looking(cluster: &Cluster, host: &str) -> Option<String> {
     let host = host.trim_end_matches('.');
     let labels: Vec<&str> = host.split('.').collect();
@@ -434,6 +491,15 @@ fn cluster_looking(cluster: &Cluster, host: &str) -> Option<String> {
             code(namespace),
             code(service)
         )),
+        [_, namespace] | [_, namespace, "svc"]
+            if dns::lookup(cluster, &format!("{host}."), QueryType::A) == Answer::NxDomain =>
+        {
+            Some(format!(
+                "{} does not resolve: there is no namespace {}, and upstream DNS has no such name (NXDOMAIN)",
+                code(host),
+                code(namespace)
+            ))
+        }
         _ => None,
     }
 }

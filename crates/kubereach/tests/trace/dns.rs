@@ -57,3 +57,11 @@ fn json() {
     assert_eq!(json["queries"][1]["answer"]["kind"], "records");
     snapshot!("json", result.stdout);
 }
+
+/// A typo namespace: every query, the last (forwarded upstream) included,
+/// is NXDOMAIN, since the DNS root delegates no `productin` (RFC 1034
+/// §4.3.2).
+#[test]
+fn names_that_do_not_exist() {
+    snapshot!("names_that_do_not_exist", dns(&["api-service.productin", "--from", "production/frontend"]));
+}
