@@ -3,12 +3,17 @@
 
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 
+mod terminal;
+pub use terminal::{ColorChoice, CompletionArgs, Shell, TerminalArgs};
+
 /// Kubernetes networking, modeled exactly and made debuggable.
 #[derive(Debug, Parser)]
 #[command(name = "kubereach", version, about, long_about = None)]
 pub struct Args {
     #[command(subcommand)]
     pub command: Command,
+    #[command(flatten)]
+    pub terminal: TerminalArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -29,11 +34,13 @@ pub enum Command {
     Check(CheckArgs),
     /// Save what a live cluster holds as one `kind: List` file (no secret data) for `-f`.
     Snapshot(SnapshotArgs),
+    /// Print a shell completion script (bash, zsh, fish or powershell), as `kubectl completion` does.
+    Completion(CompletionArgs),
 }
 
 #[derive(Debug, ClapArgs)]
 pub struct SnapshotArgs {
-    /// The file to write; `-` for standard output.
+    /// The file to write; `-` for standard output. (Here `-o` names the file: snapshot has one format.)
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: String,
     #[command(flatten)]
@@ -130,6 +137,8 @@ pub struct LoadArgs {
 pub enum Format {
     Human,
     Json,
+    /// The JSON document as YAML.
+    Yaml,
 }
 
 #[derive(Debug, ClapArgs)]
@@ -137,7 +146,7 @@ pub struct InventoryArgs {
     #[command(flatten)]
     pub source: SourceArgs,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
+    #[arg(short = 'o', long, visible_alias = "output", value_enum, default_value_t = Format::Human)]
     pub format: Format,
 }
 
@@ -152,6 +161,8 @@ pub struct DemoArgs {
 pub enum MatrixFormat {
     Human,
     Json,
+    /// The JSON document as YAML.
+    Yaml,
     /// netpol-analyzer's `list` text: `src => dst : TCP 8080`.
     Connlist,
     Csv,
@@ -170,7 +181,7 @@ pub struct MatrixArgs {
     #[command(flatten)]
     pub source: SourceArgs,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = MatrixFormat::Human)]
+    #[arg(short = 'o', long, visible_alias = "output", value_enum, default_value_t = MatrixFormat::Human)]
     pub format: MatrixFormat,
     /// One node per pod instead of per workload.
     #[arg(long)]
@@ -220,6 +231,8 @@ fn parse_port(text: &str) -> Result<(kubereach_core::ports::Protocol, u16), Stri
 pub enum DiffFormat {
     Human,
     Json,
+    /// The JSON document as YAML.
+    Yaml,
     Csv,
     Md,
     /// netpol-analyzer's `diff` text: `diff-type: added, source: …`.
@@ -244,7 +257,7 @@ pub struct DiffArgs {
     #[command(flatten)]
     pub load: LoadArgs,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+    #[arg(short = 'o', long, visible_alias = "output", value_enum, default_value_t = DiffFormat::Human)]
     pub format: DiffFormat,
     /// Compare pods instead of workloads.
     #[arg(long)]
@@ -281,7 +294,7 @@ pub struct TraceArgs {
     #[arg(long, value_name = "NAME")]
     pub cni: Option<String>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
+    #[arg(short = 'o', long, visible_alias = "output", value_enum, default_value_t = Format::Human)]
     pub format: Format,
 }
 
@@ -308,7 +321,7 @@ pub struct DnsArgs {
     #[command(flatten)]
     pub source: SourceArgs,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
+    #[arg(short = 'o', long, visible_alias = "output", value_enum, default_value_t = Format::Human)]
     pub format: Format,
 }
 
@@ -316,6 +329,8 @@ pub struct DnsArgs {
 pub enum CheckFormat {
     Human,
     Json,
+    /// The JSON document as YAML.
+    Yaml,
     /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
     Sarif,
 }
@@ -332,7 +347,7 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub source: SourceArgs,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    #[arg(short = 'o', long, visible_alias = "output", value_enum, default_value_t = CheckFormat::Human)]
     pub format: CheckFormat,
     /// Exit 1 when a finding is at least this severe [default: error, or `check.fail-on` of the config file].
     #[arg(long, value_enum, value_name = "SEVERITY")]

@@ -13,6 +13,8 @@ mod bad_input;
 mod conventions;
 #[path = "cli/demo.rs"]
 mod demo;
+#[path = "cli/kubectl.rs"]
+mod kubectl;
 #[path = "cli/live.rs"]
 mod live;
 #[path = "cli/matrix.rs"]

@@ -19,6 +19,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
     if args.list_rules {
         match args.format {
             CheckFormat::Json => output::write_json(&output::check::rules_json())?,
+            CheckFormat::Yaml => output::write_yaml(&output::check::rules_json())?,
             _ => output::write_stdout(&output::check::rules_human())?,
         }
         return Ok(ExitStatus::Success);
@@ -48,6 +49,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
     match args.format {
         CheckFormat::Human => output::write_stdout(&output::check::human(&report, &columns(&report)))?,
         CheckFormat::Json => output::write_json(&output::check::json(&report))?,
+        CheckFormat::Yaml => output::write_yaml(&output::check::json(&report))?,
         CheckFormat::Sarif => output::write_json(&output::check::sarif(&report, &columns(&report)))?,
     }
     Ok(if loaded.failed {

@@ -41,6 +41,7 @@ pub fn run(args: &DnsArgs) -> Result<ExitStatus> {
             output::write_stdout(&output::dns::human(cluster, pod, &resolution, server.as_ref()))?
         }
         Format::Json => output::write_json(&output::dns::json(cluster, pod, &resolution, server.as_ref()))?,
+        Format::Yaml => output::write_yaml(&output::dns::json(cluster, pod, &resolution, server.as_ref()))?,
     }
     Ok(if loaded.failed { ExitStatus::Error } else { ExitStatus::Success })
 }

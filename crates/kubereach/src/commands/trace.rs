@@ -26,6 +26,7 @@ pub fn run(args: &TraceArgs) -> Result<ExitStatus> {
     match args.format {
         Format::Human => output::write_stdout(&output::trace::human(&report))?,
         Format::Json => output::write_json(&report)?,
+        Format::Yaml => output::write_yaml(&report)?,
     }
     Ok(if loaded.failed {
         ExitStatus::Error
