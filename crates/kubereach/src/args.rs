@@ -279,10 +279,12 @@ pub enum ProtocolArg {
 
 #[derive(Debug, ClapArgs)]
 pub struct TraceArgs {
-    /// `NAMESPACE/NAME` (a pod, or a workload standing for its pods), or `external` / `external:IP`.
+    /// `NAMESPACE/NAME` (a pod, or a workload standing for its pods), kubectl's `deploy/NAME` or
+    /// `pod/NAME` in the namespace of `-n` (else `default`), or `external` / `external:IP`.
     #[arg(value_name = "SOURCE")]
     pub source: String,
-    /// A URL (`http://api.prod/healthz`), `HOST:PORT`, `svc/NAMESPACE/NAME:PORT` or `NAMESPACE/NAME:PORT`.
+    /// A URL (`http://api.prod/healthz`), `HOST:PORT`, `svc/NAMESPACE/NAME:PORT` or `NAMESPACE/NAME:PORT`;
+    /// or kubectl's `svc/NAME:PORT`, `deploy/NAME:PORT`, `pod/NAME:PORT` in the namespace of `-n`.
     #[arg(value_name = "DESTINATION")]
     pub destination: String,
     #[command(flatten)]

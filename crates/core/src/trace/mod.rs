@@ -22,6 +22,7 @@
 
 mod front;
 mod ingress_layers;
+pub mod kubectl;
 mod parse;
 mod policy_layers;
 mod service_layers;

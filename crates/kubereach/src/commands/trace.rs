@@ -10,9 +10,19 @@ use crate::exit::ExitStatus;
 use crate::output;
 
 pub fn run(args: &TraceArgs) -> Result<ExitStatus> {
-    let source = TraceSource::parse(&args.source)?;
-    let destination = TraceDestination::parse(&args.destination)?;
+    let namespace = kubectl_namespace(&args.source_args.live.namespaces);
+    let source = TraceSource::parse_in(&args.source, namespace)?;
+    let destination = TraceDestination::parse_in(&args.destination, namespace)?;
     let Some(loaded) = super::load(&args.source_args) else { return Ok(ExitStatus::Error) };
+    // `deploy/api` names a Deployment, which the trace resolves by name alone.
+    for argument in [&args.source, &args.destination] {
+        let Some(reference) = trace::kubectl::in_argument(argument) else { continue };
+        if let Err(message) = trace::kubectl::find(&loaded.cluster, namespace.unwrap_or_default(), &reference)
+        {
+            eprintln!("kubereach: {message}");
+            return Ok(ExitStatus::Error);
+        }
+    }
     let engine = PolicyEngine::new(&loaded.cluster, PolicyOptions { ip_blocks_match_pods: false });
     let options = TraceOptions {
         protocol: match args.protocol {
@@ -35,4 +45,14 @@ pub fn run(args: &TraceArgs) -> Result<ExitStatus> {
     } else {
         ExitStatus::Success
     })
+}
+
+/// The namespace of kubectl's `TYPE/NAME` forms: the one `-n` gives, else
+/// `default`; `None` when `-n` is given more than once.
+fn kubectl_namespace(namespaces: &[String]) -> Option<&str> {
+    match namespaces {
+        [] => Some(trace::kubectl::DEFAULT_NAMESPACE),
+        [one] => Some(one),
+        _ => None,
+    }
 }

@@ -216,3 +216,44 @@ fn strip_ansi(text: &str) -> String {
     out.push_str(rest);
     out
 }
+
+/// kubectl's `TYPE/NAME` with `-n` (as `kubectl exec -n production
+/// deploy/frontend` takes it) is the same trace as `NAMESPACE/NAME`, byte
+/// for byte; a name of another type is a usage error.
+#[test]
+fn kubectl_forms_trace_the_same() {
+    let dir = demo();
+    let same = [
+        (
+            ["-n", "production", "deploy/frontend", "svc/api-service:80"],
+            ["production/frontend", "svc/production/api-service:80"],
+        ),
+        (
+            ["-n", "production", "deployment/frontend", "deploy/api:http"],
+            ["production/frontend", "production/api:http"],
+        ),
+        (
+            ["-n", "monitoring", "deploy/prometheus", "http://api-service.production/"],
+            ["monitoring/prometheus", "http://api-service.production/"],
+        ),
+        (["-n", "production", "external", "svc/frontend:http"], ["external", "svc/production/frontend:http"]),
+    ];
+    for (kubectl, today) in same {
+        let kubectl = dir.run(&[&["trace", "-f", "demo", "-o", "json"], &kubectl[..]].concat());
+        let today = dir.run(&[&["trace", "-f", "demo", "-o", "json"], &today[..]].concat());
+        assert_eq!(kubectl.stdout, today.stdout, "{kubectl}");
+        assert_eq!(kubectl.code, today.code);
+        assert!(kubectl.json()["schema"] == "kubereach.trace/v1", "{kubectl}");
+    }
+    let wrong_type =
+        dir.run(&["trace", "-f", "demo", "-n", "production", "sts/frontend", "svc/api-service:80"]);
+    wrong_type.assert_code(2);
+    assert_eq!(wrong_type.stderr, "kubereach: statefulset `frontend` not found in namespace `production`\n");
+    let no_namespace = dir.run(&["trace", "-f", "demo", "deploy/frontend", "svc/api-service:80"]);
+    no_namespace.assert_code(2);
+    assert_eq!(no_namespace.stderr, "kubereach: deployment `frontend` not found in namespace `default`\n");
+    let two =
+        dir.run(&["trace", "-f", "demo", "-n", "a", "-n", "b", "deploy/frontend", "svc/api-service:80"]);
+    two.assert_code(2);
+    assert!(two.stderr.contains("needs one namespace: give `-n NAMESPACE` once"), "{two}");
+}
