@@ -346,6 +346,9 @@ pub enum SeverityArg {
 
 #[derive(Debug, ClapArgs)]
 pub struct CheckArgs {
+    /// Manifest files or directories, as with `-f` (how pre-commit passes changed files).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<String>,
     #[command(flatten)]
     pub source: SourceArgs,
     /// Output format.

@@ -34,7 +34,10 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
     let Some(rules) = rules(args, file.rules) else { return Ok(ExitStatus::Error) };
     let fail_on = args.fail_on.map(severity).or(file.fail_on).unwrap_or(Severity::Error);
 
-    let Some(loaded) = super::load(&args.source) else { return Ok(ExitStatus::Error) };
+    // Paths given without `-f` (as pre-commit and kubeconform pass them) are `-f` paths.
+    let mut source = args.source.clone();
+    source.filenames.extend(args.paths.iter().cloned());
+    let Some(loaded) = super::load(&source) else { return Ok(ExitStatus::Error) };
     let cni = match &args.cni {
         Some(name) => kubereach_core::cni::given(name),
         None => kubereach_core::cni::detect(&loaded.cluster),

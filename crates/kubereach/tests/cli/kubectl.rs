@@ -257,3 +257,81 @@ fn kubectl_forms_trace_the_same() {
     two.assert_code(2);
     assert!(two.stderr.contains("needs one namespace: give `-n NAMESPACE` once"), "{two}");
 }
+
+/// The hook of `.pre-commit-hooks.yaml`, run as pre-commit runs it: its
+/// `entry`, its `args`, then the names of the changed files
+/// (https://pre-commit.com/#hooks-entry, `pass_filenames` defaults to true).
+#[test]
+fn pre_commit_hook_runs_check_on_changed_files() {
+    let text = std::fs::read_to_string(super::util::repo_root().join(".pre-commit-hooks.yaml")).unwrap();
+    let documents = kubereach_load::yaml::parse_stream(&text);
+    let hooks = documents.into_iter().next().unwrap().content.expect("valid YAML").value;
+    let hook = hooks.as_array().unwrap().iter().find(|h| h["id"] == "kubereach-check").expect("the hook");
+    assert_eq!(hook["language"], "rust", "pre-commit installs it with cargo");
+    assert!(hook.get("pass_filenames").is_none_or(|v| v == true), "{hook}");
+    let entry: Vec<String> = hook["entry"].as_str().unwrap().split_whitespace().map(str::to_owned).collect();
+    assert_eq!(entry[0], "kubereach");
+    let args: Vec<String> =
+        hook["args"].as_array().into_iter().flatten().map(|a| a.as_str().unwrap().to_owned()).collect();
+    let dir = demo();
+    dir.copy_fixture("../check/fixtures/healthy-shop.yaml", "k8s/shop.yaml");
+    let run_hook = |files: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_kubereach"))
+            .args(&entry[1..])
+            .args(&args)
+            .args(files)
+            .current_dir(dir.path())
+            .env_remove("KUBECONFIG")
+            .env("HOME", dir.path())
+            .output()
+            .unwrap()
+    };
+    let healthy = run_hook(&["k8s/shop.yaml"]);
+    assert_eq!(healthy.status.code(), Some(0), "{healthy:?}");
+    assert!(String::from_utf8_lossy(&healthy.stdout).contains("no findings"), "{healthy:?}");
+    let files: Vec<String> = std::fs::read_dir(dir.path().join("demo"))
+        .unwrap()
+        .map(|e| format!("demo/{}", e.unwrap().file_name().to_string_lossy()))
+        .collect();
+    let files: Vec<&str> = files.iter().map(String::as_str).collect();
+    let faulty = run_hook(&files);
+    assert_eq!(faulty.status.code(), Some(1), "{faulty:?}");
+    assert!(String::from_utf8_lossy(&faulty.stdout).contains("error[KR307]"), "{faulty:?}");
+}
+
+/// `plugins/reach.yaml` is a krew plugin manifest once krew-release-bot
+/// has filled in the tag, the URIs and the checksums
+/// (https://krew.sigs.k8s.io/docs/developer-guide/plugin-manifest/).
+#[test]
+fn krew_manifest() {
+    let template = std::fs::read_to_string(super::util::repo_root().join("plugins/reach.yaml")).unwrap();
+    // What the bot does: `{{addURIAndSha "URL" .TagName }}` becomes `uri:` and `sha256:`.
+    let mut rendered = String::new();
+    for line in template.replace("{{ .TagName }}", "v0.1.0").lines() {
+        match line.trim_start().strip_prefix("{{addURIAndSha \"") {
+            Some(rest) => {
+                let uri = rest.split('"').next().unwrap();
+                rendered.push_str(&format!("    uri: {uri}\n    sha256: {}\n", "0".repeat(64)));
+            }
+            None => rendered.push_str(&format!("{line}\n")),
+        }
+    }
+    assert!(!rendered.contains("{{"), "{rendered}");
+    let documents = kubereach_load::yaml::parse_stream(&rendered);
+    let manifest = documents.into_iter().next().unwrap().content.expect("valid YAML").value;
+    assert_eq!(manifest["apiVersion"], "krew.googlecontainertools.github.com/v1alpha2");
+    assert_eq!(manifest["kind"], "Plugin");
+    assert_eq!(manifest["metadata"]["name"], "reach", "installed as `kubectl-reach`");
+    assert_eq!(manifest["spec"]["version"], "v0.1.0");
+    let mut platforms: Vec<String> = Vec::new();
+    for platform in manifest["spec"]["platforms"].as_array().unwrap() {
+        let labels = &platform["selector"]["matchLabels"];
+        let (os, arch) = (labels["os"].as_str().unwrap(), labels["arch"].as_str().unwrap());
+        let uri = platform["uri"].as_str().unwrap();
+        assert!(uri.starts_with("https://") && uri.contains("/v0.1.0/"), "{uri}");
+        assert_eq!(platform["bin"], if os == "windows" { "kubereach.exe" } else { "kubereach" });
+        platforms.push(format!("{os}/{arch}"));
+    }
+    assert_eq!(platforms, ["linux/amd64", "linux/arm64", "darwin/amd64", "darwin/arm64", "windows/amd64"]);
+    assert!(manifest["spec"]["shortDescription"].as_str().unwrap().len() <= 60);
+}
