@@ -3,12 +3,17 @@
 
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 
+mod terminal;
+pub use terminal::{ColorChoice, CompletionArgs, Shell, TerminalArgs};
+
 /// Kubernetes networking, modeled exactly and made debuggable.
 #[derive(Debug, Parser)]
 #[command(name = "kubereach", version, about, long_about = None)]
 pub struct Args {
     #[command(subcommand)]
     pub command: Command,
+    #[command(flatten)]
+    pub terminal: TerminalArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -32,11 +37,13 @@ pub enum Command {
     /// The cluster's networking built for real in network namespaces, and probes that check the
     /// model against packets (Linux, root only).
     Lab(crate::lab_args::LabArgs),
+    /// Print a shell completion script (bash, zsh, fish or powershell), as `kubectl completion` does.
+    Completion(CompletionArgs),
 }
 
 #[derive(Debug, ClapArgs)]
 pub struct SnapshotArgs {
-    /// The file to write; `-` for standard output.
+    /// The file to write; `-` for standard output. (Here `-o` names the file: snapshot has one format.)
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: String,
     #[command(flatten)]
@@ -160,6 +167,8 @@ impl PluginArgs {
 pub enum Format {
     Human,
     Json,
+    /// The JSON document as YAML.
+    Yaml,
 }
 
 #[derive(Debug, ClapArgs)]
@@ -167,7 +176,7 @@ pub struct InventoryArgs {
     #[command(flatten)]
     pub source: SourceArgs,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
+    #[arg(short = 'o', long, visible_alias = "output", value_enum, default_value_t = Format::Human)]
     pub format: Format,
 }
 
@@ -182,6 +191,8 @@ pub struct DemoArgs {
 pub enum MatrixFormat {
     Human,
     Json,
+    /// The JSON document as YAML.
+    Yaml,
     /// netpol-analyzer's `list` text: `src => dst : TCP 8080`.
     Connlist,
     Csv,
@@ -200,7 +211,7 @@ pub struct MatrixArgs {
     #[command(flatten)]
     pub source: SourceArgs,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = MatrixFormat::Human)]
+    #[arg(short = 'o', long, visible_alias = "output", value_enum, default_value_t = MatrixFormat::Human)]
     pub format: MatrixFormat,
     /// One node per pod instead of per workload.
     #[arg(long)]
@@ -250,6 +261,8 @@ fn parse_port(text: &str) -> Result<(kubereach_core::ports::Protocol, u16), Stri
 pub enum DiffFormat {
     Human,
     Json,
+    /// The JSON document as YAML.
+    Yaml,
     Csv,
     Md,
     /// netpol-analyzer's `diff` text: `diff-type: added, source: …`.
@@ -274,7 +287,7 @@ pub struct DiffArgs {
     #[command(flatten)]
     pub load: LoadArgs,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+    #[arg(short = 'o', long, visible_alias = "output", value_enum, default_value_t = DiffFormat::Human)]
     pub format: DiffFormat,
     /// Compare pods instead of workloads.
     #[arg(long)]
@@ -296,10 +309,12 @@ pub enum ProtocolArg {
 
 #[derive(Debug, ClapArgs)]
 pub struct TraceArgs {
-    /// `NAMESPACE/NAME` (a pod, or a workload standing for its pods), or `external` / `external:IP`.
+    /// `NAMESPACE/NAME` (a pod, or a workload standing for its pods), kubectl's `deploy/NAME` or
+    /// `pod/NAME` in the namespace of `-n` (else `default`), or `external` / `external:IP`.
     #[arg(value_name = "SOURCE")]
     pub source: String,
-    /// A URL (`http://api.prod/healthz`), `HOST:PORT`, `svc/NAMESPACE/NAME:PORT` or `NAMESPACE/NAME:PORT`.
+    /// A URL (`http://api.prod/healthz`), `HOST:PORT`, `svc/NAMESPACE/NAME:PORT` or `NAMESPACE/NAME:PORT`;
+    /// or kubectl's `svc/NAME:PORT`, `deploy/NAME:PORT`, `pod/NAME:PORT` in the namespace of `-n`.
     #[arg(value_name = "DESTINATION")]
     pub destination: String,
     #[command(flatten)]
@@ -310,7 +325,7 @@ pub struct TraceArgs {
     #[command(flatten)]
     pub plugin: PluginArgs,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
+    #[arg(short = 'o', long, visible_alias = "output", value_enum, default_value_t = Format::Human)]
     pub format: Format,
 }
 
@@ -339,7 +354,7 @@ pub struct DnsArgs {
     #[command(flatten)]
     pub plugin: PluginArgs,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
+    #[arg(short = 'o', long, visible_alias = "output", value_enum, default_value_t = Format::Human)]
     pub format: Format,
 }
 
@@ -347,6 +362,8 @@ pub struct DnsArgs {
 pub enum CheckFormat {
     Human,
     Json,
+    /// The JSON document as YAML.
+    Yaml,
     /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
     Sarif,
 }
@@ -360,10 +377,13 @@ pub enum SeverityArg {
 
 #[derive(Debug, ClapArgs)]
 pub struct CheckArgs {
+    /// Manifest files or directories, as with `-f` (how pre-commit passes changed files).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<String>,
     #[command(flatten)]
     pub source: SourceArgs,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    #[arg(short = 'o', long, visible_alias = "output", value_enum, default_value_t = CheckFormat::Human)]
     pub format: CheckFormat,
     /// Exit 1 when a finding is at least this severe [default: error, or `check.fail-on` of the config file].
     #[arg(long, value_enum, value_name = "SEVERITY")]

@@ -4,13 +4,16 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::FromArgMatches;
 
 mod args;
 mod commands;
 mod exit;
 mod lab_args;
+#[cfg(test)]
+mod man;
 mod output;
+mod plugin;
 
 use exit::ExitStatus;
 
@@ -21,7 +24,12 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     install_panic_hook();
-    let args = args::Args::parse();
+    let matches = plugin::Invocation::of_process().command().get_matches();
+    let args = match args::Args::from_arg_matches(&matches) {
+        Ok(args) => args,
+        Err(error) => error.exit(),
+    };
+    output::terminal::init(&args.terminal);
     let status = match commands::run(args) {
         Ok(status) => status,
         Err(error) => {

@@ -19,6 +19,8 @@ mod conventions;
 mod credentials;
 #[path = "cli/demo.rs"]
 mod demo;
+#[path = "cli/kubectl.rs"]
+mod kubectl;
 #[path = "cli/live.rs"]
 mod live;
 #[path = "cli/matrix.rs"]

@@ -288,7 +288,7 @@ fn predict(
     protocol: Protocol,
     answerer: &str,
 ) -> (Expected, String) {
-    let options = TraceOptions { protocol, cni: None };
+    let options = TraceOptions { protocol };
     let report = trace::trace(cluster, engine, source, destination, &options);
     let deciding = report
         .steps

@@ -23,6 +23,7 @@
 mod dns_server;
 mod front;
 mod ingress_layers;
+pub mod kubectl;
 mod parse;
 mod policy_layers;
 mod service_layers;

@@ -6,6 +6,7 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
+use super::kubectl::{self, ObjectKind};
 use crate::service::PortRef;
 
 /// Who opens the connection.
@@ -86,9 +87,27 @@ pub struct ParseError {
 }
 
 impl TraceSource {
-    /// Reads `NAMESPACE/NAME`, `external` or `external:IP`.
+    /// Reads `NAMESPACE/NAME`, `external`, `external:IP`, or kubectl's
+    /// `TYPE/NAME` in the `default` namespace.
     pub fn parse(text: &str) -> Result<TraceSource, ParseError> {
+        TraceSource::parse_in(text, Some(kubectl::DEFAULT_NAMESPACE))
+    }
+
+    /// [`TraceSource::parse`], with kubectl's `TYPE/NAME` (`deploy/api`,
+    /// `pod/web-0`) in `namespace`, the one of `-n`; `None` when that is not
+    /// one namespace, which only kubectl's form needs.
+    pub fn parse_in(text: &str, namespace: Option<&str>) -> Result<TraceSource, ParseError> {
         let text = text.trim();
+        if let Some(reference) = kubectl::KubectlRef::parse(text) {
+            if reference.kind == ObjectKind::Service {
+                return error(format!(
+                    "`{text}` is not a source: a Service opens no connections; name a workload behind it \
+                     (`deploy/NAME`) or a pod (`pod/NAME`)"
+                ));
+            }
+            let namespace = one_namespace(text, namespace)?;
+            return Ok(TraceSource::Workload { namespace, name: reference.name });
+        }
         if text == "external" {
             return Ok(TraceSource::External { address: None });
         }
@@ -110,9 +129,24 @@ impl TraceDestination {
     /// Reads a URL, `HOST:PORT`, `svc/NAMESPACE/NAME:PORT` or
     /// `NAMESPACE/NAME:PORT`.
     pub fn parse(text: &str) -> Result<TraceDestination, ParseError> {
+        TraceDestination::parse_in(text, Some(kubectl::DEFAULT_NAMESPACE))
+    }
+
+    /// [`TraceDestination::parse`], with kubectl's `svc/NAME:PORT`,
+    /// `deploy/NAME:PORT` or `pod/NAME:PORT` in `namespace`, the one of
+    /// `-n`; `None` when that is not one namespace.
+    pub fn parse_in(text: &str, namespace: Option<&str>) -> Result<TraceDestination, ParseError> {
         let text = text.trim();
         if let Some((scheme, rest)) = text.split_once("://") {
             return parse_url(text, scheme, rest);
+        }
+        if let Some(reference) = kubectl::in_argument(text) {
+            let (_, port) = with_port(text, text)?;
+            let namespace = one_namespace(text, namespace)?;
+            return Ok(match reference.kind {
+                ObjectKind::Service => TraceDestination::Service { namespace, name: reference.name, port },
+                _ => TraceDestination::Workload { namespace, name: reference.name, port },
+            });
         }
         if let Some(rest) = text.strip_prefix("svc/") {
             let (namespaced_name, port) = with_port(text, rest)?;
@@ -279,6 +313,16 @@ fn port_number(text: &str, port: &str) -> Result<u16, ParseError> {
     }
 }
 
+/// The namespace of kubectl's form in `text`.
+fn one_namespace(text: &str, namespace: Option<&str>) -> Result<String, ParseError> {
+    match namespace {
+        Some(namespace) => Ok(namespace.to_owned()),
+        None => {
+            error(format!("`{text}` is in kubectl's form and needs one namespace: give `-n NAMESPACE` once"))
+        }
+    }
+}
+
 /// `NAMESPACE/NAME` with both parts non-empty and no further `/`.
 fn namespaced(text: &str) -> Option<(String, String)> {
     let (namespace, name) = text.split_once('/')?;
@@ -425,14 +469,68 @@ mod tests {
             "error: `svc/production/api` needs a port: add `:PORT` (a number or a port name)"
         );
         assert_eq!(
-            destination("svc/api:80"),
-            "error: `svc/api:80` is not a Service: write `svc/NAMESPACE/NAME:PORT`"
+            destination("svc/a/b/c:80"),
+            "error: `svc/a/b/c:80` is not a Service: write `svc/NAMESPACE/NAME:PORT`"
         );
         assert_eq!(destination("production/api:"), "error: `production/api:` has an empty port");
         assert_eq!(
             destination("production/api:70000"),
             "error: port 70000 is out of range 1–65535 (in `production/api:70000`)"
         );
+    }
+
+    // kubectl's `TYPE/NAME` in the namespace of `-n`, `default` without it
+    // (https://kubernetes.io/docs/reference/kubectl/#resource-types,
+    // https://kubernetes.io/docs/reference/kubectl/generated/kubectl_exec/:
+    // `kubectl exec -n NS deploy/NAME`), resolve to the same values as
+    // the `NAMESPACE/NAME` forms.
+    #[test]
+    fn kubectl_forms() {
+        let production = Some("production");
+        let source_in = |text: &str, namespace| TraceSource::parse_in(text, namespace).map_err(|e| e.message);
+        let destination_in =
+            |text: &str, namespace| TraceDestination::parse_in(text, namespace).map_err(|e| e.message);
+        assert_eq!(source_in("deploy/api", production), Ok(TraceSource::parse("production/api").unwrap()));
+        assert_eq!(source_in("pod/web-0", production), Ok(TraceSource::parse("production/web-0").unwrap()));
+        assert_eq!(source_in("deployments.apps/api", production), source_in("production/api", production));
+        assert_eq!(source("deploy/api"), r#"Workload { namespace: "default", name: "api" }"#);
+        assert_eq!(
+            destination_in("svc/api-service:80", production),
+            Ok(TraceDestination::parse("svc/production/api-service:80").unwrap())
+        );
+        assert_eq!(
+            destination_in("service/api-service:http", production),
+            Ok(TraceDestination::parse("svc/production/api-service:http").unwrap())
+        );
+        assert_eq!(
+            destination_in("deploy/api:8080", production),
+            Ok(TraceDestination::parse("production/api:8080").unwrap())
+        );
+        assert_eq!(destination_in("po/x:http", production), destination_in("production/x:http", production));
+        // The other forms do not depend on `-n`.
+        assert_eq!(
+            destination_in("svc/monitoring/metrics:9090", production),
+            destination_in("svc/monitoring/metrics:9090", None)
+        );
+        assert_eq!(
+            source_in("monitoring/prometheus", None),
+            Ok(TraceSource::parse("monitoring/prometheus").unwrap())
+        );
+        assert_eq!(
+            source_in("deploy/api", None),
+            Err("`deploy/api` is in kubectl's form and needs one namespace: give `-n NAMESPACE` once"
+                .to_owned())
+        );
+        assert_eq!(
+            source("svc/api"),
+            "error: `svc/api` is not a source: a Service opens no connections; name a workload behind it \
+             (`deploy/NAME`) or a pod (`pod/NAME`)"
+        );
+        assert_eq!(
+            destination("svc/api"),
+            "error: `svc/api` needs a port: add `:PORT` (a number or a port name)"
+        );
+        assert_eq!(destination("deploy/api:0"), "error: port 0 is out of range 1–65535 (in `deploy/api:0`)");
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
     if args.list_rules {
         match args.format {
             CheckFormat::Json => output::write_json(&output::check::rules_json())?,
+            CheckFormat::Yaml => output::write_yaml(&output::check::rules_json())?,
             _ => output::write_stdout(&output::check::rules_human())?,
         }
         return Ok(ExitStatus::Success);
@@ -32,13 +33,17 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
     let Some(rules) = rules(args, file.rules) else { return Ok(ExitStatus::Error) };
     let fail_on = args.fail_on.map(severity).or(file.fail_on).unwrap_or(Severity::Error);
 
-    let Some(loaded) = super::load(&args.source) else { return Ok(ExitStatus::Error) };
+    // Paths given without `-f` (as pre-commit and kubeconform pass them) are `-f` paths.
+    let mut source = args.source.clone();
+    source.filenames.extend(args.paths.iter().cloned());
+    let Some(loaded) = super::load(&source) else { return Ok(ExitStatus::Error) };
     let plugin = kubereach_core::cni::behaviour(&loaded.cluster, &args.plugin.overrides());
     let report = check::check(&loaded.cluster, &rules, &plugin);
     output::print_diagnostics(&report.notes);
     match args.format {
         CheckFormat::Human => output::write_stdout(&output::check::human(&report, &columns(&report)))?,
         CheckFormat::Json => output::write_json(&output::check::json(&report))?,
+        CheckFormat::Yaml => output::write_yaml(&output::check::json(&report))?,
         CheckFormat::Sarif => output::write_json(&output::check::sarif(&report, &columns(&report)))?,
     }
     Ok(if loaded.failed {

@@ -51,6 +51,7 @@ pub fn run(args: &DiffArgs) -> Result<ExitStatus> {
     );
     match args.format {
         DiffFormat::Json => output::write_json(&report)?,
+        DiffFormat::Yaml => output::write_yaml(&report)?,
         DiffFormat::Human => output::write_stdout(&output::diff::human(&report, &old_name, &new_name))?,
         DiffFormat::Csv => output::write_stdout(&output::diff::csv(&report))?,
         DiffFormat::Md => output::write_stdout(&output::diff::markdown(&report))?,

@@ -43,6 +43,7 @@ pub fn run(args: &DnsArgs) -> Result<ExitStatus> {
             output::write_stdout(&output::dns::human(cluster, pod, &resolution, server.as_ref()))?
         }
         Format::Json => output::write_json(&output::dns::json(cluster, pod, &resolution, server.as_ref()))?,
+        Format::Yaml => output::write_yaml(&output::dns::json(cluster, pod, &resolution, server.as_ref()))?,
     }
     // The queries never arrive: the lookup fails, as `trace` says at its `dns` layer.
     let blocked = server.as_ref().is_some_and(|step| step.status == Status::Fail);

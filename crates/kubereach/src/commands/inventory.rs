@@ -12,6 +12,7 @@ pub fn run(args: &InventoryArgs) -> Result<ExitStatus> {
     match args.format {
         Format::Human => output::write_stdout(&output::inventory::human(&inventory))?,
         Format::Json => output::write_json(&inventory)?,
+        Format::Yaml => output::write_yaml(&inventory)?,
     }
     Ok(if loaded.failed { ExitStatus::Error } else { ExitStatus::Success })
 }

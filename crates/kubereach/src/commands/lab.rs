@@ -3,7 +3,8 @@
 //! `kubereach-lab`; this module loads manifests and prints.
 
 use anyhow::{bail, Context, Result};
-use kubereach_core::policy::{PolicyEngine, PolicyOptions};
+use kubereach_core::cni::{self, PluginOverrides, PolicyView};
+use kubereach_core::policy::PolicyEngine;
 use kubereach_lab::exec::{self, State};
 use kubereach_lab::plan;
 
@@ -99,13 +100,17 @@ fn probe(args: &LabProbeArgs) -> Result<ExitStatus> {
     for node in &plan.topology.nodes {
         exec::flush_conntrack(&node.netns)?;
     }
-    let engine = PolicyEngine::new(&loaded.cluster, PolicyOptions { ip_blocks_match_pods: false });
+    // The lab's own policy compiler never matches pod addresses with ipBlocks.
+    let overrides = PluginOverrides { ip_blocks_match_pods: Some(false), ..PluginOverrides::default() };
+    let plugin = cni::behaviour(&loaded.cluster, &overrides);
+    let engine = PolicyEngine::for_plugin(&loaded.cluster, plugin, PolicyView::AsWritten);
     let (probes, skipped) = kubereach_lab::probe::plan_probes(&loaded.cluster, &engine, &plan);
     let timeout = std::time::Duration::from_millis(args.timeout_ms);
     let report = kubereach_lab::probe::run(&probes, skipped, timeout).context("probing failed")?;
     match args.format {
         Format::Human => output::write_stdout(&output::probe::human(&report))?,
         Format::Json => output::write_json(&report)?,
+        Format::Yaml => output::write_yaml(&report)?,
     }
     Ok(if report.disagree == 0 { ExitStatus::Success } else { ExitStatus::Failure })
 }

@@ -25,6 +25,7 @@ pub fn run(args: &MatrixArgs) -> Result<ExitStatus> {
         let explanation = engine.explain(&from, &to);
         match args.format {
             MatrixFormat::Json => output::write_json(&explanation)?,
+            MatrixFormat::Yaml => output::write_yaml(&explanation)?,
             _ => output::write_stdout(&output::matrix::explanation(&pair[0], &pair[1], &explanation))?,
         }
         return Ok(exit(&loaded));
@@ -46,7 +47,7 @@ pub fn run(args: &MatrixArgs) -> Result<ExitStatus> {
     let report = matrix::matrix(&engine, &options);
     let text = match args.format {
         // Streamed: hundreds of MiB for a large cluster.
-        MatrixFormat::Json => None,
+        MatrixFormat::Json | MatrixFormat::Yaml => None,
         MatrixFormat::Human => Some(output::matrix::human(&report)),
         MatrixFormat::Connlist => Some(output::matrix::connlist(&report, args.port)),
         MatrixFormat::Csv => Some(output::matrix::csv(&report)),
@@ -61,6 +62,7 @@ pub fn run(args: &MatrixArgs) -> Result<ExitStatus> {
             output::write_stdout(&text)?
         }
         Some(text) => output::write_stdout(&text)?,
+        None if args.format == MatrixFormat::Yaml => output::write_yaml(&report)?,
         None => output::matrix::write_json(&report)?,
     }
     if let (Some(note), false) = (&note, args.format == MatrixFormat::Human) {

@@ -6,6 +6,7 @@ use crate::args::{Args, Command, LiveArgs, LoadArgs, SourceArgs};
 use crate::exit::ExitStatus;
 
 mod check;
+mod completion;
 mod demo;
 #[cfg(test)]
 pub use demo::DEMO_FILES;
@@ -28,6 +29,7 @@ pub fn run(args: Args) -> Result<ExitStatus> {
         Command::Check(args) => check::run(&args),
         Command::Snapshot(args) => snapshot::run(&args),
         Command::Lab(args) => lab::run(&args),
+        Command::Completion(args) => completion::run(&args),
     }
 }
 
@@ -96,7 +98,7 @@ pub fn live_options(live: &LiveArgs) -> kubereach_load::LiveOptions {
     kubereach_load::LiveOptions {
         namespaces: live.namespaces.clone(),
         timeout: live.request_timeout,
-        progress: true,
+        progress: crate::output::terminal::progress(),
     }
 }
 

@@ -11,9 +11,19 @@ use crate::exit::ExitStatus;
 use crate::output;
 
 pub fn run(args: &TraceArgs) -> Result<ExitStatus> {
-    let source = TraceSource::parse(&args.source)?;
-    let destination = TraceDestination::parse(&args.destination)?;
+    let namespace = kubectl_namespace(&args.source_args.live.namespaces);
+    let source = TraceSource::parse_in(&args.source, namespace)?;
+    let destination = TraceDestination::parse_in(&args.destination, namespace)?;
     let Some(loaded) = super::load(&args.source_args) else { return Ok(ExitStatus::Error) };
+    // `deploy/api` names a Deployment, which the trace resolves by name alone.
+    for argument in [&args.source, &args.destination] {
+        let Some(reference) = trace::kubectl::in_argument(argument) else { continue };
+        if let Err(message) = trace::kubectl::find(&loaded.cluster, namespace.unwrap_or_default(), &reference)
+        {
+            eprintln!("kubereach: {message}");
+            return Ok(ExitStatus::Error);
+        }
+    }
     let plugin = cni::behaviour(&loaded.cluster, &args.plugin.overrides());
     // The `cni` layer says whether the plugin enforces the policies met.
     let engine = PolicyEngine::for_plugin(&loaded.cluster, plugin, PolicyView::AsWritten);
@@ -28,6 +38,7 @@ pub fn run(args: &TraceArgs) -> Result<ExitStatus> {
     match args.format {
         Format::Human => output::write_stdout(&output::trace::human(&report))?,
         Format::Json => output::write_json(&report)?,
+        Format::Yaml => output::write_yaml(&report)?,
     }
     Ok(if loaded.failed {
         ExitStatus::Error
@@ -36,4 +47,14 @@ pub fn run(args: &TraceArgs) -> Result<ExitStatus> {
     } else {
         ExitStatus::Success
     })
+}
+
+/// The namespace of kubectl's `TYPE/NAME` forms: the one `-n` gives, else
+/// `default`; `None` when `-n` is given more than once.
+fn kubectl_namespace(namespaces: &[String]) -> Option<&str> {
+    match namespaces {
+        [] => Some(trace::kubectl::DEFAULT_NAMESPACE),
+        [one] => Some(one),
+        _ => None,
+    }
 }

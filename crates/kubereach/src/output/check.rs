@@ -6,6 +6,8 @@ use std::fmt::Write;
 use kubereach_core::check::{find_rule, CheckReport, Finding, Rule, Severity, RULES, RULE_DOCS_URL, SCHEMA};
 use serde_json::{json, Value};
 
+use super::terminal::{paint, Paint};
+
 /// Columns of `(file, line)` pairs, as the command reads them from the files.
 pub type Columns = BTreeMap<(String, u32), u32>;
 
@@ -35,7 +37,7 @@ pub fn human(report: &CheckReport, columns: &Columns) -> String {
                 out,
                 "{}: {}[{}]: {}",
                 location(finding, columns),
-                finding.severity,
+                paint(severity_paint(finding.severity), finding.severity.as_str()),
                 finding.code,
                 finding.message
             );
@@ -49,6 +51,15 @@ pub fn human(report: &CheckReport, columns: &Columns) -> String {
     out.push_str(&summary(report));
     out.push('\n');
     out
+}
+
+/// Errors red, warnings yellow, information cyan.
+fn severity_paint(severity: Severity) -> Paint {
+    match severity {
+        Severity::Error => Paint::Bad,
+        Severity::Warning => Paint::Warn,
+        Severity::Info => Paint::Info,
+    }
 }
 
 /// `file:line:col`, `<stdin>:line:1` or `<input>` when nothing is known.

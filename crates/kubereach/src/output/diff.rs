@@ -5,6 +5,8 @@ use std::fmt::Write;
 use kubereach_core::diff::{Change, ChangeKind, ConnectivityDiff};
 use kubereach_core::policy::PolicyRef;
 
+use super::terminal::{paint, Paint};
+
 /// Grouped by kind of change, with the policies that decided each side.
 pub fn human(diff: &ConnectivityDiff, old: &str, new: &str) -> String {
     let mut out = String::new();
@@ -13,17 +15,22 @@ pub fn human(diff: &ConnectivityDiff, old: &str, new: &str) -> String {
         return out;
     }
     for workload in &diff.added_workloads {
-        let _ = writeln!(out, "+ workload {workload} (only in {new})");
+        let _ = writeln!(out, "{}", paint(Paint::Good, &format!("+ workload {workload} (only in {new})")));
     }
     for workload in &diff.removed_workloads {
-        let _ = writeln!(out, "- workload {workload} (only in {old})");
+        let _ = writeln!(out, "{}", paint(Paint::Bad, &format!("- workload {workload} (only in {old})")));
     }
     for kind in [ChangeKind::Added, ChangeKind::Removed, ChangeKind::Changed] {
         let changes: Vec<&Change> = diff.changes.iter().filter(|c| c.kind == kind).collect();
         if changes.is_empty() {
             continue;
         }
-        let _ = writeln!(out, "{} ({}):", kind.as_str(), changes.len());
+        let colour = match kind {
+            ChangeKind::Added => Paint::Good,
+            ChangeKind::Removed => Paint::Bad,
+            ChangeKind::Changed => Paint::Warn,
+        };
+        let _ = writeln!(out, "{}", paint(colour, &format!("{} ({}):", kind.as_str(), changes.len())));
         for change in changes {
             let _ = writeln!(out, "  {} => {}", change.from.label, change.to.label);
             let _ = writeln!(out, "    old: {}{}", change.old, policies(&change.old_policies));

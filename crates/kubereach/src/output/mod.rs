@@ -11,6 +11,7 @@ pub mod dns;
 pub mod inventory;
 pub mod matrix;
 pub mod probe;
+pub mod terminal;
 pub mod trace;
 
 /// Writes `text` to stdout. A closed pipe (`| head`) surfaces as an
@@ -27,6 +28,12 @@ pub fn write_json<T: serde::Serialize>(value: &T) -> Result<()> {
     let mut text = serde_json::to_string_pretty(value)?;
     text.push('\n');
     write_stdout(&text)
+}
+
+/// Writes `value` as YAML (`-o yaml`): the JSON document, in kubectl's
+/// layout, so the same schema applies.
+pub fn write_yaml<T: serde::Serialize>(value: &T) -> Result<()> {
+    write_stdout(&kubereach_load::to_yaml(&serde_json::to_value(value)?))
 }
 
 /// Prints diagnostics to stderr as `file:line: severity: message`, and

@@ -5,6 +5,8 @@ use std::fmt::Write;
 
 use kubereach_core::trace::{Layer, Status, Trace, Verdict};
 
+use super::terminal::{paint, Paint};
+
 /// The checklist.
 pub fn human(trace: &Trace) -> String {
     let mut out = String::new();
@@ -12,10 +14,10 @@ pub fn human(trace: &Trace) -> String {
     let width = Layer::ALL.iter().map(|l| l.as_str().len()).max().unwrap_or(0);
     for step in &trace.steps {
         let mark = match step.status {
-            Status::Pass => '✔',
-            Status::Fail => '✘',
-            Status::Warn => '⚠',
-            Status::Skip => '–',
+            Status::Pass => paint(Paint::Good, "✔"),
+            Status::Fail => paint(Paint::Bad, "✘"),
+            Status::Warn => paint(Paint::Warn, "⚠"),
+            Status::Skip => "–".to_owned(),
         };
         let _ = writeln!(out, "{mark} {:width$}  {}", step.layer.as_str(), step.summary);
         for evidence in &step.evidence {
@@ -33,16 +35,17 @@ pub fn human(trace: &Trace) -> String {
     match (trace.verdict, trace.blocked_at) {
         (Verdict::Blocked, Some(layer)) => {
             let step = trace.steps.iter().find(|s| s.layer == layer && s.status == Status::Fail);
-            let _ = writeln!(out, "blocked at {layer}");
+            let _ = writeln!(out, "{}", paint(Paint::Bad, &format!("blocked at {layer}")));
             if let Some(step) = step.filter(|s| !s.fix.is_empty()) {
                 let _ = writeln!(out, "fix: {}", step.fix);
             }
         }
         _ if warnings > 0 => {
             let plural = if warnings == 1 { "" } else { "s" };
-            let _ = writeln!(out, "allowed, with {warnings} warning{plural}");
+            let _ =
+                writeln!(out, "{}", paint(Paint::Warn, &format!("allowed, with {warnings} warning{plural}")));
         }
-        _ => out.push_str("allowed\n"),
+        _ => out.push_str(&format!("{}\n", paint(Paint::Good, "allowed"))),
     }
     out
 }
