@@ -583,6 +583,37 @@ mod tests {
         );
     }
 
+    // The example: an `except` list of `10.0.0.0/9` and
+    // `10.128.0.0/9` is one hole, printed as one range as netpol-analyzer
+    // prints it, not two.
+    #[test]
+    fn adjacent_excepts_are_one_range() {
+        let objects = vec![
+            namespace("x", json!({})),
+            pod("x", "a", json!({"app": "a"})),
+            pod("x", "b", json!({"app": "b"})),
+            network_policy(
+                "x",
+                "egress",
+                json!({"podSelector": {"matchLabels": {"app": "a"}}, "policyTypes": ["Egress"],
+                       "egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/9", "10.128.0.0/9"]}}]}]}),
+            ),
+        ];
+        check(
+            &objects,
+            &[
+                "0.0.0.0-255.255.255.255[External] => x/a[Pod] : All Connections",
+                "0.0.0.0-255.255.255.255[External] => x/b[Pod] : All Connections",
+                "x/a[Pod] => 0.0.0.0-9.255.255.255[External] : All Connections",
+                "x/a[Pod] => 11.0.0.0-255.255.255.255[External] : All Connections",
+                "x/b[Pod] => 0.0.0.0-9.255.255.255[External] : All Connections",
+                "x/b[Pod] => 10.0.0.0-10.255.255.255[External] : All Connections",
+                "x/b[Pod] => 11.0.0.0-255.255.255.255[External] : All Connections",
+                "x/b[Pod] => x/a[Pod] : All Connections",
+            ],
+        );
+    }
+
     #[test]
     fn pods_granularity() {
         let objects = vec![
