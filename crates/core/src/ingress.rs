@@ -44,12 +44,16 @@
 //!   `cert-manager.io/issuer` annotations ask it to create that Secret
 //!   (<https://cert-manager.io/docs/usage/ingress/>).
 
+mod controller_backends;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1::Container;
 use k8s_openapi::api::networking::v1::{Ingress, IngressBackend, IngressClass};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use serde::Serialize;
+
+pub use controller_backends::{controller_backends, ControllerBackend};
 
 use crate::cni::{container_words, flag_bool, flag_value, image_is};
 use crate::model::{Cluster, Object, Pod, PodId, WorkloadRef};

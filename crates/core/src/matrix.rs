@@ -13,11 +13,10 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
-use crate::model::{Cluster, Pod, PodId};
+use crate::model::{Cluster, PodId};
 use crate::policy::{Direction, Endpoint, IpRange, PolicyEngine};
 use crate::ports::{ConnectionSet, PortSet, Protocol};
 
@@ -441,56 +440,21 @@ pub fn connlist_lines(matrix: &Matrix) -> Vec<String> {
     lines
 }
 
-/// The TCP ports Ingresses and OpenShift Routes route to, per member node,
-/// as netpol-analyzer infers them: each backend Service (in the Ingress's namespace, with a
-/// selector) selects member pods; the backend's port (by number, name or
-/// target port; all ports when absent) picks the Service port whose
-/// `targetPort`, resolved on the member's pod (a name must be a TCP
-/// container port), is a port the pod declares.
+/// The TCP ports Ingresses and OpenShift Routes route to, per member node:
+/// the container ports the ingress layer says each backend reaches on the
+/// member's pod ([`crate::ingress::controller_backends`]).
 fn ingress_routes(cluster: &Cluster, nodes: &[Node], roles: &[Role]) -> BTreeMap<usize, ConnectionSet> {
-    use k8s_openapi::api::networking::v1::ServiceBackendPort;
     let mut routes: BTreeMap<usize, ConnectionSet> = BTreeMap::new();
-    // (namespace, Service name, backend port) of every Ingress and Route backend.
-    let mut backends: Vec<(&str, &str, Option<ServiceBackendPort>)> = Vec::new();
-    for ingress in cluster.ingresses() {
-        let namespace = ingress.value.metadata.namespace.as_deref().unwrap_or("default");
-        let Some(spec) = &ingress.value.spec else { continue };
-        let rule_backends =
-            spec.rules.iter().flatten().flat_map(|r| r.http.iter().flat_map(|h| h.paths.iter()));
-        let services = spec
-            .default_backend
-            .iter()
-            .chain(rule_backends.map(|p| &p.backend))
-            .filter_map(|b| b.service.as_ref());
-        for service in services {
-            backends.push((namespace, &service.name, service.port.clone()));
-        }
-    }
-    for route in cluster.routes() {
-        let namespace = route.value.metadata.namespace.as_deref().unwrap_or("default");
-        let port = route.value.spec.port.as_ref().map(|p| match &p.target_port {
-            IntOrString::Int(n) => ServiceBackendPort { number: Some(*n), name: None },
-            IntOrString::String(name) => ServiceBackendPort { name: Some(name.clone()), number: None },
-        });
-        for service in route.value.services() {
-            backends.push((namespace, service, port.clone()));
-        }
-    }
-    for (namespace, service, wanted) in backends {
-        let Some(service) = cluster.service(namespace, service) else { continue };
-        let Some(service_spec) = &service.value.spec else { continue };
-        let Some(selector) = &service_spec.selector else { continue };
-        let wanted = wanted.as_ref();
-        let target_ports = service_target_ports(service_spec.ports.as_deref().unwrap_or_default(), wanted);
+    for backend in crate::ingress::controller_backends(cluster) {
+        let selected: std::collections::HashSet<PodId> =
+            cluster.pods_selected_by_service(&backend.service.value).into_iter().collect();
         for (member, role) in roles.iter().enumerate() {
             let Role::Member { pod: pod_id, .. } = *role else { continue };
             debug_assert!(matches!(nodes[member].kind, NodeKind::Workload(_)));
-            let pod = cluster.pod(pod_id);
-            if pod.namespace != namespace || !crate::labels::map_selector_matches(selector, &pod.labels) {
+            if !selected.contains(&pod_id) {
                 continue;
             }
-            for target in &target_ports {
-                let Some(port) = resolve_on_pod(pod, target) else { continue };
+            for port in backend.target_ports_on(cluster.pod(pod_id)) {
                 let set = ConnectionSet::from_ports(Protocol::Tcp, PortSet::single(i64::from(port)));
                 let entry = routes.entry(member).or_default();
                 *entry = entry.union(&set);
@@ -498,56 +462,6 @@ fn ingress_routes(cluster: &Cluster, nodes: &[Node], roles: &[Role]) -> BTreeMap
         }
     }
     routes
-}
-
-/// The target ports of the Service port a backend names (all target ports
-/// when it names none).
-fn service_target_ports(
-    ports: &[k8s_openapi::api::core::v1::ServicePort],
-    wanted: Option<&k8s_openapi::api::networking::v1::ServiceBackendPort>,
-) -> Vec<IntOrString> {
-    let target = |p: &k8s_openapi::api::core::v1::ServicePort| {
-        p.target_port.clone().unwrap_or(IntOrString::Int(p.port))
-    };
-    let wanted_name = wanted.and_then(|w| w.name.as_deref()).filter(|n| !n.is_empty());
-    let wanted_number = wanted.and_then(|w| w.number).filter(|n| *n != 0);
-    if wanted_name.is_none() && wanted_number.is_none() {
-        return ports.iter().map(target).collect();
-    }
-    ports
-        .iter()
-        .find(|p| {
-            let by_name = wanted_name.is_some() && p.name.as_deref() == wanted_name;
-            let by_number = wanted_number == Some(p.port);
-            let by_target = match (p.target_port.as_ref(), wanted_name, wanted_number) {
-                (Some(IntOrString::String(t)), Some(n), _) => t == n,
-                (Some(IntOrString::Int(t)), _, Some(n)) => *t == n,
-                _ => false,
-            };
-            by_name || by_number || by_target
-        })
-        .map(target)
-        .into_iter()
-        .collect()
-}
-
-/// A target port on a pod: a number it declares (in any protocol, as
-/// netpol-analyzer checks), or the TCP container port of that name.
-fn resolve_on_pod(pod: &Pod, target: &IntOrString) -> Option<u16> {
-    let number = match target {
-        IntOrString::Int(n) => *n,
-        IntOrString::String(name) => {
-            let port = pod.container_ports().find(|p| p.name.as_deref() == Some(name.as_str()))?;
-            if Protocol::parse(&port.protocol) != Some(Protocol::Tcp) {
-                return None;
-            }
-            port.port
-        }
-    };
-    if !pod.container_ports().any(|p| p.port == number) {
-        return None;
-    }
-    u16::try_from(number).ok().filter(|n| *n != 0)
 }
 
 #[cfg(test)]
@@ -669,6 +583,37 @@ mod tests {
         );
     }
 
+    // The issue's example: an `except` list of `10.0.0.0/9` and
+    // `10.128.0.0/9` is one hole, printed as one range as netpol-analyzer
+    // prints it, not two.
+    #[test]
+    fn adjacent_excepts_are_one_range() {
+        let objects = vec![
+            namespace("x", json!({})),
+            pod("x", "a", json!({"app": "a"})),
+            pod("x", "b", json!({"app": "b"})),
+            network_policy(
+                "x",
+                "egress",
+                json!({"podSelector": {"matchLabels": {"app": "a"}}, "policyTypes": ["Egress"],
+                       "egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/9", "10.128.0.0/9"]}}]}]}),
+            ),
+        ];
+        check(
+            &objects,
+            &[
+                "0.0.0.0-255.255.255.255[External] => x/a[Pod] : All Connections",
+                "0.0.0.0-255.255.255.255[External] => x/b[Pod] : All Connections",
+                "x/a[Pod] => 0.0.0.0-9.255.255.255[External] : All Connections",
+                "x/a[Pod] => 11.0.0.0-255.255.255.255[External] : All Connections",
+                "x/b[Pod] => 0.0.0.0-9.255.255.255[External] : All Connections",
+                "x/b[Pod] => 10.0.0.0-10.255.255.255[External] : All Connections",
+                "x/b[Pod] => 11.0.0.0-255.255.255.255[External] : All Connections",
+                "x/b[Pod] => x/a[Pod] : All Connections",
+            ],
+        );
+    }
+
     #[test]
     fn pods_granularity() {
         let objects = vec![
@@ -733,10 +678,13 @@ mod tests {
         );
     }
 
-    // netpol-analyzer's ingress analysis: Ingress → Service → selected pods,
-    // the backend's service port → targetPort on the pod (a name resolved to
-    // a TCP container port the pod declares), intersected with what the
-    // pods' policies allow from a pod of another namespace.
+    // The ingress layer's backends: Ingress → Service port (by number or
+    // name, https://kubernetes.io/docs/reference/kubernetes-api/service-resources/ingress-v1/#IngressBackend)
+    // → its targetPort on each selected pod, as the EndpointSlice controller
+    // resolves it, intersected with what the pods' policies allow from a pod
+    // of another namespace. A number need not be declared as a container
+    // port ("not specifying a port here does not prevent that port from
+    // being exposed", the Container `ports` field).
     #[test]
     fn ingress_controller_edges() {
         let mut objects = shop();
@@ -762,8 +710,8 @@ mod tests {
                 Filters { focus: vec!["ingress-controller".to_owned()], ..Filters::default() },
             ),
         );
-        // db only admits web; 9999 is not a port web declares.
-        assert_eq!(connlist_lines(&report), ["{ingress-controller} => shop/web[Deployment] : TCP 8080"]);
+        // db only admits web; web's undeclared 9999 still receives traffic.
+        assert_eq!(connlist_lines(&report), ["{ingress-controller} => shop/web[Deployment] : TCP 8080,9999"]);
         let without = MatrixOptions {
             ingress_controller: false,
             ..options(Granularity::Workloads, Filters::default())

@@ -22,6 +22,8 @@ const MULTI_NETWORK: &str =
     "multi-network: UserDefinedNetwork, ClusterUserDefinedNetwork, NetworkAttachmentDefinition and KubeVirt VirtualMachine are not modeled";
 const IPV6: &str =
     "netpol-analyzer ignores IPv6 CIDRs in AdminNetworkPolicy `networks` peers; the API accepts them and kubereach keeps them";
+const INGRESS_TARGET_PORT: &str =
+    "an Ingress backend's `port.number` names a Service port, not a target port; netpol-analyzer also accepts the target port";
 const NO_INPUT: &str = "the peer builds this case from objects in its Go code; there is no input directory";
 
 /// Expected-output files kubereach does not reproduce, and why.
@@ -33,6 +35,7 @@ const EXPECTED_DIFFERENCES: &[(&str, &str)] = &[
     ("cudn_test_4_connlist_output.txt", MULTI_NETWORK),
     ("cudn_test_5_connlist_output.txt", MULTI_NETWORK),
     ("cudn_test_6_connlist_output.txt", MULTI_NETWORK),
+    ("diff_between_k8s_ingress_test_new_and_k8s_ingress_test.txt", INGRESS_TARGET_PORT),
     ("diff_between_udn_test_1_and_only_pods_test.txt", MULTI_NETWORK),
     ("nad_test_10_focus_workload_pod-server_connlist_output.txt", MULTI_NETWORK),
     ("nad_test_11_focus_workload_pod-server_connlist_output.txt", MULTI_NETWORK),

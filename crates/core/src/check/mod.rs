@@ -32,7 +32,6 @@ mod dns;
 mod docs;
 mod ingress;
 mod netpol;
-mod select;
 mod service;
 mod similar;
 
@@ -489,6 +488,12 @@ impl<'c> Context<'c> {
     /// The network plugin detection.
     pub(crate) fn cni(&self) -> &CniDetection {
         &self.plugin.detection
+    }
+
+    /// How the plugin treats `hostNetwork` pods, for pod-by-pod selection
+    /// ([`crate::policy::selected_pods`], [`crate::policy::peer_pods`]).
+    pub(crate) fn host_network(&self) -> crate::policy::HostNetwork {
+        self.plugin.host_network
     }
 
     /// Whether NetworkPolicies have an effect: enforced, or not known not to be.

@@ -7,7 +7,6 @@ use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyPeer, Network
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use crate::check::select::{peer_pods, policy_capable_pods, selected_pods, PeerPods};
 use crate::check::service::{display_map, workload_names};
 use crate::check::similar::{near_misses, similar};
 use crate::check::{declare_rule, list, Context, Emitter, Severity, Subject};
@@ -16,7 +15,9 @@ use crate::dns::{resolver_config, with_dns_reach, DnsPods, DnsPodsFound, DnsServ
 use crate::ingress::{check_backends, ingress_class_of, BackendRef, BackendStatus};
 use crate::labels::{display_selector, selector_matches, selects_everything};
 use crate::model::{Cluster, Object, Pod, PodId, WorkloadKind, NAMESPACE_NAME_LABEL};
-use crate::policy::{Direction, Endpoint, PolicyRef};
+use crate::policy::{
+    peer_pods, policy_capable_pods, selected_pods, Direction, Endpoint, PeerPods, PolicyRef,
+};
 use crate::ports::Protocol;
 use crate::service::{
     find_service_port, resolve_target_port, service_kind, service_ports, target_port, PortRef, ServiceKind,
@@ -357,7 +358,7 @@ fn networkpolicy_selects_nothing(ctx: &Context<'_>, out: &mut Emitter<'_>) {
         if selects_everything(selector) || cluster.pods_in(namespace).is_empty() {
             continue;
         }
-        if !selected_pods(cluster, namespace, selector).is_empty() {
+        if !selected_pods(cluster, namespace, selector, ctx.host_network()).is_empty() {
             continue;
         }
         let shown = display_selector(selector);
@@ -374,13 +375,18 @@ fn networkpolicy_selects_nothing(ctx: &Context<'_>, out: &mut Emitter<'_>) {
                 "`podSelector` `{shown}` selects no pod in namespace `{namespace}`: the policy has no effect"
             )
         };
-        let fix = near_miss_fix(cluster, &policy_capable_pods(cluster, namespace), selector, "podSelector")
-            .unwrap_or_else(|| {
-                format!(
-                    "make the selector match the labels of the pods it is for (`kubectl get pods -n {namespace} \
+        let fix = near_miss_fix(
+            cluster,
+            &policy_capable_pods(cluster, namespace, ctx.host_network()),
+            selector,
+            "podSelector",
+        )
+        .unwrap_or_else(|| {
+            format!(
+                "make the selector match the labels of the pods it is for (`kubectl get pods -n {namespace} \
                      --show-labels`), or delete the policy"
-                )
-            });
+            )
+        });
         out.emit(
             &Subject::object("NetworkPolicy", &policy.value.metadata, policy),
             "spec.podSelector",
@@ -585,7 +591,10 @@ fn networkpolicy_peer_selects_nothing(ctx: &Context<'_>, out: &mut Emitter<'_>) 
     for policy in cluster.network_policies() {
         let namespace = policy_namespace(&policy.value);
         for (path, peer) in peers(&policy.value) {
-            let PeerPods::Pods { namespaces, pods } = peer_pods(cluster, namespace, peer) else { continue };
+            let PeerPods::Pods { namespaces, pods } = peer_pods(cluster, namespace, peer, ctx.host_network())
+            else {
+                continue;
+            };
             if !pods.is_empty() {
                 continue;
             }
@@ -612,8 +621,10 @@ fn networkpolicy_peer_selects_nothing(ctx: &Context<'_>, out: &mut Emitter<'_>) 
             let everything = LabelSelector::default();
             let selector = peer.pod_selector.as_ref().unwrap_or(&everything);
             let shown = display_selector(selector);
-            let pods: Vec<PodId> =
-                namespaces.iter().flat_map(|ns| policy_capable_pods(cluster, ns)).collect();
+            let pods: Vec<PodId> = namespaces
+                .iter()
+                .flat_map(|ns| policy_capable_pods(cluster, ns, ctx.host_network()))
+                .collect();
             let fix = near_miss_fix(cluster, &pods, selector, "podSelector").unwrap_or_else(|| {
                 "make the selector match the labels of the pods it is for, or remove the peer".to_owned()
             });
@@ -719,14 +730,15 @@ fn rule_ports(policy: &NetworkPolicy) -> Vec<RulePort<'_>> {
 /// The pods a rule port is about: the policy's pods for ingress, the
 /// peers' pods for egress (every pod of the cluster for a rule without
 /// `to`). `None` when the rule also reaches addresses outside the cluster.
-fn port_targets(cluster: &Cluster, policy: &NetworkPolicy, port: &RulePort<'_>) -> Option<Vec<PodId>> {
+fn port_targets(ctx: &Context<'_>, policy: &NetworkPolicy, port: &RulePort<'_>) -> Option<Vec<PodId>> {
+    let cluster = ctx.cluster;
     let namespace = policy_namespace(policy);
     let spec = policy.spec.as_ref()?;
     match port.direction {
         Direction::Ingress => {
             let everything = LabelSelector::default();
             let selector = spec.pod_selector.as_ref().unwrap_or(&everything);
-            Some(selected_pods(cluster, namespace, selector))
+            Some(selected_pods(cluster, namespace, selector, ctx.host_network()))
         }
         Direction::Egress => {
             let rule = spec.egress.as_ref()?.get(port.rule)?;
@@ -736,7 +748,7 @@ fn port_targets(cluster: &Cluster, policy: &NetworkPolicy, port: &RulePort<'_>) 
             }
             let mut pods = Vec::new();
             for peer in peers {
-                match peer_pods(cluster, namespace, peer) {
+                match peer_pods(cluster, namespace, peer, ctx.host_network()) {
                     PeerPods::Pods { pods: selected, .. } => pods.extend(selected),
                     PeerPods::Addresses => return None,
                     PeerPods::Invalid => {}
@@ -898,7 +910,7 @@ fn networkpolicy_port_is_service_port(ctx: &Context<'_>, out: &mut Emitter<'_>) 
                 continue;
             }
             let protocol = port_protocol_of(rule_port.port);
-            let Some(targets) = port_targets(cluster, &policy.value, &rule_port) else { continue };
+            let Some(targets) = port_targets(ctx, &policy.value, &rule_port) else { continue };
             if targets.is_empty() {
                 continue;
             }
@@ -1085,7 +1097,7 @@ fn networkpolicy_named_port_unresolved(ctx: &Context<'_>, out: &mut Emitter<'_>)
         for rule_port in rule_ports(&policy.value) {
             let Some(IntOrString::String(name)) = &rule_port.port.port else { continue };
             let protocol = port_protocol_of(rule_port.port);
-            let targets = match port_targets(cluster, &policy.value, &rule_port) {
+            let targets = match port_targets(ctx, &policy.value, &rule_port) {
                 Some(targets) => targets,
                 None if rule_port.direction == Direction::Egress
                     && egress_without_to(&policy.value, rule_port.rule) =>
@@ -1904,7 +1916,7 @@ fn namespace_no_default_deny(ctx: &Context<'_>, out: &mut Emitter<'_>) {
         if matches!(namespace.name.as_str(), "kube-system" | "kube-public" | "kube-node-lease") {
             continue;
         }
-        let pods = policy_capable_pods(cluster, &namespace.name);
+        let pods = policy_capable_pods(cluster, &namespace.name, ctx.host_network());
         let open: Vec<PodId> =
             pods.iter().copied().filter(|id| !ctx.engine().is_isolated(*id, Direction::Ingress)).collect();
         if open.is_empty() {

@@ -250,8 +250,10 @@ impl<'c> Compiled<'c> {
 fn address_cuts(cluster: &Cluster, nodes: &[NodeInfo], tiers: Tiers) -> (Vec<IpRange>, Vec<IpRange>) {
     let block_cuts = |peer: &NetworkPolicyPeer, cuts: &mut Vec<IpRange>| {
         if let Some(block) = &peer.ip_block {
-            cuts.extend(IpRange::parse_cidr(&block.cidr));
-            cuts.extend(block.except.iter().flatten().filter_map(|e| IpRange::parse_cidr(e)));
+            let Some(cidr) = IpRange::parse_cidr(&block.cidr) else { return };
+            let excepts: Vec<IpRange> =
+                block.except.iter().flatten().filter_map(|e| IpRange::parse_cidr(e)).collect();
+            cuts.extend(ip::block_ranges(cidr, &excepts));
         }
     };
     let mut sources = Vec::new();

@@ -188,6 +188,39 @@ pub(crate) fn partition(cuts: &[IpRange]) -> Vec<IpRange> {
     blocks
 }
 
+/// The addresses of an `ipBlock`: `cidr` without its `except`s, as maximal
+/// ranges. Cutting the address space at these (not at each `except` on its
+/// own) gives the canonical blocks netpol-analyzer prints: two adjacent
+/// excepts that behave alike stay one block (`10.0.0.0/9` and
+/// `10.128.0.0/9` are `10.0.0.0-10.255.255.255`).
+pub(crate) fn block_ranges(cidr: IpRange, excepts: &[IpRange]) -> Vec<IpRange> {
+    let (v6, first, last) = cidr.bounds();
+    let mut holes: Vec<(u128, u128)> = excepts
+        .iter()
+        .filter(|e| e.is_v6() == v6 && e.overlaps(&cidr))
+        .map(|e| {
+            let (_, f, l) = e.bounds();
+            (f.max(first), l.min(last))
+        })
+        .collect();
+    holes.sort_unstable();
+    let mut ranges = Vec::new();
+    let mut next = Some(first);
+    for (hole_first, hole_last) in holes {
+        let Some(start) = next else { break };
+        if hole_first > start {
+            ranges.push(IpRange::from_bounds(v6, start, hole_first - 1));
+        }
+        if hole_last >= start {
+            next = hole_last.checked_add(1).filter(|n| *n <= last);
+        }
+    }
+    if let Some(start) = next {
+        ranges.push(IpRange::from_bounds(v6, start, last));
+    }
+    ranges
+}
+
 /// The indices of the `blocks` (sorted, disjoint, from [`partition`]) that
 /// overlap `range`.
 pub(crate) fn blocks_overlapping(blocks: &[IpRange], range: &IpRange) -> std::ops::Range<usize> {
@@ -214,6 +247,32 @@ mod tests {
         let cuts: Vec<IpRange> = cuts.iter().map(|c| IpRange::parse_cidr(c).unwrap()).collect();
         let blocks: Vec<String> = partition(&cuts).iter().map(ToString::to_string).collect();
         assert_eq!(blocks, expect);
+    }
+
+    // netpol-analyzer's canonical blocks: an ipBlock is its cidr without its
+    // excepts, so adjacent excepts make one hole
+    // (np-guard/netpol-analyzer's IPBlock; the issue's
+    // `0.0.0.0/0 except [10.0.0.0/9, 10.128.0.0/9]`).
+    #[test]
+    fn ip_block_ranges_merge_adjacent_excepts() {
+        let cidr = |c: &str| IpRange::parse_cidr(c).unwrap();
+        let ranges = |cidr: IpRange, excepts: &[IpRange]| -> Vec<String> {
+            block_ranges(cidr, excepts).iter().map(ToString::to_string).collect()
+        };
+        let all = cidr("0.0.0.0/0");
+        assert_eq!(
+            ranges(all, &[cidr("10.128.0.0/9"), cidr("10.0.0.0/9")]),
+            ["0.0.0.0-9.255.255.255", "11.0.0.0-255.255.255.255"]
+        );
+        let blocks: Vec<String> = partition(&block_ranges(all, &[cidr("10.0.0.0/9"), cidr("10.128.0.0/9")]))
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(blocks, ["0.0.0.0-9.255.255.255", "10.0.0.0-10.255.255.255", "11.0.0.0-255.255.255.255"]);
+        assert_eq!(ranges(cidr("10.0.0.0/8"), &[cidr("10.0.0.0/8")]), Vec::<String>::new());
+        assert_eq!(ranges(cidr("10.0.0.0/8"), &[cidr("10.255.0.0/16")]), ["10.0.0.0-10.254.255.255"]);
+        assert_eq!(ranges(cidr("10.0.0.0/8"), &[]), ["10.0.0.0-10.255.255.255"]);
+        assert_eq!(ranges(all, &[cidr("255.255.255.0/24")]), ["0.0.0.0-255.255.254.255"]);
     }
 
     #[test]

@@ -78,6 +78,7 @@ mod class_matrix;
 mod compile;
 mod eval;
 mod ip;
+mod peers;
 mod select;
 
 #[cfg(test)]
@@ -93,6 +94,7 @@ use serde::Serialize;
 
 pub use class_matrix::ClassMatrix;
 pub use ip::IpRange;
+pub use peers::{peer_pods, policy_capable_pods, selected_pods, PeerPods};
 
 use crate::cni::{PluginBehaviour, PolicyView};
 use crate::model::{Cluster, PodId};

@@ -1,0 +1,125 @@
+//! Which pods a NetworkPolicy's `podSelector` and its `from`/`to` peers
+//! select, pod by pod, for questions about a policy's own fields (does this
+//! selector select anything? which pods does this rule's port reach?). The
+//! verdicts themselves come from the compiled engine, which selects the
+//! same pods by class ([`super::PolicyEngine::peer_pods`] and friends pass
+//! the engine's `hostNetwork` behaviour).
+//!
+//! Semantics (<https://kubernetes.io/docs/reference/kubernetes-api/policy-resources/network-policy-v1/#NetworkPolicySpec>):
+//! `namespaceSelector` alone selects every pod of the matching namespaces,
+//! `podSelector` alone the matching pods of the policy's namespace, both the
+//! matching pods of the matching namespaces; an `ipBlock` selects
+//! addresses. With [`HostNetwork::Node`], pods on the host network are
+//! neither selected nor matched as peers.
+
+use k8s_openapi::api::networking::v1::NetworkPolicyPeer;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+
+use super::HostNetwork;
+use crate::labels::selector_matches;
+use crate::model::{Cluster, PodId};
+
+/// What a `from`/`to` peer selects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PeerPods {
+    /// Pods: the namespaces considered, and the pods selected in them.
+    Pods {
+        /// Namespaces the peer covers, sorted.
+        namespaces: Vec<String>,
+        /// The pods it selects.
+        pods: Vec<PodId>,
+    },
+    /// An `ipBlock`: addresses, not pods.
+    Addresses,
+    /// Neither selector nor `ipBlock` (the API server rejects it).
+    Invalid,
+}
+
+/// Pods of `namespace` that `selector` selects.
+pub fn selected_pods(
+    cluster: &Cluster,
+    namespace: &str,
+    selector: &LabelSelector,
+    host_network: HostNetwork,
+) -> Vec<PodId> {
+    policy_capable_pods(cluster, namespace, host_network)
+        .into_iter()
+        .filter(|&id| selector_matches(selector, &cluster.pod(id).labels))
+        .collect()
+}
+
+/// Pods of `namespace` that policies can apply to.
+pub fn policy_capable_pods(cluster: &Cluster, namespace: &str, host_network: HostNetwork) -> Vec<PodId> {
+    cluster
+        .pods_in(namespace)
+        .iter()
+        .copied()
+        .filter(|&id| host_network == HostNetwork::Pod || !cluster.pod(id).host_network())
+        .collect()
+}
+
+/// What `peer`, in a policy of `namespace`, selects.
+pub fn peer_pods(
+    cluster: &Cluster,
+    namespace: &str,
+    peer: &NetworkPolicyPeer,
+    host_network: HostNetwork,
+) -> PeerPods {
+    if peer.ip_block.is_some() {
+        return PeerPods::Addresses;
+    }
+    let namespaces: Vec<String> = match &peer.namespace_selector {
+        Some(selector) => cluster
+            .namespaces()
+            .values()
+            .filter(|ns| selector_matches(selector, &ns.labels))
+            .map(|ns| ns.name.clone())
+            .collect(),
+        None if peer.pod_selector.is_some() => vec![namespace.to_owned()],
+        None => return PeerPods::Invalid,
+    };
+    let everything = LabelSelector::default();
+    let pod_selector = peer.pod_selector.as_ref().unwrap_or(&everything);
+    let pods =
+        namespaces.iter().flat_map(|ns| selected_pods(cluster, ns, pod_selector, host_network)).collect();
+    PeerPods::Pods { namespaces, pods }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::testing::cluster;
+
+    // hostNetwork pods are node traffic by default: no selector matches them
+    // (https://kubernetes.io/docs/concepts/services-networking/network-policies/#networkpolicy-and-hostnetwork-pods);
+    // with `HostNetwork::Pod` they are pods like any other.
+    #[test]
+    fn host_network_pods_follow_the_engine() {
+        let cluster = cluster(vec![
+            json!({"kind": "Pod", "metadata": {"name": "agent", "namespace": "ops", "labels": {"app": "agent"}},
+                   "spec": {"hostNetwork": true, "containers": [{"name": "a", "image": "a"}]}}),
+            json!({"kind": "Pod", "metadata": {"name": "web", "namespace": "ops", "labels": {"app": "web"}},
+                   "spec": {"containers": [{"name": "w", "image": "w"}]}}),
+        ]);
+        let everything = LabelSelector::default();
+        let names = |pods: Vec<PodId>| -> Vec<String> {
+            pods.iter().map(|id| cluster.pod(*id).name.clone()).collect()
+        };
+        assert_eq!(names(selected_pods(&cluster, "ops", &everything, HostNetwork::Node)), ["web"]);
+        assert_eq!(names(selected_pods(&cluster, "ops", &everything, HostNetwork::Pod)), ["agent", "web"]);
+        let peer =
+            NetworkPolicyPeer { pod_selector: Some(everything.clone()), ..NetworkPolicyPeer::default() };
+        let PeerPods::Pods { namespaces, pods } = peer_pods(&cluster, "ops", &peer, HostNetwork::Node) else {
+            panic!("a pod selector selects pods")
+        };
+        assert_eq!((namespaces, names(pods)), (vec!["ops".to_owned()], vec!["web".to_owned()]));
+        let block = NetworkPolicyPeer { ip_block: Some(Default::default()), ..NetworkPolicyPeer::default() };
+        assert_eq!(peer_pods(&cluster, "ops", &block, HostNetwork::Node), PeerPods::Addresses);
+        assert_eq!(
+            peer_pods(&cluster, "ops", &NetworkPolicyPeer::default(), HostNetwork::Node),
+            PeerPods::Invalid
+        );
+    }
+}
