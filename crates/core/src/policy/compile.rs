@@ -274,7 +274,7 @@ fn address_cuts(cluster: &Cluster, nodes: &[NodeInfo]) -> (Vec<IpRange>, Vec<IpR
     (sources, destinations)
 }
 
-fn node_addresses(node: &Node) -> Vec<IpAddr> {
+pub(super) fn node_addresses(node: &Node) -> Vec<IpAddr> {
     let mut addresses: Vec<IpAddr> = node
         .status
         .iter()
