@@ -3,6 +3,8 @@
 //! manifests leave out (implicit namespaces, defaults, the pods a workload
 //! stands for).
 
+mod missing_owners;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -1017,7 +1019,17 @@ fn lower_pods(workloads: &[Workload], k8s_pods: Vec<Object<K8sPod>>) -> Vec<Pod>
                 let workload_kind = WorkloadKind::from_kind(kind).expect("filtered above");
                 match index.get(&(workload_kind, namespace.as_str(), name)) {
                     Some(&id) => PodOwner::Workload(workloads[id.0 as usize].top_level(workloads, id)),
-                    None => PodOwner::Unresolved { kind: kind.to_owned(), name: name.to_owned() },
+                    None => missing_owners::creator_of_missing_owner(
+                        workloads,
+                        &namespace,
+                        workload_kind,
+                        name,
+                        &labels,
+                    )
+                    .map_or_else(
+                        || PodOwner::Unresolved { kind: kind.to_owned(), name: name.to_owned() },
+                        PodOwner::Workload,
+                    ),
                 }
             })
             // A controller reference without `kind` still names the pod's

@@ -286,7 +286,7 @@ fn address_cuts(cluster: &Cluster, nodes: &[NodeInfo], tiers: Tiers) -> (Vec<IpR
     (sources, destinations)
 }
 
-fn node_addresses(node: &Node) -> Vec<IpAddr> {
+pub(super) fn node_addresses(node: &Node) -> Vec<IpAddr> {
     let mut addresses: Vec<IpAddr> = node
         .status
         .iter()

@@ -261,6 +261,9 @@ impl<'c> Compiled<'c> {
     }
 
     pub(crate) fn allowed(&self, from: &Endpoint, to: &Endpoint) -> ConnectionSet {
+        if self.exemption(from, to).is_some() {
+            return ConnectionSet::all();
+        }
         let (from_class, to_class) = (self.subject_class(from), self.subject_class(to));
         let mut result = ConnectionSet::all();
         // Egress of `from` towards each block `to` spans, ingress of `to` from each block of `from`.
@@ -283,7 +286,8 @@ impl<'c> Compiled<'c> {
         let egress = self.direction(Direction::Egress, from_class, first(to), Some(&mut egress_steps));
         let mut ingress_steps = Vec::new();
         let ingress = self.direction(Direction::Ingress, to_class, first(from), Some(&mut ingress_steps));
-        let allowed = egress.intersection(&ingress);
+        let exemption = self.exemption(from, to);
+        let allowed = if exemption.is_some() { ConnectionSet::all() } else { egress.intersection(&ingress) };
         Explanation {
             egress: DirectionExplanation {
                 direction: Direction::Egress,
@@ -300,6 +304,7 @@ impl<'c> Compiled<'c> {
                 allowed: ingress,
             },
             allowed,
+            exemption,
         }
     }
 

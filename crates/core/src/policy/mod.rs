@@ -54,6 +54,8 @@
 //!   any, one block `0.0.0.0-255.255.255.255`; IPv6 is covered only when a
 //!   policy mentions an IPv6 CIDR.
 //! - ANP `namedPort` towards an address outside the cluster matches nothing.
+//! - A pod connecting to itself, and traffic between a pod and its node,
+//!   are allowed whatever the policies ([`Exemption`]).
 //! - Invalid input the API server would reject (a malformed CIDR, a peer with
 //!   no selector, `endPort` below `port`, an unknown operator) matches
 //!   nothing.
@@ -79,6 +81,7 @@ mod compile;
 mod eval;
 mod ip;
 mod peers;
+mod node_local;
 mod select;
 
 #[cfg(test)]
@@ -95,6 +98,7 @@ use serde::Serialize;
 pub use class_matrix::ClassMatrix;
 pub use ip::IpRange;
 pub use peers::{peer_pods, policy_capable_pods, selected_pods, PeerPods};
+pub use node_local::{host_network_addresses, Exemption};
 
 use crate::cni::{PluginBehaviour, PolicyView};
 use crate::model::{Cluster, PodId};
@@ -281,8 +285,11 @@ pub struct Explanation {
     pub egress: DirectionExplanation,
     /// The destination's ingress.
     pub ingress: DirectionExplanation,
-    /// What both allow.
+    /// What both allow: everything when the connection is exempt.
     pub allowed: ConnectionSet,
+    /// Why policies do not apply at all (a pod to itself, node traffic);
+    /// the directions still say what the policies alone would decide.
+    pub exemption: Option<Exemption>,
 }
 
 impl Explanation {
@@ -355,12 +362,24 @@ impl<'c> PolicyEngine<'c> {
         self.compiled.cluster
     }
 
-    /// The connections allowed from `from` to `to`. For an external range
+    /// The connections allowed from `from` to `to` (everything when the
+    /// connection is exempt, see [`PolicyEngine::exemption`]). For an external range
     /// spanning several blocks ([`PolicyEngine::external_ranges`]), what is
     /// allowed for every address of it. Between two external endpoints,
     /// nothing applies: everything.
     pub fn allowed(&self, from: &Endpoint, to: &Endpoint) -> ConnectionSet {
         self.compiled.allowed(from, to)
+    }
+
+    /// Why `from` reaches `to` whatever the policies, if it does: a pod to
+    /// itself, or traffic between a pod and its node. [`allowed`] and
+    /// [`explain`] already include it; the [`ClassMatrix`] does not, since
+    /// it answers for classes of pods (the matrix leaves self pairs out).
+    ///
+    /// [`allowed`]: PolicyEngine::allowed
+    /// [`explain`]: PolicyEngine::explain
+    pub fn exemption(&self, from: &Endpoint, to: &Endpoint) -> Option<Exemption> {
+        self.compiled.exemption(from, to)
     }
 
     /// Why `from` may or may not reach `to`. An external range is explained

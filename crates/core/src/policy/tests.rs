@@ -651,6 +651,11 @@ fn class_matrix_agrees_with_single_pairs() {
             if matches!((from, to), (super::Endpoint::External(_), super::Endpoint::External(_))) {
                 continue;
             }
+            // A pod to itself is exempt from policies; the class matrix
+            // answers for classes, which cannot tell.
+            if engine.exemption(from, to).is_some() {
+                continue;
+            }
             let expected = engine.allowed(from, to);
             assert_eq!(matrix.allowed(from, to), &expected, "{from:?} => {to:?}");
             let row = &rows[sources.binary_search(&indices[a]).unwrap()];

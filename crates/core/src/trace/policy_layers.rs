@@ -10,7 +10,8 @@ use super::{Backend, Client, Ctx, Flow, Hop, Layer, Status, Step, Walk};
 use crate::cni::{Clue, CniSource, Enforcement, Reason};
 use crate::model::{Cluster, PodId};
 use crate::policy::{
-    Direction, DirectionExplanation, Endpoint, Explanation, IpRange, PolicyRef, Tier, Verdict,
+    host_network_addresses, Direction, DirectionExplanation, Endpoint, Exemption, Explanation, IpRange,
+    PolicyRef, Tier, Verdict,
 };
 use crate::ports::Protocol;
 use crate::service::PortRef;
@@ -175,8 +176,9 @@ fn judge(ctx: &mut Ctx<'_, '_>, client: Client, backend: &Backend, protocol: Pro
     if involves_policies(&explanation) {
         ctx.policies.involved = true;
     }
-    let egress = explanation.egress.allowed.contains(protocol, port);
-    let mut ingress = explanation.ingress.allowed.contains(protocol, port);
+    let exempt = explanation.exemption.is_some();
+    let egress = exempt || explanation.egress.allowed.contains(protocol, port);
+    let mut ingress = exempt || explanation.ingress.allowed.contains(protocol, port);
     let mut partial_sources = Vec::new();
     if client == Client::External(None) {
         // Every address of the range, not the block of its first address.
@@ -259,6 +261,10 @@ fn egress_step(
     let first = judged.iter().find_map(|j| j.explanation.as_ref().map(|e| (j, e)));
     let isolated = first.is_some_and(|(_, e)| !e.egress.isolated_by.is_empty());
     if denied.is_empty() {
+        if let Some(summary) = exempt_summary(ctx, client, &allowed) {
+            walk.add(Step::new(Layer::NetworkPolicyEgress, Status::Pass, summary).kubectl(kubectl))?;
+            return Ok(all);
+        }
         let mut evidence = Vec::new();
         if let Some((j, explanation)) = first {
             evidence = direction_evidence(&explanation.egress, protocol, j.backend.port as u16);
@@ -359,6 +365,10 @@ fn ingress_step(
     let denied: Vec<&Judged> = judged.iter().copied().filter(|j| !j.ingress).collect();
     let total = weight(judged);
     if denied.is_empty() {
+        if let Some(summary) = exempt_summary(ctx, client, &allowed) {
+            walk.add(Step::new(Layer::NetworkPolicyIngress, Status::Pass, summary).kubectl(kubectl))?;
+            return Ok(all);
+        }
         let (j, explanation) =
             pods[0].explanation.as_ref().map(|e| (pods[0], e)).expect("pods are explained");
         let evidence = direction_evidence(&explanation.ingress, protocol, j.backend.port as u16);
@@ -504,6 +514,12 @@ fn ingress_fix(
         .map(|n| format!(" ({})", code(n)))
         .unwrap_or_default();
     let peer = match client {
+        Client::Pod(id)
+            if cluster.pod(id).host_network()
+                && judged.explanation.as_ref().is_some_and(|e| !e.egress.policies_apply) =>
+        {
+            node_peer(cluster, id)
+        }
         Client::Pod(id) => {
             let source = cluster.pod(id);
             let source_labels = code(labels_text(&identifying_labels(cluster, source)));
@@ -522,6 +538,48 @@ fn ingress_fix(
         code(&target.namespace),
         code(labels)
     )
+}
+
+/// The peer that admits a `hostNetwork` source the plugin sees as its node:
+/// an `ipBlock` of the node's addresses, since no `podSelector` or
+/// `namespaceSelector` can match it
+/// (<https://kubernetes.io/docs/concepts/services-networking/network-policies/#networkpolicy-and-hostnetwork-pods>).
+fn node_peer(cluster: &Cluster, id: PodId) -> String {
+    let source = cluster.pod(id);
+    let node = source.spec.node_name.as_deref().filter(|n| !n.is_empty());
+    let blocks: Vec<String> = host_network_addresses(cluster, source)
+        .into_iter()
+        .map(|address| code(IpRange::from_addr(address).id()))
+        .collect();
+    let whose = match node {
+        Some(node) => format!("node {}", code(node)),
+        None => "the nodes it runs on".to_owned(),
+    };
+    let why = format!("{} uses the host network, so no `podSelector` can match it", code(pod_id(source)));
+    if blocks.is_empty() {
+        format!("an `ipBlock` of the addresses of {whose} ({why})")
+    } else {
+        format!("`ipBlock` {} (the address of {whose}; {why})", blocks.join(", "))
+    }
+}
+
+/// The summary for backends that policies cannot block at all, if every
+/// one is: the pod itself, or the node it runs on.
+fn exempt_summary(ctx: &Ctx<'_, '_>, client: Client, judged: &[&Judged]) -> Option<String> {
+    let exemptions: BTreeSet<&Exemption> =
+        judged.iter().map(|j| j.explanation.as_ref()?.exemption.as_ref()).collect::<Option<_>>()?;
+    let name = client_name(ctx, client);
+    let texts: Vec<String> = exemptions
+        .into_iter()
+        .map(|exemption| match exemption {
+            Exemption::SamePod => format!("{name} connects to itself: a pod cannot block access to itself"),
+            Exemption::Node { node } => format!(
+                "traffic between a pod and its node {} is always allowed, whatever the policies",
+                code(node)
+            ),
+        })
+        .collect();
+    (!texts.is_empty()).then(|| texts.join("; "))
 }
 
 /// `` `production/api` (3 replicas) `` or "3 endpoints".

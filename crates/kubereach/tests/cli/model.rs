@@ -241,3 +241,40 @@ fn ingress_path_type_is_required() {
         }])
     );
 }
+
+/// A `kubectl get deploy,pods -o yaml` dump has no ReplicaSets: the pods
+/// belong to their Deployment (`<deployment>-<pod-template-hash>`), which
+/// stands for them alone, in the inventory and as a matrix node
+/// (https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#pod-template-hash-label).
+#[test]
+fn dump_pods_belong_to_their_deployment() {
+    let dump = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/trace/fixtures/dump-without-replicasets/dump.yaml");
+    let dump = dump.to_str().expect("a UTF-8 path");
+    let inventory = inventory(dump);
+    let workloads: Vec<(Value, Value, Value, Value)> = namespace(&inventory, "dump")["workloads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| (w["kind"].clone(), w["name"].clone(), w["replicas"].clone(), w["pods_in_input"].clone()))
+        .collect();
+    assert_eq!(
+        workloads,
+        [
+            (json!("Deployment"), json!("api"), json!(2), json!(2)),
+            (json!("Deployment"), json!("web"), json!(2), json!(2)),
+        ]
+    );
+    let matrix = run(&["matrix", "-f", dump, "--format", "json"]);
+    matrix.assert_code(0);
+    let nodes: Vec<Value> =
+        matrix.json()["nodes"].as_array().unwrap().iter().map(|n| json!([n["id"], n["kind"]])).collect();
+    assert_eq!(
+        nodes,
+        [
+            json!(["0.0.0.0/0", "External"]),
+            json!(["dump/api", "Deployment"]),
+            json!(["dump/web", "Deployment"])
+        ]
+    );
+}
