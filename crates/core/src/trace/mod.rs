@@ -20,8 +20,10 @@
 //! are skipped. Steps carry their wording (summary, evidence, fix) because
 //! the `kubereach.trace/v1` contract does.
 
+mod exposure_steps;
 mod front;
 mod ingress_layers;
+mod ingress_tls;
 mod parse;
 mod policy_layers;
 mod service_layers;
@@ -477,7 +479,7 @@ fn follow<'c>(
         }
         Landing::Pods(pods) => service_layers::pod_path(ctx, walk, client, &pods, port),
         Landing::Node { node, address } => {
-            service_layers::node_without_service(ctx, walk, &node, &address, port)
+            exposure_steps::node_address_path(ctx, walk, client, &node, &address, port)
         }
         Landing::Outside { name, address } => {
             policy_layers::outside_path(ctx, walk, client, &name, address, port)
