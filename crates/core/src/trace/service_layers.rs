@@ -624,6 +624,12 @@ fn endpoints_step(
             )
         }
         EndpointSource::Endpoints { name } => format!("from Endpoints {}", code(name)),
+        EndpointSource::ComputedWithEndpointSlices { names } => format!(
+            "computed from the selector {}, plus custom EndpointSlice{} {}",
+            code(selector(value).map(labels_text).unwrap_or_default()),
+            if names.len() == 1 { "" } else { "s" },
+            names.iter().map(code).collect::<Vec<_>>().join(", ")
+        ),
         EndpointSource::Computed => match selector(value) {
             Some(selector) => format!("computed from the selector {}", code(labels_text(selector))),
             None => "computed".to_owned(),
