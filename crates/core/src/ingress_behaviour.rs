@@ -31,6 +31,14 @@
 //! - Contour serves plain HTTP for a host with TLS unless the Ingress sets
 //!   `ingress.kubernetes.io/force-ssl-redirect: "true"`
 //!   (<https://projectcontour.io/docs/main/config/annotations/>).
+//! - HAProxy Technologies' controller redirects HTTP to HTTPS when the
+//!   Ingress has a TLS secret (`haproxy.org/ssl-redirect`, status
+//!   `ssl-redirect-code`, 302 by default;
+//!   <https://www.haproxy.com/documentation/kubernetes-ingress/community/configuration-reference/ingress/>).
+//! - F5 NGINX Ingress Controller redirects (301) when TLS is configured
+//!   (`ssl-redirect`, default true; annotation
+//!   `ingress.kubernetes.io/ssl-redirect`;
+//!   <https://docs.nginx.com/nginx-ingress-controller/configuration/ingress-resources/advanced-configuration-with-annotations/>).
 
 use k8s_openapi::api::networking::v1::Ingress;
 use serde::Serialize;
@@ -44,6 +52,10 @@ pub const NGINX_SSL_REDIRECT: &str = "nginx.ingress.kubernetes.io/ssl-redirect";
 pub const NGINX_FORCE_SSL_REDIRECT: &str = "nginx.ingress.kubernetes.io/force-ssl-redirect";
 /// Contour's (and the old ingress-nginx) switch that redirects HTTP to HTTPS.
 pub const FORCE_SSL_REDIRECT: &str = "ingress.kubernetes.io/force-ssl-redirect";
+/// HAProxy Technologies' controller's switch of the HTTPS redirect.
+pub const HAPROXY_SSL_REDIRECT: &str = "haproxy.org/ssl-redirect";
+/// F5 NGINX Ingress Controller's switch of the HTTPS redirect.
+pub const NGINX_INC_SSL_REDIRECT: &str = "ingress.kubernetes.io/ssl-redirect";
 
 /// Where an Ingress's `spec.defaultBackend` applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -113,6 +125,18 @@ pub fn behaviour(kind: Option<ControllerKind>) -> ControllerBehaviour {
             https_without_certificate: HttpsWithoutCertificate::Unknown,
             source: "https://doc.traefik.io/traefik/providers/kubernetes-ingress/",
         },
+        Some(ControllerKind::Haproxy) => ControllerBehaviour {
+            default_backend: DefaultBackendScope::Unknown,
+            plain_http_on_tls_host: PlainHttp::Redirect { code: 302 },
+            https_without_certificate: HttpsWithoutCertificate::Unknown,
+            source: "https://www.haproxy.com/documentation/kubernetes-ingress/community/configuration-reference/ingress/",
+        },
+        Some(ControllerKind::NginxInc) => ControllerBehaviour {
+            default_backend: DefaultBackendScope::Unknown,
+            plain_http_on_tls_host: PlainHttp::Redirect { code: 301 },
+            https_without_certificate: HttpsWithoutCertificate::Unknown,
+            source: "https://docs.nginx.com/nginx-ingress-controller/configuration/ingress-resources/advanced-configuration-with-annotations/",
+        },
         Some(ControllerKind::Contour) => ControllerBehaviour {
             default_backend: DefaultBackendScope::Unknown,
             plain_http_on_tls_host: PlainHttp::Served,
@@ -125,6 +149,16 @@ pub fn behaviour(kind: Option<ControllerKind>) -> ControllerBehaviour {
             https_without_certificate: HttpsWithoutCertificate::Unknown,
             source: "",
         },
+    }
+}
+
+/// The annotation that turns `kind`'s HTTPS redirect off (set to `"false"`).
+pub fn ssl_redirect_annotation(kind: Option<ControllerKind>) -> Option<&'static str> {
+    match kind? {
+        ControllerKind::IngressNginx => Some(NGINX_SSL_REDIRECT),
+        ControllerKind::Haproxy => Some(HAPROXY_SSL_REDIRECT),
+        ControllerKind::NginxInc => Some(NGINX_INC_SSL_REDIRECT),
+        _ => None,
     }
 }
 
@@ -147,6 +181,15 @@ pub fn plain_http(kind: Option<ControllerKind>, ingress: &Ingress, tls_covers_ho
         }
         Some(ControllerKind::Contour) if annotation(FORCE_SSL_REDIRECT).as_deref() == Some("true") => {
             PlainHttp::Redirect { code: 301 }
+        }
+        Some(ControllerKind::Haproxy) if annotation(HAPROXY_SSL_REDIRECT).as_deref() == Some("false") => {
+            PlainHttp::Served
+        }
+        Some(ControllerKind::Haproxy) if annotation(HAPROXY_SSL_REDIRECT).as_deref() == Some("true") => {
+            PlainHttp::Redirect { code: 302 }
+        }
+        Some(ControllerKind::NginxInc) if annotation(NGINX_INC_SSL_REDIRECT).as_deref() == Some("false") => {
+            PlainHttp::Served
         }
         _ if !tls_covers_host => PlainHttp::Served,
         _ => behaviour(kind).plain_http_on_tls_host,
@@ -247,7 +290,9 @@ mod tests {
 
     // Contour: "ingress.kubernetes.io/force-ssl-redirect: Requires TLS/HTTPS
     // if set to true" (https://projectcontour.io/docs/main/config/annotations/);
-    // without it both are served. Unknown controllers depend on their configuration.
+    // without it both are served. HAProxy redirects when TLS is configured
+    // (haproxy.org/ssl-redirect, ssl-redirect-code 302), F5 NGINX too
+    // (ssl-redirect, 301). Unknown controllers depend on their configuration.
     #[test]
     fn other_controllers_redirect_only_where_known() {
         let contour = Some(ControllerKind::Contour);
@@ -257,6 +302,18 @@ mod tests {
             PlainHttp::Redirect { code: 301 }
         );
         assert_eq!(plain_http(Some(ControllerKind::Kong), &ingress(json!({})), true), PlainHttp::Unknown);
+        let haproxy = Some(ControllerKind::Haproxy);
+        assert_eq!(plain_http(haproxy, &ingress(json!({})), true), PlainHttp::Redirect { code: 302 });
+        assert_eq!(
+            plain_http(haproxy, &ingress(json!({HAPROXY_SSL_REDIRECT: "false"})), true),
+            PlainHttp::Served
+        );
+        let nginx_inc = Some(ControllerKind::NginxInc);
+        assert_eq!(plain_http(nginx_inc, &ingress(json!({})), true), PlainHttp::Redirect { code: 301 });
+        assert_eq!(
+            plain_http(nginx_inc, &ingress(json!({NGINX_INC_SSL_REDIRECT: "false"})), true),
+            PlainHttp::Served
+        );
         assert_eq!(plain_http(None, &ingress(json!({})), false), PlainHttp::Served);
     }
 
@@ -372,7 +429,14 @@ mod tests {
     // The table has a source for every known row.
     #[test]
     fn known_rows_cite_a_source() {
-        for kind in [ControllerKind::IngressNginx, ControllerKind::Traefik, ControllerKind::Contour] {
+        let known = [
+            ControllerKind::IngressNginx,
+            ControllerKind::Traefik,
+            ControllerKind::Contour,
+            ControllerKind::Haproxy,
+            ControllerKind::NginxInc,
+        ];
+        for kind in known {
             assert!(behaviour(Some(kind)).source.starts_with("https://"), "{kind:?}");
         }
         assert_eq!(behaviour(None).default_backend, DefaultBackendScope::Unknown);

@@ -8,7 +8,7 @@ use super::text::{at, code};
 use super::Scheme;
 use crate::ingress::{self, check_tls, ControllerKind, IngressRef, TlsStatus};
 use crate::ingress_behaviour::{
-    behaviour, plain_http, HttpsWithoutCertificate, PlainHttp, NGINX_SSL_REDIRECT,
+    behaviour, plain_http, ssl_redirect_annotation, HttpsWithoutCertificate, PlainHttp,
 };
 use crate::model::{Cluster, Object};
 
@@ -49,13 +49,13 @@ pub(super) fn tls_outcome(
         let evidence = match plain_http(controller, &ingress.value, covered) {
             PlainHttp::Served => return TlsOutcome::Through { evidence: Vec::new(), warn: false },
             PlainHttp::Redirect { code: status } => {
-                let why = if covered {
-                    format!(
-                        "a `spec.tls` entry{tls_at} covers the host, and `ssl-redirect` is on by default (the annotation {} set to `\"false\"` turns it off)",
-                        code(NGINX_SSL_REDIRECT)
-                    )
-                } else {
-                    "the Ingress forces the redirect".to_owned()
+                let why = match (covered, ssl_redirect_annotation(controller)) {
+                    (true, Some(annotation)) => format!(
+                        "a `spec.tls` entry{tls_at} covers the host, and the controller redirects such hosts by default (the annotation {} set to `\"false\"` turns it off)",
+                        code(annotation)
+                    ),
+                    (true, None) => format!("a `spec.tls` entry{tls_at} covers the host"),
+                    (false, _) => "the Ingress forces the redirect".to_owned(),
                 };
                 format!(
                     "HTTP gets a {status} redirect to {}: {why}; the request reaches the backend only over HTTPS",
