@@ -238,6 +238,18 @@ fn ingress_nginx_redirects_http_to_https() {
         "pass source\npass dns\npass ingress-class\nwarn ingress-rule\npass service-type\npass service-port\npass endpoints\npass readiness\npass network-policy-egress\npass network-policy-ingress\npass cni\npass destination\n=> allowed",
         &[(Layer::IngressRule, "HTTP gets a 308 redirect to `https://shop.example.com/cart`")],
     );
+    // Redirected to HTTPS, the request meets the certificate: without the
+    // Secret, the controller's self-signed default one.
+    check(
+        nginx_with_service(vec![shop.clone()]),
+        "external",
+        "http://shop.example.com/cart",
+        "pass source\npass dns\npass ingress-class\nwarn ingress-rule\npass service-type\npass service-port\npass endpoints\npass readiness\npass network-policy-egress\npass network-policy-ingress\npass cni\npass destination\n=> allowed",
+        &[
+            (Layer::IngressRule, "HTTP gets a 308 redirect"),
+            (Layer::IngressRule, "the controller serves HTTPS with its default self-signed certificate"),
+        ],
+    );
     shop["metadata"]["annotations"] = json!({"nginx.ingress.kubernetes.io/ssl-redirect": "false"});
     check(
         nginx_with_service(vec![shop, secret]),

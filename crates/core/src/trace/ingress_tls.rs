@@ -57,10 +57,19 @@ pub(super) fn tls_outcome(
                     (true, None) => format!("a `spec.tls` entry{tls_at} covers the host"),
                     (false, _) => "the Ingress forces the redirect".to_owned(),
                 };
-                format!(
+                let redirect = format!(
                     "HTTP gets a {status} redirect to {}: {why}; the request reaches the backend only over HTTPS",
                     code(format!("https://{host}{path}"))
-                )
+                );
+                // The client follows the redirect: the HTTPS leg's certificate applies.
+                return match tls_outcome(cluster, ingress, controller, host, path, Scheme::Https) {
+                    TlsOutcome::Through { evidence, .. } => {
+                        TlsOutcome::Through { evidence: [vec![redirect], evidence].concat(), warn: true }
+                    }
+                    TlsOutcome::Blocked { why, fix } => {
+                        TlsOutcome::Blocked { why: format!("HTTP is redirected to HTTPS, and {why}"), fix }
+                    }
+                };
             }
             PlainHttp::Unknown => format!(
                 "a `spec.tls` entry{tls_at} covers the host: whether plain HTTP is redirected to HTTPS depends on the controller"
