@@ -6,14 +6,23 @@
 //! Endpoints object, or are computed as the EndpointSlice controller would
 //! from the pods the Service's selector selects
 //! (<https://kubernetes.io/docs/concepts/services-networking/endpoint-slices/>).
+//! The controller labels the slices it manages
+//! `endpointslice.kubernetes.io/managed-by: endpointslice-controller.k8s.io`
+//! and leaves other slices alone ("to ensure that multiple entities can
+//! manage EndpointSlices without interfering with each other", same page,
+//! "Management"); kube-proxy reads every slice of the Service. So a custom
+//! slice next to a selector adds endpoints: when the input holds only
+//! custom slices (a manifest), the controller's are computed and the custom
+//! ones added.
 //! Which published endpoints receive traffic follows kube-proxy: the ready
 //! ones, or, when none is ready, the serving and terminating ones
 //! (<https://kubernetes.io/docs/reference/networking/virtual-ips/#traffic-to-terminating-endpoints>).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::net::IpAddr;
 
-use k8s_openapi::api::core::v1::{EndpointAddress, ObjectReference, Service, ServicePort};
+use k8s_openapi::api::core::v1::{Service, ServicePort};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
 use serde::Serialize;
 
 use crate::labels::map_selector_matches;
@@ -24,8 +33,19 @@ use crate::service::{
     target_port, PortRef, ServiceKind, ServicePortKey, ServiceRef,
 };
 
+mod published;
+
+use published::{collect_slices, slice_names, Collected, Published};
+
 /// The label that ties an EndpointSlice to its Service.
 pub const SERVICE_NAME_LABEL: &str = "kubernetes.io/service-name";
+
+/// The label naming who manages an EndpointSlice.
+pub const MANAGED_BY_LABEL: &str = "endpointslice.kubernetes.io/managed-by";
+
+/// The [`MANAGED_BY_LABEL`] value of the slices the EndpointSlice controller
+/// computes from a Service's selector.
+pub const ENDPOINTSLICE_CONTROLLER: &str = "endpointslice-controller.k8s.io";
 
 /// Where a Service's endpoints were taken from.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -43,6 +63,13 @@ pub enum EndpointSource {
     },
     /// Computed from the selected pods, as the EndpointSlice controller would.
     Computed,
+    /// Computed from the selected pods, plus the endpoints of EndpointSlices
+    /// the controller does not manage (no [`MANAGED_BY_LABEL`] of
+    /// [`ENDPOINTSLICE_CONTROLLER`]): those add endpoints, they replace none.
+    ComputedWithEndpointSlices {
+        /// The custom slices' names, sorted.
+        names: Vec<String>,
+    },
     /// None: an `ExternalName` Service, or a Service without a selector and
     /// without EndpointSlices or Endpoints in the input.
     None,
@@ -232,7 +259,9 @@ pub struct EndpointCounts {
 }
 
 /// The endpoints of `service`: from the input's EndpointSlices, else its
-/// Endpoints object, else computed from the selected pods.
+/// Endpoints object, else computed from the selected pods; computed plus
+/// the custom slices when a Service with a selector has only custom slices
+/// in the input.
 pub fn service_endpoints(cluster: &Cluster, service: &Service) -> ServiceEndpoints {
     let service_ref = ServiceRef::of(service);
     let mut result = ServiceEndpoints {
@@ -262,47 +291,28 @@ pub fn service_endpoints(cluster: &Cluster, service: &Service) -> ServiceEndpoin
             && e.metadata.name.as_deref() == Some(service_ref.name.as_str())
     });
     let mut collected = Collected::default();
+    // Custom slices next to a selector add endpoints to the controller's
+    // own slices, which a manifest does not hold: compute those then.
+    let (managed, custom): (Vec<&EndpointSlice>, Vec<&EndpointSlice>) =
+        slices.iter().copied().partition(|s| {
+            s.metadata.labels.as_ref().and_then(|l| l.get(MANAGED_BY_LABEL)).map(String::as_str)
+                == Some(ENDPOINTSLICE_CONTROLLER)
+        });
+    if selector(service).is_some() && managed.is_empty() && !custom.is_empty() {
+        result.source = EndpointSource::ComputedWithEndpointSlices { names: slice_names(&custom) };
+        compute(cluster, service, &mut result);
+        collect_slices(cluster, &service_ref.namespace, &custom, &mut collected);
+        let computed: BTreeSet<PodId> = result.endpoints.iter().filter_map(|e| e.pod).collect();
+        let added =
+            collected.into_endpoints().into_iter().filter(|e| e.pod.is_none_or(|id| !computed.contains(&id)));
+        result.endpoints.extend(added);
+        result.endpoints.sort();
+        result.excluded.sort();
+        return result;
+    }
     if !slices.is_empty() {
-        result.source = EndpointSource::EndpointSlices {
-            names: slices.iter().map(|s| s.metadata.name.clone().unwrap_or_default()).collect(),
-        };
-        for slice in slices {
-            if !matches!(slice.address_type.as_str(), "IPv4" | "IPv6") {
-                continue;
-            }
-            let ports: Vec<EndpointPort> = slice
-                .ports
-                .iter()
-                .flatten()
-                .filter_map(|p| {
-                    Some(EndpointPort {
-                        name: p.name.clone().filter(|n| !n.is_empty()),
-                        port: p.port.filter(|&n| n != 0)?,
-                        protocol: p.protocol.as_deref().and_then(Protocol::parse).unwrap_or(Protocol::Tcp),
-                    })
-                })
-                .collect();
-            for endpoint in &slice.endpoints {
-                let conditions = endpoint.conditions.clone().unwrap_or_default();
-                let ready = conditions.ready.unwrap_or(true);
-                collected.add(
-                    cluster,
-                    &service_ref.namespace,
-                    Published {
-                        addresses: &endpoint.addresses,
-                        target_ref: endpoint.target_ref.as_ref(),
-                        hostname: endpoint.hostname.as_deref(),
-                        node_name: endpoint.node_name.as_deref(),
-                        ports: &ports,
-                        conditions: EndpointConditions {
-                            ready,
-                            serving: conditions.serving.unwrap_or(true),
-                            terminating: conditions.terminating.unwrap_or(false),
-                        },
-                    },
-                );
-            }
-        }
+        result.source = EndpointSource::EndpointSlices { names: slice_names(&slices) };
+        collect_slices(cluster, &service_ref.namespace, &slices, &mut collected);
     } else if let Some(object) = endpoints_object {
         result.source = EndpointSource::Endpoints { name: service_ref.name.clone() };
         for subset in object.subsets.iter().flatten() {
@@ -330,16 +340,11 @@ pub fn service_endpoints(cluster: &Cluster, service: &Service) -> ServiceEndpoin
         }
     } else if selector(service).is_some() {
         result.source = EndpointSource::Computed;
-        for id in selected_pods(cluster, service) {
-            match computed_endpoint(cluster, service, id) {
-                Ok(endpoint) => result.endpoints.push(endpoint),
-                Err(reason) => result.excluded.push(ExcludedPod { pod: id, reason }),
-            }
-        }
+        compute(cluster, service, &mut result);
     }
     if !matches!(result.source, EndpointSource::Computed) {
-        let published_pods: BTreeSet<PodId> = collected.endpoints.values().filter_map(|e| e.pod).collect();
-        result.endpoints = collected.endpoints.into_values().collect();
+        result.endpoints = collected.into_endpoints();
+        let published_pods: BTreeSet<PodId> = result.endpoints.iter().filter_map(|e| e.pod).collect();
         // Selected pods the objects leave out: the controller's reason if it
         // has one, else the objects are stale.
         for id in selected_pods(cluster, service) {
@@ -355,6 +360,17 @@ pub fn service_endpoints(cluster: &Cluster, service: &Service) -> ServiceEndpoin
     result.endpoints.sort();
     result.excluded.sort();
     result
+}
+
+/// Adds the endpoints the EndpointSlice controller computes from the
+/// selected pods to `result`, and the pods it leaves out.
+fn compute(cluster: &Cluster, service: &Service, result: &mut ServiceEndpoints) {
+    for id in selected_pods(cluster, service) {
+        match computed_endpoint(cluster, service, id) {
+            Ok(endpoint) => result.endpoints.push(endpoint),
+            Err(reason) => result.excluded.push(ExcludedPod { pod: id, reason }),
+        }
+    }
 }
 
 /// The backends of `port`, one of `service`'s ports.
@@ -636,118 +652,6 @@ fn pod_target(pod: &Pod) -> TargetRef {
     TargetRef { kind: "Pod".to_owned(), namespace: pod.namespace.clone(), name: pod.name.clone() }
 }
 
-/// One endpoint as an input object writes it.
-struct Published<'a> {
-    addresses: &'a [String],
-    target_ref: Option<&'a ObjectReference>,
-    hostname: Option<&'a str>,
-    node_name: Option<&'a str>,
-    ports: &'a [EndpointPort],
-    conditions: EndpointConditions,
-}
-
-impl<'a> Published<'a> {
-    fn of_address(
-        address: &'a EndpointAddress,
-        ports: &'a [EndpointPort],
-        conditions: EndpointConditions,
-    ) -> Self {
-        Published {
-            addresses: std::slice::from_ref(&address.ip),
-            target_ref: address.target_ref.as_ref(),
-            hostname: address.hostname.as_deref(),
-            node_name: address.node_name.as_deref(),
-            ports,
-            conditions,
-        }
-    }
-}
-
-/// Endpoints read from input objects, merged per backend: a dual-stack pod
-/// appears in one slice per IP family, and a pod in several subsets.
-#[derive(Default)]
-struct Collected {
-    endpoints: BTreeMap<BackendKey, Endpoint>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum BackendKey {
-    Pod(PodId),
-    Target(TargetRef),
-    Addresses(Vec<String>),
-}
-
-impl Collected {
-    fn add(&mut self, cluster: &Cluster, namespace: &str, published: Published<'_>) {
-        let addresses: Vec<String> = published.addresses.iter().filter(|a| !a.is_empty()).cloned().collect();
-        // kube-proxy ignores endpoints without an address.
-        if addresses.is_empty() {
-            return;
-        }
-        let target = published.target_ref.and_then(|r| {
-            Some(TargetRef {
-                kind: r.kind.clone().unwrap_or_default(),
-                namespace: r
-                    .namespace
-                    .clone()
-                    .filter(|n| !n.is_empty())
-                    .unwrap_or_else(|| namespace.to_owned()),
-                name: r.name.clone()?,
-            })
-        });
-        let pod = match &target {
-            Some(target) => pod_by_name(cluster, target),
-            None => pod_by_address(cluster, &addresses),
-        };
-        let key = match (pod, &target) {
-            (Some(id), _) => BackendKey::Pod(id),
-            (None, Some(target)) => BackendKey::Target(target.clone()),
-            (None, None) => BackendKey::Addresses(addresses.clone()),
-        };
-        let endpoint = self.endpoints.entry(key).or_insert_with(|| Endpoint {
-            pod,
-            target: target.clone(),
-            addresses: Vec::new(),
-            hostname: published.hostname.map(str::to_owned),
-            node_name: published.node_name.map(str::to_owned),
-            host_network: pod.is_some_and(|id| cluster.pod(id).host_network()),
-            ports: Vec::new(),
-            conditions: published.conditions,
-            assumed_ready: false,
-            replicas: 1,
-        });
-        endpoint.addresses.extend(addresses);
-        endpoint.addresses.sort();
-        endpoint.addresses.dedup();
-        endpoint.ports.extend(published.ports.iter().cloned());
-        endpoint.ports.sort();
-        endpoint.ports.dedup();
-    }
-}
-
-/// The real pod a `targetRef` names.
-fn pod_by_name(cluster: &Cluster, target: &TargetRef) -> Option<PodId> {
-    if !(target.kind.is_empty() || target.kind == "Pod") {
-        return None;
-    }
-    cluster.pods_in(&target.namespace).iter().copied().find(|&id| {
-        let pod = cluster.pod(id);
-        pod.name == target.name && !pod.is_representative()
-    })
-}
-
-/// The one real, non-host-network pod with one of `addresses`.
-fn pod_by_address(cluster: &Cluster, addresses: &[String]) -> Option<PodId> {
-    let mut matches = cluster.pods().iter().enumerate().filter(|(_, pod)| {
-        !pod.is_representative() && !pod.host_network() && pod.ips().iter().any(|ip| addresses.contains(ip))
-    });
-    let (index, _) = matches.next()?;
-    if matches.next().is_some() {
-        return None;
-    }
-    Some(PodId(index as u32))
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::{json, Value};
@@ -967,7 +871,7 @@ counts total=1 published=1 ready=1 receiving=1 assumed=1",
     #[test]
     fn endpoint_slices_from_the_input() {
         let slice = json!({"kind": "EndpointSlice", "metadata": {"name": "web-abc", "namespace": "default",
-                               "labels": {"kubernetes.io/service-name": "web"}},
+                               "labels": {"kubernetes.io/service-name": "web", MANAGED_BY_LABEL: ENDPOINTSLICE_CONTROLLER}},
                            "addressType": "IPv4",
                            "ports": [{"name": "", "port": 8080, "protocol": "TCP"}],
                            "endpoints": [
@@ -993,13 +897,66 @@ counts total=4 published=3 ready=0 receiving=1 assumed=0",
         );
     }
 
+    // The EndpointSlice controller manages only the slices labelled
+    // `endpointslice.kubernetes.io/managed-by: endpointslice-controller.k8s.io`;
+    // "the control plane … does not manage" other slices, and kube-proxy
+    // uses them all
+    // (https://kubernetes.io/docs/concepts/services-networking/endpoint-slices/#management):
+    // a custom slice next to a selector adds endpoints, it replaces none.
+    #[test]
+    fn custom_slices_add_to_the_computed_endpoints() {
+        let custom = json!({"kind": "EndpointSlice", "metadata": {"name": "web-extra", "namespace": "default",
+                                "labels": {"kubernetes.io/service-name": "web", MANAGED_BY_LABEL: "staff"}},
+                            "addressType": "IPv4",
+                            "ports": [{"name": "", "port": 8080, "protocol": "TCP"}],
+                            "endpoints": [{"addresses": ["192.0.2.50"]}]});
+        let objects = vec![
+            web_service(json!({"ports": [{"port": 80, "targetPort": 8080}]})),
+            pod("web-1", "10.0.0.1", true, json!([])),
+            pod("web-2", "10.0.0.2", false, json!([])),
+            custom.clone(),
+        ];
+        check(
+            objects.clone(),
+            "
+source ComputedWithEndpointSlices { names: [\"web-extra\"] }
+- [192.0.2.50]:8080 ready serving receives
+web-1 [10.0.0.1]:8080 ready serving receives
+web-2 [10.0.0.2]:8080 not-ready excluded NotReady
+counts total=3 published=3 ready=2 receiving=2 assumed=0",
+        );
+        // A slice without the label is no controller's either.
+        let mut unlabelled = custom.clone();
+        unlabelled["metadata"]["labels"] = json!({"kubernetes.io/service-name": "web"});
+        let mut objects_unlabelled = objects.clone();
+        objects_unlabelled[3] = unlabelled;
+        assert!(describe(objects_unlabelled, None, None).starts_with("source ComputedWithEndpointSlices"));
+        // Next to the controller's own slices (a dump), both are read as published.
+        let managed = json!({"kind": "EndpointSlice", "metadata": {"name": "web-abc", "namespace": "default",
+                                 "labels": {"kubernetes.io/service-name": "web", MANAGED_BY_LABEL: ENDPOINTSLICE_CONTROLLER}},
+                             "addressType": "IPv4",
+                             "ports": [{"name": "", "port": 8080, "protocol": "TCP"}],
+                             "endpoints": [{"addresses": ["10.0.0.1"], "targetRef": {"kind": "Pod", "name": "web-1", "namespace": "default"}}]});
+        let mut dump = objects;
+        dump.push(managed);
+        check(
+            dump,
+            "
+source EndpointSlices { names: [\"web-abc\", \"web-extra\"] }
+- [192.0.2.50]:8080 ready serving receives
+web-1 [10.0.0.1]:8080 ready serving receives
+web-2 [10.0.0.2]:- unpublished excluded NotInEndpointObjects
+counts total=3 published=2 ready=2 receiving=2 assumed=0",
+        );
+    }
+
     // A dual-stack pod appears in one slice per family; both are one endpoint:
     // https://kubernetes.io/docs/concepts/services-networking/dual-stack/
     #[test]
     fn dual_stack_slices_merge_per_pod() {
         let slice = |name: &str, family: &str, address: &str| {
             json!({"kind": "EndpointSlice", "metadata": {"name": name, "namespace": "default",
-                       "labels": {"kubernetes.io/service-name": "web"}},
+                       "labels": {"kubernetes.io/service-name": "web", MANAGED_BY_LABEL: ENDPOINTSLICE_CONTROLLER}},
                    "addressType": family, "ports": [{"port": 80}],
                    "endpoints": [{"addresses": [address], "nodeName": "node-1",
                                   "targetRef": {"kind": "Pod", "name": "web-1", "namespace": "default"}}]})
@@ -1075,10 +1032,10 @@ counts total=3 published=3 ready=2 receiving=2 assumed=0",
             ),
             pod("web-1", "10.0.0.1", true, json!([{"name": "http", "containerPort": 8080}])),
             pod("web-2", "10.0.0.2", true, json!([])),
-            json!({"kind": "EndpointSlice", "metadata": {"name": "a", "namespace": "default", "labels": {"kubernetes.io/service-name": "web"}},
+            json!({"kind": "EndpointSlice", "metadata": {"name": "a", "namespace": "default", "labels": {"kubernetes.io/service-name": "web", MANAGED_BY_LABEL: ENDPOINTSLICE_CONTROLLER}},
                    "addressType": "IPv4", "ports": [{"name": "http", "port": 8080}, {"name": "metrics", "port": 9090}],
                    "endpoints": [{"addresses": ["10.0.0.1"], "targetRef": {"kind": "Pod", "name": "web-1"}}]}),
-            json!({"kind": "EndpointSlice", "metadata": {"name": "b", "namespace": "default", "labels": {"kubernetes.io/service-name": "web"}},
+            json!({"kind": "EndpointSlice", "metadata": {"name": "b", "namespace": "default", "labels": {"kubernetes.io/service-name": "web", MANAGED_BY_LABEL: ENDPOINTSLICE_CONTROLLER}},
                    "addressType": "IPv4", "ports": [{"name": "metrics", "port": 9090}],
                    "endpoints": [{"addresses": ["10.0.0.2"], "targetRef": {"kind": "Pod", "name": "web-2"}}]}),
         ];

@@ -56,6 +56,7 @@ use serde::Serialize;
 pub use controller_backends::{controller_backends, ControllerBackend};
 
 use crate::cni::{container_words, flag_bool, flag_value, image_is};
+use crate::ingress_behaviour::default_target;
 use crate::model::{Cluster, Object, Pod, PodId, WorkloadRef};
 use crate::origin::Location;
 use crate::ports::Protocol;
@@ -387,6 +388,19 @@ pub enum RouteNote {
     /// (`use-regex` or `rewrite-target` annotations); they were matched as
     /// string prefixes.
     RegexPaths {
+        /// The Ingress.
+        ingress: IngressRef,
+    },
+    /// The `defaultBackend` of this Ingress is not a catch-all on this
+    /// controller, because the Ingress has rules
+    /// ([`crate::ingress_behaviour::DefaultBackendScope`]).
+    DefaultBackendNotCatchAll {
+        /// The Ingress.
+        ingress: IngressRef,
+    },
+    /// Whether this Ingress's `defaultBackend` answers hosts and paths its
+    /// rules do not match depends on the controller, which the model does not know.
+    DefaultBackendDependsOnController {
         /// The Ingress.
         ingress: IngressRef,
     },
@@ -1370,20 +1384,10 @@ fn route_class(
             RouteTarget::Rule(winner)
         }
         None => {
-            let with_default =
-                ingresses.iter().find(|i| i.value.spec.as_ref().is_some_and(|s| s.default_backend.is_some()));
-            match with_default {
-                Some(ingress) => {
-                    let backend = ingress.value.spec.as_ref().and_then(|s| s.default_backend.as_ref());
-                    RouteTarget::DefaultBackend {
-                        ingress: IngressRef::of(&ingress.value),
-                        backend: backend.map_or(BackendRef::None, |b| backend_ref(&ingress.value, b)),
-                        location: ingress.origin.field_location("spec.defaultBackend"),
-                    }
-                }
-                None if !concerned => return None,
-                None => RouteTarget::ControllerDefault,
-            }
+            let server = best_host.as_ref().map(|(_, host)| host.as_str());
+            let (target, note) = default_target(kind, ingresses, server, concerned)?;
+            notes.extend(note);
+            target
         }
     };
     let chosen_host = best_host.map(|(_, host)| host).unwrap_or_default();
@@ -1424,7 +1428,7 @@ fn backend_at(ingress: &Ingress, site: BackendSite) -> Option<&IngressBackend> {
     }
 }
 
-fn backend_ref(ingress: &Ingress, backend: &IngressBackend) -> BackendRef {
+pub(crate) fn backend_ref(ingress: &Ingress, backend: &IngressBackend) -> BackendRef {
     if let Some(service) = &backend.service {
         let port = service.port.as_ref().and_then(|p| match (&p.name, p.number) {
             (Some(name), _) if !name.is_empty() => Some(PortRef::Name(name.clone())),

@@ -8,12 +8,13 @@ use crate::check::similar::{near_misses, NearMiss};
 use crate::check::{declare_rule, list, plural, Context, Emitter, Severity, Subject};
 use crate::dns::{lookup, Answer, QueryType};
 use crate::endpoints::{service_endpoints, EndpointExclusion};
+use crate::exposure::{load_balancer_reach, LoadBalancerReach};
 use crate::labels::map_selector_matches;
 use crate::model::{Cluster, Pod, PodId};
 use crate::service::{
-    external_ips, external_traffic_policy, load_balancer, load_balancer_provisioners, resolve_target_port,
-    selector, service_kind, service_ports, service_problems, target_port, LoadBalancerState, PortRef,
-    ServiceKind, ServicePortKey, ServiceProblem, ServiceRef, TrafficPolicy, NODE_PORT_RANGE,
+    external_ips, external_traffic_policy, resolve_target_port, selector, service_kind, service_ports,
+    service_problems, target_port, PortRef, ServiceKind, ServicePortKey, ServiceProblem, ServiceRef,
+    TrafficPolicy, NODE_PORT_RANGE,
 };
 
 declare_rule! {
@@ -989,16 +990,18 @@ fn loadbalancer_pending(ctx: &Context<'_>, out: &mut Emitter<'_>) {
     if cluster.nodes().is_empty() {
         return;
     }
-    let mut provisioners = None;
     for service in cluster.services() {
         let value = &service.value;
-        if value.status.is_none() || load_balancer(value) != Some(LoadBalancerState::Pending) {
-            continue;
-        }
         if value.spec.as_ref().and_then(|s| s.load_balancer_class.as_deref()).is_some_and(|c| !c.is_empty()) {
             continue;
         }
-        if !provisioners.get_or_insert_with(|| load_balancer_provisioners(cluster)).is_empty() {
+        // The trace's answer: a dump's empty status, and no provisioner.
+        let Some(LoadBalancerReach::Pending { has_status: true, provisioners, .. }) =
+            load_balancer_reach(cluster, value)
+        else {
+            continue;
+        };
+        if !provisioners.is_empty() {
             return;
         }
         out.emit(

@@ -10,12 +10,13 @@ use k8s_openapi::api::networking::v1::Ingress;
 use super::front::land;
 use super::service_layers;
 use super::text::{at, close_matches, code, either};
+use super::{exposure_steps, ingress_tls};
 use super::{Blocked, Client, Ctx, Flow, Landing, Layer, Scheme, Status, Step, Via, Walk, INGRESS_ORDER};
 use crate::dns::{self, QueryType};
 use crate::ingress::{
-    self, check_backend, check_tls, host_matches, ingress_class_of, path_matches, BackendRef, BackendSite,
+    self, check_backend, host_matches, ingress_class_of, path_matches, BackendRef, BackendSite,
     BackendStatus, ClassProblem, ClassResolution, ClassRoute, ControllerKind, HostMatch, IngressRef,
-    LossReason, PathMatch, PathType, RouteTarget, TlsStatus,
+    LossReason, PathMatch, PathType, RouteTarget,
 };
 use crate::model::{Cluster, Object, PodId, Readiness};
 use crate::service::{
@@ -53,7 +54,7 @@ pub(super) fn from_outside(
     }
     let routes = ingress::route(cluster, host, path);
     if !routes.is_empty() {
-        return ingress_path(ctx, walk, host, path, scheme, &routes);
+        return ingress_path(ctx, walk, host, port, path, scheme, &routes);
     }
     let balancer = cluster
         .services()
@@ -129,6 +130,7 @@ fn ingress_path(
     ctx: &mut Ctx<'_, '_>,
     walk: &mut Walk,
     host: &str,
+    port: u16,
     path: &str,
     scheme: Scheme,
     routes: &[ClassRoute],
@@ -164,20 +166,28 @@ fn ingress_path(
         ));
         let _ = other;
     }
-    let step = Step::new(
-        Layer::Dns,
-        Status::Pass,
+    let named = rules(&ingress.value).any(|(rule_host, _)| host_matches(rule_host, host).is_some());
+    let summary = if named {
         format!(
             "{} is a host of Ingress {}; public DNS, outside the model, must point it at the ingress controller",
             code(host),
             code(&ingress_id)
-        ),
-    )
-    .evidence(evidence)
-    .kubectl(format!("kubectl get ingress -n {} {} -o wide", ingress.value.metadata.namespace.as_deref().unwrap_or("default"), ingress.value.metadata.name.as_deref().unwrap_or_default()));
+        )
+    } else {
+        format!(
+            "no Ingress rule names {}; if public DNS, outside the model, points it at the controller of Ingress {}, the controller answers",
+            code(host),
+            code(&ingress_id)
+        )
+    };
+    let step = Step::new(Layer::Dns, Status::Pass, summary).evidence(evidence).kubectl(format!(
+        "kubectl get ingress -n {} {} -o wide",
+        ingress.value.metadata.namespace.as_deref().unwrap_or("default"),
+        ingress.value.metadata.name.as_deref().unwrap_or_default()
+    ));
     walk.add(step)?;
 
-    let client = class_step(ctx, walk, ingress, class)?;
+    let client = class_step(ctx, walk, ingress, class, port)?;
     let Some((service, port)) = rule_step(ctx, walk, ingress, route, host, path, scheme)? else {
         return Ok(());
     };
@@ -204,6 +214,10 @@ fn route_ingress<'c>(cluster: &'c Cluster, route: &ClassRoute, host: &str) -> Op
         RouteTarget::Rule(candidate) => find(&candidate.ingress),
         RouteTarget::DefaultBackend { ingress, .. } => find(ingress),
         RouteTarget::ControllerDefault => {
+            let noted = route.notes.iter().find_map(|note| match note {
+                ingress::RouteNote::DefaultBackendNotCatchAll { ingress } => find(ingress),
+                _ => None,
+            });
             let mut matching: Vec<(HostMatch, &Object<Ingress>)> = cluster
                 .ingresses()
                 .iter()
@@ -215,7 +229,7 @@ fn route_ingress<'c>(cluster: &'c Cluster, route: &ClassRoute, host: &str) -> Op
                 })
                 .collect();
             matching.sort_by_key(|(host_match, _)| std::cmp::Reverse(*host_match));
-            matching.first().map(|(_, i)| *i)
+            matching.first().map(|(_, i)| *i).or(noted)
         }
     }
 }
@@ -292,6 +306,7 @@ fn class_step(
     walk: &mut Walk,
     ingress: &Object<Ingress>,
     class: &ClassResolution,
+    port: u16,
 ) -> Flow<Client> {
     let cluster = ctx.cluster;
     let id = code(IngressRef::of(&ingress.value).id());
@@ -430,6 +445,19 @@ fn class_step(
         evidence.push("the controller's pods are not in the input: policies are checked against a pod of an unlabelled namespace of its own".to_owned());
         Client::IngressController
     };
+    match exposure_steps::controller_port(cluster, controller, port) {
+        Ok(more) => evidence.extend(more),
+        Err((why, more, fix)) => {
+            evidence.insert(0, summary);
+            evidence.extend(more);
+            let step = Step::new(Layer::IngressClass, Status::Fail, why)
+                .evidence(evidence)
+                .fix(fix)
+                .kubectl("kubectl get services -A -o wide");
+            walk.add(step)?;
+            return Err(Blocked);
+        }
+    }
     walk.add(Step::new(Layer::IngressClass, status, summary).evidence(evidence).kubectl(kubectl))?;
     Ok(client)
 }
@@ -542,7 +570,8 @@ fn rule_step<'c>(
             )
         }
         RouteTarget::ControllerDefault => {
-            let (paths, fix) = near_paths(cluster, ingress, host, path, route.controller);
+            let (mut paths, fix) = near_paths(cluster, ingress, host, path, route.controller);
+            paths.extend(route.notes.iter().map(note_text));
             let step = Step::new(
                 Layer::IngressRule,
                 Status::Fail,
@@ -559,13 +588,7 @@ fn rule_step<'c>(
             return Err(Blocked);
         }
     };
-    let notes = route.notes.iter().map(|note| match note {
-        ingress::RouteNote::RegexPaths { ingress } => format!(
-            "ingress-nginx reads the paths of {} as regular expressions; they were matched as prefixes",
-            code(ingress.id())
-        ),
-    });
-    evidence.extend(notes);
+    evidence.extend(route.notes.iter().map(note_text));
     let check = check_backend(cluster, ingress, site).expect("the route's site has a backend");
     let backend_at = at(&check.location);
     let (service_ref, port) = match (&check.backend, &check.status) {
@@ -598,48 +621,21 @@ fn rule_step<'c>(
     };
     evidence.push(format!("backend: Service {} port {}{backend_at}", code(service_ref.id()), code(&port)));
     let mut fix = String::new();
-    if scheme == Scheme::Https {
-        let tls = check_tls(cluster, ingress, host);
-        let secret = tls.secret.as_deref().map(code).unwrap_or_default();
-        let tls_at = at(&tls.location);
-        match (&tls.status, &tls.cert_manager) {
-            (TlsStatus::Ok, _) => evidence.push(format!("TLS: Secret {secret}{tls_at}")),
-            (TlsStatus::SecretNotFound, Some(issuer)) => {
+    match ingress_tls::tls_outcome(cluster, ingress, route.controller, host, path, scheme) {
+        ingress_tls::TlsOutcome::Through { evidence: more, warn } => {
+            evidence.extend(more);
+            if warn {
                 status = Status::Warn;
-                let issuer = match issuer {
-                    ingress::CertIssuer::ClusterIssuer { name } => format!("ClusterIssuer {}", code(name)),
-                    ingress::CertIssuer::Issuer { name } => format!("Issuer {}", code(name)),
-                    ingress::CertIssuer::DefaultIssuer => "its default issuer".to_owned(),
-                };
-                evidence.push(format!(
-                    "TLS: Secret {secret}{tls_at} is not in the input: cert-manager creates it from {issuer}"
-                ));
             }
-            (problem, _) => {
-                let why = match problem {
-                    TlsStatus::NotConfigured => format!("no `spec.tls` entry of {id} covers {}", code(host)),
-                    TlsStatus::NoSecretName => format!("the `spec.tls` entry{tls_at} has no `secretName`"),
-                    TlsStatus::WrongType { type_ } => format!(
-                        "the Secret {secret}{tls_at} has type {}, not `kubernetes.io/tls`",
-                        code(type_)
-                    ),
-                    _ => format!("the Secret {secret}{tls_at} is not in {}", code(&reference.namespace)),
-                };
-                evidence.insert(0, summary);
-                let step = Step::new(
-                    Layer::IngressRule,
-                    Status::Fail,
-                    format!("{why}: HTTPS gets the controller's default certificate, which clients reject"),
-                )
+        }
+        ingress_tls::TlsOutcome::Blocked { why, fix } => {
+            evidence.insert(0, summary);
+            let step = Step::new(Layer::IngressRule, Status::Fail, why)
                 .evidence(evidence)
-                .fix(format!(
-                    "give {id} a `spec.tls` entry for {} with a `kubernetes.io/tls` Secret (or a cert-manager issuer annotation)",
-                    code(host)
-                ))
+                .fix(fix)
                 .kubectl(format!("kubectl get secret -n {}", reference.namespace));
-                walk.add(step)?;
-                return Err(Blocked);
-            }
+            walk.add(step)?;
+            return Err(Blocked);
         }
     }
     if status == Status::Warn && fix.is_empty() && matches!(route.target, RouteTarget::DefaultBackend { .. })
@@ -651,6 +647,24 @@ fn rule_step<'c>(
     };
     walk.add(Step::new(Layer::IngressRule, status, summary).evidence(evidence).fix(fix).kubectl(kubectl))?;
     Ok(Some((service, port)))
+}
+
+/// A caveat of a route, as evidence.
+fn note_text(note: &ingress::RouteNote) -> String {
+    match note {
+        ingress::RouteNote::RegexPaths { ingress } => format!(
+            "ingress-nginx reads the paths of {} as regular expressions; they were matched as prefixes",
+            code(ingress.id())
+        ),
+        ingress::RouteNote::DefaultBackendNotCatchAll { ingress } => format!(
+            "the `defaultBackend` of {} is no catch-all on this controller: only an Ingress without rules makes one",
+            code(ingress.id())
+        ),
+        ingress::RouteNote::DefaultBackendDependsOnController { ingress } => format!(
+            "whether the `defaultBackend` of {} (an Ingress with rules) answers other hosts depends on the controller",
+            code(ingress.id())
+        ),
+    }
 }
 
 fn host_text(host: Option<&str>) -> String {

@@ -21,8 +21,10 @@
 //! the `kubereach.trace/v1` contract does.
 
 mod dns_server;
+mod exposure_steps;
 mod front;
 mod ingress_layers;
+mod ingress_tls;
 pub mod kubectl;
 mod parse;
 mod policy_layers;
@@ -473,7 +475,7 @@ fn follow<'c>(
         }
         Landing::Pods(pods) => service_layers::pod_path(ctx, walk, client, &pods, port),
         Landing::Node { node, address } => {
-            service_layers::node_without_service(ctx, walk, &node, &address, port)
+            exposure_steps::node_address_path(ctx, walk, client, &node, &address, port)
         }
         Landing::Outside { name, address } => {
             policy_layers::outside_path(ctx, walk, client, &name, address, port)

@@ -6,8 +6,8 @@ use std::net::IpAddr;
 
 use k8s_openapi::api::core::v1::{Service, ServicePort};
 
-use super::policy_layers;
 use super::text::{at, close_matches, code, count, identifying_labels, kubectl_pods, labels_text, pod_id};
+use super::{exposure_steps, policy_layers};
 use super::{Backend, Blocked, Client, Ctx, Flow, Hop, Layer, Status, Step, Via, Walk};
 use crate::dns;
 use crate::endpoints::{service_endpoints, EndpointExclusion, EndpointSource, PortEndpoint, PortEndpoints};
@@ -15,9 +15,9 @@ use crate::model::{Cluster, Object, PodId, Readiness};
 use crate::ports::Protocol;
 use crate::service::{
     cluster_ips, external_ips, external_name, external_traffic_policy, find_node_port, find_service_port,
-    internal_traffic_policy, load_balancer, node_port, port_name, port_protocol,
-    publishes_not_ready_addresses, resolve_target_port, selector, service_kind, service_ports, target_port,
-    LoadBalancerState, NodePortState, PortRef, ServiceKind, ServiceRef, TrafficPolicy,
+    internal_traffic_policy, node_port, port_name, port_protocol, publishes_not_ready_addresses,
+    resolve_target_port, selector, service_kind, service_ports, target_port, NodePortState, PortRef,
+    ServiceKind, ServiceRef, TrafficPolicy,
 };
 
 /// What a Service leads to after its `service-type` layer.
@@ -55,6 +55,7 @@ pub(super) fn service_path<'c>(
     let (service_port, endpoints) = service_port_step(ctx, walk, service, port, &via, outside)?;
     endpoints_step(ctx, walk, service, &endpoints)?;
     let backends = readiness_step(ctx, walk, client, service, endpoints, &via)?;
+    let (client, _) = exposure_steps::client_at_pods(ctx.cluster, client, &service.value, &via);
     let hop = Hop { service: Some(&service.value), service_port: Some(service_port.port) };
     policy_layers::policy_path(ctx, walk, client, &backends, hop)
 }
@@ -294,7 +295,12 @@ fn service_type_step<'c>(
             Via::ClusterIp | Via::Named if outside => {
                 let externals = external_ips(value);
                 if via == &Via::Named && (kind.has_node_ports() || !externals.is_empty()) {
-                    exposed_step(value, kind, &id, &externals)
+                    let step = exposed_step(cluster, value, kind, &id, &externals);
+                    if kind == ServiceKind::LoadBalancer {
+                        exposure_steps::apply_source_ranges(step, value, client)
+                    } else {
+                        step
+                    }
                 } else {
                     Step::new(
                         Layer::ServiceType,
@@ -330,10 +336,14 @@ fn service_type_step<'c>(
                 });
                 step
             }
-            Via::LoadBalancer { address } => Step::new(
-                Layer::ServiceType,
-                Status::Pass,
-                format!("{id} is `LoadBalancer`, provisioned at {}", code(address)),
+            Via::LoadBalancer { address } => exposure_steps::apply_source_ranges(
+                Step::new(
+                    Layer::ServiceType,
+                    Status::Pass,
+                    format!("{id} is `LoadBalancer`, provisioned at {}", code(address)),
+                ),
+                value,
+                client,
             ),
             Via::ExternalIp { address } => Step::new(
                 Layer::ServiceType,
@@ -348,31 +358,15 @@ fn service_type_step<'c>(
 
 /// A `NodePort` or `LoadBalancer` Service (or one with `externalIPs`)
 /// reached from outside by name.
-fn exposed_step(value: &Service, kind: ServiceKind, id: &str, externals: &[String]) -> Step {
+fn exposed_step(
+    cluster: &Cluster,
+    value: &Service,
+    kind: ServiceKind,
+    id: &str,
+    externals: &[String],
+) -> Step {
     if kind == ServiceKind::LoadBalancer {
-        return match load_balancer(value) {
-            Some(LoadBalancerState::Provisioned { addresses }) => {
-                let shown: Vec<String> =
-                    addresses.iter().filter_map(|a| a.ip.clone().or_else(|| a.hostname.clone())).map(code).collect();
-                Step::new(Layer::ServiceType, Status::Pass, format!("{id} is `LoadBalancer`, provisioned at {}", shown.join(", ")))
-            }
-            _ if value.status.is_some() => {
-                let node_ports = service_ports(value).iter().any(|p| matches!(node_port(value, p), NodePortState::Assigned { .. } | NodePortState::Unallocated));
-                let status = if node_ports { Status::Warn } else { Status::Fail };
-                let also = if node_ports { "; its node ports still work" } else { ", and it has no node ports" };
-                Step::new(
-                    Layer::ServiceType,
-                    status,
-                    format!("{id} is `LoadBalancer`, pending: no provisioner has published an address (`status.loadBalancer` is empty){also}"),
-                )
-                .fix("install a load-balancer provisioner (the cloud's controller manager, MetalLB, …), or connect to a node port")
-            }
-            _ => Step::new(
-                Layer::ServiceType,
-                Status::Pass,
-                format!("{id} is `LoadBalancer`: a provisioner gives it an address at creation (the input has no status)"),
-            ),
-        };
+        return exposure_steps::load_balancer_step(cluster, value, id);
     }
     if kind == ServiceKind::NodePort {
         return Step::new(
@@ -630,6 +624,12 @@ fn endpoints_step(
             )
         }
         EndpointSource::Endpoints { name } => format!("from Endpoints {}", code(name)),
+        EndpointSource::ComputedWithEndpointSlices { names } => format!(
+            "computed from the selector {}, plus custom EndpointSlice{} {}",
+            code(selector(value).map(labels_text).unwrap_or_default()),
+            if names.len() == 1 { "" } else { "s" },
+            names.iter().map(code).collect::<Vec<_>>().join(", ")
+        ),
         EndpointSource::Computed => match selector(value) {
             Some(selector) => format!("computed from the selector {}", code(labels_text(selector))),
             None => "computed".to_owned(),
@@ -826,7 +826,7 @@ fn readiness_step(
         (Client::External(_), Via::NodePort { .. } | Via::LoadBalancer { .. } | Via::ExternalIp { .. } | Via::Named)
             if external_traffic_policy(value) == TrafficPolicy::Cluster =>
         {
-            evidence.push("`externalTrafficPolicy: Cluster`: nodes may forward to endpoints elsewhere, and SNAT the client's address to a node's".to_owned());
+            evidence.extend(exposure_steps::client_at_pods(cluster, client, value, via).1);
         }
         (Client::External(_), _) if external_traffic_policy(value) == TrafficPolicy::Local => match via {
             Via::NodePort { node: Some(node), .. } => {

@@ -530,28 +530,41 @@ fn cluster_ip_from_outside() {
 }
 
 // A LoadBalancer needs a provisioner; in a dump, an empty
-// status.loadBalancer means none has acted
+// status.loadBalancer means none has acted, and a manifest gets an address
+// only where the input shows a provisioner; its node ports still work
 // (https://kubernetes.io/docs/concepts/services-networking/service/#loadbalancer).
 #[test]
 fn pending_load_balancers() {
     let pending = json!({"kind": "Service", "metadata": {"name": "lb", "namespace": "prod"},
-                         "spec": {"type": "LoadBalancer", "selector": {"app": "api"}, "ports": [{"port": 80, "targetPort": 8080}]},
+                         "spec": {"type": "LoadBalancer", "selector": {"app": "api"}, "ports": [{"port": 80, "targetPort": 8080, "nodePort": 30080}]},
                          "status": {"loadBalancer": {}}});
     check(
         with(vec![pending.clone()]),
         "external",
         "svc/prod/lb:80",
-        "pass source\nwarn service-type\npass service-port\npass endpoints\npass readiness\npass network-policy-ingress\npass cni\npass destination\n=> allowed",
-        &[(Layer::ServiceType, "pending: no provisioner has published an address"), (Layer::ServicePort, "node port assigned at creation")],
+        "pass source\nfail service-type\n=> blocked at service-type",
+        &[
+            (Layer::ServiceType, "pending: no provisioner has published an address"),
+            (Layer::ServiceType, "node port 30080 still works on every node"),
+        ],
     );
     let mut manifest = pending;
     manifest.as_object_mut().unwrap().remove("status");
     check(
-        with(vec![manifest]),
+        with(vec![manifest.clone()]),
+        "external",
+        "svc/prod/lb:80",
+        "pass source\nfail service-type\n=> blocked at service-type",
+        &[(Layer::ServiceType, "the input shows no load-balancer provisioner")],
+    );
+    let cloud =
+        json!({"kind": "Node", "metadata": {"name": "n1"}, "spec": {"providerID": "gce://project/zone/n1"}});
+    check(
+        with(vec![manifest, cloud]),
         "external",
         "svc/prod/lb:80",
         "pass source\npass service-type\npass service-port\npass endpoints\npass readiness\npass network-policy-ingress\npass cni\npass destination\n=> allowed",
-        &[(Layer::ServiceType, "a provisioner gives it an address at creation")],
+        &[(Layer::ServiceType, "the `gce` cloud provider gives it an address at creation")],
     );
 }
 
@@ -1076,8 +1089,11 @@ fn ingress_tls() {
         ingress_objects(vec![plain]),
         "external",
         "https://shop.example.com/",
-        "pass source\npass dns\npass ingress-class\nfail ingress-rule\n=> blocked at ingress-rule",
-        &[(Layer::IngressRule, "no `spec.tls` entry of `prod/shop` covers `shop.example.com`")],
+        "pass source\npass dns\npass ingress-class\nwarn ingress-rule\npass service-type\npass service-port\npass endpoints\npass readiness\npass network-policy-egress\npass network-policy-ingress\npass cni\npass destination\n=> allowed",
+        &[
+            (Layer::IngressRule, "no `spec.tls` entry of `prod/shop` covers `shop.example.com`"),
+            (Layer::IngressRule, "default self-signed certificate, so clients that verify certificates fail"),
+        ],
     );
     let mut managed = ingress(
         "shop",
@@ -1203,15 +1219,16 @@ fn external_clients_and_ip_blocks() {
         service(
             "prod",
             "api-public",
-            json!({"type": "LoadBalancer", "selector": {"app": "api"}, "ports": [{"port": 80, "targetPort": 8080}]}),
+            json!({"type": "LoadBalancer", "externalTrafficPolicy": "Local", "selector": {"app": "api"}, "ports": [{"port": 80, "targetPort": 8080}]}),
         ),
+        json!({"kind": "Node", "metadata": {"name": "n1"}, "spec": {"providerID": "aws:///eu-west-1a/i-0abc"}}),
         policy(
             "prod",
             "office",
             json!({"podSelector": {"matchLabels": {"app": "api"}}, "ingress": [{"from": [{"ipBlock": {"cidr": "198.51.100.0/24"}}]}]}),
         ),
     ]);
-    let expect_warn = "pass source\npass service-type\npass service-port\npass endpoints\npass readiness\nwarn network-policy-ingress\npass cni\npass destination\n=> allowed";
+    let expect_warn = "pass source\npass service-type\npass service-port\npass endpoints\nwarn readiness\nwarn network-policy-ingress\npass cni\npass destination\n=> allowed";
     check(
         objects.clone(),
         "external",
@@ -1219,13 +1236,13 @@ fn external_clients_and_ip_blocks() {
         expect_warn,
         &[(Layer::NetworkPolicyIngress, "admitted only from `198.51.100.0/24`")],
     );
-    let expect_pass = "pass source\npass service-type\npass service-port\npass endpoints\npass readiness\npass network-policy-ingress\npass cni\npass destination\n=> allowed";
+    let expect_pass = "pass source\npass service-type\npass service-port\npass endpoints\nwarn readiness\npass network-policy-ingress\npass cni\npass destination\n=> allowed";
     check(objects.clone(), "external:198.51.100.9", "svc/prod/api-public:80", expect_pass, &[]);
     check(
         objects,
         "external:203.0.113.9",
         "svc/prod/api-public:80",
-        "pass source\npass service-type\npass service-port\npass endpoints\npass readiness\nfail network-policy-ingress\n=> blocked at network-policy-ingress",
+        "pass source\npass service-type\npass service-port\npass endpoints\nwarn readiness\nfail network-policy-ingress\n=> blocked at network-policy-ingress",
         &[(Layer::NetworkPolicyIngress, "`ipBlock` `203.0.113.9/32`")],
     );
 }
@@ -1503,3 +1520,7 @@ fn headless_services_named_directly() {
         &[(Layer::ServicePort, "port `80` stands for targetPort `http` on each pod"), (Layer::Destination, "TCP 8080")],
     );
 }
+
+// Fidelity at the edges of Services and Ingress controllers.
+#[path = "edges_tests.rs"]
+mod edges;
