@@ -15,6 +15,8 @@ mod conventions;
 mod credentials;
 #[path = "cli/demo.rs"]
 mod demo;
+#[path = "cli/hostile.rs"]
+mod hostile;
 #[path = "cli/live.rs"]
 mod live;
 #[path = "cli/matrix.rs"]
