@@ -21,6 +21,8 @@ mod credentials;
 mod demo;
 #[path = "cli/kubectl.rs"]
 mod kubectl;
+#[path = "cli/hostile.rs"]
+mod hostile;
 #[path = "cli/live.rs"]
 mod live;
 #[path = "cli/matrix.rs"]

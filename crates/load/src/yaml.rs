@@ -834,8 +834,7 @@ impl Builder {
             if let Some(frame) = self.stack.last_mut() {
                 frame.size.add_child(Size::SCALAR);
             }
-            self.set_key(key, pos, is_merge);
-            return Ok(());
+            return self.set_key(key, pos, is_merge);
         }
         let is_merge = style == ScalarStyle::Plain
             && text == "<<"
@@ -870,7 +869,7 @@ impl Builder {
         match &mut frame.container {
             Container::Seq(items) => items.push(value),
             Container::Map { map, state, merges } => match std::mem::replace(state, MapState::Key) {
-                MapState::Key => self.set_key(key_string(value), pos, is_merge),
+                MapState::Key => self.set_key(key_string(value), pos, is_merge)?,
                 MapState::Value(key) => {
                     if map.insert(key, value).is_some() {
                         self.duplicate_keys = true;
@@ -894,16 +893,25 @@ impl Builder {
     }
 
     /// Sets the key of the mapping on top of the stack (whose size already
-    /// counts the key), recording its line.
-    fn set_key(&mut self, key: String, pos: Pos, is_merge: bool) {
-        let Some(Frame { container: Container::Map { state, .. }, record_children, path_len, .. }) =
+    /// counts the key), recording its line. A key the mapping already has
+    /// is an error, as in kubectl's strict decoding (sigs.k8s.io/yaml:
+    /// `mapping key "x" already defined at line N`): silently keeping the
+    /// last one hides mistakes, such as two files concatenated without a
+    /// `---` between them merging into one object. Keys merged with `<<`
+    /// may be overridden, as YAML's merge key specifies.
+    fn set_key(&mut self, key: String, pos: Pos, is_merge: bool) -> Result<(), YamlError> {
+        let Some(Frame { container: Container::Map { map, state, .. }, record_children, path_len, .. }) =
             self.stack.last_mut()
         else {
-            return;
+            return Ok(());
         };
         if is_merge {
             *state = MapState::Merge;
-            return;
+            return Ok(());
+        }
+        if map.contains_key(&key) {
+            let (record_children, path_len) = (*record_children, *path_len);
+            return Err(self.duplicate_key(&key, pos, record_children.then_some(path_len)));
         }
         if *record_children {
             self.path.truncate(*path_len);
@@ -914,6 +922,25 @@ impl Builder {
             self.fields.push(&self.path, pos.line);
         }
         *state = MapState::Value(key);
+        Ok(())
+    }
+
+    /// The error for `key` given twice; the first one's line is known when
+    /// the mapping's field lines are recorded (`path_len` of its path).
+    fn duplicate_key(&self, key: &str, pos: Pos, path_len: Option<usize>) -> YamlError {
+        let first = path_len.and_then(|path_len| {
+            let parent = &self.path[..path_len.min(self.path.len())];
+            let path = if parent.is_empty() { key.to_owned() } else { format!("{parent}.{key}") };
+            self.fields.iter().filter(|(p, _)| *p == path).map(|(_, line)| line).last()
+        });
+        let shown: String = key.chars().take(64).collect();
+        let ellipsis = if shown.len() < key.len() { "…" } else { "" };
+        match first {
+            Some(line) => {
+                pos.error(format!("mapping key `{shown}{ellipsis}` already defined at line {line}"))
+            }
+            None => pos.error(format!("mapping key `{shown}{ellipsis}` already defined")),
+        }
     }
 }
 
@@ -1477,10 +1504,24 @@ tagged:
                 "[1,2]": "f", "{\"x\":1}": "g", "q": "h",
             })
         );
-        // Duplicate keys: the last one wins.
-        let doc = one("a: 1\nb: 2\na: 3\n");
-        assert_eq!(doc.value, json!({"a": 3, "b": 2}));
-        assert_eq!(line_of(&doc, "a"), Some(3));
+    }
+
+    /// kubectl's strict decoding (sigs.k8s.io/yaml, `yaml.UnmarshalStrict`)
+    /// refuses a key given twice in one mapping: "mapping key "a" already
+    /// defined at line 1".
+    #[test]
+    fn duplicate_keys_are_an_error_at_the_second_one() {
+        let e = error("a: 1\nb: 2\na: 3\n");
+        assert_eq!((e.line, e.message.as_str()), (3, "mapping key `a` already defined at line 1"));
+        let e = error("metadata:\n  name: x\n  labels: {app: a, app: b}\n");
+        assert_eq!((e.line, e.message.as_str()), (3, "mapping key `app` already defined at line 3"));
+        let e = error("{\"a\": 1, \"a\": 2}");
+        assert_eq!(e.message, "mapping key `a` already defined at line 1");
+        // Two files concatenated without `---`: the second starts with a comment.
+        let e = error("kind: Service\nmetadata: {name: a}\n# b.yaml\nkind: Pod\nmetadata: {name: b}\n");
+        assert_eq!((e.line, e.message.as_str()), (4, "mapping key `kind` already defined at line 1"));
+        // Keys merged with `<<` may be overridden.
+        assert_eq!(value("base: &b {a: 1}\nm:\n  <<: *b\n  a: 2\n")["m"], json!({"a": 2}));
     }
 
     #[test]
@@ -1634,7 +1675,7 @@ items:
 
     #[test]
     fn documents_match_parse_stream() {
-        let text = "a: 1\n---\nb: [1,\n---\nc:\n  d: 2\n  d: 3\n";
+        let text = "a: 1\n---\nb: [1,\n---\nc:\n  d: 2\n  e: 3\n";
         let lazy: Vec<_> = documents(text)
             .map(|d| {
                 let content = d.content.map(|p| {
@@ -1646,7 +1687,7 @@ items:
             })
             .collect();
         assert_eq!(lazy, parse_stream(text));
-        assert_eq!(line_of(&one("c:\n  d: 2\n  d: 3\n"), "c.d"), Some(3));
+        assert_eq!(line_of(&one("c:\n  d: 2\n  e: 3\n"), "c.e"), Some(3));
     }
 
     #[test]

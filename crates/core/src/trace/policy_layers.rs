@@ -279,10 +279,14 @@ fn egress_step(
         )?;
         return Ok(all);
     }
-    let (j, explanation) = denied
-        .iter()
-        .find_map(|j| j.explanation.as_ref().map(|e| (*j, e)))
-        .expect("a denial comes from an explanation");
+    let Some((j, explanation)) = denied.iter().find_map(|j| j.explanation.as_ref().map(|e| (*j, e))) else {
+        // Denied with no policy consulted: the port itself is not one (the
+        // API server rejects ports outside 1-65535; an EndpointSlice or
+        // object the validation did not stop may still carry one).
+        let port = denied.first().map_or(0, |j| j.backend.port);
+        let summary = format!("port {port} is not a port number (1-65535): no connection can use it");
+        return walk.add(Step::new(Layer::NetworkPolicyEgress, Status::Fail, summary)).map(|()| Vec::new());
+    };
     let mut evidence = direction_evidence(&explanation.egress, protocol, j.backend.port as u16);
     if !allowed.is_empty() {
         evidence.extend(denied.iter().map(|j| format!("denied to {}", j.backend.name)));
