@@ -15,6 +15,7 @@ pub mod dns;
 pub mod endpoints;
 pub mod ingress;
 pub mod inventory;
+pub mod label_query;
 pub mod labels;
 pub mod matrix;
 pub mod model;

@@ -5,7 +5,7 @@ use kubereach_core::matrix::{self, Filters, Granularity, MatrixOptions};
 use kubereach_core::policy::{Direction, Endpoint, HostNetwork, IpRange, PolicyEngine, PolicyOptions};
 use kubereach_core::Cluster;
 
-use crate::args::{DirectionArg, MatrixArgs, MatrixFormat};
+use crate::args::{DirectionArg, MatrixArgs, MatrixFormat, Selector};
 use crate::exit::ExitStatus;
 use crate::output;
 
@@ -28,12 +28,25 @@ pub fn run(args: &MatrixArgs) -> Result<ExitStatus> {
         }
         return Ok(exit(&loaded));
     }
+    let mut focus = args.focus.clone();
+    if let Some(selector) = &args.selector {
+        let labelled = labelled(&loaded.cluster, selector, args.pods);
+        if labelled.is_empty() {
+            eprintln!(
+                "kubereach: no {} matches `-l {}`",
+                if args.pods { "pod" } else { "workload" },
+                selector.text
+            );
+            return Ok(ExitStatus::Error);
+        }
+        focus.extend(labelled);
+    }
     let options = MatrixOptions {
         granularity: if args.pods { Granularity::Pods } else { Granularity::Workloads },
         ingress_controller: !args.no_ingress_controller,
         filters: Filters {
             namespaces: args.source.live.namespaces.clone(),
-            focus: args.focus.clone(),
+            focus,
             focus_peer: args.focus_peer.clone(),
             direction: args.direction.map(|d| match d {
                 DirectionArg::Ingress => Direction::Ingress,
@@ -91,4 +104,30 @@ fn endpoint(cluster: &Cluster, text: &str) -> Result<Endpoint> {
         Some(id) => Ok(Endpoint::Pod(*id)),
         None => bail!("no workload or pod `{text}` in the input"),
     }
+}
+
+/// `NAMESPACE/NAME` of the matrix nodes whose own labels match `selector`:
+/// top-level workloads and bare pods, or with `--pods` every pod.
+fn labelled(cluster: &Cluster, selector: &Selector, pods: bool) -> Vec<String> {
+    let matches = |labels: &kubereach_core::labels::Labels| {
+        kubereach_core::labels::selector_matches(&selector.selector, labels)
+    };
+    let mut names: Vec<String> = cluster
+        .pods()
+        .iter()
+        .filter(|pod| (pods || cluster.workload_ref(pod).kind == "Pod") && matches(&pod.labels))
+        .map(|pod| format!("{}/{}", pod.namespace, pod.name))
+        .collect();
+    if !pods {
+        names.extend(
+            cluster
+                .workloads()
+                .iter()
+                .filter(|w| w.owner.is_none() && matches(&w.metadata.labels.clone().unwrap_or_default()))
+                .map(|w| format!("{}/{}", w.namespace, w.name)),
+        );
+    }
+    names.sort();
+    names.dedup();
+    names
 }

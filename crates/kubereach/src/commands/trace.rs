@@ -10,7 +10,8 @@ use crate::exit::ExitStatus;
 use crate::output;
 
 pub fn run(args: &TraceArgs) -> Result<ExitStatus> {
-    let namespace = kubectl_namespace(&args.source_args.live.namespaces);
+    let live = &args.source_args.live;
+    let namespace = if live.all_namespaces { None } else { kubectl_namespace(&live.namespaces) };
     let source = TraceSource::parse_in(&args.source, namespace)?;
     let destination = TraceDestination::parse_in(&args.destination, namespace)?;
     let Some(loaded) = super::load(&args.source_args) else { return Ok(ExitStatus::Error) };

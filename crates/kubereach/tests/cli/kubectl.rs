@@ -335,3 +335,48 @@ fn krew_manifest() {
     assert_eq!(platforms, ["linux/amd64", "linux/arm64", "darwin/amd64", "darwin/arm64", "windows/amd64"]);
     assert!(manifest["spec"]["shortDescription"].as_str().unwrap().len() <= 60);
 }
+
+/// `-l` keeps what is about objects whose own labels match, as
+/// `kubectl get -l` does; for `matrix` it is `--focus` on each matching
+/// workload.
+#[test]
+fn selector_focuses_matrix_and_check() {
+    let dir = demo();
+    let labelled = dir.run(&["matrix", "-f", "demo", "-l", "app=api", "-o", "json"]);
+    let focused = dir.run(&["matrix", "-f", "demo", "--focus", "production/api", "-o", "json"]);
+    labelled.assert_code(0);
+    assert_eq!(labelled.stdout, focused.stdout);
+    let set_based = dir.run(&["matrix", "-f", "demo", "--selector", "tier in (web, backend),app!=worker"]);
+    let both =
+        dir.run(&["matrix", "-f", "demo", "--focus", "production/api", "--focus", "production/frontend"]);
+    assert_eq!(set_based.stdout, both.stdout);
+    let nothing = dir.run(&["matrix", "-f", "demo", "-l", "app=nope"]);
+    nothing.assert_code(2);
+    assert_eq!(nothing.stderr, "kubereach: no workload matches `-l app=nope`\n");
+    let malformed = dir.run(&["matrix", "-f", "demo", "-l", "app in api"]);
+    malformed.assert_code(2);
+    assert!(malformed.stderr.contains("`api` is not a set: write `(a,b)` (in `app in api`)"), "{malformed}");
+
+    let platform = dir.run(&["check", "-f", "demo", "-l", "team=platform", "-o", "json"]).json();
+    let objects: Vec<&str> = platform["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["object"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(objects, ["monitoring"]);
+    let all = dir.run(&["check", "-f", "demo", "-o", "json"]).json();
+    assert!(all["findings"].as_array().unwrap().len() > 1);
+}
+
+/// `-A` is kubectl's "every namespace": the default, so the same answer,
+/// and it excludes `-n`.
+#[test]
+fn all_namespaces() {
+    let dir = demo();
+    assert_eq!(dir.run(&["matrix", "-f", "demo", "-A"]).stdout, dir.run(&["matrix", "-f", "demo"]).stdout);
+    dir.run(&["matrix", "-f", "demo", "-A", "-n", "production"]).assert_code(2);
+    let kubectl_form = dir.run(&["trace", "-f", "demo", "-A", "deploy/frontend", "svc/api-service:80"]);
+    kubectl_form.assert_code(2);
+    assert!(kubectl_form.stderr.contains("needs one namespace"), "{kubectl_form}");
+}
