@@ -111,6 +111,7 @@ fn options(load: &LoadArgs) -> kubereach_load::LoadOptions {
     kubereach_load::LoadOptions {
         cluster_domain: load.cluster_domain.clone(),
         max_file_size: load.max_file_size.saturating_mul(1024 * 1024),
+        progress: crate::output::terminal::progress(),
     }
 }
 

@@ -380,3 +380,19 @@ fn all_namespaces() {
     kubectl_form.assert_code(2);
     assert!(kubectl_form.stderr.contains("needs one namespace"), "{kubectl_form}");
 }
+
+/// Reading manifests shows a count of files on a terminal's stderr, erased
+/// at the end; `--quiet` silences it, and off a terminal there is none.
+#[test]
+fn file_progress_on_a_terminal_only() {
+    let dir = demo();
+    let Some(terminal) = on_terminal(&dir, "inventory -f demo -o json > out.json", &[]) else { return };
+    assert!(terminal.contains("\r\x1b[2Kloading manifests: 1 file"), "{terminal:?}");
+    assert!(terminal.ends_with("\r\x1b[2K"), "the line is erased at the end: {terminal:?}");
+    let json = std::fs::read_to_string(dir.path().join("out.json")).unwrap();
+    assert_eq!(json, dir.run(&["inventory", "-f", "demo", "-o", "json"]).stdout, "stdout is untouched");
+    let quiet = on_terminal(&dir, "inventory -f demo -o json --quiet > out.json", &[]).unwrap();
+    assert_eq!(quiet, "", "--quiet");
+    let piped = dir.run(&["inventory", "-f", "demo"]);
+    assert!(!piped.stderr.contains("loading"), "{piped}");
+}

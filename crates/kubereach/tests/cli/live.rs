@@ -212,12 +212,32 @@ fn the_rbac_manifest_grants_exactly_what_is_listed() {
 }
 
 /// On a terminal a progress line counts lists and objects, and is erased
-/// when done. `script` (util-linux) gives the command a pseudo-terminal.
+/// when done.
 #[test]
 fn progress_is_shown_on_a_terminal_only() {
+    let Some((terminal, json)) = inventory_on_terminal("") else { return };
+    assert!(terminal.contains("\r\x1b[2Kreading context `fake` (https://127.0.0.1:"), "{terminal:?}");
+    assert!(terminal.contains(" lists, "), "{terminal:?}");
+    assert!(terminal.ends_with("\r\x1b[2K"), "the line is erased at the end: {terminal:?}");
+    // The answer itself went to the file, untouched.
+    assert_eq!(json["schema"], "kubereach.inventory/v1");
+}
+
+/// `--quiet` silences the progress line, even on a terminal.
+#[test]
+fn quiet_silences_progress() {
+    let Some((terminal, json)) = inventory_on_terminal("--quiet") else { return };
+    assert_eq!(terminal, "", "nothing on the terminal");
+    assert_eq!(json["schema"], "kubereach.inventory/v1");
+}
+
+/// `inventory` of the fake cluster with `flags`, its JSON written to a
+/// file, on a pseudo-terminal from `script` (util-linux): what the terminal
+/// showed and the JSON. `None` (skipped) without `script`.
+fn inventory_on_terminal(flags: &str) -> Option<(String, Value)> {
     let (_api, dir) = cluster(Behaviour::default(), User::Token("t0ken"));
     let command = format!(
-        "{} inventory --kubeconfig kubeconfig --format json > out.json",
+        "{} inventory --kubeconfig kubeconfig --format json {flags} > out.json",
         env!("CARGO_BIN_EXE_kubereach")
     );
     let output = std::process::Command::new("script")
@@ -228,15 +248,10 @@ fn progress_is_shown_on_a_terminal_only() {
         .output();
     let Ok(output) = output else {
         eprintln!("skipped: `script` (util-linux) is not installed");
-        return;
+        return None;
     };
     assert!(output.status.success(), "{output:?}");
-    let terminal = String::from_utf8_lossy(&output.stdout);
-    assert!(terminal.contains("\r\x1b[2Kreading context `fake` (https://127.0.0.1:"), "{terminal:?}");
-    assert!(terminal.contains(" lists, "), "{terminal:?}");
-    assert!(terminal.ends_with("\r\x1b[2K"), "the line is erased at the end: {terminal:?}");
-    // The answer itself went to the file, untouched.
     let json: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("out.json")).unwrap()).unwrap();
-    assert_eq!(json["schema"], "kubereach.inventory/v1");
+    Some((String::from_utf8_lossy(&output.stdout).into_owned(), json))
 }
