@@ -145,13 +145,23 @@ pub enum Format {
     Yaml,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InventoryFormat {
+    Human,
+    /// Human, with where each object is defined (`file:line`), as kubectl's `-o wide` adds columns.
+    Wide,
+    Json,
+    /// The JSON document as YAML.
+    Yaml,
+}
+
 #[derive(Debug, ClapArgs)]
 pub struct InventoryArgs {
     #[command(flatten)]
     pub source: SourceArgs,
     /// Output format.
-    #[arg(short = 'o', long, visible_alias = "output", value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    #[arg(short = 'o', long, visible_alias = "output", value_enum, default_value_t = InventoryFormat::Human)]
+    pub format: InventoryFormat,
 }
 
 #[derive(Debug, ClapArgs)]

@@ -170,7 +170,8 @@ fn colour_in_pipes_only_when_asked() {
 #[test]
 fn colour_on_a_terminal() {
     let dir = demo();
-    let trace = TRACE.join(" ");
+    // Without the progress line, which is stderr's, on the same terminal.
+    let trace = format!("{} --quiet", TRACE.join(" "));
     let Some(coloured) = on_terminal(&dir, &trace, &[]) else { return };
     assert!(coloured.contains("\x1b[31m✘\x1b[0m network-policy-ingress"), "{coloured:?}");
     assert!(coloured.contains("\x1b[32m✔\x1b[0m source"), "{coloured:?}");
@@ -395,4 +396,18 @@ fn file_progress_on_a_terminal_only() {
     assert_eq!(quiet, "", "--quiet");
     let piped = dir.run(&["inventory", "-f", "demo"]);
     assert!(!piped.stderr.contains("loading"), "{piped}");
+}
+
+/// `inventory -o wide` is the human form with where each object is
+/// defined at the end of its line, as kubectl's `-o wide` adds columns.
+#[test]
+fn inventory_wide() {
+    let dir = demo();
+    let wide = dir.run(&["inventory", "-f", "demo", "-o", "wide"]);
+    wide.assert_code(0);
+    snapshot!("inventory_wide", wide.stdout);
+    let human = dir.run(&["inventory", "-f", "demo"]).stdout;
+    let without_locations: String =
+        wide.stdout.lines().map(|line| format!("{}\n", line.split("  at demo/").next().unwrap())).collect();
+    assert_eq!(without_locations, human, "wide only adds");
 }
