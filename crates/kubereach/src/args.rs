@@ -298,7 +298,8 @@ pub enum ProtocolArg {
 #[derive(Debug, ClapArgs)]
 pub struct TraceArgs {
     /// `NAMESPACE/NAME` (a pod, or a workload standing for its pods), kubectl's `deploy/NAME` or
-    /// `pod/NAME` in the namespace of `-n` (else `default`), or `external` / `external:IP`.
+    /// `pod/NAME` in the namespace of `-n` (else the live context's, else `default`), or `external` /
+    /// `external:IP`.
     #[arg(value_name = "SOURCE")]
     pub source: String,
     /// A URL (`http://api.prod/healthz`), `HOST:PORT`, `svc/NAMESPACE/NAME:PORT` or `NAMESPACE/NAME:PORT`;

@@ -36,6 +36,16 @@ pub struct Loaded {
     pub cluster: kubereach_core::Cluster,
     /// Input errors were printed and `--keep-going` was not given.
     pub failed: bool,
+    /// The live cluster's default namespace (its kubeconfig context's), when one was read.
+    pub context_namespace: Option<String>,
+}
+
+/// What [`load_live`] read.
+pub struct LiveCluster {
+    /// The cluster as messages name it.
+    pub name: String,
+    /// The namespace kubectl would use without `-n`.
+    pub default_namespace: Option<String>,
 }
 
 /// Loads the sources and prints the diagnostics to stderr. `None` when the
@@ -44,16 +54,20 @@ pub struct Loaded {
 /// with exit 2 instead.
 pub fn load(source: &SourceArgs) -> Option<Loaded> {
     let mut builder = kubereach_core::ClusterBuilder::new();
-    let unreadable = source.reads_live() && load_live(&source.live, &mut builder).is_none();
+    let live = source.reads_live().then(|| load_live(&source.live, &mut builder));
     let inputs: Vec<kubereach_load::Input> =
         source.filenames.iter().map(|f| kubereach_load::Input::from_arg(f)).collect();
     kubereach_load::load_into(&inputs, &options(&source.load), &mut builder);
-    finish_with(builder.build(), &source.load, unreadable)
+    let unreadable = matches!(live, Some(None));
+    let mut loaded = finish_with(builder.build(), &source.load, unreadable)?;
+    loaded.context_namespace = live.flatten().and_then(|live| live.default_namespace);
+    Some(loaded)
 }
 
-/// Reads the live cluster `live` chooses into `builder`. Returns its name,
-/// or `None` when it could not be read at all (the reason is a diagnostic).
-pub fn load_live(live: &LiveArgs, builder: &mut kubereach_core::ClusterBuilder) -> Option<String> {
+/// Reads the live cluster `live` chooses into `builder`. Returns its name
+/// and default namespace, or `None` when it could not be read at all (the
+/// reason is a diagnostic).
+pub fn load_live(live: &LiveArgs, builder: &mut kubereach_core::ClusterBuilder) -> Option<LiveCluster> {
     let source = match live_source(live) {
         Ok(source) => source,
         Err(diagnostic) => {
@@ -64,9 +78,10 @@ pub fn load_live(live: &LiveArgs, builder: &mut kubereach_core::ClusterBuilder) 
     let read = kubereach_load::read_live(&source, &live_options(live));
     let failed = read.objects.is_empty()
         && read.diagnostics.iter().any(|d| d.severity == kubereach_core::Severity::Error);
-    let name = read.source.clone();
+    let cluster =
+        LiveCluster { name: read.source.clone(), default_namespace: read.default_namespace.clone() };
     kubereach_load::lower_live(read, builder);
-    (!failed).then_some(name)
+    (!failed).then_some(cluster)
 }
 
 /// The cluster the flags choose: `--server`, else a kubeconfig context.
@@ -117,7 +132,7 @@ fn options(load: &LoadArgs) -> kubereach_load::LoadOptions {
 
 fn finish(cluster: kubereach_core::Cluster, load: &LoadArgs) -> Loaded {
     let errors = crate::output::print_diagnostics(cluster.diagnostics());
-    Loaded { cluster, failed: errors > 0 && !load.keep_going }
+    Loaded { cluster, failed: errors > 0 && !load.keep_going, context_namespace: None }
 }
 
 /// Prints the diagnostics; `None` when the live cluster could not be read

@@ -255,3 +255,35 @@ fn inventory_on_terminal(flags: &str) -> Option<(String, Value)> {
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("out.json")).unwrap()).unwrap();
     Some((String::from_utf8_lossy(&output.stdout).into_owned(), json))
 }
+
+/// kubectl's `TYPE/NAME` without `-n` is in the kubeconfig context's
+/// namespace, as kubectl reads it
+/// (https://kubernetes.io/docs/concepts/configuration/organize-cluster-access-kubeconfig/#context);
+/// `-n` overrides it.
+#[test]
+fn kubectl_forms_use_the_context_namespace() {
+    let (_api, dir) = cluster(Behaviour::default(), User::Token("t0ken"));
+    let kubeconfig = std::fs::read_to_string(dir.path().join("kubeconfig")).unwrap();
+    let with_namespace =
+        kubeconfig.replace("    user: fake-user\n", "    user: fake-user\n    namespace: shop\n");
+    assert_ne!(with_namespace, kubeconfig);
+    dir.write("kubeconfig", with_namespace);
+    let kubectl =
+        run(&dir, &["trace", "--kubeconfig", "kubeconfig", "-o", "json", "deploy/worker", "deploy/web:http"]);
+    let today =
+        run(&dir, &["trace", "--kubeconfig", "kubeconfig", "-o", "json", "shop/worker", "shop/web:http"]);
+    assert_eq!(kubectl.stdout, today.stdout);
+    assert_eq!(kubectl.code, today.code);
+    assert_eq!(kubectl.json()["schema"], "kubereach.trace/v1", "{kubectl}");
+    let elsewhere = run(
+        &dir,
+        &["trace", "--kubeconfig", "kubeconfig", "-n", "kube-system", "deploy/worker", "svc/kube-dns:53"],
+    );
+    elsewhere.assert_code(2);
+    // `-n` also limits what is listed (a note says so), as for every command.
+    assert!(elsewhere.stderr.contains("note: read only namespace `kube-system`"), "{elsewhere}");
+    assert!(
+        elsewhere.stderr.ends_with("kubereach: deployment `worker` not found in namespace `kube-system`\n"),
+        "{elsewhere}"
+    );
+}

@@ -55,6 +55,10 @@ pub struct LiveRead {
     pub objects: Vec<LiveObject>,
     /// Kinds that could not be listed, or why nothing could be.
     pub diagnostics: Vec<Diagnostic>,
+    /// The namespace kubectl uses without `-n`: the kubeconfig context's
+    /// `namespace`, the pod's own in-cluster, else `default` (as kube-rs
+    /// resolves it). `None` when no cluster configuration could be made.
+    pub default_namespace: Option<String>,
 }
 
 /// One object and the list it came from.
@@ -149,6 +153,7 @@ async fn read(source: &LiveSource, options: &LiveOptions, environment: &Environm
         }
     };
     let base = config.cluster_url.to_string().trim_end_matches('/').to_owned();
+    let default_namespace = config.default_namespace.clone();
     let plugin = config.auth_info.exec.as_ref().and_then(|exec| exec.command.clone());
     let client = match kube::Client::try_from(config) {
         Ok(client) => client,
@@ -189,7 +194,8 @@ async fn read(source: &LiveSource, options: &LiveOptions, environment: &Environm
         .await;
     progress.finish();
 
-    let mut read = LiveRead { source: name, ..LiveRead::default() };
+    let mut read =
+        LiveRead { source: name, default_namespace: Some(default_namespace), ..LiveRead::default() };
     let mut cluster_failure = None;
     for (job, result) in results {
         let list_url: Arc<str> = Arc::from(job.url);
