@@ -12,7 +12,7 @@
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
 
-use crate::labels::Labels;
+use crate::labels::{selector_matches, Labels};
 use crate::model::Cluster;
 
 /// Reads a `-l` selector into a `LabelSelector` of `matchExpressions`.
@@ -67,6 +67,34 @@ pub fn object_labels(cluster: &Cluster, kind: &str, namespace: Option<&str>, nam
             .find(|w| w.kind.as_str() == kind && Some(w.namespace.as_str()) == namespace && w.name == name)
             .map(|w| labels(&w.metadata)),
     }
+}
+
+/// `NAMESPACE/NAME` of what `selector` picks among the ends of connections:
+/// top-level workloads (by their own labels) and bare pods, or with `pods`
+/// every pod (a workload's template stands for its pods when they are not
+/// in the input). Sorted.
+pub fn labelled(cluster: &Cluster, selector: &LabelSelector, pods: bool) -> Vec<String> {
+    let mut names: Vec<String> = cluster
+        .pods()
+        .iter()
+        .filter(|pod| {
+            (pods || cluster.workload_ref(pod).kind == "Pod") && selector_matches(selector, &pod.labels)
+        })
+        .map(|pod| format!("{}/{}", pod.namespace, pod.name))
+        .collect();
+    if !pods {
+        names.extend(
+            cluster
+                .workloads()
+                .iter()
+                .filter(|w| w.owner.is_none())
+                .filter(|w| selector_matches(selector, w.metadata.labels.as_ref().unwrap_or(&Labels::new())))
+                .map(|w| format!("{}/{}", w.namespace, w.name)),
+        );
+    }
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// Cuts at the commas outside parentheses (`a in (x,y),b`).
@@ -136,7 +164,7 @@ fn requirement(part: &str) -> Result<LabelSelectorRequirement, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::labels::{display_selector, selector_matches};
+    use crate::labels::display_selector;
 
     fn check(selector: &str, expect: &str) {
         let got = match parse_selector(selector) {
@@ -180,5 +208,24 @@ mod tests {
         assert!(!matches("app=api,!tier"));
         assert!(!matches("app!=api"));
         assert!(!matches("env"));
+    }
+
+    // A Deployment is matched by its own labels, as `kubectl get deploy -l`
+    // matches it; a bare pod by its labels.
+    #[test]
+    fn labelled_workloads_and_pods() {
+        let cluster = crate::testing::cluster([
+            serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": {"name": "api", "namespace": "prod", "labels": {"team": "shop"}},
+                "spec": {"selector": {"matchLabels": {"app": "api"}},
+                         "template": {"metadata": {"labels": {"app": "api"}}, "spec": {"containers": [{"name": "c"}]}}}}),
+            serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": "debug", "namespace": "prod", "labels": {"team": "shop"}},
+                "spec": {"containers": [{"name": "c"}]}}),
+        ]);
+        let labelled = |text: &str, pods: bool| labelled(&cluster, &parse_selector(text).unwrap(), pods);
+        assert_eq!(labelled("team=shop", false), ["prod/api", "prod/debug"]);
+        assert_eq!(labelled("app=api", false), Vec::<String>::new(), "not by the template's labels");
+        assert_eq!(labelled("app=api", true).len(), 1, "with --pods, the pods' labels");
     }
 }

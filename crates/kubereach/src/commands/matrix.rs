@@ -1,11 +1,12 @@
 //! `kubereach matrix`.
 
 use anyhow::{bail, Result};
+use kubereach_core::label_query;
 use kubereach_core::matrix::{self, Filters, Granularity, MatrixOptions};
 use kubereach_core::policy::{Direction, Endpoint, HostNetwork, IpRange, PolicyEngine, PolicyOptions};
 use kubereach_core::Cluster;
 
-use crate::args::{DirectionArg, MatrixArgs, MatrixFormat, Selector};
+use crate::args::{DirectionArg, MatrixArgs, MatrixFormat};
 use crate::exit::ExitStatus;
 use crate::output;
 
@@ -30,7 +31,7 @@ pub fn run(args: &MatrixArgs) -> Result<ExitStatus> {
     }
     let mut focus = args.focus.clone();
     if let Some(selector) = &args.selector {
-        let labelled = labelled(&loaded.cluster, selector, args.pods);
+        let labelled = label_query::labelled(&loaded.cluster, &selector.selector, args.pods);
         if labelled.is_empty() {
             eprintln!(
                 "kubereach: no {} matches `-l {}`",
@@ -104,30 +105,4 @@ fn endpoint(cluster: &Cluster, text: &str) -> Result<Endpoint> {
         Some(id) => Ok(Endpoint::Pod(*id)),
         None => bail!("no workload or pod `{text}` in the input"),
     }
-}
-
-/// `NAMESPACE/NAME` of the matrix nodes whose own labels match `selector`:
-/// top-level workloads and bare pods, or with `--pods` every pod.
-fn labelled(cluster: &Cluster, selector: &Selector, pods: bool) -> Vec<String> {
-    let matches = |labels: &kubereach_core::labels::Labels| {
-        kubereach_core::labels::selector_matches(&selector.selector, labels)
-    };
-    let mut names: Vec<String> = cluster
-        .pods()
-        .iter()
-        .filter(|pod| (pods || cluster.workload_ref(pod).kind == "Pod") && matches(&pod.labels))
-        .map(|pod| format!("{}/{}", pod.namespace, pod.name))
-        .collect();
-    if !pods {
-        names.extend(
-            cluster
-                .workloads()
-                .iter()
-                .filter(|w| w.owner.is_none() && matches(&w.metadata.labels.clone().unwrap_or_default()))
-                .map(|w| format!("{}/{}", w.namespace, w.name)),
-        );
-    }
-    names.sort();
-    names.dedup();
-    names
 }
