@@ -18,6 +18,7 @@ pub mod exposure;
 pub mod ingress;
 pub mod ingress_behaviour;
 pub mod inventory;
+pub mod label_query;
 pub mod labels;
 pub mod matrix;
 pub mod model;

@@ -4,7 +4,7 @@
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 
 mod terminal;
-pub use terminal::{ColorChoice, CompletionArgs, Shell, TerminalArgs};
+pub use terminal::{parse_selector, ColorChoice, CompletionArgs, Selector, Shell, TerminalArgs};
 
 /// Kubernetes networking, modeled exactly and made debuggable.
 #[derive(Debug, Parser)]
@@ -91,6 +91,10 @@ pub struct LiveArgs {
     /// `matrix` also keeps only connections with an end in them. Repeatable.
     #[arg(long = "namespace", short = 'n', value_name = "NAMESPACE")]
     pub namespaces: Vec<String>,
+    /// Every namespace, as kubectl's `-A` (the default without `-n`; kubectl's `TYPE/NAME` forms
+    /// then have no namespace).
+    #[arg(short = 'A', long, conflicts_with = "namespaces")]
+    pub all_namespaces: bool,
     /// The time allowed for each request to the cluster (`30s`, `2m`, or seconds).
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
     pub request_timeout: std::time::Duration,
@@ -171,13 +175,23 @@ pub enum Format {
     Yaml,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InventoryFormat {
+    Human,
+    /// Human, with where each object is defined (`file:line`), as kubectl's `-o wide` adds columns.
+    Wide,
+    Json,
+    /// The JSON document as YAML.
+    Yaml,
+}
+
 #[derive(Debug, ClapArgs)]
 pub struct InventoryArgs {
     #[command(flatten)]
     pub source: SourceArgs,
     /// Output format.
-    #[arg(short = 'o', long, visible_alias = "output", value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    #[arg(short = 'o', long, visible_alias = "output", value_enum, default_value_t = InventoryFormat::Human)]
+    pub format: InventoryFormat,
 }
 
 #[derive(Debug, ClapArgs)]
@@ -219,6 +233,10 @@ pub struct MatrixArgs {
     /// Keep connections with an end at this workload or pod (`NAMESPACE/NAME` or `NAME`). Repeatable.
     #[arg(long, value_name = "NAMESPACE/NAME")]
     pub focus: Vec<String>,
+    /// Keep connections with an end at a workload (with --pods, a pod) whose own labels match this
+    /// label query, as `kubectl get -l` matches them (`app=api,tier in (web,api)`); adds to --focus.
+    #[arg(short = 'l', long, value_name = "SELECTOR", value_parser = parse_selector)]
+    pub selector: Option<Selector>,
     /// With --focus: keep only connections whose other end is this workload or pod. Repeatable.
     #[arg(long, value_name = "NAMESPACE/NAME", requires = "focus")]
     pub focus_peer: Vec<String>,
@@ -310,7 +328,8 @@ pub enum ProtocolArg {
 #[derive(Debug, ClapArgs)]
 pub struct TraceArgs {
     /// `NAMESPACE/NAME` (a pod, or a workload standing for its pods), kubectl's `deploy/NAME` or
-    /// `pod/NAME` in the namespace of `-n` (else `default`), or `external` / `external:IP`.
+    /// `pod/NAME` in the namespace of `-n` (else the live context's, else `default`), or `external` /
+    /// `external:IP`.
     #[arg(value_name = "SOURCE")]
     pub source: String,
     /// A URL (`http://api.prod/healthz`), `HOST:PORT`, `svc/NAMESPACE/NAME:PORT` or `NAMESPACE/NAME:PORT`;
@@ -397,6 +416,10 @@ pub struct CheckArgs {
     /// The config file [default: `.kubereach.yaml` in the working directory, if present].
     #[arg(long, value_name = "FILE")]
     pub config: Option<std::path::PathBuf>,
+    /// Keep findings about objects whose own labels match this label query, as `kubectl get -l`
+    /// matches them (`app=api`).
+    #[arg(short = 'l', long, value_name = "SELECTOR", value_parser = parse_selector)]
+    pub selector: Option<Selector>,
     /// Print the rule catalogue (code, name, default severity, summary) and exit.
     #[arg(long)]
     pub list_rules: bool,

@@ -3,7 +3,7 @@
 //! `kubectl-NAME` on `PATH` and passes them the arguments after the
 //! plugin's name:
 //! <https://kubernetes.io/docs/tasks/extend-kubectl/kubectl-plugins/>).
-//! The name the binary was started under (argv[0]) decides which the help
+//! The name the binary was started under (`argv[0]`) decides which the help
 //! and the completion scripts speak of.
 
 use std::path::Path;
@@ -23,7 +23,7 @@ pub enum Invocation {
 }
 
 impl Invocation {
-    /// The invocation of this process, from argv[0].
+    /// The invocation of this process, from `argv[0]`.
     pub fn of_process() -> Invocation {
         let argv0 = std::env::args_os().next().unwrap_or_default();
         Invocation::from_argv0(Path::new(&argv0))

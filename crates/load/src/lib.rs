@@ -14,6 +14,7 @@ use kubereach_core::{Cluster, ClusterBuilder, Diagnostic, Origin};
 
 mod kinds;
 mod live;
+mod progress;
 mod snapshot;
 pub mod yaml;
 
@@ -52,6 +53,9 @@ pub struct LoadOptions {
     /// Files larger than this are refused (a guard against mistakes such as
     /// pointing at a disk image).
     pub max_file_size: u64,
+    /// Show how many files have been read on standard error (only when it
+    /// is a terminal).
+    pub progress: bool,
 }
 
 /// The default [`LoadOptions::max_file_size`]: 256 MiB.
@@ -60,7 +64,7 @@ pub const DEFAULT_MAX_FILE_SIZE: u64 = 256 * 1024 * 1024;
 impl LoadOptions {
     /// Options with no overrides.
     pub fn new() -> LoadOptions {
-        LoadOptions { cluster_domain: None, max_file_size: DEFAULT_MAX_FILE_SIZE }
+        LoadOptions { cluster_domain: None, max_file_size: DEFAULT_MAX_FILE_SIZE, progress: false }
     }
 }
 
@@ -84,6 +88,7 @@ pub fn load_into(inputs: &[Input], options: &LoadOptions, builder: &mut ClusterB
     if let Some(domain) = &options.cluster_domain {
         builder.cluster_domain(domain);
     }
+    let mut progress = progress::FileProgress::new(options.progress);
     for input in inputs {
         match input {
             Input::Stdin => {
@@ -98,9 +103,10 @@ pub fn load_into(inputs: &[Input], options: &LoadOptions, builder: &mut ClusterB
                     }
                 }
             }
-            Input::Path(path) => load_path(path, options, builder),
+            Input::Path(path) => load_path(path, options, builder, &mut progress),
         }
     }
+    progress.finish();
 }
 
 /// Loads one text (a file's content) into `builder`; `name` is the file
@@ -158,7 +164,12 @@ fn load_bytes(name: Option<&Path>, bytes: &[u8], builder: &mut ClusterBuilder) {
     }
 }
 
-fn load_path(path: &Path, options: &LoadOptions, builder: &mut ClusterBuilder) {
+fn load_path(
+    path: &Path,
+    options: &LoadOptions,
+    builder: &mut ClusterBuilder,
+    progress: &mut progress::FileProgress,
+) {
     let metadata = match std::fs::metadata(path) {
         Ok(metadata) => metadata,
         Err(error) => {
@@ -184,10 +195,12 @@ fn load_path(path: &Path, options: &LoadOptions, builder: &mut ClusterBuilder) {
         // for each one costs a page fault per page.
         let mut buffer = Vec::new();
         for file in files {
+            progress.file();
             load_file(&file, options, builder, &mut buffer);
         }
         return;
     }
+    progress.file();
     load_file(path, options, builder, &mut Vec::new());
 }
 

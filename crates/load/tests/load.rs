@@ -548,7 +548,8 @@ fn directories_are_read_recursively_and_sorted() {
 #[test]
 fn max_file_size_is_enforced() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cluster");
-    let options = LoadOptions { cluster_domain: Some("corp.".to_owned()), max_file_size: 100 };
+    let options =
+        LoadOptions { cluster_domain: Some("corp.".to_owned()), max_file_size: 100, progress: false };
     let cluster = load(&[Input::Path(dir)], &options);
     // namespaces.yaml is under 100 bytes; the other two are over.
     let messages: Vec<&str> = cluster.diagnostics().iter().map(|d| d.message.as_str()).collect();

@@ -43,3 +43,19 @@ pub enum Shell {
     Fish,
     Powershell,
 }
+
+/// `-l/--selector`: a label query in kubectl's syntax, read when the
+/// arguments are (so a malformed one is a usage error before any loading).
+#[derive(Debug, Clone)]
+pub struct Selector {
+    /// As the user wrote it, for messages.
+    pub text: String,
+    /// As a `LabelSelector`.
+    pub selector: kubereach_core::k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector,
+}
+
+/// The `value_parser` of `-l/--selector`.
+pub fn parse_selector(text: &str) -> Result<Selector, String> {
+    let selector = kubereach_core::label_query::parse_selector(text)?;
+    Ok(Selector { text: text.to_owned(), selector })
+}

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use kubereach_core::check::{self, find_rule, Config, FileConfig, RuleSetting, Severity};
 
-use crate::args::{CheckArgs, CheckFormat, SeverityArg};
+use crate::args::{CheckArgs, CheckFormat, Selector, SeverityArg};
 use crate::exit::ExitStatus;
 use crate::output;
 
@@ -40,6 +40,10 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
     let plugin = kubereach_core::cni::behaviour(&loaded.cluster, &args.plugin.overrides());
     let report = check::check(&loaded.cluster, &rules, &plugin);
     output::print_diagnostics(&report.notes);
+    let report = match &args.selector {
+        Some(selector) => only_labelled(report, &loaded.cluster, selector),
+        None => report,
+    };
     match args.format {
         CheckFormat::Human => output::write_stdout(&output::check::human(&report, &columns(&report)))?,
         CheckFormat::Json => output::write_json(&output::check::json(&report))?,
@@ -53,6 +57,27 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
     } else {
         ExitStatus::Success
     })
+}
+
+/// The findings about objects whose own labels match `selector` (`-l`).
+fn only_labelled(
+    mut report: check::CheckReport,
+    cluster: &kubereach_core::Cluster,
+    selector: &Selector,
+) -> check::CheckReport {
+    let matches = |finding: &check::Finding| {
+        let object = &finding.object;
+        kubereach_core::label_query::object_labels(
+            cluster,
+            &object.kind,
+            object.namespace.as_deref(),
+            &object.name,
+        )
+        .is_some_and(|labels| kubereach_core::labels::selector_matches(&selector.selector, &labels))
+    };
+    report.findings.retain(matches);
+    report.suppressed.retain(matches);
+    report
 }
 
 fn severity(arg: SeverityArg) -> Severity {

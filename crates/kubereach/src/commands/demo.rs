@@ -41,7 +41,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitStatus> {
     tour.push_str("(export it with `kubereach demo --export DIR` and re-run any command with `-f DIR`)\n\n");
     tour.push_str("== what was loaded (kubereach inventory) ==\n");
     let inventory = kubereach_core::inventory::inventory(&cluster);
-    tour.push_str(&output::inventory::human(&inventory));
+    tour.push_str(&output::inventory::human(&inventory, false));
     for diagnostic in cluster.diagnostics() {
         tour.push_str(&format!("{diagnostic}\n"));
     }

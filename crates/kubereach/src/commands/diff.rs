@@ -74,7 +74,7 @@ fn side(paths: &[String], args: &DiffArgs) -> Option<(super::Loaded, String)> {
         return Some((super::load_paths(paths, &args.load), paths.join(", ")));
     }
     let mut builder = kubereach_core::ClusterBuilder::new();
-    let name = super::load_live(&args.live, &mut builder);
+    let name = super::load_live(&args.live, &mut builder).map(|live| live.name);
     let nothing_read = builder.is_empty();
     let loaded = super::finish_with(builder.build(), &args.load, name.is_none(), nothing_read)?;
     Some((loaded, name?))

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use crate::args::{Format, InventoryArgs};
+use crate::args::{InventoryArgs, InventoryFormat};
 use crate::exit::ExitStatus;
 use crate::output;
 
@@ -10,9 +10,12 @@ pub fn run(args: &InventoryArgs) -> Result<ExitStatus> {
     let Some(loaded) = super::load(&args.source) else { return Ok(ExitStatus::Error) };
     let inventory = kubereach_core::inventory::inventory(&loaded.cluster);
     match args.format {
-        Format::Human => output::write_stdout(&output::inventory::human(&inventory))?,
-        Format::Json => output::write_json(&inventory)?,
-        Format::Yaml => output::write_yaml(&inventory)?,
+        InventoryFormat::Human | InventoryFormat::Wide => {
+            let wide = args.format == InventoryFormat::Wide;
+            output::write_stdout(&output::inventory::human(&inventory, wide))?
+        }
+        InventoryFormat::Json => output::write_json(&inventory)?,
+        InventoryFormat::Yaml => output::write_yaml(&inventory)?,
     }
     Ok(if loaded.failed { ExitStatus::Error } else { ExitStatus::Success })
 }

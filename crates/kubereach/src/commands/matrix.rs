@@ -2,6 +2,7 @@
 
 use anyhow::{bail, Result};
 use kubereach_core::cni::{self, PolicyView};
+use kubereach_core::label_query;
 use kubereach_core::matrix::{self, Filters, Granularity, MatrixOptions};
 use kubereach_core::policy::{Direction, Endpoint, IpRange, PolicyEngine};
 use kubereach_core::Cluster;
@@ -30,12 +31,25 @@ pub fn run(args: &MatrixArgs) -> Result<ExitStatus> {
         }
         return Ok(exit(&loaded));
     }
+    let mut focus = args.focus.clone();
+    if let Some(selector) = &args.selector {
+        let labelled = label_query::labelled(&loaded.cluster, &selector.selector, args.pods);
+        if labelled.is_empty() {
+            eprintln!(
+                "kubereach: no {} matches `-l {}`",
+                if args.pods { "pod" } else { "workload" },
+                selector.text
+            );
+            return Ok(ExitStatus::Error);
+        }
+        focus.extend(labelled);
+    }
     let options = MatrixOptions {
         granularity: if args.pods { Granularity::Pods } else { Granularity::Workloads },
         ingress_controller: !args.no_ingress_controller,
         filters: Filters {
             namespaces: args.source.live.namespaces.clone(),
-            focus: args.focus.clone(),
+            focus,
             focus_peer: args.focus_peer.clone(),
             direction: args.direction.map(|d| match d {
                 DirectionArg::Ingress => Direction::Ingress,

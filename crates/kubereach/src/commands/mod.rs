@@ -38,6 +38,16 @@ pub struct Loaded {
     pub cluster: kubereach_core::Cluster,
     /// Input errors were printed and `--keep-going` was not given.
     pub failed: bool,
+    /// The live cluster's default namespace (its kubeconfig context's), when one was read.
+    pub context_namespace: Option<String>,
+}
+
+/// What [`load_live`] read.
+pub struct LiveCluster {
+    /// The cluster as messages name it.
+    pub name: String,
+    /// The namespace kubectl would use without `-n`.
+    pub default_namespace: Option<String>,
 }
 
 /// Loads the sources and prints the diagnostics to stderr. `None` when the
@@ -46,17 +56,21 @@ pub struct Loaded {
 /// with exit 2 instead.
 pub fn load(source: &SourceArgs) -> Option<Loaded> {
     let mut builder = kubereach_core::ClusterBuilder::new();
-    let unreadable = source.reads_live() && load_live(&source.live, &mut builder).is_none();
+    let live = source.reads_live().then(|| load_live(&source.live, &mut builder));
     let inputs: Vec<kubereach_load::Input> =
         source.filenames.iter().map(|f| kubereach_load::Input::from_arg(f)).collect();
     kubereach_load::load_into(&inputs, &options(&source.load), &mut builder);
     let nothing_read = builder.is_empty();
-    finish_with(builder.build(), &source.load, unreadable, nothing_read)
+    let unreadable = matches!(live, Some(None));
+    let mut loaded = finish_with(builder.build(), &source.load, unreadable, nothing_read)?;
+    loaded.context_namespace = live.flatten().and_then(|live| live.default_namespace);
+    Some(loaded)
 }
 
-/// Reads the live cluster `live` chooses into `builder`. Returns its name,
-/// or `None` when it could not be read at all (the reason is a diagnostic).
-pub fn load_live(live: &LiveArgs, builder: &mut kubereach_core::ClusterBuilder) -> Option<String> {
+/// Reads the live cluster `live` chooses into `builder`. Returns its name
+/// and default namespace, or `None` when it could not be read at all (the
+/// reason is a diagnostic).
+pub fn load_live(live: &LiveArgs, builder: &mut kubereach_core::ClusterBuilder) -> Option<LiveCluster> {
     let source = match live_source(live) {
         Ok(source) => source,
         Err(diagnostic) => {
@@ -66,9 +80,10 @@ pub fn load_live(live: &LiveArgs, builder: &mut kubereach_core::ClusterBuilder) 
     };
     let read = kubereach_load::read_live(&source, &live_options(live));
     let failed = read.failed;
-    let name = read.source.clone();
+    let cluster =
+        LiveCluster { name: read.source.clone(), default_namespace: read.default_namespace.clone() };
     kubereach_load::lower_live(read, builder);
-    (!failed).then_some(name)
+    (!failed).then_some(cluster)
 }
 
 /// The cluster the flags choose: `--server`, else a kubeconfig context.
@@ -116,6 +131,7 @@ fn options(load: &LoadArgs) -> kubereach_load::LoadOptions {
     kubereach_load::LoadOptions {
         cluster_domain: load.cluster_domain.clone(),
         max_file_size: load.max_file_size.saturating_mul(1024 * 1024),
+        progress: crate::output::terminal::progress(),
     }
 }
 
@@ -126,14 +142,14 @@ fn options(load: &LoadArgs) -> kubereach_load::LoadOptions {
 fn finish(cluster: kubereach_core::Cluster, load: &LoadArgs, nothing_read: bool) -> Loaded {
     if !nothing_read {
         let errors = crate::output::print_diagnostics(cluster.diagnostics());
-        return Loaded { cluster, failed: errors > 0 && !load.keep_going };
+        return Loaded { cluster, failed: errors > 0 && !load.keep_going, context_namespace: None };
     }
     let errors = crate::output::print_diagnostics_only(cluster.diagnostics());
     if errors > 0 {
         let plural = if errors == 1 { "" } else { "s" };
         eprintln!("kubereach: {errors} input error{plural}; nothing could be loaded");
     }
-    Loaded { cluster, failed: errors > 0 }
+    Loaded { cluster, failed: errors > 0, context_namespace: None }
 }
 
 /// Prints the diagnostics; `None` when the live cluster could not be read

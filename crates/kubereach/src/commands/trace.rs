@@ -6,15 +6,19 @@ use kubereach_core::policy::PolicyEngine;
 use kubereach_core::ports::Protocol;
 use kubereach_core::trace::{self, TraceDestination, TraceOptions, TraceSource, Verdict};
 
-use crate::args::{Format, ProtocolArg, TraceArgs};
+use crate::args::{Format, LiveArgs, ProtocolArg, TraceArgs};
 use crate::exit::ExitStatus;
 use crate::output;
 
 pub fn run(args: &TraceArgs) -> Result<ExitStatus> {
-    let namespace = kubectl_namespace(&args.source_args.live.namespaces);
+    // Read once before loading, so that a malformed argument stops at once;
+    // again after, in the live context's namespace, kubectl's default for `-n`.
+    TraceSource::parse_in(&args.source, kubectl_namespace(&args.source_args.live, None))?;
+    TraceDestination::parse_in(&args.destination, kubectl_namespace(&args.source_args.live, None))?;
+    let Some(loaded) = super::load(&args.source_args) else { return Ok(ExitStatus::Error) };
+    let namespace = kubectl_namespace(&args.source_args.live, loaded.context_namespace.as_deref());
     let source = TraceSource::parse_in(&args.source, namespace)?;
     let destination = TraceDestination::parse_in(&args.destination, namespace)?;
-    let Some(loaded) = super::load(&args.source_args) else { return Ok(ExitStatus::Error) };
     // `deploy/api` names a Deployment, which the trace resolves by name alone.
     for argument in [&args.source, &args.destination] {
         let Some(reference) = trace::kubectl::in_argument(argument) else { continue };
@@ -50,10 +54,14 @@ pub fn run(args: &TraceArgs) -> Result<ExitStatus> {
 }
 
 /// The namespace of kubectl's `TYPE/NAME` forms: the one `-n` gives, else
-/// `default`; `None` when `-n` is given more than once.
-fn kubectl_namespace(namespaces: &[String]) -> Option<&str> {
-    match namespaces {
-        [] => Some(trace::kubectl::DEFAULT_NAMESPACE),
+/// the live cluster's `context` namespace, else `default`; `None` with `-A`
+/// or several `-n`.
+fn kubectl_namespace<'a>(live: &'a LiveArgs, context: Option<&'a str>) -> Option<&'a str> {
+    if live.all_namespaces {
+        return None;
+    }
+    match live.namespaces.as_slice() {
+        [] => Some(context.unwrap_or(trace::kubectl::DEFAULT_NAMESPACE)),
         [one] => Some(one),
         _ => None,
     }

@@ -4,8 +4,9 @@ use std::fmt::Write;
 
 use kubereach_core::inventory::Inventory;
 
-/// The human form: one block per namespace.
-pub fn human(inventory: &Inventory) -> String {
+/// The human form: one block per namespace. `wide` (`-o wide`) adds where
+/// each object is defined (`file:line`, or the API list it came from).
+pub fn human(inventory: &Inventory, wide: bool) -> String {
     let mut out = String::new();
     for ns in &inventory.namespaces {
         let labels: Vec<String> = ns
@@ -46,7 +47,7 @@ pub fn human(inventory: &Inventory) -> String {
             if !labels.is_empty() {
                 let _ = write!(out, "  labels {}", labels.join(","));
             }
-            out.push('\n');
+            end_line(&mut out, &w.location, wide);
         }
         for s in &ns.services {
             let ports: Vec<String> = s
@@ -71,7 +72,7 @@ pub fn human(inventory: &Inventory) -> String {
                 }
                 None => out.push_str("  no selector"),
             }
-            out.push('\n');
+            end_line(&mut out, &s.location, wide);
         }
         for i in &ns.ingresses {
             let class = i.class.as_deref().unwrap_or("(no class)");
@@ -79,7 +80,7 @@ pub fn human(inventory: &Inventory) -> String {
             if !i.tls_hosts.is_empty() {
                 let _ = write!(out, "  tls {}", i.tls_hosts.join(","));
             }
-            out.push('\n');
+            end_line(&mut out, &i.location, wide);
         }
         for g in &ns.gateways {
             let _ = writeln!(
@@ -95,7 +96,7 @@ pub fn human(inventory: &Inventory) -> String {
             let _ = writeln!(out, "  {} {}  parents {}  hosts {hosts}", r.kind, r.name, r.parents.join(","));
         }
         for p in &ns.network_policies {
-            let _ = writeln!(
+            let _ = write!(
                 out,
                 "  NetworkPolicy {}  pods {}  {}  {} ingress / {} egress rules",
                 p.name,
@@ -104,6 +105,7 @@ pub fn human(inventory: &Inventory) -> String {
                 p.ingress_rules,
                 p.egress_rules
             );
+            end_line(&mut out, &p.location, wide);
         }
     }
     let cluster = &inventory.cluster;
@@ -131,4 +133,12 @@ pub fn human(inventory: &Inventory) -> String {
         let _ = writeln!(out, "skipped (not used by the model): {}", skipped.join(", "));
     }
     out
+}
+
+/// Ends an object's line, with `  at LOCATION` when `wide` and known.
+fn end_line(out: &mut String, location: &kubereach_core::origin::Location, wide: bool) {
+    if wide && (location.file.is_some() || location.line > 0) {
+        let _ = write!(out, "  at {location}");
+    }
+    out.push('\n');
 }

@@ -170,7 +170,8 @@ fn colour_in_pipes_only_when_asked() {
 #[test]
 fn colour_on_a_terminal() {
     let dir = demo();
-    let trace = TRACE.join(" ");
+    // Without the progress line, which is stderr's, on the same terminal.
+    let trace = format!("{} --quiet", TRACE.join(" "));
     let Some(coloured) = on_terminal(&dir, &trace, &[]) else { return };
     assert!(coloured.contains("\x1b[31m✘\x1b[0m network-policy-ingress"), "{coloured:?}");
     assert!(coloured.contains("\x1b[32m✔\x1b[0m source"), "{coloured:?}");
@@ -334,4 +335,79 @@ fn krew_manifest() {
     }
     assert_eq!(platforms, ["linux/amd64", "linux/arm64", "darwin/amd64", "darwin/arm64", "windows/amd64"]);
     assert!(manifest["spec"]["shortDescription"].as_str().unwrap().len() <= 60);
+}
+
+/// `-l` keeps what is about objects whose own labels match, as
+/// `kubectl get -l` does; for `matrix` it is `--focus` on each matching
+/// workload.
+#[test]
+fn selector_focuses_matrix_and_check() {
+    let dir = demo();
+    let labelled = dir.run(&["matrix", "-f", "demo", "-l", "app=api", "-o", "json"]);
+    let focused = dir.run(&["matrix", "-f", "demo", "--focus", "production/api", "-o", "json"]);
+    labelled.assert_code(0);
+    assert_eq!(labelled.stdout, focused.stdout);
+    let set_based = dir.run(&["matrix", "-f", "demo", "--selector", "tier in (web, backend),app!=worker"]);
+    let both =
+        dir.run(&["matrix", "-f", "demo", "--focus", "production/api", "--focus", "production/frontend"]);
+    assert_eq!(set_based.stdout, both.stdout);
+    let nothing = dir.run(&["matrix", "-f", "demo", "-l", "app=nope"]);
+    nothing.assert_code(2);
+    assert_eq!(nothing.stderr, "kubereach: no workload matches `-l app=nope`\n");
+    let malformed = dir.run(&["matrix", "-f", "demo", "-l", "app in api"]);
+    malformed.assert_code(2);
+    assert!(malformed.stderr.contains("`api` is not a set: write `(a,b)` (in `app in api`)"), "{malformed}");
+
+    let platform = dir.run(&["check", "-f", "demo", "-l", "team=platform", "-o", "json"]).json();
+    let objects: Vec<&str> = platform["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["object"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(objects, ["monitoring"]);
+    let all = dir.run(&["check", "-f", "demo", "-o", "json"]).json();
+    assert!(all["findings"].as_array().unwrap().len() > 1);
+}
+
+/// `-A` is kubectl's "every namespace": the default, so the same answer,
+/// and it excludes `-n`.
+#[test]
+fn all_namespaces() {
+    let dir = demo();
+    assert_eq!(dir.run(&["matrix", "-f", "demo", "-A"]).stdout, dir.run(&["matrix", "-f", "demo"]).stdout);
+    dir.run(&["matrix", "-f", "demo", "-A", "-n", "production"]).assert_code(2);
+    let kubectl_form = dir.run(&["trace", "-f", "demo", "-A", "deploy/frontend", "svc/api-service:80"]);
+    kubectl_form.assert_code(2);
+    assert!(kubectl_form.stderr.contains("needs one namespace"), "{kubectl_form}");
+}
+
+/// Reading manifests shows a count of files on a terminal's stderr, erased
+/// at the end; `--quiet` silences it, and off a terminal there is none.
+#[test]
+fn file_progress_on_a_terminal_only() {
+    let dir = demo();
+    let Some(terminal) = on_terminal(&dir, "inventory -f demo -o json > out.json", &[]) else { return };
+    assert!(terminal.contains("\r\x1b[2Kloading manifests: 1 file"), "{terminal:?}");
+    assert!(terminal.ends_with("\r\x1b[2K"), "the line is erased at the end: {terminal:?}");
+    let json = std::fs::read_to_string(dir.path().join("out.json")).unwrap();
+    assert_eq!(json, dir.run(&["inventory", "-f", "demo", "-o", "json"]).stdout, "stdout is untouched");
+    let quiet = on_terminal(&dir, "inventory -f demo -o json --quiet > out.json", &[]).unwrap();
+    assert_eq!(quiet, "", "--quiet");
+    let piped = dir.run(&["inventory", "-f", "demo"]);
+    assert!(!piped.stderr.contains("loading"), "{piped}");
+}
+
+/// `inventory -o wide` is the human form with where each object is
+/// defined at the end of its line, as kubectl's `-o wide` adds columns.
+#[test]
+fn inventory_wide() {
+    let dir = demo();
+    let wide = dir.run(&["inventory", "-f", "demo", "-o", "wide"]);
+    wide.assert_code(0);
+    snapshot!("inventory_wide", wide.stdout);
+    let human = dir.run(&["inventory", "-f", "demo"]).stdout;
+    let without_locations: String =
+        wide.stdout.lines().map(|line| format!("{}\n", line.split("  at demo/").next().unwrap())).collect();
+    assert_eq!(without_locations, human, "wide only adds");
 }

@@ -212,12 +212,32 @@ fn the_rbac_manifest_grants_exactly_what_is_listed() {
 }
 
 /// On a terminal a progress line counts lists and objects, and is erased
-/// when done. `script` (util-linux) gives the command a pseudo-terminal.
+/// when done.
 #[test]
 fn progress_is_shown_on_a_terminal_only() {
+    let Some((terminal, json)) = inventory_on_terminal("") else { return };
+    assert!(terminal.contains("\r\x1b[2Kreading context `fake` (https://127.0.0.1:"), "{terminal:?}");
+    assert!(terminal.contains(" lists, "), "{terminal:?}");
+    assert!(terminal.ends_with("\r\x1b[2K"), "the line is erased at the end: {terminal:?}");
+    // The answer itself went to the file, untouched.
+    assert_eq!(json["schema"], "kubereach.inventory/v1");
+}
+
+/// `--quiet` silences the progress line, even on a terminal.
+#[test]
+fn quiet_silences_progress() {
+    let Some((terminal, json)) = inventory_on_terminal("--quiet") else { return };
+    assert_eq!(terminal, "", "nothing on the terminal");
+    assert_eq!(json["schema"], "kubereach.inventory/v1");
+}
+
+/// `inventory` of the fake cluster with `flags`, its JSON written to a
+/// file, on a pseudo-terminal from `script` (util-linux): what the terminal
+/// showed and the JSON. `None` (skipped) without `script`.
+fn inventory_on_terminal(flags: &str) -> Option<(String, Value)> {
     let (_api, dir) = cluster(Behaviour::default(), User::Token("t0ken"));
     let command = format!(
-        "{} inventory --kubeconfig kubeconfig --format json > out.json",
+        "{} inventory --kubeconfig kubeconfig --format json {flags} > out.json",
         env!("CARGO_BIN_EXE_kubereach")
     );
     let output = std::process::Command::new("script")
@@ -228,15 +248,42 @@ fn progress_is_shown_on_a_terminal_only() {
         .output();
     let Ok(output) = output else {
         eprintln!("skipped: `script` (util-linux) is not installed");
-        return;
+        return None;
     };
     assert!(output.status.success(), "{output:?}");
-    let terminal = String::from_utf8_lossy(&output.stdout);
-    assert!(terminal.contains("\r\x1b[2Kreading context `fake` (https://127.0.0.1:"), "{terminal:?}");
-    assert!(terminal.contains(" lists, "), "{terminal:?}");
-    assert!(terminal.ends_with("\r\x1b[2K"), "the line is erased at the end: {terminal:?}");
-    // The answer itself went to the file, untouched.
     let json: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("out.json")).unwrap()).unwrap();
-    assert_eq!(json["schema"], "kubereach.inventory/v1");
+    Some((String::from_utf8_lossy(&output.stdout).into_owned(), json))
+}
+
+/// kubectl's `TYPE/NAME` without `-n` is in the kubeconfig context's
+/// namespace, as kubectl reads it
+/// (https://kubernetes.io/docs/concepts/configuration/organize-cluster-access-kubeconfig/#context);
+/// `-n` overrides it.
+#[test]
+fn kubectl_forms_use_the_context_namespace() {
+    let (_api, dir) = cluster(Behaviour::default(), User::Token("t0ken"));
+    let kubeconfig = std::fs::read_to_string(dir.path().join("kubeconfig")).unwrap();
+    let with_namespace =
+        kubeconfig.replace("    user: fake-user\n", "    user: fake-user\n    namespace: shop\n");
+    assert_ne!(with_namespace, kubeconfig);
+    dir.write("kubeconfig", with_namespace);
+    let kubectl =
+        run(&dir, &["trace", "--kubeconfig", "kubeconfig", "-o", "json", "deploy/worker", "deploy/web:http"]);
+    let today =
+        run(&dir, &["trace", "--kubeconfig", "kubeconfig", "-o", "json", "shop/worker", "shop/web:http"]);
+    assert_eq!(kubectl.stdout, today.stdout);
+    assert_eq!(kubectl.code, today.code);
+    assert_eq!(kubectl.json()["schema"], "kubereach.trace/v1", "{kubectl}");
+    let elsewhere = run(
+        &dir,
+        &["trace", "--kubeconfig", "kubeconfig", "-n", "kube-system", "deploy/worker", "svc/kube-dns:53"],
+    );
+    elsewhere.assert_code(2);
+    // `-n` also limits what is listed (a note says so), as for every command.
+    assert!(elsewhere.stderr.contains("note: read only namespace `kube-system`"), "{elsewhere}");
+    assert!(
+        elsewhere.stderr.ends_with("kubereach: deployment `worker` not found in namespace `kube-system`\n"),
+        "{elsewhere}"
+    );
 }

@@ -6,6 +6,7 @@
 //! the answers do not depend on which list came back first. Secrets are
 //! listed as metadata only: their data is never requested.
 
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -63,6 +64,10 @@ pub struct LiveRead {
     /// at all succeeded. An error diagnostic says why; answering from what
     /// was read would describe an empty cluster.
     pub failed: bool,
+    /// The namespace kubectl uses without `-n`: the kubeconfig context's
+    /// `namespace`, the pod's own in-cluster, else `default` (as kube-rs
+    /// resolves it). `None` when no cluster configuration could be made.
+    pub default_namespace: Option<String>,
 }
 
 /// One object and the list it came from.
@@ -166,6 +171,7 @@ async fn read(source: &LiveSource, options: &LiveOptions, environment: &Environm
     };
     // Origins of objects and findings: no password of the URL in them.
     let base = redact_userinfo(config.cluster_url.to_string().trim_end_matches('/'));
+    let default_namespace = config.default_namespace.clone();
     let client = match kube::Client::try_from(config) {
         Ok(client) => client,
         Err(error) => {
@@ -200,7 +206,8 @@ async fn read(source: &LiveSource, options: &LiveOptions, environment: &Environm
         .await;
     progress.finish();
 
-    let mut read = LiveRead { source: name, ..LiveRead::default() };
+    let mut read =
+        LiveRead { source: name, default_namespace: Some(default_namespace), ..LiveRead::default() };
     let mut cluster_failure = None;
     let (lists, mut lists_failed) = (results.len(), 0);
     let mut first_failure: Option<String> = None;
@@ -348,7 +355,7 @@ async fn list_all(
         };
         match page.remove("items") {
             Some(Value::Array(page_items)) => {
-                progress.objects(page_items.len());
+                progress.objects(job.list.resource, page_items.len());
                 items.extend(page_items);
             }
             Some(Value::Null) | None => {}
@@ -526,6 +533,8 @@ struct Progress {
     lists: usize,
     done: AtomicUsize,
     objects: AtomicUsize,
+    /// Objects listed so far per resource (`pods`), for the largest few.
+    per_resource: Mutex<BTreeMap<&'static str, usize>>,
     last: Mutex<Option<Instant>>,
 }
 
@@ -537,13 +546,31 @@ impl Progress {
             lists,
             done: AtomicUsize::new(0),
             objects: AtomicUsize::new(0),
+            per_resource: Mutex::new(BTreeMap::new()),
             last: Mutex::new(None),
         }
     }
 
-    fn objects(&self, count: usize) {
+    fn objects(&self, resource: &'static str, count: usize) {
         self.objects.fetch_add(count, Ordering::Relaxed);
+        if self.enabled && count > 0 {
+            let mut per_resource = self.per_resource.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            *per_resource.entry(resource).or_default() += count;
+        }
         self.draw(false);
+    }
+
+    /// `: 1200 pods, 300 replicasets, 80 services`: the three resources with
+    /// the most objects so far (more would not fit a terminal's line).
+    fn largest(&self) -> String {
+        let per_resource = self.per_resource.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut counts: Vec<(usize, &str)> = per_resource.iter().map(|(r, n)| (*n, *r)).collect();
+        counts.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+        let shown: Vec<String> = counts.iter().take(3).map(|(n, r)| format!("{n} {r}")).collect();
+        if shown.is_empty() {
+            return String::new();
+        }
+        format!(": {}", shown.join(", "))
     }
 
     fn list_done(&self) {
@@ -564,11 +591,12 @@ impl Progress {
         let mut stderr = std::io::stderr().lock();
         let _ = write!(
             stderr,
-            "\r\x1b[2Kreading {}: {}/{} lists, {} objects",
+            "\r\x1b[2Kreading {}: {}/{} lists, {} objects{}",
             self.name,
             self.done.load(Ordering::Relaxed),
             self.lists,
-            self.objects.load(Ordering::Relaxed)
+            self.objects.load(Ordering::Relaxed),
+            self.largest()
         );
         let _ = stderr.flush();
     }
@@ -599,6 +627,30 @@ pub fn listed_resources() -> Vec<(&'static str, &'static str)> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// The progress line names the resources with the most objects so far.
+    #[test]
+    fn progress_counts_per_resource() {
+        let progress = Progress { enabled: false, ..Progress::new("context `x`", 3, false) };
+        progress.objects("pods", 5);
+        assert_eq!(progress.largest(), "", "counted only when shown");
+        let progress = Progress {
+            enabled: true,
+            last: Mutex::new(Some(Instant::now())),
+            ..Progress::new("x", 4, false)
+        };
+        for (resource, count) in [
+            ("pods", 1200),
+            ("services", 80),
+            ("nodes", 0),
+            ("replicasets", 300),
+            ("pods", 1),
+            ("secrets", 2),
+        ] {
+            progress.objects(resource, count);
+        }
+        assert_eq!(progress.largest(), ": 1201 pods, 300 replicasets, 80 services");
+    }
 
     #[test]
     fn continue_tokens_are_percent_encoded() {
