@@ -139,11 +139,9 @@ fn wire_fabric(topology: &Topology, services: &[LabService], steps: &mut Vec<Ste
             key: "net/ipv4/icmp_ratelimit".into(),
             value: "0".into(),
         });
-        steps.push(Step::Sysctl {
-            netns: node.netns.clone(),
-            key: "net/ipv4/icmp_msgs_per_sec".into(),
-            value: "100000".into(),
-        });
+        for key in ["net/ipv4/icmp_msgs_per_sec", "net/ipv4/icmp_msgs_burst"] {
+            steps.push(Step::Sysctl { netns: node.netns.clone(), key: key.into(), value: "100000".into() });
+        }
     }
     let external = &topology.external;
     steps.push(ip(external, "link set lo up".to_owned()));

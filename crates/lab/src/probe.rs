@@ -170,23 +170,115 @@ impl Observed {
 }
 
 /// The probes of `plan`, each with the model's prediction from `trace`.
-/// `engine` must be compiled from `cluster`.
+/// `engine` must be compiled from `cluster`. Pods of one policy class get
+/// the same answer from every query, so each question is traced once per
+/// source class, on all cores.
 pub fn plan_probes(cluster: &Cluster, engine: &PolicyEngine<'_>, plan: &Plan) -> (Vec<Probe>, Vec<Skipped>) {
-    let topology = &plan.topology;
-    let mut probes = Vec::new();
+    let mut asked = Questions::default();
+    let mut pending: Vec<(Probe, Option<usize>)> = Vec::new();
     let mut skipped = Vec::new();
-    for source in &topology.pods {
-        let source_label = format!("{}/{}", source.namespace, source.name);
+    for source in &plan.topology.pods {
         if source.host_network {
-            skipped
-                .push(Skipped { what: source_label, reason: "hostNetwork sources are node traffic".into() });
+            let what = format!("{}/{}", source.namespace, source.name);
+            skipped.push(Skipped { what, reason: "hostNetwork sources are node traffic".into() });
             continue;
         }
-        let trace_source =
-            TraceSource::Workload { namespace: source.namespace.clone(), name: source.name.clone() };
-        let base = |destination: String, address, port, protocol| Probe {
-            source: source_label.clone(),
-            netns: source.netns.clone(),
+        let class = engine.class_of(kubereach_core::model::PodId(source.pod));
+        let mut ctx = SourceCtx {
+            plan,
+            source,
+            class,
+            asked: &mut asked,
+            pending: &mut pending,
+            skipped: &mut skipped,
+        };
+        ctx.pod_probes();
+        ctx.service_probes();
+    }
+    let answers = asked.answer(cluster, engine);
+    let probes = pending
+        .into_iter()
+        .map(|(mut probe, question)| {
+            if let Some(question) = question {
+                (probe.expected, probe.explanation) = answers[question].clone();
+            }
+            probe
+        })
+        .collect();
+    (probes, skipped)
+}
+
+/// The distinct trace questions, each asked once.
+#[derive(Default)]
+struct Questions {
+    index: BTreeMap<(usize, String, Protocol), usize>,
+    list: Vec<(TraceSource, TraceDestination, Protocol, String)>,
+}
+
+impl Questions {
+    /// The question's index; `key` identifies the destination (and who
+    /// should answer) within the source's class.
+    fn ask(
+        &mut self,
+        class: usize,
+        key: String,
+        question: (TraceSource, TraceDestination, Protocol, String),
+    ) -> usize {
+        let protocol = question.2;
+        let next = self.list.len();
+        let index = *self.index.entry((class, key, protocol)).or_insert(next);
+        if index == next {
+            self.list.push(question);
+        }
+        index
+    }
+
+    fn answer(&self, cluster: &Cluster, engine: &PolicyEngine<'_>) -> Vec<(Expected, String)> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+        let chunk = self.list.len().div_ceil(threads).max(1);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = self
+                .list
+                .chunks(chunk)
+                .map(|questions| {
+                    scope.spawn(move || {
+                        questions
+                            .iter()
+                            .map(|(source, destination, protocol, answerer)| {
+                                predict(cluster, engine, source, destination, *protocol, answerer)
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+        })
+    }
+}
+
+/// Builds the probes of one source pod.
+struct SourceCtx<'a> {
+    plan: &'a Plan,
+    source: &'a crate::topology::LabPod,
+    class: usize,
+    asked: &'a mut Questions,
+    pending: &'a mut Vec<(Probe, Option<usize>)>,
+    skipped: &'a mut Vec<Skipped>,
+}
+
+impl SourceCtx<'_> {
+    fn label(&self) -> String {
+        format!("{}/{}", self.source.namespace, self.source.name)
+    }
+
+    fn trace_source(&self) -> TraceSource {
+        TraceSource::Workload { namespace: self.source.namespace.clone(), name: self.source.name.clone() }
+    }
+
+    fn probe(&self, destination: String, address: Ipv4Addr, port: u16, protocol: Protocol) -> Probe {
+        Probe {
+            source: self.label(),
+            netns: self.source.netns.clone(),
             destination,
             address,
             port,
@@ -194,13 +286,25 @@ pub fn plan_probes(cluster: &Cluster, engine: &PolicyEngine<'_>, plan: &Plan) ->
             pin: None,
             expected: Expected::Dropped,
             explanation: String::new(),
-        };
-        for destination in topology.pods.iter().filter(|d| d.pod != source.pod) {
+        }
+    }
+
+    fn push(&mut self, probe: Probe, destination: TraceDestination, answerer: &str) {
+        let key = format!("{destination:?} {answerer}");
+        let question = (self.trace_source(), destination, probe.protocol, answerer.to_owned());
+        let index = self.asked.ask(self.class, key, question);
+        self.pending.push((probe, Some(index)));
+    }
+
+    /// Every declared port of every other pod, directly.
+    fn pod_probes(&mut self) {
+        let topology = &self.plan.topology;
+        for destination in topology.pods.iter().filter(|d| d.pod != self.source.pod) {
             let label = format!("{}/{}", destination.namespace, destination.name);
             for port in &destination.ports {
                 if destination.host_network || port.protocol == Protocol::Sctp {
-                    skipped.push(Skipped {
-                        what: format!("{source_label} -> {label}:{}/{}", port.port, port.protocol),
+                    self.skipped.push(Skipped {
+                        what: format!("{} -> {label}:{}/{}", self.label(), port.port, port.protocol),
                         reason: if destination.host_network { "hostNetwork destination" } else { "SCTP" }
                             .into(),
                     });
@@ -211,72 +315,66 @@ pub fn plan_probes(cluster: &Cluster, engine: &PolicyEngine<'_>, plan: &Plan) ->
                     name: destination.name.clone(),
                     port: PortRef::Number(i32::from(port.port)),
                 };
-                let mut probe = base(label.clone(), destination.address, port.port, port.protocol);
-                (probe.expected, probe.explanation) =
-                    predict(cluster, engine, &trace_source, &to, port.protocol, &label);
-                probes.push(probe);
+                let probe = self.probe(label.clone(), destination.address, port.port, port.protocol);
+                self.push(probe, to, &label);
             }
         }
+    }
+
+    /// Every port of every Service through its ClusterIP, once per endpoint
+    /// (pinned), plus one port that is not a Service port.
+    fn service_probes(&mut self) {
+        let plan = self.plan;
         for svc in &plan.services {
             let label = format!("svc/{}/{}", svc.namespace, svc.name);
+            let service_destination = |port: u16| TraceDestination::Service {
+                namespace: svc.namespace.clone(),
+                name: svc.name.clone(),
+                port: PortRef::Number(i32::from(port)),
+            };
             for port in svc.ports.iter().filter(|p| p.protocol != Protocol::Sctp) {
-                let to = TraceDestination::Service {
-                    namespace: svc.namespace.clone(),
-                    name: svc.name.clone(),
-                    port: PortRef::Number(i32::from(port.port)),
-                };
                 if svc.internal_local {
-                    skipped.push(Skipped {
-                        what: format!("{source_label} -> {label}:{}", port.port),
+                    self.skipped.push(Skipped {
+                        what: format!("{} -> {label}:{}", self.label(), port.port),
                         reason: "internalTrafficPolicy: Local (the model does not know the lab's placement)"
                             .into(),
                     });
                     continue;
                 }
-                let (service_expected, explanation) =
-                    predict(cluster, engine, &trace_source, &to, port.protocol, "");
-                if port.endpoints.is_empty() || service_expected == Expected::Refused {
-                    let mut probe = base(label.clone(), svc.cluster_ip, port.port, port.protocol);
-                    (probe.expected, probe.explanation) = (service_expected, explanation);
-                    probes.push(probe);
+                if port.endpoints.is_empty() {
+                    let probe = self.probe(label.clone(), svc.cluster_ip, port.port, port.protocol);
+                    self.push(probe, service_destination(port.port), "");
                     continue;
                 }
                 for (n, endpoint) in port.endpoints.iter().enumerate() {
-                    let Some(pod) = topology.pod(kubereach_core::model::PodId(endpoint.pod)) else {
+                    let Some(pod) = plan.topology.pod(kubereach_core::model::PodId(endpoint.pod)) else {
                         continue;
                     };
                     let who = format!("{}/{}", pod.namespace, pod.name);
+                    let mut probe =
+                        self.probe(format!("{label} ({who})"), svc.cluster_ip, port.port, port.protocol);
+                    probe.pin = Some(PIN_BASE + n as u16 + 1);
+                    if pod.pod == self.source.pod {
+                        probe.expected = Expected::Connected(who);
+                        probe.explanation = "a pod always reaches itself through its Service".into();
+                        self.pending.push((probe, None));
+                        continue;
+                    }
                     let to = TraceDestination::Workload {
                         namespace: pod.namespace.clone(),
                         name: pod.name.clone(),
                         port: PortRef::Number(i32::from(endpoint.port)),
                     };
-                    let mut probe =
-                        base(format!("{label} ({who})"), svc.cluster_ip, port.port, port.protocol);
-                    probe.pin = Some(PIN_BASE + n as u16 + 1);
-                    (probe.expected, probe.explanation) = if pod.pod == source.pod {
-                        (Expected::Connected(who), "a pod always reaches itself through its Service".into())
-                    } else {
-                        predict(cluster, engine, &trace_source, &to, port.protocol, &who)
-                    };
-                    probes.push(probe);
+                    self.push(probe, to, &who);
                 }
             }
             // A ClusterIP port that is no Service port is rejected.
             if let Some(unused) = (1..=u16::MAX).find(|p| !svc.ports.iter().any(|s| s.port == *p)) {
-                let to = TraceDestination::Service {
-                    namespace: svc.namespace.clone(),
-                    name: svc.name.clone(),
-                    port: PortRef::Number(i32::from(unused)),
-                };
-                let mut probe = base(label.clone(), svc.cluster_ip, unused, Protocol::Tcp);
-                (probe.expected, probe.explanation) =
-                    predict(cluster, engine, &trace_source, &to, Protocol::Tcp, "");
-                probes.push(probe);
+                let probe = self.probe(label.clone(), svc.cluster_ip, unused, Protocol::Tcp);
+                self.push(probe, service_destination(unused), "");
             }
         }
     }
-    (probes, skipped)
 }
 
 /// The model's prediction for one connection, with the deciding step.
