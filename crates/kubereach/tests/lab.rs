@@ -197,7 +197,8 @@ fn flannel_variant_enforces_no_policy_and_agrees() {
 fn generated_cluster_of_sixty_pods_agrees_with_the_model() {
     require_root!();
     let dir = tempfile::tempdir().unwrap();
-    let pods = gen::write(dir.path(), 7, 60);
+    let seed = std::env::var("KUBEREACH_LAB_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(7);
+    let pods = gen::write(dir.path(), seed, 60);
     assert!(pods >= 50);
     let lab = Lab::up("tgen", dir.path());
     let report = lab.probe();

@@ -155,20 +155,21 @@ fn wire_fabric(topology: &Topology, services: &[LabService], steps: &mut Vec<Ste
                 continue;
             }
             routed.push(*address);
-            // A load balancer sends to a node with an endpoint when the
-            // policy is Local (its health check fails on the others).
-            let node = svc
-                .ports
-                .iter()
-                .flat_map(|p| p.endpoints.first())
-                .map(|e| e.node)
-                .next()
-                .filter(|_| svc.external_local)
-                .unwrap_or(0);
+            let node = routed_node(svc);
             steps.push(ip(fabric, format!("route add {address}/32 via {}", topology.nodes[node].address)));
             steps.push(ip(external, format!("route add {address}/32 via {FABRIC_EXTERNAL_ADDRESS}")));
         }
     }
+}
+
+/// The node the fabric sends a Service's external addresses to: under
+/// `externalTrafficPolicy: Local` a node with an endpoint (a load balancer's
+/// health check fails on the others), else the first.
+pub fn routed_node(svc: &LabService) -> usize {
+    if !svc.external_local {
+        return 0;
+    }
+    svc.ports.iter().flat_map(|p| p.endpoints.first()).map(|e| e.node).next().unwrap_or(0)
 }
 
 impl Plan {

@@ -195,6 +195,7 @@ pub fn plan_probes(cluster: &Cluster, engine: &PolicyEngine<'_>, plan: &Plan) ->
         ctx.pod_probes();
         ctx.service_probes();
     }
+    external_probes(plan, &mut asked, &mut pending, &mut skipped);
     let answers = asked.answer(cluster, engine);
     let probes = pending
         .into_iter()
@@ -372,6 +373,88 @@ impl SourceCtx<'_> {
             if let Some(unused) = (1..=u16::MAX).find(|p| !svc.ports.iter().any(|s| s.port == *p)) {
                 let probe = self.probe(label.clone(), svc.cluster_ip, unused, Protocol::Tcp);
                 self.push(probe, service_destination(unused), "");
+            }
+        }
+    }
+}
+
+/// The source class of the `external` client in [`Questions`] (pod
+/// classes are numbered from 0).
+const EXTERNAL_CLASS: usize = usize::MAX;
+
+/// From the `external` namespace: each port of each Service with a
+/// load-balancer or external IP (routed by the fabric), and each node port
+/// on the first node, once per endpoint the node may send to (pinned).
+fn external_probes(
+    plan: &Plan,
+    asked: &mut Questions,
+    pending: &mut Vec<(Probe, Option<usize>)>,
+    skipped: &mut Vec<Skipped>,
+) {
+    let topology = &plan.topology;
+    let client = crate::topology::EXTERNAL_ADDRESS;
+    let source = TraceSource::External { address: Some(std::net::IpAddr::V4(client)) };
+    for svc in &plan.services {
+        let label = format!("svc/{}/{}", svc.namespace, svc.name);
+        let mut entries: Vec<(Ipv4Addr, u16, &crate::services::LabServicePort, String)> = Vec::new();
+        for port in svc.ports.iter().filter(|p| p.protocol != Protocol::Sctp) {
+            for address in &svc.external_ips {
+                entries.push((*address, port.port, port, format!("{label} via {address}")));
+            }
+            if let (Some(node_port), Some(node)) = (port.node_port, topology.nodes.first()) {
+                entries.push((node.address, node_port, port, format!("{label} via node port {node_port}")));
+            }
+        }
+        for (address, number, port, via) in entries {
+            if svc.external_local && !svc.external_ips.contains(&address) {
+                skipped.push(Skipped {
+                    what: format!("external -> {via}"),
+                    reason: "externalTrafficPolicy: Local on a node port (the model does not know the lab's placement)"
+                        .into(),
+                });
+                continue;
+            }
+            let probe = |destination: String| Probe {
+                source: "external".into(),
+                netns: topology.external.clone(),
+                destination,
+                address,
+                port: number,
+                protocol: port.protocol,
+                pin: None,
+                expected: Expected::Dropped,
+                explanation: String::new(),
+            };
+            let service_destination = TraceDestination::Service {
+                namespace: svc.namespace.clone(),
+                name: svc.name.clone(),
+                port: PortRef::Number(i32::from(port.port)),
+            };
+            if port.endpoints.is_empty() {
+                let question = (source.clone(), service_destination.clone(), port.protocol, String::new());
+                let index = asked.ask(EXTERNAL_CLASS, format!("{service_destination:?}"), question);
+                pending.push((probe(via.clone()), Some(index)));
+                continue;
+            }
+            for (n, endpoint) in port.endpoints.iter().enumerate() {
+                let Some(pod) = topology.pod(kubereach_core::model::PodId(endpoint.pod)) else { continue };
+                // Under a Local policy the load balancer sends to the node the
+                // fabric routes to, which serves only its own endpoints.
+                let routed = crate::plan::routed_node(svc);
+                if svc.external_local && endpoint.node != routed {
+                    continue;
+                }
+                let who = format!("{}/{}", pod.namespace, pod.name);
+                let mut sent = probe(format!("{via} ({who})"));
+                sent.pin = Some(PIN_BASE + n as u16 + 1);
+                let to = TraceDestination::Workload {
+                    namespace: pod.namespace.clone(),
+                    name: pod.name.clone(),
+                    port: PortRef::Number(i32::from(endpoint.port)),
+                };
+                let question = (source.clone(), to.clone(), port.protocol, who.clone());
+                let index = asked.ask(EXTERNAL_CLASS, format!("{to:?} {who}"), question);
+                pending.push((sent, Some(index)));
             }
         }
     }

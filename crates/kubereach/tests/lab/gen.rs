@@ -74,6 +74,14 @@ pub fn write(dir: &Path, seed: u64, pods: usize) -> usize {
             out,
             "apiVersion: v1\nkind: Service\nmetadata:\n  name: orphan\n  namespace: {namespace}\nspec:\n  selector:\n    app: nothing\n  ports:\n    - port: 80\n---\n"
         );
+        let address = 20 + namespaces.iter().position(|n| *n == namespace).unwrap_or(0);
+        let _ = write!(
+            out,
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: web-np\n  namespace: {namespace}\nspec:\n  type: NodePort\n  selector:\n    app: web\n  ports:\n    - port: 80\n      targetPort: http\n      nodePort: {}\n---\n\
+             apiVersion: v1\nkind: Service\nmetadata:\n  name: api-lb\n  namespace: {namespace}\nspec:\n  type: LoadBalancer\n  selector:\n    app: api\n  ports:\n    - port: 80\n      targetPort: 8080\n      nodePort: {}\nstatus:\n  loadBalancer:\n    ingress:\n      - ip: 203.0.113.{address}\n---\n",
+            30080 + address,
+            30180 + address
+        );
         for policy in 0..3 {
             out.push_str(&policy_yaml(&mut rng, namespace, policy));
         }
@@ -105,7 +113,14 @@ fn policy_yaml(rng: &mut Rng, namespace: &str, index: usize) -> String {
             TEAMS[rng.below(2)],
             APPS[rng.below(APPS.len())]
         ),
-        4 => "  ingress:\n    - from:\n        - ipBlock: {cidr: 10.0.0.0/8, except: [10.244.0.0/16]}\n".to_owned(),
+        4 => {
+            let (cidr, except) = match rng.below(3) {
+                0 => ("10.0.0.0/8", "10.244.0.0/16"),
+                1 => ("198.51.100.0/24", "198.51.100.10/32"),
+                _ => ("0.0.0.0/0", "192.168.0.0/16"),
+            };
+            format!("  ingress:\n    - from:\n        - ipBlock: {{cidr: {cidr}, except: [{except}]}}\n")
+        }
         5 => "  policyTypes: [Egress]\n".to_owned(),
         6 => format!(
             "  policyTypes: [Egress]\n  egress:\n    - to:\n        - namespaceSelector: {{}}\n          podSelector: {{matchLabels: {{app: {}}}}}\n      ports:\n        - port: dns\n          protocol: UDP\n        - port: 9090\n",
