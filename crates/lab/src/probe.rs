@@ -705,3 +705,45 @@ fn classify(error: &io::Error) -> Observed {
         _ => Observed::Error(error.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcomes_agree_only_with_their_prediction() {
+        let api = || "production/api".to_owned();
+        assert!(Observed::Connected(api()).agrees(&Expected::Connected(api())));
+        assert!(!Observed::Connected("production/web".into()).agrees(&Expected::Connected(api())));
+        assert!(Observed::Refused.agrees(&Expected::Refused));
+        assert!(Observed::TimedOut.agrees(&Expected::Dropped));
+        assert!(!Observed::TimedOut.agrees(&Expected::Refused));
+        assert!(!Observed::Refused.agrees(&Expected::Dropped));
+        assert!(!Observed::Unreachable.agrees(&Expected::Dropped));
+    }
+
+    #[test]
+    fn the_report_counts_and_lists_disagreements() {
+        let probe = |expected| Probe {
+            source: "a/x".into(),
+            netns: "kr-t-pod1".into(),
+            destination: "a/y".into(),
+            address: Ipv4Addr::new(10, 244, 0, 3),
+            port: 80,
+            protocol: Protocol::Tcp,
+            pin: None,
+            expected,
+            explanation: "network-policy-ingress: denied".into(),
+        };
+        let probes = [probe(Expected::Dropped), probe(Expected::Connected("a/y".into()))];
+        let observed = [Some(Observed::TimedOut), Some(Observed::Refused)];
+        let report = compare(&probes, &observed, Vec::new());
+        assert_eq!((report.probes, report.agree, report.disagree), (2, 1, 1));
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(
+            json["disagreements"][0],
+            serde_json::json!({"source": "a/x", "destination": "a/y", "port": 80, "protocol": "TCP",
+                               "expected": "connected to a/y", "observed": "refused"})
+        );
+    }
+}
