@@ -12,7 +12,7 @@
 //! blocked by NetworkPolicy must time out, as the plugin drops it.
 
 use std::collections::BTreeMap;
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
@@ -689,6 +689,10 @@ fn finish(socket: &Socket, protocol: Protocol) -> Observed {
             || socket.set_read_timeout(Some(Duration::from_secs(2))).is_err()
         {
             return Observed::Error("cannot wait for the answer".into());
+        }
+        // The supervisor answers after the client's first bytes.
+        if let Err(error) = (&*socket).write_all(b"probe\n") {
+            return classify(&error);
         }
     }
     match reader.read(&mut buffer) {
