@@ -27,3 +27,11 @@ pub mod probe;
 pub mod services;
 pub mod supervisor;
 pub mod topology;
+
+/// A cluster from YAML, for the unit tests.
+#[cfg(test)]
+fn test_cluster(yaml: &str) -> kubereach_core::Cluster {
+    let mut builder = kubereach_core::ClusterBuilder::new();
+    kubereach_load::load_str(Some("test.yaml"), yaml, &mut builder);
+    builder.build()
+}

@@ -14,6 +14,9 @@ use crate::topology::{
     NODE_PREFIX,
 };
 
+/// The MAC of every pod veth's node end (Calico uses the same).
+pub const HOST_MAC: &str = "ee:ee:ee:ee:ee:ee";
+
 /// What `lab up` builds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
@@ -75,13 +78,28 @@ pub fn build(cluster: &Cluster, name: &str, enforce: Option<bool>) -> Result<Pla
         let node = &topology.nodes[pod.node];
         let link = pod.host_link.clone().unwrap_or_default();
         let ip = |netns: &str, args: String| Step::Ip { netns: netns.to_owned(), args };
-        steps.push(ip(&node.netns, format!("link add {link} type veth peer name eth0 netns {}", pod.netns)));
+        // Calico's wiring: every node end has the MAC ee:ee:ee:ee:ee:ee and
+        // both ends know each other's MAC, so no ARP delays a first packet.
+        let [a, b, c, d] = pod.address.octets();
+        let pod_mac = format!("02:42:{a:02x}:{b:02x}:{c:02x}:{d:02x}");
+        steps.push(ip(
+            &node.netns,
+            format!(
+                "link add {link} address {HOST_MAC} type veth peer name eth0 address {pod_mac} netns {}",
+                pod.netns
+            ),
+        ));
         steps.push(ip(&node.netns, format!("link set {link} up")));
         steps.push(ip(&node.netns, format!("route add {}/32 dev {link} scope link", pod.address)));
+        steps.push(ip(
+            &node.netns,
+            format!("neigh add {} lladdr {pod_mac} dev {link} nud permanent", pod.address),
+        ));
         steps.push(ip(&pod.netns, "link set lo up".to_owned()));
         steps.push(ip(&pod.netns, format!("addr add {}/32 dev eth0", pod.address)));
         steps.push(ip(&pod.netns, "link set eth0 up".to_owned()));
         steps.push(ip(&pod.netns, format!("route add {GATEWAY} dev eth0 scope link")));
+        steps.push(ip(&pod.netns, format!("neigh add {GATEWAY} lladdr {HOST_MAC} dev eth0 nud permanent")));
         steps.push(ip(&pod.netns, format!("route add default via {GATEWAY} dev eth0")));
     }
     for (index, node) in topology.nodes.iter().enumerate() {
@@ -139,11 +157,9 @@ fn wire_fabric(topology: &Topology, services: &[LabService], steps: &mut Vec<Ste
             key: "net/ipv4/icmp_ratelimit".into(),
             value: "0".into(),
         });
-        steps.push(Step::Sysctl {
-            netns: node.netns.clone(),
-            key: "net/ipv4/icmp_msgs_per_sec".into(),
-            value: "100000".into(),
-        });
+        for key in ["net/ipv4/icmp_msgs_per_sec", "net/ipv4/icmp_msgs_burst"] {
+            steps.push(Step::Sysctl { netns: node.netns.clone(), key: key.into(), value: "100000".into() });
+        }
     }
     let external = &topology.external;
     steps.push(ip(external, "link set lo up".to_owned()));
@@ -157,20 +173,21 @@ fn wire_fabric(topology: &Topology, services: &[LabService], steps: &mut Vec<Ste
                 continue;
             }
             routed.push(*address);
-            // A load balancer sends to a node with an endpoint when the
-            // policy is Local (its health check fails on the others).
-            let node = svc
-                .ports
-                .iter()
-                .flat_map(|p| p.endpoints.first())
-                .map(|e| e.node)
-                .next()
-                .filter(|_| svc.external_local)
-                .unwrap_or(0);
+            let node = routed_node(svc);
             steps.push(ip(fabric, format!("route add {address}/32 via {}", topology.nodes[node].address)));
             steps.push(ip(external, format!("route add {address}/32 via {FABRIC_EXTERNAL_ADDRESS}")));
         }
     }
+}
+
+/// The node the fabric sends a Service's external addresses to: under
+/// `externalTrafficPolicy: Local` a node with an endpoint (a load balancer's
+/// health check fails on the others), else the first.
+pub fn routed_node(svc: &LabService) -> usize {
+    if !svc.external_local {
+        return 0;
+    }
+    svc.ports.iter().flat_map(|p| p.endpoints.first()).map(|e| e.node).next().unwrap_or(0)
 }
 
 impl Plan {
@@ -201,6 +218,31 @@ impl Plan {
                 pod.address,
                 pod.netns,
                 ports.join(", ")
+            );
+        }
+        for svc in &self.services {
+            let ports: Vec<String> = svc
+                .ports
+                .iter()
+                .map(|p| match p.node_port {
+                    Some(node_port) => format!("{}/{} (node port {node_port})", p.port, p.protocol),
+                    None => format!("{}/{}", p.port, p.protocol),
+                })
+                .collect();
+            let external: Vec<String> = svc.external_ips.iter().map(|ip| ip.to_string()).collect();
+            let _ = writeln!(
+                out,
+                "# service {}/{} at {}{} ports [{}]{}",
+                svc.namespace,
+                svc.name,
+                svc.cluster_ip,
+                if svc.assigned_ip { " (assigned by the lab)" } else { "" },
+                ports.join(", "),
+                if external.is_empty() {
+                    String::new()
+                } else {
+                    format!(" external [{}]", external.join(", "))
+                }
             );
         }
         for step in &self.steps {

@@ -300,3 +300,124 @@ fn v4(cidr: &str) -> Option<String> {
     let mask = if prefix == 0 { 0 } else { u32::MAX << (32 - prefix) };
     Some(format!("{}/{prefix}", std::net::Ipv4Addr::from(u32::from(address) & mask)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PODS: &str = "
+apiVersion: v1
+kind: Namespace
+metadata: {name: a, labels: {team: blue}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: api, namespace: a, labels: {app: api}}
+spec:
+  containers:
+    - name: c
+      ports: [{name: http, containerPort: 8080}, {name: dns, containerPort: 5353, protocol: UDP}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: a, labels: {app: web}}
+spec:
+  containers:
+    - name: c
+      ports: [{name: http, containerPort: 3000}]
+---
+";
+
+    /// The ruleset of the node holding pod `api` (the first pod: node 1).
+    fn check(policy: &str, expect: &[&str]) {
+        let cluster = crate::test_cluster(&format!("{PODS}{policy}"));
+        let topology = crate::topology::build(&cluster, "t").unwrap();
+        let ruleset = ruleset(&cluster, &topology, 0).unwrap_or_default();
+        for line in expect {
+            assert!(ruleset.contains(line), "missing `{line}` in\n{ruleset}");
+        }
+    }
+
+    // https://kubernetes.io/docs/concepts/services-networking/network-policies/#targeting-a-range-of-ports
+    #[test]
+    fn end_port_is_a_range() {
+        check(
+            "apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: p, namespace: a}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  ingress: [{ports: [{port: 8000, endPort: 8100}]}]",
+            &["meta l4proto tcp th dport 8000-8100 return", "drop"],
+        );
+    }
+
+    // A named port resolves on the destination pod: for ingress, the
+    // selected pod's own `http` (8080), not the peer's.
+    #[test]
+    fn named_ports_resolve_on_the_destination() {
+        check(
+            "apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: p, namespace: a}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  ingress: [{from: [{podSelector: {matchLabels: {app: web}}}], ports: [{port: http}]}]",
+            &["ip saddr { 10.244.1.2 } meta l4proto tcp th dport 8080 return"],
+        );
+    }
+
+    // For egress, a named port resolves on each peer pod: `http` is 3000 on web.
+    #[test]
+    fn egress_named_ports_resolve_per_peer() {
+        check(
+            "apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: p, namespace: a}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  policyTypes: [Egress]
+  egress: [{to: [{podSelector: {}}], ports: [{port: http}]}]",
+            &[
+                "ip daddr 10.244.1.2 meta l4proto tcp th dport 3000 return",
+                "iifname \"kp1\" jump egress-pod1",
+            ],
+        );
+    }
+
+    // ipBlock: the CIDR minus `except`, never pod addresses (the core's
+    // `ip_blocks_match_pods: false`); host bits are cleared.
+    #[test]
+    fn ip_blocks_exclude_except_and_pods() {
+        check(
+            "apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: p, namespace: a}
+spec:
+  podSelector: {}
+  ingress: [{from: [{ipBlock: {cidr: 198.51.100.7/24, except: [198.51.100.10/32]}}]}]",
+            &["ip saddr 198.51.100.0/24 ip saddr != { 198.51.100.10/32 } ip saddr != @pod-addresses return"],
+        );
+    }
+
+    // A pod always reaches itself, and a policy without rules isolates.
+    #[test]
+    fn deny_all_keeps_the_pod_reaching_itself() {
+        check(
+            "apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: p, namespace: a}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]",
+            &["ip saddr 10.244.0.2 return\n\t\tdrop"],
+        );
+    }
+
+    #[test]
+    fn no_isolated_pod_means_no_table() {
+        let cluster = crate::test_cluster(PODS);
+        let topology = crate::topology::build(&cluster, "t").unwrap();
+        assert_eq!(ruleset(&cluster, &topology, 0), None);
+    }
+}

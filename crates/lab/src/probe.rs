@@ -12,7 +12,7 @@
 //! blocked by NetworkPolicy must time out, as the plugin drops it.
 
 use std::collections::BTreeMap;
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
@@ -170,23 +170,116 @@ impl Observed {
 }
 
 /// The probes of `plan`, each with the model's prediction from `trace`.
-/// `engine` must be compiled from `cluster`.
+/// `engine` must be compiled from `cluster`. Pods of one policy class get
+/// the same answer from every query, so each question is traced once per
+/// source class, on all cores.
 pub fn plan_probes(cluster: &Cluster, engine: &PolicyEngine<'_>, plan: &Plan) -> (Vec<Probe>, Vec<Skipped>) {
-    let topology = &plan.topology;
-    let mut probes = Vec::new();
+    let mut asked = Questions::default();
+    let mut pending: Vec<(Probe, Option<usize>)> = Vec::new();
     let mut skipped = Vec::new();
-    for source in &topology.pods {
-        let source_label = format!("{}/{}", source.namespace, source.name);
+    for source in &plan.topology.pods {
         if source.host_network {
-            skipped
-                .push(Skipped { what: source_label, reason: "hostNetwork sources are node traffic".into() });
+            let what = format!("{}/{}", source.namespace, source.name);
+            skipped.push(Skipped { what, reason: "hostNetwork sources are node traffic".into() });
             continue;
         }
-        let trace_source =
-            TraceSource::Workload { namespace: source.namespace.clone(), name: source.name.clone() };
-        let base = |destination: String, address, port, protocol| Probe {
-            source: source_label.clone(),
-            netns: source.netns.clone(),
+        let class = engine.class_of(kubereach_core::model::PodId(source.pod));
+        let mut ctx = SourceCtx {
+            plan,
+            source,
+            class,
+            asked: &mut asked,
+            pending: &mut pending,
+            skipped: &mut skipped,
+        };
+        ctx.pod_probes();
+        ctx.service_probes();
+    }
+    external_probes(plan, &mut asked, &mut pending, &mut skipped);
+    let answers = asked.answer(cluster, engine);
+    let probes = pending
+        .into_iter()
+        .map(|(mut probe, question)| {
+            if let Some(question) = question {
+                (probe.expected, probe.explanation) = answers[question].clone();
+            }
+            probe
+        })
+        .collect();
+    (probes, skipped)
+}
+
+/// The distinct trace questions, each asked once.
+#[derive(Default)]
+struct Questions {
+    index: BTreeMap<(usize, String, Protocol), usize>,
+    list: Vec<(TraceSource, TraceDestination, Protocol, String)>,
+}
+
+impl Questions {
+    /// The question's index; `key` identifies the destination (and who
+    /// should answer) within the source's class.
+    fn ask(
+        &mut self,
+        class: usize,
+        key: String,
+        question: (TraceSource, TraceDestination, Protocol, String),
+    ) -> usize {
+        let protocol = question.2;
+        let next = self.list.len();
+        let index = *self.index.entry((class, key, protocol)).or_insert(next);
+        if index == next {
+            self.list.push(question);
+        }
+        index
+    }
+
+    fn answer(&self, cluster: &Cluster, engine: &PolicyEngine<'_>) -> Vec<(Expected, String)> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+        let chunk = self.list.len().div_ceil(threads).max(1);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = self
+                .list
+                .chunks(chunk)
+                .map(|questions| {
+                    scope.spawn(move || {
+                        questions
+                            .iter()
+                            .map(|(source, destination, protocol, answerer)| {
+                                predict(cluster, engine, source, destination, *protocol, answerer)
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+        })
+    }
+}
+
+/// Builds the probes of one source pod.
+struct SourceCtx<'a> {
+    plan: &'a Plan,
+    source: &'a crate::topology::LabPod,
+    class: usize,
+    asked: &'a mut Questions,
+    pending: &'a mut Vec<(Probe, Option<usize>)>,
+    skipped: &'a mut Vec<Skipped>,
+}
+
+impl SourceCtx<'_> {
+    fn label(&self) -> String {
+        format!("{}/{}", self.source.namespace, self.source.name)
+    }
+
+    fn trace_source(&self) -> TraceSource {
+        TraceSource::Workload { namespace: self.source.namespace.clone(), name: self.source.name.clone() }
+    }
+
+    fn probe(&self, destination: String, address: Ipv4Addr, port: u16, protocol: Protocol) -> Probe {
+        Probe {
+            source: self.label(),
+            netns: self.source.netns.clone(),
             destination,
             address,
             port,
@@ -194,13 +287,25 @@ pub fn plan_probes(cluster: &Cluster, engine: &PolicyEngine<'_>, plan: &Plan) ->
             pin: None,
             expected: Expected::Dropped,
             explanation: String::new(),
-        };
-        for destination in topology.pods.iter().filter(|d| d.pod != source.pod) {
+        }
+    }
+
+    fn push(&mut self, probe: Probe, destination: TraceDestination, answerer: &str) {
+        let key = format!("{destination:?} {answerer}");
+        let question = (self.trace_source(), destination, probe.protocol, answerer.to_owned());
+        let index = self.asked.ask(self.class, key, question);
+        self.pending.push((probe, Some(index)));
+    }
+
+    /// Every declared port of every other pod, directly.
+    fn pod_probes(&mut self) {
+        let topology = &self.plan.topology;
+        for destination in topology.pods.iter().filter(|d| d.pod != self.source.pod) {
             let label = format!("{}/{}", destination.namespace, destination.name);
             for port in &destination.ports {
                 if destination.host_network || port.protocol == Protocol::Sctp {
-                    skipped.push(Skipped {
-                        what: format!("{source_label} -> {label}:{}/{}", port.port, port.protocol),
+                    self.skipped.push(Skipped {
+                        what: format!("{} -> {label}:{}/{}", self.label(), port.port, port.protocol),
                         reason: if destination.host_network { "hostNetwork destination" } else { "SCTP" }
                             .into(),
                     });
@@ -211,72 +316,148 @@ pub fn plan_probes(cluster: &Cluster, engine: &PolicyEngine<'_>, plan: &Plan) ->
                     name: destination.name.clone(),
                     port: PortRef::Number(i32::from(port.port)),
                 };
-                let mut probe = base(label.clone(), destination.address, port.port, port.protocol);
-                (probe.expected, probe.explanation) =
-                    predict(cluster, engine, &trace_source, &to, port.protocol, &label);
-                probes.push(probe);
+                let probe = self.probe(label.clone(), destination.address, port.port, port.protocol);
+                self.push(probe, to, &label);
             }
         }
+    }
+
+    /// Every port of every Service through its ClusterIP, once per endpoint
+    /// (pinned), plus one port that is not a Service port.
+    fn service_probes(&mut self) {
+        let plan = self.plan;
         for svc in &plan.services {
             let label = format!("svc/{}/{}", svc.namespace, svc.name);
+            let service_destination = |port: u16| TraceDestination::Service {
+                namespace: svc.namespace.clone(),
+                name: svc.name.clone(),
+                port: PortRef::Number(i32::from(port)),
+            };
             for port in svc.ports.iter().filter(|p| p.protocol != Protocol::Sctp) {
-                let to = TraceDestination::Service {
-                    namespace: svc.namespace.clone(),
-                    name: svc.name.clone(),
-                    port: PortRef::Number(i32::from(port.port)),
-                };
                 if svc.internal_local {
-                    skipped.push(Skipped {
-                        what: format!("{source_label} -> {label}:{}", port.port),
+                    self.skipped.push(Skipped {
+                        what: format!("{} -> {label}:{}", self.label(), port.port),
                         reason: "internalTrafficPolicy: Local (the model does not know the lab's placement)"
                             .into(),
                     });
                     continue;
                 }
-                let (service_expected, explanation) =
-                    predict(cluster, engine, &trace_source, &to, port.protocol, "");
-                if port.endpoints.is_empty() || service_expected == Expected::Refused {
-                    let mut probe = base(label.clone(), svc.cluster_ip, port.port, port.protocol);
-                    (probe.expected, probe.explanation) = (service_expected, explanation);
-                    probes.push(probe);
+                if port.endpoints.is_empty() {
+                    let probe = self.probe(label.clone(), svc.cluster_ip, port.port, port.protocol);
+                    self.push(probe, service_destination(port.port), "");
                     continue;
                 }
                 for (n, endpoint) in port.endpoints.iter().enumerate() {
-                    let Some(pod) = topology.pod(kubereach_core::model::PodId(endpoint.pod)) else {
+                    let Some(pod) = plan.topology.pod(kubereach_core::model::PodId(endpoint.pod)) else {
                         continue;
                     };
                     let who = format!("{}/{}", pod.namespace, pod.name);
+                    let mut probe =
+                        self.probe(format!("{label} ({who})"), svc.cluster_ip, port.port, port.protocol);
+                    probe.pin = Some(PIN_BASE + n as u16 + 1);
+                    if pod.pod == self.source.pod {
+                        probe.expected = Expected::Connected(who);
+                        probe.explanation = "a pod always reaches itself through its Service".into();
+                        self.pending.push((probe, None));
+                        continue;
+                    }
                     let to = TraceDestination::Workload {
                         namespace: pod.namespace.clone(),
                         name: pod.name.clone(),
                         port: PortRef::Number(i32::from(endpoint.port)),
                     };
-                    let mut probe =
-                        base(format!("{label} ({who})"), svc.cluster_ip, port.port, port.protocol);
-                    probe.pin = Some(PIN_BASE + n as u16 + 1);
-                    (probe.expected, probe.explanation) = if pod.pod == source.pod {
-                        (Expected::Connected(who), "a pod always reaches itself through its Service".into())
-                    } else {
-                        predict(cluster, engine, &trace_source, &to, port.protocol, &who)
-                    };
-                    probes.push(probe);
+                    self.push(probe, to, &who);
                 }
             }
             // A ClusterIP port that is no Service port is rejected.
             if let Some(unused) = (1..=u16::MAX).find(|p| !svc.ports.iter().any(|s| s.port == *p)) {
-                let to = TraceDestination::Service {
-                    namespace: svc.namespace.clone(),
-                    name: svc.name.clone(),
-                    port: PortRef::Number(i32::from(unused)),
-                };
-                let mut probe = base(label.clone(), svc.cluster_ip, unused, Protocol::Tcp);
-                (probe.expected, probe.explanation) =
-                    predict(cluster, engine, &trace_source, &to, Protocol::Tcp, "");
-                probes.push(probe);
+                let probe = self.probe(label.clone(), svc.cluster_ip, unused, Protocol::Tcp);
+                self.push(probe, service_destination(unused), "");
             }
         }
     }
-    (probes, skipped)
+}
+
+/// The source class of the `external` client in [`Questions`] (pod
+/// classes are numbered from 0).
+const EXTERNAL_CLASS: usize = usize::MAX;
+
+/// From the `external` namespace: each port of each Service with a
+/// load-balancer or external IP (routed by the fabric), and each node port
+/// on the first node, once per endpoint the node may send to (pinned).
+fn external_probes(
+    plan: &Plan,
+    asked: &mut Questions,
+    pending: &mut Vec<(Probe, Option<usize>)>,
+    skipped: &mut Vec<Skipped>,
+) {
+    let topology = &plan.topology;
+    let client = crate::topology::EXTERNAL_ADDRESS;
+    let source = TraceSource::External { address: Some(std::net::IpAddr::V4(client)) };
+    for svc in &plan.services {
+        let label = format!("svc/{}/{}", svc.namespace, svc.name);
+        let mut entries: Vec<(Ipv4Addr, u16, &crate::services::LabServicePort, String)> = Vec::new();
+        for port in svc.ports.iter().filter(|p| p.protocol != Protocol::Sctp) {
+            for address in &svc.external_ips {
+                entries.push((*address, port.port, port, format!("{label} via {address}")));
+            }
+            if let (Some(node_port), Some(node)) = (port.node_port, topology.nodes.first()) {
+                entries.push((node.address, node_port, port, format!("{label} via node port {node_port}")));
+            }
+        }
+        for (address, number, port, via) in entries {
+            if svc.external_local && !svc.external_ips.contains(&address) {
+                skipped.push(Skipped {
+                    what: format!("external -> {via}"),
+                    reason: "externalTrafficPolicy: Local on a node port (the model does not know the lab's placement)"
+                        .into(),
+                });
+                continue;
+            }
+            let probe = |destination: String| Probe {
+                source: "external".into(),
+                netns: topology.external.clone(),
+                destination,
+                address,
+                port: number,
+                protocol: port.protocol,
+                pin: None,
+                expected: Expected::Dropped,
+                explanation: String::new(),
+            };
+            let service_destination = TraceDestination::Service {
+                namespace: svc.namespace.clone(),
+                name: svc.name.clone(),
+                port: PortRef::Number(i32::from(port.port)),
+            };
+            if port.endpoints.is_empty() {
+                let question = (source.clone(), service_destination.clone(), port.protocol, String::new());
+                let index = asked.ask(EXTERNAL_CLASS, format!("{service_destination:?}"), question);
+                pending.push((probe(via.clone()), Some(index)));
+                continue;
+            }
+            for (n, endpoint) in port.endpoints.iter().enumerate() {
+                let Some(pod) = topology.pod(kubereach_core::model::PodId(endpoint.pod)) else { continue };
+                // Under a Local policy the load balancer sends to the node the
+                // fabric routes to, which serves only its own endpoints.
+                let routed = crate::plan::routed_node(svc);
+                if svc.external_local && endpoint.node != routed {
+                    continue;
+                }
+                let who = format!("{}/{}", pod.namespace, pod.name);
+                let mut sent = probe(format!("{via} ({who})"));
+                sent.pin = Some(PIN_BASE + n as u16 + 1);
+                let to = TraceDestination::Workload {
+                    namespace: pod.namespace.clone(),
+                    name: pod.name.clone(),
+                    port: PortRef::Number(i32::from(endpoint.port)),
+                };
+                let question = (source.clone(), to.clone(), port.protocol, who.clone());
+                let index = asked.ask(EXTERNAL_CLASS, format!("{to:?} {who}"), question);
+                pending.push((sent, Some(index)));
+            }
+        }
+    }
 }
 
 /// The model's prediction for one connection, with the deciding step.
@@ -509,6 +690,10 @@ fn finish(socket: &Socket, protocol: Protocol) -> Observed {
         {
             return Observed::Error("cannot wait for the answer".into());
         }
+        // The supervisor answers after the client's first bytes.
+        if let Err(error) = (&*socket).write_all(b"probe\n") {
+            return classify(&error);
+        }
     }
     match reader.read(&mut buffer) {
         Ok(n) => Observed::Connected(String::from_utf8_lossy(&buffer[..n]).trim().to_owned()),
@@ -522,5 +707,47 @@ fn classify(error: &io::Error) -> Observed {
         Some(libc::EHOSTUNREACH | libc::ENETUNREACH) => Observed::Unreachable,
         Some(libc::ETIMEDOUT | libc::EAGAIN) => Observed::TimedOut,
         _ => Observed::Error(error.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcomes_agree_only_with_their_prediction() {
+        let api = || "production/api".to_owned();
+        assert!(Observed::Connected(api()).agrees(&Expected::Connected(api())));
+        assert!(!Observed::Connected("production/web".into()).agrees(&Expected::Connected(api())));
+        assert!(Observed::Refused.agrees(&Expected::Refused));
+        assert!(Observed::TimedOut.agrees(&Expected::Dropped));
+        assert!(!Observed::TimedOut.agrees(&Expected::Refused));
+        assert!(!Observed::Refused.agrees(&Expected::Dropped));
+        assert!(!Observed::Unreachable.agrees(&Expected::Dropped));
+    }
+
+    #[test]
+    fn the_report_counts_and_lists_disagreements() {
+        let probe = |expected| Probe {
+            source: "a/x".into(),
+            netns: "kr-t-pod1".into(),
+            destination: "a/y".into(),
+            address: Ipv4Addr::new(10, 244, 0, 3),
+            port: 80,
+            protocol: Protocol::Tcp,
+            pin: None,
+            expected,
+            explanation: "network-policy-ingress: denied".into(),
+        };
+        let probes = [probe(Expected::Dropped), probe(Expected::Connected("a/y".into()))];
+        let observed = [Some(Observed::TimedOut), Some(Observed::Refused)];
+        let report = compare(&probes, &observed, Vec::new());
+        assert_eq!((report.probes, report.agree, report.disagree), (2, 1, 1));
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(
+            json["disagreements"][0],
+            serde_json::json!({"source": "a/x", "destination": "a/y", "port": 80, "protocol": "TCP",
+                               "expected": "connected to a/y", "observed": "refused"})
+        );
     }
 }

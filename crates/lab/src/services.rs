@@ -378,3 +378,60 @@ fn chain(out: &mut String, name: &str, rules: impl Iterator<Item = String>) {
     }
     out.push_str("\t}\n");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CLUSTER: &str = "
+apiVersion: v1
+kind: Pod
+metadata: {name: a, namespace: x, labels: {app: a}}
+spec: {containers: [{name: c, ports: [{name: http, containerPort: 8080}]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: s, namespace: x}
+spec:
+  clusterIP: 10.96.0.20
+  internalTrafficPolicy: Local
+  selector: {app: a}
+  ports: [{name: web, port: 80, targetPort: http}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: empty, namespace: x}
+spec:
+  clusterIP: 10.96.0.21
+  selector: {app: none}
+  ports: [{port: 80}]
+";
+
+    fn rulesets() -> (String, String) {
+        let cluster = crate::test_cluster(CLUSTER);
+        let topology = crate::topology::build(&cluster, "t").unwrap();
+        let services = build(&cluster, &topology);
+        (ruleset(&services, 0), ruleset(&services, 1))
+    }
+
+    // The target port is resolved by name on the endpoint pod, and the
+    // endpoint chain DNATs to it.
+    #[test]
+    fn cluster_ip_dnats_to_the_named_target_port() {
+        let (node1, _) = rulesets();
+        assert!(node1.contains("10.96.0.20 . tcp . 80 : goto service-x/s/tcp/web"), "{node1}");
+        assert!(node1.contains("meta l4proto tcp dnat to 10.244.0.2:8080"), "{node1}");
+        assert!(node1.contains("61001 : goto endpoint-x/s/tcp/web__10.244.0.2/8080"), "{node1}");
+    }
+
+    // No endpoints: rejected (kube-proxy's no-endpoint-services). Local
+    // internal policy with no endpoint on this node: dropped.
+    // https://kubernetes.io/docs/reference/networking/virtual-ips/#internal-traffic-policy
+    #[test]
+    fn no_endpoints_reject_and_no_local_endpoints_drop() {
+        let (node1, node2) = rulesets();
+        assert!(node1.contains("10.96.0.21 . tcp . 80 : goto reject-chain"), "{node1}");
+        assert!(node2.contains("10.96.0.20 . tcp . 80 : drop"), "{node2}");
+        assert!(!node2.contains("service-x/s/tcp/web {"), "{node2}");
+    }
+}

@@ -3,7 +3,8 @@
 //! that entered that namespace, a TCP listener and a UDP socket for each
 //! declared container port of each pod there; then it answers every TCP
 //! connection and every UDP datagram with the pod's `namespace/name` and a
-//! newline, so probes (and `curl`/`nc` in the tutorial) see who answered.
+//! newline (an HTTP response to an HTTP request), so probes (and `curl`/`nc`
+//! in the tutorial) see who answered.
 //! SCTP ports are skipped (reported in the log); a port two hostNetwork
 //! pods of one node both declare is held by the first.
 
@@ -96,17 +97,35 @@ fn bind_all(pods: &[LabPod]) -> io::Result<(Sockets, Vec<String>)> {
     Ok((sockets, skipped))
 }
 
+/// Connections answered at once; beyond that each waits its turn.
+const MAX_CONNECTIONS: usize = 256;
+/// How long a connection may take to send its first bytes.
+const FIRST_BYTES: Duration = Duration::from_millis(500);
+
 fn serve(who: &str, socket: Socket) {
-    let reply = format!("{who}\n");
+    let active = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     match socket {
         Socket::Tcp(listener) => {
             for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
-                let _ = stream.write_all(reply.as_bytes());
+                let Ok(stream) = stream else { continue };
+                let reply = who.to_owned();
+                let counter = std::sync::Arc::clone(&active);
+                if counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) >= MAX_CONNECTIONS {
+                    answer(stream, &reply);
+                    counter.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                    continue;
+                }
+                let spawned = std::thread::Builder::new().stack_size(64 * 1024).spawn(move || {
+                    answer(stream, &reply);
+                    counter.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                });
+                if spawned.is_err() {
+                    active.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                }
             }
         }
         Socket::Udp(socket) => {
+            let reply = format!("{who}\n");
             let mut buffer = [0u8; 512];
             loop {
                 let Ok((_, peer)) = socket.recv_from(&mut buffer) else { continue };
@@ -114,4 +133,29 @@ fn serve(who: &str, socket: Socket) {
             }
         }
     }
+}
+
+/// Answers one TCP connection with the pod's name: as an HTTP response
+/// when the client speaks HTTP (so `curl` works), else as a line, after
+/// the client's first bytes or a short wait.
+fn answer(mut stream: std::net::TcpStream, who: &str) {
+    use std::io::Read;
+    let _ = stream.set_read_timeout(Some(FIRST_BYTES));
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+    let mut first = [0u8; 512];
+    let read = stream.read(&mut first).unwrap_or(0);
+    let request = &first[..read];
+    let http = [&b"GET "[..], b"HEAD ", b"POST ", b"PUT ", b"DELETE ", b"OPTIONS "]
+        .iter()
+        .any(|m| request.starts_with(m));
+    let body = format!("{who}\n");
+    let reply = if http {
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    } else {
+        body
+    };
+    let _ = stream.write_all(reply.as_bytes());
 }

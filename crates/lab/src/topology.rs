@@ -310,3 +310,61 @@ pub mod protocol_serde {
         Protocol::parse(&text).ok_or_else(|| serde::de::Error::custom(format!("unknown protocol `{text}`")))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pods_spread_over_two_nodes_and_keep_their_node_name() {
+        let cluster = crate::test_cluster(
+            "apiVersion: v1
+kind: Pod
+metadata: {name: a, namespace: x}
+spec: {containers: [{name: c}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: b, namespace: x}
+spec: {containers: [{name: c}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: c, namespace: x}
+spec: {nodeName: worker-7, containers: [{name: c}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: h, namespace: x}
+spec: {hostNetwork: true, nodeName: worker-7, containers: [{name: c, ports: [{containerPort: 10250}]}]}",
+        );
+        let topology = build(&cluster, "t").unwrap();
+        let names: Vec<&str> = topology.nodes.iter().map(|n| n.name.as_str()).collect();
+        assert_eq!(names, ["worker-7", "node-1"]);
+        let placed: Vec<(&str, &str, String)> = topology
+            .pods
+            .iter()
+            .map(|p| (p.name.as_str(), topology.nodes[p.node].name.as_str(), p.address.to_string()))
+            .collect();
+        assert_eq!(
+            placed,
+            [
+                ("a", "worker-7", "10.244.0.2".to_owned()),
+                ("b", "node-1", "10.244.1.2".to_owned()),
+                ("c", "worker-7", "10.244.0.3".to_owned()),
+                ("h", "worker-7", "172.30.0.11".to_owned()),
+            ]
+        );
+        let host = topology.pod_named("x", "h").unwrap();
+        assert_eq!(host.netns, "kr-t-node1");
+        assert_eq!(host.host_link, None);
+    }
+
+    #[test]
+    fn lab_names_are_short_lowercase_words() {
+        assert!(check_name("demo1").is_ok());
+        for bad in ["", "Demo", "a-b", "toolongname", "../x"] {
+            assert!(check_name(bad).is_err(), "{bad}");
+        }
+    }
+}

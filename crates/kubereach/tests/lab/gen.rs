@@ -1,0 +1,132 @@
+//! A small random cluster generator for the lab tests: bare Pods with
+//! labels and TCP/UDP ports (named and not), Services (named and numbered
+//! target ports, some selecting nothing), and NetworkPolicies of every form
+//! the lab compiles (default deny, pod and namespace selectors alone and
+//! together, named ports, `endPort` ranges, `ipBlock` with `except`, egress
+//! rules). The same seed gives the same files.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        // xorshift64*: small, deterministic, good enough to pick shapes.
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+const APPS: [&str; 6] = ["web", "api", "db", "cache", "worker", "dns"];
+const TIERS: [&str; 3] = ["frontend", "backend", "data"];
+const TEAMS: [&str; 2] = ["blue", "green"];
+
+/// Writes a cluster of `pods` pods into `dir`; returns the pod count.
+pub fn write(dir: &Path, seed: u64, pods: usize) -> usize {
+    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let namespaces = ["shop", "pay", "ops", "data"];
+    let mut out = String::new();
+    for (index, namespace) in namespaces.iter().enumerate() {
+        let _ = write!(
+            out,
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {namespace}\n  labels:\n    team: {}\n---\n",
+            TEAMS[index % 2]
+        );
+    }
+    for index in 0..pods {
+        let namespace = namespaces[rng.below(namespaces.len())];
+        let app = APPS[rng.below(APPS.len())];
+        let tier = TIERS[rng.below(TIERS.len())];
+        let node = match rng.below(3) {
+            0 => "  nodeName: node-1\n",
+            1 => "  nodeName: node-2\n",
+            _ => "",
+        };
+        let mut ports = String::from("        - name: http\n          containerPort: 8080\n");
+        if app == "dns" || rng.below(4) == 0 {
+            ports.push_str("        - name: dns\n          containerPort: 5353\n          protocol: UDP\n");
+        }
+        if rng.below(3) == 0 {
+            ports.push_str("        - name: metrics\n          containerPort: 9090\n");
+        }
+        let _ = write!(
+            out,
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {app}-{index}\n  namespace: {namespace}\n  labels:\n    app: {app}\n    tier: {tier}\nspec:\n{node}  containers:\n    - name: main\n      image: example/{app}\n      ports:\n{ports}---\n"
+        );
+    }
+    for namespace in namespaces {
+        for app in APPS {
+            let target = if rng.below(2) == 0 { "http" } else { "8080" };
+            let _ = write!(
+                out,
+                "apiVersion: v1\nkind: Service\nmetadata:\n  name: {app}\n  namespace: {namespace}\nspec:\n  selector:\n    app: {app}\n  ports:\n    - name: http\n      port: 80\n      targetPort: {target}\n    - name: dns\n      port: 53\n      protocol: UDP\n      targetPort: dns\n---\n"
+            );
+        }
+        // A Service whose selector matches nothing: no endpoints.
+        let _ = write!(
+            out,
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: orphan\n  namespace: {namespace}\nspec:\n  selector:\n    app: nothing\n  ports:\n    - port: 80\n---\n"
+        );
+        let address = 20 + namespaces.iter().position(|n| *n == namespace).unwrap_or(0);
+        let _ = write!(
+            out,
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: web-np\n  namespace: {namespace}\nspec:\n  type: NodePort\n  selector:\n    app: web\n  ports:\n    - port: 80\n      targetPort: http\n      nodePort: {}\n---\n\
+             apiVersion: v1\nkind: Service\nmetadata:\n  name: api-lb\n  namespace: {namespace}\nspec:\n  type: LoadBalancer\n  selector:\n    app: api\n  ports:\n    - port: 80\n      targetPort: 8080\n      nodePort: {}\nstatus:\n  loadBalancer:\n    ingress:\n      - ip: 203.0.113.{address}\n---\n",
+            30080 + address,
+            30180 + address
+        );
+        for policy in 0..3 {
+            out.push_str(&policy_yaml(&mut rng, namespace, policy));
+        }
+    }
+    std::fs::write(dir.join("cluster.yaml"), out).unwrap();
+    pods
+}
+
+fn policy_yaml(rng: &mut Rng, namespace: &str, index: usize) -> String {
+    let subject = match rng.below(3) {
+        0 => "{}".to_owned(),
+        _ => format!("{{matchLabels: {{app: {}}}}}", APPS[rng.below(APPS.len())]),
+    };
+    let head = format!(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: p{index}\n  namespace: {namespace}\nspec:\n  podSelector: {subject}\n"
+    );
+    let body = match rng.below(8) {
+        0 => "  policyTypes: [Ingress]\n".to_owned(),
+        1 => format!(
+            "  ingress:\n    - from:\n        - podSelector: {{matchLabels: {{tier: {}}}}}\n      ports:\n        - port: http\n",
+            TIERS[rng.below(3)]
+        ),
+        2 => format!(
+            "  ingress:\n    - from:\n        - namespaceSelector: {{matchLabels: {{team: {}}}}}\n      ports:\n        - port: 8000\n          endPort: 8100\n",
+            TEAMS[rng.below(2)]
+        ),
+        3 => format!(
+            "  ingress:\n    - from:\n        - namespaceSelector: {{matchLabels: {{team: {}}}}}\n          podSelector: {{matchLabels: {{app: {}}}}}\n",
+            TEAMS[rng.below(2)],
+            APPS[rng.below(APPS.len())]
+        ),
+        4 => {
+            let (cidr, except) = match rng.below(3) {
+                0 => ("10.0.0.0/8", "10.244.0.0/16"),
+                1 => ("198.51.100.0/24", "198.51.100.10/32"),
+                _ => ("0.0.0.0/0", "192.168.0.0/16"),
+            };
+            format!("  ingress:\n    - from:\n        - ipBlock: {{cidr: {cidr}, except: [{except}]}}\n")
+        }
+        5 => "  policyTypes: [Egress]\n".to_owned(),
+        6 => format!(
+            "  policyTypes: [Egress]\n  egress:\n    - to:\n        - namespaceSelector: {{}}\n          podSelector: {{matchLabels: {{app: {}}}}}\n      ports:\n        - port: dns\n          protocol: UDP\n        - port: 9090\n",
+            APPS[rng.below(APPS.len())]
+        ),
+        _ => "  policyTypes: [Ingress, Egress]\n  ingress:\n    - {}\n  egress:\n    - ports:\n        - port: http\n".to_owned(),
+    };
+    format!("{head}{body}---\n")
+}
