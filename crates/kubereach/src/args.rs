@@ -280,6 +280,12 @@ pub struct TraceArgs {
     /// The network plugin, when the input does not show it (`calico`, `cilium`, `flannel`, …).
     #[arg(long, value_name = "NAME")]
     pub cni: Option<String>,
+    /// The HTTP method of a URL's request, for Gateway API route matches (`GET` by default).
+    #[arg(long, value_name = "METHOD")]
+    pub method: Option<String>,
+    /// A header of a URL's request, `'NAME: VALUE'`, for Gateway API route matches (repeatable).
+    #[arg(long = "header", value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,

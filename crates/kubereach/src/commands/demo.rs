@@ -45,7 +45,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitStatus> {
         tour.push_str(&format!("{diagnostic}\n"));
     }
     let engine = PolicyEngine::new(&cluster, PolicyOptions { ip_blocks_match_pods: false });
-    let options = TraceOptions { protocol: Protocol::Tcp, cni: None };
+    let options = TraceOptions { protocol: Protocol::Tcp, cni: None, http: Default::default() };
     for (question, source, destination) in TOUR_TRACES {
         tour.push_str(&format!("\n== {question} (kubereach trace {source} {destination}) ==\n"));
         let source = TraceSource::parse(source)?;

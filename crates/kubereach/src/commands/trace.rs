@@ -3,7 +3,7 @@
 use anyhow::Result;
 use kubereach_core::policy::{PolicyEngine, PolicyOptions};
 use kubereach_core::ports::Protocol;
-use kubereach_core::trace::{self, TraceDestination, TraceOptions, TraceSource, Verdict};
+use kubereach_core::trace::{self, HttpRequestOptions, TraceDestination, TraceOptions, TraceSource, Verdict};
 
 use crate::args::{Format, ProtocolArg, TraceArgs};
 use crate::exit::ExitStatus;
@@ -21,6 +21,7 @@ pub fn run(args: &TraceArgs) -> Result<ExitStatus> {
             ProtocolArg::Sctp => Protocol::Sctp,
         },
         cni: args.cni.clone(),
+        http: HttpRequestOptions { method: args.method.clone(), headers: parse_headers(&args.headers)? },
     };
     let report = trace::trace(&loaded.cluster, &engine, &source, &destination, &options);
     match args.format {
@@ -34,4 +35,17 @@ pub fn run(args: &TraceArgs) -> Result<ExitStatus> {
     } else {
         ExitStatus::Success
     })
+}
+
+/// `--header 'NAME: VALUE'` as `(NAME, VALUE)`, as curl's `-H` writes them.
+fn parse_headers(headers: &[String]) -> Result<Vec<(String, String)>> {
+    headers
+        .iter()
+        .map(|header| match header.split_once(':') {
+            Some((name, value)) if !name.trim().is_empty() && !name.contains(char::is_whitespace) => {
+                Ok((name.to_owned(), value.trim().to_owned()))
+            }
+            _ => anyhow::bail!("invalid --header `{header}`: expected `NAME: VALUE`"),
+        })
+        .collect()
 }
