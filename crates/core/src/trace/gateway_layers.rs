@@ -598,10 +598,10 @@ fn describe_backend(route: AnyRoute<'_>, field: &str, backend: &ResolvedBackend<
             format!("the backendRef to Service {service} in {id} has no `port`, which a Service needs: the route's backend is invalid"),
             "set `port` to a port of the Service".to_owned(),
         ),
-        BackendProblem::PortNotInService { ports } => {
+        BackendProblem::PortNotInService { port, ports } => {
             let ports: Vec<String> = ports.iter().map(code).collect();
             (
-                format!("port {} is not a port of Service {service} (its ports: {}): a backendRef names the Service's port, not the container's; requests get 500", backend.port.unwrap_or_default(), ports.join(", ")),
+                format!("port {} is not a port of Service {service} (its ports: {}): a backendRef names the Service's port, not the container's; requests get 500", port, ports.join(", ")),
                 format!("set `port` of the backendRef to {}", either(&ports)),
             )
         }
