@@ -53,7 +53,10 @@ pub(super) fn through_gateway<'c>(
     };
     let all = claims(ctx.cluster, host, i32::from(port), protocol);
     let ingresses = ingress::route(ctx.cluster, host, path);
-    let claim = all.iter().find(|c| c.named).or(if ingresses.is_empty() { all.first() } else { None })?;
+    let claim = all.iter().find(|c| c.named).or(if ingresses.is_empty() { all.first() } else { None });
+    let Some(claim) = claim else {
+        return if ingresses.is_empty() { unmodelled_path(ctx, walk, host) } else { None };
+    };
     let method = ctx.http.method.clone().unwrap_or_else(|| "GET".to_owned());
     let request = Request::new(host, path, &method, ctx.http.headers.clone());
     Some(gateway_path(ctx, walk, claim, &all, &ingresses, &request))
@@ -72,6 +75,41 @@ fn gateway_path<'c>(
     let client = gateway_step(ctx, walk, claim)?;
     let Some((service, port)) = route_step(ctx, walk, claim, request)? else { return Ok(()) };
     service_layers::service_path(ctx, walk, client, service, &PortRef::Number(port), Via::Ingress)
+}
+
+/// A host that only objects kubereach does not model claim (Istio,
+/// Contour, Traefik): never answered as if they were absent.
+fn unmodelled_path(ctx: &Ctx<'_, '_>, walk: &mut Walk, host: &str) -> Option<Flow<()>> {
+    let evidence = unmodelled_claims(ctx, host);
+    if evidence.is_empty() {
+        return None;
+    }
+    walk.order = &GATEWAY_ORDER;
+    let step = Step::new(
+        Layer::Dns,
+        Status::Warn,
+        format!("{} is claimed by routing objects kubereach does not model: the path beyond them is not checked", code(host)),
+    )
+    .evidence(evidence)
+    .fix("check the path with the tools of that project (`istioctl analyze`, `kubectl describe`), or trace the Service behind it with `svc/NAMESPACE/NAME:PORT`");
+    Some(walk.add(step))
+}
+
+/// One line per unmodelled object that claims `host`.
+fn unmodelled_claims(ctx: &Ctx<'_, '_>, host: &str) -> Vec<String> {
+    ctx.cluster
+        .unmodelled_routes()
+        .iter()
+        .filter(|r| r.value.claims(host))
+        .map(|r| {
+            format!(
+                "{} {} claims it{}",
+                r.value.kind,
+                code(format!("{}/{}", r.value.namespace, r.value.name)),
+                at(&r.origin.location())
+            )
+        })
+        .collect()
 }
 
 fn gateway_id(gateway: &Gateway) -> String {
@@ -140,6 +178,12 @@ fn dns_step(
         evidence.push(format!(
             "Ingress {name} also serves the host: clients reach whichever public DNS points at; this trace follows the Gateway"
         ));
+    }
+    let unmodelled = unmodelled_claims(ctx, host);
+    if !unmodelled.is_empty() {
+        status = Status::Warn;
+        evidence
+            .extend(unmodelled.into_iter().map(|line| format!("{line}, and kubereach does not model it")));
     }
     let summary = format!(
         "{} is a host of Gateway {} (listener {}); public DNS, outside the model, must point it at the Gateway's address",
