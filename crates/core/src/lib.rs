@@ -29,6 +29,7 @@ pub mod route;
 pub mod service;
 pub mod trace;
 mod typo;
+pub mod unmodelled;
 
 #[cfg(test)]
 mod testing;

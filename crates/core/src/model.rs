@@ -360,6 +360,7 @@ pub struct Cluster {
     ingress_classes: Vec<Object<IngressClass>>,
     routes: Vec<Object<crate::route::Route>>,
     gateway_api: crate::gateway::GatewayApi,
+    unmodelled_routes: Vec<Object<crate::unmodelled::UnmodelledRoute>>,
     network_policies: Vec<Object<NetworkPolicy>>,
     admin_network_policies: Vec<Object<AdminNetworkPolicy>>,
     baseline_admin_network_policies: Vec<Object<BaselineAdminNetworkPolicy>>,
@@ -432,6 +433,11 @@ impl Cluster {
     /// The Gateway API objects.
     pub fn gateway_api(&self) -> &crate::gateway::GatewayApi {
         &self.gateway_api
+    }
+    /// Routing objects of other projects (Istio, Contour, Traefik) with the
+    /// hosts they claim; their kinds also count as skipped.
+    pub fn unmodelled_routes(&self) -> &[Object<crate::unmodelled::UnmodelledRoute>] {
+        &self.unmodelled_routes
     }
     /// NetworkPolicies (`policyTypes` and port protocols defaulted).
     pub fn network_policies(&self) -> &[Object<NetworkPolicy>] {
@@ -546,6 +552,7 @@ pub struct ClusterBuilder {
     skipped_kinds: BTreeMap<String, usize>,
     diagnostics: Vec<Diagnostic>,
     cluster_domain: Option<String>,
+    unmodelled_routes: Vec<Object<crate::unmodelled::UnmodelledRoute>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -728,6 +735,18 @@ impl ClusterBuilder {
         self.objects.is_empty() && self.skipped_kinds.is_empty()
     }
 
+    /// Keeps the hosts an object of a kind the model does not use claims
+    /// (counted as skipped too), for traces to name it.
+    pub fn unmodelled_route(
+        &mut self,
+        route: crate::unmodelled::UnmodelledRoute,
+        origin: Origin,
+    ) -> &mut ClusterBuilder {
+        self.skip(route_kind(&route));
+        self.unmodelled_routes.push(Object { value: route, origin });
+        self
+    }
+
     /// Records a problem found while reading the input.
     pub fn diagnostic(&mut self, diagnostic: Diagnostic) -> &mut ClusterBuilder {
         self.diagnostics.push(diagnostic);
@@ -739,6 +758,7 @@ impl ClusterBuilder {
         let mut cluster = Cluster {
             skipped_kinds: self.skipped_kinds,
             diagnostics: self.diagnostics,
+            unmodelled_routes: self.unmodelled_routes,
             ..Cluster::default()
         };
         let mut k8s_pods = Vec::new();
@@ -804,6 +824,11 @@ impl ClusterBuilder {
         cluster.diagnostics.sort();
         cluster
     }
+}
+
+/// The plain `kind` of an unmodelled route (`Istio VirtualService` → `VirtualService`).
+fn route_kind(route: &crate::unmodelled::UnmodelledRoute) -> &'static str {
+    route.kind.rsplit_once(' ').map_or(route.kind, |(_, kind)| kind)
 }
 
 fn strip_secret_data(resource: &mut Resource) {

@@ -343,6 +343,12 @@ pub struct TraceArgs {
     pub protocol: ProtocolArg,
     #[command(flatten)]
     pub plugin: PluginArgs,
+    /// The HTTP method of a URL's request, for Gateway API route matches (`GET` by default).
+    #[arg(long, value_name = "METHOD")]
+    pub method: Option<String>,
+    /// A header of a URL's request, `'NAME: VALUE'`, for Gateway API route matches (repeatable).
+    #[arg(long = "header", value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
     /// Output format.
     #[arg(short = 'o', long, visible_alias = "output", value_enum, default_value_t = Format::Human)]
     pub format: Format,

@@ -20,6 +20,8 @@ mod demo;
 mod docs;
 #[path = "check/examples.rs"]
 mod examples;
+#[path = "check/gateway.rs"]
+mod gateway;
 #[path = "check/healthy.rs"]
 mod healthy;
 #[path = "check/sarif.rs"]

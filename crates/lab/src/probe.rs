@@ -469,7 +469,7 @@ fn predict(
     protocol: Protocol,
     answerer: &str,
 ) -> (Expected, String) {
-    let options = TraceOptions { protocol };
+    let options = TraceOptions { protocol, http: Default::default() };
     let report = trace::trace(cluster, engine, source, destination, &options);
     let deciding = report
         .steps

@@ -83,7 +83,11 @@ fn lower_item(
     }
     let api_version = map.get("apiVersion").and_then(Value::as_str).unwrap_or("").to_owned();
     let Some(target) = target_kind(&kind, &api_version) else {
-        builder.skip(&kind);
+        let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        match kubereach_core::unmodelled::read(&kind, group, Value::Object(map)) {
+            Some(route) => builder.unmodelled_route(route, origin),
+            None => builder.skip(&kind),
+        };
         return DocumentOutcome::Skipped;
     };
     match target.accepts(&api_version) {

@@ -30,6 +30,7 @@ use crate::policy::PolicyEngine;
 
 mod dns;
 mod docs;
+mod gateway;
 mod ingress;
 mod netpol;
 mod service;
@@ -37,6 +38,10 @@ mod similar;
 
 pub use dns::CorednsUnhealthy;
 pub use docs::{markdown_page, yaml_examples, RuleExamples};
+pub use gateway::{
+    GatewayBackendPortMismatch, GatewayBackendServiceMissing, GatewayClassMissing, GatewayListenerConflict,
+    GatewayReferenceGrantMissing, GatewayRouteNotAttached, GatewayTlsSecretMissing,
+};
 pub use ingress::{
     IngressBackendPortMismatch, IngressBackendServiceMissing, IngressClassMissing, IngressClassUnknown,
     IngressExactRootPath, IngressRuleConflict, IngressTlsSecretMissing,
@@ -267,6 +272,13 @@ pub const RULES: &[Rule] = &[
     NetworkpolicyBlocksIngressController::RULE,
     NamespaceNoDefaultDeny::RULE,
     CorednsUnhealthy::RULE,
+    GatewayClassMissing::RULE,
+    GatewayRouteNotAttached::RULE,
+    GatewayReferenceGrantMissing::RULE,
+    GatewayBackendServiceMissing::RULE,
+    GatewayBackendPortMismatch::RULE,
+    GatewayListenerConflict::RULE,
+    GatewayTlsSecretMissing::RULE,
 ];
 
 /// The rule called `name`, or whose code is `name` (codes ignore case).

@@ -49,6 +49,8 @@ pub enum BackendProblem {
     PortMissing,
     /// `port` is not a port of the Service; its ports are listed.
     PortNotInService {
+        /// The port asked for.
+        port: i32,
         /// The Service's ports.
         ports: Vec<i32>,
     },
@@ -96,7 +98,7 @@ pub fn resolve_backend<'c>(
         service.value.spec.iter().flat_map(|s| s.ports.iter().flatten()).map(|p| p.port).collect();
     resolved.problem = match backend.port {
         None => Some(BackendProblem::PortMissing),
-        Some(port) if !ports.contains(&port) => Some(BackendProblem::PortNotInService { ports }),
+        Some(port) if !ports.contains(&port) => Some(BackendProblem::PortNotInService { port, ports }),
         Some(_) => None,
     };
     resolved
@@ -186,7 +188,7 @@ mod tests {
         assert_eq!(problem(&c, json!({"name": "api", "port": 80})), None);
         assert_eq!(
             problem(&c, json!({"name": "api", "port": 8080})),
-            Some(BackendProblem::PortNotInService { ports: vec![80] })
+            Some(BackendProblem::PortNotInService { port: 8080, ports: vec![80] })
         );
         assert_eq!(problem(&c, json!({"name": "api"})), Some(BackendProblem::PortMissing));
         assert_eq!(problem(&c, json!({"name": "nope", "port": 80})), Some(BackendProblem::ServiceNotFound));

@@ -182,6 +182,57 @@ pub fn route_allowed(
     }
 }
 
+/// Why two listeners of a Gateway conflict (`ListenerConditionReason`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListenerConflict {
+    /// Same port, same protocol and same hostname (`HostnameConflict`).
+    Hostname,
+    /// Same port, protocols that cannot share it (`ProtocolConflict`).
+    Protocol,
+}
+
+/// Pairs of listeners (indices, the first lower) that conflict. Listeners
+/// may share a port when they differ in hostname; HTTPS and TLS may share
+/// one (both are TLS, told apart by SNI), and TCP and UDP are different
+/// transports; any other mix of protocols on one port conflicts
+/// (`Listener` reference: "Each Listener in a set of Listeners (for
+/// example, in a single Gateway) MUST be distinct, in that a traffic flow
+/// MUST be able to be assigned to exactly one listener").
+pub fn listener_conflicts(gateway: &Gateway) -> Vec<(usize, usize, ListenerConflict)> {
+    let listeners = &gateway.spec.listeners;
+    let family = |protocol: &str| match protocol {
+        "HTTPS" | "TLS" => "tls",
+        "UDP" => "udp",
+        "TCP" => "tcp",
+        other => {
+            if other == "HTTP" {
+                "http"
+            } else {
+                "other"
+            }
+        }
+    };
+    let mut conflicts = Vec::new();
+    for (i, a) in listeners.iter().enumerate() {
+        for (j, b) in listeners.iter().enumerate().skip(i + 1) {
+            if a.port != b.port {
+                continue;
+            }
+            let (fa, fb) = (family(&a.protocol), family(&b.protocol));
+            let transports = [fa, fb].contains(&"udp") && fa != fb;
+            if fa != fb && !transports {
+                conflicts.push((i, j, ListenerConflict::Protocol));
+            } else if a.protocol == b.protocol
+                && a.hostname.as_deref().map(str::to_ascii_lowercase)
+                    == b.hostname.as_deref().map(str::to_ascii_lowercase)
+            {
+                conflicts.push((i, j, ListenerConflict::Hostname));
+            }
+        }
+    }
+    conflicts
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -256,6 +307,31 @@ mod tests {
         assert_eq!(name("api.example.com", 443, RequestProtocol::Https), Some("tls"));
         assert_eq!(name("www.example.com", 443, RequestProtocol::Https), None);
         assert_eq!(name("api.example.com", 443, RequestProtocol::Http), None);
+    }
+
+    // Listeners on one port must be told apart: by hostname, or HTTPS/TLS
+    // by SNI; HTTP and HTTPS on one port conflict (ProtocolConflict).
+    #[test]
+    fn listener_conflicts_by_hostname_and_protocol() {
+        let g = gateway(json!([
+            {"name": "a", "port": 80, "protocol": "HTTP", "hostname": "a.example.com"},
+            {"name": "b", "port": 80, "protocol": "HTTP", "hostname": "A.example.com"},
+            {"name": "c", "port": 80, "protocol": "HTTP", "hostname": "c.example.com"},
+            {"name": "d", "port": 443, "protocol": "HTTPS", "hostname": "d.example.com"},
+            {"name": "e", "port": 443, "protocol": "TLS", "hostname": "e.example.com"},
+            {"name": "f", "port": 80, "protocol": "HTTPS"},
+            {"name": "g", "port": 53, "protocol": "TCP"},
+            {"name": "h", "port": 53, "protocol": "UDP"},
+        ]));
+        assert_eq!(
+            listener_conflicts(&g),
+            [
+                (0, 1, ListenerConflict::Hostname),
+                (0, 5, ListenerConflict::Protocol),
+                (1, 5, ListenerConflict::Protocol),
+                (2, 5, ListenerConflict::Protocol),
+            ]
+        );
     }
 
     // AllowedRoutes: "namespaces ... From: Same (default) / All / Selector";

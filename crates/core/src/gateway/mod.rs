@@ -11,13 +11,17 @@
 //!   not (what the `Accepted` condition would say);
 //! - [`matching`]: which rule of which attached route takes a request, in
 //!   the precedence the spec orders;
-//! - [`backend`]: backendRefs to Service ports, and ReferenceGrants.
+//! - [`backend`]: backendRefs to Service ports, and ReferenceGrants;
+//! - [`claim`]: which Gateways take a request for a host;
+//! - [`tls`]: the Secrets of HTTPS listeners.
 
 pub mod attach;
 pub mod backend;
+pub mod claim;
 pub mod class;
 pub mod listener;
 pub mod matching;
+pub mod tls;
 pub mod types;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;

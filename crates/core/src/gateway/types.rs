@@ -340,7 +340,7 @@ pub struct HttpRouteFilter {
     pub url_rewrite: Option<UrlRewrite>,
 }
 
-/// `RequestRedirect`: the gateway answers with a redirect; no backend is reached.
+/// `RequestRedirect`: the Gateway answers with a redirect; no backend is reached.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestRedirect {
@@ -356,7 +356,7 @@ pub struct RequestRedirect {
     /// The new port.
     #[serde(default)]
     pub port: Option<i32>,
-    /// 301 (the default) or 302.
+    /// 302 (the default) or 301.
     #[serde(default)]
     pub status_code: Option<i32>,
 }

@@ -52,6 +52,9 @@ pub(super) fn from_outside(
             landing => super::follow(ctx, walk, client, landing, &port_ref),
         };
     }
+    if let Some(flow) = super::gateway_layers::through_gateway(ctx, walk, host, port, path, scheme) {
+        return flow;
+    }
     let routes = ingress::route(cluster, host, path);
     if !routes.is_empty() {
         return ingress_path(ctx, walk, host, port, path, scheme, &routes);
@@ -270,6 +273,19 @@ fn controller_addresses(cluster: &Cluster, class: &ClassResolution, ingress: &In
     }
     let Some(controller) = &class.controller else { return evidence };
     let pods: BTreeSet<PodId> = controller.pods.iter().copied().collect();
+    evidence.extend(exposed_by(cluster, &pods, "the controller is", "the controller's"));
+    evidence
+}
+
+/// The `LoadBalancer` and `NodePort` Services that select any of `pods`,
+/// worded with `subject` ("the controller is") and `owner` ("the controller's").
+pub(super) fn exposed_by(
+    cluster: &Cluster,
+    pods: &BTreeSet<PodId>,
+    subject: &str,
+    owner: &str,
+) -> Vec<String> {
+    let mut evidence = Vec::new();
     for service in cluster.services() {
         let Some(kind) = service_kind(&service.value) else { continue };
         if !kind.has_node_ports() || selector(&service.value).is_none() {
@@ -281,7 +297,7 @@ fn controller_addresses(cluster: &Cluster, class: &ClassResolution, ingress: &In
         let id = code(ServiceRef::of(&service.value).id());
         evidence.push(match load_balancer(&service.value) {
             Some(LoadBalancerState::Provisioned { addresses }) => format!(
-                "the controller is exposed by `LoadBalancer` {id} at {}",
+                "{subject} exposed by `LoadBalancer` {id} at {}",
                 addresses
                     .iter()
                     .filter_map(|a| a.ip.clone().or_else(|| a.hostname.clone()))
@@ -290,10 +306,10 @@ fn controller_addresses(cluster: &Cluster, class: &ClassResolution, ingress: &In
                     .join(", ")
             ),
             Some(LoadBalancerState::Pending) if service.value.status.is_some() => {
-                format!("the controller's `LoadBalancer` {id} is pending: no address yet")
+                format!("{owner} `LoadBalancer` {id} is pending: no address yet")
             }
-            Some(LoadBalancerState::Pending) => format!("the controller is exposed by `LoadBalancer` {id}"),
-            None => format!("the controller is exposed by `NodePort` {id}"),
+            Some(LoadBalancerState::Pending) => format!("{subject} exposed by `LoadBalancer` {id}"),
+            None => format!("{subject} exposed by `NodePort` {id}"),
         });
     }
     evidence

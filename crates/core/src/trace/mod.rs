@@ -23,6 +23,7 @@
 mod dns_server;
 mod exposure_steps;
 mod front;
+mod gateway_layers;
 mod ingress_layers;
 mod ingress_tls;
 pub mod kubectl;
@@ -40,6 +41,7 @@ use k8s_openapi::api::core::v1::Service;
 use serde::Serialize;
 
 pub use front::{find_pod, PodNotFound};
+pub use gateway_layers::HttpRequestOptions;
 pub use parse::{ParseError, Scheme, TraceDestination, TraceSource};
 
 use crate::cni::CniDetection;
@@ -72,6 +74,12 @@ pub enum Layer {
     IngressClass,
     /// A rule of the Ingress matches the host and path, and its backend is a Service port.
     IngressRule,
+    /// The Gateway's class is accepted, it has an address, and a listener
+    /// takes the port, protocol and hostname (Gateway API).
+    Gateway,
+    /// A route attached to that listener matches the request, and its
+    /// backendRef is a Service port (with a ReferenceGrant across namespaces).
+    Route,
     /// The client's egress policies allow the connection.
     NetworkPolicyEgress,
     /// The destination's ingress policies allow the connection.
@@ -146,6 +154,8 @@ pub struct Trace {
 pub struct TraceOptions {
     /// The transport protocol (`--protocol`); URLs are TCP whatever this says.
     pub protocol: Protocol,
+    /// The request's method and headers, for Gateway API route matches.
+    pub http: HttpRequestOptions,
 }
 
 /// Whether `source` can reach `destination` in `cluster`, layer by layer.
@@ -165,7 +175,8 @@ pub fn trace(
         _ => options.protocol,
     };
     let cni = &engine.plugin().detection;
-    let mut ctx = Ctx { cluster, engine, protocol, cni, policies: PolicyFacts::default() };
+    let mut ctx =
+        Ctx { cluster, engine, protocol, cni, policies: PolicyFacts::default(), http: options.http.clone() };
     let mut walk = Walk { steps: Vec::new(), order: &PATH_ORDER };
     // A failing layer ends the walk early; `finish` fills in the rest.
     let _ = run(&mut ctx, &mut walk, source, destination);
@@ -177,13 +188,20 @@ pub fn trace(
 /// TCP 53 from the pod). A [`Layer::Dns`] step; `engine` as in [`trace`].
 pub fn dns_server_step(cluster: &Cluster, engine: &PolicyEngine<'_>, pod: PodId) -> Step {
     let cni = &engine.plugin().detection;
-    let mut ctx = Ctx { cluster, engine, protocol: Protocol::Udp, cni, policies: PolicyFacts::default() };
+    let mut ctx = Ctx {
+        cluster,
+        engine,
+        protocol: Protocol::Udp,
+        cni,
+        policies: PolicyFacts::default(),
+        http: HttpRequestOptions::default(),
+    };
     front::dns_server_step(&mut ctx, pod)
 }
 
 impl Layer {
     /// Every layer, in the order of the contract.
-    pub const ALL: [Layer; 12] = [
+    pub const ALL: [Layer; 14] = [
         Layer::Source,
         Layer::Dns,
         Layer::ServiceType,
@@ -192,6 +210,8 @@ impl Layer {
         Layer::Readiness,
         Layer::IngressClass,
         Layer::IngressRule,
+        Layer::Gateway,
+        Layer::Route,
         Layer::NetworkPolicyEgress,
         Layer::NetworkPolicyIngress,
         Layer::Cni,
@@ -209,6 +229,8 @@ impl Layer {
             Layer::Readiness => "readiness",
             Layer::IngressClass => "ingress-class",
             Layer::IngressRule => "ingress-rule",
+            Layer::Gateway => "gateway",
+            Layer::Route => "route",
             Layer::NetworkPolicyEgress => "network-policy-egress",
             Layer::NetworkPolicyIngress => "network-policy-ingress",
             Layer::Cni => "cni",
@@ -223,8 +245,21 @@ impl std::fmt::Display for Layer {
     }
 }
 
-/// The order of the layers on paths without an Ingress.
-const PATH_ORDER: [Layer; 12] = Layer::ALL;
+/// The order of the layers on paths without an Ingress or a Gateway.
+const PATH_ORDER: [Layer; 12] = [
+    Layer::Source,
+    Layer::Dns,
+    Layer::ServiceType,
+    Layer::ServicePort,
+    Layer::Endpoints,
+    Layer::Readiness,
+    Layer::IngressClass,
+    Layer::IngressRule,
+    Layer::NetworkPolicyEgress,
+    Layer::NetworkPolicyIngress,
+    Layer::Cni,
+    Layer::Destination,
+];
 
 /// The order of the layers through an Ingress: the controller is reached
 /// first, then it connects to the backend Service's endpoints.
@@ -243,6 +278,23 @@ const INGRESS_ORDER: [Layer; 12] = [
     Layer::Destination,
 ];
 
+/// The order of the layers through a Gateway: `gateway` and `route` take
+/// the place of the Ingress layers.
+const GATEWAY_ORDER: [Layer; 12] = [
+    Layer::Source,
+    Layer::Dns,
+    Layer::Gateway,
+    Layer::Route,
+    Layer::ServiceType,
+    Layer::ServicePort,
+    Layer::Endpoints,
+    Layer::Readiness,
+    Layer::NetworkPolicyEgress,
+    Layer::NetworkPolicyIngress,
+    Layer::Cni,
+    Layer::Destination,
+];
+
 /// The state of a trace: the cluster, the engine, and what the policy layers
 /// learned for the `cni` layer.
 struct Ctx<'a, 'c> {
@@ -251,6 +303,7 @@ struct Ctx<'a, 'c> {
     protocol: Protocol,
     cni: &'a CniDetection,
     policies: PolicyFacts,
+    http: HttpRequestOptions,
 }
 
 /// What the policy checks found, for the `cni` layer.
@@ -423,6 +476,7 @@ impl Step {
 fn not_on_path(layer: Layer) -> &'static str {
     match layer {
         Layer::IngressClass | Layer::IngressRule => "no Ingress on this path",
+        Layer::Gateway | Layer::Route => "no Gateway on this path",
         Layer::ServiceType | Layer::ServicePort | Layer::Endpoints => "no Service on this path",
         _ => "does not apply to this path",
     }

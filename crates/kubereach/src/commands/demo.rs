@@ -47,7 +47,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitStatus> {
     }
     let plugin = kubereach_core::cni::behaviour(&cluster, &PluginOverrides::default());
     let engine = PolicyEngine::for_plugin(&cluster, plugin.clone(), PolicyView::AsWritten);
-    let options = TraceOptions { protocol: Protocol::Tcp };
+    let options = TraceOptions { protocol: Protocol::Tcp, http: Default::default() };
     for (question, source, destination) in TOUR_TRACES {
         tour.push_str(&format!("\n== {question} (kubereach trace {source} {destination}) ==\n"));
         let source = TraceSource::parse(source)?;

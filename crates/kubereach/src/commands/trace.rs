@@ -4,7 +4,7 @@ use anyhow::Result;
 use kubereach_core::cni::{self, PolicyView};
 use kubereach_core::policy::PolicyEngine;
 use kubereach_core::ports::Protocol;
-use kubereach_core::trace::{self, TraceDestination, TraceOptions, TraceSource, Verdict};
+use kubereach_core::trace::{self, HttpRequestOptions, TraceDestination, TraceOptions, TraceSource, Verdict};
 
 use crate::args::{Format, LiveArgs, ProtocolArg, TraceArgs};
 use crate::exit::ExitStatus;
@@ -37,6 +37,7 @@ pub fn run(args: &TraceArgs) -> Result<ExitStatus> {
             ProtocolArg::Udp => Protocol::Udp,
             ProtocolArg::Sctp => Protocol::Sctp,
         },
+        http: HttpRequestOptions { method: args.method.clone(), headers: parse_headers(&args.headers)? },
     };
     let report = trace::trace(&loaded.cluster, &engine, &source, &destination, &options);
     match args.format {
@@ -65,4 +66,17 @@ fn kubectl_namespace<'a>(live: &'a LiveArgs, context: Option<&'a str>) -> Option
         [one] => Some(one),
         _ => None,
     }
+}
+
+/// `--header 'NAME: VALUE'` as `(NAME, VALUE)`, as curl's `-H` writes them.
+fn parse_headers(headers: &[String]) -> Result<Vec<(String, String)>> {
+    headers
+        .iter()
+        .map(|header| match header.split_once(':') {
+            Some((name, value)) if !name.trim().is_empty() && !name.contains(char::is_whitespace) => {
+                Ok((name.to_owned(), value.trim().to_owned()))
+            }
+            _ => anyhow::bail!("invalid --header `{header}`: expected `NAME: VALUE`"),
+        })
+        .collect()
 }

@@ -1,0 +1,701 @@
+//! From outside the cluster through a Gateway (Gateway API): the `gateway`
+//! layer (the GatewayClass accepted, the Gateway's address, the listener
+//! for the port, protocol and hostname) and the `route` layer (a route
+//! attached to that listener, its rule for the request, its backendRef and
+//! any ReferenceGrant); then, as through an Ingress, the Gateway's proxies
+//! connect to the backend Service's endpoints. The semantics are
+//! [`crate::gateway`]'s; this module words them.
+
+use k8s_openapi::api::core::v1::Service;
+
+use super::ingress_layers::exposed_by;
+use super::service_layers;
+use super::text::{at, close_matches, code, count, either};
+use super::{Blocked, Client, Ctx, Flow, Layer, Scheme, Status, Step, Via, Walk, GATEWAY_ORDER};
+use crate::gateway::attach::{attachments, Attachment};
+use crate::gateway::backend::{resolve_backend, BackendProblem, ResolvedBackend};
+use crate::gateway::claim::{claims, Claim};
+use crate::gateway::class::{
+    addresses, data_plane_pods, gateway_class, known_controller, Acceptance, GatewayAddresses,
+};
+use crate::gateway::listener::{hostname_matches, NotAllowed, RequestProtocol};
+use crate::gateway::matching::{route_request, Request, RuleMatch};
+use crate::gateway::tls::{certificates, Certificate};
+use crate::gateway::types::{Gateway, HttpRouteFilter};
+use crate::gateway::{object_id, AnyRoute};
+use crate::ingress::{self, RouteTarget};
+use crate::model::{Object, PodId, Readiness};
+use crate::service::{PortRef, ServiceRef};
+
+/// The method and headers of the request (`--method`, `--header`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HttpRequestOptions {
+    /// The method; `GET` when not given.
+    pub method: Option<String>,
+    /// Headers, `(name, value)`, in order.
+    pub headers: Vec<(String, String)>,
+}
+
+/// When a Gateway takes the request, the trace through it. A Gateway
+/// whose listener or routes name the host takes it before an Ingress does;
+/// one that takes every host only when no Ingress serves the host.
+pub(super) fn through_gateway<'c>(
+    ctx: &mut Ctx<'_, 'c>,
+    walk: &mut Walk,
+    host: &str,
+    port: u16,
+    path: &str,
+    scheme: Scheme,
+) -> Option<Flow<()>> {
+    let protocol = match scheme {
+        Scheme::Http => RequestProtocol::Http,
+        Scheme::Https => RequestProtocol::Https,
+    };
+    let all = claims(ctx.cluster, host, i32::from(port), protocol);
+    let ingresses = ingress::route(ctx.cluster, host, path);
+    let claim = all.iter().find(|c| c.named).or(if ingresses.is_empty() { all.first() } else { None });
+    let Some(claim) = claim else {
+        return if ingresses.is_empty() { unmodelled_path(ctx, walk, host) } else { None };
+    };
+    let method = ctx.http.method.clone().unwrap_or_else(|| "GET".to_owned());
+    let request = Request::new(host, path, &method, ctx.http.headers.clone());
+    Some(gateway_path(ctx, walk, claim, &all, &ingresses, &request))
+}
+
+fn gateway_path<'c>(
+    ctx: &mut Ctx<'_, 'c>,
+    walk: &mut Walk,
+    claim: &Claim<'c>,
+    all: &[Claim<'c>],
+    ingresses: &[ingress::ClassRoute],
+    request: &Request,
+) -> Flow<()> {
+    walk.order = &GATEWAY_ORDER;
+    dns_step(ctx, walk, claim, all, ingresses, &request.host)?;
+    let client = gateway_step(ctx, walk, claim)?;
+    let Some((service, port)) = route_step(ctx, walk, claim, request)? else { return Ok(()) };
+    service_layers::service_path(ctx, walk, client, service, &PortRef::Number(port), Via::Ingress)
+}
+
+/// A host that only objects kubereach does not model claim (Istio,
+/// Contour, Traefik): never answered as if they were absent.
+fn unmodelled_path(ctx: &Ctx<'_, '_>, walk: &mut Walk, host: &str) -> Option<Flow<()>> {
+    let evidence = unmodelled_claims(ctx, host);
+    if evidence.is_empty() {
+        return None;
+    }
+    walk.order = &GATEWAY_ORDER;
+    let step = Step::new(
+        Layer::Dns,
+        Status::Warn,
+        format!("{} is claimed by routing objects kubereach does not model: the path beyond them is not checked", code(host)),
+    )
+    .evidence(evidence)
+    .fix("check the path with the tools of that project (`istioctl analyze`, `kubectl describe`), or trace the Service behind it with `svc/NAMESPACE/NAME:PORT`");
+    Some(walk.add(step))
+}
+
+/// One line per unmodelled object that claims `host`.
+fn unmodelled_claims(ctx: &Ctx<'_, '_>, host: &str) -> Vec<String> {
+    ctx.cluster
+        .unmodelled_routes()
+        .iter()
+        .filter(|r| r.value.claims(host))
+        .map(|r| {
+            format!(
+                "{} {} claims it{}",
+                r.value.kind,
+                code(format!("{}/{}", r.value.namespace, r.value.name)),
+                at(&r.origin.location())
+            )
+        })
+        .collect()
+}
+
+fn gateway_id(gateway: &Gateway) -> String {
+    code(object_id(&gateway.metadata))
+}
+
+fn kubectl_gateway(gateway: &Gateway) -> String {
+    format!(
+        "kubectl get gateway -n {} {} -o yaml",
+        gateway.metadata.namespace.as_deref().unwrap_or("default"),
+        gateway.metadata.name.as_deref().unwrap_or_default()
+    )
+}
+
+/// `dns`: public DNS is outside the model; say where it must point.
+fn dns_step(
+    ctx: &Ctx<'_, '_>,
+    walk: &mut Walk,
+    claim: &Claim<'_>,
+    all: &[Claim<'_>],
+    ingresses: &[ingress::ClassRoute],
+    host: &str,
+) -> Flow<()> {
+    let gateway = &claim.gateway.value;
+    let listener = &gateway.spec.listeners[claim.listener];
+    let mut status = Status::Pass;
+    let mut evidence = Vec::new();
+    match addresses(gateway) {
+        GatewayAddresses::Assigned(list) => evidence.push(format!(
+            "the Gateway's address: {}",
+            list.iter().map(|a| code(&a.value)).collect::<Vec<_>>().join(", ")
+        )),
+        GatewayAddresses::Requested(list) => evidence.push(format!(
+            "the Gateway asks for {}; its status (not in the input) says whether it got it",
+            list.iter().map(|a| code(&a.value)).collect::<Vec<_>>().join(", ")
+        )),
+        GatewayAddresses::Pending => {
+            status = Status::Warn;
+            evidence.push(
+                "the Gateway has no address in its status yet: its controller has not assigned one"
+                    .to_owned(),
+            );
+        }
+        GatewayAddresses::AtCreation => evidence
+            .push("the Gateway's address is assigned at creation (the input has no status)".to_owned()),
+    }
+    let pods = data_plane_pods(ctx.cluster, gateway).into_iter().collect();
+    evidence.extend(exposed_by(ctx.cluster, &pods, "the Gateway's proxies are", "the Gateway's proxies'"));
+    for other in all.iter().filter(|c| !std::ptr::eq(c.gateway, claim.gateway)) {
+        let l = &other.gateway.value.spec.listeners[other.listener];
+        evidence.push(format!(
+            "Gateway {} also takes it (listener {})",
+            gateway_id(&other.gateway.value),
+            code(&l.name)
+        ));
+    }
+    for route in ingresses {
+        status = Status::Warn;
+        let name = match &route.target {
+            RouteTarget::Rule(candidate) => code(candidate.ingress.id()),
+            RouteTarget::DefaultBackend { ingress, .. } => code(ingress.id()),
+            RouteTarget::ControllerDefault => {
+                format!("an Ingress of class {}", code(route.class.as_deref().unwrap_or("(none)")))
+            }
+        };
+        evidence.push(format!(
+            "Ingress {name} also serves the host: clients reach whichever public DNS points at; this trace follows the Gateway"
+        ));
+    }
+    let unmodelled = unmodelled_claims(ctx, host);
+    if !unmodelled.is_empty() {
+        status = Status::Warn;
+        evidence
+            .extend(unmodelled.into_iter().map(|line| format!("{line}, and kubereach does not model it")));
+    }
+    let summary = format!(
+        "{} is a host of Gateway {} (listener {}); public DNS, outside the model, must point it at the Gateway's address",
+        code(host),
+        gateway_id(gateway),
+        code(&listener.name)
+    );
+    walk.add(Step::new(Layer::Dns, status, summary).evidence(evidence).kubectl(kubectl_gateway(gateway)))
+}
+
+/// The `gateway` layer; returns the client the backends see: the
+/// Gateway's proxies, or the outside for a cloud load balancer.
+fn gateway_step(ctx: &Ctx<'_, '_>, walk: &mut Walk, claim: &Claim<'_>) -> Flow<Client> {
+    let cluster = ctx.cluster;
+    let gateway = &claim.gateway.value;
+    let id = gateway_id(gateway);
+    let class_name = &gateway.spec.gateway_class_name;
+    let resolution = gateway_class(cluster, gateway);
+    let Some(class) = resolution.class else {
+        let names: Vec<String> =
+            cluster.gateway_api().classes.iter().filter_map(|c| c.value.metadata.name.clone()).collect();
+        let fix = match close_matches(class_name, names.iter().cloned()).first() {
+            Some(close) => format!("did you mean {}? set `spec.gatewayClassName` of {id} to it", code(close)),
+            None if names.is_empty() => {
+                "install a Gateway API implementation; it creates its GatewayClass".to_owned()
+            }
+            None => format!("use one of {}", either(&names.iter().map(code).collect::<Vec<_>>())),
+        };
+        let step = Step::new(
+            Layer::Gateway,
+            Status::Fail,
+            format!(
+                "{id} asks for GatewayClass {}, which is not in the input: no controller serves it",
+                code(class_name)
+            ),
+        )
+        .evidence([format!(
+            "Gateway {id}{}",
+            at(&claim.gateway.origin.field_location("spec.gatewayClassName"))
+        )])
+        .fix(fix)
+        .kubectl("kubectl get gatewayclass");
+        walk.add(step)?;
+        return Err(Blocked);
+    };
+    let controller_name = &class.value.spec.controller_name;
+    let mut status = Status::Pass;
+    let mut evidence = vec![format!(
+        "GatewayClass {}{}: controller {}",
+        code(class_name),
+        at(&class.origin.location()),
+        code(controller_name)
+    )];
+    match resolution.acceptance {
+        Some(Acceptance::Rejected { reason, message }) => {
+            let step = Step::new(
+                Layer::Gateway,
+                Status::Fail,
+                format!("the GatewayClass {} is not accepted by its controller ({}): no Gateway of the class is served", code(class_name), code(&reason)),
+            )
+            .evidence(evidence.into_iter().chain([format!("`Accepted: False`: {message}")]))
+            .fix("fix the GatewayClass as its `Accepted` condition says")
+            .kubectl(format!("kubectl describe gatewayclass {class_name}"));
+            walk.add(step)?;
+            return Err(Blocked);
+        }
+        Some(Acceptance::Accepted) => evidence.push("`Accepted: True` in its status".to_owned()),
+        Some(Acceptance::Assumed) => evidence.push("accepted, assumed: the input has no status".to_owned()),
+        Some(Acceptance::UnknownController) | None => {
+            status = Status::Warn;
+            evidence.push(format!("controller {} is not one kubereach knows; the input has no status saying it accepted the class", code(controller_name)));
+        }
+    }
+    let listener = &gateway.spec.listeners[claim.listener];
+    tls_evidence(ctx, walk, claim, &mut status, &mut evidence)?;
+    let known = known_controller(controller_name);
+    let product = known.map_or_else(|| code(controller_name), |k| k.name.to_owned());
+    let hostname = listener.hostname.as_deref().map_or_else(|| "every host".to_owned(), code);
+    let summary = format!(
+        "{id} of class {} ({product}) listens on `{}` {} for {hostname} (listener {})",
+        code(class_name),
+        listener.protocol,
+        listener.port,
+        code(&listener.name)
+    );
+    let pods = data_plane_pods(cluster, gateway);
+    let client = match pick_pod(ctx, &pods) {
+        Some(pod) => {
+            let replicas: u32 = pods.iter().map(|p| cluster.pod(*p).replicas).sum();
+            let workloads: std::collections::BTreeSet<String> =
+                pods.iter().map(|p| code(cluster.workload_ref(cluster.pod(*p)).id())).collect();
+            let workloads: Vec<String> = workloads.into_iter().collect();
+            evidence.push(format!(
+                "the Gateway's proxies: {} ({})",
+                workloads.join(", "),
+                count(replicas, "pod")
+            ));
+            Client::Pod(pod)
+        }
+        None if known.is_some_and(|k| !k.in_cluster) => {
+            evidence.push(format!(
+                "{product} is a load balancer outside the cluster: its connections come from outside"
+            ));
+            Client::External(None)
+        }
+        None => {
+            evidence.push("the Gateway's proxies are not in the input: policies are checked against a pod of an unlabelled namespace of its own".to_owned());
+            Client::IngressController
+        }
+    };
+    evidence.push(format!("Gateway {id}{}", at(&claim.gateway.origin.location())));
+    walk.add(
+        Step::new(Layer::Gateway, status, summary).evidence(evidence).kubectl(kubectl_gateway(gateway)),
+    )?;
+    Ok(client)
+}
+
+fn pick_pod(ctx: &Ctx<'_, '_>, pods: &[PodId]) -> Option<PodId> {
+    pods.iter()
+        .copied()
+        .find(|id| ctx.cluster.pod(*id).readiness() != Readiness::NotReady)
+        .or_else(|| pods.first().copied())
+}
+
+/// The listener's certificates, for HTTPS: a missing Secret (when the
+/// input holds Secrets) blocks; without any Secret in the input, warns.
+fn tls_evidence(
+    ctx: &Ctx<'_, '_>,
+    walk: &mut Walk,
+    claim: &Claim<'_>,
+    status: &mut Status,
+    evidence: &mut Vec<String>,
+) -> Flow<()> {
+    let gateway = &claim.gateway.value;
+    let listener = &gateway.spec.listeners[claim.listener];
+    let id = gateway_id(gateway);
+    let field = format!("spec.listeners[{}].tls", claim.listener);
+    for (reference, namespace, state) in certificates(ctx.cluster, claim.gateway, listener) {
+        let secret = code(format!("{namespace}/{}", reference.name));
+        let blocking = match state {
+            Certificate::Present => {
+                evidence.push(format!("certificate: Secret {secret}"));
+                None
+            }
+            Certificate::CertManager { annotation } => {
+                evidence.push(format!("certificate: Secret {secret}, created by cert-manager (annotation {})", code(annotation)));
+                None
+            }
+            Certificate::OtherKind => {
+                evidence.push(format!("certificate: {} {}, not checked", code(reference.kind.as_deref().unwrap_or_default()), code(&reference.name)));
+                None
+            }
+            Certificate::Missing if ctx.cluster.secrets().is_empty() => {
+                *status = Status::Warn;
+                evidence.push(format!("certificate: Secret {secret}, not checked: the input holds no Secrets"));
+                None
+            }
+            Certificate::Missing => Some((
+                format!("listener {} of {id} refers to Secret {secret}, which does not exist: the listener serves no TLS (`ResolvedRefs: False`, `InvalidCertificateRef`)", code(&listener.name)),
+                format!("create the TLS Secret {secret}, or annotate {id} with `cert-manager.io/cluster-issuer` so that cert-manager creates it"),
+            )),
+            Certificate::RefNotPermitted => Some((
+                format!("listener {} of {id} refers to Secret {secret} in another namespace, and no ReferenceGrant there allows it (`RefNotPermitted`): the listener serves no TLS", code(&listener.name)),
+                format!("add a ReferenceGrant in namespace {} from `Gateway`s of {} to `Secret`s", code(&namespace), code(gateway.metadata.namespace.as_deref().unwrap_or("default"))),
+            )),
+        };
+        if let Some((summary, fix)) = blocking {
+            let step = Step::new(Layer::Gateway, Status::Fail, summary)
+                .evidence([format!("`certificateRefs`{}", at(&claim.gateway.origin.field_location(&field)))])
+                .fix(fix)
+                .kubectl(kubectl_gateway(gateway));
+            walk.add(step)?;
+            return Err(Blocked);
+        }
+    }
+    Ok(())
+}
+
+/// The `route` layer: the rule that takes the request and its backend.
+fn route_step<'c>(
+    ctx: &Ctx<'_, 'c>,
+    walk: &mut Walk,
+    claim: &Claim<'c>,
+    request: &Request,
+) -> Flow<Option<(&'c Object<Service>, i32)>> {
+    let gateway = &claim.gateway.value;
+    let listener = &gateway.spec.listeners[claim.listener];
+    let id = gateway_id(gateway);
+    let what = format!("`{} {}`", request.method, request.path);
+    if !matches!(listener.protocol.as_str(), "HTTP" | "HTTPS") {
+        let step = Step::new(
+            Layer::Route,
+            Status::Warn,
+            format!("listener {} of {id} is `{}`: its routes (TLSRoute, experimental channel) are not modelled, so the path beyond the Gateway is not checked", code(&listener.name), listener.protocol),
+        );
+        walk.add(step)?;
+        return Ok(None);
+    }
+    let routing = route_request(&claim.routes, request);
+    let kubectl = "kubectl get httproute,grpcroute -A".to_owned();
+    if routing.host_routes.is_empty() {
+        let (evidence, fix) = why_no_route(ctx, claim, &request.host);
+        let step = Step::new(
+            Layer::Route,
+            Status::Fail,
+            format!(
+                "no route attached to listener {} of {id} serves {}: the Gateway answers 404",
+                code(&listener.name),
+                code(&request.host)
+            ),
+        )
+        .evidence(evidence)
+        .fix(fix)
+        .kubectl(kubectl);
+        walk.add(step)?;
+        return Err(Blocked);
+    }
+    let Some(chosen) = routing.chosen else {
+        let routes: Vec<String> = routing
+            .host_routes
+            .iter()
+            .map(|r| format!("{} {}{}", r.kind(), code(r.id()), at(&r.origin().location())))
+            .collect();
+        if !routing.unevaluated.is_empty() {
+            let step = Step::new(Layer::Route, Status::Warn, format!("no rule that kubereach evaluates takes {what}; rules with `RegularExpression` matches, which are implementation-specific, are not evaluated, so the path beyond the Gateway is not checked"))
+                .evidence(routes);
+            walk.add(step)?;
+            return Ok(None);
+        }
+        let step = Step::new(
+            Layer::Route,
+            Status::Fail,
+            format!(
+                "routes serve {} but no rule matches {what}: the Gateway answers 404",
+                code(&request.host)
+            ),
+        )
+        .evidence(routes)
+        .fix(format!(
+            "add a rule that matches {what}, e.g. `matches: [{{path: {{type: PathPrefix, value: /}}}}]`"
+        ))
+        .kubectl(kubectl);
+        walk.add(step)?;
+        return Err(Blocked);
+    };
+    rule_outcome(ctx, walk, &chosen, &routing.shadowed, routing.age_unknown, request)
+}
+
+/// Why no attached route serves `host`: the routes that name it and
+/// point at this Gateway, and why each does not attach.
+fn why_no_route(ctx: &Ctx<'_, '_>, claim: &Claim<'_>, host: &str) -> (Vec<String>, String) {
+    let mut evidence = Vec::new();
+    let mut fix = None;
+    for route in ctx.cluster.gateway_api().routes() {
+        let names_host = route.hostnames().is_empty()
+            || route.hostnames().iter().any(|name| hostname_matches(Some(name), host).is_some());
+        if !names_host {
+            continue;
+        }
+        for attachment in attachments(ctx.cluster, route) {
+            let (reason, remedy) = match &attachment.outcome {
+                Attachment::Attached { gateway, .. } if std::ptr::eq(*gateway, claim.gateway) => {
+                    ("attached to another listener".to_owned(), format!("attach it to listener {} with `sectionName`", code(&claim.gateway.value.spec.listeners[claim.listener].name)))
+                }
+                Attachment::NotAllowedByListeners { gateway, reason } if std::ptr::eq(*gateway, claim.gateway) => match reason {
+                    NotAllowed::Namespace(rule) => (
+                        format!("not allowed by the listeners (`NotAllowedByListeners`): {rule}"),
+                        format!("allow namespace {} in the listener's `allowedRoutes.namespaces`, or move the route", code(route.namespace())),
+                    ),
+                    NotAllowed::Kind(kinds) => (
+                        format!("not allowed by the listeners (`NotAllowedByListeners`): they take {}", either(&kinds.iter().map(code).collect::<Vec<_>>())),
+                        format!("add `{}` to the listener's `allowedRoutes.kinds`", route.kind()),
+                    ),
+                },
+                Attachment::NoMatchingListenerHostname { gateway } if std::ptr::eq(*gateway, claim.gateway) => (
+                    "its hostnames intersect no listener's (`NoMatchingListenerHostname`)".to_owned(),
+                    "make the route's `hostnames` and the listener's `hostname` intersect".to_owned(),
+                ),
+                Attachment::NoMatchingParent { gateway } if std::ptr::eq(*gateway, claim.gateway) => (
+                    "its `sectionName` or `port` names no listener of the Gateway (`NoMatchingParent`)".to_owned(),
+                    format!("set `sectionName: {}` in its parentRef", claim.gateway.value.spec.listeners[claim.listener].name),
+                ),
+                _ => continue,
+            };
+            let field = format!("spec.parentRefs[{}]", attachment.index);
+            evidence.push(format!(
+                "{} {} names the host but does not attach: {reason}{}",
+                route.kind(),
+                code(route.id()),
+                at(&route.origin().field_location(&field))
+            ));
+            fix.get_or_insert(format!("in {} {}, {remedy}", route.kind(), code(route.id())));
+        }
+    }
+    let fix = fix.unwrap_or_else(|| {
+        format!(
+            "add an HTTPRoute for {} with a parentRef to Gateway {}",
+            code(host),
+            gateway_id(&claim.gateway.value)
+        )
+    });
+    (evidence, fix)
+}
+
+fn rule_outcome<'c>(
+    ctx: &Ctx<'_, 'c>,
+    walk: &mut Walk,
+    chosen: &RuleMatch<'c>,
+    shadowed: &[RuleMatch<'c>],
+    age_unknown: bool,
+    request: &Request,
+) -> Flow<Option<(&'c Object<Service>, i32)>> {
+    let route = chosen.route;
+    let rule_field = format!("spec.rules[{}]", chosen.rule);
+    let what = format!("`{} {}`", request.method, request.path);
+    let mut evidence = vec![format!(
+        "{} {} rule {}: {}{}",
+        route.kind(),
+        code(route.id()),
+        chosen.rule,
+        chosen.matched.join(", "),
+        at(&route.origin().field_location(&rule_field))
+    )];
+    if let Some(hostname) = &chosen.hostname {
+        evidence.push(format!("route hostname {}", code(hostname)));
+    }
+    for other in shadowed.iter().take(3) {
+        evidence.push(format!(
+            "also matches, lower in precedence: {} {} rule {} ({})",
+            other.route.kind(),
+            code(other.route.id()),
+            other.rule,
+            other.matched.join(", ")
+        ));
+    }
+    if age_unknown {
+        evidence.push(
+            "the tie was broken by name: the input has no creation timestamps, and the oldest route wins"
+                .to_owned(),
+        );
+    }
+    let summary = format!("rule {} of {} {} takes {what}", chosen.rule, route.kind(), code(route.id()));
+    let kubectl = format!(
+        "kubectl describe {} -n {} {}",
+        route.kind().to_ascii_lowercase(),
+        route.namespace(),
+        route.name()
+    );
+    if let Some(redirect) = redirect(chosen.filters, request) {
+        evidence.push("no backend is reached: the Gateway answers the request itself".to_owned());
+        walk.add(
+            Step::new(
+                Layer::Route,
+                Status::Pass,
+                format!("{summary}: it answers with a redirect to {redirect}"),
+            )
+            .evidence(evidence)
+            .kubectl(kubectl),
+        )?;
+        return Ok(None);
+    }
+    evidence.extend(rewrites(chosen.filters));
+    let backends = backends_of(ctx, chosen);
+    let mut valid: Option<(&'c Object<Service>, i32)> = None;
+    let mut first_problem = None;
+    let mut broken_weight = 0;
+    let total: i32 = backends.iter().map(|(_, b)| b.weight.max(0)).sum();
+    for (name, backend) in &backends {
+        let (line, problem) = describe_backend(route, name, backend);
+        evidence.push(line);
+        match (&backend.problem, backend.service, backend.port) {
+            (None, Some(service), Some(port)) if backend.weight > 0 => {
+                valid.get_or_insert((service, port));
+            }
+            (Some(_), _, _) if backend.weight > 0 => {
+                broken_weight += backend.weight;
+                first_problem.get_or_insert(problem);
+            }
+            _ => {}
+        }
+    }
+    let Some((service, port)) = valid else {
+        let (summary, fix) = first_problem.flatten().unwrap_or_else(|| {
+            (
+                format!("{summary}, but it has no backend with a weight above 0: the Gateway answers 500"),
+                format!("add a `backendRefs` entry to rule {} of {}", chosen.rule, code(route.id())),
+            )
+        });
+        walk.add(
+            Step::new(Layer::Route, Status::Fail, summary).evidence(evidence).fix(fix).kubectl(kubectl),
+        )?;
+        return Err(Blocked);
+    };
+    let status = if broken_weight > 0 {
+        evidence.push(format!(
+            "{broken_weight} of {total} weight goes to invalid backends: those requests get 500"
+        ));
+        Status::Warn
+    } else {
+        Status::Pass
+    };
+    let summary = format!("{summary} → Service {} port {port}", code(ServiceRef::of(&service.value).id()));
+    walk.add(Step::new(Layer::Route, status, summary).evidence(evidence).kubectl(kubectl))?;
+    Ok(Some((service, port)))
+}
+
+fn backends_of<'c>(ctx: &Ctx<'_, 'c>, chosen: &RuleMatch<'c>) -> Vec<(String, ResolvedBackend<'c>)> {
+    let route = chosen.route;
+    route
+        .backend_refs()
+        .into_iter()
+        .filter(|(rule, _, _)| *rule == chosen.rule)
+        .map(|(_, field, b)| (field, resolve_backend(ctx.cluster, route.kind(), route.namespace(), b)))
+        .collect()
+}
+
+type Problem = Option<(String, String)>;
+
+/// A line of evidence for a backend, and when it is invalid, the summary and fix.
+fn describe_backend(route: AnyRoute<'_>, field: &str, backend: &ResolvedBackend<'_>) -> (String, Problem) {
+    let name = route
+        .backend_refs()
+        .into_iter()
+        .find(|(_, f, _)| f == field)
+        .map(|(_, _, b)| b.name.clone())
+        .unwrap_or_default();
+    let service = code(format!("{}/{name}", backend.namespace));
+    let port = backend.port.map_or_else(|| "no port".to_owned(), |p| format!("port {p}"));
+    let mut line = format!(
+        "backend Service {service} {port} (weight {}){}",
+        backend.weight,
+        at(&route.origin().field_location(field))
+    );
+    if let Some(grant) = backend.grant {
+        line.push_str(&format!(
+            "; ReferenceGrant {}{} allows it",
+            code(object_id(&grant.value.metadata)),
+            at(&grant.origin.location())
+        ));
+    }
+    let id = code(route.id());
+    let problem = backend.problem.as_ref().map(|problem| match problem {
+        BackendProblem::NotAService { kind } => (
+            format!("the backend of {id} is a {}, not a Service: kubereach models Services only", code(kind)),
+            "trace the backend with the tools of its implementation".to_owned(),
+        ),
+        BackendProblem::RefNotPermitted => (
+            format!("backend Service {service} is in another namespace, and no ReferenceGrant in {} allows {}s of {} (`ResolvedRefs: False`, `RefNotPermitted`): requests get 500", code(&backend.namespace), route.kind(), code(route.namespace())),
+            format!("add a ReferenceGrant in namespace {} with `from: [{{group: gateway.networking.k8s.io, kind: {}, namespace: {}}}]` and `to: [{{group: \"\", kind: Service}}]`", code(&backend.namespace), route.kind(), route.namespace()),
+        ),
+        BackendProblem::ServiceNotFound => (
+            format!("backend Service {service} of {id} does not exist (`BackendNotFound`): requests get 500"),
+            format!("create Service {service}, or fix the backendRef's name"),
+        ),
+        BackendProblem::PortMissing => (
+            format!("the backendRef to Service {service} in {id} has no `port`, which a Service needs: the route's backend is invalid"),
+            "set `port` to a port of the Service".to_owned(),
+        ),
+        BackendProblem::PortNotInService { port, ports } => {
+            let ports: Vec<String> = ports.iter().map(code).collect();
+            (
+                format!("port {} is not a port of Service {service} (its ports: {}): a backendRef names the Service's port, not the container's; requests get 500", port, ports.join(", ")),
+                format!("set `port` of the backendRef to {}", either(&ports)),
+            )
+        }
+    });
+    (line, problem)
+}
+
+/// Where a `RequestRedirect` filter sends the client, if the rule has one.
+fn redirect(filters: &[HttpRouteFilter], request: &Request) -> Option<String> {
+    let redirect =
+        filters.iter().find(|f| f.type_ == "RequestRedirect")?.request_redirect.clone().unwrap_or_default();
+    let scheme = redirect.scheme.as_deref().unwrap_or("the same scheme");
+    let host = redirect.hostname.as_deref().unwrap_or(&request.host);
+    let path = match redirect.path.as_ref() {
+        Some(p) if p.type_ == "ReplaceFullPath" => p.replace_full_path.clone().unwrap_or_default(),
+        Some(p) => format!(
+            "{} (the matched prefix replaced by `{}`)",
+            request.path,
+            p.replace_prefix_match.as_deref().unwrap_or_default()
+        ),
+        None => request.path.clone(),
+    };
+    let port = redirect.port.map(|p| format!(":{p}")).unwrap_or_default();
+    let status = redirect.status_code.unwrap_or(302);
+    Some(if scheme == "the same scheme" {
+        format!("`{host}{port}{path}` ({status})")
+    } else {
+        format!("`{scheme}://{host}{port}{path}` ({status})")
+    })
+}
+
+/// How `URLRewrite` filters change what the backend receives.
+fn rewrites(filters: &[HttpRouteFilter]) -> Vec<String> {
+    filters
+        .iter()
+        .filter_map(|f| f.url_rewrite.as_ref())
+        .map(|rewrite| {
+            let mut parts = Vec::new();
+            if let Some(host) = &rewrite.hostname {
+                parts.push(format!("host {}", code(host)));
+            }
+            if let Some(path) = &rewrite.path {
+                let value = path
+                    .replace_full_path
+                    .as_deref()
+                    .or(path.replace_prefix_match.as_deref())
+                    .unwrap_or_default();
+                parts.push(format!("path {} ({})", code(value), code(&path.type_)));
+            }
+            format!("`URLRewrite`: the backend receives {}", parts.join(" and "))
+        })
+        .collect()
+}
