@@ -13,6 +13,7 @@ mod diff;
 mod dns;
 mod inventory;
 mod matrix;
+mod serve;
 mod snapshot;
 mod trace;
 
@@ -26,6 +27,7 @@ pub fn run(args: Args) -> Result<ExitStatus> {
         Command::Dns(args) => dns::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Snapshot(args) => snapshot::run(&args),
+        Command::Serve(args) => serve::run(args),
     }
 }
 
