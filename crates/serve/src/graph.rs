@@ -361,3 +361,136 @@ fn namespaces(cluster: &Cluster, workloads: &mut [WorkloadNode]) -> Vec<Namespac
     }
     namespaces
 }
+
+#[cfg(test)]
+mod tests {
+    use kubereach_core::matrix::{self, Filters};
+    use kubereach_core::policy::PolicyOptions;
+    use kubereach_core::ClusterBuilder;
+
+    use super::*;
+
+    /// Two namespaces: `web` (a Deployment behind a NodePort Service,
+    /// isolated for ingress by a policy that admits `api`'s namespace and
+    /// 0.0.0.0/0 on 8080) and `api` (a Deployment of 3 and a bare pod, not
+    /// isolated).
+    const CLUSTER: &str = r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: front, namespace: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: front}}
+  template:
+    metadata: {labels: {app: front}}
+    spec: {containers: [{name: c, image: nginx, ports: [{containerPort: 8080}]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: front, namespace: web}
+spec:
+  type: NodePort
+  selector: {app: front}
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: front, namespace: web}
+spec:
+  podSelector: {matchLabels: {app: front}}
+  ingress:
+  - from:
+    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: api}}
+    - ipBlock: {cidr: 0.0.0.0/0}
+    ports: [{port: 8080}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: server, namespace: api}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: server}}
+  template:
+    metadata: {labels: {app: server}}
+    spec: {containers: [{name: c, image: nginx}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: debug, namespace: api, labels: {app: debug}}
+spec: {containers: [{name: c, image: busybox}]}
+"#;
+
+    fn build() -> Graph {
+        let mut builder = ClusterBuilder::new();
+        kubereach_load::load_str(Some("cluster.yaml"), CLUSTER, &mut builder);
+        let cluster = builder.build();
+        let engine = PolicyEngine::new(&cluster, PolicyOptions { ip_blocks_match_pods: false });
+        let options = crate::snapshot::workload_options(Filters::default());
+        graph(&engine, &matrix::matrix(&engine, &options), None)
+    }
+
+    fn workload<'g>(graph: &'g Graph, id: &str) -> &'g WorkloadNode {
+        graph.workloads.iter().find(|w| w.id == id).unwrap_or_else(|| panic!("no {id}"))
+    }
+
+    #[test]
+    fn namespaces_count_workloads_pods_and_coverage() {
+        let graph = build();
+        let names: Vec<&str> = graph.namespaces.iter().map(|n| n.name.as_str()).collect();
+        assert_eq!(names, ["api", "web", OUTSIDE]);
+        let api = &graph.namespaces[0];
+        assert_eq!((api.workloads, api.pods, api.ingress_isolated_pods), (2, 4, 0));
+        let web = &graph.namespaces[1];
+        assert_eq!(
+            (web.workloads, web.pods, web.ingress_isolated_pods, web.egress_isolated_pods),
+            (1, 2, 2, 0)
+        );
+    }
+
+    #[test]
+    fn markers_come_from_the_layers() {
+        let graph = build();
+        let front = workload(&graph, "web/front");
+        assert!(front.ingress_isolated && !front.egress_isolated);
+        // NodePort Service, and an ipBlock admitted by the policy that isolates it.
+        assert_eq!(front.exposed, ["NodePort", "ipBlock"]);
+        assert_eq!(front.policies.len(), 1);
+        assert_eq!(front.policies[0].name, "front");
+        // Not isolated: reachable from outside by policy, but that is its own marker.
+        let server = workload(&graph, "api/server");
+        assert!(!server.ingress_isolated);
+        assert!(server.exposed.is_empty());
+        assert_eq!(server.pods, 3);
+        assert_eq!(workload(&graph, "api/debug").kind, "Pod");
+    }
+
+    #[test]
+    fn namespace_edges_sum_workload_pairs_and_ports() {
+        let graph = build();
+        let edge =
+            graph.namespace_edges.iter().find(|e| e.from == "api" && e.to == "web").expect("api → web");
+        // server → front and debug → front, on the port the policy allows.
+        assert_eq!(edge.connections, 2);
+        assert_eq!(edge.ports.to_string(), "TCP 8080");
+        let inside =
+            graph.namespace_edges.iter().find(|e| e.from == "api" && e.to == "api").expect("api → api");
+        assert!(inside.ports.is_all());
+    }
+
+    #[test]
+    fn positions_are_deterministic_and_inside_their_namespace() {
+        let (first, second) = (build(), build());
+        let positions =
+            |g: &Graph| g.workloads.iter().map(|w| (w.id.clone(), w.position)).collect::<Vec<_>>();
+        assert_eq!(positions(&first), positions(&second));
+        for namespace in &first.namespaces {
+            let members: Vec<&WorkloadNode> =
+                first.workloads.iter().filter(|w| w.namespace == namespace.name).collect();
+            let mut seen: Vec<(i64, i64)> =
+                members.iter().map(|w| (w.position.x as i64, w.position.y as i64)).collect();
+            seen.sort();
+            seen.dedup();
+            assert_eq!(seen.len(), members.len(), "no two workloads of {} share a place", namespace.name);
+        }
+    }
+}

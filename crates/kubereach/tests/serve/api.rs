@@ -205,3 +205,41 @@ fn assets_are_embedded_with_their_types() {
     }
     assert_eq!(server.get("/assets/../Cargo.toml").status, 404);
 }
+
+/// `docs/openapi.yaml` describes what the server answers: each answer is
+/// validated against the schema the file gives for it.
+#[test]
+fn openapi_describes_the_answers() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi.yaml");
+    let text = std::fs::read_to_string(path).expect("docs/openapi.yaml");
+    let document = kubereach_load::yaml::parse_stream(&text).remove(0).content.expect("valid YAML").value;
+    let validate = |name: &str, answer: &serde_json::Value| {
+        // The component as the root's `$ref`, with the components beside it so that refs resolve.
+        let schema = serde_json::json!({
+            "$ref": format!("#/components/schemas/{name}"),
+            "components": document["components"],
+        });
+        let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+        let errors: Vec<String> =
+            validator.iter_errors(answer).map(|e| format!("{e} at {}", e.instance_path())).collect();
+        assert!(errors.is_empty(), "{name}: {errors:#?}");
+    };
+    let (_old, old) = demo();
+    let (_new, new) = demo();
+    let policies = std::path::Path::new(&new).join("50-network-policies.yaml");
+    let text =
+        std::fs::read_to_string(&policies).unwrap().replace("          port: 80\n", "          port: http\n");
+    std::fs::write(&policies, text).unwrap();
+    let server = Server::start(&["--diff", &old, &new]);
+    validate("Info", &server.get("/api/info").json());
+    validate("Graph", &server.get("/api/graph").json());
+    validate("Matrix", &server.get("/api/matrix?namespace=production").json());
+    validate("Explanation", &server.get("/api/explain?from=production/frontend&to=production/api").json());
+    validate("Trace", &server.get("/api/trace?from=production/frontend&to=api-service.production:80").json());
+    validate("Check", &server.get("/api/check").json());
+    // The schemas are not vacuous: a wrong answer fails.
+    let schema =
+        serde_json::json!({"$ref": "#/components/schemas/Graph", "components": document["components"]});
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    assert!(!validator.is_valid(&serde_json::json!({"schema": "kubereach.graph/v1", "namespaces": "no"})));
+}
