@@ -108,6 +108,12 @@ test('expanding a namespace draws its workloads with markers', async (browser) =
   await page.focus('button[data-workload="production/worker"]');
   await page.keyboard.press('Enter');
   await page.waitForSelector('#details h3:text("Deployment production/worker")');
+  // A policy highlights the workloads it selects, on the canvas and as text.
+  await page.click('button[data-workload="production/api"]');
+  await page.click('#details button.policy:text("NetworkPolicy production/default-deny-ingress")');
+  await page.waitForSelector('#details .policy-selection');
+  assert.equal(await page.textContent('#details .policy-selection ul'), 'production/apiproduction/frontendproduction/worker');
+  assert.deepEqual(await cyIds(page, 'node.highlight'), ['w:production/api', 'w:production/frontend', 'w:production/worker']);
   await page.screenshot({ path: join(SCREENSHOTS, 'expanded.png') });
   assert.deepEqual(errors, []);
 });
