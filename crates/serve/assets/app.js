@@ -146,6 +146,17 @@ async function trace(event) {
   }
 }
 
+async function dns(event) {
+  event.preventDefault();
+  const target = byId('dns-result');
+  const parameters = { name: byId('dns-name').value.trim(), from: byId('dns-from').value.trim(), type: byId('dns-type').value };
+  try {
+    panels.dnsResult(target, await get('/api/dns', parameters));
+  } catch (error) {
+    replace(target, el('p', { class: 'error' }, error.message));
+  }
+}
+
 function view(which) {
   const graph = which === 'graph';
   byId('graph').hidden = !graph;
@@ -169,6 +180,7 @@ async function start() {
   });
   window.kubereachView = { cy: canvas.cy, state, actions };
   byId('trace-form').addEventListener('submit', trace);
+  byId('dns-form').addEventListener('submit', dns);
   byId('view-graph').addEventListener('click', () => view('graph'));
   byId('view-adjacency').addEventListener('click', () => view('adjacency'));
   await guarded('loading', async () => {

@@ -163,3 +163,23 @@ export function renderAdjacency(target, state, actions) {
         }, count ? String(count) : '');
       }))))));
 }
+
+/** What a DNS answer says, in a line. */
+function answerText(answer) {
+  if (!answer) return 'no answer';
+  if (answer.kind !== 'records') return answer.kind;
+  return answer.records.map((record) => {
+    const target = record.service ? `Service ${record.service.namespace}/${record.service.name}` : record.pod ? `pod ${record.pod}` : '';
+    const data = Object.entries(record.data || {}).filter(([key]) => key !== 'type').map(([key, value]) => `${key} ${value === null ? 'assigned at creation' : value}`).join(', ');
+    return `${record.data ? record.data.type : ''} ${record.name}${data ? ` (${data})` : ''}${target ? ` → ${target}` : ''}`;
+  }).join('; ');
+}
+
+/** The queries a pod's resolver sends, in order, and the answer. */
+export function dnsResult(target, report) {
+  replace(target,
+    el('p', {}, `search: ${report.resolver.searches.join(' ') || '(none)'}; ndots ${report.resolver.ndots}`),
+    el('ol', { class: 'queries' }, report.queries.map((query) => el('li', {}, `${query.name} ${query.type} → `, answerText(query.answer)))),
+    el('p', { class: 'dns-answer' }, el('strong', {}, 'answer: '), answerText(report.answer)),
+    report.server ? el('p', { class: report.server.status === 'fail' ? 'error' : null }, `DNS server: ${report.server.summary}`) : null);
+}

@@ -19,7 +19,7 @@ use kubereach_core::Cluster;
 use serde::Deserialize;
 
 use crate::snapshot::{self, Snapshot, POLICY_OPTIONS};
-use crate::Sources;
+use crate::{DnsQuery, Sources};
 
 /// Questions answered at once; more get 503, so a burst of requests cannot
 /// queue unbounded work.
@@ -207,6 +207,18 @@ pub async fn trace(State(app): State<Arc<App>>, Query(query): Query<TraceQuery>)
         let engine = PolicyEngine::new(cluster, POLICY_OPTIONS);
         let options = TraceOptions { protocol, cni: None };
         to_bytes(&trace::trace(cluster, &engine, &source, &destination, &options))
+    })
+    .await
+}
+
+/// `GET /api/dns`: `kubereach dns NAME --from FROM --type TYPE --format json`.
+pub async fn dns(State(app): State<Arc<App>>, Query(query): Query<DnsQuery>) -> Response {
+    let worker = Arc::clone(&app);
+    run(&app, move |snapshot| {
+        check_length(&query.name)?;
+        check_length(&query.from)?;
+        let document = (worker.sources.dns)(&snapshot.cluster, &query).map_err(bad_request)?;
+        to_bytes(&document)
     })
     .await
 }

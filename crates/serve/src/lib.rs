@@ -24,6 +24,24 @@ pub mod snapshot;
 /// The error is the message to show (the loader prints the details).
 pub type Loader = Box<dyn Fn() -> Result<Cluster, String> + Send + Sync>;
 
+/// A DNS question of `GET /api/dns`: `name` resolved from the pod `from`
+/// (`NAMESPACE/NAME`) with query type `query_type` (`A` when empty).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct DnsQuery {
+    /// The name (an IP address for `PTR`).
+    pub name: String,
+    /// The pod or workload that resolves it.
+    pub from: String,
+    /// `A`, `AAAA`, `SRV`, `PTR` or `CNAME`.
+    #[serde(rename = "type", default)]
+    pub query_type: String,
+}
+
+/// Answers a DNS question with the `kubereach.dns/v1` document, or the
+/// reason it cannot. The binary gives it: the document is rendered where
+/// `kubereach dns --format json` renders it.
+pub type DnsAnswerer = Box<dyn Fn(&Cluster, &DnsQuery) -> Result<serde_json::Value, String> + Send + Sync>;
+
 /// Where the clusters come from.
 pub struct Sources {
     /// The cluster shown (the new version in diff mode).
@@ -34,6 +52,8 @@ pub struct Sources {
     pub live: bool,
     /// What the page calls the source: paths, or the live cluster's name.
     pub name: String,
+    /// Answers `GET /api/dns`.
+    pub dns: DnsAnswerer,
 }
 
 /// How to listen.
@@ -137,6 +157,7 @@ pub fn router(app: Arc<api::App>, policy: Arc<security::Policy>) -> Router {
         .route("/api/explain", get(api::explain))
         .route("/api/trace", get(api::trace))
         .route("/api/check", get(api::check))
+        .route("/api/dns", get(api::dns))
         .route("/api/diff", get(api::diff))
         .route("/api/refresh", get(api::refresh))
         .with_state(app)

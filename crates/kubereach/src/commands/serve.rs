@@ -16,6 +16,7 @@ pub fn run(args: ServeArgs) -> Result<ExitStatus> {
                 old: Some(paths_loader(vec![old.clone()], args.source.load.clone())),
                 live: false,
                 name: format!("{old} → {new}"),
+                dns: dns_answerer(),
             }
         }
         None => {
@@ -25,7 +26,13 @@ pub fn run(args: ServeArgs) -> Result<ExitStatus> {
             } else {
                 args.source.filenames.join(", ")
             };
-            Sources { current: source_loader(args.source.clone()), old: None, live, name }
+            Sources {
+                current: source_loader(args.source.clone()),
+                old: None,
+                live,
+                name,
+                dns: dns_answerer(),
+            }
         }
     };
     if !args.listen.ip().is_loopback() && args.allow_remote {
@@ -73,6 +80,10 @@ fn accept(loaded: super::Loaded) -> Result<kubereach_core::Cluster, String> {
         );
     }
     Ok(loaded.cluster)
+}
+
+fn dns_answerer() -> kubereach_serve::DnsAnswerer {
+    Box::new(|cluster, query| super::dns::document(cluster, query).map_err(|error| error.to_string()))
 }
 
 /// Best effort: the URL is printed either way.

@@ -41,6 +41,38 @@ fn trace_errors_are_json_with_a_reason() {
 }
 
 #[test]
+fn dns_is_the_cli_document() {
+    let (_dir, path) = demo();
+    let server = Server::start(&["-f", &path]);
+    let response = server.get("/api/dns?name=api-service&from=production/frontend&type=srv");
+    assert_eq!(response.status, 200, "{}", response.body);
+    let cli = cli_json(&[
+        "dns",
+        "api-service",
+        "--from",
+        "production/frontend",
+        "--type",
+        "SRV",
+        "-f",
+        &path,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(response.json(), cli);
+    assert_eq!(response.json()["schema"], "kubereach.dns/v1");
+    // The type defaults to A, as on the command line.
+    let a = server.get("/api/dns?name=api-service&from=production/frontend").json();
+    assert_eq!(
+        a,
+        cli_json(&["dns", "api-service", "--from", "production/frontend", "-f", &path, "--format", "json"])
+    );
+    let unknown = server.get("/api/dns?name=api-service&from=production/nope");
+    assert_eq!(unknown.status, 400);
+    assert!(unknown.json()["error"].as_str().unwrap().contains("did you mean"), "{}", unknown.body);
+    assert_eq!(server.get("/api/dns?name=x&from=production/frontend&type=MX").status, 400);
+}
+
+#[test]
 fn matrix_of_a_namespace_is_the_cli_document() {
     let (_dir, path) = demo();
     let server = Server::start(&["-f", &path]);
@@ -237,6 +269,7 @@ fn openapi_describes_the_answers() {
     validate("Explanation", &server.get("/api/explain?from=production/frontend&to=production/api").json());
     validate("Trace", &server.get("/api/trace?from=production/frontend&to=api-service.production:80").json());
     validate("Check", &server.get("/api/check").json());
+    validate("Dns", &server.get("/api/dns?name=api-service&from=production/frontend").json());
     // The schemas are not vacuous: a wrong answer fails.
     let schema =
         serde_json::json!({"$ref": "#/components/schemas/Graph", "components": document["components"]});

@@ -158,6 +158,19 @@ test('a trace shows the layers and highlights the blocking one', async (browser)
   assert.deepEqual(errors, []);
 });
 
+test('dns shows every query the pod sends, in order', async (browser) => {
+  const { page, errors } = await open(browser, process.env.KUBEREACH_DEMO_URL);
+  await page.fill('#dns-name', 'api-service.production');
+  await page.fill('#dns-from', 'production/frontend');
+  await page.click('#dns-form button[type="submit"]');
+  await page.waitForSelector('#dns-result ol.queries');
+  const queries = await page.$$eval('#dns-result ol.queries li', (items) => items.map((i) => i.textContent));
+  // ndots 5: the name is tried with each search domain first (see the README's trace).
+  assert.match(queries[0], /^api-service\.production\.production\.svc\.cluster\.local A → nxdomain/);
+  assert.match(queries[1], /^api-service\.production\.svc\.cluster\.local A → A api-service\.production\.svc\.cluster\.local .*Service production\/api-service/);
+  assert.deepEqual(errors, []);
+});
+
 test('a finding opens its object', async (browser) => {
   const { page, errors } = await open(browser, process.env.KUBEREACH_DEMO_URL);
   const codes = await page.$$eval('#findings li', (items) => items.map((i) => i.dataset.code));
