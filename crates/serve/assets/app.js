@@ -49,8 +49,12 @@ function setGraph(graph) {
 
 function draw() {
   canvas.render(state);
+  byId('hidden-edges').textContent = state.hiddenEdges
+    ? `${state.hiddenEdges} namespace connections not drawn (too many to read): select a namespace to draw its own, or open the namespace matrix.`
+    : '';
   panels.renderTree(byId('namespaces'), state, actions);
-  panels.renderAdjacency(byId('adjacency'), state, actions);
+  // The matrix is built when shown: at a hundred namespaces it is ten thousand cells.
+  if (!byId('adjacency').hidden) panels.renderAdjacency(byId('adjacency'), state, actions);
   if (state.selected) canvas.select(state.selected);
   document.body.dataset.rendered = String(Number(document.body.dataset.rendered || 0) + 1);
   // The first frame painted after the first drawing, in ms since navigation
@@ -77,6 +81,7 @@ const actions = {
   },
   selectNamespace(namespace) {
     state.selected = `ns:${namespace}`;
+    if (state.hiddenEdges) draw();
     canvas.select(state.selected);
     panels.namespaceDetails(byId('details'), state, namespace);
     panels.renderTree(byId('namespaces'), state, actions);
@@ -164,6 +169,7 @@ function view(which) {
   byId('view-graph').setAttribute('aria-pressed', String(graph));
   byId('view-adjacency').setAttribute('aria-pressed', String(!graph));
   if (graph) canvas.cy.resize();
+  else panels.renderAdjacency(byId('adjacency'), state, actions);
 }
 
 async function start() {

@@ -40,6 +40,10 @@ const STYLE = [
   { selector: 'edge.added', style: { 'line-color': '#2b9348', 'target-arrow-color': '#2b9348', width: 3 } },
   { selector: 'edge.removed', style: { 'line-color': '#d00000', 'target-arrow-color': '#d00000', width: 3, 'line-style': 'dashed' } },
   { selector: 'edge.changed', style: { 'line-color': '#f4a261', 'target-arrow-color': '#f4a261', width: 3 } },
+  // Above the element budget: straight edges without labels, which
+  // Cytoscape draws an order of magnitude faster; the edge's details and
+  // the namespace matrix give the numbers.
+  { selector: 'edge.dense', style: { 'curve-style': 'straight', label: '', width: 1, 'arrow-scale': 0.6 } },
   { selector: 'edge:selected', style: { width: 5, 'overlay-color': '#e63946', 'overlay-opacity': 0.25, 'overlay-padding': 4 } },
 ];
 
@@ -48,7 +52,7 @@ export const DIFF_COLOURS = { added: '#2b9348', removed: '#d00000', changed: '#f
 
 export function createCanvas(container, callbacks) {
   if (typeof cytoscapeFcose === 'function') cytoscape.use(cytoscapeFcose);
-  const cy = cytoscape({ container, style: STYLE, minZoom: 0.02, maxZoom: 4 });
+  const cy = cytoscape({ container, style: STYLE, minZoom: 0.02, maxZoom: 4, hideEdgesOnViewport: true, textureOnViewport: true });
   cy.on('tap', 'node', (event) => callbacks.onNode(event.target.data()));
   cy.on('tap', 'edge', (event) => callbacks.onEdge(event.target.data()));
   cy.on('dbltap', 'node.namespace', (event) => callbacks.onToggle(event.target.data('namespace')));
@@ -114,7 +118,19 @@ function buildElements(state) {
       position: { ...workload.position },
     });
   }
-  elements.push(...buildEdges(state));
+  let edges = buildEdges(state);
+  state.hiddenEdges = 0;
+  if (elements.length + edges.length > LAYOUT_LIMIT) {
+    // Over the budget, the overview keeps the edges of what the reader is
+    // looking at (expanded namespaces, the selected namespace); the
+    // namespace matrix holds them all.
+    const focus = state.selected && state.selected.startsWith('ns:') ? state.selected : null;
+    const kept = edges.filter((e) => e.data.source.startsWith('w:') || e.data.target.startsWith('w:') || e.data.source === focus || e.data.target === focus);
+    state.hiddenEdges = edges.length - kept.length;
+    edges = kept;
+    for (const edge of edges) edge.classes = `${edge.classes} dense`.trim();
+  }
+  elements.push(...edges);
   return elements;
 }
 

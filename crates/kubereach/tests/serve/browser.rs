@@ -131,7 +131,9 @@ spec:
 
 /// `namespaces` namespaces of `deployments` Deployments with `replicas`
 /// pods each, a Service per Deployment, and per namespace a default deny,
-/// an allow within the namespace and an allow from the first namespace on 8080.
+/// an allow within the namespace, an allow from the first namespace and one
+/// from every namespace on 8080: thousands of namespace pairs, more than
+/// the page draws at once.
 fn generate(dir: &Path, namespaces: usize, deployments: usize, replicas: usize) {
     for n in 0..namespaces {
         let namespace = format!("team-{n:03}");
@@ -158,7 +160,10 @@ fn generate(dir: &Path, namespaces: usize, deployments: usize, replicas: usize) 
              ---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: from-team-000\n  \
              namespace: {namespace}\nspec:\n  podSelector:\n    matchLabels:\n      tier: t1\n  ingress:\n  - from:\n    \
              - namespaceSelector:\n        matchLabels:\n          kubernetes.io/metadata.name: team-000\n    ports:\n    \
-             - port: 8080\n"
+             - port: 8080\n\
+             ---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: from-everywhere\n  \
+             namespace: {namespace}\nspec:\n  podSelector:\n    matchLabels:\n      tier: t2\n  ingress:\n  - from:\n    \
+             - namespaceSelector: {{}}\n    ports:\n    - port: 8080\n"
         );
         std::fs::write(dir.join(format!("{namespace}.yaml")), text).unwrap();
     }

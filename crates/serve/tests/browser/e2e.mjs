@@ -228,6 +228,16 @@ test('a generated cluster of 5,000 pods opens', async (browser) => {
   }));
   assert.equal(counts.drawn, counts.namespaces);
   assert.ok(counts.pods >= 5000, `${counts.pods} pods`);
+  // Within the element budget; what is left out is said, and a selected namespace gets its edges.
+  assert.ok(await page.evaluate(() => window.kubereachView.cy.elements().length) <= 1500);
+  const hidden = await page.evaluate(() => window.kubereachView.state.hiddenEdges);
+  assert.ok(hidden > 1000, `${hidden} edges left out`);
+  {
+    assert.match(await page.textContent('#hidden-edges'), /namespace connections not drawn/);
+    await page.click('li[data-namespace="team-001"] > button.namespace-name');
+    const own = await page.evaluate(() => window.kubereachView.cy.edges().filter((e) => e.source().id() === 'ns:team-001' || e.target().id() === 'ns:team-001').length);
+    assert.ok(own > 0, 'the selected namespace has its edges drawn');
+  }
   await page.click('#view-adjacency');
   assert.equal(await page.$$eval('table.adjacency tbody tr', (rows) => rows.length), counts.namespaces);
   await page.click('#view-graph');
