@@ -39,6 +39,27 @@ pub enum Command {
     Lab(crate::lab_args::LabArgs),
     /// Print a shell completion script (bash, zsh, fish or powershell), as `kubectl completion` does.
     Completion(CompletionArgs),
+    /// A local web page: the connectivity graph, traces, findings and diffs (read-only).
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Show how connectivity changes from OLD to NEW (manifest paths) instead of one cluster.
+    #[arg(long, num_args = 2, value_names = ["OLD", "NEW"], conflicts_with = "filenames")]
+    pub diff: Option<Vec<String>>,
+    /// The address to listen on; port 0 picks a free one.
+    #[arg(long, value_name = "ADDRESS:PORT", default_value = "127.0.0.1:7878")]
+    pub listen: std::net::SocketAddr,
+    /// Allow a --listen address other than loopback: anyone who can reach it and has the
+    /// printed URL sees the cluster's data.
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// Open the page in the default browser.
+    #[arg(long)]
+    pub open: bool,
 }
 
 #[derive(Debug, ClapArgs)]

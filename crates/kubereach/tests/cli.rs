@@ -7,10 +7,10 @@
 #[path = "cli/util.rs"]
 mod util;
 
-#[path = "cli/architecture.rs"]
-mod architecture;
 #[path = "cli/agreement.rs"]
 mod agreement;
+#[path = "cli/architecture.rs"]
+mod architecture;
 #[path = "cli/bad_input.rs"]
 mod bad_input;
 #[path = "cli/conventions.rs"]
@@ -19,10 +19,10 @@ mod conventions;
 mod credentials;
 #[path = "cli/demo.rs"]
 mod demo;
-#[path = "cli/kubectl.rs"]
-mod kubectl;
 #[path = "cli/hostile.rs"]
 mod hostile;
+#[path = "cli/kubectl.rs"]
+mod kubectl;
 #[path = "cli/live.rs"]
 mod live;
 #[path = "cli/matrix.rs"]

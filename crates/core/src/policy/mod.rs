@@ -80,8 +80,8 @@ mod class_matrix;
 mod compile;
 mod eval;
 mod ip;
-mod peers;
 mod node_local;
+mod peers;
 mod select;
 
 #[cfg(test)]
@@ -97,8 +97,8 @@ use serde::Serialize;
 
 pub use class_matrix::ClassMatrix;
 pub use ip::IpRange;
-pub use peers::{peer_pods, policy_capable_pods, selected_pods, PeerPods};
 pub use node_local::{host_network_addresses, Exemption};
+pub use peers::{peer_pods, policy_capable_pods, selected_pods, PeerPods};
 
 use crate::cni::{PluginBehaviour, PolicyView};
 use crate::model::{Cluster, PodId};

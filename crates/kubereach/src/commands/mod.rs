@@ -15,6 +15,7 @@ mod dns;
 mod inventory;
 mod lab;
 mod matrix;
+mod serve;
 mod snapshot;
 mod trace;
 
@@ -30,6 +31,7 @@ pub fn run(args: Args) -> Result<ExitStatus> {
         Command::Snapshot(args) => snapshot::run(&args),
         Command::Lab(args) => lab::run(&args),
         Command::Completion(args) => completion::run(&args),
+        Command::Serve(args) => serve::run(args),
     }
 }
 

@@ -1,0 +1,14 @@
+//! `kubereach serve`: the server run as users run it (the binary, on
+//! 127.0.0.1 with a free port), its API and security checks asked over
+//! plain HTTP/1.1, and the page driven in headless chromium
+//! (`serve/browser.rs`).
+
+#[path = "serve/support.rs"]
+mod support;
+
+#[path = "serve/api.rs"]
+mod api;
+#[path = "serve/browser.rs"]
+mod browser;
+#[path = "serve/security.rs"]
+mod security;
