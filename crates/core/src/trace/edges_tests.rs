@@ -283,3 +283,24 @@ fn ingress_nginx_default_backend_with_rules_is_no_catch_all() {
         ],
     );
 }
+
+// The controller's own `LoadBalancer` gets an address only from a
+// provisioner the input shows; the trace never claims one
+// (https://kubernetes.io/docs/concepts/services-networking/service/#loadbalancer).
+#[test]
+fn controller_load_balancer_without_provisioner_is_said_pending() {
+    let shop = ingress(
+        "shop",
+        json!({"rules": [rule("shop.example.com", "/", "Prefix", "api", json!({"number": 80}))]}),
+    );
+    let mut objects = nginx_with_service(vec![shop]);
+    let controller = objects.last_mut().expect("the controller's Service");
+    controller.as_object_mut().expect("an object").remove("status");
+    check(
+        objects,
+        "external",
+        "http://shop.example.com/",
+        "pass source\npass dns\npass ingress-class\npass ingress-rule\npass service-type\npass service-port\npass endpoints\npass readiness\npass network-policy-egress\npass network-policy-ingress\npass cni\npass destination\n=> allowed",
+        &[(Layer::Dns, "gets no address: the input shows no load-balancer provisioner, so only its node ports work")],
+    );
+}

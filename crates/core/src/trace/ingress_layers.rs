@@ -13,15 +13,14 @@ use super::text::{at, close_matches, code, either};
 use super::{exposure_steps, ingress_tls};
 use super::{Blocked, Client, Ctx, Flow, Landing, Layer, Scheme, Status, Step, Via, Walk, INGRESS_ORDER};
 use crate::dns::{self, QueryType};
+use crate::exposure::{load_balancer_reach, LoadBalancerReach};
 use crate::ingress::{
     self, check_backend, host_matches, ingress_class_of, path_matches, BackendRef, BackendSite,
     BackendStatus, ClassProblem, ClassResolution, ClassRoute, ControllerKind, HostMatch, IngressRef,
     LossReason, PathMatch, PathType, RouteTarget,
 };
 use crate::model::{Cluster, Object, PodId, Readiness};
-use crate::service::{
-    lb_addresses, load_balancer, selector, service_kind, LoadBalancerState, PortRef, ServiceRef,
-};
+use crate::service::{lb_addresses, selector, service_kind, PortRef, ServiceRef};
 
 /// A trace from outside the cluster to `host`.
 pub(super) fn from_outside(
@@ -295,8 +294,8 @@ pub(super) fn exposed_by(
             continue;
         }
         let id = code(ServiceRef::of(&service.value).id());
-        evidence.push(match load_balancer(&service.value) {
-            Some(LoadBalancerState::Provisioned { addresses }) => format!(
+        evidence.push(match load_balancer_reach(cluster, &service.value) {
+            Some(LoadBalancerReach::Provisioned { addresses }) => format!(
                 "{subject} exposed by `LoadBalancer` {id} at {}",
                 addresses
                     .iter()
@@ -305,10 +304,15 @@ pub(super) fn exposed_by(
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-            Some(LoadBalancerState::Pending) if service.value.status.is_some() => {
-                format!("{owner} `LoadBalancer` {id} is pending: no address yet")
+            Some(LoadBalancerReach::Pending { has_status: true, .. }) => {
+                format!("{owner} `LoadBalancer` {id} is pending: no address yet, only its node ports work")
             }
-            Some(LoadBalancerState::Pending) => format!("{subject} exposed by `LoadBalancer` {id}"),
+            Some(LoadBalancerReach::Pending { has_status: false, .. }) => format!(
+                "{owner} `LoadBalancer` {id} gets no address: the input shows no load-balancer provisioner, so only its node ports work"
+            ),
+            Some(LoadBalancerReach::AtCreation { .. }) => {
+                format!("{subject} exposed by `LoadBalancer` {id} (its address is given at creation)")
+            }
             None => format!("{subject} exposed by `NodePort` {id}"),
         });
     }
