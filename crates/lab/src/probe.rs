@@ -3,7 +3,7 @@
 //! For every source pod (and later, the external client) and every
 //! destination the matrix covers — each declared container port of every
 //! other pod, and each port of each proxied Service, once per endpoint
-//! (pinned through [`PIN_BASE`](crate::services::PIN_BASE)) — the model's
+//! (pinned through `PIN_BASE` (in `services`)) — the model's
 //! answer comes from the core's `trace` (the same walk `kubereach trace`
 //! prints), and the kernel's from a real connection with a short timeout.
 //! A connection the model allows must connect and be answered by the pod

@@ -143,7 +143,7 @@ pub fn dns_server(cluster: &Cluster) -> DnsServer<'_> {
     DnsServer::Pods(DnsPods { service: Some(service), udp, tcp, found: DnsPodsFound::Service })
 }
 
-/// Answers [`reach`] questions with `engine`, or, when the DNS pods are
+/// Answers `reach` questions with `engine`, or, when the DNS pods are
 /// assumed, with the engine recompiled for the cluster plus the assumed pod.
 /// `f` gets the server and a checker for client pods of `engine`'s cluster.
 pub fn with_dns_reach<'c, R>(
