@@ -30,6 +30,7 @@ use crate::policy::PolicyEngine;
 
 mod dns;
 mod docs;
+mod exposed;
 mod ingress;
 mod netpol;
 mod service;
@@ -37,6 +38,7 @@ mod similar;
 
 pub use dns::CorednsUnhealthy;
 pub use docs::{markdown_page, yaml_examples, RuleExamples};
+pub use exposed::NetworkpolicyIsolatesExposedService;
 pub use ingress::{
     IngressBackendPortMismatch, IngressBackendServiceMissing, IngressClassMissing, IngressClassUnknown,
     IngressExactRootPath, IngressRuleConflict, IngressTlsSecretMissing,
@@ -266,6 +268,7 @@ pub const RULES: &[Rule] = &[
     NetworkpolicyEgressBlocksDns::RULE,
     NetworkpolicyBlocksIngressController::RULE,
     NamespaceNoDefaultDeny::RULE,
+    NetworkpolicyIsolatesExposedService::RULE,
     CorednsUnhealthy::RULE,
 ];
 
