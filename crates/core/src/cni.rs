@@ -641,6 +641,8 @@ pub(crate) fn flag_bool(words: &[&str], name: &str) -> Option<bool> {
 }
 
 const AWS_ENABLE_SETTING: &str = "--enable-network-policy=true";
+/// The tigera-operator image (<https://docs.tigera.io/calico/latest/getting-started/kubernetes/quickstart>).
+const TIGERA_OPERATOR_IMAGE: &str = "tigera/operator";
 const AWS_AGENT_CONTAINER: &str = "aws-eks-nodeagent";
 const WEAVE_NPC_CONTAINER: &str = "weave-npc";
 const KIND_MINIMUM: &str = "v0.24.0";
@@ -668,6 +670,9 @@ const NAMES: &[(&str, Cni)] = &[
     ("kube-network-policies", Cni::KubeNetworkPolicies),
     ("kube-router", Cni::KubeRouter),
     ("ovnkube-node", Cni::OvnKubernetes),
+    // The operator of Calico's official quickstart, which creates
+    // `calico-node` from an `Installation` at run time.
+    ("tigera-operator", Cni::Calico),
     ("weave-net", Cni::Weave),
 ];
 
@@ -701,6 +706,7 @@ fn plugin_of_image(image: &str) -> Option<Cni> {
     let last = repository.rsplit('/').next().unwrap_or(repository);
     Some(match last {
         "node" if image_is(image, "calico/node") => Cni::Calico,
+        "operator" if image_is(image, TIGERA_OPERATOR_IMAGE) => Cni::Calico,
         "cilium" => Cni::Cilium,
         _ if last == "flannel" || last.ends_with("-flannel") => Cni::Flannel,
         "weave-kube" | "weave-npc" => Cni::Weave,
@@ -752,7 +758,9 @@ fn inspect(found: &mut BTreeMap<Cni, Facts>, object: ObjectRef, name: &str, spec
         if !belongs {
             continue;
         }
-        if facts.version.is_none() && (cni != Cni::Canal || *image_cni == Cni::Calico) {
+        // The operator's own version is not Calico's.
+        let operator = image_is(&image, TIGERA_OPERATOR_IMAGE);
+        if facts.version.is_none() && !operator && (cni != Cni::Canal || *image_cni == Cni::Calico) {
             facts.version = image_version(&image);
         }
         let clue = Clue::Image { container: container.name.clone(), image };
@@ -1034,6 +1042,31 @@ banp Unknown by calico: VersionUnknown { minimum: \"3.30\" }",
 
     // Flannel alone does not enforce NetworkPolicy
     // (the README of https://github.com/flannel-io/flannel).
+    // Calico's official quickstart installs the tigera-operator, which
+    // creates `calico-node` from an `Installation` at run time
+    // (https://docs.tigera.io/calico/latest/getting-started/kubernetes/quickstart).
+    // The operator's version (v1.34) is not Calico's, so the admin tiers'
+    // support by version stays unknown.
+    #[test]
+    fn calico_installed_by_its_operator() {
+        let operator = json!({
+            "kind": "Deployment",
+            "metadata": {"name": "tigera-operator", "namespace": "tigera-operator"},
+            "spec": {"selector": {"matchLabels": {"name": "tigera-operator"}},
+                     "template": {"metadata": {"labels": {"name": "tigera-operator"}},
+                                  "spec": {"containers": [{"name": "tigera-operator", "image": "quay.io/tigera/operator:v1.34.0"}]}}},
+        });
+        check(
+            vec![operator],
+            "
+source Detected
+found calico None [Deployment/tigera-operator name; Deployment/tigera-operator image tigera-operator=quay.io/tigera/operator:v1.34.0]
+np Enforced by calico: Supported
+anp Unknown by calico: VersionUnknown { minimum: \"3.29\" }
+banp Unknown by calico: VersionUnknown { minimum: \"3.30\" }",
+        );
+    }
+
     #[test]
     fn flannel_alone_does_not_enforce() {
         check(

@@ -31,6 +31,7 @@ use crate::policy::PolicyEngine;
 mod dns;
 mod docs;
 mod gateway;
+mod exposed;
 mod ingress;
 mod netpol;
 mod service;
@@ -42,6 +43,7 @@ pub use gateway::{
     GatewayBackendPortMismatch, GatewayBackendServiceMissing, GatewayClassMissing, GatewayListenerConflict,
     GatewayReferenceGrantMissing, GatewayRouteNotAttached, GatewayTlsSecretMissing,
 };
+pub use exposed::NetworkpolicyIsolatesExposedService;
 pub use ingress::{
     IngressBackendPortMismatch, IngressBackendServiceMissing, IngressClassMissing, IngressClassUnknown,
     IngressExactRootPath, IngressRuleConflict, IngressTlsSecretMissing,
@@ -271,6 +273,7 @@ pub const RULES: &[Rule] = &[
     NetworkpolicyEgressBlocksDns::RULE,
     NetworkpolicyBlocksIngressController::RULE,
     NamespaceNoDefaultDeny::RULE,
+    NetworkpolicyIsolatesExposedService::RULE,
     CorednsUnhealthy::RULE,
     GatewayClassMissing::RULE,
     GatewayRouteNotAttached::RULE,

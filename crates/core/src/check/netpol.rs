@@ -608,7 +608,7 @@ fn networkpolicy_peer_selects_nothing(ctx: &Context<'_>, out: &mut Emitter<'_>) 
                 out.emit(
                     &subject,
                     &format!("{path}.namespaceSelector"),
-                    format!("`namespaceSelector` `{shown}` matches no namespace: the peer allows nothing"),
+                    format!("`namespaceSelector` `{shown}` matches no namespace yet: the peer allows nothing until one exists"),
                     namespace_fix(cluster, selector),
                 );
                 continue;
@@ -636,7 +636,7 @@ fn networkpolicy_peer_selects_nothing(ctx: &Context<'_>, out: &mut Emitter<'_>) 
             out.emit(
                 &subject,
                 &format!("{path}.podSelector"),
-                format!("`podSelector` `{shown}` matches no pod in {where_}: the peer allows nothing"),
+                format!("`podSelector` `{shown}` matches no pod in {where_} yet: the peer allows nothing until such a pod exists"),
                 fix,
             );
         }

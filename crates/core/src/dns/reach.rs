@@ -143,9 +143,10 @@ pub fn dns_server(cluster: &Cluster) -> DnsServer<'_> {
     DnsServer::Pods(DnsPods { service: Some(service), udp, tcp, found: DnsPodsFound::Service })
 }
 
-/// Answers `reach` questions with `engine`, or, when the DNS pods are
-/// assumed, with the engine recompiled for the cluster plus the assumed pod.
-/// `f` gets the server and a checker for client pods of `engine`'s cluster.
+/// Calls `f` with the DNS server of `engine`'s cluster and a checker that
+/// answers "does this client pod reach it?" (`DnsReach`; `None` when the
+/// server has no pods to reach). When the DNS pods are assumed, the checker
+/// uses the engine recompiled for the cluster plus the assumed pod.
 pub fn with_dns_reach<'c, R>(
     engine: &PolicyEngine<'c>,
     f: impl FnOnce(&DnsServer<'c>, &dyn Fn(PodId) -> Option<DnsReach>) -> R,

@@ -737,11 +737,15 @@ fn destination_step(ctx: &Ctx<'_, '_>, walk: &mut Walk, reachable: &[Backend]) -
         return Ok(());
     };
     let first_pod = cluster.pod(first);
-    let kubectl = format!(
-        "kubectl exec -n {} {} -- netstat -ltn",
-        first_pod.namespace,
-        exec_target(cluster, first_pod)
-    );
+    // The listening sockets of the protocol traced: UDP and SCTP listeners
+    // are not in `netstat -ltn`'s TCP list.
+    let listeners = match protocol {
+        Protocol::Tcp => "netstat -ltn",
+        Protocol::Udp => "ss -lun",
+        Protocol::Sctp => "ss -ln --sctp",
+    };
+    let kubectl =
+        format!("kubectl exec -n {} {} -- {listeners}", first_pod.namespace, exec_target(cluster, first_pod));
     let mut status = Status::Pass;
     let mut lines = Vec::new();
     let mut evidence = Vec::new();

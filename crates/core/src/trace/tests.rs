@@ -663,6 +663,23 @@ fn service_ports_by_number_and_name() {
     );
 }
 
+// The destination's listening sockets are checked with the tool for the
+// protocol traced: UDP listeners are not in `netstat -ltn`'s TCP list
+// (ss(8): `-u` UDP sockets, `-l` listening).
+#[test]
+fn udp_destinations_suggest_ss_lun() {
+    let trace = run(base(), "web/client", "svc/kube-system/kube-dns:dns", None, Protocol::Udp);
+    let destination = trace.steps.iter().find(|s| s.layer == Layer::Destination).unwrap();
+    assert_eq!(destination.status, Status::Pass, "{destination:#?}");
+    assert!(destination.kubectl.as_deref().is_some_and(|k| k.ends_with("-- ss -lun")), "{destination:#?}");
+    let tcp = run(base(), "web/client", "http://api.prod/", None, Protocol::Tcp);
+    let destination = tcp.steps.iter().find(|s| s.layer == Layer::Destination).unwrap();
+    assert!(
+        destination.kubectl.as_deref().is_some_and(|k| k.ends_with("-- netstat -ltn")),
+        "{destination:#?}"
+    );
+}
+
 // A named targetPort resolves per pod; a pod without that port name is not
 // an endpoint (https://kubernetes.io/docs/concepts/services-networking/service/#field-spec-ports).
 #[test]

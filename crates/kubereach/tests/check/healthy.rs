@@ -56,6 +56,11 @@ const REVIEWED: &[(&str, &str)] = &[
     ),
     ("networkpolicy-named-port-unresolved", "named ports the selected pods declare with another protocol, or not at all"),
     (
+        "networkpolicy-isolates-exposed-service",
+        "Online Boutique's `frontend-external` LoadBalancer in front of pods whose `frontend-netpol` admits only \
+         `loadgenerator` (and a default deny): no client outside the cluster can reach it",
+    ),
+    (
         "service-no-ready-endpoints",
         "the `ingress-nginx-controller-admission` Service of a minikube dump selects only its completed Job pods",
     ),

@@ -241,3 +241,28 @@ fn open_egress_needs_no_dns_warning() {
     out.assert_code(0);
     assert!(!out.stdout.contains("warning"), "{out}");
 }
+
+// On Flannel alone `matrix` shows the connectivity the cluster has (every
+// pair open) and says why; `--as-written` shows the policies as written.
+#[test]
+fn flannel_matrix_is_effective_and_says_so() {
+    let flannel = plugin("kube-flannel-ds", "docker.io/flannel/flannel:v0.25.1");
+    let dir = TestDir::new();
+    dir.write("dns.yaml", DNS).write("app.yaml", DENY_ALL_EGRESS).write("flannel.yaml", &flannel);
+    let effective = dir.run(&["matrix", "--pods", "-f", "."]);
+    effective.assert_code(0);
+    assert!(effective.stdout.contains("client[Pod] → kube-system/coredns-0[Pod]"), "{effective}");
+    assert!(
+        effective.stdout.contains(
+            "note: `flannel` does not enforce NetworkPolicy (1 in the input, without effect): this is the \
+             connectivity the cluster has (`--as-written` shows the policies as written)"
+        ),
+        "{effective}"
+    );
+    let written = dir.run(&["matrix", "--pods", "-f", ".", "--as-written"]);
+    written.assert_code(0);
+    assert!(!written.stdout.contains("client[Pod] →"), "{written}");
+    assert!(!written.stdout.contains("note:"), "{written}");
+    let json = dir.run(&["matrix", "--pods", "-f", ".", "--format", "json"]);
+    assert!(json.stderr.contains("note: `flannel` does not enforce NetworkPolicy"), "{json}");
+}

@@ -1,0 +1,306 @@
+//! Rules about Services exposed outside the cluster.
+
+use std::collections::BTreeSet;
+
+use crate::check::{declare_rule, list, Context, Emitter, Subject};
+use crate::policy::{Direction, Endpoint, PolicyKind};
+use crate::service::{port_protocol, resolve_target_port, service_kind, service_ports};
+
+declare_rule! {
+    /// ## What it does
+    /// Finds `LoadBalancer` and `NodePort` Services whose pods admit no
+    /// client from outside the cluster on any of the Service's ports: the
+    /// policies isolating the pods for ingress allow none of the address
+    /// blocks outside the cluster on the port each Service port targets on
+    /// the pod, as the policy engine evaluates it.
+    ///
+    /// ## Why does this break traffic?
+    /// A `LoadBalancer` or `NodePort` Service exists to be reached from
+    /// outside the cluster. The load balancer or node forwards the client's
+    /// connection to a pod, where NetworkPolicies see it as coming from an
+    /// address outside the cluster (the client's, or a node's after SNAT).
+    /// A default-deny policy applied alone (microservices-demo's `deny-all`,
+    /// say) drops every such connection: the public endpoint times out for
+    /// every client.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata:
+    ///   name: frontend
+    ///   namespace: shop
+    /// spec:
+    ///   selector:
+    ///     matchLabels:
+    ///       app: frontend
+    ///   template:
+    ///     metadata:
+    ///       labels:
+    ///         app: frontend
+    ///     spec:
+    ///       containers:
+    ///         - name: server
+    ///           image: ghcr.io/example/frontend:1.0.0
+    ///           ports:
+    ///             - containerPort: 8080
+    /// ---
+    /// apiVersion: v1
+    /// kind: Service
+    /// metadata:
+    ///   name: frontend-external
+    ///   namespace: shop
+    /// spec:
+    ///   type: LoadBalancer
+    ///   selector:
+    ///     app: frontend
+    ///   ports:
+    ///     - name: http
+    ///       port: 80
+    ///       targetPort: 8080
+    /// ---
+    /// apiVersion: networking.k8s.io/v1
+    /// kind: NetworkPolicy
+    /// metadata:
+    ///   name: deny-all
+    ///   namespace: shop
+    /// spec:
+    ///   podSelector: {}
+    ///   policyTypes:
+    ///     - Ingress
+    /// ```
+    ///
+    /// Use instead (admit the clients, here any address, on the target port):
+    /// ```yaml
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata:
+    ///   name: frontend
+    ///   namespace: shop
+    /// spec:
+    ///   selector:
+    ///     matchLabels:
+    ///       app: frontend
+    ///   template:
+    ///     metadata:
+    ///       labels:
+    ///         app: frontend
+    ///     spec:
+    ///       containers:
+    ///         - name: server
+    ///           image: ghcr.io/example/frontend:1.0.0
+    ///           ports:
+    ///             - containerPort: 8080
+    /// ---
+    /// apiVersion: v1
+    /// kind: Service
+    /// metadata:
+    ///   name: frontend-external
+    ///   namespace: shop
+    /// spec:
+    ///   type: LoadBalancer
+    ///   selector:
+    ///     app: frontend
+    ///   ports:
+    ///     - name: http
+    ///       port: 80
+    ///       targetPort: 8080
+    /// ---
+    /// apiVersion: networking.k8s.io/v1
+    /// kind: NetworkPolicy
+    /// metadata:
+    ///   name: deny-all
+    ///   namespace: shop
+    /// spec:
+    ///   podSelector: {}
+    ///   policyTypes:
+    ///     - Ingress
+    /// ---
+    /// apiVersion: networking.k8s.io/v1
+    /// kind: NetworkPolicy
+    /// metadata:
+    ///   name: frontend-from-anywhere
+    ///   namespace: shop
+    /// spec:
+    ///   podSelector:
+    ///     matchLabels:
+    ///       app: frontend
+    ///   ingress:
+    ///     - from:
+    ///         - ipBlock:
+    ///             cidr: 0.0.0.0/0
+    ///       ports:
+    ///         - port: 8080
+    /// ```
+    ///
+    /// ## Known problems
+    /// Services reached through an Ingress controller are KR307's
+    /// (`networkpolicy-blocks-ingress-controller`). Whether the pod sees the
+    /// client's address or a node's depends on `externalTrafficPolicy` and
+    /// the plugin; the rule only reports Services that no address outside
+    /// the cluster can reach.
+    ///
+    /// ## References
+    /// - <https://kubernetes.io/docs/concepts/services-networking/service/#loadbalancer>
+    /// - <https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-deny-all-ingress-traffic>
+    /// - <https://github.com/GoogleCloudPlatform/microservices-demo/tree/main/kustomize/components/network-policies>
+    pub struct NetworkpolicyIsolatesExposedService {
+        code: "KR309",
+        name: "networkpolicy-isolates-exposed-service",
+        severity: Error,
+        summary: "LoadBalancer and NodePort Services whose pods admit no client from outside the cluster",
+        check: networkpolicy_isolates_exposed_service,
+    }
+}
+
+fn networkpolicy_isolates_exposed_service(ctx: &Context<'_>, out: &mut Emitter<'_>) {
+    let cluster = ctx.cluster;
+    if !ctx.network_policies_enforced() {
+        return;
+    }
+    let engine = ctx.engine();
+    for service in cluster.services() {
+        let Some(kind) = service_kind(&service.value) else { continue };
+        if !kind.has_node_ports() {
+            continue;
+        }
+        let pods: Vec<_> = cluster
+            .pods_selected_by_service(&service.value)
+            .into_iter()
+            .filter(|id| !cluster.pod(*id).host_network())
+            .collect();
+        let ports = service_ports(&service.value);
+        let Some(&first) = pods.first() else { continue };
+        if ports.is_empty() || !engine.is_isolated(first, Direction::Ingress) {
+            continue;
+        }
+        // Target ports per pod; a Service port that resolves on no pod is
+        // another rule's finding (KR103), and says nothing here.
+        let mut targets: BTreeSet<(String, u16)> = BTreeSet::new();
+        let mut admitted = false;
+        for port in ports {
+            let protocol = port_protocol(port);
+            for &pod in &pods {
+                let Some(target) =
+                    resolve_target_port(port, cluster.pod(pod)).ok().and_then(|t| u16::try_from(t).ok())
+                else {
+                    continue;
+                };
+                targets.insert((protocol.as_str().to_owned(), target));
+                admitted |= engine.external_sources().iter().any(|range| {
+                    engine
+                        .allowed(&Endpoint::External(*range), &Endpoint::Pod(pod))
+                        .contains(protocol, target)
+                });
+            }
+        }
+        if admitted || targets.is_empty() {
+            continue;
+        }
+        let policies: Vec<String> = engine
+            .selecting_policies(first, Direction::Ingress)
+            .into_iter()
+            .filter(|p| p.kind == PolicyKind::NetworkPolicy)
+            .map(|p| format!("{}/{}", p.namespace.unwrap_or_default(), p.name))
+            .collect();
+        let ports_text = targets
+            .iter()
+            .map(|(protocol, port)| format!("{protocol} {port}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let pod = cluster.pod(first);
+        let selector = pod.labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",");
+        out.emit(
+            &Subject::object("Service", &service.value.metadata, service),
+            "spec.type",
+            format!(
+                "`{}` Service exposed outside the cluster, but {} no client from outside to its pods on {}: every \
+                 external connection times out",
+                kind.as_str(),
+                match policies.len() {
+                    0 => "the policies isolating them admit".to_owned(),
+                    1 => format!("NetworkPolicy {} admits", list(&policies, 3)),
+                    _ => format!("NetworkPolicies {} admit", list(&policies, 3)),
+                },
+                ports_text
+            ),
+            format!(
+                "add an ingress rule for pods `{selector}` in `{}` from `ipBlock: {{cidr: 0.0.0.0/0}}` (or the \
+                 clients' ranges) on {}",
+                pod.namespace,
+                ports_text
+            ),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+
+    use crate::check::testing::findings;
+
+    fn objects(service_type: &str, policies: Vec<Value>) -> Vec<Value> {
+        let mut objects = vec![
+            json!({"kind": "Deployment", "metadata": {"name": "frontend", "namespace": "shop"},
+                   "spec": {"selector": {"matchLabels": {"app": "frontend"}},
+                            "template": {"metadata": {"labels": {"app": "frontend"}},
+                                         "spec": {"containers": [{"name": "server", "image": "frontend",
+                                                                  "ports": [{"containerPort": 8080}]}]}}}}),
+            json!({"kind": "Service", "metadata": {"name": "frontend-external", "namespace": "shop"},
+                   "spec": {"type": service_type, "selector": {"app": "frontend"},
+                            "ports": [{"name": "http", "port": 80, "targetPort": 8080}]}}),
+        ];
+        objects.extend(policies);
+        objects
+    }
+
+    fn policy(name: &str, spec: Value) -> Value {
+        json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+               "metadata": {"name": name, "namespace": "shop"}, "spec": spec})
+    }
+
+    fn deny_all() -> Value {
+        policy("deny-all", json!({"podSelector": {}, "policyTypes": ["Ingress"]}))
+    }
+
+    // microservices-demo's deny-all applied alone cuts its LoadBalancer off
+    // (https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-deny-all-ingress-traffic).
+    #[test]
+    fn deny_all_cuts_off_a_load_balancer() {
+        let found =
+            findings("networkpolicy-isolates-exposed-service", objects("LoadBalancer", vec![deny_all()]));
+        assert_eq!(
+            found,
+            ["error Service shop/frontend-external: `LoadBalancer` Service exposed outside the cluster, but \
+              NetworkPolicy `shop/deny-all` admits no client from outside to its pods on TCP 8080: every external \
+              connection times out | add an ingress rule for pods `app=frontend` in `shop` from `ipBlock: {cidr: \
+              0.0.0.0/0}` (or the clients' ranges) on TCP 8080"]
+        );
+        let node_port =
+            findings("networkpolicy-isolates-exposed-service", objects("NodePort", vec![deny_all()]));
+        assert_eq!(node_port.len(), 1, "{node_port:?}");
+    }
+
+    // Not reported: a ClusterIP Service (internal by design), pods that
+    // admit some outside range on the port, or no isolation at all.
+    #[test]
+    fn reachable_or_internal_services_are_not_reported() {
+        let rule = "networkpolicy-isolates-exposed-service";
+        assert!(findings(rule, objects("ClusterIP", vec![deny_all()])).is_empty());
+        assert!(findings(rule, objects("LoadBalancer", vec![])).is_empty());
+        let office = policy(
+            "from-office",
+            json!({"podSelector": {"matchLabels": {"app": "frontend"}},
+                   "ingress": [{"from": [{"ipBlock": {"cidr": "203.0.113.0/24"}}], "ports": [{"port": 8080}]}]}),
+        );
+        assert!(findings(rule, objects("LoadBalancer", vec![deny_all(), office])).is_empty());
+        // Admitting the outside on another port does not help.
+        let wrong_port = policy(
+            "wrong-port",
+            json!({"podSelector": {"matchLabels": {"app": "frontend"}},
+                   "ingress": [{"from": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"port": 80}]}]}),
+        );
+        assert_eq!(findings(rule, objects("LoadBalancer", vec![deny_all(), wrong_port])).len(), 1);
+    }
+}
