@@ -341,6 +341,9 @@ pub fn matrix(engine: &PolicyEngine<'_>, options: &MatrixOptions) -> Matrix {
             }
         }
     }
+    if options.granularity == Granularity::Pods {
+        add_node_exemptions(engine, &roles, &keep, &mut buckets);
+    }
     let mut edges: Vec<Edge> = Vec::with_capacity(buckets.iter().map(Vec::len).sum());
     for (from, bucket) in buckets.into_iter().enumerate() {
         for (to, connections) in bucket {
@@ -378,6 +381,55 @@ pub fn matrix(engine: &PolicyEngine<'_>, options: &MatrixOptions) -> Matrix {
     }
     let nodes = nodes.into_iter().zip(kept).filter_map(|(n, k)| k.then_some(n)).collect();
     Matrix { nodes, edges }
+}
+
+/// At pod granularity, every connection between a pod and a `hostNetwork`
+/// pod of its node: policies never block traffic between a pod and its node
+/// ([`PolicyEngine::exemption`]), which the class matrix, answering for
+/// classes of pods, cannot tell. (Workload nodes stand for pods on many
+/// nodes; there the policies' answer stays.)
+fn add_node_exemptions(
+    engine: &PolicyEngine<'_>,
+    roles: &[Role],
+    keep: &impl Fn(usize, usize) -> bool,
+    buckets: &mut [Vec<(usize, Arc<ConnectionSet>)>],
+) {
+    let cluster = engine.cluster();
+    // Member nodes by the node their pod runs on: (all, hostNetwork ones).
+    let mut by_node: BTreeMap<&str, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
+    for (index, role) in roles.iter().enumerate() {
+        let Role::Member { pod, .. } = *role else { continue };
+        let pod = cluster.pod(pod);
+        let Some(node) = pod.spec.node_name.as_deref().filter(|n| !n.is_empty()) else { continue };
+        let entry = by_node.entry(node).or_default();
+        entry.0.push(index);
+        if pod.host_network() {
+            entry.1.push(index);
+        }
+    }
+    let all = Arc::new(ConnectionSet::all());
+    for (members, host_network) in by_node.values() {
+        let pairs = host_network.iter().flat_map(|&h| members.iter().flat_map(move |&m| [(h, m), (m, h)]));
+        for (from, to) in pairs {
+            let (Role::Member { pod: a, .. }, Role::Member { pod: b, .. }) = (roles[from], roles[to]) else {
+                continue;
+            };
+            if from == to
+                || !keep(from, to)
+                || engine.exemption(&Endpoint::Pod(a), &Endpoint::Pod(b)).is_none()
+            {
+                continue;
+            }
+            let bucket = &mut buckets[from];
+            match bucket.iter_mut().find(|(t, _)| *t == to) {
+                Some(edge) => edge.1 = all.clone(),
+                None => {
+                    bucket.push((to, all.clone()));
+                    bucket.sort_by_key(|(t, _)| *t);
+                }
+            }
+        }
+    }
 }
 
 /// A source node and its `(destination node, set id)` pairs.

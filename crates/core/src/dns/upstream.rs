@@ -17,7 +17,8 @@
 //! Public Suffix List (<https://publicsuffix.org/list/>), whose ICANN section
 //! lists every TLD of the IANA root zone database
 //! (<https://www.iana.org/domains/root/db>), in ASCII (punycode) form, in
-//! `root_zone.txt`. Two kinds of names stay unknown even so: top-level labels
+//! `root_zone.txt` (from the list of 2023-02-09: a TLD delegated since would
+//! wrongly be NXDOMAIN; regenerate the file from a newer list). Two kinds of names stay unknown even so: top-level labels
 //! that site resolvers commonly serve themselves (`internal`, reserved for
 //! private use by ICANN in 2024 and served by cloud resolvers, e.g.
 //! `metadata.google.internal` and `ec2.internal`, and the `corp`, `home`,

@@ -301,6 +301,9 @@ fn egress_step(
         return Ok(allowed.iter().map(|j| j.backend.clone()).collect());
     }
     let destination = match j.backend.pod {
+        Some(target_id) if !explanation.ingress.policies_apply && cluster.pod(target_id).host_network() => {
+            node_peer(cluster, target_id)
+        }
         Some(target_id) => {
             let target = cluster.pod(target_id);
             let labels = destination_labels(cluster, hop.service, target_id);

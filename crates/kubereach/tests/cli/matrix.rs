@@ -136,3 +136,30 @@ fn diff_exit_codes_and_formats() {
     assert_eq!(json["changes"][0]["kind"], "changed", "{json}");
     assert_eq!(json["changes"][0]["new_policies"][0]["name"], "web-from-client", "{json}");
 }
+
+/// Node traffic (a `hostNetwork` pod to a pod of its node) is never blocked
+/// (https://kubernetes.io/docs/concepts/services-networking/network-policies/):
+/// `matrix --pods` and `trace` agree, pair by pair, under a deny-all policy.
+#[test]
+fn node_traffic_agrees_with_trace() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/trace/fixtures");
+    let files = ["-f", "kube-system.yaml", "-f", "node-and-self-traffic/cluster.yaml"];
+    let matrix =
+        super::util::run_in(&dir, &[&["matrix", "--pods", "--format", "json"], &files[..]].concat(), None);
+    matrix.assert_code(0);
+    let json = matrix.json();
+    let edge = |from: &str, to: &str| {
+        json["edges"].as_array().unwrap().iter().any(|e| e["from"] == from && e["to"] == to)
+    };
+    for (from, to, allowed) in [
+        ("monitoring/agent-node-1", "shop/web", true),
+        ("shop/web", "monitoring/agent-node-1", true),
+        ("monitoring/agent-node-2", "shop/web", false),
+        ("shop/web", "monitoring/agent-node-2", false),
+    ] {
+        assert_eq!(edge(from, to), allowed, "matrix {from} → {to}");
+        let trace =
+            super::util::run_in(&dir, &[&["trace", from, &format!("{to}:8080")], &files[..]].concat(), None);
+        assert_eq!(trace.code == Some(0), allowed, "trace {from} → {to}:\n{trace}");
+    }
+}
