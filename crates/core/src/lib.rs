@@ -25,6 +25,7 @@ pub mod route;
 pub mod service;
 pub mod trace;
 mod typo;
+pub mod validate;
 
 #[cfg(test)]
 mod testing;

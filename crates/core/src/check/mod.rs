@@ -32,6 +32,7 @@ mod dns;
 mod docs;
 mod ingress;
 mod netpol;
+mod rejected;
 mod select;
 mod service;
 mod similar;
@@ -46,6 +47,11 @@ pub use netpol::{
     NamespaceNoDefaultDeny, NetworkpolicyBlocksIngressController, NetworkpolicyEgressBlocksDns,
     NetworkpolicyNamedPortUnresolved, NetworkpolicyNotEnforced, NetworkpolicyPeerSelectsNothing,
     NetworkpolicyPortIsServicePort, NetworkpolicySelectsNothing,
+};
+pub use rejected::{
+    InvalidCidr, InvalidIngressHost, InvalidIngressPath, InvalidLabel, InvalidLabelSelector, InvalidName,
+    InvalidPolicyTypes, InvalidPort, InvalidPortName, InvalidProtocol, InvalidReplicas,
+    SelectorTemplateMismatch,
 };
 pub use service::{
     ExternalTrafficLocalNoEndpoints, ExternalnameInvalid, LoadbalancerPending, NodeportOutOfRange,
@@ -268,6 +274,18 @@ pub const RULES: &[Rule] = &[
     NetworkpolicyBlocksIngressController::RULE,
     NamespaceNoDefaultDeny::RULE,
     CorednsUnhealthy::RULE,
+    InvalidName::RULE,
+    InvalidLabel::RULE,
+    InvalidLabelSelector::RULE,
+    InvalidPort::RULE,
+    InvalidPortName::RULE,
+    InvalidProtocol::RULE,
+    InvalidCidr::RULE,
+    InvalidPolicyTypes::RULE,
+    InvalidReplicas::RULE,
+    SelectorTemplateMismatch::RULE,
+    InvalidIngressHost::RULE,
+    InvalidIngressPath::RULE,
 ];
 
 /// The rule called `name`, or whose code is `name` (codes ignore case).

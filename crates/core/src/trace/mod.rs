@@ -24,6 +24,7 @@ mod front;
 mod ingress_layers;
 mod parse;
 mod policy_layers;
+mod rejected;
 mod service_layers;
 mod text;
 
