@@ -162,3 +162,19 @@ fn every_class_of_rejected_field_has_its_code() {
         assert!(codes.contains(&code.to_owned()), "{code}: {check}");
     }
 }
+
+#[test]
+fn standard_input_is_bounded_like_a_file() {
+    // `-f - < /dev/zero` must stop at the limit, not grow without end.
+    let dir = TestDir::new();
+    let big = "# padding padding padding padding padding padding padding padding padding\n".repeat(29_000);
+    let run = dir.run_with_stdin(&["inventory", "--max-file-size", "1", "-f", "-"], &big);
+    run.assert_no_panic();
+    run.assert_code(2);
+    assert!(
+        run.stderr.starts_with(
+            "<stdin>: error: standard input is larger than the limit of 1 MiB (raise it with `--max-file-size`)\n"
+        ),
+        "{run}"
+    );
+}
