@@ -1550,7 +1550,7 @@ mod tests {
         json!({
             "kind": "Deployment",
             "metadata": {"name": name, "namespace": namespace},
-            "spec": {"selector": {"matchLabels": {"app": name}},
+            "spec": {"selector": {"matchLabels": labels.clone()},
                      "template": {"metadata": {"labels": labels},
                                   "spec": {"containers": [{"name": "c", "image": image, "args": args}]}}},
         })

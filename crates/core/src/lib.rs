@@ -30,6 +30,7 @@ pub mod service;
 pub mod trace;
 mod typo;
 pub mod unmodelled;
+pub mod validate;
 
 #[cfg(test)]
 mod testing;

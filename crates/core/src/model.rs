@@ -369,6 +369,7 @@ pub struct Cluster {
     cluster_domain: String,
     skipped_kinds: BTreeMap<String, usize>,
     diagnostics: Vec<Diagnostic>,
+    rejected: Vec<crate::validate::Rejected>,
     pods_by_namespace: BTreeMap<String, Vec<PodId>>,
 }
 
@@ -467,6 +468,28 @@ impl Cluster {
     pub fn skipped_kinds(&self) -> &BTreeMap<String, usize> {
         &self.skipped_kinds
     }
+    /// Objects the API server would reject, left out of the model
+    /// ([`crate::validate`]), in input order.
+    pub fn rejected(&self) -> &[crate::validate::Rejected] {
+        &self.rejected
+    }
+
+    /// The object of `kind` called `namespace/name` that the API server
+    /// would reject, when the input has one: why a lookup found nothing.
+    pub fn rejected_object(
+        &self,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Option<&crate::validate::Rejected> {
+        self.rejected.iter().find(|r| {
+            let meta = r.object.value.metadata();
+            r.object.value.kind() == kind
+                && meta.namespace.as_deref().unwrap_or_default() == namespace
+                && meta.name.as_deref() == Some(name)
+        })
+    }
+
     /// Problems met while building the model.
     pub fn diagnostics(&self) -> &[Diagnostic] {
         &self.diagnostics
@@ -551,6 +574,7 @@ pub struct ClusterBuilder {
     index: BTreeMap<ObjectKey, usize>,
     skipped_kinds: BTreeMap<String, usize>,
     diagnostics: Vec<Diagnostic>,
+    rejected: Vec<crate::validate::Rejected>,
     cluster_domain: Option<String>,
     unmodelled_routes: Vec<Object<crate::unmodelled::UnmodelledRoute>>,
 }
@@ -702,6 +726,14 @@ impl ClusterBuilder {
             namespace: meta.namespace.clone().unwrap_or_default(),
             name: meta.name.clone().unwrap_or_default(),
         };
+        // The API server would refuse it: it never exists (and an earlier
+        // definition of the same object stays).
+        let violations = crate::validate::validate(&resource);
+        if !violations.is_empty() {
+            let object = Object { value: resource, origin };
+            self.rejected.push(crate::validate::Rejected { object, violations });
+            return self;
+        }
         if let Some(&position) = self.index.get(&key) {
             let previous = self.objects[position].as_ref().expect("indexed objects are present");
             let what = if key.namespace.is_empty() {
@@ -732,7 +764,7 @@ impl ClusterBuilder {
 
     /// Nothing was read: no object, not even one of a kind the model skips.
     pub fn is_empty(&self) -> bool {
-        self.objects.is_empty() && self.skipped_kinds.is_empty()
+        self.objects.is_empty() && self.skipped_kinds.is_empty() && self.rejected.is_empty()
     }
 
     /// Keeps the hosts an object of a kind the model does not use claims
@@ -759,6 +791,7 @@ impl ClusterBuilder {
             skipped_kinds: self.skipped_kinds,
             diagnostics: self.diagnostics,
             unmodelled_routes: self.unmodelled_routes,
+            rejected: self.rejected,
             ..Cluster::default()
         };
         let mut k8s_pods = Vec::new();

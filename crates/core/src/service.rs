@@ -615,12 +615,19 @@ mod tests {
     use super::*;
     use crate::testing::cluster;
 
-    /// The Service as the builder defaults it.
+    /// The Service as the builder defaults it; as written when the API
+    /// server would reject it (the problems of such Services are tested too).
     fn service(spec: Value, status: Value) -> Service {
         let cluster = cluster(vec![
             json!({"kind": "Service", "metadata": {"name": "s"}, "spec": spec, "status": status}),
         ]);
-        cluster.services()[0].value.clone()
+        if let Some(service) = cluster.services().first() {
+            return service.value.clone();
+        }
+        match &cluster.rejected()[0].object.value {
+            crate::Resource::Service(service) => service.clone(),
+            _ => unreachable!("a Service was given"),
+        }
     }
 
     /// Everything the layer says about a Service, one fact per line.

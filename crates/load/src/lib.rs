@@ -93,7 +93,16 @@ pub fn load_into(inputs: &[Input], options: &LoadOptions, builder: &mut ClusterB
         match input {
             Input::Stdin => {
                 let mut bytes = Vec::new();
-                match std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes) {
+                // Bounded like a file: `-f - < /dev/zero` must not grow without end.
+                let limit = options.max_file_size;
+                let stdin = std::io::Read::take(std::io::stdin(), limit.saturating_add(1));
+                match std::io::Read::read_to_end(&mut { stdin }, &mut bytes) {
+                    Ok(_) if bytes.len() as u64 > limit => {
+                        builder.diagnostic(Diagnostic::error(
+                            location(None),
+                            too_large("standard input is", limit),
+                        ));
+                    }
                     Ok(_) => load_bytes(None, &bytes, builder),
                     Err(error) => {
                         builder.diagnostic(Diagnostic::error(
@@ -207,14 +216,9 @@ fn load_path(
 fn load_file(path: &Path, options: &LoadOptions, builder: &mut ClusterBuilder, buffer: &mut Vec<u8>) {
     match std::fs::metadata(path) {
         Ok(metadata) if metadata.len() > options.max_file_size => {
-            builder.diagnostic(Diagnostic::error(
-                location(Some(path)),
-                format!(
-                    "file is {} MiB, larger than the limit of {} MiB (raise it with `--max-file-size`)",
-                    metadata.len() / (1024 * 1024),
-                    options.max_file_size / (1024 * 1024)
-                ),
-            ));
+            let what = format!("file is {} MiB,", metadata.len() / (1024 * 1024));
+            builder
+                .diagnostic(Diagnostic::error(location(Some(path)), too_large(&what, options.max_file_size)));
             return;
         }
         _ => {}
@@ -228,6 +232,11 @@ fn load_file(path: &Path, options: &LoadOptions, builder: &mut ClusterBuilder, b
             builder.diagnostic(Diagnostic::error(location(Some(path)), format!("cannot read: {error}")));
         }
     }
+}
+
+/// `WHAT larger than the limit of N MiB (raise it with `--max-file-size`)`.
+fn too_large(what: &str, limit: u64) -> String {
+    format!("{what} larger than the limit of {} MiB (raise it with `--max-file-size`)", limit / (1024 * 1024))
 }
 
 const BINARY_FILE: &str = "not a text file: it contains binary data";

@@ -30,20 +30,21 @@ use crate::policy::PolicyEngine;
 
 mod dns;
 mod docs;
-mod gateway;
 mod exposed;
+mod gateway;
 mod ingress;
 mod netpol;
+mod rejected;
 mod service;
 mod similar;
 
 pub use dns::CorednsUnhealthy;
 pub use docs::{markdown_page, yaml_examples, RuleExamples};
+pub use exposed::NetworkpolicyIsolatesExposedService;
 pub use gateway::{
     GatewayBackendPortMismatch, GatewayBackendServiceMissing, GatewayClassMissing, GatewayListenerConflict,
     GatewayReferenceGrantMissing, GatewayRouteNotAttached, GatewayTlsSecretMissing,
 };
-pub use exposed::NetworkpolicyIsolatesExposedService;
 pub use ingress::{
     IngressBackendPortMismatch, IngressBackendServiceMissing, IngressClassMissing, IngressClassUnknown,
     IngressExactRootPath, IngressRuleConflict, IngressTlsSecretMissing,
@@ -52,6 +53,11 @@ pub use netpol::{
     NamespaceNoDefaultDeny, NetworkpolicyBlocksIngressController, NetworkpolicyEgressBlocksDns,
     NetworkpolicyNamedPortUnresolved, NetworkpolicyNotEnforced, NetworkpolicyPeerSelectsNothing,
     NetworkpolicyPortIsServicePort, NetworkpolicySelectsNothing,
+};
+pub use rejected::{
+    InvalidCidr, InvalidIngressHost, InvalidIngressPath, InvalidLabel, InvalidLabelSelector, InvalidName,
+    InvalidPolicyTypes, InvalidPort, InvalidPortName, InvalidProtocol, InvalidReplicas,
+    SelectorTemplateMismatch,
 };
 pub use service::{
     ExternalTrafficLocalNoEndpoints, ExternalnameInvalid, LoadbalancerPending, NodeportOutOfRange,
@@ -282,6 +288,18 @@ pub const RULES: &[Rule] = &[
     GatewayBackendPortMismatch::RULE,
     GatewayListenerConflict::RULE,
     GatewayTlsSecretMissing::RULE,
+    InvalidName::RULE,
+    InvalidLabel::RULE,
+    InvalidLabelSelector::RULE,
+    InvalidPort::RULE,
+    InvalidPortName::RULE,
+    InvalidProtocol::RULE,
+    InvalidCidr::RULE,
+    InvalidPolicyTypes::RULE,
+    InvalidReplicas::RULE,
+    SelectorTemplateMismatch::RULE,
+    InvalidIngressHost::RULE,
+    InvalidIngressPath::RULE,
 ];
 
 /// The rule called `name`, or whose code is `name` (codes ignore case).

@@ -14,7 +14,7 @@ use crate::model::{Cluster, Pod, PodId};
 use crate::service::{
     external_ips, external_traffic_policy, resolve_target_port, selector, service_kind, service_ports,
     service_problems, target_port, PortRef, ServiceKind, ServicePortKey, ServiceProblem, ServiceRef,
-    TrafficPolicy, NODE_PORT_RANGE,
+    TrafficPolicy,
 };
 
 declare_rule! {
@@ -733,31 +733,7 @@ declare_rule! {
         name: "nodeport-out-of-range",
         severity: Error,
         summary: "`nodePort`s outside 30000-32767",
-        check: nodeport_out_of_range,
-    }
-}
-
-fn nodeport_out_of_range(ctx: &Context<'_>, out: &mut Emitter<'_>) {
-    for service in ctx.cluster.services() {
-        let value = &service.value;
-        for problem in service_problems(value) {
-            let ServiceProblem::NodePortOutOfRange { port, node_port } = problem else { continue };
-            let index = port_index(value, &port).unwrap_or_default();
-            out.emit(
-                &Subject::object("Service", &value.metadata, service),
-                &format!("spec.ports[{index}].nodePort"),
-                format!(
-                    "`nodePort: {node_port}` is outside the node port range {}-{}: the API server rejects the Service",
-                    NODE_PORT_RANGE.start(),
-                    NODE_PORT_RANGE.end()
-                ),
-                format!(
-                    "remove `nodePort` to let the API server pick one, or choose a port in {}-{}",
-                    NODE_PORT_RANGE.start(),
-                    NODE_PORT_RANGE.end()
-                ),
-            );
-        }
+        check: super::rejected::nodeport_out_of_range,
     }
 }
 

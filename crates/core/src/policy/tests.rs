@@ -424,8 +424,7 @@ fn port_ranges_and_protocols() {
         "ranges",
         json!({"podSelector": {}, "ingress": [{"ports": [
             {"port": 32000, "endPort": 32768},
-            {"protocol": "UDP"},
-            {"port": 5000, "endPort": 4000, "protocol": "SCTP"}
+            {"protocol": "UDP"}
         ]}]}),
     )]);
     check(&objects, EXTERNAL_ONLY, &[("y/a", "x/a", "TCP 32000-32768,UDP 1-65535")]);

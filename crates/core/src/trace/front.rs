@@ -128,10 +128,15 @@ pub(super) fn source_step(ctx: &mut Ctx<'_, '_>, walk: &mut Walk, source: &Trace
                 evidence.push(format!("namespace {} is not in the input", code(namespace)));
             }
             evidence.extend(not_found.elsewhere.iter().map(|id| format!("{} exists", code(id))));
-            let fix = match not_found.hint() {
+            let mut fix = match not_found.hint() {
                 Some(hint) => hint,
                 None => format!("check the name: no pod or workload in {} is close to it", code(namespace)),
             };
+            if let Some(rejected) = super::rejected::rejected_workload(cluster, namespace, name) {
+                let (why, rejected_fix) = super::rejected::explain(rejected);
+                evidence.push(why);
+                fix = rejected_fix;
+            }
             let step =
                 Step::new(Layer::Source, Status::Fail, format!("no pod or workload {wanted} in the input"))
                     .evidence(evidence)
@@ -381,6 +386,14 @@ fn unresolved(ctx: &Ctx<'_, '_>, host: &str, resolution: &Resolution) -> (String
             "give the pod `dnsPolicy: ClusterFirst` (`ClusterFirstWithHostNet` on the host network); it has {}",
             code(resolution.resolver.policy.as_str())
         );
+        return (summary, evidence, fix);
+    }
+    // A Service the API server would reject has no records: say why.
+    if let Some(rejected) =
+        resolution.queries.iter().find_map(|q| super::rejected::rejected_service_queried(cluster, &q.name))
+    {
+        let (why, fix) = super::rejected::explain(rejected);
+        evidence.push(why);
         return (summary, evidence, fix);
     }
     // A headless Service without ready endpoints has no records.
@@ -667,16 +680,23 @@ pub(super) fn find_service<'c>(
             options.push(id.clone());
         }
     }
-    let fix = if options.is_empty() {
+    let mut fix = if options.is_empty() {
         format!("check the name: no Service of the input is close to {}", code(format!("{namespace}/{name}")))
     } else {
         format!("did you mean {}?", either(&options.iter().map(code).collect::<Vec<_>>()))
     };
+    let mut evidence = Vec::new();
+    if let Some(rejected) = super::rejected::rejected_service(ctx.cluster, namespace, name) {
+        let (why, rejected_fix) = super::rejected::explain(rejected);
+        evidence.push(why);
+        fix = rejected_fix;
+    }
     let step = Step::new(
         Layer::ServiceType,
         Status::Fail,
         format!("no Service {} in the input", code(format!("{namespace}/{name}"))),
     )
+    .evidence(evidence)
     .fix(fix)
     .kubectl(format!("kubectl get services -n {namespace}"));
     walk.add(step)?;
@@ -711,13 +731,19 @@ pub(super) fn find_destination_pods(
     if !not_found.namespace_exists {
         evidence.push(format!("namespace {} is not in the input", code(namespace)));
     }
+    let mut fix = not_found.hint().unwrap_or_else(|| "check the name".to_owned());
+    if let Some(rejected) = super::rejected::rejected_workload(ctx.cluster, namespace, name) {
+        let (why, rejected_fix) = super::rejected::explain(rejected);
+        evidence.push(why);
+        fix = rejected_fix;
+    }
     let step = Step::new(
         Layer::Destination,
         Status::Fail,
         format!("no pod or workload {} in the input", code(format!("{namespace}/{name}"))),
     )
     .evidence(evidence)
-    .fix(not_found.hint().unwrap_or_else(|| "check the name".to_owned()))
+    .fix(fix)
     .kubectl(format!("kubectl get pods,deployments,statefulsets,daemonsets -n {namespace}"));
     walk.add(step)?;
     Err(Blocked)

@@ -29,6 +29,7 @@ mod ingress_tls;
 pub mod kubectl;
 mod parse;
 mod policy_layers;
+mod rejected;
 mod service_layers;
 mod text;
 

@@ -718,8 +718,17 @@ fn node_ports_out_of_range() {
         objects,
         "external",
         "svc/prod/np:80",
-        "pass source\npass service-type\nfail service-port\n=> blocked at service-port",
-        &[(Layer::ServicePort, "outside 30000–32767")],
+        "pass source\nfail service-type\n=> blocked at service-type",
+        &[
+            // The API server rejects the Service (ValidateService: "provided
+            // port is not in the valid range"), so it does not exist.
+            (Layer::ServiceType, "Service `prod/np` is not in the cluster: the API server rejects it"),
+            (
+                Layer::ServiceType,
+                "spec.ports[0].nodePort: Invalid value: 80: provided port is not in the valid range",
+            ),
+            (Layer::ServiceType, "fix `spec.ports[0].nodePort` of Service `prod/np`"),
+        ],
     );
 }
 
@@ -734,7 +743,7 @@ fn selector_typo() {
         service(
             "prod",
             "api",
-            json!({"clusterIP": "10.96.1.1", "selector": {"app": "apí"}, "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}),
+            json!({"clusterIP": "10.96.1.1", "selector": {"app": "apj"}, "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}),
         ),
     );
     check(
@@ -743,8 +752,8 @@ fn selector_typo() {
         "http://api.prod/",
         "pass source\npass dns\npass service-type\npass service-port\nfail endpoints\n=> blocked at endpoints",
         &[
-            (Layer::Endpoints, "the selector `app=apí` of `prod/api` selects no pods in `prod`"),
-            (Layer::Endpoints, "Deployment `prod/api` has `app=api`, not `app=apí`"),
+            (Layer::Endpoints, "the selector `app=apj` of `prod/api` selects no pods in `prod`"),
+            (Layer::Endpoints, "Deployment `prod/api` has `app=api`, not `app=apj`"),
             (Layer::Endpoints, "set the selector of `prod/api` to `app=api`"),
         ],
     );

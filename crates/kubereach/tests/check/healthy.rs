@@ -64,6 +64,11 @@ const REVIEWED: &[(&str, &str)] = &[
         "service-no-ready-endpoints",
         "the `ingress-nginx-controller-admission` Service of a minikube dump selects only its completed Job pods",
     ),
+    ("selector-does-not-match-template", "Deployments whose selector (`app: foo`) differs from their template's labels (`app: bar`)"),
+    ("invalid-name", "a NetworkPolicy named with `_`, which is not a DNS subdomain"),
+    ("invalid-port", "a container port 0 in a Deployment"),
+    ("invalid-label", "label values with `/` or `$` (multi-network cases, the deliberately broken `bad_netpols`)"),
+    ("invalid-cidr", "an `ipBlock` whose `cidr` is `A`, in the deliberately broken `bad_netpols`"),
 ];
 
 fn peer_cases() -> Option<PathBuf> {

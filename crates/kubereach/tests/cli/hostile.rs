@@ -94,3 +94,87 @@ fn a_target_port_out_of_range_is_not_a_panic() {
         run(&dir, &["matrix", "-f", "cluster.yaml"]).assert_code(0);
     }
 }
+
+#[test]
+fn objects_the_api_server_rejects_are_findings_and_absent_from_traces() {
+    let dir = TestDir::new();
+    dir.write("cluster.yaml", SERVICE_TARGET_PORT.replace("TARGET", "\"8080\""));
+    let check = run(&dir, &["check", "-f", "cluster.yaml"]);
+    check.assert_code(1);
+    assert!(
+        check.stdout.contains(
+            "cluster.yaml:18:3: error[KR505]: the API server rejects Service `prod/api`, so it is left out of \
+             the model: spec.ports[0].targetPort: Invalid value: \"8080\": must contain at least one letter (a-z)"
+        ),
+        "the quoted number is shown quoted:\n{check}"
+    );
+    assert!(
+        check.stdout.contains(
+            "docs: https://github.com/kubereach/kubereach/blob/main/docs/rules/invalid-port-name.md"
+        ),
+        "{check}"
+    );
+    // The Service does not exist: the trace says why, at the name lookup.
+    let trace = run(&dir, &["trace", "prod/frontend", "http://api.prod/", "-f", "cluster.yaml"]);
+    trace.assert_code(1);
+    assert!(trace.stdout.contains("blocked at dns"), "{trace}");
+    assert!(
+        trace.stdout.contains(
+            "Service `prod/api` (cluster.yaml:18) is not in the cluster: the API server rejects it"
+        ),
+        "{trace}"
+    );
+    let trace = run(&dir, &["trace", "prod/frontend", "svc/prod/api:80", "-f", "cluster.yaml"]);
+    assert!(trace.stdout.contains("is not in the cluster: the API server rejects it"), "{trace}");
+    // JSON and SARIF carry the finding too.
+    let json = run(&dir, &["check", "-f", "cluster.yaml", "--format", "json"]).json();
+    assert!(json["findings"].as_array().unwrap().iter().any(|f| f["code"] == "KR505"), "{json:#}");
+}
+
+#[test]
+fn every_class_of_rejected_field_has_its_code() {
+    let dir = TestDir::new();
+    for (code, yaml) in [
+        ("KR504", SERVICE_TARGET_PORT.replace("TARGET", "70000")),
+        ("KR506", SERVICE_TARGET_PORT.replace("targetPort: TARGET", "protocol: tcp")),
+        (
+            "KR105",
+            SERVICE_TARGET_PORT.replace(
+                "ports: [{port: 80, targetPort: TARGET}]",
+                "type: NodePort\n  ports: [{port: 80, nodePort: 8080}]",
+            ),
+        ),
+        (
+            "KR501",
+            SERVICE_TARGET_PORT
+                .replace("name: api, namespace", "name: Api, namespace")
+                .replace("TARGET", "80"),
+        ),
+    ] {
+        dir.write("cluster.yaml", yaml);
+        let check = run(&dir, &["check", "-f", "cluster.yaml", "--format", "json"]);
+        let codes: Vec<String> = check.json()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap().to_owned())
+            .collect();
+        assert!(codes.contains(&code.to_owned()), "{code}: {check}");
+    }
+}
+
+#[test]
+fn standard_input_is_bounded_like_a_file() {
+    // `-f - < /dev/zero` must stop at the limit, not grow without end.
+    let dir = TestDir::new();
+    let big = "# padding padding padding padding padding padding padding padding padding\n".repeat(29_000);
+    let run = dir.run_with_stdin(&["inventory", "--max-file-size", "1", "-f", "-"], &big);
+    run.assert_no_panic();
+    run.assert_code(2);
+    assert!(
+        run.stderr.starts_with(
+            "<stdin>: error: standard input is larger than the limit of 1 MiB (raise it with `--max-file-size`)\n"
+        ),
+        "{run}"
+    );
+}
