@@ -990,7 +990,14 @@ fn lower_workload(mut resource: Resource, origin: Origin) -> Option<Workload> {
         }
         Resource::Job(j) => {
             let spec = j.spec.unwrap_or_default();
-            (Some(spec.parallelism.unwrap_or(1)), spec.selector, spec.template)
+            // A finished Job (condition `Complete` or `Failed`, as the Job
+            // controller sets them) runs no pod any more.
+            let finished = j
+                .status
+                .iter()
+                .flat_map(|s| s.conditions.iter().flatten())
+                .any(|c| matches!(c.type_.as_str(), "Complete" | "Failed") && c.status == "True");
+            (Some(if finished { 0 } else { spec.parallelism.unwrap_or(1) }), spec.selector, spec.template)
         }
         Resource::CronJob(c) => {
             let spec = c.spec.unwrap_or_default();
@@ -1134,6 +1141,11 @@ fn lower_pods(workloads: &[Workload], k8s_pods: Vec<Object<K8sPod>>) -> Vec<Pod>
         if workload.owner.is_some() || with_real_pods.contains(&id) {
             continue;
         }
+        // A Job that runs no pod (finished, or `parallelism: 0`) stands for
+        // none: only its pods in the input, if any, are peers.
+        if workload.kind == WorkloadKind::Job && workload.replicas == Some(0) {
+            continue;
+        }
         let labels = workload.template.metadata.as_ref().and_then(|m| m.labels.clone());
         let spec = workload.template.spec.clone().unwrap_or_else(|| {
             let mut spec = PodSpec::default();
@@ -1233,6 +1245,30 @@ mod tests {
         json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": "ns"},
                "spec": {"selector": {"matchLabels": {"app": name}},
                         "template": {"metadata": {"labels": {"app": name}}, "spec": spec}}})
+    }
+
+    // https://kubernetes.io/docs/concepts/workloads/controllers/job/#job-termination-and-cleanup:
+    // a Job whose `Complete` (or `Failed`) condition is `True` runs no pod;
+    // an install-time Job of a dump stands for nothing unless its pods are
+    // in the input.
+    #[test]
+    fn finished_jobs_have_no_representative_pod() {
+        let job = |name: &str, status: serde_json::Value| {
+            serde_json::json!({"kind": "Job", "metadata": {"name": name, "namespace": "ops"},
+                   "spec": {"template": {"metadata": {"labels": {"job": name}},
+                                         "spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "c"}]}}},
+                   "status": status})
+        };
+        let cluster = crate::testing::cluster(vec![
+            job(
+                "install",
+                serde_json::json!({"succeeded": 1, "conditions": [{"type": "Complete", "status": "True"}]}),
+            ),
+            job("running", serde_json::json!({"active": 1})),
+        ]);
+        let names: Vec<&str> = cluster.pods().iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["running"]);
+        assert_eq!(cluster.workloads().len(), 2);
     }
 
     #[test]
