@@ -253,3 +253,25 @@ fn down_after_kill_9_of_up_leaves_nothing() {
     // Idempotent: a second down has nothing to do and succeeds.
     expect(&["lab", "down", "tkill"], 0);
 }
+
+#[test]
+fn dry_run_prints_the_plan_without_touching_the_machine() {
+    // Runs everywhere: the plan is data, printed, not applied.
+    let dir = demo_dir(false);
+    let out = expect(&["lab", "up", "-f", dir.path().to_str().unwrap(), "--name", "tdry", "--dry-run"], 0);
+    assert!(
+        out.starts_with("# kubereach lab `tdry`: 2 nodes, 7 pods, 5 services; NetworkPolicies enforced\n"),
+        "{out}"
+    );
+    assert!(out.contains("ip netns add kr-tdry-fabric\n"), "{out}");
+    assert!(out.contains("ip netns exec kr-tdry-node1 nft -f - <<'EOF'\ntable ip kube-proxy\n"), "{out}");
+    assert!(!Path::new("/run/kubereach-lab/tdry").exists());
+    assert!(!Path::new("/run/netns/kr-tdry-fabric").exists());
+}
+
+#[test]
+fn a_lab_name_is_never_a_path() {
+    let output = kubereach(&["lab", "up", "-f", "-", "--name", "../etc", "--dry-run"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("lowercase letters or digits"), "{}", text(&output.stderr));
+}

@@ -354,6 +354,9 @@ pub fn labs() -> Vec<String> {
 
 /// The state of lab `name`.
 pub fn read_state(name: &str) -> Result<State, LabError> {
+    // The name becomes a path: refuse anything but a lab name.
+    crate::topology::check_name(name)
+        .map_err(|e| LabError::State { name: name.to_owned(), reason: e.to_string() })?;
     let path = state_dir(name).join("state.json");
     let text = fs::read(&path).map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => LabError::NotFound(name.to_owned()),

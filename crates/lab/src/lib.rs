@@ -19,6 +19,7 @@
 //! routes or tables: every link and address lives inside the lab's
 //! namespaces.
 
+mod admin;
 pub mod exec;
 pub mod netns;
 pub mod plan;

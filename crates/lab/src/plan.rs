@@ -67,8 +67,14 @@ pub enum Step {
 pub fn build(cluster: &Cluster, name: &str, enforce: Option<bool>) -> Result<Plan, TopologyError> {
     let topology = topology::build(cluster, name)?;
     let services = services::build(cluster, &topology);
-    let policies_enforced = enforce
-        .unwrap_or_else(|| cni::detect(cluster).network_policy.enforcement != Enforcement::NotEnforced);
+    let detected = cni::detect(cluster);
+    let enforced = |verdict: &cni::Verdict| verdict.enforcement != Enforcement::NotEnforced;
+    let policies_enforced = enforce.unwrap_or_else(|| enforced(&detected.network_policy));
+    let tiers = crate::policy::Enforced {
+        network_policy: policies_enforced,
+        admin: enforce.unwrap_or_else(|| enforced(&detected.admin_network_policy)),
+        baseline: enforce.unwrap_or_else(|| enforced(&detected.baseline_admin_network_policy)),
+    };
     let mut steps = Vec::new();
     for netns in topology.namespaces() {
         steps.push(Step::Netns(netns));
@@ -104,10 +110,8 @@ pub fn build(cluster: &Cluster, name: &str, enforce: Option<bool>) -> Result<Pla
     }
     for (index, node) in topology.nodes.iter().enumerate() {
         steps.push(Step::Nft { netns: node.netns.clone(), ruleset: services::ruleset(&services, index) });
-        if policies_enforced {
-            if let Some(ruleset) = crate::policy::ruleset(cluster, &topology, index) {
-                steps.push(Step::Nft { netns: node.netns.clone(), ruleset });
-            }
+        if let Some(ruleset) = crate::policy::ruleset(cluster, &topology, index, tiers) {
+            steps.push(Step::Nft { netns: node.netns.clone(), ruleset });
         }
     }
     Ok(Plan { topology, services, policies_enforced, steps })

@@ -19,7 +19,7 @@
 //! `ip_blocks_match_pods: false` says, never matches pod addresses; ports are
 //! protocol plus port or `port`–`endPort` range; named ports are resolved on
 //! the destination pod (for egress, on each peer pod). AdminNetworkPolicy and
-//! BaselineAdminNetworkPolicy are not compiled (see docs/lab.md).
+//! BaselineAdminNetworkPolicy rules come from `admin.rs`, in tier chains.
 
 use std::fmt::Write as _;
 
@@ -29,53 +29,95 @@ use kubereach_core::labels::selector_matches;
 use kubereach_core::model::PodId;
 use kubereach_core::Cluster;
 
+use crate::admin::AdminTier;
 use crate::topology::{LabPod, Topology};
 
 /// A direction, as the compiler needs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Direction {
+pub(crate) enum Direction {
     Ingress,
     Egress,
 }
 
-/// The nftables ruleset enforcing NetworkPolicies on node `node`; `None`
-/// when no pod of the node is isolated.
-pub fn ruleset(cluster: &Cluster, topology: &Topology, node: usize) -> Option<String> {
+/// Which policy tiers the plugin enforces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Enforced {
+    /// NetworkPolicy.
+    pub network_policy: bool,
+    /// AdminNetworkPolicy.
+    pub admin: bool,
+    /// BaselineAdminNetworkPolicy.
+    pub baseline: bool,
+}
+
+/// The nftables ruleset enforcing the policy tiers on node `node`; `None`
+/// when no policy applies to a pod of the node. Each pod chain asks the
+/// tiers in order: its own address, the admin rules, then the
+/// NetworkPolicy chain (rules when isolated, else the baseline chain).
+pub fn ruleset(cluster: &Cluster, topology: &Topology, node: usize, enforced: Enforced) -> Option<String> {
     let all_pods: Vec<String> =
         topology.pods.iter().filter(|p| !p.host_network).map(|p| p.address.to_string()).collect();
     let mut dispatch = Vec::new();
     let mut chains = String::new();
     for lab_pod in topology.pods.iter().filter(|p| p.node == node && !p.host_network) {
         for direction in [Direction::Ingress, Direction::Egress] {
-            let policies = selecting(cluster, lab_pod, direction);
-            if policies.is_empty() {
+            let word = direction_word(direction);
+            let name = format!("{word}-pod{}", lab_pod.pod + 1);
+            let np_chain = format!("np-{name}");
+            let baseline_chain = format!("baseline-{name}");
+            let policies =
+                if enforced.network_policy { selecting(cluster, lab_pod, direction) } else { Vec::new() };
+            let admin = if enforced.admin {
+                crate::admin::rules(
+                    cluster,
+                    topology,
+                    lab_pod,
+                    direction,
+                    AdminTier::Admin,
+                    &format!("goto {np_chain}"),
+                )
+            } else {
+                Vec::new()
+            };
+            let baseline = if enforced.baseline && policies.is_empty() {
+                crate::admin::rules(cluster, topology, lab_pod, direction, AdminTier::Baseline, "return")
+            } else {
+                Vec::new()
+            };
+            if policies.is_empty() && admin.is_empty() && baseline.is_empty() {
                 continue;
             }
             let link = lab_pod.host_link.as_deref().unwrap_or_default();
-            let (hook, name) = match direction {
-                Direction::Ingress => ("oifname", format!("ingress-pod{}", lab_pod.pod + 1)),
-                Direction::Egress => ("iifname", format!("egress-pod{}", lab_pod.pod + 1)),
+            let hook = match direction {
+                Direction::Ingress => "oifname",
+                Direction::Egress => "iifname",
             };
             dispatch.push(format!("{hook} \"{link}\" jump {name}"));
-            let _ = writeln!(chains, "\tchain {name} {{");
-            let _ = writeln!(
-                chains,
-                "\t\t# {}/{} {}",
-                lab_pod.namespace,
-                lab_pod.name,
-                direction_word(direction)
-            );
             let own = match direction {
                 Direction::Ingress => "saddr",
                 Direction::Egress => "daddr",
             };
+            let _ =
+                writeln!(chains, "\tchain {name} {{\n\t\t# {}/{} {word}", lab_pod.namespace, lab_pod.name);
             let _ = writeln!(chains, "\t\tip {own} {} return", lab_pod.address);
-            for policy in policies {
-                for rule in compile_policy(cluster, topology, policy, lab_pod, direction, &all_pods) {
+            for rule in &admin {
+                let _ = writeln!(chains, "\t\t{rule}");
+            }
+            let _ = writeln!(chains, "\t\tgoto {np_chain}\n\t}}\n\tchain {np_chain} {{");
+            if policies.is_empty() {
+                let _ = writeln!(chains, "\t\tgoto {baseline_chain}\n\t}}\n\tchain {baseline_chain} {{");
+                for rule in &baseline {
                     let _ = writeln!(chains, "\t\t{rule}");
                 }
+            } else {
+                for policy in policies {
+                    for rule in compile_policy(cluster, topology, policy, lab_pod, direction, &all_pods) {
+                        let _ = writeln!(chains, "\t\t{rule}");
+                    }
+                }
+                chains.push_str("\t\tdrop\n");
             }
-            chains.push_str("\t\tdrop\n\t}\n");
+            chains.push_str("\t}\n");
         }
     }
     if dispatch.is_empty() {
@@ -293,7 +335,7 @@ fn port_rules(
 /// An IPv4 CIDR in canonical form (host bits cleared, as the API server's
 /// validation of newer versions requires and older ones silently mean);
 /// `None` for IPv6 (the lab is IPv4 only) and garbage.
-fn v4(cidr: &str) -> Option<String> {
+pub(crate) fn v4(cidr: &str) -> Option<String> {
     let (address, prefix) = cidr.split_once('/')?;
     let address: std::net::Ipv4Addr = address.parse().ok()?;
     let prefix: u32 = prefix.parse().ok().filter(|p| *p <= 32)?;
@@ -302,10 +344,13 @@ fn v4(cidr: &str) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    const PODS: &str = "
+    const ALL: Enforced = Enforced { network_policy: true, admin: true, baseline: true };
+
+    /// Two pods in namespace `a` (team blue): `api` (http 8080, dns 5353/UDP) on node 1, `web` on node 2.
+    pub(crate) const PODS: &str = "
 apiVersion: v1
 kind: Namespace
 metadata: {name: a, labels: {team: blue}}
@@ -332,7 +377,7 @@ spec:
     fn check(policy: &str, expect: &[&str]) {
         let cluster = crate::test_cluster(&format!("{PODS}{policy}"));
         let topology = crate::topology::build(&cluster, "t").unwrap();
-        let ruleset = ruleset(&cluster, &topology, 0).unwrap_or_default();
+        let ruleset = ruleset(&cluster, &topology, 0, ALL).unwrap_or_default();
         for line in expect {
             assert!(ruleset.contains(line), "missing `{line}` in\n{ruleset}");
         }
@@ -410,7 +455,7 @@ metadata: {name: p, namespace: a}
 spec:
   podSelector: {}
   policyTypes: [Ingress]",
-            &["ip saddr 10.244.0.2 return\n\t\tdrop"],
+            &["ip saddr 10.244.0.2 return\n\t\tgoto np-ingress-pod1\n\t}\n\tchain np-ingress-pod1 {\n\t\tdrop"],
         );
     }
 
@@ -418,6 +463,6 @@ spec:
     fn no_isolated_pod_means_no_table() {
         let cluster = crate::test_cluster(PODS);
         let topology = crate::topology::build(&cluster, "t").unwrap();
-        assert_eq!(ruleset(&cluster, &topology, 0), None);
+        assert_eq!(ruleset(&cluster, &topology, 0, ALL), None);
     }
 }

@@ -81,7 +81,7 @@ fn bind_all(pods: &[LabPod]) -> io::Result<(Sockets, Vec<String>)> {
         for port in &pod.ports {
             let address = SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port.port);
             let bound = match port.protocol {
-                Protocol::Tcp => TcpListener::bind(address).map(Socket::Tcp),
+                Protocol::Tcp => listen(address).map(Socket::Tcp),
                 Protocol::Udp => UdpSocket::bind(address).map(Socket::Udp),
                 Protocol::Sctp => {
                     skipped.push(format!("{who}: SCTP port {} is not served", port.port));
@@ -101,6 +101,17 @@ fn bind_all(pods: &[LabPod]) -> io::Result<(Sockets, Vec<String>)> {
 const MAX_CONNECTIONS: usize = 256;
 /// How long a connection may take to send its first bytes.
 const FIRST_BYTES: Duration = Duration::from_millis(500);
+
+/// A TCP listener with a deep accept queue: probes open hundreds of
+/// connections to one pod at once.
+fn listen(address: SocketAddrV4) -> io::Result<TcpListener> {
+    let socket =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, Some(socket2::Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&std::net::SocketAddr::V4(address).into())?;
+    socket.listen(4096)?;
+    Ok(socket.into())
+}
 
 fn serve(who: &str, socket: Socket) {
     let active = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));

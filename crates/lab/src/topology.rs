@@ -42,8 +42,8 @@ pub const CLUSTER_CIDR: &str = "10.244.0.0/16";
 pub const PODS_PER_NODE: usize = 250;
 /// The fewest nodes a lab has, so same-node and cross-node paths both exist.
 pub const MIN_NODES: usize = 2;
-/// The most nodes (their pod CIDRs are `10.244.0-254.0/24`).
-pub const MAX_NODES: usize = 250;
+/// The most nodes (node `i` is `172.30.0.<11+i>`).
+pub const MAX_NODES: usize = 240;
 
 /// The lab's layout. Serialized into the lab's state, so `exec`, `probe` and
 /// the supervisor find every pod's namespace and address.

@@ -3,7 +3,8 @@
 //! target ports, some selecting nothing), and NetworkPolicies of every form
 //! the lab compiles (default deny, pod and namespace selectors alone and
 //! together, named ports, `endPort` ranges, `ipBlock` with `except`, egress
-//! rules). The same seed gives the same files.
+//! rules, AdminNetworkPolicies with Allow/Deny/Pass and a
+//! BaselineAdminNetworkPolicy). The same seed gives the same files.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -86,6 +87,7 @@ pub fn write(dir: &Path, seed: u64, pods: usize) -> usize {
             out.push_str(&policy_yaml(&mut rng, namespace, policy));
         }
     }
+    out.push_str(&admin_policies_yaml(&mut rng));
     std::fs::write(dir.join("cluster.yaml"), out).unwrap();
     pods
 }
@@ -129,4 +131,36 @@ fn policy_yaml(rng: &mut Rng, namespace: &str, index: usize) -> String {
         _ => "  policyTypes: [Ingress, Egress]\n  ingress:\n    - {}\n  egress:\n    - ports:\n        - port: http\n".to_owned(),
     };
     format!("{head}{body}---\n")
+}
+
+/// Two AdminNetworkPolicies (a Pass and an Allow/Deny, by priority) and the
+/// BaselineAdminNetworkPolicy `default`, with random subjects and peers.
+fn admin_policies_yaml(rng: &mut Rng) -> String {
+    let action = |rng: &mut Rng| ["Allow", "Deny", "Pass"][rng.below(3)];
+    let team = |rng: &mut Rng| TEAMS[rng.below(2)];
+    let app = |rng: &mut Rng| APPS[rng.below(APPS.len())];
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata:\n  name: a-first\nspec:\n  priority: 10\n  subject:\n    namespaces: {{matchLabels: {{team: {}}}}}\n  ingress:\n    - action: {}\n      from:\n        - pods:\n            namespaceSelector: {{}}\n            podSelector: {{matchLabels: {{app: {}}}}}\n      ports:\n        - namedPort: http\n  egress:\n    - action: {}\n      to:\n        - namespaces: {{matchLabels: {{team: {}}}}}\n      ports:\n        - portRange: {{protocol: UDP, start: 5000, end: 6000}}\n---\n",
+        team(rng),
+        action(rng),
+        app(rng),
+        action(rng),
+        team(rng)
+    );
+    let _ = write!(
+        out,
+        "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata:\n  name: b-second\nspec:\n  priority: 20\n  subject:\n    pods:\n      namespaceSelector: {{}}\n      podSelector: {{matchLabels: {{app: {}}}}}\n  ingress:\n    - action: {}\n      from:\n        - namespaces: {{}}\n      ports:\n        - portNumber: {{protocol: TCP, port: 9090}}\n---\n",
+        app(rng),
+        action(rng)
+    );
+    let baseline = if rng.below(2) == 0 { "Deny" } else { "Allow" };
+    let _ = write!(
+        out,
+        "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: BaselineAdminNetworkPolicy\nmetadata:\n  name: default\nspec:\n  subject:\n    namespaces: {{matchLabels: {{team: {}}}}}\n  ingress:\n    - action: {baseline}\n      from:\n        - namespaces: {{matchLabels: {{team: {}}}}}\n---\n",
+        team(rng),
+        team(rng)
+    );
+    out
 }
