@@ -476,6 +476,7 @@ fn ingress_routes(cluster: &Cluster, nodes: &[Node], roles: &[Role]) -> BTreeMap
             backends.push((namespace, service, port.clone()));
         }
     }
+    backends.extend(gateway_backends(cluster));
     for (namespace, service, wanted) in backends {
         let Some(service) = cluster.service(namespace, service) else { continue };
         let Some(service_spec) = &service.value.spec else { continue };
@@ -498,6 +499,33 @@ fn ingress_routes(cluster: &Cluster, nodes: &[Node], roles: &[Role]) -> BTreeMap
         }
     }
     routes
+}
+
+/// The backends of Gateway API routes attached to a Gateway, by Service
+/// port: the Gateway's proxies are a source of `{ingress-controller}`
+/// edges as an ingress controller is.
+fn gateway_backends(
+    cluster: &Cluster,
+) -> Vec<(&str, &str, Option<k8s_openapi::api::networking::v1::ServiceBackendPort>)> {
+    use crate::gateway::attach::{attachments, Attachment};
+    use crate::gateway::backend::resolve_backend;
+    let mut backends = Vec::new();
+    for route in cluster.gateway_api().routes() {
+        if !attachments(cluster, route).iter().any(|a| matches!(a.outcome, Attachment::Attached { .. })) {
+            continue;
+        }
+        for (_, _, backend) in route.backend_refs() {
+            let resolved = resolve_backend(cluster, route.kind(), route.namespace(), backend);
+            if resolved.problem.is_some() || resolved.weight <= 0 {
+                continue;
+            }
+            let namespace = backend.namespace.as_deref().unwrap_or(route.namespace());
+            let port =
+                k8s_openapi::api::networking::v1::ServiceBackendPort { number: backend.port, name: None };
+            backends.push((namespace, backend.name.as_str(), Some(port)));
+        }
+    }
+    backends
 }
 
 /// The target ports of the Service port a backend names (all target ports
