@@ -24,6 +24,7 @@ use crate::admin_policy::{AdminNetworkPolicy, BaselineAdminNetworkPolicy};
 use crate::diagnostic::Diagnostic;
 use crate::labels::{map_selector_matches, selector_matches, Labels};
 use crate::origin::Origin;
+use crate::unmodelled::UnmodelledRoute;
 
 /// The label the API server sets on every namespace (Kubernetes ≥ 1.21).
 pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
@@ -360,7 +361,7 @@ pub struct Cluster {
     ingress_classes: Vec<Object<IngressClass>>,
     routes: Vec<Object<crate::route::Route>>,
     gateway_api: crate::gateway::GatewayApi,
-    unmodelled_routes: Vec<Object<crate::unmodelled::UnmodelledRoute>>,
+    unmodelled_routes: Vec<Object<UnmodelledRoute>>,
     network_policies: Vec<Object<NetworkPolicy>>,
     admin_network_policies: Vec<Object<AdminNetworkPolicy>>,
     baseline_admin_network_policies: Vec<Object<BaselineAdminNetworkPolicy>>,
@@ -437,7 +438,7 @@ impl Cluster {
     }
     /// Routing objects of other projects (Istio, Contour, Traefik) with the
     /// hosts they claim; their kinds also count as skipped.
-    pub fn unmodelled_routes(&self) -> &[Object<crate::unmodelled::UnmodelledRoute>] {
+    pub fn unmodelled_routes(&self) -> &[Object<UnmodelledRoute>] {
         &self.unmodelled_routes
     }
     /// NetworkPolicies (`policyTypes` and port protocols defaulted).
@@ -576,7 +577,7 @@ pub struct ClusterBuilder {
     diagnostics: Vec<Diagnostic>,
     rejected: Vec<crate::validate::Rejected>,
     cluster_domain: Option<String>,
-    unmodelled_routes: Vec<Object<crate::unmodelled::UnmodelledRoute>>,
+    unmodelled_routes: Vec<Object<UnmodelledRoute>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -769,12 +770,8 @@ impl ClusterBuilder {
 
     /// Keeps the hosts an object of a kind the model does not use claims
     /// (counted as skipped too), for traces to name it.
-    pub fn unmodelled_route(
-        &mut self,
-        route: crate::unmodelled::UnmodelledRoute,
-        origin: Origin,
-    ) -> &mut ClusterBuilder {
-        self.skip(route_kind(&route));
+    pub fn unmodelled_route(&mut self, route: UnmodelledRoute, origin: Origin) -> &mut ClusterBuilder {
+        self.skip(route.plain_kind());
         self.unmodelled_routes.push(Object { value: route, origin });
         self
     }
@@ -857,11 +854,6 @@ impl ClusterBuilder {
         cluster.diagnostics.sort();
         cluster
     }
-}
-
-/// The plain `kind` of an unmodelled route (`Istio VirtualService` → `VirtualService`).
-fn route_kind(route: &crate::unmodelled::UnmodelledRoute) -> &'static str {
-    route.kind.rsplit_once(' ').map_or(route.kind, |(_, kind)| kind)
 }
 
 fn strip_secret_data(resource: &mut Resource) {

@@ -120,6 +120,11 @@ fn traefik_hosts(rule: &str) -> Vec<String> {
 }
 
 impl UnmodelledRoute {
+    /// The plain `kind` (`Istio VirtualService` → `VirtualService`).
+    pub fn plain_kind(&self) -> &'static str {
+        self.kind.rsplit_once(' ').map_or(self.kind, |(_, kind)| kind)
+    }
+
     /// Whether it claims `host` (`*` claims every host).
     pub fn claims(&self, host: &str) -> bool {
         self.hosts.iter().any(|pattern| {

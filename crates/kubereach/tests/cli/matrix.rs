@@ -163,3 +163,32 @@ fn node_traffic_agrees_with_trace() {
         assert_eq!(trace.code == Some(0), allowed, "trace {from} → {to}:\n{trace}");
     }
 }
+
+/// The backends of attached Gateway API routes are reached by
+/// `{ingress-controller}`, on the pods' ports behind the backendRefs'
+/// Service ports; `api/api`, which admits only the Envoy Gateway
+/// namespace, is reached by the real proxies and not by the symbolic
+/// controller; routes that do not attach add nothing.
+#[test]
+fn gateway_routes_feed_the_ingress_controller_peer() {
+    let dir = super::util::repo_root().join("crates/kubereach/tests/trace/fixtures");
+    let args = ["matrix", "-f", "kube-system.yaml", "-f", "gateway-api.yaml", "--format", "connlist"];
+    let run = super::util::run_in(&dir, &[&args[..], &["-f", "gateway-route-not-allowed"]].concat(), None);
+    run.assert_code(0);
+    let controller: Vec<&str> =
+        run.stdout.lines().filter(|l| l.starts_with("{ingress-controller}")).collect();
+    assert_eq!(
+        controller,
+        [
+            "{ingress-controller} => internal/dashboard[Deployment] : TCP 3000",
+            "{ingress-controller} => shop/cart[Deployment] : TCP 9000",
+            "{ingress-controller} => shop/storefront[Deployment] : TCP 8080",
+        ]
+    );
+    assert!(
+        run.stdout.contains(
+            "envoy-gateway-system/envoy-infra-public[Deployment] => api/api[Deployment] : TCP 8080"
+        ),
+        "{run}"
+    );
+}

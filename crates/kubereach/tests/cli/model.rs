@@ -278,3 +278,39 @@ fn dump_pods_belong_to_their_deployment() {
         ]
     );
 }
+
+/// Gateway API objects are read into the model (not skipped), listed per
+/// namespace, and the GatewayClasses with the cluster-scoped objects; the
+/// routing kinds of other projects count as skipped.
+#[test]
+fn gateway_api_objects_are_read() {
+    let dir = super::util::repo_root().join("crates/kubereach/tests/trace/fixtures");
+    let run = run_in(
+        &dir,
+        &["inventory", "--format", "json", "-f", "gateway-api.yaml", "-f", "gateway-unmodelled-host"],
+        None,
+    );
+    run.assert_code(0);
+    let inventory = run.json();
+    assert_eq!(inventory["skipped_kinds"], json!({"Gateway": 1, "VirtualService": 1}));
+    assert_eq!(
+        inventory["cluster"]["gateway_classes"][0],
+        json!(["eg", "gateway.envoyproxy.io/gatewayclass-controller"])
+    );
+    let infra = namespace(&inventory, "infra");
+    assert_eq!(
+        infra["gateways"][0]["listeners"],
+        json!(["http HTTP 80 *.example.com", "https HTTPS 443 *.example.com"])
+    );
+    let shop = namespace(&inventory, "shop");
+    let routes: Vec<(&str, &str)> = shop["gateway_routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["kind"].as_str().unwrap(), r["name"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        routes,
+        [("HTTPRoute", "storefront"), ("HTTPRoute", "storefront-redirect"), ("GRPCRoute", "cart")]
+    );
+}

@@ -45,3 +45,17 @@ fn input_errors_exit_2() {
     }
     snapshot!("input_errors", out);
 }
+
+/// `--header` takes `NAME: VALUE`, as curl's `-H` does; anything else is a
+/// usage error.
+#[test]
+fn a_malformed_header_is_an_input_error() {
+    let dir = fixtures();
+    let args = ["trace", "external", "https://shop.example.com/", "-f", "gateway-api.yaml"];
+    for header in ["no-colon", ": value", "two words: x"] {
+        let result = run(&dir, &[&args[..], &["--header", header]].concat());
+        result.assert_code(2);
+        assert!(result.stderr.contains("invalid --header"), "{result}");
+    }
+    run(&dir, &[&args[..], &["--header", "x-canary: always", "--method", "POST"]].concat()).assert_code(0);
+}
