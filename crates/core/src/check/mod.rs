@@ -281,13 +281,6 @@ pub const RULES: &[Rule] = &[
     NamespaceNoDefaultDeny::RULE,
     NetworkpolicyIsolatesExposedService::RULE,
     CorednsUnhealthy::RULE,
-    GatewayClassMissing::RULE,
-    GatewayRouteNotAttached::RULE,
-    GatewayReferenceGrantMissing::RULE,
-    GatewayBackendServiceMissing::RULE,
-    GatewayBackendPortMismatch::RULE,
-    GatewayListenerConflict::RULE,
-    GatewayTlsSecretMissing::RULE,
     InvalidName::RULE,
     InvalidLabel::RULE,
     InvalidLabelSelector::RULE,
@@ -300,6 +293,13 @@ pub const RULES: &[Rule] = &[
     SelectorTemplateMismatch::RULE,
     InvalidIngressHost::RULE,
     InvalidIngressPath::RULE,
+    GatewayClassMissing::RULE,
+    GatewayRouteNotAttached::RULE,
+    GatewayReferenceGrantMissing::RULE,
+    GatewayBackendServiceMissing::RULE,
+    GatewayBackendPortMismatch::RULE,
+    GatewayListenerConflict::RULE,
+    GatewayTlsSecretMissing::RULE,
 ];
 
 /// The rule called `name`, or whose code is `name` (codes ignore case).

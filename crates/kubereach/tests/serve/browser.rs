@@ -106,7 +106,9 @@ fn change_policies(dir: &Path) {
     std::fs::write(&path, format!("{text}{added}")).unwrap();
 }
 
-/// Label values that are HTML and a closing script tag: they must show as text.
+/// Label values that are HTML and a closing script tag, on a Deployment the
+/// API server rejects (so they reach the page in its findings' messages),
+/// beside a valid one: they must show as text.
 const XSS: &str = r#"apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -121,6 +123,25 @@ spec:
     metadata:
       labels:
         app: web
+    spec:
+      containers:
+      - name: web
+        image: nginx
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: bad
+  namespace: xss
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: bad
+  template:
+    metadata:
+      labels:
+        app: bad
         note: "<img src=x onerror=alert(1)>"
         end: "</script><script>window.__pwned=1</script>"
     spec:
