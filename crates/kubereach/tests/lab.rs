@@ -275,3 +275,38 @@ fn a_lab_name_is_never_a_path() {
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stderr).contains("lowercase letters or digits"), "{}", text(&output.stderr));
 }
+
+/// `lab up` shows a progress line (namespaces created) on a terminal, erased
+/// at the end, and nothing with `--quiet` or when standard error is not a
+/// terminal (issue: progress for work that takes more than a moment).
+#[test]
+fn up_shows_progress_on_a_terminal_only() {
+    require_root!();
+    if Command::new("sh").args(["-c", "command -v script"]).output().is_ok_and(|o| !o.status.success()) {
+        eprintln!("skipping: `script` (util-linux) is not installed");
+        return;
+    }
+    let dir = demo_dir(false);
+    let on_terminal = |flags: &str| {
+        let _ = kubereach(&["lab", "down", "tprog"]);
+        let command = format!(
+            "{} lab up -f {} --name tprog {flags} > /dev/null",
+            env!("CARGO_BIN_EXE_kubereach"),
+            dir.path().display()
+        );
+        let output = Command::new("script").args(["-qec", &command, "/dev/null"]).output().unwrap();
+        expect(&["lab", "down", "tprog"], 0);
+        assert_nothing_left("tprog");
+        text(&output.stdout)
+    };
+    let shown = on_terminal("");
+    assert!(shown.contains("\r\x1b[2Klab up: namespace "), "{shown:?}");
+    assert!(shown.contains(" of "), "{shown:?}");
+    assert!(shown.ends_with("\r\x1b[2K"), "the line is erased at the end: {shown:?}");
+    assert_eq!(on_terminal("--quiet"), "", "--quiet");
+    let piped = kubereach(&["lab", "up", "-f", dir.path().to_str().unwrap(), "--name", "tprog"]);
+    expect(&["lab", "down", "tprog"], 0);
+    assert_nothing_left("tprog");
+    assert!(piped.status.success(), "{}", text(&piped.stderr));
+    assert!(!text(&piped.stderr).contains("lab up: namespace"), "no progress in a pipe");
+}

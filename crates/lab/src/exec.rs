@@ -151,8 +151,15 @@ fn lock(name: &str, wait: Duration) -> Result<Lock, LabError> {
 
 /// Builds the lab: applies every step of `plan`, flushes conntrack in the
 /// nodes, then starts the supervisor with `supervisor` (the program and
-/// its arguments) and waits until it listens.
-pub fn up(plan: &Plan, state: &State, supervisor: &[String]) -> Result<(), LabError> {
+/// its arguments) and waits until it listens. `on_namespace` hears of each
+/// namespace as it is created (how many so far, of how many, its name),
+/// for a progress line.
+pub fn up(
+    plan: &Plan,
+    state: &State,
+    supervisor: &[String],
+    on_namespace: &mut dyn FnMut(usize, usize, &str),
+) -> Result<(), LabError> {
     check_environment()?;
     let name = &plan.topology.name;
     if state_dir(name).join("state.json").exists() || existing_namespaces(name).next().is_some() {
@@ -168,14 +175,20 @@ pub fn up(plan: &Plan, state: &State, supervisor: &[String]) -> Result<(), LabEr
         .append(true)
         .open(dir.join("intent.log"))
         .map_err(io_error("cannot open the intent log"))?;
-    apply(&plan.steps, &mut intent)?;
+    apply(&plan.steps, &mut intent, on_namespace)?;
     for node in &plan.topology.nodes {
         flush_conntrack(&node.netns)?;
     }
     start_supervisor(name, supervisor)
 }
 
-fn apply(steps: &[Step], intent: &mut File) -> Result<(), LabError> {
+fn apply(
+    steps: &[Step],
+    intent: &mut File,
+    on_namespace: &mut dyn FnMut(usize, usize, &str),
+) -> Result<(), LabError> {
+    let namespaces = steps.iter().filter(|s| matches!(s, Step::Netns(_))).count();
+    let mut created = 0;
     let mut index = 0;
     while index < steps.len() {
         match &steps[index] {
@@ -183,6 +196,8 @@ fn apply(steps: &[Step], intent: &mut File) -> Result<(), LabError> {
                 writeln!(intent, "netns {netns}").map_err(io_error("cannot write the intent log"))?;
                 intent.sync_data().map_err(io_error("cannot write the intent log"))?;
                 run("ip", &["netns", "add", netns], None)?;
+                created += 1;
+                on_namespace(created, namespaces, netns);
                 index += 1;
             }
             Step::Ip { netns, .. } => {
