@@ -8,7 +8,9 @@ use std::net::IpAddr;
 use k8s_openapi::api::core::v1::Service;
 
 use super::text::{at, close_matches, code, either, exec_target, kubectl_pods, pod_id, pod_title};
-use super::{Blocked, Client, Ctx, Flow, Landing, Layer, Status, Step, TraceSource, Via, Walk};
+use super::{
+    Blocked, Client, Ctx, Flow, Landing, Layer, Status, Step, TraceDestination, TraceSource, Via, Walk,
+};
 use crate::dns::{self, Answer, Nameserver, Outcome, QueryType, RecordData, Resolution};
 use crate::model::{Cluster, Object, PodId, Readiness};
 use crate::service::{
@@ -25,6 +27,34 @@ pub struct PodNotFound {
     pub close: Vec<String>,
     /// The same name in other namespaces (`namespace/name`), sorted.
     pub elsewhere: Vec<String>,
+}
+
+/// The objects SOURCE and DESTINATION name that are not in `cluster`
+/// (`ns/name` pods or workloads, `svc/ns/name` Services), as `kind ns/name`.
+/// A name that does not exist is a usage error, never a verdict: a CI gate
+/// "frontend must not reach db" must not pass on a misspelling. Hosts and
+/// URLs are not names here: they go through DNS, and NXDOMAIN is a verdict.
+pub fn missing_objects(
+    cluster: &Cluster,
+    source: &TraceSource,
+    destination: &TraceDestination,
+) -> Vec<String> {
+    let mut missing = Vec::new();
+    if let TraceSource::Workload { namespace, name } = source {
+        if find_pod(cluster, namespace, name).is_err() {
+            missing.push(format!("pod or workload `{namespace}/{name}`"));
+        }
+    }
+    match destination {
+        TraceDestination::Workload { namespace, name, .. } if find_pod(cluster, namespace, name).is_err() => {
+            missing.push(format!("pod or workload `{namespace}/{name}`"));
+        }
+        TraceDestination::Service { namespace, name, .. } if cluster.service(namespace, name).is_none() => {
+            missing.push(format!("Service `{namespace}/{name}`"));
+        }
+        _ => {}
+    }
+    missing
 }
 
 /// The pod `namespace/name` stands for: the pod of that name, else a pod of

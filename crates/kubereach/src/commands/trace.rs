@@ -45,7 +45,14 @@ pub fn run(args: &TraceArgs) -> Result<ExitStatus> {
         Format::Json => output::write_json(&report)?,
         Format::Yaml => output::write_yaml(&report)?,
     }
-    Ok(if loaded.failed {
+    let missing = trace::missing_objects(&loaded.cluster, &source, &destination);
+    if !missing.is_empty() {
+        eprintln!(
+            "kubereach: no {} in the input: a name that does not exist is a usage error, not a verdict",
+            missing.join(" and no ")
+        );
+    }
+    Ok(if loaded.failed || !missing.is_empty() {
         ExitStatus::Error
     } else if report.verdict == Verdict::Blocked {
         ExitStatus::Failure

@@ -178,3 +178,26 @@ fn standard_input_is_bounded_like_a_file() {
         "{run}"
     );
 }
+
+/// A CI gate "frontend must not reach db" must not pass on a misspelling:
+/// a SOURCE, a `NS/NAME:PORT` or a `svc/NS/NAME:PORT` that is not in the
+/// input is a usage error (exit 2), while an unknown DNS name stays a
+/// verdict (NXDOMAIN: blocked at `dns`, exit 1).
+#[test]
+fn unknown_names_in_trace_are_usage_errors() {
+    let dir = TestDir::new();
+    dir.run(&["demo", "--export", "demo"]).assert_code(0);
+    let known = run(&dir, &["trace", "-f", "demo", "production/frontend", "production/api:8080"]);
+    known.assert_code(1);
+    for args in [
+        ["production/frontnd", "production/api:8080"],
+        ["production/frontend", "production/db:5432"],
+        ["production/frontend", "svc/production/api-servce:80"],
+    ] {
+        let typo = run(&dir, &[&["trace", "-f", "demo"], &args[..]].concat());
+        typo.assert_code(2);
+        assert!(typo.stderr.contains("is a usage error, not a verdict"), "{typo}");
+    }
+    let nxdomain = run(&dir, &["trace", "-f", "demo", "production/frontend", "api-servce.production:80"]);
+    nxdomain.assert_code(1);
+}
