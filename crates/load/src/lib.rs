@@ -14,7 +14,7 @@ use kubereach_core::{Cluster, ClusterBuilder, Diagnostic, Origin};
 
 mod kinds;
 mod live;
-mod progress;
+pub mod progress;
 mod snapshot;
 pub mod yaml;
 

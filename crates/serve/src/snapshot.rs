@@ -69,7 +69,7 @@ pub fn read(sources: &Sources) -> Result<Snapshot, String> {
             (graph::graph(&engine, &matrix, Some((&old_matrix, &report))), Some(to_json(&report)?))
         }
     };
-    let report = check::check(&cluster, &Config::default(), &plugin(&cluster));
+    let report = check::check(&cluster, &Config::default(), engine.plugin());
     let check = to_json(&CheckDocument { schema: check::SCHEMA, findings: &report.findings })?;
     let graph = to_json(&graph)?;
     drop(engine);

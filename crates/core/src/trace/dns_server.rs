@@ -138,7 +138,7 @@ fn judge(ctx: &mut Ctx<'_, '_>, client: PodId, answer: DnsReach, mut evidence: V
     };
     let side = if egress_denies { &pod.namespace } else { &denial.namespace };
     let kubectl = Some(format!("kubectl get networkpolicy -n {side}"));
-    let enforced = ctx.cni.network_policy.enforcement.assumed();
+    let enforced = ctx.cni().network_policy.enforcement.assumed();
     if !udp {
         let service = crate::dns::dns_service(cluster)
             .map(|service| format!(" {}", code(ServiceRef::of(&service.value).id())))

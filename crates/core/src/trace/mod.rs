@@ -175,9 +175,7 @@ pub fn trace(
         TraceDestination::Url { .. } => Protocol::Tcp,
         _ => options.protocol,
     };
-    let cni = &engine.plugin().detection;
-    let mut ctx =
-        Ctx { cluster, engine, protocol, cni, policies: PolicyFacts::default(), http: options.http.clone() };
+    let mut ctx = Ctx::new(cluster, engine, protocol, options.http.clone());
     let mut walk = Walk { steps: Vec::new(), order: &PATH_ORDER };
     // A failing layer ends the walk early; `finish` fills in the rest.
     let _ = run(&mut ctx, &mut walk, source, destination);
@@ -188,15 +186,7 @@ pub fn trace(
 /// makes besides the lookup (ready endpoints, and policies allowing UDP and
 /// TCP 53 from the pod). A [`Layer::Dns`] step; `engine` as in [`trace`].
 pub fn dns_server_step(cluster: &Cluster, engine: &PolicyEngine<'_>, pod: PodId) -> Step {
-    let cni = &engine.plugin().detection;
-    let mut ctx = Ctx {
-        cluster,
-        engine,
-        protocol: Protocol::Udp,
-        cni,
-        policies: PolicyFacts::default(),
-        http: HttpRequestOptions::default(),
-    };
+    let mut ctx = Ctx::new(cluster, engine, Protocol::Udp, HttpRequestOptions::default());
     front::dns_server_step(&mut ctx, pod)
 }
 
@@ -302,9 +292,24 @@ struct Ctx<'a, 'c> {
     cluster: &'c Cluster,
     engine: &'a PolicyEngine<'c>,
     protocol: Protocol,
-    cni: &'a CniDetection,
     policies: PolicyFacts,
     http: HttpRequestOptions,
+}
+
+impl<'a, 'c> Ctx<'a, 'c> {
+    fn new(
+        cluster: &'c Cluster,
+        engine: &'a PolicyEngine<'c>,
+        protocol: Protocol,
+        http: HttpRequestOptions,
+    ) -> Ctx<'a, 'c> {
+        Ctx { cluster, engine, protocol, policies: PolicyFacts::default(), http }
+    }
+
+    /// The plugin the engine was compiled for, as detected or named.
+    fn cni(&self) -> &'a CniDetection {
+        &self.engine.plugin().detection
+    }
 }
 
 /// What the policy checks found, for the `cni` layer.

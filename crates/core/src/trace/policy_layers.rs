@@ -200,12 +200,12 @@ fn judge(ctx: &mut Ctx<'_, '_>, client: Client, backend: &Backend, protocol: Pro
 /// the network plugin does not enforce NetworkPolicy (the `cni` layer then
 /// says so).
 fn unenforced(ctx: &mut Ctx<'_, '_>, layer: Layer, summary: String) -> (Status, String) {
-    if ctx.cni.network_policy.enforcement.assumed() {
+    if ctx.cni().network_policy.enforcement.assumed() {
         return (Status::Fail, summary);
     }
     ctx.policies.unenforced_denials.push(layer);
     let plugin =
-        ctx.cni.network_policy.by.map_or_else(|| "the network plugin".to_owned(), |cni| code(cni.name()));
+        ctx.cni().network_policy.by.map_or_else(|| "the network plugin".to_owned(), |cni| code(cni.name()));
     (Status::Warn, format!("{summary}; but {plugin} does not enforce NetworkPolicy"))
 }
 
@@ -615,7 +615,7 @@ fn ports_of(judged: &[&Judged]) -> String {
 
 /// The `cni` layer: whether the plugin enforces the policies the trace met.
 fn cni_step(ctx: &Ctx<'_, '_>, walk: &mut Walk) {
-    let detection = &ctx.cni;
+    let detection = ctx.cni();
     let verdict = &detection.network_policy;
     let plugin = verdict.by.map(|cni| code(cni.name()));
     let mut evidence = Vec::new();

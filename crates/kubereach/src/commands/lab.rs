@@ -54,9 +54,9 @@ fn up(args: &LabUpArgs) -> Result<ExitStatus> {
     };
     let program = std::env::current_exe().context("cannot find the kubereach executable")?;
     let supervisor = vec![program.display().to_string(), "lab".into(), "supervise".into(), args.name.clone()];
-    let mut progress = UpProgress::new(output::terminal::progress());
+    let mut progress = kubereach_load::progress::ProgressLine::new(output::terminal::progress());
     let result = exec::up(&plan, &state, &supervisor, &mut |done, total, netns| {
-        progress.namespace(done, total, netns)
+        progress.draw(|| format!("lab up: namespace {done} of {total} ({netns})"))
     });
     progress.finish();
     if let Err(error) = result {
@@ -184,39 +184,4 @@ fn down(args: &LabDownArgs) -> Result<ExitStatus> {
         ))?;
     }
     Ok(ExitStatus::Success)
-}
-
-/// `lab up`'s progress line on standard error, only on a terminal: the
-/// namespaces created so far, redrawn at most ten times a second, erased at
-/// the end (as the loaders' lines are).
-struct UpProgress {
-    enabled: bool,
-    last: Option<std::time::Instant>,
-}
-
-impl UpProgress {
-    fn new(wanted: bool) -> UpProgress {
-        use std::io::IsTerminal;
-        UpProgress { enabled: wanted && std::io::stderr().is_terminal(), last: None }
-    }
-
-    fn namespace(&mut self, done: usize, total: usize, netns: &str) {
-        use std::io::Write;
-        if !self.enabled || self.last.is_some_and(|at| at.elapsed() < std::time::Duration::from_millis(100)) {
-            return;
-        }
-        self.last = Some(std::time::Instant::now());
-        let mut stderr = std::io::stderr().lock();
-        let _ = write!(stderr, "\r\x1b[2Klab up: namespace {done} of {total} ({netns})");
-        let _ = stderr.flush();
-    }
-
-    fn finish(&self) {
-        use std::io::Write;
-        if self.enabled && self.last.is_some() {
-            let mut stderr = std::io::stderr().lock();
-            let _ = write!(stderr, "\r\x1b[2K");
-            let _ = stderr.flush();
-        }
-    }
 }
