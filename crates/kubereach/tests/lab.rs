@@ -39,7 +39,22 @@ macro_rules! require_root {
             eprintln!("skipping {}: {reason}", module_path!());
             return;
         }
+        let _one_lab_test_at_a_time = machine_lock();
     };
+}
+
+/// Lab tests of several checkouts on one machine (or a test run beside a
+/// user's own labs) share the kernel's namespaces and `/run`: a lock file
+/// held for the whole test makes them take turns instead of colliding.
+fn machine_lock() -> std::fs::File {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open("/run/kubereach-lab-tests.lock")
+        .expect("open the lab test lock under /run");
+    file.lock().expect("take the lab test lock");
+    file
 }
 
 fn kubereach(args: &[&str]) -> Output {
