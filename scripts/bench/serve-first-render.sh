@@ -12,9 +12,9 @@ dir=$(mktemp -d)
 server=""
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$dir"' EXIT
 profile=${KUBEREACH_BENCH_PROFILE:-release}
-cargo build --profile "$profile" --quiet -p kubereach --bin kubereach --example gen-cluster
+cargo build --profile "$profile" --quiet -p kubereach --bin kubereach -p kubereach-gen
 bin=target/$([ "$profile" = dev ] && echo debug || echo "$profile")
-"$bin"/examples/gen-cluster --pods "$pods" --policies $((pods / 5)) --namespaces $((pods / 50)) --out "$dir/cluster" >/dev/null
+"$bin"/kubereach-gen --shape realistic --pods "$pods" --policies $((pods / 5)) --namespaces $((pods / 50)) --out "$dir/cluster" >/dev/null
 start=$(date +%s.%N)
 "$bin"/kubereach serve -f "$dir/cluster" --listen 127.0.0.1:0 >"$dir/out" 2>"$dir/err" &
 server=$!

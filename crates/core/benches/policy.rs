@@ -4,7 +4,7 @@
 //! `docs/benchmarks.md`); without it the benchmark prints how and exits:
 //!
 //! ```text
-//! cargo run --release -p kubereach --example gen-cluster -- \
+//! cargo run --release -p kubereach-gen -- --shape realistic \
 //!     --pods 10000 --policies 2000 --namespaces 200 --out target/bench-10k
 //! KUBEREACH_BENCH_DIR=target/bench-10k cargo bench -p kubereach-core --bench policy
 //! ```
@@ -84,7 +84,7 @@ fn main() {
     let Some(dir) = std::env::var_os("KUBEREACH_BENCH_DIR").map(PathBuf::from) else {
         eprintln!(
             "KUBEREACH_BENCH_DIR is not set: nothing to benchmark. Generate a cluster and point it there:\n  \
-             cargo run --release -p kubereach --example gen-cluster -- \
+             cargo run --release -p kubereach-gen -- --shape realistic \
              --pods 10000 --policies 2000 --namespaces 200 --out target/bench-10k\n  \
              KUBEREACH_BENCH_DIR=target/bench-10k cargo bench -p kubereach-core --bench policy\n\
              (see docs/benchmarks.md)"

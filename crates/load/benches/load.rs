@@ -5,7 +5,7 @@
 //! only a smoke test:
 //!
 //! ```text
-//! cargo run --release -p kubereach --example gen-cluster -- \
+//! cargo run --release -p kubereach-gen -- --shape realistic \
 //!     --pods 10000 --policies 2000 --namespaces 200 --out target/bench-10k
 //! KUBEREACH_BENCH_DIR=$PWD/target/bench-10k cargo bench -p kubereach-load --bench load
 //! ```
