@@ -12,3 +12,5 @@ mod api;
 mod browser;
 #[path = "serve/security.rs"]
 mod security;
+#[path = "serve/settings.rs"]
+mod settings;

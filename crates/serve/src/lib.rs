@@ -12,6 +12,8 @@ use std::sync::Arc;
 
 use axum::routing::get;
 use axum::Router;
+use kubereach_core::check;
+use kubereach_core::cni::PluginOverrides;
 use kubereach_core::Cluster;
 
 pub mod api;
@@ -54,6 +56,12 @@ pub struct Sources {
     pub name: String,
     /// Answers `GET /api/dns`.
     pub dns: DnsAnswerer,
+    /// What the network plugin does, where the flags (`--cni`, …) override
+    /// detection: every query of both versions uses it, as the CLI's do.
+    pub plugin: PluginOverrides,
+    /// The rules of the findings (`.kubereach.yaml` or `--config`), as
+    /// `kubereach check` reads them.
+    pub rules: check::Config,
 }
 
 /// How to listen.

@@ -28,8 +28,14 @@ pub struct Server {
 impl Server {
     /// Starts `kubereach serve ARGS --listen 127.0.0.1:0` and waits for its URL.
     pub fn start(args: &[&str]) -> Server {
+        Server::start_in(Path::new("."), args)
+    }
+
+    /// [`Server::start`] in the working directory `dir`.
+    pub fn start_in(dir: &Path, args: &[&str]) -> Server {
         let stderr = tempfile::NamedTempFile::new().expect("temp file");
         let mut child = Command::new(env!("CARGO_BIN_EXE_kubereach"))
+            .current_dir(dir)
             .arg("serve")
             .args(args)
             .args(["--listen", "127.0.0.1:0"])
