@@ -18,6 +18,7 @@ use kubereach_core::Cluster;
 
 pub mod api;
 pub mod assets;
+pub mod connections;
 pub mod graph;
 pub mod security;
 pub mod snapshot;
@@ -71,6 +72,8 @@ pub struct Options {
     pub listen: SocketAddr,
     /// Whether a non-loopback address may be used.
     pub allow_remote: bool,
+    /// The connection cap and the header-read timeout.
+    pub limits: connections::Limits,
 }
 
 /// Why the server could not start.
@@ -105,6 +108,7 @@ pub struct Server {
     address: SocketAddr,
     policy: security::Policy,
     app: api::App,
+    limits: connections::Limits,
 }
 
 /// Reads the sources and binds `options.listen`.
@@ -123,6 +127,7 @@ pub fn bind(options: Options, sources: Sources) -> Result<Server, Error> {
         address,
         policy: security::Policy::new(address, token),
         app: api::App::new(sources, snapshot),
+        limits: options.limits,
     })
 }
 
@@ -144,12 +149,14 @@ impl Server {
 
     /// Serves until the process ends.
     pub fn run(self) -> Result<(), Error> {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_io().build().map_err(Error::Io)?;
+        let runtime =
+            tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(Error::Io)?;
         let policy = Arc::new(self.policy);
         let router = router(Arc::new(self.app), policy);
+        let limits = self.limits;
         runtime.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(self.listener).map_err(Error::Io)?;
-            axum::serve(listener, router).await.map_err(Error::Io)
+            connections::serve(listener, router, limits).await.map_err(Error::Io)
         })
     }
 }

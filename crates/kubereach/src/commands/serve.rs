@@ -57,7 +57,11 @@ pub fn run(args: ServeArgs) -> Result<ExitStatus> {
         );
     }
     let server = match kubereach_serve::bind(
-        Options { listen: args.listen, allow_remote: args.allow_remote },
+        Options {
+            listen: args.listen,
+            allow_remote: args.allow_remote,
+            limits: kubereach_serve::connections::Limits::DEFAULT,
+        },
         sources,
     ) {
         Ok(server) => server,
