@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::fake_api::{Behaviour, FakeApi, Tls};
-use crate::support::Server;
+use crate::support::{workload, Server};
 
 /// A copy of the fake cluster's fixtures (`live/`), which the test may change.
 fn fixtures() -> tempfile::TempDir {
@@ -23,16 +23,6 @@ fn fixtures() -> tempfile::TempDir {
 
 fn list_file(dir: &Path, resource: &str) -> PathBuf {
     dir.join("live").join(format!("{resource}.json"))
-}
-
-fn workload(graph: &serde_json::Value, id: &str) -> serde_json::Value {
-    graph["workloads"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|w| w["id"] == id)
-        .unwrap_or_else(|| panic!("{id}"))
-        .clone()
 }
 
 /// Adds a NetworkPolicy that isolates every pod of `shop` for ingress.

@@ -186,3 +186,9 @@ pub fn demo() -> (tempfile::TempDir, String) {
     let path = dir.path().to_str().expect("UTF-8 path").to_owned();
     (dir, path)
 }
+
+/// The workload `id` of a `kubereach.graph/v1` document.
+pub fn workload(graph: &serde_json::Value, id: &str) -> serde_json::Value {
+    let workloads = graph["workloads"].as_array().expect("workloads");
+    workloads.iter().find(|w| w["id"] == id).unwrap_or_else(|| panic!("no workload {id}")).clone()
+}
