@@ -60,6 +60,12 @@ pub struct ServeArgs {
     /// Open the page in the default browser.
     #[arg(long)]
     pub open: bool,
+    #[command(flatten)]
+    pub plugin: PluginArgs,
+    /// The config file of the findings' rules [default: `.kubereach.yaml` in the working
+    /// directory, if present], as `check` reads it.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, ClapArgs)]

@@ -148,7 +148,7 @@ pub async fn matrix(State(app): State<Arc<App>>, Query(query): Query<MatrixQuery
             check_length(&focus)?;
             filters.focus.push(focus);
         }
-        let engine = snapshot::query_engine(cluster, PolicyView::Effective);
+        let engine = snapshot.engine(PolicyView::Effective);
         let report = matrix::matrix(&engine, &snapshot::workload_options(filters));
         to_bytes(&report)
     })
@@ -169,7 +169,7 @@ pub async fn explain(State(app): State<Arc<App>>, Query(query): Query<ExplainQue
         let cluster = &snapshot.cluster;
         let from = endpoint(cluster, &query.from)?;
         let to = endpoint(cluster, &query.to)?;
-        let engine = snapshot::query_engine(cluster, PolicyView::Effective);
+        let engine = snapshot.engine(PolicyView::Effective);
         to_bytes(&engine.explain(&from, &to))
     })
     .await
@@ -205,7 +205,7 @@ pub async fn trace(State(app): State<Arc<App>>, Query(query): Query<TraceQuery>)
                 ));
             }
         }
-        let engine = snapshot::query_engine(cluster, PolicyView::AsWritten);
+        let engine = snapshot.engine(PolicyView::AsWritten);
         let options = TraceOptions { protocol, http: Default::default() };
         to_bytes(&trace::trace(cluster, &engine, &source, &destination, &options))
     })

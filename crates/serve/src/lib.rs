@@ -12,10 +12,13 @@ use std::sync::Arc;
 
 use axum::routing::get;
 use axum::Router;
+use kubereach_core::check;
+use kubereach_core::cni::PluginOverrides;
 use kubereach_core::Cluster;
 
 pub mod api;
 pub mod assets;
+pub mod connections;
 pub mod graph;
 pub mod security;
 pub mod snapshot;
@@ -54,6 +57,12 @@ pub struct Sources {
     pub name: String,
     /// Answers `GET /api/dns`.
     pub dns: DnsAnswerer,
+    /// What the network plugin does, where the flags (`--cni`, …) override
+    /// detection: every query of both versions uses it, as the CLI's do.
+    pub plugin: PluginOverrides,
+    /// The rules of the findings (`.kubereach.yaml` or `--config`), as
+    /// `kubereach check` reads them.
+    pub rules: check::Config,
 }
 
 /// How to listen.
@@ -63,6 +72,8 @@ pub struct Options {
     pub listen: SocketAddr,
     /// Whether a non-loopback address may be used.
     pub allow_remote: bool,
+    /// The connection cap and the header-read timeout.
+    pub limits: connections::Limits,
 }
 
 /// Why the server could not start.
@@ -97,6 +108,7 @@ pub struct Server {
     address: SocketAddr,
     policy: security::Policy,
     app: api::App,
+    limits: connections::Limits,
 }
 
 /// Reads the sources and binds `options.listen`.
@@ -115,6 +127,7 @@ pub fn bind(options: Options, sources: Sources) -> Result<Server, Error> {
         address,
         policy: security::Policy::new(address, token),
         app: api::App::new(sources, snapshot),
+        limits: options.limits,
     })
 }
 
@@ -136,12 +149,14 @@ impl Server {
 
     /// Serves until the process ends.
     pub fn run(self) -> Result<(), Error> {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_io().build().map_err(Error::Io)?;
+        let runtime =
+            tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(Error::Io)?;
         let policy = Arc::new(self.policy);
         let router = router(Arc::new(self.app), policy);
+        let limits = self.limits;
         runtime.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(self.listener).map_err(Error::Io)?;
-            axum::serve(listener, router).await.map_err(Error::Io)
+            connections::serve(listener, router, limits).await.map_err(Error::Io)
         })
     }
 }

@@ -3,8 +3,8 @@
 //! serialized once per reading; questions (trace, explain, a namespace's
 //! matrix) are answered per request on the same cluster.
 
-use kubereach_core::check::{self, Config};
-use kubereach_core::cni::{self, PluginBehaviour, PluginOverrides, PolicyView};
+use kubereach_core::check;
+use kubereach_core::cni::{self, PluginBehaviour, PolicyView};
 use kubereach_core::diff::{self, Side};
 use kubereach_core::matrix::{self, Filters, Granularity, Matrix, MatrixOptions};
 use kubereach_core::policy::PolicyEngine;
@@ -13,28 +13,27 @@ use serde::Serialize;
 
 use crate::{graph, Sources};
 
-/// The plugin behaviour of every query: detected from the cluster, as the
-/// CLI's commands do without overrides.
-pub fn plugin(cluster: &Cluster) -> PluginBehaviour {
-    cni::behaviour(cluster, &PluginOverrides::default())
-}
-
-/// The policy engine of a query: `Effective` for the matrix, the diff and
-/// explanations (as `matrix` and `diff`), `AsWritten` for traces.
-pub fn query_engine(cluster: &Cluster, view: PolicyView) -> PolicyEngine<'_> {
-    PolicyEngine::for_plugin(cluster, plugin(cluster), view)
-}
-
 /// A reading of the cluster and its precomputed documents.
 pub struct Snapshot {
     /// The cluster (the new version in diff mode).
     pub cluster: Cluster,
+    /// What its network plugin does: detected once per reading, with the
+    /// overrides of the command line, as each CLI command derives it.
+    pub plugin: PluginBehaviour,
     /// `kubereach.graph/v1`.
     pub graph: Vec<u8>,
     /// `kubereach.check/v1`.
     pub check: Vec<u8>,
     /// `kubereach.diff/v1`, in diff mode.
     pub diff: Option<Vec<u8>>,
+}
+
+impl Snapshot {
+    /// The policy engine of a query: `Effective` for the matrix, the diff
+    /// and explanations (as `matrix` and `diff`), `AsWritten` for traces.
+    pub fn engine(&self, view: PolicyView) -> PolicyEngine<'_> {
+        PolicyEngine::for_plugin(&self.cluster, self.plugin.clone(), view)
+    }
 }
 
 /// The `kubereach.check/v1` document, as `kubereach check --format json`
@@ -55,12 +54,14 @@ pub fn workload_options(filters: Filters) -> MatrixOptions {
 pub fn read(sources: &Sources) -> Result<Snapshot, String> {
     let cluster = (sources.current)()?;
     let old = sources.old.as_ref().map(|load| load()).transpose()?;
-    let engine = query_engine(&cluster, PolicyView::Effective);
+    let plugin = cni::behaviour(&cluster, &sources.plugin);
+    let engine = PolicyEngine::for_plugin(&cluster, plugin.clone(), PolicyView::Effective);
     let matrix = matrix::matrix(&engine, &workload_options(Filters::default()));
     let (graph, diff) = match &old {
         None => (graph::graph(&engine, &matrix, None), None),
         Some(old) => {
-            let old_engine = query_engine(old, PolicyView::Effective);
+            let old_plugin = cni::behaviour(old, &sources.plugin);
+            let old_engine = PolicyEngine::for_plugin(old, old_plugin, PolicyView::Effective);
             let old_matrix: Matrix = matrix::matrix(&old_engine, &workload_options(Filters::default()));
             let report = diff::diff(
                 &Side { engine: &old_engine, matrix: &old_matrix },
@@ -69,11 +70,11 @@ pub fn read(sources: &Sources) -> Result<Snapshot, String> {
             (graph::graph(&engine, &matrix, Some((&old_matrix, &report))), Some(to_json(&report)?))
         }
     };
-    let report = check::check(&cluster, &Config::default(), engine.plugin());
+    let report = check::check(&cluster, &sources.rules, engine.plugin());
     let check = to_json(&CheckDocument { schema: check::SCHEMA, findings: &report.findings })?;
     let graph = to_json(&graph)?;
     drop(engine);
-    Ok(Snapshot { cluster, graph, check, diff })
+    Ok(Snapshot { cluster, plugin, graph, check, diff })
 }
 
 /// Serializes a document.

@@ -112,7 +112,7 @@ fn rules(args: &CheckArgs, mut rules: Config) -> Option<Config> {
 
 /// Reads the config file: `path`, or `.kubereach.yaml` when present. The
 /// error is the full message to print.
-fn read_config(path: Option<&Path>) -> Result<FileConfig, String> {
+pub(crate) fn read_config(path: Option<&Path>) -> Result<FileConfig, String> {
     let (path, required) = match path {
         Some(path) => (path.to_owned(), true),
         None => (PathBuf::from(CONFIG_FILE), false),

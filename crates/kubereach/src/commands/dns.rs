@@ -39,15 +39,18 @@ pub fn run(args: &DnsArgs) -> Result<ExitStatus> {
 
 /// The `kubereach.dns/v1` document of NAME resolved from FROM: what
 /// `kubereach serve` answers, the same as `--format json`.
-pub fn document(cluster: &Cluster, query: &kubereach_serve::DnsQuery) -> Result<serde_json::Value> {
+pub fn document(
+    cluster: &Cluster,
+    query: &kubereach_serve::DnsQuery,
+    overrides: &PluginOverrides,
+) -> Result<serde_json::Value> {
     let (namespace, pod_name) = from(&query.from)?;
     let qtype = match <QueryTypeArg as clap::ValueEnum>::from_str(&query.query_type, true) {
         Ok(arg) => query_type(arg),
         Err(_) if query.query_type.is_empty() => QueryType::A,
         Err(_) => bail!("unknown query type `{}`: use A, AAAA, SRV, PTR or CNAME", query.query_type),
     };
-    let overrides = PluginOverrides::default();
-    let (pod, resolution, server) = resolve(cluster, &overrides, namespace, pod_name, &query.name, qtype)?;
+    let (pod, resolution, server) = resolve(cluster, overrides, namespace, pod_name, &query.name, qtype)?;
     Ok(serde_json::to_value(output::dns::json(cluster, pod, &resolution, server.as_ref()))?)
 }
 

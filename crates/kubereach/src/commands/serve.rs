@@ -2,12 +2,23 @@
 //! them to `kubereach_serve`, which reads them again on each refresh.
 
 use anyhow::{Context, Result};
+use kubereach_core::cni::PluginOverrides;
 use kubereach_serve::{Loader, Options, Sources};
 
 use crate::args::{LoadArgs, ServeArgs, SourceArgs};
 use crate::exit::ExitStatus;
 
 pub fn run(args: ServeArgs) -> Result<ExitStatus> {
+    // The findings' rules, read as `check` reads them: a broken config file
+    // is an input error before anything is loaded.
+    let rules = match super::check::read_config(args.config.as_deref()) {
+        Ok(file) => file.rules,
+        Err(message) => {
+            eprintln!("{message}");
+            return Ok(ExitStatus::Error);
+        }
+    };
+    let plugin = args.plugin.overrides();
     let sources = match &args.diff {
         Some(paths) => {
             let (old, new) = (paths[0].clone(), paths[1].clone());
@@ -16,7 +27,9 @@ pub fn run(args: ServeArgs) -> Result<ExitStatus> {
                 old: Some(paths_loader(vec![old.clone()], args.source.load.clone())),
                 live: false,
                 name: format!("{old} → {new}"),
-                dns: dns_answerer(),
+                dns: dns_answerer(plugin.clone()),
+                plugin,
+                rules,
             }
         }
         None => {
@@ -31,7 +44,9 @@ pub fn run(args: ServeArgs) -> Result<ExitStatus> {
                 old: None,
                 live,
                 name,
-                dns: dns_answerer(),
+                dns: dns_answerer(plugin.clone()),
+                plugin,
+                rules,
             }
         }
     };
@@ -42,7 +57,11 @@ pub fn run(args: ServeArgs) -> Result<ExitStatus> {
         );
     }
     let server = match kubereach_serve::bind(
-        Options { listen: args.listen, allow_remote: args.allow_remote },
+        Options {
+            listen: args.listen,
+            allow_remote: args.allow_remote,
+            limits: kubereach_serve::connections::Limits::DEFAULT,
+        },
         sources,
     ) {
         Ok(server) => server,
@@ -82,8 +101,10 @@ fn accept(loaded: super::Loaded) -> Result<kubereach_core::Cluster, String> {
     Ok(loaded.cluster)
 }
 
-fn dns_answerer() -> kubereach_serve::DnsAnswerer {
-    Box::new(|cluster, query| super::dns::document(cluster, query).map_err(|error| error.to_string()))
+fn dns_answerer(plugin: PluginOverrides) -> kubereach_serve::DnsAnswerer {
+    Box::new(move |cluster, query| {
+        super::dns::document(cluster, query, &plugin).map_err(|error| error.to_string())
+    })
 }
 
 /// Best effort: the URL is printed either way.

@@ -132,15 +132,7 @@ fn graph_groups_workloads_by_namespace_with_markers() {
     let names: Vec<&str> =
         graph["namespaces"].as_array().unwrap().iter().map(|n| n["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["ingress-nginx", "kube-system", "monitoring", "production", "{outside}"]);
-    let workload = |id: &str| {
-        graph["workloads"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|w| w["id"] == id)
-            .unwrap_or_else(|| panic!("{id}"))
-            .clone()
-    };
+    let workload = |id: &str| crate::support::workload(&graph, id);
     // `default-deny-ingress` selects every pod of production; only the workers are isolated for egress.
     let api = workload("production/api");
     assert_eq!(api["ingress_isolated"], true);

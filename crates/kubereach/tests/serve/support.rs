@@ -28,8 +28,14 @@ pub struct Server {
 impl Server {
     /// Starts `kubereach serve ARGS --listen 127.0.0.1:0` and waits for its URL.
     pub fn start(args: &[&str]) -> Server {
+        Server::start_in(Path::new("."), args)
+    }
+
+    /// [`Server::start`] in the working directory `dir`.
+    pub fn start_in(dir: &Path, args: &[&str]) -> Server {
         let stderr = tempfile::NamedTempFile::new().expect("temp file");
         let mut child = Command::new(env!("CARGO_BIN_EXE_kubereach"))
+            .current_dir(dir)
             .arg("serve")
             .args(args)
             .args(["--listen", "127.0.0.1:0"])
@@ -179,4 +185,10 @@ pub fn demo() -> (tempfile::TempDir, String) {
     export_demo(dir.path());
     let path = dir.path().to_str().expect("UTF-8 path").to_owned();
     (dir, path)
+}
+
+/// The workload `id` of a `kubereach.graph/v1` document.
+pub fn workload(graph: &serde_json::Value, id: &str) -> serde_json::Value {
+    let workloads = graph["workloads"].as_array().expect("workloads");
+    workloads.iter().find(|w| w["id"] == id).unwrap_or_else(|| panic!("no workload {id}")).clone()
 }
