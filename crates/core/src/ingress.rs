@@ -73,7 +73,7 @@ pub use class::{
 };
 pub use conflicts::{rule_conflicts, Claim, Conflict};
 pub use controller_backends::{controller_backends, ControllerBackend};
-pub use controllers::{ControllerInfo, ControllerKind};
+pub use controllers::{environment_variables_read, ControllerInfo, ControllerKind};
 pub use matching::{host_matches, path_matches, HostMatch, PathMatch, PathType};
 pub use routing::{route, Alternative, Candidate, ClassRoute, LossReason, RouteNote, RouteTarget};
 pub use tls::{

@@ -707,8 +707,7 @@ impl ClusterBuilder {
         strip_secret_data(&mut resource);
         if let Resource::ConfigMap(config_map) = &resource {
             let meta = &config_map.metadata;
-            if !(meta.namespace.as_deref() == Some("kube-system") && meta.name.as_deref() == Some("coredns"))
-            {
+            if !config_map_is_read(meta.namespace.as_deref(), meta.name.as_deref()) {
                 self.skip("ConfigMap");
                 return self;
             }
@@ -930,6 +929,13 @@ fn check_ingress(ingress: &Ingress, origin: &Origin, diagnostics: &mut Vec<Diagn
 
 /// The zone of the `kubernetes` plugin in a CoreDNS Corefile
 /// (`kubernetes cluster.local in-addr.arpa ip6.arpa`).
+/// Whether the model reads the ConfigMap `namespace/name`: only CoreDNS's
+/// `kube-system/coredns` (its Corefile), every other is left out, as a
+/// snapshot leaves it out.
+pub fn config_map_is_read(namespace: Option<&str>, name: Option<&str>) -> bool {
+    namespace == Some("kube-system") && name == Some("coredns")
+}
+
 fn corefile_cluster_domain(config_map: &ConfigMap) -> Option<String> {
     let corefile = config_map.data.as_ref()?.get("Corefile")?;
     corefile.lines().find_map(|line| {

@@ -125,6 +125,12 @@ pub struct LiveArgs {
     /// The time allowed for each request to the cluster (`30s`, `2m`, or seconds).
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
     pub request_timeout: std::time::Duration,
+    /// The time allowed for reading the whole live cluster, every list and page included.
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
+    pub read_deadline: std::time::Duration,
+    /// Refuse an answer of the API server (one page of a list) larger than this many MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 256)]
+    pub max_response_size: u64,
 }
 
 impl LiveArgs {

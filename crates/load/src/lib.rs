@@ -6,7 +6,6 @@
 //! Loading never fails as a whole: every problem becomes a [`Diagnostic`]
 //! with `file:line`, and the documents around a broken one still load.
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -23,7 +22,8 @@ pub use live::{
     listed_resources, load_live, lower_live, read_live, redact_userinfo, sanitize, LiveObject, LiveOptions,
     LiveRead, LiveSource,
 };
-pub use snapshot::{snapshot_yaml, to_yaml};
+pub use live::{DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_SIZE};
+pub use snapshot::{snapshot_yaml, to_yaml, write_snapshot};
 
 /// Where to read manifests from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -188,12 +188,10 @@ fn load_path(
     };
     if metadata.is_dir() {
         let mut files = Vec::new();
-        if let Err(error) = manifest_files(path, &mut files, &mut BTreeSet::new()) {
-            builder.diagnostic(Diagnostic::error(
-                location(Some(path)),
-                format!("cannot read directory: {error}"),
-            ));
-        }
+        let mut walk =
+            Walk { root: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned()), builder };
+        walk.directory(path, &mut files);
+        let builder = walk.builder;
         if files.is_empty() {
             builder.diagnostic(Diagnostic::error(
                 location(Some(path)),
@@ -259,32 +257,79 @@ fn read_text_file(path: &Path, bytes: &mut Vec<u8>) -> std::io::Result<bool> {
     Ok(true)
 }
 
-/// Manifest files under `dir`, recursively, sorted by path. Hidden entries
-/// (`.git`) are not entered, and a directory reached twice through symbolic
-/// links is read once.
-fn manifest_files(
-    dir: &Path,
-    files: &mut Vec<PathBuf>,
-    visited: &mut BTreeSet<PathBuf>,
-) -> std::io::Result<()> {
-    if !visited.insert(std::fs::canonicalize(dir)?) {
-        return Ok(());
-    }
-    let mut entries: Vec<PathBuf> =
-        std::fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    entries.sort();
-    for entry in entries {
-        let hidden = entry.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
-        if hidden {
-            continue;
+/// A walk of a directory given with `-f`, as kubectl's (`filepath.Walk`):
+/// symbolic links to directories are not entered, and entries that are not
+/// regular files (a FIFO would block the read forever, a device never end)
+/// are skipped; each skip is a warning. A symbolic link to a file outside
+/// the directory is not read either: a manifest tree from a pull request
+/// must not make kubereach read `~/.kube/config`. Named with `-f`, any of
+/// them is read.
+struct Walk<'a> {
+    /// The directory given, canonical.
+    root: PathBuf,
+    builder: &'a mut ClusterBuilder,
+}
+
+impl Walk<'_> {
+    /// Adds the manifest files under `dir` to `files`, recursively, sorted
+    /// by path. Hidden entries (`.git`) are not entered. A directory that
+    /// cannot be read is an error naming it, and the walk goes on.
+    fn directory(&mut self, dir: &Path, files: &mut Vec<PathBuf>) {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(error) => {
+                self.builder.diagnostic(Diagnostic::error(
+                    location(Some(dir)),
+                    format!("cannot read directory: {error}"),
+                ));
+                return;
+            }
+        };
+        let mut entries: Vec<std::fs::DirEntry> = entries.filter_map(Result::ok).collect();
+        entries.sort_by_key(std::fs::DirEntry::path);
+        for entry in entries {
+            let path = entry.path();
+            if entry.file_name().to_str().is_some_and(|n| n.starts_with('.')) {
+                continue;
+            }
+            let Ok(file_type) = entry.file_type() else { continue };
+            if file_type.is_dir() {
+                self.directory(&path, files);
+            } else if is_manifest(&path) || (file_type.is_symlink() && path.is_dir()) {
+                if let Some(skipped) = self.skipped(&path, file_type) {
+                    self.builder.diagnostic(Diagnostic::warning(location(Some(&path)), skipped));
+                } else {
+                    files.push(path);
+                }
+            }
         }
-        if entry.is_dir() {
-            manifest_files(&entry, files, visited)?;
-        } else if is_manifest(&entry) {
-            files.push(entry);
-        }
     }
-    Ok(())
+
+    /// Why the walk does not read the manifest-named entry `path`, if it does not.
+    fn skipped(&self, path: &Path, file_type: std::fs::FileType) -> Option<String> {
+        const NAME_IT: &str = "name it with `-f` to read it";
+        if file_type.is_file() {
+            return None;
+        }
+        if !file_type.is_symlink() {
+            return Some(format!("not a regular file (a FIFO, socket or device): skipped; {NAME_IT}"));
+        }
+        let target = std::fs::canonicalize(path).ok()?;
+        if target.is_dir() {
+            return Some(format!("a symbolic link to a directory: not followed; {NAME_IT}"));
+        }
+        if !target.starts_with(&self.root) {
+            return Some(format!(
+                "a symbolic link to a file outside the directory given: not read; {NAME_IT}"
+            ));
+        }
+        if !std::fs::metadata(&target).is_ok_and(|m| m.is_file()) {
+            return Some(format!(
+                "a symbolic link to something other than a regular file: skipped; {NAME_IT}"
+            ));
+        }
+        None
+    }
 }
 
 fn is_manifest(path: &Path) -> bool {

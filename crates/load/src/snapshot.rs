@@ -8,6 +8,8 @@
 //! the file means the same to kubectl, to Go's parsers and to ours.
 
 use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
 
 use serde_json::Value;
 
@@ -28,6 +30,37 @@ pub fn snapshot_yaml(read: &LiveRead, taken_at: &str) -> String {
     out.push_str("apiVersion: v1\nkind: List\nitems:");
     write_value(&mut out, &items, 0, Context::MapValue);
     out
+}
+
+/// Writes a snapshot to `path` so that no failure leaves a partial file
+/// where a good one was (a full disk, a file size limit, an interrupt): the
+/// text goes to a new file beside it, readable by its owner only (mode 0600:
+/// a snapshot describes the cluster), is synced, then renamed over `path`.
+pub fn write_snapshot(path: &Path, text: &str) -> std::io::Result<()> {
+    let file_name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"))?;
+    let mut temporary_name = std::ffi::OsString::from(".");
+    temporary_name.push(file_name);
+    temporary_name.push(format!(".{}.tmp", std::process::id()));
+    let temporary = path.with_file_name(temporary_name);
+    let written =
+        write_new_private(&temporary, text.as_bytes()).and_then(|()| std::fs::rename(&temporary, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
+}
+
+/// Creates `path` (which must not exist) with mode 0600, writes and syncs it.
+fn write_new_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }
 
 fn one_line(text: &str) -> String {

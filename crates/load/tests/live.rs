@@ -50,7 +50,7 @@ impl FakeServer {
 }
 
 fn options() -> LiveOptions {
-    LiveOptions { namespaces: Vec::new(), timeout: Duration::from_secs(10), progress: false }
+    LiveOptions { timeout: Duration::from_secs(10), ..LiveOptions::default() }
 }
 
 fn live(source: &LiveSource, options: &LiveOptions) -> Cluster {
@@ -497,4 +497,72 @@ fn a_required_kind_that_cannot_be_listed_makes_the_cluster_unreadable() {
     assert!(!read.failed);
     assert_eq!(read.diagnostics.len(), 1);
     assert_eq!(read.diagnostics[0].severity, Severity::Warning);
+}
+
+#[test]
+fn a_server_that_never_answers_is_waited_on_once_not_per_list() {
+    // It accepts each connection and reads the request, then says nothing:
+    // the first list to time out ends the read, instead of every batch of
+    // lists waiting out its own timeout in turn.
+    let server = FakeServer::start(Behaviour { silent: true, ..Behaviour::default() });
+    let read = read_live(&server.source(), &LiveOptions { timeout: Duration::from_millis(300), ..options() });
+    assert!(read.failed);
+    assert_eq!(read.diagnostics.len(), 1, "{:?}", read.diagnostics);
+    assert!(read.diagnostics[0].message.contains("no answer within 0.3s"), "{}", read.diagnostics[0]);
+    let lists = kubereach_load::listed_resources().len();
+    let requests = server.seen().len();
+    assert!(requests <= 6, "only the lists in flight were sent ({requests} of at least {lists})");
+}
+
+#[test]
+fn the_whole_read_has_a_deadline() {
+    // Each request is answered within its timeout, but the read as a whole
+    // takes longer than allowed: a clear error, not an endless wait.
+    let server =
+        FakeServer::start(Behaviour { slow: Some(("pods", Duration::from_secs(2))), ..Behaviour::default() });
+    let read =
+        read_live(&server.source(), &LiveOptions { deadline: Duration::from_millis(500), ..options() });
+    assert!(read.failed);
+    assert_eq!(read.diagnostics.len(), 1, "{:?}", read.diagnostics);
+    assert_eq!(
+        read.diagnostics[0].message,
+        format!("cannot read {}: not read within 0.5s (`--read-deadline`)", server.url)
+    );
+}
+
+#[test]
+fn endless_pagination_stops_at_the_page_cap() {
+    let server = FakeServer::start(Behaviour { endless: Some("services"), ..Behaviour::default() });
+    let read = read_live(&server.source(), &options());
+    let errors: Vec<String> =
+        read.diagnostics.iter().filter(|d| d.severity == Severity::Error).map(ToString::to_string).collect();
+    assert_eq!(
+        errors,
+        [format!(
+            "{}/api/v1/services: error: the API server answered more than 1000 pages of 500 `services`, \
+             each with a new `continue` token: stopped there",
+            server.url
+        )]
+    );
+    let pages = server.seen().iter().filter(|s| s.target.starts_with("/api/v1/services?")).count();
+    assert_eq!(pages, 1000);
+    assert!(!read.failed, "an optional kind: the rest of the cluster is read");
+}
+
+#[test]
+fn an_answer_larger_than_the_limit_is_refused() {
+    // A 2 MiB page with a 1 MiB limit: the body is read up to the limit only.
+    let server =
+        FakeServer::start(Behaviour { huge: Some(("pods", 2 * 1024 * 1024)), ..Behaviour::default() });
+    let read = read_live(&server.source(), &LiveOptions { max_response_size: 1024 * 1024, ..options() });
+    assert!(read.failed, "pods are required");
+    let error = read.diagnostics.iter().find(|d| d.severity == Severity::Error).unwrap();
+    assert_eq!(
+        error.message,
+        "the API server's answer listing `pods` is larger than the limit of 1 MiB (raise it with \
+         `--max-response-size`); kubereach cannot answer without `pods`"
+    );
+    // Within the limit the same answer is read.
+    let read = read_live(&server.source(), &options());
+    assert!(!read.failed, "{:?}", read.diagnostics);
 }

@@ -255,6 +255,13 @@ const PROFILES: &[Profile] = &[
     },
 ];
 
+/// The environment variables whose values the model reads (a controller's
+/// class): what reads a live cluster keeps of these and drops every other
+/// value, which may be a credential.
+pub fn environment_variables_read() -> impl Iterator<Item = &'static str> {
+    PROFILES.iter().flat_map(|profile| profile.class_env.iter().copied())
+}
+
 /// Usual class names of controllers, for the annotation without an IngressClass.
 fn conventional_kinds(class: &str) -> &'static [ControllerKind] {
     match class {

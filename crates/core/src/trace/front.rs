@@ -85,6 +85,12 @@ impl PodNotFound {
     }
 }
 
+/// The namespaces of the input a typo away from `namespace`, nearest
+/// first, at most three (for `-n` filters naming no namespace).
+pub fn close_namespaces(cluster: &Cluster, namespace: &str) -> Vec<String> {
+    close_matches(namespace, cluster.namespaces().keys().cloned())
+}
+
 /// Pods named `name` in `namespace`, else the pods of the workload `name`.
 pub(super) fn matching_pods(cluster: &Cluster, namespace: &str, name: &str) -> Vec<PodId> {
     let in_namespace = cluster.pods_in(namespace);

@@ -41,7 +41,7 @@ use std::net::IpAddr;
 use k8s_openapi::api::core::v1::Service;
 use serde::Serialize;
 
-pub use front::{find_pod, missing_objects, PodNotFound};
+pub use front::{close_namespaces, find_pod, missing_objects, PodNotFound};
 pub use gateway_layers::HttpRequestOptions;
 pub use parse::{ParseError, Scheme, TraceDestination, TraceSource};
 

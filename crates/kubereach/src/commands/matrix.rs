@@ -31,6 +31,11 @@ pub fn run(args: &MatrixArgs) -> Result<ExitStatus> {
         }
         return Ok(exit(&loaded));
     }
+    if let Some(unknown) = unknown_names(&loaded.cluster, args) {
+        // An empty matrix would pass a gate "nothing reaches db" on a typo.
+        eprintln!("kubereach: {unknown}: a name that does not exist is a usage error, not an empty matrix");
+        return Ok(ExitStatus::Error);
+    }
     let mut focus = args.focus.clone();
     if let Some(selector) = &args.selector {
         let labelled = label_query::labelled(&loaded.cluster, &selector.selector, args.pods);
@@ -116,4 +121,51 @@ fn endpoint(cluster: &Cluster, text: &str) -> Result<Endpoint> {
         Some(id) => Ok(Endpoint::Pod(*id)),
         None => bail!("no workload or pod `{text}` in the input"),
     }
+}
+
+/// The first `--focus` workload or pod and `-n` namespace that is not in
+/// the input, with the close names, as `no … in the input (did you mean …?)`.
+fn unknown_names(cluster: &Cluster, args: &MatrixArgs) -> Option<String> {
+    let quoted = |names: &[String]| names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+    for namespace in &args.source.live.namespaces {
+        if cluster.namespace(namespace).is_none() {
+            let close = kubereach_core::trace::close_namespaces(cluster, namespace);
+            let hint =
+                if close.is_empty() { String::new() } else { format!(" (did you mean {}?)", quoted(&close)) };
+            return Some(format!("no namespace `{namespace}` in the input{hint}"));
+        }
+    }
+    for reference in &args.focus {
+        if reference == "ingress-controller" || reference == matrix::INGRESS_CONTROLLER_ID {
+            continue;
+        }
+        // `NAME` alone is looked for in every namespace, as netpol-analyzer's
+        // `--focusworkload` does.
+        let (namespaces, name): (Vec<&str>, &str) = match reference.split_once('/') {
+            Some((namespace, name)) => (vec![namespace], name),
+            None => (cluster.namespaces().keys().map(String::as_str).collect(), reference.as_str()),
+        };
+        let mut close = Vec::new();
+        let mut found = false;
+        for namespace in namespaces {
+            match kubereach_core::trace::find_pod(cluster, namespace, name) {
+                Ok(_) => found = true,
+                // Close names are `NAMESPACE/NAME` a typo away: for a bare
+                // `NAME`, compared with every namespace's names, they mislead.
+                Err(not_found) if reference.contains('/') => {
+                    close.extend(not_found.close.into_iter().chain(not_found.elsewhere))
+                }
+                Err(_) => {}
+            }
+        }
+        if !found {
+            let mut seen = std::collections::BTreeSet::new();
+            close.retain(|name| seen.insert(name.clone()));
+            close.truncate(3);
+            let hint =
+                if close.is_empty() { String::new() } else { format!(" (did you mean {}?)", quoted(&close)) };
+            return Some(format!("no workload or pod `{reference}` in the input{hint}"));
+        }
+    }
+    None
 }

@@ -116,6 +116,8 @@ pub fn live_options(live: &LiveArgs) -> kubereach_load::LiveOptions {
         namespaces: live.namespaces.clone(),
         timeout: live.request_timeout,
         progress: crate::output::terminal::progress(),
+        max_response_size: live.max_response_size.saturating_mul(1024 * 1024),
+        deadline: live.read_deadline,
     }
 }
 

@@ -25,7 +25,8 @@ pub fn run(args: &SnapshotArgs) -> Result<ExitStatus> {
     if args.output == "-" {
         output::write_stdout(&text)?;
     } else {
-        std::fs::write(&args.output, text).with_context(|| format!("cannot write {}", args.output))?;
+        kubereach_load::write_snapshot(std::path::Path::new(&args.output), &text)
+            .with_context(|| format!("cannot write {}", args.output))?;
         eprintln!("wrote {} objects from {} to {}", read.objects.len(), read.source, args.output);
     }
     Ok(ExitStatus::Success)

@@ -201,3 +201,123 @@ fn unknown_names_in_trace_are_usage_errors() {
     let nxdomain = run(&dir, &["trace", "-f", "demo", "production/frontend", "api-servce.production:80"]);
     nxdomain.assert_code(1);
 }
+
+/// A fake cluster over TLS (`crates/load/tests/fixtures/live`) and a
+/// directory with its kubeconfig.
+fn live_cluster(behaviour: crate::live::fake_api::Behaviour) -> (crate::live::fake_api::FakeApi, TestDir) {
+    use crate::live::fake_api::{FakeApi, Tls, User};
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../load/tests/fixtures");
+    let api = FakeApi::start(&fixtures, behaviour, Tls::ServerOnly);
+    let dir = TestDir::new();
+    api.kubeconfig(&fixtures, dir.path(), "ca.crt", User::Token("t0ken"));
+    (api, dir)
+}
+
+#[test]
+fn a_snapshot_keeps_only_what_the_model_reads_and_only_for_its_owner() {
+    let (_api, dir) = live_cluster(crate::live::fake_api::Behaviour::default());
+    run(&dir, &["snapshot", "--kubeconfig", "kubeconfig", "-o", "cluster.yaml"]).assert_code(0);
+    let path = dir.path().join("cluster.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    // The CoreDNS Corefile and the variable's name stay; kube-system's other
+    // ConfigMaps (here EKS's IAM mappings) and the variable's value do not.
+    assert!(text.contains("Corefile") && text.contains("name: SESSION_SECRET"), "{text}");
+    for secret in ["aws-auth", "rolearn", "env-s3cr3t-value"] {
+        assert!(!text.contains(secret), "{secret} in:\n{text}");
+    }
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+}
+
+#[test]
+fn a_good_snapshot_is_never_replaced_by_a_broken_one() {
+    let (_api, dir) = live_cluster(crate::live::fake_api::Behaviour::default());
+    run(&dir, &["snapshot", "--kubeconfig", "kubeconfig", "-o", "cluster.yaml"]).assert_code(0);
+    let good = std::fs::read_to_string(dir.path().join("cluster.yaml")).unwrap();
+    // A cluster that cannot be read: exit 2, the file untouched.
+    let (_down, down_dir) =
+        live_cluster(crate::live::fake_api::Behaviour { failing: vec![("*", 503)], ..Default::default() });
+    std::fs::copy(down_dir.path().join("kubeconfig"), dir.path().join("down-kubeconfig")).unwrap();
+    run(&dir, &["snapshot", "--kubeconfig", "down-kubeconfig", "-o", "cluster.yaml"]).assert_code(2);
+    assert_eq!(std::fs::read_to_string(dir.path().join("cluster.yaml")).unwrap(), good);
+    // A write that fails half-way (here the file size limit, as a full disk
+    // would): the good snapshot is still there, whole.
+    let status = std::process::Command::new("sh")
+        .current_dir(dir.path())
+        .env("HOME", dir.path())
+        .args(["-c", "ulimit -f 8; exec \"$0\" snapshot --kubeconfig kubeconfig -o cluster.yaml"])
+        .arg(env!("CARGO_BIN_EXE_kubereach"))
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(!status.success(), "the file size limit must stop the write");
+    assert_eq!(std::fs::read_to_string(dir.path().join("cluster.yaml")).unwrap(), good);
+}
+
+/// `matrix --focus` and `-n` naming nothing must not answer an empty matrix
+/// with exit 0: a gate "nothing reaches db" would pass on a typo.
+#[test]
+fn matrix_filters_that_name_nothing_are_usage_errors() {
+    let dir = TestDir::new();
+    dir.run(&["demo", "--export", "demo"]).assert_code(0);
+    run(&dir, &["matrix", "-f", "demo", "--focus", "production/frontend"]).assert_code(0);
+    run(&dir, &["matrix", "-f", "demo", "--focus", "frontend"]).assert_code(0);
+    run(&dir, &["matrix", "-f", "demo", "-n", "production"]).assert_code(0);
+    let cases = [
+        (
+            &["--focus", "production/frontnd"][..],
+            "kubereach: no workload or pod `production/frontnd` in the input (did you mean \
+             `production/frontend`, `production/worker`?): a name that does not exist is a usage error, not \
+             an empty matrix\n",
+        ),
+        (&["--focus", "nosuch"], "kubereach: no workload or pod `nosuch` in the input: a name"),
+        (
+            &["-n", "productoin"],
+            "kubereach: no namespace `productoin` in the input (did you mean `production`?): a name",
+        ),
+    ];
+    for (filter, expected) in cases {
+        let typo = run(&dir, &[&["matrix", "-f", "demo"], filter].concat());
+        typo.assert_code(2);
+        assert!(typo.stderr.starts_with(expected), "{typo}");
+        assert!(typo.stdout.is_empty(), "{typo}");
+    }
+}
+
+/// kubectl's walk (`filepath.Walk`) does not follow symbolic links to
+/// directories; kubereach also skips FIFOs, sockets and devices found in a
+/// walk (a FIFO blocked it forever) and links to files outside the tree.
+/// Each is a warning; named with `-f`, each is read.
+#[test]
+fn a_directory_walk_skips_fifos_links_out_and_linked_directories() {
+    let dir = TestDir::new();
+    dir.write("tree/web.yaml", WEB);
+    dir.write("other/deny.yaml", DEFAULT_DENY);
+    dir.write("outside.yaml", DEFAULT_DENY.replace("default-deny", "outside"));
+    let status =
+        std::process::Command::new("mkfifo").arg(dir.path().join("tree/pipe.yaml")).status().unwrap();
+    assert!(status.success());
+    std::os::unix::fs::symlink("../other", dir.path().join("tree/linked")).unwrap();
+    std::os::unix::fs::symlink("../outside.yaml", dir.path().join("tree/outside.yaml")).unwrap();
+    std::os::unix::fs::symlink("web.yaml", dir.path().join("tree/inside.yaml")).unwrap();
+    let walk = run(&dir, &["inventory", "-o", "json", "-f", "tree"]);
+    walk.assert_code(0);
+    assert_eq!(
+        walk.stderr,
+        "tree/linked: warning: a symbolic link to a directory: not followed; name it with `-f` to read it\n\
+         tree/outside.yaml: warning: a symbolic link to a file outside the directory given: not read; name \
+         it with `-f` to read it\n\
+         tree/pipe.yaml: warning: not a regular file (a FIFO, socket or device): skipped; name it with `-f` \
+         to read it\n\
+         tree/web.yaml:2: warning: duplicate Pod `shop/web`: this definition replaces the one at \
+         tree/inside.yaml:2\n",
+        "{walk}"
+    );
+    // Named with `-f`, a FIFO is read (a writer on the other end).
+    let pipe = dir.path().join("tree/pipe.yaml");
+    let writer = std::thread::spawn(move || std::fs::write(pipe, WEB).unwrap());
+    let fifo = run(&dir, &["inventory", "-o", "json", "-f", "tree/pipe.yaml", "-f", "tree/linked"]);
+    writer.join().unwrap();
+    fifo.assert_code(0);
+    assert!(fifo.stdout.contains("\"web\"") && fifo.stdout.contains("default-deny"), "{fifo}");
+}

@@ -23,11 +23,13 @@ use crate::lower_document;
 mod connect;
 mod credentials;
 mod kinds;
+mod request;
 
 pub use connect::LiveSource;
 use connect::{error_chain, Connection, Environment};
 pub use credentials::redact_userinfo;
 use kinds::{ListKind, Scope, KINDS, REQUIRED};
+use request::Refused;
 
 /// How to read the cluster.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,11 +42,29 @@ pub struct LiveOptions {
     pub timeout: Duration,
     /// Show progress on standard error (only when it is a terminal).
     pub progress: bool,
+    /// The largest answer accepted for one page of a list, in bytes.
+    pub max_response_size: u64,
+    /// The time allowed for the whole read, every list and page included:
+    /// a server answering each request just within `timeout`, or trickling
+    /// its answers, is not waited on without end.
+    pub deadline: Duration,
 }
+
+/// The default [`LiveOptions::max_response_size`]: 256 MiB, as for a file.
+pub const DEFAULT_MAX_RESPONSE_SIZE: u64 = 256 * 1024 * 1024;
+
+/// The default [`LiveOptions::deadline`]: ten minutes.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(600);
 
 impl Default for LiveOptions {
     fn default() -> LiveOptions {
-        LiveOptions { namespaces: Vec::new(), timeout: Duration::from_secs(30), progress: false }
+        LiveOptions {
+            namespaces: Vec::new(),
+            timeout: Duration::from_secs(30),
+            progress: false,
+            max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
+            deadline: DEFAULT_DEADLINE,
+        }
     }
 }
 
@@ -80,6 +100,11 @@ pub struct LiveObject {
 
 /// Items per page.
 const PAGE_SIZE: u32 = 500;
+
+/// Pages of one list at most: 500,000 objects, over three times the
+/// largest cluster Kubernetes supports (150,000 pods). A server that keeps
+/// sending new `continue` tokens is stopped here.
+const MAX_PAGES: usize = 1000;
 
 /// Lists at once: enough to hide the round trips, few enough not to flood
 /// the API server.
@@ -189,35 +214,24 @@ async fn read(source: &LiveSource, options: &LiveOptions, environment: &Environm
     };
     let jobs = jobs(&base, &options.namespaces);
     let progress = Progress::new(&name, jobs.len(), options.progress && std::io::stderr().is_terminal());
-    let results: Vec<(Job, Result<Vec<Value>, Failure>)> = futures::stream::iter(jobs)
-        .map(|job| {
-            let client = client.clone();
-            let progress = &progress;
-            let name = name.as_str();
-            async move {
-                let result = list_all(&client, name, &job, options.timeout, progress).await;
-                progress.list_done();
-                (job, result)
-            }
-        })
-        // `buffered`, not `buffer_unordered`: results come back in job order.
-        .buffered(CONCURRENT_LISTS)
-        .collect()
-        .await;
+    let (results, late) = list_every_kind(&client, &name, jobs, options, &progress).await;
     progress.finish();
 
     let mut read =
         LiveRead { source: name, default_namespace: Some(default_namespace), ..LiveRead::default() };
-    let mut cluster_failure = None;
+    let mut cluster_failure = late.map(|message| Diagnostic::error(at(&read.source), message));
     let (lists, mut lists_failed) = (results.len(), 0);
     let mut first_failure: Option<String> = None;
     for (job, result) in results {
         let list_url: Arc<str> = Arc::from(job.url);
         match result {
-            Ok(items) => read.objects.extend(items.into_iter().map(|value| LiveObject {
-                list_url: Arc::clone(&list_url),
-                value: sanitize(with_kind(value, job.list)),
-            })),
+            Ok(items) => read.objects.extend(
+                items
+                    .into_iter()
+                    .map(|value| with_kind(value, job.list))
+                    .filter(read_by_the_model)
+                    .map(|value| LiveObject { list_url: Arc::clone(&list_url), value: sanitize(value) }),
+            ),
             Err(Failure::Kind(diagnostic)) => {
                 lists_failed += 1;
                 first_failure.get_or_insert_with(|| diagnostic.message.clone());
@@ -263,6 +277,43 @@ async fn read(source: &LiveSource, options: &LiveOptions, environment: &Environm
     read
 }
 
+/// Runs the lists, a few at once, and returns their results in job order.
+/// Stops at the first list that shows the cluster cannot be read (the
+/// others would fail the same way, each after its own timeout), and at
+/// the overall deadline, which is then the error returned beside them.
+async fn list_every_kind(
+    client: &kube::Client,
+    name: &str,
+    jobs: Vec<Job>,
+    options: &LiveOptions,
+    progress: &Progress,
+) -> (Vec<(Job, Result<Vec<Value>, Failure>)>, Option<String>) {
+    let lists = futures::stream::iter(jobs)
+        .map(|job| async move {
+            let result = list_all(client, name, &job, options, progress).await;
+            progress.list_done();
+            (job, result)
+        })
+        // `buffered`, not `buffer_unordered`: results come back in job order.
+        .buffered(CONCURRENT_LISTS);
+    let mut results = Vec::new();
+    let collect = async {
+        futures::pin_mut!(lists);
+        while let Some((job, result)) = lists.next().await {
+            let cluster_failed = matches!(result, Err(Failure::Cluster(_)));
+            results.push((job, result));
+            if cluster_failed {
+                break;
+            }
+        }
+    };
+    // On time out, dropping `collect` cancels the lists still running.
+    let late = tokio::time::timeout(options.deadline, collect).await.is_err().then(|| {
+        format!("cannot read {name}: not read within {}s (`--read-deadline`)", options.deadline.as_secs_f64())
+    });
+    (results, late)
+}
+
 /// A required kind that could not be listed: an error, whatever the HTTP
 /// status, since every answer would rest on its absence.
 fn required_kind_failed(diagnostic: Diagnostic, list: &ListKind) -> Diagnostic {
@@ -306,7 +357,9 @@ fn with_kind(mut value: Value, list: &ListKind) -> Value {
 /// snapshots: no Secret data (even if a server sent it), no
 /// `last-applied-configuration` annotation (for a Secret, a copy of its
 /// data; for anything else, a copy of the object), no `managedFields`
-/// (bookkeeping of who set which field, often half the object).
+/// (bookkeeping of who set which field, often half the object), and no
+/// value of a container's environment variable unless the model reads it
+/// (database passwords and API keys are often set there).
 pub fn sanitize(mut value: Value) -> Value {
     let Value::Object(map) = &mut value else {
         return value;
@@ -315,6 +368,7 @@ pub fn sanitize(mut value: Value) -> Value {
         map.remove("data");
         map.remove("stringData");
     }
+    drop_environment_values(map);
     if let Some(Value::Object(metadata)) = map.get_mut("metadata") {
         metadata.remove("managedFields");
         if let Some(Value::Object(annotations)) = metadata.get_mut("annotations") {
@@ -327,23 +381,61 @@ pub fn sanitize(mut value: Value) -> Value {
     value
 }
 
+/// Whether the model reads this object at all: of the ConfigMaps listed
+/// (kube-system's), only CoreDNS's; the others (`aws-auth`'s IAM mappings,
+/// kubeadm's configuration) are not kept, nor written into a snapshot.
+fn read_by_the_model(value: &Value) -> bool {
+    if value.get("kind").and_then(Value::as_str) != Some("ConfigMap") {
+        return true;
+    }
+    let metadata = value.get("metadata");
+    let field = |name: &str| metadata.and_then(|m| m.get(name)).and_then(Value::as_str);
+    kubereach_core::model::config_map_is_read(field("namespace"), field("name"))
+}
+
+/// Removes the `value` of every container environment variable the model
+/// does not read, in a pod spec at any depth (a Pod's, a workload's
+/// template, a CronJob's job template); names and `valueFrom` (which only
+/// names a Secret or ConfigMap key) stay.
+fn drop_environment_values(map: &mut Map<String, Value>) {
+    for (key, value) in map.iter_mut() {
+        match value {
+            Value::Array(containers)
+                if matches!(key.as_str(), "containers" | "initContainers" | "ephemeralContainers") =>
+            {
+                for container in containers.iter_mut() {
+                    let Some(Value::Array(variables)) = container.get_mut("env") else { continue };
+                    for variable in variables.iter_mut().filter_map(Value::as_object_mut) {
+                        let name = variable.get("name").and_then(Value::as_str).unwrap_or_default();
+                        if !kubereach_core::ingress::environment_variables_read().any(|read| read == name) {
+                            variable.remove("value");
+                        }
+                    }
+                }
+            }
+            Value::Object(inner) => drop_environment_values(inner),
+            _ => {}
+        }
+    }
+}
+
 /// Lists all pages of one job.
 async fn list_all(
     client: &kube::Client,
     name: &str,
     job: &Job,
-    timeout: Duration,
+    options: &LiveOptions,
     progress: &Progress,
 ) -> Result<Vec<Value>, Failure> {
     let mut items = Vec::new();
     let mut token: Option<String> = None;
-    loop {
+    for _ in 0..MAX_PAGES {
         let mut target = format!("/{}?limit={PAGE_SIZE}", job.path);
         if let Some(token) = &token {
             target.push_str("&continue=");
             target.push_str(&percent_encode(token));
         }
-        let Some(page) = get(client, name, job, &target, timeout).await? else {
+        let Some(page) = get(client, name, job, &target, options).await? else {
             return Ok(items);
         };
         let url = job.url.as_str();
@@ -369,6 +461,14 @@ async fn list_all(
             _ => return Ok(items),
         }
     }
+    Err(Failure::Kind(Diagnostic::error(
+        at(&job.url),
+        format!(
+            "the API server answered more than {MAX_PAGES} pages of {PAGE_SIZE} `{}`, each with a new \
+             `continue` token: stopped there",
+            job.list.resource
+        ),
+    )))
 }
 
 fn next_token(page: &Map<String, Value>) -> Option<String> {
@@ -385,61 +485,42 @@ async fn get(
     name: &str,
     job: &Job,
     target: &str,
-    timeout: Duration,
+    options: &LiveOptions,
 ) -> Result<Option<Value>, Failure> {
     let (list, url) = (job.list, job.url.as_str());
     let accept = if list.metadata_only { METADATA_ONLY } else { "application/json" };
-    let text = match request_with_retries(client, target, accept).await {
-        Ok(text) => text,
-        Err(kube::Error::Api(status)) => return api_error(status.code, &status.message, name, url, list),
+    let body = match request::get_with_retries(client, target, accept, options.max_response_size).await {
+        Ok(body) => body,
+        Err(Refused::TooLarge(limit)) => {
+            return Err(Failure::Kind(Diagnostic::error(
+                at(url),
+                format!(
+                    "the API server's answer listing `{}` is larger than the limit of {} MiB (raise it with \
+                     `--max-response-size`)",
+                    list.resource,
+                    limit / (1024 * 1024)
+                ),
+            )));
+        }
+        Err(Refused::Kube(kube::Error::Api(status))) => {
+            return api_error(status.code, &status.message, name, url, list)
+        }
         // An exec plugin (`aws eks get-token`, …) or token file that failed:
         // the whole chain, since the root cause alone (`No such file or
         // directory`) does not say which command or file.
-        Err(kube::Error::Auth(error)) => {
+        Err(Refused::Kube(kube::Error::Auth(error))) => {
             return Err(Failure::Cluster(format!("cannot authenticate to {name}: {}", error_chain(&error))));
         }
-        Err(error) => return Err(Failure::Cluster(unreachable(name, &error, timeout))),
+        Err(Refused::Kube(error)) => {
+            return Err(Failure::Cluster(unreachable(name, &error, options.timeout)))
+        }
     };
-    serde_json::from_str(&text).map(Some).map_err(|error| {
+    serde_json::from_slice(&body).map(Some).map_err(|error| {
         Failure::Kind(Diagnostic::error(
             at(url),
             format!("the API server's answer is not valid JSON: {error}"),
         ))
     })
-}
-
-/// Waits before each retry of a request the server answered with 429 or a
-/// 5xx status (overloaded, restarting, behind a load balancer with no
-/// healthy backend): transient failures should not fail the whole read, and
-/// persistent ones are reported after these few seconds.
-const RETRY_DELAYS: [Duration; 3] =
-    [Duration::from_millis(250), Duration::from_millis(500), Duration::from_millis(1000)];
-
-/// Sends `request`, again after each of [`RETRY_DELAYS`] while the server
-/// answers 429 or 5xx.
-async fn request_with_retries(
-    client: &kube::Client,
-    target: &str,
-    accept: &str,
-) -> Result<String, kube::Error> {
-    let mut delays = RETRY_DELAYS.iter();
-    loop {
-        let request = http::Request::get(target)
-            .header(http::header::ACCEPT, accept)
-            .body(Vec::new())
-            .map_err(kube::Error::HttpError)?;
-        match client.request_text(request).await {
-            Err(kube::Error::Api(status)) if retryable(status.code) => match delays.next() {
-                Some(delay) => tokio::time::sleep(*delay).await,
-                None => return Err(kube::Error::Api(status)),
-            },
-            result => return result,
-        }
-    }
-}
-
-fn retryable(code: u16) -> bool {
-    code == 429 || (500..600).contains(&code)
 }
 
 fn api_error(
@@ -704,6 +785,45 @@ mod tests {
             json!({"kind": "Service", "metadata": {"name": "web", "annotations": {"team": "shop"}},
                    "data": {"kept": "not a Secret"}})
         );
+    }
+
+    #[test]
+    fn sanitize_keeps_only_the_environment_values_the_model_reads() {
+        let deployment = json!({
+            "kind": "Deployment",
+            "spec": {"template": {"spec": {
+                "initContainers": [{"name": "migrate", "env": [{"name": "DB_PASSWORD", "value": "hunter2"}]}],
+                "containers": [{"name": "kong", "env": [
+                    {"name": "CONTROLLER_INGRESS_CLASS", "value": "kong"},
+                    {"name": "API_KEY", "value": "s3cr3t"},
+                    {"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "api", "key": "token"}}}
+                ]}]
+            }}}
+        });
+        assert_eq!(
+            sanitize(deployment),
+            json!({
+                "kind": "Deployment",
+                "spec": {"template": {"spec": {
+                    "initContainers": [{"name": "migrate", "env": [{"name": "DB_PASSWORD"}]}],
+                    "containers": [{"name": "kong", "env": [
+                        {"name": "CONTROLLER_INGRESS_CLASS", "value": "kong"},
+                        {"name": "API_KEY"},
+                        {"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "api", "key": "token"}}}
+                    ]}]
+                }}}
+            })
+        );
+    }
+
+    #[test]
+    fn only_the_config_maps_the_model_reads_are_kept() {
+        let config_map =
+            |name: &str| json!({"kind": "ConfigMap", "metadata": {"name": name, "namespace": "kube-system"}});
+        assert!(read_by_the_model(&config_map("coredns")));
+        assert!(!read_by_the_model(&config_map("aws-auth")));
+        assert!(!read_by_the_model(&config_map("kubeadm-config")));
+        assert!(read_by_the_model(&json!({"kind": "Pod", "metadata": {"name": "aws-auth"}})));
     }
 
     #[test]

@@ -41,6 +41,12 @@ pub struct Behaviour {
     /// A resource answered with this status the first `count` times, then
     /// normally: a transient failure.
     pub flaky: Option<Flaky>,
+    /// Every request is read and never answered, the connection kept open.
+    pub silent: bool,
+    /// A resource whose every page carries a new `continue` token.
+    pub endless: Option<&'static str>,
+    /// A resource answered with a list of this many bytes (spaces inside).
+    pub huge: Option<(&'static str, usize)>,
 }
 
 /// A resource that fails a number of times before it answers.
@@ -207,6 +213,10 @@ fn serve<S: Read + Write>(stream: S, live: &Path, behaviour: &Behaviour, log: &M
             accept,
             authorization: authorization.clone(),
         });
+        if behaviour.silent {
+            std::thread::sleep(Duration::from_secs(3600));
+            return;
+        }
         let (status, body) = answer(&target, authorization.as_deref(), live, behaviour);
         let reason = match status {
             200 => "OK",
@@ -262,6 +272,20 @@ fn answer(target: &str, authorization: Option<&str>, live: &Path, behaviour: &Be
                 &format!("{resource} is forbidden: User \"viewer\" cannot list resource \"{resource}\""),
             ),
         );
+    }
+    if behaviour.endless == Some(resource) {
+        let page = query.split('&').find_map(|p| p.strip_prefix("continue=")).unwrap_or("0");
+        let next = page.parse::<u64>().unwrap_or(0) + 1;
+        return (
+            200,
+            json!({"kind": "List", "apiVersion": "v1", "metadata": {"continue": next.to_string()},
+                            "items": []})
+            .to_string(),
+        );
+    }
+    if let Some((_, size)) = behaviour.huge.filter(|(huge, _)| *huge == resource) {
+        let list = r#"{"kind": "List", "apiVersion": "v1", "items": []}"#;
+        return (200, format!("{}{list}", " ".repeat(size.saturating_sub(list.len()))));
     }
     if let Some((slow, delay)) = behaviour.slow {
         if slow == resource {
