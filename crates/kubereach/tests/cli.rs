@@ -31,6 +31,8 @@ mod matrix;
 mod model;
 #[path = "cli/peer_cases.rs"]
 mod peer_cases;
+#[path = "cli/scale_golden.rs"]
+mod scale_golden;
 #[path = "cli/sources.rs"]
 mod sources;
 #[path = "cli/unreadable.rs"]
