@@ -4,7 +4,7 @@
 //! how fast an answer comes, never the answer.
 //!
 //! The input is `fixtures/scale/generated` (written by
-//! `cargo run --release -p kubereach --example gen-cluster -- --pods 200
+//! `cargo run --release -p kubereach-gen -- --shape realistic --pods 200
 //! --policies 60 --namespaces 4 --seed 11 --out DIR`) and
 //! `fixtures/scale/typos.yaml` (selectors, peers and ports that miss by a
 //! typo, for the suggestions). The expected outputs are in
