@@ -583,7 +583,11 @@ pub(crate) fn image_repository(image: &str) -> &str {
 
 /// Whether `image`'s repository is `suffix` or ends with `/suffix`.
 pub(crate) fn image_is(image: &str, suffix: &str) -> bool {
-    let repository = image_repository(image);
+    repository_is(image_repository(image), suffix)
+}
+
+/// Whether an [`image_repository`] is `suffix` or ends with `/suffix`.
+pub(crate) fn repository_is(repository: &str, suffix: &str) -> bool {
     repository == suffix || repository.strip_suffix(suffix).is_some_and(|rest| rest.ends_with('/'))
 }
 

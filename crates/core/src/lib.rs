@@ -8,6 +8,7 @@
 
 pub mod admin_policy;
 pub mod check;
+pub mod cluster_index;
 pub mod cni;
 pub mod diagnostic;
 pub mod diff;

@@ -372,6 +372,8 @@ pub struct Cluster {
     diagnostics: Vec<Diagnostic>,
     rejected: Vec<crate::validate::Rejected>,
     pods_by_namespace: BTreeMap<String, Vec<PodId>>,
+    /// Built on first use by [`Cluster::index`].
+    index: std::sync::OnceLock<crate::cluster_index::ClusterIndex>,
 }
 
 impl Cluster {
@@ -402,6 +404,11 @@ impl Cluster {
     /// The pod with this id.
     pub fn pod(&self, id: PodId) -> &Pod {
         &self.pods[id.0 as usize]
+    }
+    /// The indexes over pods (labels, images), built on first use and
+    /// shared by every rule and query on this cluster.
+    pub fn index(&self) -> &crate::cluster_index::ClusterIndex {
+        self.index.get_or_init(|| crate::cluster_index::ClusterIndex::new(self))
     }
     /// Ids of the pods in `namespace`.
     pub fn pods_in(&self, namespace: &str) -> &[PodId] {

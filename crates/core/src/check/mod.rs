@@ -502,11 +502,13 @@ pub(crate) struct Context<'c> {
     pub(crate) cluster: &'c Cluster,
     engine: OnceCell<PolicyEngine<'c>>,
     plugin: PluginBehaviour,
+    /// The pods that may miss a selector by a typo, remembered across rules.
+    pub(crate) near_miss_candidates: similar::Candidates,
 }
 
 impl<'c> Context<'c> {
     pub(crate) fn new(cluster: &'c Cluster, plugin: PluginBehaviour) -> Context<'c> {
-        Context { cluster, engine: OnceCell::new(), plugin }
+        Context { cluster, engine: OnceCell::new(), plugin, near_miss_candidates: Default::default() }
     }
 
     /// The policy engine of the cluster: the policies as written, with the

@@ -8,7 +8,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use crate::check::service::{display_map, workload_names};
-use crate::check::similar::{near_misses, similar};
+use crate::check::similar::{near_misses_among, similar};
 use crate::check::{declare_rule, list, Context, Emitter, Severity, Subject};
 use crate::cni::{self, Enforcement, Reason};
 use crate::dns::{resolver_config, with_dns_reach, DnsPods, DnsPodsFound, DnsServer, DnsTarget};
@@ -16,7 +16,7 @@ use crate::ingress::{check_backends, ingress_class_of, BackendRef, BackendStatus
 use crate::labels::{display_selector, selector_matches, selects_everything};
 use crate::model::{Cluster, Object, Pod, PodId, WorkloadKind, NAMESPACE_NAME_LABEL};
 use crate::policy::{
-    peer_pods, policy_capable_pods, selected_pods, Direction, Endpoint, PeerPods, PolicyRef,
+    peer_pods, policy_capable, policy_capable_pods, selected_pods, Direction, Endpoint, PeerPods, PolicyRef,
 };
 use crate::ports::Protocol;
 use crate::service::{
@@ -375,13 +375,10 @@ fn networkpolicy_selects_nothing(ctx: &Context<'_>, out: &mut Emitter<'_>) {
                 "`podSelector` `{shown}` selects no pod in namespace `{namespace}`: the policy has no effect"
             )
         };
-        let fix = near_miss_fix(
-            cluster,
-            &policy_capable_pods(cluster, namespace, ctx.host_network()),
-            selector,
-            "podSelector",
-        )
-        .unwrap_or_else(|| {
+        let in_scope = |id: PodId| {
+            cluster.pod(id).namespace == namespace && policy_capable(cluster, id, ctx.host_network())
+        };
+        let fix = near_miss_fix(ctx, in_scope, selector, "podSelector").unwrap_or_else(|| {
             format!(
                 "make the selector match the labels of the pods it is for (`kubectl get pods -n {namespace} \
                      --show-labels`), or delete the policy"
@@ -397,13 +394,20 @@ fn networkpolicy_selects_nothing(ctx: &Context<'_>, out: &mut Emitter<'_>) {
 }
 
 /// The fix suggested by the first near miss of a `matchLabels`-only
-/// selector among `pods`.
-fn near_miss_fix(cluster: &Cluster, pods: &[PodId], selector: &LabelSelector, what: &str) -> Option<String> {
+/// selector among the pods `in_scope` accepts.
+fn near_miss_fix(
+    ctx: &Context<'_>,
+    in_scope: impl Fn(PodId) -> bool,
+    selector: &LabelSelector,
+    what: &str,
+) -> Option<String> {
     if selector.match_expressions.as_ref().is_some_and(|e| !e.is_empty()) {
         return None;
     }
     let labels = selector.match_labels.clone().unwrap_or_default();
-    near_misses(cluster, pods, &labels).first().map(|miss| miss.fix(what))
+    near_misses_among(ctx.cluster, &ctx.near_miss_candidates, in_scope, &labels)
+        .first()
+        .map(|miss| miss.fix(what))
 }
 
 fn policy_namespace(policy: &NetworkPolicy) -> &str {
@@ -621,11 +625,11 @@ fn networkpolicy_peer_selects_nothing(ctx: &Context<'_>, out: &mut Emitter<'_>) 
             let everything = LabelSelector::default();
             let selector = peer.pod_selector.as_ref().unwrap_or(&everything);
             let shown = display_selector(selector);
-            let pods: Vec<PodId> = namespaces
-                .iter()
-                .flat_map(|ns| policy_capable_pods(cluster, ns, ctx.host_network()))
-                .collect();
-            let fix = near_miss_fix(cluster, &pods, selector, "podSelector").unwrap_or_else(|| {
+            let in_scope = |id: PodId| {
+                namespaces.binary_search(&cluster.pod(id).namespace).is_ok()
+                    && policy_capable(cluster, id, ctx.host_network())
+            };
+            let fix = near_miss_fix(ctx, in_scope, selector, "podSelector").unwrap_or_else(|| {
                 "make the selector match the labels of the pods it is for, or remove the peer".to_owned()
             });
             let where_ = if namespaces.len() == 1 {

@@ -10,7 +10,7 @@ use k8s_openapi::api::networking::v1::IngressClass;
 use serde::Serialize;
 
 use super::PathMatch;
-use crate::cni::{container_words, flag_bool, flag_value, image_is};
+use crate::cni::{container_words, flag_bool, flag_value, image_is, repository_is};
 use crate::model::{Cluster, Object, Pod, PodId, WorkloadRef};
 
 /// An Ingress controller implementation.
@@ -317,8 +317,10 @@ pub(super) fn controller_for(
             // A custom controller value: the controller whose pods' controller
             // flag (ingress-nginx `--controller-class`) names it.
             let claims = |profile: &Profile| {
-                cluster.pods().iter().any(|pod| {
-                    let Some(containers) = controller_containers(pod, profile) else { return false };
+                controller_candidates(cluster, profile).into_iter().any(|id| {
+                    let Some(containers) = controller_containers(cluster.pod(id), profile) else {
+                        return false;
+                    };
                     let words: Vec<&str> = containers.iter().flat_map(|c| container_words(c)).collect();
                     profile
                         .controller_flags
@@ -367,11 +369,11 @@ fn profile(kind: ControllerKind) -> Option<&'static Profile> {
 fn find_pods(cluster: &Cluster, profile: &Profile, wanted: Wanted) -> Vec<PodId> {
     let mut any_controller = false;
     let mut serving = Vec::new();
-    for (index, pod) in cluster.pods().iter().enumerate() {
-        let Some(containers) = controller_containers(pod, profile) else { continue };
+    for id in controller_candidates(cluster, profile) {
+        let Some(containers) = controller_containers(cluster.pod(id), profile) else { continue };
         any_controller = true;
         if serves(profile, &containers, wanted) {
-            serving.push(PodId(index as u32));
+            serving.push(id);
         }
     }
     if profile.proxy_images.is_empty() {
@@ -388,13 +390,29 @@ fn find_pods(cluster: &Cluster, profile: &Profile, wanted: Wanted) -> Vec<PodId>
             c.image.as_deref().is_some_and(|image| profile.proxy_images.iter().any(|p| image_is(image, p)))
         })
     };
-    cluster
-        .pods()
-        .iter()
-        .enumerate()
-        .filter(|(_, pod)| is_proxy(pod) && (!any_controller || namespaces.contains(pod.namespace.as_str())))
-        .map(|(index, _)| PodId(index as u32))
+    let proxies =
+        cluster.index().pods_with_image(|r| profile.proxy_images.iter().any(|p| repository_is(r, p)));
+    proxies
+        .into_iter()
+        .filter(|id| {
+            let pod = cluster.pod(*id);
+            is_proxy(pod) && (!any_controller || namespaces.contains(pod.namespace.as_str()))
+        })
         .collect()
+}
+
+/// The pods that may run `profile`'s controller, sorted by id: those with
+/// one of its images or its first label ([`controller_containers`] decides),
+/// from the cluster's index rather than a walk over every pod.
+fn controller_candidates(cluster: &Cluster, profile: &Profile) -> Vec<PodId> {
+    let index = cluster.index();
+    let mut pods = index.pods_with_image(|r| profile.images.iter().any(|i| repository_is(r, i)));
+    if let Some((key, value)) = profile.labels.first() {
+        pods.extend_from_slice(index.pods_with_label(key, value));
+        pods.sort_unstable();
+        pods.dedup();
+    }
+    pods
 }
 
 /// The containers of `pod` that run `profile`'s controller (by image), or

@@ -98,7 +98,7 @@ use serde::Serialize;
 pub use class_matrix::ClassMatrix;
 pub use ip::IpRange;
 pub use node_local::{host_network_addresses, Exemption};
-pub use peers::{peer_pods, policy_capable_pods, selected_pods, PeerPods};
+pub use peers::{peer_pods, policy_capable, policy_capable_pods, selected_pods, PeerPods};
 
 use crate::cni::{PluginBehaviour, PolicyView};
 use crate::model::{Cluster, PodId};

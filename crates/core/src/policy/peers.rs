@@ -54,7 +54,7 @@ pub fn policy_capable_pods(cluster: &Cluster, namespace: &str, host_network: Hos
         .pods_in(namespace)
         .iter()
         .copied()
-        .filter(|&id| host_network == HostNetwork::Pod || !cluster.pod(id).host_network())
+        .filter(|&id| policy_capable(cluster, id, host_network))
         .collect()
 }
 
@@ -80,9 +80,30 @@ pub fn peer_pods(
     };
     let everything = LabelSelector::default();
     let pod_selector = peer.pod_selector.as_ref().unwrap_or(&everything);
-    let pods =
-        namespaces.iter().flat_map(|ns| selected_pods(cluster, ns, pod_selector, host_network)).collect();
+    let Some(candidates) = cluster.index().selector_candidates(pod_selector) else {
+        let pods =
+            namespaces.iter().flat_map(|ns| selected_pods(cluster, ns, pod_selector, host_network)).collect();
+        return PeerPods::Pods { namespaces, pods };
+    };
+    // The same pods from the label index, in the same order (by namespace,
+    // then id), without a walk over every pod of the namespaces.
+    let mut pods: Vec<PodId> = candidates
+        .into_iter()
+        .filter(|&id| {
+            let pod = cluster.pod(id);
+            namespaces.binary_search(&pod.namespace).is_ok()
+                && policy_capable(cluster, id, host_network)
+                && selector_matches(pod_selector, &pod.labels)
+        })
+        .collect();
+    pods.sort_by(|a, b| cluster.pod(*a).namespace.cmp(&cluster.pod(*b).namespace).then(a.cmp(b)));
     PeerPods::Pods { namespaces, pods }
+}
+
+/// Whether policies can apply to pod `id`: not on the host network, unless
+/// the plugin treats such pods as pods.
+pub fn policy_capable(cluster: &Cluster, id: PodId, host_network: HostNetwork) -> bool {
+    host_network == HostNetwork::Pod || !cluster.pod(id).host_network()
 }
 
 #[cfg(test)]
