@@ -6,7 +6,6 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use kubereach_core::admin_policy::{AdminNetworkPolicy, BaselineAdminNetworkPolicy};
-use kubereach_core::origin::Location;
 use kubereach_core::{ClusterBuilder, Diagnostic, Origin, Resource};
 
 /// What became of one document.
@@ -139,8 +138,7 @@ fn lower_item(
         }
         Err(error) => {
             let path = error.path().to_string();
-            let line = origin.line_of(&path);
-            let location = Location { file: origin.file.as_deref().map(str::to_owned), line };
+            let location = origin.field_location(&path);
             builder
                 .diagnostic(Diagnostic::error(location, format!("{kind} `{path}`: {}", error.into_inner())));
             DocumentOutcome::Failed

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use kubereach_core::{Cluster, ClusterBuilder, Diagnostic, Origin};
 
+mod columns;
 mod kinds;
 mod live;
 pub mod progress;
@@ -126,14 +127,15 @@ pub fn load_str(name: Option<&str>, text: &str, builder: &mut ClusterBuilder) {
     // past the last one: point at the last line instead. Counted only when
     // needed: it is a pass over the whole text.
     let last_line = || text.lines().count().max(1) as u32;
+    let mut columns = columns::LineColumns::new(text);
     for document in yaml::documents(text) {
         match document.content {
             Err(error) => {
                 builder.diagnostic(Diagnostic::error(
-                    kubereach_core::origin::Location {
-                        file: name.map(str::to_owned),
-                        line: error.line.min(last_line()),
-                    },
+                    kubereach_core::origin::Location::new(
+                        name.map(str::to_owned),
+                        error.line.min(last_line()),
+                    ),
                     error.message,
                 ));
             }
@@ -141,7 +143,10 @@ pub fn load_str(name: Option<&str>, text: &str, builder: &mut ClusterBuilder) {
                 let origin = Origin {
                     file: file.clone(),
                     line: document.line,
-                    fields: kubereach_core::origin::FieldLines::from_sorted(parsed.fields.iter()).into(),
+                    fields: kubereach_core::origin::FieldLines::from_sorted_with_columns(
+                        parsed.fields.iter().map(|(path, line)| (path, line, columns.column(line))),
+                    )
+                    .into(),
                 };
                 lower_document(parsed.value, origin, builder);
             }
@@ -150,7 +155,7 @@ pub fn load_str(name: Option<&str>, text: &str, builder: &mut ClusterBuilder) {
 }
 
 fn location(file: Option<&Path>) -> kubereach_core::origin::Location {
-    kubereach_core::origin::Location { file: file.map(|f| f.display().to_string()), line: 0 }
+    kubereach_core::origin::Location::new(file.map(|f| f.display().to_string()), 0)
 }
 
 fn load_bytes(name: Option<&Path>, bytes: &[u8], builder: &mut ClusterBuilder) {
@@ -166,7 +171,7 @@ fn load_bytes(name: Option<&Path>, bytes: &[u8], builder: &mut ClusterBuilder) {
         Err(error) => {
             let line = bytes[..error.valid_up_to()].iter().filter(|b| **b == b'\n').count() as u32 + 1;
             builder.diagnostic(Diagnostic::error(
-                kubereach_core::origin::Location { file: display, line },
+                kubereach_core::origin::Location::new(display, line),
                 "not valid UTF-8 text",
             ));
         }
