@@ -15,6 +15,7 @@ use kubereach_core::{Cluster, ClusterBuilder, Diagnostic, Origin};
 mod columns;
 mod kinds;
 mod live;
+mod parallel;
 pub mod progress;
 mod snapshot;
 pub mod yaml;
@@ -122,6 +123,11 @@ pub fn load_into(inputs: &[Input], options: &LoadOptions, builder: &mut ClusterB
 /// Loads one text (a file's content) into `builder`; `name` is the file
 /// name to report, `None` for standard input.
 pub fn load_str(name: Option<&str>, text: &str, builder: &mut ClusterBuilder) {
+    load_text(name, text, builder);
+}
+
+/// [`load_str`] into any sink (a parsing thread's [`kinds::Recorded`]).
+fn load_text(name: Option<&str>, text: &str, builder: &mut impl kinds::Sink) {
     let file: Option<Arc<str>> = name.map(Arc::from);
     // The scanner notices an unclosed bracket at the end of input, one line
     // past the last one: point at the last line instead. Counted only when
@@ -148,7 +154,7 @@ pub fn load_str(name: Option<&str>, text: &str, builder: &mut ClusterBuilder) {
                     )
                     .into(),
                 };
-                lower_document(parsed.value, origin, builder);
+                kinds::lower_document_into(parsed.value, origin, builder);
             }
         }
     }
@@ -158,7 +164,7 @@ fn location(file: Option<&Path>) -> kubereach_core::origin::Location {
     kubereach_core::origin::Location::new(file.map(|f| f.display().to_string()), 0)
 }
 
-fn load_bytes(name: Option<&Path>, bytes: &[u8], builder: &mut ClusterBuilder) {
+fn load_bytes(name: Option<&Path>, bytes: &[u8], builder: &mut impl kinds::Sink) {
     let display = name.map(|p| p.display().to_string());
     // Binary files (images, archives) are refused before parsing: the YAML
     // scanner would report a confusing syntax error.
@@ -167,7 +173,7 @@ fn load_bytes(name: Option<&Path>, bytes: &[u8], builder: &mut ClusterBuilder) {
         return;
     }
     match std::str::from_utf8(bytes) {
-        Ok(text) => load_str(display.as_deref(), text, builder),
+        Ok(text) => load_text(display.as_deref(), text, builder),
         Err(error) => {
             let line = bytes[..error.valid_up_to()].iter().filter(|b| **b == b'\n').count() as u32 + 1;
             builder.diagnostic(Diagnostic::error(
@@ -205,20 +211,14 @@ fn load_path(
                 "no manifests found: expected `.yaml`, `.yml` or `.json` files",
             ));
         }
-        // One buffer for every file: memory freshly obtained from the system
-        // for each one costs a page fault per page.
-        let mut buffer = Vec::new();
-        for file in files {
-            progress.file();
-            load_file(&file, options, builder, &mut buffer);
-        }
+        parallel::load_files(&files, options, builder, progress);
         return;
     }
     progress.file();
     load_file(path, options, builder, &mut Vec::new());
 }
 
-fn load_file(path: &Path, options: &LoadOptions, builder: &mut ClusterBuilder, buffer: &mut Vec<u8>) {
+fn load_file(path: &Path, options: &LoadOptions, builder: &mut impl kinds::Sink, buffer: &mut Vec<u8>) {
     match std::fs::metadata(path) {
         Ok(metadata) if metadata.len() > options.max_file_size => {
             let what = format!("file is {} MiB,", metadata.len() / (1024 * 1024));
