@@ -4,6 +4,7 @@
 //! stands for).
 
 mod missing_owners;
+mod stored;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -577,7 +578,7 @@ pub struct ClusterBuilder {
     /// Objects in arrival order, boxed so that neither the index nor this
     /// list moves these large values as they grow, and `build` frees each as
     /// it takes it.
-    objects: Vec<Option<Box<Object<Resource>>>>,
+    objects: Vec<Option<stored::StoredObject>>,
     /// Position in `objects` by kind, namespace and name: the build order.
     index: BTreeMap<ObjectKey, usize>,
     skipped_kinds: BTreeMap<String, usize>,
@@ -755,11 +756,11 @@ impl ClusterBuilder {
                     previous.origin.location()
                 ),
             ));
-            self.objects[position] = Some(Box::new(Object { value: resource, origin }));
+            self.objects[position] = Some(stored::StoredObject::new(resource, origin));
             return self;
         }
         self.index.insert(key, self.objects.len());
-        self.objects.push(Some(Box::new(Object { value: resource, origin })));
+        self.objects.push(Some(stored::StoredObject::new(resource, origin)));
         self
     }
 
@@ -801,7 +802,7 @@ impl ClusterBuilder {
         let mut objects = self.objects;
         for position in self.index.into_values() {
             let Some(object) = objects[position].take() else { continue };
-            let Object { value, origin } = *object;
+            let Object { value, origin } = object.into_object();
             match value {
                 Resource::Namespace(ns) => {
                     let name = ns.metadata.name.clone().unwrap_or_default();

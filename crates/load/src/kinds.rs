@@ -6,7 +6,6 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use kubereach_core::admin_policy::{AdminNetworkPolicy, BaselineAdminNetworkPolicy};
-use kubereach_core::origin::Location;
 use kubereach_core::{ClusterBuilder, Diagnostic, Origin, Resource};
 
 /// What became of one document.
@@ -25,13 +24,82 @@ pub fn lower_document(value: Value, origin: Origin, builder: &mut ClusterBuilder
     lower_item(value, origin, None, builder)
 }
 
+/// Where lowered objects go: the builder itself, or a [`Recorded`] list that
+/// a file-parsing thread fills and the builder takes in file order.
+pub(crate) trait Sink {
+    fn add(&mut self, resource: Resource, origin: Origin);
+    fn diagnostic(&mut self, diagnostic: Diagnostic);
+    fn skip(&mut self, kind: &str);
+    fn unmodelled_route(&mut self, route: kubereach_core::unmodelled::UnmodelledRoute, origin: Origin);
+}
+
+impl Sink for ClusterBuilder {
+    fn add(&mut self, resource: Resource, origin: Origin) {
+        ClusterBuilder::add(self, resource, origin);
+    }
+    fn diagnostic(&mut self, diagnostic: Diagnostic) {
+        ClusterBuilder::diagnostic(self, diagnostic);
+    }
+    fn skip(&mut self, kind: &str) {
+        ClusterBuilder::skip(self, kind);
+    }
+    fn unmodelled_route(&mut self, route: kubereach_core::unmodelled::UnmodelledRoute, origin: Origin) {
+        ClusterBuilder::unmodelled_route(self, route, origin);
+    }
+}
+
+/// What lowering one file gave, in order, to be replayed into the builder.
+#[derive(Default)]
+pub(crate) struct Recorded(Vec<Recording>);
+
+enum Recording {
+    Add(Box<Resource>, Origin),
+    Diagnostic(Diagnostic),
+    Skip(String),
+    UnmodelledRoute(kubereach_core::unmodelled::UnmodelledRoute, Origin),
+}
+
+impl Recorded {
+    /// Hands everything recorded to `builder`, in the order it came.
+    pub(crate) fn replay(self, builder: &mut ClusterBuilder) {
+        for recording in self.0 {
+            match recording {
+                Recording::Add(resource, origin) => builder.add(*resource, origin),
+                Recording::Diagnostic(diagnostic) => builder.diagnostic(diagnostic),
+                Recording::Skip(kind) => builder.skip(&kind),
+                Recording::UnmodelledRoute(route, origin) => builder.unmodelled_route(route, origin),
+            };
+        }
+    }
+}
+
+impl Sink for Recorded {
+    fn add(&mut self, resource: Resource, origin: Origin) {
+        self.0.push(Recording::Add(Box::new(resource), origin));
+    }
+    fn diagnostic(&mut self, diagnostic: Diagnostic) {
+        self.0.push(Recording::Diagnostic(diagnostic));
+    }
+    fn skip(&mut self, kind: &str) {
+        self.0.push(Recording::Skip(kind.to_owned()));
+    }
+    fn unmodelled_route(&mut self, route: kubereach_core::unmodelled::UnmodelledRoute, origin: Origin) {
+        self.0.push(Recording::UnmodelledRoute(route, origin));
+    }
+}
+
+/// [`lower_document`] into any [`Sink`].
+pub(crate) fn lower_document_into(value: Value, origin: Origin, sink: &mut impl Sink) -> DocumentOutcome {
+    lower_item(value, origin, None, sink)
+}
+
 /// `list_kind` is the `kind` and `apiVersion` implied by a typed list
 /// (`PodList` items may omit their own, as `kubectl get -o yaml` writes them).
 fn lower_item(
     value: Value,
     origin: Origin,
     list_kind: Option<(&str, &str)>,
-    builder: &mut ClusterBuilder,
+    builder: &mut impl Sink,
 ) -> DocumentOutcome {
     let Value::Object(mut map) = value else {
         if value.is_null() {
@@ -87,7 +155,7 @@ fn lower_item(
         match kubereach_core::unmodelled::read(&kind, group, Value::Object(map)) {
             Some(route) => builder.unmodelled_route(route, origin),
             None => builder.skip(&kind),
-        };
+        }
         return DocumentOutcome::Skipped;
     };
     match target.accepts(&api_version) {
@@ -139,8 +207,7 @@ fn lower_item(
         }
         Err(error) => {
             let path = error.path().to_string();
-            let line = origin.line_of(&path);
-            let location = Location { file: origin.file.as_deref().map(str::to_owned), line };
+            let location = origin.field_location(&path);
             builder
                 .diagnostic(Diagnostic::error(location, format!("{kind} `{path}`: {}", error.into_inner())));
             DocumentOutcome::Failed

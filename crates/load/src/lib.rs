@@ -11,8 +11,10 @@ use std::sync::Arc;
 
 use kubereach_core::{Cluster, ClusterBuilder, Diagnostic, Origin};
 
+mod columns;
 mod kinds;
 mod live;
+mod parallel;
 pub mod progress;
 mod snapshot;
 pub mod yaml;
@@ -121,19 +123,25 @@ pub fn load_into(inputs: &[Input], options: &LoadOptions, builder: &mut ClusterB
 /// Loads one text (a file's content) into `builder`; `name` is the file
 /// name to report, `None` for standard input.
 pub fn load_str(name: Option<&str>, text: &str, builder: &mut ClusterBuilder) {
+    load_text(name, text, builder);
+}
+
+/// [`load_str`] into any sink (a parsing thread's [`kinds::Recorded`]).
+fn load_text(name: Option<&str>, text: &str, builder: &mut impl kinds::Sink) {
     let file: Option<Arc<str>> = name.map(Arc::from);
     // The scanner notices an unclosed bracket at the end of input, one line
     // past the last one: point at the last line instead. Counted only when
     // needed: it is a pass over the whole text.
     let last_line = || text.lines().count().max(1) as u32;
+    let mut columns = columns::LineColumns::new(text);
     for document in yaml::documents(text) {
         match document.content {
             Err(error) => {
                 builder.diagnostic(Diagnostic::error(
-                    kubereach_core::origin::Location {
-                        file: name.map(str::to_owned),
-                        line: error.line.min(last_line()),
-                    },
+                    kubereach_core::origin::Location::new(
+                        name.map(str::to_owned),
+                        error.line.min(last_line()),
+                    ),
                     error.message,
                 ));
             }
@@ -141,19 +149,22 @@ pub fn load_str(name: Option<&str>, text: &str, builder: &mut ClusterBuilder) {
                 let origin = Origin {
                     file: file.clone(),
                     line: document.line,
-                    fields: kubereach_core::origin::FieldLines::from_sorted(parsed.fields.iter()).into(),
+                    fields: kubereach_core::origin::FieldLines::from_sorted_with_columns(
+                        parsed.fields.iter().map(|(path, line)| (path, line, columns.column(line))),
+                    )
+                    .into(),
                 };
-                lower_document(parsed.value, origin, builder);
+                kinds::lower_document_into(parsed.value, origin, builder);
             }
         }
     }
 }
 
 fn location(file: Option<&Path>) -> kubereach_core::origin::Location {
-    kubereach_core::origin::Location { file: file.map(|f| f.display().to_string()), line: 0 }
+    kubereach_core::origin::Location::new(file.map(|f| f.display().to_string()), 0)
 }
 
-fn load_bytes(name: Option<&Path>, bytes: &[u8], builder: &mut ClusterBuilder) {
+fn load_bytes(name: Option<&Path>, bytes: &[u8], builder: &mut impl kinds::Sink) {
     let display = name.map(|p| p.display().to_string());
     // Binary files (images, archives) are refused before parsing: the YAML
     // scanner would report a confusing syntax error.
@@ -162,11 +173,11 @@ fn load_bytes(name: Option<&Path>, bytes: &[u8], builder: &mut ClusterBuilder) {
         return;
     }
     match std::str::from_utf8(bytes) {
-        Ok(text) => load_str(display.as_deref(), text, builder),
+        Ok(text) => load_text(display.as_deref(), text, builder),
         Err(error) => {
             let line = bytes[..error.valid_up_to()].iter().filter(|b| **b == b'\n').count() as u32 + 1;
             builder.diagnostic(Diagnostic::error(
-                kubereach_core::origin::Location { file: display, line },
+                kubereach_core::origin::Location::new(display, line),
                 "not valid UTF-8 text",
             ));
         }
@@ -198,20 +209,14 @@ fn load_path(
                 "no manifests found: expected `.yaml`, `.yml` or `.json` files",
             ));
         }
-        // One buffer for every file: memory freshly obtained from the system
-        // for each one costs a page fault per page.
-        let mut buffer = Vec::new();
-        for file in files {
-            progress.file();
-            load_file(&file, options, builder, &mut buffer);
-        }
+        parallel::load_files(&files, options, builder, progress);
         return;
     }
     progress.file();
     load_file(path, options, builder, &mut Vec::new());
 }
 
-fn load_file(path: &Path, options: &LoadOptions, builder: &mut ClusterBuilder, buffer: &mut Vec<u8>) {
+fn load_file(path: &Path, options: &LoadOptions, builder: &mut impl kinds::Sink, buffer: &mut Vec<u8>) {
     match std::fs::metadata(path) {
         Ok(metadata) if metadata.len() > options.max_file_size => {
             let what = format!("file is {} MiB,", metadata.len() / (1024 * 1024));

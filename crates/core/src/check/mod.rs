@@ -140,6 +140,10 @@ pub struct Finding {
     pub file: Option<String>,
     /// The line of the field at fault (or of the object); `None` when unknown.
     pub line: Option<u32>,
+    /// The column where that line's field starts; `None` when unknown. Left
+    /// out of the JSON document (`kubereach.check/v1` has no column).
+    #[serde(skip)]
+    pub column: Option<u32>,
     /// What is wrong: lowercase, no final period, identifiers in backticks.
     pub message: String,
     /// How to fix it, in the same style.
@@ -599,7 +603,7 @@ impl<'a> Subject<'a> {
         match self.origin {
             Some(origin) if path.is_empty() => origin.location(),
             Some(origin) => origin.field_location(path),
-            None => Location { file: None, line: 0 },
+            None => Location::new(None, 0),
         }
     }
 
@@ -649,6 +653,7 @@ impl Emitter<'_> {
             },
             file: location.file,
             line: (location.line > 0).then_some(location.line),
+            column: (location.line > 0 && location.column > 0).then_some(location.column),
             message,
             fix,
         };

@@ -1,7 +1,6 @@
 //! `kubereach check`: the rules of `kubereach_core::check`, configured by
 //! `.kubereach.yaml` and the command line.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
@@ -45,10 +44,10 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
         None => report,
     };
     match args.format {
-        CheckFormat::Human => output::write_stdout(&output::check::human(&report, &columns(&report)))?,
+        CheckFormat::Human => output::write_stdout(&output::check::human(&report))?,
         CheckFormat::Json => output::write_json(&output::check::json(&report))?,
         CheckFormat::Yaml => output::write_yaml(&output::check::json(&report))?,
-        CheckFormat::Sarif => output::write_json(&output::check::sarif(&report, &columns(&report)))?,
+        CheckFormat::Sarif => output::write_json(&output::check::sarif(&report))?,
     }
     Ok(if loaded.failed {
         ExitStatus::Error
@@ -146,26 +145,4 @@ fn line_of(lines: &[(String, u32)], path: &str) -> Option<u32> {
         }
         path = &path[..path.rfind('.')?];
     }
-}
-
-/// The column of each finding's line: where the field's key starts (after
-/// a sequence item's `- `), for `path:line:col` output.
-fn columns(report: &check::CheckReport) -> BTreeMap<(String, u32), u32> {
-    let mut files: BTreeMap<String, Option<Vec<String>>> = BTreeMap::new();
-    let mut columns = BTreeMap::new();
-    for finding in report.findings.iter().chain(&report.suppressed) {
-        let (Some(file), Some(line)) = (&finding.file, finding.line) else { continue };
-        let lines = files.entry(file.clone()).or_insert_with(|| {
-            std::fs::read_to_string(file).ok().map(|text| text.lines().map(str::to_owned).collect())
-        });
-        let Some(text) = lines.as_ref().and_then(|l| l.get(line as usize - 1)) else { continue };
-        let indent = text.len() - text.trim_start().len();
-        let rest = &text[indent..];
-        let item = match rest.strip_prefix("- ") {
-            Some(after) => 2 + (after.len() - after.trim_start().len()),
-            None => 0,
-        };
-        columns.insert((file.clone(), line), (text[..indent + item].chars().count() + 1) as u32);
-    }
-    columns
 }

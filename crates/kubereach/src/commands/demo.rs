@@ -58,7 +58,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitStatus> {
     tour.push_str("\n== what is wrong (kubereach check) ==\n");
     let report = kubereach_core::check::check(&cluster, &kubereach_core::check::Config::default(), &plugin);
     // The demo's files are embedded, so findings carry no column.
-    tour.push_str(&output::check::human(&report, &std::collections::BTreeMap::new()));
+    tour.push_str(&output::check::human(&report));
     output::write_stdout(&tour)?;
     Ok(ExitStatus::Success)
 }

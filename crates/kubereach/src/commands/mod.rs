@@ -102,7 +102,7 @@ pub fn live_source(live: &LiveArgs) -> Result<kubereach_load::LiveSource, kubere
             Ok(token) => Some(token.trim().to_owned()),
             Err(error) => {
                 return Err(kubereach_core::Diagnostic::error(
-                    kubereach_core::origin::Location { file: Some(path.display().to_string()), line: 0 },
+                    kubereach_core::origin::Location::new(Some(path.display().to_string()), 0),
                     format!("cannot read the token file: {error}"),
                 ));
             }

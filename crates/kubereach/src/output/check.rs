@@ -8,13 +8,10 @@ use serde_json::{json, Value};
 
 use super::terminal::{paint, Paint};
 
-/// Columns of `(file, line)` pairs, as the command reads them from the files.
-pub type Columns = BTreeMap<(String, u32), u32>;
-
 /// The human form: findings grouped by object, each as
 /// `path:line:col: severity[CODE]: message` with `help:` and `docs:` lines,
 /// then a summary.
-pub fn human(report: &CheckReport, columns: &Columns) -> String {
+pub fn human(report: &CheckReport) -> String {
     let mut out = String::new();
     // Groups in the order of their first finding (findings are sorted by location).
     let mut order: Vec<&kubereach_core::check::ObjectRef> = Vec::new();
@@ -36,7 +33,7 @@ pub fn human(report: &CheckReport, columns: &Columns) -> String {
             let _ = writeln!(
                 out,
                 "{}: {}[{}]: {}",
-                location(finding, columns),
+                location(finding),
                 paint(severity_paint(finding.severity), finding.severity.as_str()),
                 finding.code,
                 finding.message
@@ -62,15 +59,14 @@ fn severity_paint(severity: Severity) -> Paint {
     }
 }
 
-/// `file:line:col`, `<stdin>:line:1` or `<input>` when nothing is known.
-fn location(finding: &Finding, columns: &Columns) -> String {
+/// `file:line:col`, `<stdin>:line:col` or `<input>` when nothing is known
+/// (column 1 when the loader did not record one: a live cluster's objects).
+fn location(finding: &Finding) -> String {
+    let column = finding.column.unwrap_or(1);
     match (&finding.file, finding.line) {
-        (Some(file), Some(line)) => {
-            let column = columns.get(&(file.clone(), line)).copied().unwrap_or(1);
-            format!("{file}:{line}:{column}")
-        }
+        (Some(file), Some(line)) => format!("{file}:{line}:{column}"),
         (Some(file), None) => file.clone(),
-        (None, Some(line)) => format!("<stdin>:{line}:1"),
+        (None, Some(line)) => format!("<stdin>:{line}:{column}"),
         (None, None) => "<input>".to_owned(),
     }
 }
@@ -169,7 +165,7 @@ pub fn rules_json() -> Value {
 
 /// SARIF 2.1.0, as GitHub code scanning reads it: every rule with its
 /// page as help, every finding with its file, line and column.
-pub fn sarif(report: &CheckReport, columns: &Columns) -> Value {
+pub fn sarif(report: &CheckReport) -> Value {
     let index: BTreeMap<&str, usize> = RULES.iter().enumerate().map(|(i, r)| (r.name, i)).collect();
     let rules: Vec<Value> = RULES.iter().map(sarif_rule).collect();
     let results: Vec<Value> = report
@@ -198,7 +194,7 @@ pub fn sarif(report: &CheckReport, columns: &Columns) -> Value {
             if let Some(file) = &finding.file {
                 let mut physical = json!({ "artifactLocation": { "uri": file_uri(file) } });
                 if let Some(line) = finding.line {
-                    let column = columns.get(&(file.clone(), line)).copied().unwrap_or(1);
+                    let column = finding.column.unwrap_or(1);
                     physical["region"] = json!({ "startLine": line, "startColumn": column });
                 }
                 location["physicalLocation"] = physical;

@@ -193,6 +193,25 @@ fn standard_input() {
     snapshot!("stdin", run.to_string());
 }
 
+/// The column is recorded while loading, so standard input gives the same
+/// `line:column` as the file with the same text (issue #13: it was column 1),
+/// and SARIF carries it too.
+#[test]
+fn standard_input_and_files_give_the_same_columns() {
+    let dir = TestDir::new();
+    dir.write("service.yaml", NO_PODS);
+    let from_file = dir.run(&["check", "-f", "service.yaml", "--disable", "KR308"]);
+    let from_stdin = dir.run_with_stdin(&["check", "-f", "-", "--disable", "KR308"], NO_PODS);
+    let position = |stdout: &str, prefix: &str| {
+        let line = stdout.lines().find(|l| l.starts_with(prefix)).expect("a finding line").to_owned();
+        line[prefix.len()..].split(": ").next().unwrap_or_default().to_owned()
+    };
+    assert_eq!(position(&from_file.stdout, "service.yaml:"), "19:3", "{from_file}");
+    assert_eq!(position(&from_stdin.stdout, "<stdin>:"), "19:3", "{from_stdin}");
+    let sarif = dir.run(&["check", "-f", "service.yaml", "--disable", "KR308", "--format", "sarif"]);
+    assert!(sarif.stdout.contains("\"startColumn\": 3"), "{sarif}");
+}
+
 /// Every `tests/snapshots/check__MODULE__NAME.snap` has a
 /// `snapshot!("NAME", …)` in `tests/check/MODULE.rs`: renamed tests leave no
 /// orphans behind.

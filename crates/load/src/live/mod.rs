@@ -340,7 +340,7 @@ fn jobs(base: &str, namespaces: &[String]) -> Vec<Job> {
 }
 
 fn at(url: &str) -> Location {
-    Location { file: Some(url.to_owned()), line: 0 }
+    Location::new(Some(url.to_owned()), 0)
 }
 
 /// Lists don't repeat each item's kind; metadata-only lists call every item
