@@ -7,7 +7,9 @@
 #![deny(missing_docs)]
 
 pub mod admin_policy;
+pub mod calico;
 pub mod check;
+pub mod cilium;
 pub mod cni;
 pub mod diagnostic;
 pub mod diff;
