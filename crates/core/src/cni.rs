@@ -62,7 +62,9 @@ use serde::Serialize;
 use crate::model::{Cluster, PodOwner};
 use crate::origin::{Location, Origin};
 
-pub use behaviour::{behaviour, Choice, ChoiceSource, PluginBehaviour, PluginOverrides, PolicyView};
+pub use behaviour::{
+    behaviour, Choice, ChoiceSource, NativePolicies, PluginBehaviour, PluginOverrides, PolicyView,
+};
 
 /// A network plugin, or a NetworkPolicy engine that runs beside one
 /// (`azure-npm`, `kube-network-policies`). Declared in the alphabetical
@@ -245,6 +247,9 @@ pub enum Clue {
         /// The annotation key.
         key: String,
     },
+    /// An object of a kind only the plugin's installer creates (Calico's
+    /// `Installation`).
+    Resource,
 }
 
 /// Whether a kind of policy is enforced, by which plugin, and why.
@@ -530,6 +535,7 @@ pub fn detect(cluster: &Cluster) -> CniDetection {
         inspect(&mut found, object, owner_name, &pod.spec, &pod.origin);
     }
     inspect_nodes(cluster, &mut found);
+    inspect_installations(cluster, &mut found);
 
     if found.is_empty() {
         return not_found();
@@ -809,6 +815,33 @@ fn inspect_nodes(cluster: &Cluster, found: &mut BTreeMap<Cni, Facts>) {
     }
 }
 
+/// Calico's operator `Installation` (operator.tigera.io/v1, created by the
+/// official quickstart, <https://docs.tigera.io/calico/latest/getting-started/kubernetes/quickstart>):
+/// Calico runs, at the version of `status.calicoVersion`. With
+/// `spec.cni.type` another plugin (`AmazonVPC`, `AzureVNET`, `GKE`) does the
+/// networking and Calico enforces policy, which is what the model needs.
+fn inspect_installations(cluster: &Cluster, found: &mut BTreeMap<Cni, Facts>) {
+    for object in cluster.calico_objects() {
+        let crate::calico::CalicoObject::Installation(installation) = &object.value else { continue };
+        let facts = found.entry(Cni::Calico).or_default();
+        facts.observed = true;
+        let version = installation.status.as_ref().and_then(|s| s.calico_version.as_deref());
+        if let Some(version) = version.and_then(|v| image_version(&format!("calico/node:{v}"))) {
+            facts.version.get_or_insert(version);
+        }
+        let object_ref = ObjectRef {
+            kind: "Installation".to_owned(),
+            namespace: None,
+            name: installation.metadata.name.clone().unwrap_or_default(),
+        };
+        facts.evidence.insert(Evidence {
+            object: object_ref,
+            clue: Clue::Resource,
+            location: object.origin.location(),
+        });
+    }
+}
+
 /// What `cni` enforces of `kind`, given what was seen of it and the other
 /// plugins `present`.
 fn judge(cni: Cni, facts: &Facts, present: &[Cni], kind: PolicyKind) -> (Enforcement, Reason) {
@@ -985,6 +1018,7 @@ mod tests {
                         Clue::Name => "name".to_owned(),
                         Clue::Image { container, image } => format!("image {container}={image}"),
                         Clue::Annotation { key } => format!("annotation {key}"),
+                        Clue::Resource => "resource".to_owned(),
                     };
                     format!("{}/{} {clue}", e.object.kind, e.object.name)
                 })
@@ -1068,6 +1102,34 @@ found calico None [Deployment/tigera-operator name; Deployment/tigera-operator i
 np Enforced by calico: Supported
 anp Unknown by calico: VersionUnknown { minimum: \"3.29\" }
 banp Unknown by calico: VersionUnknown { minimum: \"3.30\" }",
+        );
+    }
+
+    // Issue #12 item 18: the operator's `Installation` (operator.tigera.io/v1)
+    // shows Calico, and its status the version
+    // (https://docs.tigera.io/calico/latest/reference/installation/api#installationstatus).
+    #[test]
+    fn calico_by_its_installation() {
+        let installation = json!({
+            "apiVersion": "operator.tigera.io/v1", "kind": "Installation",
+            "metadata": {"name": "default"},
+            "spec": {"cni": {"type": "Calico"}},
+            "status": {"calicoVersion": "v3.29.1", "variant": "Calico"}
+        });
+        let object: crate::calico::Installation = serde_json::from_value(installation).expect("installation");
+        let mut builder = crate::ClusterBuilder::new();
+        builder.add(
+            crate::Resource::Calico(crate::calico::CalicoObject::Installation(object)),
+            crate::Origin::synthetic(),
+        );
+        let detection = detect(&builder.build());
+        assert_eq!(
+            describe(&detection).trim(),
+            "source Detected
+found calico Some(\"3.29.1\") [Installation/default resource]
+np Enforced by calico: Supported
+anp Enforced by calico: VersionSupported { version: \"3.29.1\", minimum: \"3.29\" }
+banp NotEnforced by calico: VersionTooOld { version: \"3.29.1\", minimum: \"3.30\" }"
         );
     }
 

@@ -7,8 +7,10 @@
 #![deny(missing_docs)]
 
 pub mod admin_policy;
+pub mod calico;
 pub mod check;
 pub mod cluster_index;
+pub mod cilium;
 pub mod cni;
 pub mod diagnostic;
 pub mod diff;

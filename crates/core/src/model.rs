@@ -71,6 +71,10 @@ pub enum Resource {
     Route(crate::route::Route),
     /// A Gateway API object (GatewayClass, Gateway, routes, ReferenceGrant).
     GatewayApi(crate::gateway::GatewayApiObject),
+    /// A `CiliumNetworkPolicy` or `CiliumClusterwideNetworkPolicy`.
+    Cilium(crate::cilium::CiliumObject),
+    /// A Calico `NetworkPolicy`, `GlobalNetworkPolicy` or `Tier`.
+    Calico(crate::calico::CalicoObject),
     /// A Secret; the builder drops `data` and `stringData` on arrival.
     Secret(Secret),
     /// A ConfigMap; only `kube-system/coredns` is kept.
@@ -366,6 +370,8 @@ pub struct Cluster {
     network_policies: Vec<Object<NetworkPolicy>>,
     admin_network_policies: Vec<Object<AdminNetworkPolicy>>,
     baseline_admin_network_policies: Vec<Object<BaselineAdminNetworkPolicy>>,
+    cilium_policies: Vec<Object<crate::cilium::CiliumObject>>,
+    calico_objects: Vec<Object<crate::calico::CalicoObject>>,
     secrets: Vec<Object<Secret>>,
     coredns_config: Option<Object<ConfigMap>>,
     cluster_domain: String,
@@ -460,6 +466,16 @@ impl Cluster {
     /// BaselineAdminNetworkPolicies (at most one is meaningful: `default`).
     pub fn baseline_admin_network_policies(&self) -> &[Object<BaselineAdminNetworkPolicy>] {
         &self.baseline_admin_network_policies
+    }
+    /// CiliumNetworkPolicies and CiliumClusterwideNetworkPolicies, in
+    /// kind, namespace and name order.
+    pub fn cilium_policies(&self) -> &[Object<crate::cilium::CiliumObject>] {
+        &self.cilium_policies
+    }
+    /// Calico NetworkPolicies, GlobalNetworkPolicies and Tiers, in kind,
+    /// namespace and name order.
+    pub fn calico_objects(&self) -> &[Object<crate::calico::CalicoObject>] {
+        &self.calico_objects
     }
     /// Secrets, metadata and type only.
     pub fn secrets(&self) -> &[Object<Secret>] {
@@ -615,6 +631,14 @@ impl Resource {
             Resource::Ingress(_) => "Ingress",
             Resource::Route(_) => "Route",
             Resource::GatewayApi(o) => o.kind(),
+            Resource::Cilium(o) => o.kind.as_str(),
+            // Keyed apart from the Kubernetes kinds of the same name.
+            Resource::Calico(o) => match o {
+                crate::calico::CalicoObject::NetworkPolicy(_) => "NetworkPolicy.projectcalico.org",
+                crate::calico::CalicoObject::GlobalNetworkPolicy(_) => "GlobalNetworkPolicy",
+                crate::calico::CalicoObject::Tier(_) => "Tier",
+                crate::calico::CalicoObject::Installation(_) => "Installation",
+            },
             Resource::IngressClass(_) => "IngressClass",
             Resource::NetworkPolicy(_) => "NetworkPolicy",
             Resource::AdminNetworkPolicy(_) => "AdminNetworkPolicy",
@@ -628,6 +652,12 @@ impl Resource {
     pub fn is_namespaced(&self) -> bool {
         if let Resource::GatewayApi(o) = self {
             return o.is_namespaced();
+        }
+        if let Resource::Calico(o) = self {
+            return o.is_namespaced();
+        }
+        if let Resource::Cilium(o) = self {
+            return o.kind == crate::cilium::CiliumKind::NetworkPolicy;
         }
         !matches!(
             self,
@@ -658,6 +688,8 @@ impl Resource {
             Resource::Ingress(o) => &o.metadata,
             Resource::Route(o) => &o.metadata,
             Resource::GatewayApi(o) => o.metadata(),
+            Resource::Cilium(o) => &o.policy.metadata,
+            Resource::Calico(o) => o.metadata(),
             Resource::IngressClass(o) => &o.metadata,
             Resource::NetworkPolicy(o) => &o.metadata,
             Resource::AdminNetworkPolicy(o) => &o.metadata,
@@ -685,6 +717,8 @@ impl Resource {
             Resource::Ingress(o) => &mut o.metadata,
             Resource::Route(o) => &mut o.metadata,
             Resource::GatewayApi(o) => o.metadata_mut(),
+            Resource::Cilium(o) => &mut o.policy.metadata,
+            Resource::Calico(o) => o.metadata_mut(),
             Resource::IngressClass(o) => &mut o.metadata,
             Resource::NetworkPolicy(o) => &mut o.metadata,
             Resource::AdminNetworkPolicy(o) => &mut o.metadata,
@@ -828,6 +862,8 @@ impl ClusterBuilder {
                 Resource::IngressClass(c) => cluster.ingress_classes.push(Object { value: c, origin }),
                 Resource::Route(r) => cluster.routes.push(Object { value: r, origin }),
                 Resource::GatewayApi(o) => cluster.gateway_api.add(o, origin),
+                Resource::Cilium(o) => cluster.cilium_policies.push(Object { value: o, origin }),
+                Resource::Calico(o) => cluster.calico_objects.push(Object { value: o, origin }),
                 Resource::NetworkPolicy(mut policy) => {
                     default_network_policy(&mut policy);
                     cluster.network_policies.push(Object { value: policy, origin });

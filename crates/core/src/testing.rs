@@ -3,6 +3,8 @@
 
 use serde_json::Value;
 
+use crate::calico::CalicoObject;
+use crate::cilium::{CiliumKind, CiliumObject};
 use crate::gateway::GatewayApiObject;
 use crate::model::{Cluster, ClusterBuilder, Resource};
 use crate::origin::Origin;
@@ -48,6 +50,18 @@ pub(crate) fn resource(object: Value) -> Result<Resource, String> {
         "HTTPRoute" => Resource::GatewayApi(GatewayApiObject::HttpRoute(parse(object))),
         "GRPCRoute" => Resource::GatewayApi(GatewayApiObject::GrpcRoute(parse(object))),
         "ReferenceGrant" => Resource::GatewayApi(GatewayApiObject::ReferenceGrant(parse(object))),
+        "NetworkPolicy" if object["apiVersion"].as_str().is_some_and(|v| v.contains("projectcalico.org")) => {
+            Resource::Calico(CalicoObject::NetworkPolicy(parse(object)))
+        }
+        "GlobalNetworkPolicy" => Resource::Calico(CalicoObject::GlobalNetworkPolicy(parse(object))),
+        "Tier" => Resource::Calico(CalicoObject::Tier(parse(object))),
+        "CiliumNetworkPolicy" => {
+            Resource::Cilium(CiliumObject { kind: CiliumKind::NetworkPolicy, policy: parse(object) })
+        }
+        "CiliumClusterwideNetworkPolicy" => Resource::Cilium(CiliumObject {
+            kind: CiliumKind::ClusterwideNetworkPolicy,
+            policy: parse(object),
+        }),
         "NetworkPolicy" => Resource::NetworkPolicy(parse(object)),
         "AdminNetworkPolicy" => Resource::AdminNetworkPolicy(parse(object)),
         "BaselineAdminNetworkPolicy" => Resource::BaselineAdminNetworkPolicy(parse(object)),

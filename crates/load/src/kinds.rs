@@ -289,6 +289,16 @@ fn target_kind(kind: &str, api_version: &str) -> Option<TargetKind> {
             "use `networking.k8s.io/v1`",
             |v| typed(v, Resource::IngressClass),
         ),
+        // Calico's kinds share names with Kubernetes' (`NetworkPolicy`): the
+        // group tells them apart, so they come first.
+        _ if group == CALICO_GROUP || group == CALICO_CRD_GROUP => calico_kind(kind, api_version),
+        _ if group == CILIUM_GROUP => cilium_kind(kind),
+        "Installation" if group == "operator.tigera.io" => target(
+            "operator.tigera.io/v1",
+            &[],
+            "use `operator.tigera.io/v1`",
+            |v| typed(v, |o| Resource::Calico(kubereach_core::calico::CalicoObject::Installation(o))),
+        ),
         "NetworkPolicy" => target(
             "networking.k8s.io/v1",
             &["extensions/v1beta1"],
@@ -342,6 +352,43 @@ fn gateway_api_kind(kind: &str, api_version: &str) -> Option<TargetKind> {
     };
     let api_version = served.iter().copied().find(|v| *v == api_version).unwrap_or(served[0]);
     Some(TargetKind { api_version, legacy: &[], hint: "use `gateway.networking.k8s.io/v1`", deserialize })
+}
+
+const CILIUM_GROUP: &str = kubereach_core::cilium::GROUP;
+const CALICO_GROUP: &str = kubereach_core::calico::GROUP;
+const CALICO_CRD_GROUP: &str = kubereach_core::calico::CRD_GROUP;
+
+/// Cilium's policies (`cilium.io/v2`, the version both kinds are served at).
+fn cilium_kind(kind: &str) -> Option<TargetKind> {
+    use kubereach_core::cilium::{CiliumKind, CiliumObject};
+    let deserialize: fn(Value) -> DeserializeResult = match kind {
+        "CiliumNetworkPolicy" => {
+            |v| typed(v, |policy| Resource::Cilium(CiliumObject { kind: CiliumKind::NetworkPolicy, policy }))
+        }
+        "CiliumClusterwideNetworkPolicy" => |v| {
+            typed(v, |policy| {
+                Resource::Cilium(CiliumObject { kind: CiliumKind::ClusterwideNetworkPolicy, policy })
+            })
+        },
+        _ => return None,
+    };
+    Some(TargetKind { api_version: "cilium.io/v2", legacy: &[], hint: "use `cilium.io/v2`", deserialize })
+}
+
+/// Calico's policies and tiers: `projectcalico.org/v3` (the API server's
+/// form) and `crd.projectcalico.org/v1` (the CRD datastore's, as a dump of
+/// the CRDs shows them), which share their `spec`.
+fn calico_kind(kind: &str, api_version: &str) -> Option<TargetKind> {
+    use kubereach_core::calico::CalicoObject as C;
+    let deserialize: fn(Value) -> DeserializeResult = match kind {
+        "NetworkPolicy" => |v| typed(v, |o| Resource::Calico(C::NetworkPolicy(o))),
+        "GlobalNetworkPolicy" => |v| typed(v, |o| Resource::Calico(C::GlobalNetworkPolicy(o))),
+        "Tier" => |v| typed(v, |o| Resource::Calico(C::Tier(o))),
+        _ => return None,
+    };
+    let served: &[&'static str] = &["projectcalico.org/v3", "crd.projectcalico.org/v1"];
+    let api_version = served.iter().copied().find(|v| *v == api_version).unwrap_or(served[0]);
+    Some(TargetKind { api_version, legacy: &[], hint: "use `projectcalico.org/v3`", deserialize })
 }
 
 /// Removes `null` fields. Kubernetes decodes `null` as the field's zero

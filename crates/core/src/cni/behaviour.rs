@@ -77,6 +77,26 @@ pub struct PluginOverrides {
     pub host_network_as_pods: Option<bool>,
 }
 
+/// The policy kinds of one plugin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NativePolicies {
+    /// CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy.
+    Cilium,
+    /// Calico NetworkPolicy, GlobalNetworkPolicy.
+    Calico,
+}
+
+impl NativePolicies {
+    /// The plugin they belong to.
+    pub fn plugin(self) -> Cni {
+        match self {
+            NativePolicies::Cilium => Cni::Cilium,
+            NativePolicies::Calico => Cni::Calico,
+        }
+    }
+}
+
 /// Which policies a query evaluates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PolicyView {
@@ -137,15 +157,37 @@ impl PluginBehaviour {
             admin: enforced(PolicyKind::AdminNetworkPolicy),
             network: enforced(PolicyKind::NetworkPolicy),
             baseline: enforced(PolicyKind::BaselineAdminNetworkPolicy),
+            cilium: self.enforces_native(NativePolicies::Cilium),
+            calico: self.enforces_native(NativePolicies::Calico),
         }
     }
 
-    /// The tiers a query in `view` evaluates.
+    /// The tiers a query in `view` evaluates. The plugins' own policies
+    /// follow the plugin in both views: a CiliumNetworkPolicy has Cilium's
+    /// semantics or none, so "as written" on another plugin has no meaning
+    /// (`check` reports such policies instead).
     pub fn tiers(&self, view: PolicyView) -> Tiers {
         match view {
             PolicyView::Effective => self.enforced_tiers(),
-            PolicyView::AsWritten => Tiers::ALL,
+            PolicyView::AsWritten => Tiers {
+                cilium: self.enforces_native(NativePolicies::Cilium),
+                calico: self.enforces_native(NativePolicies::Calico),
+                ..Tiers::ALL
+            },
         }
+    }
+
+    /// Whether the plugin enforces a plugin's own policies: Cilium's on
+    /// Cilium, Calico's on Calico and Canal (Calico's policy engine); both
+    /// when no plugin is known (unknown counts as enforced).
+    pub fn enforces_native(&self, policies: NativePolicies) -> bool {
+        if self.detection.found.is_empty() {
+            return self.detection.network_policy.enforcement.assumed();
+        }
+        self.detection.found.iter().any(|found| match policies {
+            NativePolicies::Cilium => found.cni == Cni::Cilium,
+            NativePolicies::Calico => matches!(found.cni, Cni::Calico | Cni::Canal),
+        })
     }
 
     /// Whether NetworkPolicies have an effect: enforced, or not known not to be.
@@ -218,16 +260,20 @@ mod tests {
             &cluster(vec![plugin("kube-flannel-ds", "docker.io/flannel/flannel:v0.25.1")]),
             &PluginOverrides::default(),
         );
-        assert_eq!(flannel.enforced_tiers(), Tiers { admin: false, network: false, baseline: false });
-        assert_eq!(flannel.tiers(PolicyView::AsWritten), Tiers::ALL);
+        let none = Tiers { admin: false, network: false, baseline: false, cilium: false, calico: false };
+        assert_eq!(flannel.enforced_tiers(), none);
+        // Cilium's and Calico's own policies follow the plugin even as written.
+        let written = Tiers { cilium: false, calico: false, ..Tiers::ALL };
+        assert_eq!(flannel.tiers(PolicyView::AsWritten), written);
         let calico = |version: &str| {
             let image = format!("docker.io/calico/node:v{version}");
             behaviour(&cluster(vec![plugin("calico-node", &image)]), &PluginOverrides::default())
                 .enforced_tiers()
         };
-        assert_eq!(calico("3.28.2"), Tiers { admin: false, network: true, baseline: false });
-        assert_eq!(calico("3.29.1"), Tiers { admin: true, network: true, baseline: false });
-        assert_eq!(calico("3.30.0"), Tiers::ALL);
+        let tiers = |admin, baseline| Tiers { admin, network: true, baseline, cilium: false, calico: true };
+        assert_eq!(calico("3.28.2"), tiers(false, false));
+        assert_eq!(calico("3.29.1"), tiers(true, false));
+        assert_eq!(calico("3.30.0"), tiers(true, true));
         let unknown = behaviour(&cluster(vec![]), &PluginOverrides::default());
         assert_eq!(unknown.enforced_tiers(), Tiers::ALL);
     }

@@ -1,4 +1,10 @@
 //! Compiling a cluster's policies into classes, peer sets and profiles.
+//!
+//! Cilium's and Calico's own policies compile in `compile/cilium.rs` and
+//! `compile/calico.rs` into the same rules, peer sets and profiles.
+
+mod calico;
+mod cilium;
 
 use std::net::IpAddr;
 use std::ops::Range;
@@ -25,6 +31,10 @@ use crate::ports::{ConnectionSet, PortSet, Protocol};
 pub(crate) enum RuleTier {
     Admin,
     Network,
+    /// Cilium's policies: allows unioned with NetworkPolicy's, denies win.
+    Cilium,
+    /// Calico's policies: ordered, in tiers (`PolicyMeta::calico_tier`).
+    Calico,
     Baseline,
 }
 
@@ -35,6 +45,38 @@ pub(crate) struct PolicyMeta<'c> {
     pub namespace: Option<&'c str>,
     pub name: &'c str,
     pub origin: &'c Origin,
+    /// Calico's tier of the policy (an index into `Compiled::calico_tiers`);
+    /// NetworkPolicies sit in the `default` tier when a Calico policy
+    /// applies to the same pod.
+    pub calico_tier: Option<u32>,
+    /// Per direction ([`Direction::index`]): whether the policy puts the
+    /// pods it selects in default deny.
+    pub isolates: [bool; 2],
+}
+
+/// A Calico tier, as evaluation needs it.
+#[derive(Debug, Clone)]
+pub(crate) struct CalicoTier {
+    pub name: String,
+    /// What traffic no policy of the tier decides gets: `Pass` (true) or
+    /// `Deny` (false, the default).
+    pub pass_by_default: bool,
+}
+
+/// What the policies outside the Kubernetes API need from the plugin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct NativeOptions {
+    /// Cilium's `(major, minor)` version, when known.
+    pub cilium_version: Option<(u32, u32)>,
+}
+
+/// What the model cannot see of a rule, which could change its verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RuleCaveat {
+    /// L7 rules on its ports (`http`, `dns`, `kafka`, …).
+    L7(Vec<String>),
+    /// Destinations by DNS name (`toFQDNs`).
+    Fqdns(Vec<String>),
 }
 
 /// The ports of a rule: numbers known up front, and names resolved against
@@ -59,6 +101,43 @@ pub(crate) struct Rule {
     pub name: Option<String>,
     pub peers: u32,
     pub ports: RulePorts,
+    /// The rule's field path (`spec.ingressDeny[0]`) when it is not
+    /// `spec.ingress[index]`/`spec.egress[index]`.
+    pub path: Option<String>,
+    /// The subjects the rule applies to, when narrower than its policy's
+    /// (a Calico ingress rule's `destination`, egress rule's `source`).
+    pub subjects: Option<BitSet>,
+    /// What the model cannot see of it.
+    pub caveat: Option<RuleCaveat>,
+}
+
+impl Rule {
+    /// A rule of the fields every rule has; the others unset.
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        tier: RuleTier,
+        action: AdminPolicyAction,
+        policy: u32,
+        direction: Direction,
+        index: u32,
+        name: Option<String>,
+        peers: u32,
+        ports: RulePorts,
+    ) -> Rule {
+        Rule {
+            tier,
+            action,
+            policy,
+            direction,
+            index,
+            name,
+            peers,
+            ports,
+            path: None,
+            subjects: None,
+            caveat: None,
+        }
+    }
 }
 
 /// The classes and address blocks a rule's peers match.
@@ -83,6 +162,9 @@ pub(crate) struct Profile {
     /// Whether a rule has a named port (the verdict then depends on the
     /// destination's container ports).
     pub has_named: bool,
+    /// Whether a Calico policy applies: the profile is then evaluated tier
+    /// by tier, NetworkPolicies in the `default` tier.
+    pub calico: bool,
 }
 
 impl Profile {
@@ -130,12 +212,16 @@ pub(crate) struct Compiled<'c> {
     pub policies: Vec<PolicyMeta<'c>>,
     /// The tiers compiled; policies of the others were left out.
     pub tiers: Tiers,
+    pub calico_tiers: Vec<CalicoTier>,
     pub rules: Vec<Rule>,
     pub peer_sets: Vec<PeerSet>,
     pub profiles: Vec<Profile>,
 }
 
-type ClassKey = (u32, Vec<(u32, u32)>, u32, bool, Vec<u32>);
+/// Namespace, labels, port profile, `hostNetwork`, address blocks, and
+/// (when Cilium or Calico policies are compiled, which select by it) the
+/// interned service account.
+type ClassKey = (u32, Vec<(u32, u32)>, u32, bool, Vec<u32>, u32);
 
 struct Builder<'c> {
     cluster: &'c Cluster,
@@ -157,6 +243,16 @@ struct Builder<'c> {
     nodes: Vec<NodeInfo>,
     /// Names of the cluster's namespaces, sorted, numbered like `namespaces`.
     namespace_names: Vec<&'c str>,
+    /// A pod of each class (`None` for the ingress controller's).
+    representative: Vec<Option<crate::model::PodId>>,
+    /// Whether classes are also told apart by service account.
+    by_service_account: bool,
+    native: NativeOptions,
+    calico_tiers: Vec<CalicoTier>,
+    /// The labels Cilium's and Calico's selectors see, per class, computed
+    /// when first needed.
+    cilium_labels: Vec<crate::labels::Labels>,
+    calico_labels: Vec<crate::labels::Labels>,
 }
 
 struct NodeInfo {
@@ -171,6 +267,7 @@ impl<'c> Compiled<'c> {
         options: PolicyOptions,
         host_network: HostNetwork,
         tiers: Tiers,
+        native: NativeOptions,
     ) -> Compiled<'c> {
         let mut interner = Interner::default();
         let nodes: Vec<NodeInfo> = cluster
@@ -214,6 +311,13 @@ impl<'c> Compiled<'c> {
             everything_id: None,
             nodes,
             namespace_names: Vec::new(),
+            representative: Vec::new(),
+            by_service_account: (tiers.cilium && !cluster.cilium_policies().is_empty())
+                || (tiers.calico && !cluster.calico_objects().is_empty()),
+            native,
+            calico_tiers: Vec::new(),
+            cilium_labels: Vec::new(),
+            calico_labels: Vec::new(),
         };
         let (pod_class, port_profiles, ingress_controller) = builder.build_classes(options, host_network);
         builder.index_labels();
@@ -233,6 +337,7 @@ impl<'c> Compiled<'c> {
             peer_sets: builder.peer_sets,
             profiles,
             tiers,
+            calico_tiers: builder.calico_tiers,
         }
     }
 
@@ -282,6 +387,13 @@ fn address_cuts(cluster: &Cluster, nodes: &[NodeInfo], tiers: Tiers) -> (Vec<IpR
     }
     if nodes_named {
         destinations.extend(nodes.iter().flat_map(|n| n.addresses.iter().map(|a| IpRange::from_addr(*a))));
+    }
+    if tiers.cilium {
+        cilium::cuts(cluster.cilium_policies(), &mut sources, &mut destinations);
+        cilium::service_cuts(cluster, cluster.cilium_policies(), &mut destinations);
+    }
+    if tiers.calico {
+        calico::cuts(cluster.calico_objects(), &mut sources, &mut destinations);
     }
     (sources, destinations)
 }
@@ -361,9 +473,16 @@ impl<'c> Builder<'c> {
                 } else {
                     Vec::new()
                 };
-                let key: ClassKey = (ns_index, labels, ports, host_network, blocks);
+                let account = if self.by_service_account {
+                    self.interner.id(pod.spec.service_account_name.as_deref().unwrap_or("default"))
+                } else {
+                    0
+                };
+                let key: ClassKey = (ns_index, labels, ports, host_network, blocks, account);
                 let next = self.classes.len() as u32;
+                let representative = &mut self.representative;
                 let class = *class_ids.entry(key).or_insert_with_key(|key| {
+                    representative.push(Some(pod_id));
                     self.classes.push(Class {
                         namespace: ns_index,
                         labels: key.1.clone(),
@@ -384,6 +503,7 @@ impl<'c> Builder<'c> {
             .interner
             .labels(&[(NAMESPACE_NAME_LABEL.to_owned(), INGRESS_CONTROLLER_NAMESPACE.to_owned())].into());
         let ingress_controller = self.classes.len() as u32;
+        self.representative.push(None);
         self.classes.push(Class {
             namespace: self.namespaces.len() as u32,
             labels: Vec::new(),
@@ -435,6 +555,27 @@ impl<'c> Builder<'c> {
 
     fn class_count(&self) -> usize {
         self.classes.len()
+    }
+
+    /// A class's pod labels, namespace, namespace labels and service
+    /// account (the ingress controller's: none, its own namespace,
+    /// `default`), for the plugins' own selectors.
+    fn class_facts(&self, class: usize) -> (crate::labels::Labels, String, crate::labels::Labels, String) {
+        let cluster = self.cluster;
+        let namespace = self.namespace_names.get(self.classes[class].namespace as usize).copied();
+        let namespace = namespace.unwrap_or(INGRESS_CONTROLLER_NAMESPACE).to_owned();
+        let namespace_labels = match cluster.namespace(&namespace) {
+            Some(ns) => ns.labels.clone(),
+            None => [(NAMESPACE_NAME_LABEL.to_owned(), namespace.clone())].into(),
+        };
+        match self.representative.get(class).copied().flatten() {
+            Some(pod) => {
+                let pod = cluster.pod(pod);
+                let account = pod.spec.service_account_name.clone().unwrap_or_else(|| "default".to_owned());
+                (pod.labels.clone(), namespace, namespace_labels, account)
+            }
+            None => (Default::default(), namespace, namespace_labels, "default".to_owned()),
+        }
     }
 
     /// The namespaces `selector` selects.
@@ -568,6 +709,12 @@ impl<'c> Builder<'c> {
         id
     }
 
+    /// The peer set matching every peer, as a value to narrow.
+    fn everything_set(&mut self) -> PeerSet {
+        let id = self.everything();
+        self.peer_sets[id as usize].clone()
+    }
+
     fn empty_peer_set(&self) -> PeerSet {
         PeerSet {
             classes: BitSet::new(self.class_count()),
@@ -666,6 +813,8 @@ impl<'c> Builder<'c> {
                 namespace: None,
                 name: anp.metadata.name.as_deref().unwrap_or_default(),
                 origin: &object.origin,
+                calico_tier: None,
+                isolates: [false, false],
             });
             let subject = ids(&self.admin_subject(&anp.spec.subject));
             self.admin_rules(RuleTier::Admin, policy, &anp.spec.ingress, &anp.spec.egress, &mut rules);
@@ -674,15 +823,27 @@ impl<'c> Builder<'c> {
                 (!anp.spec.egress.is_empty()).then_some(subject),
             ]);
         }
+        // Calico's policies ordered before NetworkPolicies (lower tiers,
+        // lower orders in the `default` tier), NetworkPolicies, the rest.
+        let calico = if tiers.calico { self.calico_policies() } else { Vec::new() };
+        let split = calico.partition_point(|p| p.before_kubernetes);
+        for native in &calico[..split] {
+            self.compile_calico(native, &mut policies, &mut rules, &mut subjects);
+        }
+        let default_tier = self.calico_tiers.iter().position(|t| t.name == crate::calico::DEFAULT_TIER);
         for object in network {
             let policy = policies.len() as u32;
             let np = &object.value;
             let namespace = np.metadata.namespace.as_deref();
+            let types = np.spec.as_ref().and_then(|s| s.policy_types.as_deref()).unwrap_or_default();
+            let has = |t: &str| types.iter().any(|x| x == t);
             policies.push(PolicyMeta {
                 kind: PolicyKind::NetworkPolicy,
                 namespace,
                 name: np.metadata.name.as_deref().unwrap_or_default(),
                 origin: &object.origin,
+                calico_tier: default_tier.map(|t| t as u32),
+                isolates: [has("Ingress"), has("Egress")],
             });
             let Some(spec) = &np.spec else {
                 subjects.push([None, None]);
@@ -699,36 +860,44 @@ impl<'c> Builder<'c> {
             if has("Ingress") {
                 for (index, rule) in spec.ingress.iter().flatten().enumerate() {
                     let peers = self.network_policy_peers(&namespace_set, rule.from.as_deref());
-                    rules.push(Rule {
-                        tier: RuleTier::Network,
-                        action: AdminPolicyAction::Allow,
+                    rules.push(Rule::new(
+                        RuleTier::Network,
+                        AdminPolicyAction::Allow,
                         policy,
-                        direction: Direction::Ingress,
-                        index: index as u32,
-                        name: None,
+                        Direction::Ingress,
+                        index as u32,
+                        None,
                         peers,
-                        ports: network_policy_ports(rule.ports.as_deref()),
-                    });
+                        network_policy_ports(rule.ports.as_deref()),
+                    ));
                 }
                 subject_of[0] = Some(subject.clone());
             }
             if has("Egress") {
                 for (index, rule) in spec.egress.iter().flatten().enumerate() {
                     let peers = self.network_policy_peers(&namespace_set, rule.to.as_deref());
-                    rules.push(Rule {
-                        tier: RuleTier::Network,
-                        action: AdminPolicyAction::Allow,
+                    rules.push(Rule::new(
+                        RuleTier::Network,
+                        AdminPolicyAction::Allow,
                         policy,
-                        direction: Direction::Egress,
-                        index: index as u32,
-                        name: None,
+                        Direction::Egress,
+                        index as u32,
+                        None,
                         peers,
-                        ports: network_policy_ports(rule.ports.as_deref()),
-                    });
+                        network_policy_ports(rule.ports.as_deref()),
+                    ));
                 }
                 subject_of[1] = Some(subject);
             }
             subjects.push(subject_of);
+        }
+        for native in &calico[split..] {
+            self.compile_calico(native, &mut policies, &mut rules, &mut subjects);
+        }
+        if tiers.cilium {
+            for object in cluster.cilium_policies() {
+                self.compile_cilium(object, &mut policies, &mut rules, &mut subjects);
+            }
         }
         // The BaselineAdminNetworkPolicy is a singleton named `default`.
         for object in baseline {
@@ -742,6 +911,8 @@ impl<'c> Builder<'c> {
                 namespace: None,
                 name: "default",
                 origin: &object.origin,
+                calico_tier: None,
+                isolates: [false, false],
             });
             let subject = ids(&self.admin_subject(&banp.spec.subject));
             self.admin_rules(RuleTier::Baseline, policy, &banp.spec.ingress, &banp.spec.egress, &mut rules);
@@ -788,16 +959,16 @@ impl<'c> Builder<'c> {
                 set.blocks.union_with(&one.blocks);
             }
             let peers = self.intern_peer_set(set);
-            rules.push(Rule {
+            rules.push(Rule::new(
                 tier,
                 action,
                 policy,
                 direction,
-                index: index[direction.index()],
-                name: name.clone(),
+                index[direction.index()],
+                name.clone(),
                 peers,
-                ports: admin_ports(ports.as_deref()),
-            });
+                admin_ports(ports.as_deref()),
+            ));
             index[direction.index()] += 1;
         }
     }
@@ -814,9 +985,9 @@ impl<'c> Builder<'c> {
             rules_of[rule.policy as usize][rule.direction.index()].push(id as u32);
         }
         let mut profiles = vec![Profile::default()];
-        let mut profile_ids: FxHashMap<(usize, Vec<u32>), u32> = FxHashMap::default();
-        profile_ids.insert((0, Vec::new()), 0);
-        profile_ids.insert((1, Vec::new()), 0);
+        let mut profile_ids: FxHashMap<(usize, Vec<u32>, Vec<u32>), u32> = FxHashMap::default();
+        profile_ids.insert((0, Vec::new(), Vec::new()), 0);
+        profile_ids.insert((1, Vec::new(), Vec::new()), 0);
         for direction in [Direction::Ingress, Direction::Egress] {
             let d = direction.index();
             let mut applying: Vec<Vec<u32>> = vec![Vec::new(); self.classes.len()];
@@ -828,21 +999,22 @@ impl<'c> Builder<'c> {
                 }
             }
             for (class, applying) in applying.into_iter().enumerate() {
+                // A rule narrower than its policy (Calico's `destination` of
+                // an ingress rule) is in the profile only of the classes it covers.
+                let class_rules: Vec<u32> = applying
+                    .iter()
+                    .flat_map(|&p| rules_of[p as usize][d].iter().copied())
+                    .filter(|&r| rules[r as usize].subjects.as_ref().is_none_or(|s| s.contains(class)))
+                    .collect();
                 let next = profiles.len() as u32;
-                let id = *profile_ids.entry((d, applying)).or_insert_with_key(|(_, applying)| {
+                let key = (d, applying, class_rules);
+                let id = *profile_ids.entry(key).or_insert_with_key(|(_, applying, class_rules)| {
                     let profile = Profile {
                         policies: applying.clone(),
-                        rules: applying
-                            .iter()
-                            .flat_map(|&p| rules_of[p as usize][d].iter().copied())
-                            .collect(),
-                        isolated: applying
-                            .iter()
-                            .any(|&p| policies[p as usize].kind == PolicyKind::NetworkPolicy),
-                        has_named: applying
-                            .iter()
-                            .flat_map(|&p| &rules_of[p as usize][d])
-                            .any(|&r| !rules[r as usize].ports.named.is_empty()),
+                        rules: class_rules.clone(),
+                        isolated: applying.iter().any(|&p| policies[p as usize].isolates[d]),
+                        has_named: class_rules.iter().any(|&r| !rules[r as usize].ports.named.is_empty()),
+                        calico: applying.iter().any(|&p| policies[p as usize].kind.is_calico()),
                     };
                     profiles.push(profile);
                     next

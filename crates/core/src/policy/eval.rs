@@ -1,10 +1,8 @@
 //! Evaluating the tiers for one subject, one peer and one direction.
 
-use super::compile::{Compiled, Profile, Rule, RuleTier};
+use super::compile::{Compiled, Profile, Rule, RuleCaveat, RuleTier};
 use super::ip;
-use super::{
-    Direction, DirectionExplanation, Endpoint, Explanation, PolicyKind, PolicyRef, Step, Tier, Verdict,
-};
+use super::{Caveat, Direction, DirectionExplanation, Endpoint, Explanation, PolicyRef, Step, Tier, Verdict};
 use crate::admin_policy::AdminPolicyAction;
 use crate::model::PodId;
 use crate::ports::{ConnectionSet, PortSet};
@@ -95,18 +93,31 @@ impl<'c> Compiled<'c> {
                 trace.push(self.rule_step(rule, verdict(rule.action), new));
             }
         }
-        let remaining = ConnectionSet::all().difference(&decided).union(&passed);
+        let mut remaining = ConnectionSet::all().difference(&decided).union(&passed);
         if remaining.is_empty() {
             return allowed;
         }
-        if profile.isolated {
-            // NetworkPolicy tier: the union of matching rules; the rest is denied.
+        // Cilium's deny rules win over every allow rule (Cilium implements
+        // no admin tier, so they never meet one).
+        let denied = self.cilium_denials(&rules, matched, target, &remaining, trace.as_deref_mut());
+        if profile.calico {
+            let (by_tiers, passed) =
+                self.calico_tiers(profile, &rules, matched, target, &remaining, trace.as_deref_mut());
+            allowed = allowed.union(&by_tiers);
+            remaining = passed;
+        } else if profile.isolated {
+            // NetworkPolicy (and Cilium allow) tier: the union of matching
+            // rules, less Cilium's denials; the rest is denied.
             let mut network = ConnectionSet::none();
-            for &(i, rule) in rules.iter().filter(|(_, r)| r.tier == RuleTier::Network) {
+            let allows = |r: &Rule| {
+                r.tier == RuleTier::Network
+                    || (r.tier == RuleTier::Cilium && r.action == AdminPolicyAction::Allow)
+            };
+            for &(i, rule) in rules.iter().filter(|(_, r)| allows(r)) {
                 if !matched(i) {
                     continue;
                 }
-                let new = self.resolve(rule, target).intersection(&remaining);
+                let new = self.resolve(rule, target).intersection(&remaining).difference(&denied);
                 if new.is_empty() {
                     continue;
                 }
@@ -116,8 +127,8 @@ impl<'c> Compiled<'c> {
                 }
             }
             if let Some(trace) = trace {
-                let denied = remaining.difference(&network);
-                if !denied.is_empty() {
+                let rest = remaining.difference(&network).difference(&denied);
+                if !rest.is_empty() {
                     trace.push(Step {
                         tier: Tier::Network,
                         verdict: Verdict::Deny,
@@ -125,11 +136,18 @@ impl<'c> Compiled<'c> {
                         rule: None,
                         rule_name: None,
                         location: None,
-                        connections: denied,
+                        connections: rest,
+                        calico_tier: None,
+                        caveat: None,
                     });
                 }
             }
             return allowed.union(&network);
+        } else {
+            remaining = remaining.difference(&denied);
+        }
+        if remaining.is_empty() {
+            return allowed;
         }
         // Baseline tier on what is left, then allow by default.
         let mut baseline_decided = ConnectionSet::none();
@@ -158,19 +176,121 @@ impl<'c> Compiled<'c> {
         allowed.union(&rest)
     }
 
+    /// What Cilium's deny rules of the profile that match take out of `remaining`.
+    fn cilium_denials(
+        &self,
+        rules: &[(usize, &Rule)],
+        matched: &dyn Fn(usize) -> bool,
+        target: Target,
+        remaining: &ConnectionSet,
+        mut trace: Option<&mut Vec<Step>>,
+    ) -> ConnectionSet {
+        let mut denied = ConnectionSet::none();
+        let denies = |r: &Rule| r.tier == RuleTier::Cilium && r.action == AdminPolicyAction::Deny;
+        for &(i, rule) in rules.iter().filter(|(_, r)| denies(r)) {
+            if !matched(i) {
+                continue;
+            }
+            let new = self.resolve(rule, target).intersection(remaining).difference(&denied);
+            if new.is_empty() {
+                continue;
+            }
+            denied = denied.union(&new);
+            if let Some(trace) = trace.as_deref_mut() {
+                trace.push(self.rule_step(rule, Verdict::Deny, new));
+            }
+        }
+        denied
+    }
+
+    /// Calico's tiers, in order, on `remaining`: `(allowed, passed through
+    /// every tier)`. In each tier the first matching rule of its policies,
+    /// in order, decides each port; `Pass` hands it to the next tier that
+    /// has a policy for the subject; what no rule decides is denied at the
+    /// end of the tier (or passed, when the tier's `defaultAction` is `Pass`).
+    fn calico_tiers(
+        &self,
+        profile: &Profile,
+        rules: &[(usize, &Rule)],
+        matched: &dyn Fn(usize) -> bool,
+        target: Target,
+        remaining: &ConnectionSet,
+        mut trace: Option<&mut Vec<Step>>,
+    ) -> (ConnectionSet, ConnectionSet) {
+        let tier_of = |policy: u32| self.policies[policy as usize].calico_tier;
+        let mut tiers: Vec<u32> = profile.policies.iter().filter_map(|&p| tier_of(p)).collect();
+        tiers.dedup();
+        let mut allowed = ConnectionSet::none();
+        let mut flowing = remaining.clone();
+        for tier in tiers {
+            if flowing.is_empty() {
+                break;
+            }
+            let mut open = flowing.clone();
+            let mut passed = ConnectionSet::none();
+            let in_tier = |r: &Rule| {
+                matches!(r.tier, RuleTier::Network | RuleTier::Calico) && tier_of(r.policy) == Some(tier)
+            };
+            for &(i, rule) in rules.iter().filter(|(_, r)| in_tier(r)) {
+                if !matched(i) {
+                    continue;
+                }
+                let new = self.resolve(rule, target).intersection(&open);
+                if new.is_empty() {
+                    continue;
+                }
+                match rule.action {
+                    AdminPolicyAction::Allow => allowed = allowed.union(&new),
+                    AdminPolicyAction::Deny => {}
+                    AdminPolicyAction::Pass => passed = passed.union(&new),
+                }
+                open = open.difference(&new);
+                if let Some(trace) = trace.as_deref_mut() {
+                    trace.push(self.rule_step(rule, verdict(rule.action), new));
+                }
+            }
+            if !open.is_empty() {
+                let info = &self.calico_tiers[tier as usize];
+                let verdict = if info.pass_by_default { Verdict::Pass } else { Verdict::Deny };
+                if info.pass_by_default {
+                    passed = passed.union(&open);
+                }
+                if let Some(trace) = trace.as_deref_mut() {
+                    trace.push(Step {
+                        tier: Tier::Network,
+                        verdict,
+                        policy: None,
+                        rule: None,
+                        rule_name: None,
+                        location: None,
+                        connections: open,
+                        calico_tier: Some(info.name.clone()),
+                        caveat: None,
+                    });
+                }
+            }
+            flowing = passed;
+        }
+        (allowed, flowing)
+    }
+
     fn rule_step(&self, rule: &Rule, verdict: Verdict, connections: ConnectionSet) -> Step {
         let policy = self.policy_ref(rule.policy);
         let list = match rule.direction {
             Direction::Ingress => "ingress",
             Direction::Egress => "egress",
         };
-        let location = self.policies[rule.policy as usize]
-            .origin
-            .field_location(&format!("spec.{list}[{}]", rule.index));
+        let path = rule.path.clone().unwrap_or_else(|| format!("spec.{list}[{}]", rule.index));
+        let location = self.policies[rule.policy as usize].origin.field_location(&path);
+        let caveat = match &rule.caveat {
+            Some(RuleCaveat::L7(protocols)) => Some(Caveat::L7 { protocols: protocols.clone() }),
+            Some(RuleCaveat::Fqdns(names)) => Some(Caveat::Fqdns { names: names.clone() }),
+            None => None,
+        };
         Step {
             tier: match rule.tier {
                 RuleTier::Admin => Tier::Admin,
-                RuleTier::Network => Tier::Network,
+                RuleTier::Network | RuleTier::Cilium | RuleTier::Calico => Tier::Network,
                 RuleTier::Baseline => Tier::Baseline,
             },
             verdict,
@@ -179,6 +299,8 @@ impl<'c> Compiled<'c> {
             rule_name: rule.name.clone(),
             location: Some(location),
             connections,
+            calico_tier: None,
+            caveat,
         }
     }
 
@@ -295,6 +417,7 @@ impl<'c> Compiled<'c> {
                 isolated_by: self.isolating(from_class, Direction::Egress),
                 steps: egress_steps,
                 allowed: egress,
+                caveats: self.fqdn_caveats(from_class, first(to)),
             },
             ingress: DirectionExplanation {
                 direction: Direction::Ingress,
@@ -302,10 +425,36 @@ impl<'c> Compiled<'c> {
                 isolated_by: self.isolating(to_class, Direction::Ingress),
                 steps: ingress_steps,
                 allowed: ingress,
+                caveats: Vec::new(),
             },
             allowed,
             exemption,
         }
+    }
+
+    /// The `toFQDNs` rules of `class`'s egress profile, when the peer is
+    /// outside the cluster: whether they allow it depends on what the names
+    /// resolve to at run time.
+    fn fqdn_caveats(
+        &self,
+        class: Option<u32>,
+        peer: Peer,
+    ) -> Vec<(PolicyRef, Option<crate::origin::Location>, Caveat)> {
+        let (Some(class), Peer::Block(_) | Peer::Unlisted) = (class, peer) else { return Vec::new() };
+        let profile = self.profile_of(class, Direction::Egress);
+        let mut caveats = Vec::new();
+        for &r in &profile.rules {
+            let rule = &self.rules[r as usize];
+            if let Some(RuleCaveat::Fqdns(names)) = &rule.caveat {
+                let step = self.rule_step(rule, Verdict::Allow, crate::ports::ConnectionSet::none());
+                caveats.push((
+                    self.policy_ref(rule.policy),
+                    step.location,
+                    Caveat::Fqdns { names: names.clone() },
+                ));
+            }
+        }
+        caveats
     }
 
     fn profile_of(&self, class: u32, direction: Direction) -> &Profile {
@@ -317,7 +466,7 @@ impl<'c> Compiled<'c> {
         self.profile_of(class, direction)
             .policies
             .iter()
-            .filter(|&&p| self.policies[p as usize].kind == PolicyKind::NetworkPolicy)
+            .filter(|&&p| self.policies[p as usize].isolates[direction.index()])
             .map(|&p| self.policy_ref(p))
             .collect()
     }
@@ -349,5 +498,7 @@ fn default_step(verdict: Verdict, connections: ConnectionSet) -> Step {
         rule_name: None,
         location: None,
         connections,
+        calico_tier: None,
+        caveat: None,
     }
 }

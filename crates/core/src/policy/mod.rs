@@ -87,6 +87,10 @@ mod select;
 #[cfg(test)]
 mod anp_tests;
 #[cfg(test)]
+mod calico_tests;
+#[cfg(test)]
+mod cilium_tests;
+#[cfg(test)]
 mod e2e_tests;
 #[cfg(test)]
 pub(crate) mod testing;
@@ -125,11 +129,15 @@ pub struct Tiers {
     pub network: bool,
     /// BaselineAdminNetworkPolicy.
     pub baseline: bool,
+    /// CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy.
+    pub cilium: bool,
+    /// Calico NetworkPolicy and GlobalNetworkPolicy.
+    pub calico: bool,
 }
 
 impl Tiers {
     /// Every tier.
-    pub const ALL: Tiers = Tiers { admin: true, network: true, baseline: true };
+    pub const ALL: Tiers = Tiers { admin: true, network: true, baseline: true, cilium: true, calico: true };
 }
 
 /// How NetworkPolicy treats `hostNetwork` pods: the NetworkPolicy docs
@@ -200,6 +208,59 @@ pub enum PolicyKind {
     AdminNetworkPolicy,
     /// `policy.networking.k8s.io/v1alpha1` BaselineAdminNetworkPolicy.
     BaselineAdminNetworkPolicy,
+    /// `cilium.io/v2` CiliumNetworkPolicy.
+    CiliumNetworkPolicy,
+    /// `cilium.io/v2` CiliumClusterwideNetworkPolicy.
+    CiliumClusterwideNetworkPolicy,
+    /// `projectcalico.org/v3` NetworkPolicy.
+    CalicoNetworkPolicy,
+    /// `projectcalico.org/v3` GlobalNetworkPolicy.
+    CalicoGlobalNetworkPolicy,
+}
+
+impl PolicyKind {
+    /// The kind as manifests write it (Calico's namespaced kind qualified
+    /// by its group, to tell it from Kubernetes').
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyKind::NetworkPolicy => "NetworkPolicy",
+            PolicyKind::AdminNetworkPolicy => "AdminNetworkPolicy",
+            PolicyKind::BaselineAdminNetworkPolicy => "BaselineAdminNetworkPolicy",
+            PolicyKind::CiliumNetworkPolicy => "CiliumNetworkPolicy",
+            PolicyKind::CiliumClusterwideNetworkPolicy => "CiliumClusterwideNetworkPolicy",
+            PolicyKind::CalicoNetworkPolicy => "NetworkPolicy.projectcalico.org",
+            PolicyKind::CalicoGlobalNetworkPolicy => "GlobalNetworkPolicy",
+        }
+    }
+
+    /// Whether it is one of Calico's kinds.
+    pub fn is_calico(self) -> bool {
+        matches!(self, PolicyKind::CalicoNetworkPolicy | PolicyKind::CalicoGlobalNetworkPolicy)
+    }
+
+    /// Whether it is one of Cilium's kinds.
+    pub fn is_cilium(self) -> bool {
+        matches!(self, PolicyKind::CiliumNetworkPolicy | PolicyKind::CiliumClusterwideNetworkPolicy)
+    }
+}
+
+/// What an L3/L4 model cannot see of a rule that decided a connection, and
+/// which could change the verdict.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(tag = "caveat", rename_all = "kebab-case")]
+pub enum Caveat {
+    /// Cilium L7 rules on the allowed ports: its proxy admits only the
+    /// requests they match (`http`, `dns`, `kafka`, …).
+    L7 {
+        /// The L7 protocols the rule filters.
+        protocols: Vec<String>,
+    },
+    /// Cilium `toFQDNs`: destinations by DNS name, which the policy allows
+    /// at run time for the addresses the names resolve to.
+    Fqdns {
+        /// The names and patterns.
+        names: Vec<String>,
+    },
 }
 
 /// A policy object, for explanations.
@@ -260,6 +321,11 @@ pub struct Step {
     pub location: Option<Location>,
     /// The connections this step decided.
     pub connections: ConnectionSet,
+    /// Calico: the tier whose end denied (or passed) these connections,
+    /// when the step is the end of a tier rather than a rule.
+    pub calico_tier: Option<String>,
+    /// What the model cannot see of the rule.
+    pub caveat: Option<Caveat>,
 }
 
 /// How one direction of a connection was decided.
@@ -276,6 +342,10 @@ pub struct DirectionExplanation {
     pub steps: Vec<Step>,
     /// What this direction allows.
     pub allowed: ConnectionSet,
+    /// Rules the model cannot evaluate that apply here and could change
+    /// what is denied (Cilium `toFQDNs` towards an address outside the
+    /// cluster), with the policy and the rule's location.
+    pub caveats: Vec<(PolicyRef, Option<Location>, Caveat)>,
 }
 
 /// Why a connection is allowed or denied, per direction and tier.
@@ -300,6 +370,21 @@ impl Explanation {
             .iter()
             .any(|d| !d.isolated_by.is_empty() || d.steps.iter().any(|s| s.tier != Tier::Default))
     }
+}
+
+/// What the compiler needs of the plugin for Cilium's and Calico's policies.
+fn native_options(plugin: &PluginBehaviour) -> compile::NativeOptions {
+    let cilium_version = plugin
+        .detection
+        .found
+        .iter()
+        .find(|found| found.cni == crate::cni::Cni::Cilium)
+        .and_then(|found| found.version.as_deref())
+        .and_then(|version| {
+            let mut parts = version.split('.').map(|p| p.parse::<u32>().ok());
+            Some((parts.next()??, parts.next()??))
+        });
+    compile::NativeOptions { cilium_version }
 }
 
 /// The compiled policies of a cluster. Immutable; build it once per
@@ -335,8 +420,13 @@ impl<'c> PolicyEngine<'c> {
     /// its ipBlock and `hostNetwork` behaviour, and, in
     /// [`PolicyView::Effective`], only the kinds of policy it enforces.
     pub fn for_plugin(cluster: &'c Cluster, plugin: PluginBehaviour, view: PolicyView) -> PolicyEngine<'c> {
-        let compiled =
-            compile::Compiled::new(cluster, plugin.policy_options(), plugin.host_network, plugin.tiers(view));
+        let compiled = compile::Compiled::new(
+            cluster,
+            plugin.policy_options(),
+            plugin.host_network,
+            plugin.tiers(view),
+            native_options(&plugin),
+        );
         PolicyEngine { compiled, plugin }
     }
 
@@ -353,6 +443,7 @@ impl<'c> PolicyEngine<'c> {
             self.plugin.policy_options(),
             self.plugin.host_network,
             self.compiled.tiers,
+            native_options(&self.plugin),
         );
         PolicyEngine { compiled, plugin: self.plugin.clone() }
     }

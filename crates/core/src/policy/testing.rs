@@ -56,6 +56,33 @@ pub(crate) fn baseline_policy(spec: Value) -> Value {
     })
 }
 
+/// Namespaces `x` (team blue) and `y` (team red), pods `x/a`, `x/b`,
+/// `y/a` (labelled `app` by name), then `objects`.
+pub(crate) fn blue_and_red(objects: &[Value]) -> Vec<Value> {
+    let mut all = vec![
+        namespace("x", json!({"team": "blue"})),
+        namespace("y", json!({"team": "red"})),
+        pod("x", "a", json!({"app": "a"})),
+        pod("x", "b", json!({"app": "b"})),
+        pod("y", "a", json!({"app": "a"})),
+    ];
+    all.extend_from_slice(objects);
+    all
+}
+
+/// The engine for `cluster` on the plugin called `plugin` (`--cni`).
+pub(crate) fn engine_on<'c>(plugin: &str, cluster: &'c Cluster) -> PolicyEngine<'c> {
+    let overrides = crate::cni::PluginOverrides {
+        cni: Some(plugin.to_owned()),
+        ..crate::cni::PluginOverrides::default()
+    };
+    PolicyEngine::for_plugin(
+        cluster,
+        crate::cni::behaviour(cluster, &overrides),
+        crate::cni::PolicyView::Effective,
+    )
+}
+
 /// `namespace/name` (a pod, or a workload's first pod), `ingress-controller`,
 /// or an address or CIDR.
 pub(crate) fn endpoint(cluster: &Cluster, text: &str) -> Endpoint {

@@ -94,11 +94,7 @@ fn policy_id(policy: &PolicyRef) -> String {
 }
 
 fn policy_name(policy: &PolicyRef) -> String {
-    let kind = match policy.kind {
-        crate::policy::PolicyKind::NetworkPolicy => "NetworkPolicy",
-        crate::policy::PolicyKind::AdminNetworkPolicy => "AdminNetworkPolicy",
-        crate::policy::PolicyKind::BaselineAdminNetworkPolicy => "BaselineAdminNetworkPolicy",
-    };
+    let kind = policy.kind.as_str();
     match &policy.namespace {
         Some(namespace) => format!("{kind} {}", code(format!("{namespace}/{}", policy.name))),
         None => format!("{kind} {}", code(&policy.name)),
@@ -632,6 +628,7 @@ fn cni_step(ctx: &Ctx<'_, '_>, walk: &mut Walk) {
                 Clue::Name => "its name".to_owned(),
                 Clue::Image { image, .. } => format!("image {}", code(image)),
                 Clue::Annotation { key } => format!("annotation {}", code(key)),
+                Clue::Resource => "its resource".to_owned(),
             };
             match objects.iter_mut().find(|(o, _, _)| *o == object) {
                 Some((_, clues, _)) => clues.push(clue),
