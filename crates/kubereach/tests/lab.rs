@@ -325,3 +325,49 @@ fn up_shows_progress_on_a_terminal_only() {
     assert!(piped.status.success(), "{}", text(&piped.stderr));
     assert!(!text(&piped.stderr).contains("lab up: namespace"), "no progress in a pipe");
 }
+
+/// A disagreement shows the lab's side next to the model's: the counted
+/// nftables rules the connection went through. A drop rule added by hand in
+/// the node of `production/api` makes the controller's allowed connection
+/// time out; the probe report names that rule.
+#[test]
+fn a_disagreement_names_the_lab_rule_that_dropped_it() {
+    require_root!();
+    let dir = demo_dir(false);
+    let lab = Lab::up("tevid", dir.path());
+    let added = lab.exec(
+        "node/node-1",
+        &[
+            "nft",
+            "insert",
+            "rule",
+            "ip",
+            "kubereach-policy",
+            "forward",
+            "ip",
+            "daddr",
+            "10.244.0.3",
+            "tcp",
+            "dport",
+            "8080",
+            "counter",
+            "drop",
+        ],
+    );
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    let output = kubereach(&["lab", "probe", "tevid", "--timeout-ms", "300"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stdout));
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.contains(
+            "ingress-nginx/ingress-nginx-controller -> production/api 8080/TCP: model says connected to production/api, kernel says timed out"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "lab:   kr-tevid-node1 kubereach-policy forward: ip daddr 10.244.0.3 tcp dport 8080 drop"
+        ),
+        "{stdout}"
+    );
+}

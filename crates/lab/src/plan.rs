@@ -8,6 +8,7 @@ use kubereach_core::cni::{self, Enforcement};
 use kubereach_core::Cluster;
 use serde::{Deserialize, Serialize};
 
+use crate::counters::counted;
 use crate::services::{self, LabService};
 use crate::topology::{
     self, Topology, TopologyError, EXTERNAL_ADDRESS, FABRIC_EXTERNAL_ADDRESS, FABRIC_NODE_ADDRESS, GATEWAY,
@@ -109,9 +110,12 @@ pub fn build(cluster: &Cluster, name: &str, enforce: Option<bool>) -> Result<Pla
         steps.push(ip(&pod.netns, format!("route add default via {GATEWAY} dev eth0")));
     }
     for (index, node) in topology.nodes.iter().enumerate() {
-        steps.push(Step::Nft { netns: node.netns.clone(), ruleset: services::ruleset(&services, index) });
+        // Counters on every deciding rule: `lab probe` shows which one a
+        // disagreeing connection went through.
+        let ruleset = counted(&services::ruleset(&services, index));
+        steps.push(Step::Nft { netns: node.netns.clone(), ruleset });
         if let Some(ruleset) = crate::policy::ruleset(cluster, &topology, index, tiers) {
-            steps.push(Step::Nft { netns: node.netns.clone(), ruleset });
+            steps.push(Step::Nft { netns: node.netns.clone(), ruleset: counted(&ruleset) });
         }
     }
     Ok(Plan { topology, services, policies_enforced, steps })
