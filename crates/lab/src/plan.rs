@@ -60,6 +60,16 @@ pub enum Step {
         /// The ruleset.
         ruleset: String,
     },
+    /// A file of the namespace's own `/etc`, `/etc/netns/NETNS/FILE`, which
+    /// `ip netns exec` mounts over `/etc/FILE`.
+    EtcFile {
+        /// The namespace.
+        netns: String,
+        /// The file's name (`resolv.conf`).
+        file: String,
+        /// Its content.
+        text: String,
+    },
 }
 
 /// The plan for `cluster` as lab `name`. `enforce` overrides the plugin's
@@ -116,6 +126,11 @@ pub fn build(cluster: &Cluster, name: &str, enforce: Option<bool>) -> Result<Pla
         steps.push(Step::Nft { netns: node.netns.clone(), ruleset });
         if let Some(ruleset) = crate::policy::ruleset(cluster, &topology, index, tiers) {
             steps.push(Step::Nft { netns: node.netns.clone(), ruleset: counted(&ruleset) });
+        }
+    }
+    for pod in &topology.pods {
+        if let Some(text) = crate::resolv::resolv_conf(cluster, &services, pod) {
+            steps.push(Step::EtcFile { netns: pod.netns.clone(), file: "resolv.conf".into(), text });
         }
     }
     Ok(Plan { topology, services, policies_enforced, steps })
@@ -267,6 +282,10 @@ impl Plan {
                 }
                 Step::Nft { netns, ruleset } => {
                     let _ = write!(out, "ip netns exec {netns} nft -f - <<'EOF'\n{ruleset}EOF\n");
+                }
+                Step::EtcFile { netns, file, text } => {
+                    let dir = format!("{}/{netns}", crate::resolv::ETC_NETNS_DIR);
+                    let _ = write!(out, "mkdir -p {dir} && cat > {dir}/{file} <<'EOF'\n{text}EOF\n");
                 }
             }
         }
