@@ -2,8 +2,8 @@
 //! they need root on Linux (CI has it) and `ip`, `nft`, `conntrack` and
 //! `nc` (scripts/setup/lab.sh installs them). Elsewhere each test prints
 //! why it skips and passes. Every test uses a lab name of its own and ends
-//! by checking `down` left nothing: no namespace, no state under /run, no
-//! supervisor process.
+//! by checking `down` left nothing: no namespace, no `/etc/netns` entry, no
+//! state under /run, no supervisor process.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -122,17 +122,24 @@ impl Drop for Lab {
     }
 }
 
-/// No namespace, state, or supervisor of lab `name` remains.
-fn assert_nothing_left(name: &str) {
-    let prefix = format!("kr-{name}-");
-    let namespaces: Vec<String> = std::fs::read_dir("/run/netns")
+/// The entries of `dir` whose names start with `prefix`.
+fn entries_with_prefix(dir: &str, prefix: &str) -> Vec<String> {
+    std::fs::read_dir(dir)
         .into_iter()
         .flatten()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(&prefix))
-        .collect();
+        .filter(|n| n.starts_with(prefix))
+        .collect()
+}
+
+/// No namespace, `/etc/netns` entry, state, or supervisor of lab `name` remains.
+fn assert_nothing_left(name: &str) {
+    let prefix = format!("kr-{name}-");
+    let namespaces = entries_with_prefix("/run/netns", &prefix);
     assert!(namespaces.is_empty(), "namespaces left: {namespaces:?}");
+    let etc = entries_with_prefix("/etc/netns", &prefix);
+    assert!(etc.is_empty(), "/etc/netns entries left: {etc:?}");
     assert!(!Path::new("/run/kubereach-lab").join(name).exists(), "state left under /run");
     let marker = format!("lab\0supervise\0{name}\0");
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
@@ -191,6 +198,18 @@ fn demo_up_probe_down_agrees_with_the_model_and_shows_its_faults() {
     let metrics = cluster_ip("tdemo", "monitoring", "metrics");
     let refused = lab.exec("monitoring/prometheus", &["nc", "-vz", "-w", "2", &metrics, "9090"]);
     assert!(text(&refused.stderr).contains("refused"), "{}", text(&refused.stderr));
+    // Each pod's resolv.conf follows its dnsPolicy, as the kubelet writes
+    // it (ClusterFirst: cluster DNS, the namespace's search list, ndots:5;
+    // https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/#pod-s-dns-policy),
+    // and `ip netns exec` puts it in place of the host's.
+    let resolv = lab.exec("production/api", &["cat", "/etc/resolv.conf"]);
+    assert!(
+        text(&resolv.stdout).ends_with(
+            "nameserver 10.96.0.10\nsearch production.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n"
+        ),
+        "{}",
+        text(&resolv.stdout)
+    );
     // Who answers: the supervisor writes the pod's name.
     let answer = lab.exec("ingress-nginx/ingress-nginx-controller", &["nc", "-w", "2", &api, "80"]);
     assert_eq!(text(&answer.stdout).trim(), "production/api");
@@ -263,6 +282,10 @@ fn down_after_kill_9_of_up_leaves_nothing() {
     }
     up.kill().unwrap();
     let _ = up.wait();
+    // A pod's resolv.conf directory the log does not name (as if written by
+    // an `up` whose log was lost) goes too: `down` sweeps the lab's prefix.
+    std::fs::create_dir_all("/etc/netns/kr-tkill-pod1").unwrap();
+    std::fs::write("/etc/netns/kr-tkill-pod1/resolv.conf", "nameserver 10.96.0.10\n").unwrap();
     expect(&["lab", "down", "tkill"], 0);
     assert_nothing_left("tkill");
     // Idempotent: a second down has nothing to do and succeeds.
@@ -324,4 +347,50 @@ fn up_shows_progress_on_a_terminal_only() {
     assert_nothing_left("tprog");
     assert!(piped.status.success(), "{}", text(&piped.stderr));
     assert!(!text(&piped.stderr).contains("lab up: namespace"), "no progress in a pipe");
+}
+
+/// A disagreement shows the lab's side next to the model's: the counted
+/// nftables rules the connection went through. A drop rule added by hand in
+/// the node of `production/api` makes the controller's allowed connection
+/// time out; the probe report names that rule.
+#[test]
+fn a_disagreement_names_the_lab_rule_that_dropped_it() {
+    require_root!();
+    let dir = demo_dir(false);
+    let lab = Lab::up("tevid", dir.path());
+    let added = lab.exec(
+        "node/node-1",
+        &[
+            "nft",
+            "insert",
+            "rule",
+            "ip",
+            "kubereach-policy",
+            "forward",
+            "ip",
+            "daddr",
+            "10.244.0.3",
+            "tcp",
+            "dport",
+            "8080",
+            "counter",
+            "drop",
+        ],
+    );
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    let output = kubereach(&["lab", "probe", "tevid", "--timeout-ms", "300"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stdout));
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.contains(
+            "ingress-nginx/ingress-nginx-controller -> production/api 8080/TCP: model says connected to production/api, kernel says timed out"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "lab:   kr-tevid-node1 kubereach-policy forward: ip daddr 10.244.0.3 tcp dport 8080 drop"
+        ),
+        "{stdout}"
+    );
 }

@@ -6,7 +6,9 @@
 //! when the process dies, even by `kill -9`) and `supervisor.pid`. `down`
 //! kills the supervisor, deletes every namespace of the intent log and
 //! every `/run/netns/kr-<name>-*` (links, routes, nftables tables and
-//! conntrack entries live in them and go with them), then the directory:
+//! conntrack entries live in them and go with them), every
+//! `/etc/netns/kr-<name>-*` (the pods' `resolv.conf`, logged as `etc …`
+//! before it is written), then the directory:
 //! it leaves nothing, whatever point `up` reached, and running it twice is
 //! harmless.
 
@@ -20,6 +22,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use crate::plan::{Plan, Step};
+use crate::resolv::ETC_NETNS_DIR;
 use crate::topology::netns_prefix;
 
 /// Where labs keep their state.
@@ -225,6 +228,15 @@ fn apply(
                 run("ip", &["netns", "exec", netns, "nft", "-f", "-"], Some(ruleset))?;
                 index += 1;
             }
+            Step::EtcFile { netns, file, text } => {
+                writeln!(intent, "etc {netns}").map_err(io_error("cannot write the intent log"))?;
+                intent.sync_data().map_err(io_error("cannot write the intent log"))?;
+                let dir = Path::new(ETC_NETNS_DIR).join(netns);
+                fs::create_dir_all(&dir).map_err(io_error(format!("cannot create {}", dir.display())))?;
+                let path = dir.join(file);
+                fs::write(&path, text).map_err(io_error(format!("cannot write {}", path.display())))?;
+                index += 1;
+            }
         }
     }
     Ok(())
@@ -333,12 +345,9 @@ pub fn down(name: &str) -> Result<DownReport, LabError> {
     let dir = state_dir(name);
     let lock = if dir.exists() { Some(lock(name, LOCK_WAIT)?) } else { None };
     let supervisor = stop_supervisors(name);
-    let mut namespaces: Vec<String> = fs::read_to_string(dir.join("intent.log"))
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|line| line.strip_prefix("netns "))
-        .map(str::to_owned)
-        .collect();
+    let intent = fs::read_to_string(dir.join("intent.log")).unwrap_or_default();
+    let mut namespaces: Vec<String> =
+        intent.lines().filter_map(|line| line.strip_prefix("netns ")).map(str::to_owned).collect();
     namespaces.extend(existing_namespaces(name));
     namespaces.sort();
     namespaces.dedup();
@@ -347,11 +356,45 @@ pub fn down(name: &str) -> Result<DownReport, LabError> {
         let batch: String = existing.iter().map(|n| format!("netns del {n}\n")).collect();
         run("ip", &["-force", "-batch", "-"], Some(&batch))?;
     }
+    remove_etc_files(name, &intent)?;
     if dir.exists() {
         fs::remove_dir_all(&dir).map_err(io_error(format!("cannot remove {}", dir.display())))?;
     }
     drop(lock);
     Ok(DownReport { name: name.to_owned(), namespaces: existing.len(), supervisor })
+}
+
+/// Removes the lab's `/etc/netns/kr-<name>-…` directories: those the
+/// intent log names and any other with the lab's prefix (the log may end
+/// before a directory it names was made, never after).
+fn remove_etc_files(name: &str, intent: &str) -> Result<(), LabError> {
+    let prefix = netns_prefix(name);
+    let mut dirs: Vec<String> =
+        intent.lines().filter_map(|line| line.strip_prefix("etc ")).map(str::to_owned).collect();
+    dirs.extend(
+        fs::read_dir(ETC_NETNS_DIR)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| entry.file_name().into_string().ok()),
+    );
+    dirs.sort();
+    dirs.dedup();
+    // Only the lab's own names: never a path, never another lab's.
+    for dir in dirs.iter().filter(|d| d.starts_with(&prefix) && !d.contains('/') && !d.contains("..")) {
+        let path = Path::new(ETC_NETNS_DIR).join(dir);
+        match fs::remove_dir_all(&path) {
+            Ok(()) => {}
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+            Err(error) => {
+                return Err(LabError::Io {
+                    context: format!("cannot remove {}", path.display()),
+                    source: error,
+                })
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The names of every lab with a state directory or namespaces.

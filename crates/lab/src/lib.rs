@@ -9,7 +9,8 @@
 //!   nftables rulesets kube-proxy's nftables mode would program),
 //!   [`policy`] (a small NetworkPolicy → nftables compiler, independent of
 //!   the core's policy engine so probes test semantics, not plumbing) and
-//!   [`plan`] (the commands, in order, and their dry-run text);
+//!   [`plan`] (the commands, in order, and their dry-run text), with
+//!   [`counters`] on the deciding rules, and each pod's [`resolv`]`.conf`;
 //! - the edges that touch the kernel: [`exec`] (applies a plan with `ip`
 //!   and `nft`, keeps the intent log and lock under `/run`, tears down),
 //!   [`supervisor`] (the one process that owns every pod's listening
@@ -20,11 +21,13 @@
 //! namespaces.
 
 mod admin;
+pub mod counters;
 pub mod exec;
 pub mod netns;
 pub mod plan;
 pub mod policy;
 pub mod probe;
+pub mod resolv;
 pub mod services;
 pub mod supervisor;
 pub mod topology;

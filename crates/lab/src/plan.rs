@@ -8,6 +8,7 @@ use kubereach_core::cni::{self, Enforcement};
 use kubereach_core::Cluster;
 use serde::{Deserialize, Serialize};
 
+use crate::counters::counted;
 use crate::services::{self, LabService};
 use crate::topology::{
     self, Topology, TopologyError, EXTERNAL_ADDRESS, FABRIC_EXTERNAL_ADDRESS, FABRIC_NODE_ADDRESS, GATEWAY,
@@ -59,6 +60,16 @@ pub enum Step {
         /// The ruleset.
         ruleset: String,
     },
+    /// A file of the namespace's own `/etc`, `/etc/netns/NETNS/FILE`, which
+    /// `ip netns exec` mounts over `/etc/FILE`.
+    EtcFile {
+        /// The namespace.
+        netns: String,
+        /// The file's name (`resolv.conf`).
+        file: String,
+        /// Its content.
+        text: String,
+    },
 }
 
 /// The plan for `cluster` as lab `name`. `enforce` overrides the plugin's
@@ -109,9 +120,17 @@ pub fn build(cluster: &Cluster, name: &str, enforce: Option<bool>) -> Result<Pla
         steps.push(ip(&pod.netns, format!("route add default via {GATEWAY} dev eth0")));
     }
     for (index, node) in topology.nodes.iter().enumerate() {
-        steps.push(Step::Nft { netns: node.netns.clone(), ruleset: services::ruleset(&services, index) });
+        // Counters on every deciding rule: `lab probe` shows which one a
+        // disagreeing connection went through.
+        let ruleset = counted(&services::ruleset(&services, index));
+        steps.push(Step::Nft { netns: node.netns.clone(), ruleset });
         if let Some(ruleset) = crate::policy::ruleset(cluster, &topology, index, tiers) {
-            steps.push(Step::Nft { netns: node.netns.clone(), ruleset });
+            steps.push(Step::Nft { netns: node.netns.clone(), ruleset: counted(&ruleset) });
+        }
+    }
+    for pod in &topology.pods {
+        if let Some(text) = crate::resolv::resolv_conf(cluster, &services, pod) {
+            steps.push(Step::EtcFile { netns: pod.netns.clone(), file: "resolv.conf".into(), text });
         }
     }
     Ok(Plan { topology, services, policies_enforced, steps })
@@ -263,6 +282,10 @@ impl Plan {
                 }
                 Step::Nft { netns, ruleset } => {
                     let _ = write!(out, "ip netns exec {netns} nft -f - <<'EOF'\n{ruleset}EOF\n");
+                }
+                Step::EtcFile { netns, file, text } => {
+                    let dir = format!("{}/{netns}", crate::resolv::ETC_NETNS_DIR);
+                    let _ = write!(out, "mkdir -p {dir} && cat > {dir}/{file} <<'EOF'\n{text}EOF\n");
                 }
             }
         }

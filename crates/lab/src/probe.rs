@@ -26,7 +26,8 @@ use serde::Serialize;
 use socket2::{Domain, Socket, Type};
 
 use crate::plan::Plan;
-use crate::services::PIN_BASE;
+use crate::services::{LabEndpoint, LabService, LabServicePort, PIN_BASE};
+use kubereach_core::model::PodId;
 
 /// The probe report's schema id.
 pub const SCHEMA: &str = "kubereach.probe/v1";
@@ -34,6 +35,21 @@ pub const SCHEMA: &str = "kubereach.probe/v1";
 const BATCH: usize = 256;
 /// Source namespaces probed at once.
 const PARALLEL_SOURCES: usize = 16;
+
+/// Why hostNetwork pods are no probe source: their connections leave from
+/// their node's address, which the lab chooses and the model does not
+/// know, so an `ipBlock` could match one and not the other.
+const HOST_NETWORK_SOURCE: &str = "hostNetwork source: it sends from its node's address, which the lab chooses and the model does not know (ipBlock rules could not be compared)";
+/// Why hostNetwork pods are no probe destination (the same reason).
+const HOST_NETWORK_DESTINATION: &str = "hostNetwork destination: it listens on its node's address, which the lab chooses and the model does not know (ipBlock rules could not be compared)";
+
+/// Why SCTP is not probed: said by the kernel when it has no SCTP sockets.
+fn sctp_reason() -> String {
+    match Socket::new(Domain::IPV4, Type::STREAM, Some(socket2::Protocol::from(libc::IPPROTO_SCTP))) {
+        Err(error) => format!("SCTP: this kernel has no SCTP sockets ({error})"),
+        Ok(_) => "SCTP: the lab's supervisor serves TCP and UDP only".into(),
+    }
+}
 
 /// What the model predicts for a connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,6 +98,10 @@ pub struct Probe {
     pub expected: Expected,
     /// The model's reasoning: the trace's deciding step.
     pub explanation: String,
+    /// Whether a refusal the model predicts is a drop in kube-proxy: a
+    /// Service port with endpoints, none of them on the node that receives
+    /// the traffic under a `Local` traffic policy.
+    pub refusal_is_drop: bool,
 }
 
 /// A probe that was not sent, and why.
@@ -111,6 +131,10 @@ pub struct Disagreement {
     /// The model's reasoning (human output only).
     #[serde(skip)]
     pub explanation: String,
+    /// The lab's: the counted nftables rules the connection went through,
+    /// when it was sent once more alone to find them (human output only).
+    #[serde(skip)]
+    pub lab_rules: Option<Vec<String>>,
 }
 
 /// `kubereach.probe/v1`.
@@ -180,11 +204,12 @@ pub fn plan_probes(cluster: &Cluster, engine: &PolicyEngine<'_>, plan: &Plan) ->
     for source in &plan.topology.pods {
         if source.host_network {
             let what = format!("{}/{}", source.namespace, source.name);
-            skipped.push(Skipped { what, reason: "hostNetwork sources are node traffic".into() });
+            skipped.push(Skipped { what, reason: HOST_NETWORK_SOURCE.into() });
             continue;
         }
         let class = engine.class_of(kubereach_core::model::PodId(source.pod));
         let mut ctx = SourceCtx {
+            cluster,
             plan,
             source,
             class,
@@ -195,13 +220,16 @@ pub fn plan_probes(cluster: &Cluster, engine: &PolicyEngine<'_>, plan: &Plan) ->
         ctx.pod_probes();
         ctx.service_probes();
     }
-    external_probes(plan, &mut asked, &mut pending, &mut skipped);
+    external_probes(cluster, plan, &mut asked, &mut pending, &mut skipped);
     let answers = asked.answer(cluster, engine);
     let probes = pending
         .into_iter()
         .map(|(mut probe, question)| {
             if let Some(question) = question {
                 (probe.expected, probe.explanation) = answers[question].clone();
+                if probe.refusal_is_drop && probe.expected == Expected::Refused {
+                    probe.expected = Expected::Dropped;
+                }
             }
             probe
         })
@@ -259,6 +287,7 @@ impl Questions {
 
 /// Builds the probes of one source pod.
 struct SourceCtx<'a> {
+    cluster: &'a Cluster,
     plan: &'a Plan,
     source: &'a crate::topology::LabPod,
     class: usize,
@@ -287,11 +316,18 @@ impl SourceCtx<'_> {
             pin: None,
             expected: Expected::Dropped,
             explanation: String::new(),
+            refusal_is_drop: false,
         }
     }
 
     fn push(&mut self, probe: Probe, destination: TraceDestination, answerer: &str) {
-        let key = format!("{destination:?} {answerer}");
+        self.push_keyed(probe, destination, answerer, "");
+    }
+
+    /// [`Self::push`] with `extra` in the question's key, for answers that
+    /// depend on more than the source's policy class (its node).
+    fn push_keyed(&mut self, probe: Probe, destination: TraceDestination, answerer: &str, extra: &str) {
+        let key = format!("{destination:?} {answerer}{extra}");
         let question = (self.trace_source(), destination, probe.protocol, answerer.to_owned());
         let index = self.asked.ask(self.class, key, question);
         self.pending.push((probe, Some(index)));
@@ -306,8 +342,11 @@ impl SourceCtx<'_> {
                 if destination.host_network || port.protocol == Protocol::Sctp {
                     self.skipped.push(Skipped {
                         what: format!("{} -> {label}:{}/{}", self.label(), port.port, port.protocol),
-                        reason: if destination.host_network { "hostNetwork destination" } else { "SCTP" }
-                            .into(),
+                        reason: if destination.host_network {
+                            HOST_NETWORK_DESTINATION.into()
+                        } else {
+                            sctp_reason()
+                        },
                     });
                     continue;
                 }
@@ -323,58 +362,92 @@ impl SourceCtx<'_> {
     }
 
     /// Every port of every Service through its ClusterIP, once per endpoint
-    /// (pinned), plus one port that is not a Service port.
+    /// the source's node sends to (pinned), plus one port that is not a
+    /// Service port.
     fn service_probes(&mut self) {
         let plan = self.plan;
         for svc in &plan.services {
             let label = format!("svc/{}/{}", svc.namespace, svc.name);
-            let service_destination = |port: u16| TraceDestination::Service {
-                namespace: svc.namespace.clone(),
-                name: svc.name.clone(),
-                port: PortRef::Number(i32::from(port)),
-            };
-            for port in svc.ports.iter().filter(|p| p.protocol != Protocol::Sctp) {
-                if svc.internal_local {
-                    self.skipped.push(Skipped {
-                        what: format!("{} -> {label}:{}", self.label(), port.port),
-                        reason: "internalTrafficPolicy: Local (the model does not know the lab's placement)"
-                            .into(),
-                    });
+            for port in &svc.ports {
+                if port.protocol == Protocol::Sctp {
+                    let what = format!("{} -> {label}:{}/SCTP", self.label(), port.port);
+                    self.skipped.push(Skipped { what, reason: sctp_reason() });
                     continue;
                 }
-                if port.endpoints.is_empty() {
-                    let probe = self.probe(label.clone(), svc.cluster_ip, port.port, port.protocol);
-                    self.push(probe, service_destination(port.port), "");
-                    continue;
-                }
-                for (n, endpoint) in port.endpoints.iter().enumerate() {
-                    let Some(pod) = plan.topology.pod(kubereach_core::model::PodId(endpoint.pod)) else {
-                        continue;
-                    };
-                    let who = format!("{}/{}", pod.namespace, pod.name);
-                    let mut probe =
-                        self.probe(format!("{label} ({who})"), svc.cluster_ip, port.port, port.protocol);
-                    probe.pin = Some(PIN_BASE + n as u16 + 1);
-                    if pod.pod == self.source.pod {
-                        probe.expected = Expected::Connected(who);
-                        probe.explanation = "a pod always reaches itself through its Service".into();
-                        self.pending.push((probe, None));
-                        continue;
-                    }
-                    let to = TraceDestination::Workload {
-                        namespace: pod.namespace.clone(),
-                        name: pod.name.clone(),
-                        port: PortRef::Number(i32::from(endpoint.port)),
-                    };
-                    self.push(probe, to, &who);
-                }
+                self.service_port_probes(svc, port, &label);
             }
             // A ClusterIP port that is no Service port is rejected.
             if let Some(unused) = (1..=u16::MAX).find(|p| !svc.ports.iter().any(|s| s.port == *p)) {
                 let probe = self.probe(label.clone(), svc.cluster_ip, unused, Protocol::Tcp);
-                self.push(probe, service_destination(unused), "");
+                self.push(probe, service_destination(svc, unused), "");
             }
         }
+    }
+
+    /// One Service port through its ClusterIP. Under `internalTrafficPolicy:
+    /// Local` only the source node's endpoints receive (pinned in their own
+    /// order, as the node's chain lists them), and a node with none drops:
+    /// probed only where the input places the source and every endpoint
+    /// (`spec.nodeName`), so that the model knows the placement the lab uses.
+    fn service_port_probes(&mut self, svc: &LabService, port: &LabServicePort, label: &str) {
+        let mut receiving: Vec<&LabEndpoint> = port.endpoints.iter().collect();
+        let mut node_key = String::new();
+        if svc.internal_local {
+            if let Some(unplaced) =
+                self.unplaced(std::iter::once(self.source.pod).chain(receiving.iter().map(|e| e.pod)))
+            {
+                self.skipped.push(Skipped {
+                    what: format!("{} -> {label}:{} ({unplaced} has no spec.nodeName)", self.label(), port.port),
+                    reason: "internalTrafficPolicy: Local, and the input does not place the source or an endpoint on a node, so the model cannot tell which endpoints are local".into(),
+                });
+                return;
+            }
+            receiving.retain(|e| e.node == self.source.node);
+            node_key = format!(" on node {}", self.source.node);
+        }
+        if receiving.is_empty() {
+            let mut probe = self.probe(label.to_owned(), svc.cluster_ip, port.port, port.protocol);
+            // kube-proxy rejects a port without endpoints, and drops one
+            // whose endpoints are all on other nodes under a Local policy.
+            probe.refusal_is_drop = !port.endpoints.is_empty();
+            self.push_keyed(probe, service_destination(svc, port.port), "", &node_key);
+            return;
+        }
+        for (n, endpoint) in receiving.iter().enumerate() {
+            let Some(pod) = self.plan.topology.pod(PodId(endpoint.pod)) else { continue };
+            let who = format!("{}/{}", pod.namespace, pod.name);
+            let mut probe = self.probe(format!("{label} ({who})"), svc.cluster_ip, port.port, port.protocol);
+            probe.pin = Some(PIN_BASE + n as u16 + 1);
+            if pod.pod == self.source.pod {
+                probe.expected = Expected::Connected(who);
+                probe.explanation = "a pod always reaches itself through its Service".into();
+                self.pending.push((probe, None));
+                continue;
+            }
+            let to = TraceDestination::Workload {
+                namespace: pod.namespace.clone(),
+                name: pod.name.clone(),
+                port: PortRef::Number(i32::from(endpoint.port)),
+            };
+            self.push(probe, to, &who);
+        }
+    }
+
+    /// The first of `pods` that the input does not place on a node, as
+    /// `namespace/name`.
+    fn unplaced(&self, pods: impl Iterator<Item = u32>) -> Option<String> {
+        pods.map(|id| self.cluster.pod(PodId(id)))
+            .find(|pod| pod.spec.node_name.as_deref().is_none_or(str::is_empty))
+            .map(|pod| format!("{}/{}", pod.namespace, pod.name))
+    }
+}
+
+/// A Service by its service port, as a trace destination.
+fn service_destination(svc: &LabService, port: u16) -> TraceDestination {
+    TraceDestination::Service {
+        namespace: svc.namespace.clone(),
+        name: svc.name.clone(),
+        port: PortRef::Number(i32::from(port)),
     }
 }
 
@@ -386,6 +459,7 @@ const EXTERNAL_CLASS: usize = usize::MAX;
 /// load-balancer or external IP (routed by the fabric), and each node port
 /// on the first node, once per endpoint the node may send to (pinned).
 fn external_probes(
+    cluster: &Cluster,
     plan: &Plan,
     asked: &mut Questions,
     pending: &mut Vec<(Probe, Option<usize>)>,
@@ -406,13 +480,18 @@ fn external_probes(
             }
         }
         for (address, number, port, via) in entries {
-            if svc.external_local && !svc.external_ips.contains(&address) {
-                skipped.push(Skipped {
-                    what: format!("external -> {via}"),
-                    reason: "externalTrafficPolicy: Local on a node port (the model does not know the lab's placement)"
-                        .into(),
-                });
-                continue;
+            let node_port = !svc.external_ips.contains(&address);
+            if svc.external_local && node_port {
+                let pods = port.endpoints.iter().map(|e| cluster.pod(PodId(e.pod)));
+                if let Some(pod) =
+                    pods.clone().find(|p| p.spec.node_name.as_deref().is_none_or(str::is_empty))
+                {
+                    skipped.push(Skipped {
+                        what: format!("external -> {via} ({}/{} has no spec.nodeName)", pod.namespace, pod.name),
+                        reason: "externalTrafficPolicy: Local on a node port, and the input does not place every endpoint on a node, so the model cannot tell which endpoints are local".into(),
+                    });
+                    continue;
+                }
             }
             let probe = |destination: String| Probe {
                 source: "external".into(),
@@ -424,6 +503,7 @@ fn external_probes(
                 pin: None,
                 expected: Expected::Dropped,
                 explanation: String::new(),
+                refusal_is_drop: false,
             };
             let service_destination = TraceDestination::Service {
                 namespace: svc.namespace.clone(),
@@ -436,14 +516,25 @@ fn external_probes(
                 pending.push((probe(via.clone()), Some(index)));
                 continue;
             }
-            for (n, endpoint) in port.endpoints.iter().enumerate() {
-                let Some(pod) = topology.pod(kubereach_core::model::PodId(endpoint.pod)) else { continue };
-                // Under a Local policy the load balancer sends to the node the
-                // fabric routes to, which serves only its own endpoints.
-                let routed = crate::plan::routed_node(svc);
-                if svc.external_local && endpoint.node != routed {
-                    continue;
-                }
+            // Under a Local policy the node that receives the traffic (the
+            // first for node ports; for load-balancer addresses the one the
+            // fabric routes to, as health checks pick a node with an
+            // endpoint) serves only its own endpoints, pinned in its chain's
+            // order, and drops when it has none.
+            let receiving_node = if node_port { 0 } else { crate::plan::routed_node(svc) };
+            let receiving: Vec<&LabEndpoint> =
+                port.endpoints.iter().filter(|e| !svc.external_local || e.node == receiving_node).collect();
+            if receiving.is_empty() {
+                let mut dropped = probe(via.clone());
+                dropped.explanation = format!(
+                    "endpoints: `externalTrafficPolicy: Local` and no ready endpoint on node {}: kube-proxy drops",
+                    topology.nodes[receiving_node].name
+                );
+                pending.push((dropped, None));
+                continue;
+            }
+            for (n, endpoint) in receiving.iter().enumerate() {
+                let Some(pod) = topology.pod(PodId(endpoint.pod)) else { continue };
                 let who = format!("{}/{}", pod.namespace, pod.name);
                 let mut sent = probe(format!("{via} ({who})"));
                 sent.pin = Some(PIN_BASE + n as u16 + 1);
@@ -495,9 +586,21 @@ fn predict(
     (expected, deciding)
 }
 
+/// At most this many disagreements are sent once more to find the lab's
+/// rules (each reads every node's ruleset twice).
+const MAX_EXPLAINED: usize = 20;
+
 /// Sends every probe (sources in parallel, each source's probes in
-/// batches) and compares the outcomes with the predictions.
-pub fn run(probes: &[Probe], skipped: Vec<Skipped>, timeout: Duration) -> io::Result<ProbeReport> {
+/// batches) and compares the outcomes with the predictions; the first
+/// disagreements are sent again, one at a time, between two readings of
+/// the counters of `nodes` (their namespaces), to name the lab's rules
+/// they went through.
+pub fn run(
+    probes: &[Probe],
+    skipped: Vec<Skipped>,
+    timeout: Duration,
+    nodes: &[String],
+) -> io::Result<ProbeReport> {
     let everything: Vec<usize> = (0..probes.len()).collect();
     let mut observed = send(probes, &everything, timeout)?;
     // A probe that disagrees is sent once more, alone per source and with a
@@ -512,7 +615,40 @@ pub fn run(probes: &[Probe], skipped: Vec<Skipped>, timeout: Duration) -> io::Re
             observed[index] = second[index].clone();
         }
     }
-    Ok(compare(probes, &observed, skipped))
+    let mut report = compare(probes, &observed, skipped);
+    let disagreeing: Vec<usize> = (0..probes.len())
+        .filter(|&i| !observed[i].as_ref().is_some_and(|o| o.agrees(&probes[i].expected)))
+        .take(MAX_EXPLAINED)
+        .collect();
+    for index in disagreeing {
+        let rules = lab_rules(probes, index, timeout, nodes)?;
+        let probe = &probes[index];
+        if let Some(d) = report.disagreements.iter_mut().find(|d| {
+            (&d.source, &d.destination, d.port, d.protocol)
+                == (&probe.source, &probe.destination, probe.port, probe.protocol)
+        }) {
+            d.lab_rules = Some(rules);
+        }
+    }
+    Ok(report)
+}
+
+/// The rules of the lab that probe `index` goes through: it is sent alone
+/// between two readings of every node's counters.
+fn lab_rules(probes: &[Probe], index: usize, timeout: Duration, nodes: &[String]) -> io::Result<Vec<String>> {
+    // A pinned probe reuses its addresses and ports: without this its earlier
+    // attempt's conntrack entry would skip the NAT chains.
+    for node in nodes {
+        crate::exec::flush_conntrack(node).map_err(io::Error::other)?;
+    }
+    let before: Vec<crate::counters::Counters> =
+        nodes.iter().map(|n| crate::counters::snapshot(n)).collect::<io::Result<_>>()?;
+    send(probes, &[index], timeout)?;
+    let mut rules = Vec::new();
+    for (node, before) in nodes.iter().zip(&before) {
+        rules.extend(crate::counters::matched(before, &crate::counters::snapshot(node)?));
+    }
+    Ok(rules)
 }
 
 /// Sends the probes at `which`, sources in parallel; the outcomes are at
@@ -591,6 +727,7 @@ fn compare(probes: &[Probe], observed: &[Option<Observed>], skipped: Vec<Skipped
             expected: probe.expected.describe(),
             observed: outcome.describe(),
             explanation: probe.explanation.clone(),
+            lab_rules: None,
         });
     }
     report.disagreements.sort_by(|a, b| {
@@ -780,6 +917,7 @@ mod tests {
             pin: None,
             expected,
             explanation: "network-policy-ingress: denied".into(),
+            refusal_is_drop: false,
         };
         let probes = [probe(Expected::Dropped), probe(Expected::Connected("a/y".into()))];
         let observed = [Some(Observed::TimedOut), Some(Observed::Refused)];

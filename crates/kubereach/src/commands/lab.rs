@@ -111,7 +111,8 @@ fn probe(args: &LabProbeArgs) -> Result<ExitStatus> {
     let engine = PolicyEngine::for_plugin(&loaded.cluster, plugin, PolicyView::AsWritten);
     let (probes, skipped) = kubereach_lab::probe::plan_probes(&loaded.cluster, &engine, &plan);
     let timeout = std::time::Duration::from_millis(args.timeout_ms);
-    let report = kubereach_lab::probe::run(&probes, skipped, timeout).context("probing failed")?;
+    let nodes: Vec<String> = plan.topology.nodes.iter().map(|n| n.netns.clone()).collect();
+    let report = kubereach_lab::probe::run(&probes, skipped, timeout, &nodes).context("probing failed")?;
     match args.format {
         Format::Human => output::write_stdout(&output::probe::human(&report))?,
         Format::Json => output::write_json(&report)?,

@@ -23,6 +23,17 @@ pub fn human(report: &ProbeReport) -> String {
         }
         out.push('\n');
     }
+    // Skipped probes, by reason: what the lab cannot check, and why.
+    let mut reasons: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for skipped in &report.skipped_list {
+        *reasons.entry(skipped.reason.as_str()).or_default() += 1;
+    }
+    if !reasons.is_empty() {
+        out.push_str("\nskipped:\n");
+    }
+    for (reason, count) in reasons {
+        out.push_str(&format!("  {count:>5}  {reason}\n"));
+    }
     if !report.disagreements.is_empty() {
         out.push_str("\ndisagreements:\n");
     }
@@ -31,6 +42,18 @@ pub fn human(report: &ProbeReport) -> String {
             "  {} -> {} {}/{}: model says {}, kernel says {}\n    model: {}\n",
             d.source, d.destination, d.port, d.protocol, d.expected, d.observed, d.explanation
         ));
+        match d.lab_rules.as_deref() {
+            None => {}
+            Some([]) => {
+                out.push_str("    lab:   no counted rule matched (routing or the listening socket decided)\n")
+            }
+            Some(rules) => {
+                for (index, rule) in rules.iter().enumerate() {
+                    let head = if index == 0 { "lab:  " } else { "      " };
+                    out.push_str(&format!("    {head} {rule}\n"));
+                }
+            }
+        }
     }
     out
 }

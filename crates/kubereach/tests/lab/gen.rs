@@ -1,6 +1,7 @@
 //! A small random cluster generator for the lab tests: bare Pods with
 //! labels and TCP/UDP ports (named and not), Services (named and numbered
-//! target ports, some selecting nothing), and NetworkPolicies of every form
+//! target ports, some selecting nothing, `Local` internal and external
+//! traffic policies over pods placed by `spec.nodeName`), and NetworkPolicies of every form
 //! the lab compiles (default deny, pod and namespace selectors alone and
 //! together, named ports, `endPort` ranges, `ipBlock` with `except`, egress
 //! rules, AdminNetworkPolicies with Allow/Deny/Pass and a
@@ -45,10 +46,10 @@ pub fn write(dir: &Path, seed: u64, pods: usize) -> usize {
         let namespace = namespaces[rng.below(namespaces.len())];
         let app = APPS[rng.below(APPS.len())];
         let tier = TIERS[rng.below(TIERS.len())];
-        let node = match rng.below(3) {
-            0 => "  nodeName: node-1\n",
-            1 => "  nodeName: node-2\n",
-            _ => "",
+        let (node, placed) = match rng.below(3) {
+            0 => ("  nodeName: node-1\n", "    placed: \"true\"\n"),
+            1 => ("  nodeName: node-2\n", "    placed: \"true\"\n"),
+            _ => ("", ""),
         };
         let mut ports = String::from("        - name: http\n          containerPort: 8080\n");
         if app == "dns" || rng.below(4) == 0 {
@@ -59,7 +60,7 @@ pub fn write(dir: &Path, seed: u64, pods: usize) -> usize {
         }
         let _ = write!(
             out,
-            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {app}-{index}\n  namespace: {namespace}\n  labels:\n    app: {app}\n    tier: {tier}\nspec:\n{node}  containers:\n    - name: main\n      image: example/{app}\n      ports:\n{ports}---\n"
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {app}-{index}\n  namespace: {namespace}\n  labels:\n    app: {app}\n    tier: {tier}\n{placed}spec:\n{node}  containers:\n    - name: main\n      image: example/{app}\n      ports:\n{ports}---\n"
         );
     }
     for namespace in namespaces {
@@ -82,6 +83,14 @@ pub fn write(dir: &Path, seed: u64, pods: usize) -> usize {
              apiVersion: v1\nkind: Service\nmetadata:\n  name: api-lb\n  namespace: {namespace}\nspec:\n  type: LoadBalancer\n  selector:\n    app: api\n  ports:\n    - port: 80\n      targetPort: 8080\n      nodePort: {}\nstatus:\n  loadBalancer:\n    ingress:\n      - ip: 203.0.113.{address}\n---\n",
             30080 + address,
             30180 + address
+        );
+        // Local traffic policies, over pods the input places on a node
+        // (the lab probes them only where the model knows the placement).
+        let _ = write!(
+            out,
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: web-local\n  namespace: {namespace}\nspec:\n  internalTrafficPolicy: Local\n  selector:\n    app: web\n    placed: \"true\"\n  ports:\n    - port: 80\n      targetPort: http\n---\n\
+             apiVersion: v1\nkind: Service\nmetadata:\n  name: api-local\n  namespace: {namespace}\nspec:\n  type: NodePort\n  externalTrafficPolicy: Local\n  selector:\n    app: api\n    placed: \"true\"\n  ports:\n    - port: 80\n      targetPort: http\n      nodePort: {}\n---\n",
+            30280 + address
         );
         for policy in 0..3 {
             out.push_str(&policy_yaml(&mut rng, namespace, policy));
