@@ -29,6 +29,7 @@ pub mod origin;
 pub mod policy;
 pub mod ports;
 pub mod route;
+pub mod routes;
 pub mod service;
 pub mod trace;
 mod typo;

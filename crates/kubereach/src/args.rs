@@ -28,6 +28,9 @@ pub enum Command {
     Diff(DiffArgs),
     /// Can SOURCE reach DESTINATION? Walks the layers and names the first that blocks (exit 1 when blocked).
     Trace(TraceArgs),
+    /// The external routing table (Ingress, Gateway API): listener, host and path → Service → pods;
+    /// with --diff, whether every request reaches the same place before and after (exit 1 on differences).
+    Routes(RoutesArgs),
     /// How a name resolves from a pod: every query its resolver sends, in order, and the answers.
     Dns(DnsArgs),
     /// What is wrong in the cluster's networking: lint rules with stable codes (exit 1 on findings).
@@ -385,6 +388,22 @@ pub struct TraceArgs {
     /// Output format.
     #[arg(short = 'o', long, visible_alias = "output", value_enum, default_value_t = Format::Human)]
     pub format: Format,
+}
+
+/// `kubereach routes`: the routing table of one cluster, or `--diff OLD NEW`.
+#[derive(Debug, ClapArgs)]
+pub struct RoutesArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Compare the routing of OLD and NEW (manifest files or directories) instead: for every host and
+    /// path a client can request, whether it reaches the same backend (exit 1 on differences).
+    #[arg(long, num_args = 2, value_names = ["OLD", "NEW"], conflicts_with = "filenames")]
+    pub diff: Option<Vec<String>>,
+    /// Output format.
+    #[arg(short = 'o', long, visible_alias = "output", value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    #[command(flatten)]
+    pub plugin: PluginArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -52,3 +52,12 @@ pub fn claims<'c>(cluster: &'c Cluster, host: &str, port: i32, protocol: Request
     claims.sort_by_key(|c| (std::cmp::Reverse((c.route_names_host, c.precision)), !c.named));
     claims
 }
+
+/// The Gateway that takes a request, among `claims` (in [`claims`]'
+/// order), given whether an Ingress serves the host too: one whose listener
+/// or routes name the host takes it before an Ingress does; one that takes
+/// every host only when no Ingress serves the host. `trace` and `routes`
+/// both follow this choice.
+pub fn taking_claim<'a, 'c>(claims: &'a [Claim<'c>], ingress_serves: bool) -> Option<&'a Claim<'c>> {
+    claims.iter().find(|c| c.named).or(if ingress_serves { None } else { claims.first() })
+}

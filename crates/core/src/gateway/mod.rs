@@ -13,6 +13,7 @@
 //!   the precedence the spec orders;
 //! - [`backend`]: backendRefs to Service ports, and ReferenceGrants;
 //! - [`claim`]: which Gateways take a request for a host;
+//! - [`redirect`]: where a `RequestRedirect` filter sends the client;
 //! - [`tls`]: the Secrets of HTTPS listeners.
 
 pub mod attach;
@@ -21,6 +22,7 @@ pub mod claim;
 pub mod class;
 pub mod listener;
 pub mod matching;
+pub mod redirect;
 pub mod tls;
 pub mod types;
 

@@ -14,7 +14,7 @@ use super::text::{at, close_matches, code, count, either};
 use super::{Blocked, Client, Ctx, Flow, Layer, Scheme, Status, Step, Via, Walk, GATEWAY_ORDER};
 use crate::gateway::attach::{attachments, Attachment};
 use crate::gateway::backend::{resolve_backend, BackendProblem, ResolvedBackend};
-use crate::gateway::claim::{claims, Claim};
+use crate::gateway::claim::{claims, taking_claim, Claim};
 use crate::gateway::class::{
     addresses, data_plane_pods, gateway_class, known_controller, Acceptance, GatewayAddresses,
 };
@@ -53,7 +53,7 @@ pub(super) fn through_gateway<'c>(
     };
     let all = claims(ctx.cluster, host, i32::from(port), protocol);
     let ingresses = ingress::route(ctx.cluster, host, path);
-    let claim = all.iter().find(|c| c.named).or(if ingresses.is_empty() { all.first() } else { None });
+    let claim = taking_claim(&all, !ingresses.is_empty());
     let Some(claim) = claim else {
         return if ingresses.is_empty() { unmodelled_path(ctx, walk, host) } else { None };
     };

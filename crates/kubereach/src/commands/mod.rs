@@ -15,6 +15,7 @@ mod dns;
 mod inventory;
 mod lab;
 mod matrix;
+mod routes;
 mod serve;
 mod snapshot;
 mod trace;
@@ -26,6 +27,7 @@ pub fn run(args: Args) -> Result<ExitStatus> {
         Command::Matrix(args) => matrix::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Trace(args) => trace::run(&args),
+        Command::Routes(args) => routes::run(&args),
         Command::Dns(args) => dns::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Snapshot(args) => snapshot::run(&args),

@@ -11,6 +11,7 @@ pub mod dns;
 pub mod inventory;
 pub mod matrix;
 pub mod probe;
+pub mod routes;
 pub mod terminal;
 pub mod trace;
 

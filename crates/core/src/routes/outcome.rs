@@ -1,0 +1,347 @@
+//! Where one request goes in a cluster: through the Gateway that takes
+//! the host ([`crate::gateway::claim::taking_claim`], the choice `trace`
+//! makes), else through the Ingresses of a class ([`crate::ingress::route`]),
+//! and what the client gets: a backend Service port, a redirect, a 404.
+
+use std::collections::BTreeSet;
+
+use k8s_openapi::api::core::v1::{Service, ServicePort};
+use serde::Serialize;
+
+use super::gateway_rows::gateway_proxies;
+use super::ingress_rows::ingress_proxies;
+use super::{reach, PolicyVerdict, Proxies};
+
+use crate::gateway::backend::resolve_backend;
+use crate::gateway::claim::{claims, taking_claim, Claim};
+use crate::gateway::listener::RequestProtocol;
+use crate::gateway::matching::{route_request, Request};
+use crate::gateway::redirect::{location, Redirected};
+use crate::gateway::AnyRoute;
+use crate::ingress::{
+    self, check_backend, check_tls, ingress_class_of, BackendSite, BackendStatus, ClassRoute, PathMatch,
+    PathType, RouteNote, RouteTarget, TlsStatus,
+};
+use crate::ingress_behaviour::{plain_http, PlainHttp};
+use crate::model::Cluster;
+use crate::origin::Location;
+use crate::policy::PolicyEngine;
+use crate::service::{service_ports, ServicePortKey, ServiceRef};
+
+/// A request a client makes.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Probe {
+    /// `http` (port 80) or `https` (port 443).
+    pub scheme: String,
+    /// The host.
+    pub host: String,
+    /// The path.
+    pub path: String,
+}
+
+impl Probe {
+    /// The URL.
+    pub fn url(&self) -> String {
+        format!("{}://{}{}", self.scheme, self.host, self.path)
+    }
+}
+
+/// What the client gets.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(tag = "result", rename_all = "kebab-case")]
+pub enum Outcome {
+    /// The request reaches these Service ports (`namespace/name:port`, sorted; several when weighted).
+    Forward {
+        /// The Service ports.
+        backends: Vec<String>,
+        /// Those whose pods' policies refuse the proxy's connections, sorted.
+        refused_by_policy: Vec<String>,
+    },
+    /// A redirect.
+    Redirect {
+        /// The `Location`.
+        location: String,
+        /// The status.
+        status: u16,
+    },
+    /// The proxy takes the host but no rule the path: 404.
+    NotFound,
+    /// A rule takes it, but it has no valid backend: the proxy answers 5xx.
+    NoBackend,
+    /// No listener takes the host on that port.
+    NoListener,
+    /// Not known: a rule kubereach does not evaluate, or an object it does not model.
+    Unknown,
+}
+
+/// Where a request went, and by which rule.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Resolution {
+    /// What the client gets.
+    pub outcome: Outcome,
+    /// The rule that decided it.
+    pub rule: Option<RuleRef>,
+    /// Why it went that way, where it matters for a comparison, sorted.
+    pub notes: Vec<ResolutionNote>,
+}
+
+/// A rule of an Ingress or a route.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct RuleRef {
+    /// `Ingress`, `HTTPRoute`, `GRPCRoute`.
+    pub kind: String,
+    /// `namespace/name`.
+    pub object: String,
+    /// What matched (`Prefix /api`, `PathPrefix /`, `defaultBackend`).
+    pub matched: String,
+    /// Where it is written.
+    pub file: Option<String>,
+    /// Its line.
+    pub line: u32,
+}
+
+/// A fact about how a request was routed that explains differences.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(tag = "note", rename_all = "kebab-case")]
+pub enum ResolutionNote {
+    /// An `ImplementationSpecific` path that ingress-nginx matches as a plain
+    /// string prefix (`/api` takes `/apiv2`); Gateway API's `PathPrefix`
+    /// matches whole path elements.
+    StringPrefix,
+    /// The Ingress's paths are regular expressions for ingress-nginx
+    /// (`use-regex`, `rewrite-target`); kubereach matched them as string prefixes.
+    RegexPaths,
+    /// A `defaultBackend` answered: no rule took the request.
+    DefaultBackend,
+    /// Plain HTTP to a host with TLS, redirected by the controller (`ssl-redirect`).
+    HttpsRedirect,
+    /// A `RequestRedirect` filter answered.
+    RedirectFilter,
+    /// Rules with `RegularExpression` matches were not evaluated.
+    RegexNotEvaluated,
+    /// The host is claimed by an object kubereach does not model.
+    Unmodelled {
+        /// Its kind and `namespace/name`.
+        object: String,
+    },
+    /// The Gateway's listener is not HTTP: its routes (TLSRoute, TCPRoute) carry no paths.
+    NotHttp,
+}
+
+/// Where `probe` goes in `engine`'s cluster, and whether policy lets the proxy through.
+pub fn resolve(engine: &PolicyEngine<'_>, probe: &Probe) -> Resolution {
+    let cluster = engine.cluster();
+    let (port, protocol) =
+        if probe.scheme == "https" { (443, RequestProtocol::Https) } else { (80, RequestProtocol::Http) };
+    let all = claims(cluster, &probe.host, port, protocol);
+    let ingresses = ingress::route(cluster, &probe.host, &probe.path);
+    if let Some(claim) = taking_claim(&all, !ingresses.is_empty()) {
+        return through_gateway(engine, claim, probe, port);
+    }
+    if let Some(route) =
+        ingresses.iter().find(|r| matches!(r.target, RouteTarget::Rule(_))).or(ingresses.first())
+    {
+        return through_ingress(engine, route, probe);
+    }
+    let unmodelled: Vec<ResolutionNote> = cluster
+        .unmodelled_routes()
+        .iter()
+        .filter(|r| r.value.claims(&probe.host))
+        .map(|r| ResolutionNote::Unmodelled {
+            object: format!("{} {}/{}", r.value.kind, r.value.namespace, r.value.name),
+        })
+        .collect();
+    let outcome = if unmodelled.is_empty() { Outcome::NoListener } else { Outcome::Unknown };
+    Resolution { outcome, rule: None, notes: unmodelled }
+}
+
+fn through_gateway(engine: &PolicyEngine<'_>, claim: &Claim<'_>, probe: &Probe, port: i32) -> Resolution {
+    let cluster = engine.cluster();
+    let listener = &claim.gateway.value.spec.listeners[claim.listener];
+    if !matches!(listener.protocol.as_str(), "HTTP" | "HTTPS") {
+        return Resolution { outcome: Outcome::Unknown, rule: None, notes: vec![ResolutionNote::NotHttp] };
+    }
+    let request = Request::new(&probe.host, &probe.path, "GET", Vec::new());
+    let routing = route_request(&claim.routes, &request);
+    let Some(chosen) = routing.chosen else {
+        let (outcome, notes) = if routing.unevaluated.is_empty() {
+            (Outcome::NotFound, Vec::new())
+        } else {
+            (Outcome::Unknown, vec![ResolutionNote::RegexNotEvaluated])
+        };
+        return Resolution { outcome, rule: None, notes };
+    };
+    let route = chosen.route;
+    let field = format!("spec.rules[{}]", chosen.rule);
+    let rule = Some(rule_ref(
+        route.kind(),
+        route.id(),
+        chosen.matched.join(", "),
+        route.origin().field_location(&field),
+    ));
+    if let Some(filter) = chosen.filters.iter().find(|f| f.type_ == "RequestRedirect") {
+        let redirect = filter.request_redirect.clone().unwrap_or_default();
+        let prefix = matched_prefix(route, chosen.rule, chosen.match_index);
+        let request = Redirected {
+            scheme: &probe.scheme,
+            listener_port: port,
+            host: &probe.host,
+            path: &probe.path,
+            matched_prefix: prefix.as_deref(),
+        };
+        let (location, status) = location(&redirect, request);
+        return Resolution {
+            outcome: Outcome::Redirect { location, status },
+            rule,
+            notes: vec![ResolutionNote::RedirectFilter],
+        };
+    }
+    let proxies = gateway_proxies(cluster, &claim.gateway.value);
+    let mut forward = Forwarding::default();
+    for (r, _, b) in route.backend_refs() {
+        let resolved = resolve_backend(cluster, route.kind(), route.namespace(), b);
+        if r != chosen.rule || resolved.problem.is_some() || resolved.weight <= 0 {
+            continue;
+        }
+        let Some(service) = resolved.service else { continue };
+        let Some(port) = service_ports(&service.value).iter().find(|p| Some(p.port) == b.port) else {
+            continue;
+        };
+        forward.add(engine, &proxies, &service.value, port);
+    }
+    Resolution { outcome: forward.outcome(), rule, notes: Vec::new() }
+}
+
+/// The `PathPrefix` value of the match that took the request.
+fn matched_prefix(route: AnyRoute<'_>, rule: usize, index: Option<usize>) -> Option<String> {
+    let AnyRoute::Http(r) = route else { return None };
+    let path = r.value.spec.rules.get(rule)?.matches.get(index?)?.path.as_ref()?;
+    (path.type_.as_deref().unwrap_or("PathPrefix") == "PathPrefix")
+        .then(|| path.value.clone().unwrap_or_else(|| "/".to_owned()))
+}
+
+fn rule_ref(kind: &str, object: String, matched: String, location: Location) -> RuleRef {
+    RuleRef { kind: kind.to_owned(), object, matched, file: location.file, line: location.line }
+}
+
+/// ingress-nginx's annotations under which an Ingress's paths are regular expressions
+/// (<https://kubernetes.github.io/ingress-nginx/user-guide/ingress-path-matching/>).
+const REGEX_ANNOTATIONS: [&str; 2] =
+    ["nginx.ingress.kubernetes.io/use-regex", "nginx.ingress.kubernetes.io/rewrite-target"];
+
+/// Whether an Ingress read with regular expressions has a rule for `host`
+/// whose path is one: a request no rule took as a string prefix might
+/// still match it, so kubereach cannot tell where it goes.
+fn regex_rules_for(cluster: &Cluster, host: &str) -> bool {
+    cluster.ingresses().iter().any(|ingress| {
+        let annotations = ingress.value.metadata.annotations.as_ref();
+        let regex = REGEX_ANNOTATIONS.iter().any(|a| {
+            annotations.and_then(|m| m.get(*a)).is_some_and(|v| *a != REGEX_ANNOTATIONS[0] || v == "true")
+        });
+        regex
+            && ingress.value.spec.iter().flat_map(|s| s.rules.iter().flatten()).any(|rule| {
+                ingress::host_matches(rule.host.as_deref(), host).is_some()
+                    && rule.http.iter().flat_map(|h| &h.paths).any(|p| {
+                        p.path.as_deref().is_some_and(|v| {
+                            v.contains(['(', ')', '[', ']', '*', '+', '?', '|', '$', '^', '\\'])
+                        })
+                    })
+            })
+    })
+}
+
+/// The Service ports a request reaches, and those whose policies refuse the proxies.
+#[derive(Default)]
+struct Forwarding {
+    backends: BTreeSet<String>,
+    refused: BTreeSet<String>,
+}
+
+impl Forwarding {
+    fn add(&mut self, engine: &PolicyEngine<'_>, proxies: &Proxies, service: &Service, port: &ServicePort) {
+        let name = format!("{}:{}", ServiceRef::of(service).id(), port.port);
+        if let (_, _, PolicyVerdict::Blocked { .. }) = reach(engine, proxies, service, port) {
+            self.refused.insert(name.clone());
+        }
+        self.backends.insert(name);
+    }
+
+    fn outcome(self) -> Outcome {
+        if self.backends.is_empty() {
+            return Outcome::NoBackend;
+        }
+        Outcome::Forward {
+            backends: self.backends.into_iter().collect(),
+            refused_by_policy: self.refused.into_iter().collect(),
+        }
+    }
+}
+
+fn through_ingress(engine: &PolicyEngine<'_>, route: &ClassRoute, probe: &Probe) -> Resolution {
+    let cluster = engine.cluster();
+    let mut notes: Vec<ResolutionNote> = route
+        .notes
+        .iter()
+        .filter(|n| matches!(n, RouteNote::RegexPaths { .. }))
+        .map(|_| ResolutionNote::RegexPaths)
+        .collect();
+    let (ingress_ref, site, matched, location) = match &route.target {
+        RouteTarget::Rule(candidate) => {
+            // The string prefix matters only where whole path elements would not match.
+            if candidate.path_type == PathType::ImplementationSpecific
+                && candidate.path_match == PathMatch::StringPrefix
+                && !ingress::path_matches(PathMatch::Prefix, &candidate.path, &probe.path)
+            {
+                notes.push(ResolutionNote::StringPrefix);
+            }
+            let matched = format!("{:?} {}", candidate.path_type, candidate.path);
+            (&candidate.ingress, candidate.site, matched, candidate.location.clone())
+        }
+        RouteTarget::DefaultBackend { .. } | RouteTarget::ControllerDefault
+            if regex_rules_for(cluster, &probe.host) =>
+        {
+            notes.push(ResolutionNote::RegexPaths);
+            return Resolution { outcome: Outcome::Unknown, rule: None, notes };
+        }
+        RouteTarget::DefaultBackend { ingress, location, .. } => {
+            notes.push(ResolutionNote::DefaultBackend);
+            (ingress, BackendSite::DefaultBackend, "defaultBackend".to_owned(), location.clone())
+        }
+        RouteTarget::ControllerDefault => {
+            notes.sort();
+            return Resolution { outcome: Outcome::NotFound, rule: None, notes };
+        }
+    };
+    let rule = Some(rule_ref("Ingress", ingress_ref.id(), matched, location));
+    let Some(ingress) =
+        cluster.ingresses().iter().find(|i| ingress::IngressRef::of(&i.value) == *ingress_ref)
+    else {
+        return Resolution { outcome: Outcome::Unknown, rule, notes };
+    };
+    if probe.scheme == "http" && site != BackendSite::DefaultBackend {
+        let kind = ingress_class_of(cluster, &ingress.value).controller.map(|c| c.kind);
+        let tls = check_tls(cluster, ingress, &probe.host).status != TlsStatus::NotConfigured;
+        if let PlainHttp::Redirect { code } = plain_http(kind, &ingress.value, tls) {
+            notes.push(ResolutionNote::HttpsRedirect);
+            notes.sort();
+            let location = format!("https://{}{}", probe.host, probe.path);
+            return Resolution { outcome: Outcome::Redirect { location, status: code }, rule, notes };
+        }
+    }
+    let mut forward = Forwarding::default();
+    if let Some(check) = check_backend(cluster, ingress, site) {
+        if let (BackendStatus::Ok { port: key }, ingress::BackendRef::Service { service, .. }) =
+            (&check.status, &check.backend)
+        {
+            let found = cluster.service(&service.namespace, &service.name);
+            let port =
+                found.and_then(|s| service_ports(&s.value).iter().find(|p| ServicePortKey::of(p) == *key));
+            if let (Some(found), Some(port)) = (found, port) {
+                forward.add(engine, &ingress_proxies(cluster, ingress), &found.value, port);
+            }
+        }
+    }
+    let outcome = forward.outcome();
+    notes.sort();
+    Resolution { outcome, rule, notes }
+}

@@ -1,0 +1,103 @@
+//! `routes --diff OLD NEW` on three ingress-nginx → Gateway API migrations.
+
+use std::collections::BTreeSet;
+
+use super::util::{repo_root, run_in, snapshot, Run};
+
+fn diff(case: &str, format: &str) -> Run {
+    let dir = repo_root().join("crates/kubereach/tests/routes/fixtures").join(case);
+    run_in(&dir, &["routes", "--diff", "old", "new", "--format", format], None)
+}
+
+/// Every cause of every difference (or unverified request) in the JSON report.
+fn causes(json: &serde_json::Value, list: &str) -> BTreeSet<String> {
+    json[list]
+        .as_array()
+        .expect("a list of differences")
+        .iter()
+        .flat_map(|d| d["causes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_owned()))
+        .collect()
+}
+
+fn set(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}
+
+// The same hosts, paths and backends over HTTP and HTTPS: `Prefix` is
+// `PathPrefix`, `Exact` is `Exact` (Ingress and HTTPRoute references),
+// and without `ssl-redirect` both serve plain HTTP.
+#[test]
+fn an_equivalent_translation() {
+    let run = diff("equivalent", "human");
+    run.assert_code(0);
+    snapshot!("equivalent", run.to_string());
+    let json = diff("equivalent", "json").json();
+    assert_eq!(json["schema"], "kubereach.routes-diff/v1");
+    assert!(json["requests"].as_u64().unwrap() >= 20, "{json:#}");
+    assert_eq!(json["differences"], serde_json::json!([]));
+}
+
+// ingress-nginx reads `ImplementationSpecific` as a string prefix
+// (ingress-path-matching: `/static` takes `/staticx`) and regex paths
+// under `use-regex`; it redirects HTTP to HTTPS for a host with TLS
+// (308, `ssl-redirect`); the `defaultBackend` of an Ingress without rules
+// answers every other host. ingress2gateway writes `PathPrefix` for
+// `ImplementationSpecific`, attaches the route to the HTTP listener, and
+// drops the default backend and the annotations.
+#[test]
+fn regex_paths_default_backend_and_redirects() {
+    let run = diff("regex-default-backend", "human");
+    run.assert_code(1);
+    snapshot!("regex_default_backend", run.to_string());
+    let json = diff("regex-default-backend", "json").json();
+    assert_eq!(
+        causes(&json, "differences"),
+        set(&[
+            "default-backend-dropped",
+            "https-redirect-dropped",
+            "listener-missing",
+            "no-longer-routed",
+            "string-prefix-path"
+        ])
+    );
+    assert_eq!(causes(&json, "unverified"), set(&["regex-path"]));
+    let dropped: Vec<&str> = json["dropped_annotations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["annotation"].as_str().unwrap())
+        .collect();
+    assert_eq!(dropped, ["nginx.ingress.kubernetes.io/auth-url", "nginx.ingress.kubernetes.io/limit-rps"]);
+    let unchecked: Vec<&str> = json["unchecked_annotations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["annotation"].as_str().unwrap())
+        .collect();
+    assert_eq!(unchecked, ["nginx.ingress.kubernetes.io/rewrite-target"]);
+}
+
+// One shared Gateway for two teams: its HTTP listener redirects with 301
+// where ingress-nginx redirected with 308 and served the tenants' host
+// over HTTP; `*.tenants.example.com` now takes names of any depth
+// (Gateway API hostnames); the admin backend moved to a namespace with no
+// ReferenceGrant (500); the tenants' policy admits only ingress-nginx.
+#[test]
+fn a_shared_gateway_for_two_teams() {
+    let run = diff("shared-gateway", "human");
+    run.assert_code(1);
+    snapshot!("shared_gateway", run.to_string());
+    let json = diff("shared-gateway", "json").json();
+    assert_eq!(
+        causes(&json, "differences"),
+        set(&[
+            "backend-invalid",
+            "listener-added",
+            "policy-refuses",
+            "redirect-added",
+            "redirect-changed",
+            "wildcard-depth"
+        ])
+    );
+    assert_eq!(json["dropped_annotations"], serde_json::json!([]));
+}

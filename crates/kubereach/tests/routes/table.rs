@@ -1,0 +1,132 @@
+//! `routes -f DIR`: the table, human and JSON.
+
+use super::util::{repo_root, run_in, snapshot, Run};
+
+fn routes(args: &[&str]) -> Run {
+    let dir = repo_root().join("crates/kubereach/tests/routes/fixtures");
+    let args: Vec<&str> = ["routes"].iter().chain(args).copied().collect();
+    run_in(&dir, &args, None)
+}
+
+/// The rows of a JSON table for `host`, as `listener port match → backend policy`.
+fn rows_for(json: &serde_json::Value, host: &str) -> Vec<String> {
+    json["routes"]
+        .as_array()
+        .expect("routes is an array")
+        .iter()
+        .filter(|r| r["host"] == host)
+        .map(|r| {
+            let backends: Vec<String> = r["backends"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|b| {
+                    let problem = b["problem"].as_str().unwrap_or("");
+                    format!(
+                        "{}:{} {}{problem}",
+                        b["service"].as_str().unwrap(),
+                        b["port"].as_str().unwrap(),
+                        b["policy"]["verdict"].as_str().unwrap()
+                    )
+                })
+                .collect();
+            format!(
+                "{} {} {} {} {}",
+                r["listener"]["protocol"].as_str().unwrap(),
+                r["listener"]["port"],
+                r["path"]["type"].as_str().unwrap(),
+                r["path"]["value"].as_str().unwrap(),
+                if backends.is_empty() {
+                    r["action"]["type"].as_str().unwrap().to_owned()
+                } else {
+                    backends.join(", ")
+                }
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn human_tables_of_ingress_and_gateway_clusters() {
+    let gateway = routes(&["-f", "shared-gateway/new"]);
+    gateway.assert_code(0);
+    let ingress = routes(&["-f", "regex-default-backend/old"]);
+    ingress.assert_code(0);
+    snapshot!("tables", format!("{gateway}\n{ingress}"));
+}
+
+// A shared Gateway: the HTTP listener redirects every host; routes of two
+// namespaces attach to the HTTPS listener; the tenants' policy admits only
+// the ingress-nginx namespace, so it refuses the Gateway's proxies; the
+// admin backend in another namespace has no ReferenceGrant.
+#[test]
+fn json_table_of_a_shared_gateway() {
+    let run = routes(&["-f", "shared-gateway/new", "--format", "json"]);
+    run.assert_code(0);
+    let json = run.json();
+    assert_eq!(json["schema"], "kubereach.routes/v1");
+    assert_eq!(rows_for(&json, "*"), ["HTTP 80 PathPrefix / redirect"]);
+    assert_eq!(
+        rows_for(&json, "accounts.example.com"),
+        [
+            "HTTPS 443 PathPrefix / accounts/accounts:80 allowed",
+            "HTTPS 443 PathPrefix /admin backoffice/admin:80 no-podsref-not-permitted"
+        ]
+    );
+    assert_eq!(
+        rows_for(&json, "*.tenants.example.com"),
+        ["HTTPS 443 PathPrefix / tenants/tenant-router:80 blocked"]
+    );
+    let tenants =
+        json["routes"].as_array().unwrap().iter().find(|r| r["host"] == "*.tenants.example.com").unwrap();
+    assert_eq!(tenants["backends"][0]["policy"]["refused"][0], "tenants/tenant-router");
+    assert_eq!(tenants["backends"][0]["target_ports"][0], 8080);
+    assert_eq!(tenants["object"]["kind"], "HTTPRoute");
+}
+
+// ingress-nginx: HTTP to a host with TLS is a 308 redirect; the
+// `defaultBackend` of an Ingress without rules answers every other host;
+// annotations are listed with what Gateway API has for them.
+#[test]
+fn json_table_of_ingress_nginx() {
+    let run = routes(&["-f", "regex-default-backend/old", "-o", "json"]);
+    run.assert_code(0);
+    let json = run.json();
+    assert_eq!(
+        rows_for(&json, "app.example.com"),
+        [
+            "HTTP 80 ImplementationSpecific /api(/|$)(.*) redirect",
+            "HTTP 80 ImplementationSpecific /static redirect",
+            "HTTPS 443 ImplementationSpecific /api(/|$)(.*) web/api:80 allowed",
+            "HTTPS 443 ImplementationSpecific /static web/static:80 allowed"
+        ]
+    );
+    assert_eq!(
+        rows_for(&json, "*"),
+        ["HTTP 80 Default / web/fallback:80 allowed", "HTTPS 443 Default / web/fallback:80 allowed"]
+    );
+    let redirect =
+        json["routes"].as_array().unwrap().iter().find(|r| r["action"]["type"] == "redirect").unwrap();
+    assert_eq!(redirect["action"]["status"], 308);
+    let effects: Vec<String> = json["annotations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| format!("{} {}", a["annotation"].as_str().unwrap(), a["effect"]["effect"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        effects,
+        [
+            "nginx.ingress.kubernetes.io/auth-url no-equivalent",
+            "nginx.ingress.kubernetes.io/limit-rps no-equivalent",
+            "nginx.ingress.kubernetes.io/rewrite-target equivalent",
+            "nginx.ingress.kubernetes.io/use-regex compared"
+        ]
+    );
+}
+
+#[test]
+fn a_missing_input_is_a_usage_error() {
+    routes(&["-f", "no-such-dir"]).assert_code(2);
+    routes(&["--diff", "no-such-dir", "equivalent/new"]).assert_code(2);
+}
