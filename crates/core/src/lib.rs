@@ -9,8 +9,8 @@
 pub mod admin_policy;
 pub mod calico;
 pub mod check;
-pub mod cluster_index;
 pub mod cilium;
+pub mod cluster_index;
 pub mod cni;
 pub mod diagnostic;
 pub mod diff;

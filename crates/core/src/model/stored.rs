@@ -81,6 +81,8 @@ compact!(
     BaselineAdminNetworkPolicy(BaselineAdminNetworkPolicy),
     Route(crate::route::Route),
     GatewayApi(crate::gateway::GatewayApiObject),
+    Cilium(crate::cilium::CiliumObject),
+    Calico(crate::calico::CalicoObject),
     Secret(Secret),
     ConfigMap(ConfigMap),
 );

@@ -43,11 +43,19 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
         Some(selector) => only_labelled(report, &loaded.cluster, selector),
         None => report,
     };
+    let input = output::check::Input {
+        diagnostics: loaded.cluster.diagnostics(),
+        skipped_kinds: loaded.cluster.skipped_kinds(),
+    };
     match args.format {
-        CheckFormat::Human => output::write_stdout(&output::check::human(&report))?,
-        CheckFormat::Json => output::write_json(&output::check::json(&report))?,
-        CheckFormat::Yaml => output::write_yaml(&output::check::json(&report))?,
-        CheckFormat::Sarif => output::write_json(&output::check::sarif(&report))?,
+        CheckFormat::Human => {
+            let mut text = output::check::human(&report);
+            text.push_str(&output::check::skipped_kinds(input.skipped_kinds));
+            output::write_stdout(&text)?
+        }
+        CheckFormat::Json => output::write_json(&output::check::json(&report, &input))?,
+        CheckFormat::Yaml => output::write_yaml(&output::check::json(&report, &input))?,
+        CheckFormat::Sarif => output::write_json(&output::check::sarif(&report, &input))?,
     }
     Ok(if loaded.failed {
         ExitStatus::Error

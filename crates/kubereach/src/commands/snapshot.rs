@@ -15,10 +15,11 @@ pub fn run(args: &SnapshotArgs) -> Result<ExitStatus> {
         }
     };
     let read = kubereach_load::read_live(&source, &super::live_options(&args.live));
-    let errors = output::print_diagnostics(&read.diagnostics);
+    let errors = output::print_diagnostics_only(&read.diagnostics);
     // A snapshot of a cluster that could not be read would mislead whoever
     // gets it; one missing kind is said in the file's header.
     if errors > 0 {
+        eprintln!("kubereach: no snapshot written: the cluster could not be read whole");
         return Ok(ExitStatus::Error);
     }
     let text = kubereach_load::snapshot_yaml(&read, &output::now_rfc3339());

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use kubereach_core::check::{find_rule, CheckReport, Finding, Rule, Severity, RULES, RULE_DOCS_URL, SCHEMA};
+use kubereach_core::{Diagnostic, Severity as DiagnosticSeverity};
 use serde_json::{json, Value};
 
 use super::terminal::{paint, Paint};
@@ -117,17 +118,91 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 /// The `kubereach.check/v1` document: `schema` first, then the findings
-/// with their fields in the contract's order.
+/// with their fields in the contract's order, then what loading the input
+/// said: the documents that failed to load (a gate reading only the
+/// findings would pass on a broken file) and the kinds skipped.
 #[derive(serde::Serialize)]
 pub struct CheckJson<'a> {
     schema: &'static str,
     findings: &'a [Finding],
+    errors: Vec<InputError>,
+    skipped_kinds: &'a BTreeMap<String, usize>,
+}
+
+/// A document or source that failed to load.
+#[derive(serde::Serialize)]
+struct InputError {
+    file: Option<String>,
+    line: Option<u32>,
+    message: String,
+}
+
+/// What loading the input said, beside the findings.
+pub struct Input<'a> {
+    /// The loader's diagnostics.
+    pub diagnostics: &'a [Diagnostic],
+    /// Kinds the model does not use, with how many objects of each were skipped.
+    pub skipped_kinds: &'a BTreeMap<String, usize>,
 }
 
 /// The `kubereach.check/v1` document of `report`.
-pub fn json(report: &CheckReport) -> CheckJson<'_> {
-    CheckJson { schema: SCHEMA, findings: &report.findings }
+pub fn json<'a>(report: &'a CheckReport, input: &Input<'a>) -> CheckJson<'a> {
+    let errors = input
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == DiagnosticSeverity::Error)
+        .map(|d| InputError {
+            file: d.location.file.clone(),
+            line: (d.location.line > 0).then_some(d.location.line),
+            message: d.message.clone(),
+        })
+        .collect();
+    CheckJson { schema: SCHEMA, findings: &report.findings, errors, skipped_kinds: input.skipped_kinds }
 }
+
+/// `skipped (not used by the model): 1 Certificate, 2 ServiceAccount`, as
+/// `inventory` says it, or nothing: an unknown kind that is a typo should
+/// not vanish from a `check` run.
+pub fn skipped_kinds(skipped: &BTreeMap<String, usize>) -> String {
+    if skipped.is_empty() {
+        return String::new();
+    }
+    let kinds: Vec<String> = skipped.iter().map(|(kind, n)| format!("{n} {kind}")).collect();
+    format!("skipped (not used by the model): {}\n", kinds.join(", "))
+}
+
+/// SARIF's `invocations`: whether loading succeeded, and each loader
+/// diagnostic and skipped kind as a tool execution notification.
+fn sarif_invocations(input: &Input<'_>) -> Value {
+    let mut notifications: Vec<Value> = input
+        .diagnostics
+        .iter()
+        .map(|diagnostic| {
+            let level = match diagnostic.severity {
+                DiagnosticSeverity::Error => "error",
+                DiagnosticSeverity::Warning => "warning",
+                DiagnosticSeverity::Note => "note",
+            };
+            let mut notification = json!({ "level": level, "message": { "text": diagnostic.message } });
+            let location = &diagnostic.location;
+            let uri = file_uri(location.file.as_deref().unwrap_or(STDIN));
+            let mut physical = json!({ "artifactLocation": { "uri": uri } });
+            if location.line > 0 {
+                physical["region"] = json!({ "startLine": location.line });
+            }
+            notification["locations"] = json!([{ "physicalLocation": physical }]);
+            notification
+        })
+        .collect();
+    notifications.extend(input.skipped_kinds.iter().map(|(kind, n)| {
+        json!({ "level": "note", "message": { "text": format!("skipped {n} `{kind}`: not used by the model") } })
+    }));
+    let successful = !input.diagnostics.iter().any(|d| d.severity == DiagnosticSeverity::Error);
+    json!([{ "executionSuccessful": successful, "toolExecutionNotifications": notifications }])
+}
+
+/// The name standard input goes by, as in the human output.
+const STDIN: &str = "<stdin>";
 
 /// The catalogue as text: code, name, default severity and summary.
 pub fn rules_human() -> String {
@@ -165,7 +240,7 @@ pub fn rules_json() -> Value {
 
 /// SARIF 2.1.0, as GitHub code scanning reads it: every rule with its
 /// page as help, every finding with its file, line and column.
-pub fn sarif(report: &CheckReport) -> Value {
+pub fn sarif(report: &CheckReport, input: &Input<'_>) -> Value {
     let index: BTreeMap<&str, usize> = RULES.iter().enumerate().map(|(i, r)| (r.name, i)).collect();
     let rules: Vec<Value> = RULES.iter().map(sarif_rule).collect();
     let results: Vec<Value> = report
@@ -191,7 +266,8 @@ pub fn sarif(report: &CheckReport) -> Value {
                     "kind": "resource",
                 }],
             });
-            if let Some(file) = &finding.file {
+            // Findings on standard input have a line and no file name.
+            if let Some(file) = finding.file.as_deref().or(finding.line.map(|_| STDIN)) {
                 let mut physical = json!({ "artifactLocation": { "uri": file_uri(file) } });
                 if let Some(line) = finding.line {
                     let column = finding.column.unwrap_or(1);
@@ -210,12 +286,14 @@ pub fn sarif(report: &CheckReport) -> Value {
             "tool": {
                 "driver": {
                     "name": "kubereach",
+                    "version": env!("CARGO_PKG_VERSION"),
                     "semanticVersion": env!("CARGO_PKG_VERSION"),
                     "informationUri": RULE_DOCS_URL,
                     "rules": rules,
                 }
             },
             "columnKind": "unicodeCodePoints",
+            "invocations": sarif_invocations(input),
             "results": results,
         }]
     })

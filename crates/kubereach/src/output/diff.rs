@@ -82,7 +82,8 @@ pub fn connlist(diff: &ConnectivityDiff) -> String {
         return String::new();
     }
     let mut out = String::from("Connectivity diff:\n");
-    for [kind, from, to, old, new, workloads] in rows(diff) {
+    for row in rows(diff) {
+        let [kind, from, to, old, new, workloads] = row.map(|cell| super::escape::markdown_cell(&cell));
         let _ = write!(out, "diff-type: {kind}, source: {from}, destination: {to}, ref1: {old}, ref2: {new}");
         if !workloads.is_empty() {
             let _ = write!(out, ", workloads-diff-info: {workloads}");
@@ -107,7 +108,8 @@ pub fn markdown(diff: &ConnectivityDiff) -> String {
     let mut out = String::from(
         "| diff-type | source | destination | ref1 | ref2 | workloads-diff-info |\n|-----------|--------|-------------|------|------|---------------------|\n",
     );
-    for [kind, from, to, old, new, workloads] in rows(diff) {
+    for row in rows(diff) {
+        let [kind, from, to, old, new, workloads] = row.map(|cell| super::escape::markdown_cell(&cell));
         let _ = writeln!(out, "| {kind} | {from} | {to} | {old} | {new} | {workloads} |");
     }
     out

@@ -173,6 +173,8 @@ pub fn csv(matrix: &Matrix) -> String {
 pub fn markdown(matrix: &Matrix) -> String {
     let mut out = String::from("| src | dst | conn |\n|-----|-----|------|\n");
     for (from, to, connections) in rows(matrix) {
+        let [from, to, connections] =
+            [&from, &to, &connections].map(|cell| super::escape::markdown_cell(cell));
         let _ = writeln!(out, "| {from} | {to} | {connections} |");
     }
     out
@@ -190,14 +192,15 @@ pub fn dot(matrix: &Matrix) -> String {
         }
     }
     for (namespace, nodes) in &namespaces {
+        let namespace = super::escape::dot_string(namespace);
         let _ = writeln!(out, "\tsubgraph \"cluster_{namespace}[namespace]\" {{");
         out.push_str("\t\tcolor=\"black\"\n\t\tfontcolor=\"black\"\n");
         for node in nodes {
             let _ = writeln!(
                 out,
                 "\t\t\"{}\" [label=\"{}\" color=\"blue\" fontcolor=\"blue\"]",
-                node.label(),
-                short(node)
+                super::escape::dot_string(&node.label()),
+                super::escape::dot_string(&short(node))
             );
         }
         let _ = writeln!(out, "\t\tlabel=\"{namespace}[namespace]\"\n\t}}");
@@ -207,11 +210,12 @@ pub fn dot(matrix: &Matrix) -> String {
             NodeKind::External(_) => ("red2", " shape=box"),
             _ => ("blue", ""),
         };
-        let label = node.label();
+        let label = super::escape::dot_string(&node.label());
         let _ =
             writeln!(out, "\t\"{label}\" [label=\"{label}\" color=\"{color}\" fontcolor=\"{color}\"{shape}]");
     }
     for (from, to, connections) in rows(matrix) {
+        let [from, to, connections] = [&from, &to, &connections].map(|text| super::escape::dot_string(text));
         let _ = writeln!(
             out,
             "\t\"{from}\" -> \"{to}\" [label=\"{connections}\" color=\"gold2\" fontcolor=\"darkgreen\" weight=0.5]"

@@ -8,6 +8,7 @@ use kubereach_core::{Diagnostic, Severity};
 pub mod check;
 pub mod diff;
 pub mod dns;
+pub mod escape;
 pub mod inventory;
 pub mod matrix;
 pub mod probe;
@@ -18,6 +19,8 @@ pub mod trace;
 /// Writes `text` to stdout. A closed pipe (`| head`) surfaces as an
 /// `io::Error` that `main` turns into a quiet exit 0.
 pub fn write_stdout(text: &str) -> Result<()> {
+    // Control characters from the input never reach the terminal raw.
+    let text = escape::terminal(text, terminal::colour());
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(text.as_bytes())?;
     stdout.flush()?;
@@ -58,18 +61,14 @@ pub fn print_diagnostics_only(diagnostics: &[Diagnostic]) -> usize {
         if diagnostic.severity == Severity::Error {
             errors += 1;
         }
-        let _ = writeln!(stderr, "{diagnostic}");
+        let _ = writeln!(stderr, "{}", escape::terminal(&diagnostic.to_string(), false));
     }
     errors
 }
 
-/// A CSV field, quoted when it holds a comma, a quote or a newline.
+/// A CSV field ([`escape::csv_cell`]).
 pub fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
-    }
+    escape::csv_cell(text)
 }
 
 /// The current time as `2026-12-01T14:05:09Z`, for headers of written files.

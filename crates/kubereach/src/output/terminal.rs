@@ -57,6 +57,11 @@ pub fn progress() -> bool {
     TERMINAL.get().is_none_or(|t| t.progress)
 }
 
+/// Whether colour is on (what [`paint`] does).
+pub fn colour() -> bool {
+    TERMINAL.get().is_some_and(|t| t.color)
+}
+
 /// `text` in the colour of `paint` when colour is on, else unchanged.
 pub fn paint(paint: Paint, text: &str) -> String {
     if !TERMINAL.get().is_some_and(|t| t.color) {

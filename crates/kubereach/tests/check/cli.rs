@@ -96,7 +96,10 @@ fn no_findings() {
     assert_eq!(run.stdout, "no findings\n", "{run}");
     let json = dir.run(&["check", "-f", "pod.yaml", "--format", "json", "--disable", "KR308"]);
     json.assert_code(0);
-    assert_eq!(json.json(), serde_json::json!({"schema": "kubereach.check/v1", "findings": []}));
+    assert_eq!(
+        json.json(),
+        serde_json::json!({"schema": "kubereach.check/v1", "findings": [], "errors": [], "skipped_kinds": {}})
+    );
 }
 
 #[test]

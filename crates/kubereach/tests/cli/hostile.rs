@@ -321,3 +321,77 @@ fn a_directory_walk_skips_fifos_links_out_and_linked_directories() {
     fifo.assert_code(0);
     assert!(fifo.stdout.contains("\"web\"") && fifo.stdout.contains("default-deny"), "{fifo}");
 }
+
+/// Control characters from the input (here a window-title escape and a
+/// carriage return in a Pod's name, which the API server would reject and
+/// `check` reports with the name) come out escaped, in every output a
+/// terminal may show.
+#[test]
+fn control_characters_from_the_input_never_reach_the_terminal() {
+    let dir = TestDir::new();
+    dir.write(
+        "pod.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: \"web\\e]0;pwned\\a\\rok\"\n  namespace: shop\n\
+         spec:\n  containers: [{name: web, image: nginx}]\n",
+    );
+    for args in [&["check", "-f", "pod.yaml"][..], &["check", "--color", "always", "-f", "pod.yaml"]] {
+        let check = run(&dir, args);
+        check.assert_code(1);
+        assert!(check.stdout.contains("web\\x1b]0;pwned\\x07\\x0dok"), "{check}");
+        let raw = |text: &str| text.chars().any(|c| c.is_control() && c != '\n' && c != '\x1b');
+        assert!(!raw(&check.stdout) && !raw(&check.stderr), "{check:?}");
+        assert!(!check.stdout.contains("\x1b]"), "{check:?}");
+    }
+}
+
+/// `check --format json|sarif` carry the documents that failed to load and
+/// the kinds skipped, so that a gate reading only machine output does not
+/// pass on a broken file; SARIF names the tool's version, and findings on
+/// standard input have a URI.
+#[test]
+fn machine_output_of_check_carries_load_errors_and_skipped_kinds() {
+    let dir = TestDir::new();
+    dir.write("web.yaml", WEB);
+    dir.write("broken.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: api\n");
+    dir.write(
+        "account.yaml",
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: web, namespace: shop}\n",
+    );
+    let files = ["-f", "web.yaml", "-f", "broken.yaml", "-f", "account.yaml"];
+    let json = run(&dir, &[&["check", "--format", "json"][..], &files].concat());
+    json.assert_code(2);
+    let document = json.json();
+    let errors = document["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{json}");
+    assert_eq!(errors[0]["file"], "broken.yaml");
+    assert!(errors[0]["line"].as_u64().is_some() && errors[0]["message"].is_string(), "{json}");
+    assert_eq!(document["skipped_kinds"], serde_json::json!({"ServiceAccount": 1}));
+
+    let sarif = run(&dir, &[&["check", "--format", "sarif"][..], &files].concat());
+    let document = sarif.json();
+    let run_0 = &document["runs"][0];
+    assert_eq!(run_0["tool"]["driver"]["version"], env!("CARGO_PKG_VERSION"));
+    let invocation = &run_0["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    let notifications = invocation["toolExecutionNotifications"].as_array().unwrap();
+    assert!(
+        notifications.iter().any(|n| n["level"] == "error"
+            && n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "broken.yaml"),
+        "{sarif}"
+    );
+    assert!(notifications
+        .iter()
+        .any(|n| n["message"]["text"] == "skipped 1 `ServiceAccount`: not used by the model"));
+
+    let human = run(&dir, &["check", "-f", "web.yaml", "-f", "account.yaml"]);
+    assert!(human.stdout.ends_with("skipped (not used by the model): 1 ServiceAccount\n"), "{human}");
+
+    // A finding on standard input: SARIF gives it the URI `<stdin>`.
+    let stdin = "apiVersion: v1\nkind: Pod\nmetadata: {name: Web_1, namespace: shop}\nspec: {containers: [{name: web, image: nginx}]}\n";
+    let sarif = dir.run_with_stdin(&["check", "--format", "sarif", "-f", "-"], stdin);
+    sarif.assert_code(1);
+    let location = &sarif.json()["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "%3Cstdin%3E", "{sarif}");
+    assert!(location["region"]["startLine"].as_u64().is_some(), "{sarif}");
+    assert_eq!(sarif.json()["runs"][0]["invocations"][0]["executionSuccessful"], true);
+}
