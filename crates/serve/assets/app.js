@@ -101,14 +101,23 @@ const actions = {
   selectNamespaceEdge(edge) {
     panels.edgeDetails(byId('details'), { namespaces: { from: edge.from, to: edge.to }, count: edge.connections, ports: edge.ports, pairs: [], change: '' }, actions);
   },
-  highlightPolicy(policy) {
-    const same = (p) => p.kind === policy.kind && p.namespace === policy.namespace && p.name === policy.name;
-    const selected = state.graph.workloads.filter((w) => w.policies.some(same));
-    canvas.highlight(selected.map((w) => drawnId(state, w.id)));
+  async highlightPolicy(policy) {
     const details = byId('details');
-    details.appendChild(el('section', { class: 'policy-selection' },
-      el('h4', {}, `${policy.kind} ${policy.namespace ? policy.namespace + '/' : ''}${policy.name} selects`),
-      el('ul', {}, selected.map((w) => el('li', {}, w.id)))));
+    for (const old of details.querySelectorAll('.policy-selection')) old.remove();
+    if (policy.kind !== 'NetworkPolicy') {
+      // Admin policies: the workloads the graph says they apply to; their peers are not resolved.
+      const same = (p) => p.kind === policy.kind && p.namespace === policy.namespace && p.name === policy.name;
+      const selected = state.graph.workloads.filter((w) => w.policies.some(same)).map((w) => w.id);
+      canvas.highlight(selected.map((id) => drawnId(state, id)), []);
+      details.appendChild(panels.policySelection(policy, selected));
+      return;
+    }
+    await guarded(`resolving ${policy.namespace}/${policy.name}`, async () => {
+      const resolved = await get('/api/policy', { namespace: policy.namespace, name: policy.name });
+      const peers = [...resolved.ingress, ...resolved.egress].flatMap((rule) => rule.workloads);
+      canvas.highlight(resolved.selects.map((id) => drawnId(state, id)), peers.map((id) => drawnId(state, id)));
+      details.appendChild(panels.policyPeers(resolved));
+    });
   },
   explain(from, to) {
     const target = el('div', {});

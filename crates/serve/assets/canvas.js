@@ -28,6 +28,7 @@ const STYLE = [
   { selector: 'node.outside', style: { shape: 'diamond', 'background-color': '#8d99ae' } },
   { selector: 'node.added', style: { 'background-color': '#2b9348' } },
   { selector: 'node.removed', style: { 'background-color': '#d00000', opacity: 0.6 } },
+  { selector: 'node.peer', style: { 'border-width': 5, 'border-color': '#7b2cbf', 'border-style': 'double' } },
   { selector: 'node.highlight', style: { 'border-width': 5, 'border-color': '#ffb703' } },
   { selector: 'node:selected', style: { 'border-width': 4, 'border-color': '#e63946' } },
   {
@@ -74,8 +75,10 @@ export function createCanvas(container, callbacks) {
         cy.animate({ center: { eles: element } }, { duration: 200 });
       }
     },
-    highlight(ids) {
-      cy.nodes().removeClass('highlight');
+    /** Marks the nodes a policy selects (`ids`) and the peers it admits (`peers`). */
+    highlight(ids, peers) {
+      cy.nodes().removeClass('highlight peer');
+      for (const id of peers) cy.getElementById(id).addClass('peer');
       for (const id of ids) cy.getElementById(id).addClass('highlight');
     },
   };

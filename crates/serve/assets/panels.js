@@ -83,6 +83,35 @@ export function workloadDetails(target, state, id, actions) {
       el('button', { type: 'submit' }, 'Explain')));
 }
 
+/** The workloads an admin policy applies to (its peers are not resolved). */
+export function policySelection(policy, selected) {
+  return el('section', { class: 'policy-selection' },
+    el('h4', {}, `${policyName(policy)} selects`),
+    el('ul', {}, selected.map((id) => el('li', {}, id))),
+    el('p', { class: 'hint' }, 'The peers of admin policies are not resolved here; explain a pair to see their rules.'));
+}
+
+/** A NetworkPolicy resolved both ways: what it selects and, per rule, the peers it admits. */
+export function policyPeers(resolved) {
+  const rule = (direction, item) => {
+    const every = direction === 'ingress' ? 'every source' : 'every destination';
+    const blocks = item.ip_blocks.map((block) => `ipBlock ${block.cidr}${block.except.length ? ` except ${block.except.join(', ')}` : ''}`);
+    const peers = [...item.workloads, ...blocks];
+    return el('li', { 'data-rule': `${direction}-${item.index}` },
+      `${direction} rule ${item.index} `, location(item.location), direction === 'ingress' ? ' admits from: ' : ' admits to: ',
+      item.all ? el('strong', {}, every) : peers.length ? el('ul', { class: 'peers' }, peers.map((peer) => el('li', {}, peer))) : 'nothing (no peer matches)');
+  };
+  const rules = [...resolved.ingress.map((item) => rule('ingress', item)), ...resolved.egress.map((item) => rule('egress', item))];
+  const types = resolved.policy_types;
+  return el('section', { class: 'policy-selection' },
+    el('h4', {}, `${policyName(resolved)} selects`),
+    el('ul', { class: 'selects' }, resolved.selects.map((id) => el('li', {}, id))),
+    resolved.enforced ? null : el('p', { class: 'error' }, 'the network plugin does not enforce NetworkPolicy'),
+    el('p', {}, `isolates the selected pods for ${types.join(' and ') || 'nothing'}`,
+      types.length && rules.length === 0 ? ': no rule admits anything' : ''),
+    rules.length ? el('ol', { class: 'policy-rules' }, rules) : null);
+}
+
 /** The policies and rules that decide one pair, with file:line. */
 export function explanation(from, to, result) {
   const direction = (part, title) => el('section', { class: 'explanation' },

@@ -118,6 +118,33 @@ test('expanding a namespace draws its workloads with markers', async (browser) =
   assert.deepEqual(errors, []);
 });
 
+test('a policy highlights the pods it selects and the peers it admits', async (browser) => {
+  const { page, errors } = await open(browser, process.env.KUBEREACH_DEMO_URL);
+  await expand(page, 'production');
+  await page.click('button[data-workload="production/api"]');
+  await page.click('#details button.policy:text("NetworkPolicy production/allow-ingress-nginx")');
+  await page.waitForSelector('#details .policy-selection li[data-rule="ingress-0"]');
+  assert.equal(await page.textContent('#details .policy-selection ul.selects'), 'production/api');
+  // Its rule admits the ingress controller's namespace: the collapsed namespace is marked as the peer.
+  assert.match(await page.textContent('#details li[data-rule="ingress-0"]'), /^ingress rule 0 \S*50-network-policies\.yaml:\d+ admits from: ingress-nginx\/ingress-nginx-controller$/);
+  assert.deepEqual(await cyIds(page, 'node.highlight'), ['w:production/api']);
+  assert.deepEqual(await cyIds(page, 'node.peer'), ['ns:ingress-nginx']);
+  await page.screenshot({ path: join(SCREENSHOTS, 'policy-peers.png') });
+  // Another policy of the same pods: its peer is a workload of the expanded namespace.
+  await page.click('#details button.policy:text("NetworkPolicy production/allow-frontend-to-api")');
+  await page.waitForSelector('#details .policy-selection:has-text("allow-frontend-to-api") li[data-rule="ingress-0"]');
+  assert.equal(await page.$$eval('#details .policy-selection', (sections) => sections.length), 1, 'one policy at a time');
+  assert.deepEqual(await cyIds(page, 'node.peer'), ['w:production/frontend']);
+  // An egress-only policy without rules admits nothing.
+  await page.click('button[data-workload="production/worker"]');
+  await page.click('#details button.policy:text("NetworkPolicy production/default-deny-egress")');
+  await page.waitForSelector('#details .policy-selection');
+  assert.match(await page.textContent('#details .policy-selection'), /isolates the selected pods for Egress: no rule admits anything/);
+  assert.deepEqual(await cyIds(page, 'node.peer'), []);
+  assert.deepEqual(await cyIds(page, 'node.highlight'), ['w:production/worker']);
+  assert.deepEqual(errors, []);
+});
+
 test('an edge shows the rule that allows it, with file:line', async (browser) => {
   const { page, errors } = await open(browser, process.env.KUBEREACH_DEMO_URL);
   await expand(page, 'production');
