@@ -4,7 +4,7 @@
 
 import { get } from './api.js';
 import { el, replace } from './dom.js';
-import { createCanvas, drawnId, DIFF_COLOURS } from './canvas.js';
+import { createCanvas, drawnId, classesOf, DIFF_COLOURS } from './canvas.js';
 import * as panels from './panels.js';
 
 const byId = (id) => document.getElementById(id);
@@ -14,6 +14,8 @@ const state = {
   graph: null,
   workloads: new Map(),
   expanded: new Set(),
+  // Expanded namespaces drawn as connectivity classes instead of workloads.
+  byClass: new Set(),
   matrices: new Map(),
   diff: null,
   findings: null,
@@ -44,6 +46,7 @@ function setGraph(graph) {
   state.matrices.clear();
   const known = new Set(graph.namespaces.map((n) => n.name));
   for (const name of [...state.expanded]) if (!known.has(name)) state.expanded.delete(name);
+  for (const name of [...state.byClass]) if (!known.has(name)) state.byClass.delete(name);
   replace(byId('node-ids'), ['external', ...graph.workloads.filter((w) => w.namespace !== '{outside}').map((w) => w.id)].map((id) => el('option', { value: id })));
 }
 
@@ -79,6 +82,23 @@ const actions = {
       draw();
     });
   },
+  async toggleClasses(namespace) {
+    await guarded(`expanding ${namespace} into classes`, async () => {
+      if (state.expanded.has(namespace) && state.byClass.has(namespace)) {
+        state.byClass.delete(namespace);
+      } else {
+        state.byClass.add(namespace);
+        if (!state.expanded.has(namespace)) await expand(namespace);
+      }
+      draw();
+    });
+  },
+  selectClass(id) {
+    state.selected = `c:${id}`;
+    canvas.select(state.selected);
+    const workload = state.graph.workloads.find((w) => w.class === id);
+    panels.classDetails(byId('details'), classesOf(state, workload.namespace).get(id), id, actions);
+  },
   selectNamespace(namespace) {
     state.selected = `ns:${namespace}`;
     if (state.hiddenEdges) draw();
@@ -89,7 +109,9 @@ const actions = {
   async selectWorkload(id) {
     const workload = state.workloads.get(id);
     if (!workload) return;
-    if (!state.expanded.has(workload.namespace)) {
+    if (!state.expanded.has(workload.namespace) || state.byClass.has(workload.namespace)) {
+      // A workload is drawn on its own: its namespace leaves the class view.
+      state.byClass.delete(workload.namespace);
       await guarded(`expanding ${workload.namespace}`, () => expand(workload.namespace));
       draw();
     }
@@ -185,6 +207,7 @@ async function start() {
   canvas = createCanvas(byId('graph'), {
     onNode(data) {
       if (data.type === 'namespace') actions.selectNamespace(data.namespace);
+      else if (data.type === 'class') actions.selectClass(data.class);
       else actions.selectWorkload(data.workload);
     },
     onEdge(data) {

@@ -34,10 +34,13 @@ export function renderTree(list, state, actions) {
           el('button', { type: 'button', 'data-workload': workload.id, onclick: () => actions.selectWorkload(workload.id) }, `${workload.name} (${workload.kind})`),
           markers(workload))))
       : null;
+    const byClass = expanded && state.byClass.has(namespace.name);
+    const classes = namespace.name === OUTSIDE ? null
+      : el('button', { type: 'button', class: 'by-class', 'aria-pressed': byClass ? 'true' : 'false', title: `draw as ${namespace.classes} classes of pods with identical connectivity`, onclick: () => actions.toggleClasses(namespace.name) }, `${namespace.classes} classes`);
     return el('li', { 'data-namespace': namespace.name, class: state.selected === `ns:${namespace.name}` ? 'selected' : null },
       el('button', { type: 'button', 'aria-expanded': expanded ? 'true' : 'false', title: expanded ? 'collapse' : 'expand', onclick: () => actions.toggle(namespace.name) }, expanded ? '▾' : '▸'),
       el('button', { type: 'button', class: 'namespace-name', onclick: () => actions.selectNamespace(namespace.name) }, name),
-      coverage, children);
+      coverage, classes, children);
   });
   replace(list, items);
 }
@@ -56,6 +59,17 @@ export function namespaceDetails(target, state, name) {
       el('dt', {}, 'pods isolated for egress'), el('dd', {}, `${namespace.egress_isolated_pods} (${percent(namespace.egress_isolated_pods, namespace.pods)})`),
       el('dt', {}, 'connections inside'), el('dd', {}, internal ? `${internal.connections} (${ports(internal.ports)})` : 'none')),
     el('p', { class: 'hint' }, state.expanded.has(name) ? 'Expanded: its workloads are drawn.' : 'Double-click it, or use ▸ in the list, to expand it.'));
+}
+
+/** Details of a connectivity class: its workloads, which have the same connections. */
+export function classDetails(target, members, id, actions) {
+  const pods = members.reduce((sum, w) => sum + w.pods, 0);
+  replace(target,
+    el('h3', {}, `class ${id}`),
+    el('p', {}, `${members.length} workloads, ${pods} pods with identical connectivity: every connection from or to one of them is the same for the others.`),
+    el('ul', { class: 'class-members' }, members.map((workload) => el('li', {},
+      el('button', { type: 'button', 'data-workload': workload.id, onclick: () => actions.selectWorkload(workload.id) }, `${workload.name} (${workload.kind}, ${workload.pods} pods)`),
+      markers(workload)))));
 }
 
 /** Details of a workload, with its labels and policies. */

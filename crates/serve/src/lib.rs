@@ -18,6 +18,7 @@ use kubereach_core::Cluster;
 
 pub mod api;
 pub mod assets;
+pub mod classes;
 pub mod connections;
 pub mod graph;
 pub mod policy;
