@@ -98,6 +98,7 @@ const actions = {
     canvas.select(state.selected);
     const workload = state.graph.workloads.find((w) => w.class === id);
     panels.classDetails(byId('details'), classesOf(state, workload.namespace).get(id), id, actions);
+    panels.renderTree(byId('namespaces'), state, actions);
   },
   selectNamespace(namespace) {
     state.selected = `ns:${namespace}`;

@@ -28,12 +28,25 @@ export function renderTree(list, state, actions) {
     const name = namespace.name === OUTSIDE ? 'outside the cluster' : namespace.name;
     const coverage = namespace.name === OUTSIDE ? null
       : el('span', { class: 'counts' }, ` ${namespace.workloads} workloads, ${namespace.pods} pods; policy coverage: ingress ${percent(namespace.ingress_isolated_pods, namespace.pods)}, egress ${percent(namespace.egress_isolated_pods, namespace.pods)}`);
-    const children = expanded
-      ? el('ul', {}, state.graph.workloads.filter((w) => w.namespace === namespace.name).map((workload) =>
-        el('li', { class: state.selected === `w:${workload.id}` ? 'selected' : null },
-          el('button', { type: 'button', 'data-workload': workload.id, onclick: () => actions.selectWorkload(workload.id) }, `${workload.name} (${workload.kind})`),
-          markers(workload))))
-      : null;
+    const item = (workload) => el('li', { class: state.selected === `w:${workload.id}` ? 'selected' : null },
+      el('button', { type: 'button', 'data-workload': workload.id, onclick: () => actions.selectWorkload(workload.id) }, `${workload.name} (${workload.kind})`),
+      markers(workload));
+    const members = state.graph.workloads.filter((w) => w.namespace === namespace.name);
+    let children = null;
+    if (expanded && state.byClass.has(namespace.name)) {
+      // The classes drawn, as text: each with its workloads.
+      const classes = new Map();
+      for (const workload of members) {
+        const key = workload.class || '';
+        if (!classes.has(key)) classes.set(key, []);
+        classes.get(key).push(workload);
+      }
+      children = el('ul', { class: 'classes' }, [...classes].map(([id, list]) => el('li', { 'data-class': id, class: state.selected === `c:${id}` ? 'selected' : null },
+        el('button', { type: 'button', onclick: () => actions.selectClass(id) }, `class ${id}: ${list.length} workloads, ${list.reduce((sum, w) => sum + w.pods, 0)} pods`),
+        el('ul', {}, list.map(item)))));
+    } else if (expanded) {
+      children = el('ul', {}, members.map(item));
+    }
     const byClass = expanded && state.byClass.has(namespace.name);
     const classes = namespace.name === OUTSIDE ? null
       : el('button', { type: 'button', class: 'by-class', 'aria-pressed': byClass ? 'true' : 'false', title: `draw as ${namespace.classes} classes of pods with identical connectivity`, onclick: () => actions.toggleClasses(namespace.name) }, `${namespace.classes} classes`);

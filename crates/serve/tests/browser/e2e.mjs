@@ -295,6 +295,10 @@ test('a namespace expands into classes of pods with identical connectivity', asy
   const labels = await page.evaluate(() => window.kubereachView.cy.$('node.class-node').map((n) => `${n.id()} ${n.data('label')}`).sort());
   assert.deepEqual(labels, ['c:team-001#1 7 workloads · 35 pods', 'c:team-001#2 7 workloads · 35 pods', 'c:team-001#3 6 workloads · 30 pods']);
   assert.deepEqual(await cyIds(page, 'node.workload'), [], 'its workloads are drawn as their classes');
+  // The same as text: the list holds the classes, each with its workloads.
+  const listed = await page.$$eval(`${item} ul.classes > li > button`, (buttons) => buttons.map((b) => b.textContent));
+  assert.deepEqual(listed, ['class team-001#1: 7 workloads, 35 pods', 'class team-001#2: 7 workloads, 35 pods', 'class team-001#3: 6 workloads, 30 pods']);
+  assert.equal(await page.$$eval(`${item} li[data-class="team-001#3"] button[data-workload]`, (buttons) => buttons.length), 6);
   assert.ok(await page.evaluate(() => window.kubereachView.cy.elements().length) <= 1500);
   // Tier t2 admits every namespace on 8080: its class has edges from the other namespaces.
   const into = await page.evaluate(() => window.kubereachView.cy.getElementById('c:team-001#3').incomers('edge').map((e) => e.source().id()));
