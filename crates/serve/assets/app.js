@@ -4,7 +4,7 @@
 
 import { get } from './api.js';
 import { el, replace } from './dom.js';
-import { createCanvas, drawnId, DIFF_COLOURS } from './canvas.js';
+import { createCanvas, drawnId, classesOf, DIFF_COLOURS } from './canvas.js';
 import * as panels from './panels.js';
 
 const byId = (id) => document.getElementById(id);
@@ -14,6 +14,8 @@ const state = {
   graph: null,
   workloads: new Map(),
   expanded: new Set(),
+  // Expanded namespaces drawn as connectivity classes instead of workloads.
+  byClass: new Set(),
   matrices: new Map(),
   diff: null,
   findings: null,
@@ -44,6 +46,7 @@ function setGraph(graph) {
   state.matrices.clear();
   const known = new Set(graph.namespaces.map((n) => n.name));
   for (const name of [...state.expanded]) if (!known.has(name)) state.expanded.delete(name);
+  for (const name of [...state.byClass]) if (!known.has(name)) state.byClass.delete(name);
   replace(byId('node-ids'), ['external', ...graph.workloads.filter((w) => w.namespace !== '{outside}').map((w) => w.id)].map((id) => el('option', { value: id })));
 }
 
@@ -79,6 +82,24 @@ const actions = {
       draw();
     });
   },
+  async toggleClasses(namespace) {
+    await guarded(`expanding ${namespace} into classes`, async () => {
+      if (state.expanded.has(namespace) && state.byClass.has(namespace)) {
+        state.byClass.delete(namespace);
+      } else {
+        state.byClass.add(namespace);
+        if (!state.expanded.has(namespace)) await expand(namespace);
+      }
+      draw();
+    });
+  },
+  selectClass(id) {
+    state.selected = `c:${id}`;
+    canvas.select(state.selected);
+    const workload = state.graph.workloads.find((w) => w.class === id);
+    panels.classDetails(byId('details'), classesOf(state, workload.namespace).get(id), id, actions);
+    panels.renderTree(byId('namespaces'), state, actions);
+  },
   selectNamespace(namespace) {
     state.selected = `ns:${namespace}`;
     if (state.hiddenEdges) draw();
@@ -89,7 +110,9 @@ const actions = {
   async selectWorkload(id) {
     const workload = state.workloads.get(id);
     if (!workload) return;
-    if (!state.expanded.has(workload.namespace)) {
+    if (!state.expanded.has(workload.namespace) || state.byClass.has(workload.namespace)) {
+      // A workload is drawn on its own: its namespace leaves the class view.
+      state.byClass.delete(workload.namespace);
       await guarded(`expanding ${workload.namespace}`, () => expand(workload.namespace));
       draw();
     }
@@ -101,14 +124,23 @@ const actions = {
   selectNamespaceEdge(edge) {
     panels.edgeDetails(byId('details'), { namespaces: { from: edge.from, to: edge.to }, count: edge.connections, ports: edge.ports, pairs: [], change: '' }, actions);
   },
-  highlightPolicy(policy) {
-    const same = (p) => p.kind === policy.kind && p.namespace === policy.namespace && p.name === policy.name;
-    const selected = state.graph.workloads.filter((w) => w.policies.some(same));
-    canvas.highlight(selected.map((w) => drawnId(state, w.id)));
+  async highlightPolicy(policy) {
     const details = byId('details');
-    details.appendChild(el('section', { class: 'policy-selection' },
-      el('h4', {}, `${policy.kind} ${policy.namespace ? policy.namespace + '/' : ''}${policy.name} selects`),
-      el('ul', {}, selected.map((w) => el('li', {}, w.id)))));
+    for (const old of details.querySelectorAll('.policy-selection')) old.remove();
+    if (policy.kind !== 'NetworkPolicy') {
+      // Admin policies: the workloads the graph says they apply to; their peers are not resolved.
+      const same = (p) => p.kind === policy.kind && p.namespace === policy.namespace && p.name === policy.name;
+      const selected = state.graph.workloads.filter((w) => w.policies.some(same)).map((w) => w.id);
+      canvas.highlight(selected.map((id) => drawnId(state, id)), []);
+      details.appendChild(panels.policySelection(policy, selected));
+      return;
+    }
+    await guarded(`resolving ${policy.namespace}/${policy.name}`, async () => {
+      const resolved = await get('/api/policy', { namespace: policy.namespace, name: policy.name });
+      const peers = [...resolved.ingress, ...resolved.egress].flatMap((rule) => rule.workloads);
+      canvas.highlight(resolved.selects.map((id) => drawnId(state, id)), peers.map((id) => drawnId(state, id)));
+      details.appendChild(panels.policyPeers(resolved));
+    });
   },
   explain(from, to) {
     const target = el('div', {});
@@ -176,6 +208,7 @@ async function start() {
   canvas = createCanvas(byId('graph'), {
     onNode(data) {
       if (data.type === 'namespace') actions.selectNamespace(data.namespace);
+      else if (data.type === 'class') actions.selectClass(data.class);
       else actions.selectWorkload(data.workload);
     },
     onEdge(data) {

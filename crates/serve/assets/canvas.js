@@ -26,8 +26,10 @@ const STYLE = [
   { selector: 'node.workload.open-ingress', style: { 'border-width': 3, 'border-color': '#e76f51' } },
   { selector: 'node.workload.exposed', style: { shape: 'star', 'background-color': '#d62828' } },
   { selector: 'node.outside', style: { shape: 'diamond', 'background-color': '#8d99ae' } },
+  { selector: 'node.class-node', style: { shape: 'ellipse', 'background-color': '#264653', width: 40, height: 40, 'text-valign': 'bottom', 'text-margin-y': 3 } },
   { selector: 'node.added', style: { 'background-color': '#2b9348' } },
   { selector: 'node.removed', style: { 'background-color': '#d00000', opacity: 0.6 } },
+  { selector: 'node.peer', style: { 'border-width': 5, 'border-color': '#7b2cbf', 'border-style': 'double' } },
   { selector: 'node.highlight', style: { 'border-width': 5, 'border-color': '#ffb703' } },
   { selector: 'node:selected', style: { 'border-width': 4, 'border-color': '#e63946' } },
   {
@@ -74,18 +76,37 @@ export function createCanvas(container, callbacks) {
         cy.animate({ center: { eles: element } }, { duration: 200 });
       }
     },
-    highlight(ids) {
-      cy.nodes().removeClass('highlight');
+    /** Marks the nodes a policy selects (`ids`) and the peers it admits (`peers`). */
+    highlight(ids, peers) {
+      cy.nodes().removeClass('highlight peer');
+      for (const id of peers) cy.getElementById(id).addClass('peer');
       for (const id of ids) cy.getElementById(id).addClass('highlight');
     },
   };
 }
 
-/** The element id of a workload as drawn: itself when its namespace is expanded, else its namespace. */
+/**
+ * The element id of a workload as drawn: itself when its namespace is
+ * expanded, its connectivity class when the namespace is expanded into
+ * classes, else its namespace.
+ */
 export function drawnId(state, workloadId) {
   const workload = state.workloads.get(workloadId);
   const namespace = workload ? workload.namespace : OUTSIDE;
-  return state.expanded.has(namespace) ? `w:${workloadId}` : `ns:${namespace}`;
+  if (!state.expanded.has(namespace)) return `ns:${namespace}`;
+  if (state.byClass.has(namespace) && workload.class) return `c:${workload.class}`;
+  return `w:${workloadId}`;
+}
+
+/** The classes of an expanded namespace, each with its workloads (in id order). */
+export function classesOf(state, namespace) {
+  const classes = new Map();
+  for (const workload of state.graph.workloads) {
+    if (workload.namespace !== namespace || !workload.class) continue;
+    if (!classes.has(workload.class)) classes.set(workload.class, []);
+    classes.get(workload.class).push(workload);
+  }
+  return classes;
 }
 
 function namespaceLabel(namespace) {
@@ -104,8 +125,21 @@ function buildElements(state) {
       position: { ...namespace.position },
     });
   }
+  for (const namespace of state.byClass) {
+    if (!state.expanded.has(namespace)) continue;
+    for (const [id, members] of classesOf(state, namespace)) {
+      const pods = members.reduce((sum, w) => sum + w.pods, 0);
+      elements.push({
+        group: 'nodes',
+        data: { id: `c:${id}`, parent: `ns:${namespace}`, class: id, type: 'class', label: `${members.length} workloads · ${pods} pods` },
+        classes: 'class-node',
+        // The place of its first workload: the server's layout, so the same on every refresh.
+        position: { ...members[0].position },
+      });
+    }
+  }
   for (const workload of state.graph.workloads) {
-    if (!state.expanded.has(workload.namespace)) continue;
+    if (!state.expanded.has(workload.namespace) || (state.byClass.has(workload.namespace) && workload.class)) continue;
     const classes = ['workload'];
     if (workload.namespace === OUTSIDE) classes.push('outside');
     else if (!workload.ingress_isolated) classes.push('open-ingress');
@@ -125,7 +159,8 @@ function buildElements(state) {
     // looking at (expanded namespaces, the selected namespace); the
     // namespace matrix holds them all.
     const focus = state.selected && state.selected.startsWith('ns:') ? state.selected : null;
-    const kept = edges.filter((e) => e.data.source.startsWith('w:') || e.data.target.startsWith('w:') || e.data.source === focus || e.data.target === focus);
+    const inside = (id) => id.startsWith('w:') || id.startsWith('c:');
+    const kept = edges.filter((e) => inside(e.data.source) || inside(e.data.target) || e.data.source === focus || e.data.target === focus);
     state.hiddenEdges = edges.length - kept.length;
     edges = kept;
     for (const edge of edges) edge.classes = `${edge.classes} dense`.trim();
@@ -172,7 +207,7 @@ function buildEdges(state) {
     for (const change of state.diff.changes) {
       const source = drawnId(state, change.from.id);
       const target = drawnId(state, change.to.id);
-      if (source === target || !(source.startsWith('w:') || target.startsWith('w:'))) continue;
+      if (source === target || !(source.startsWith('w:') || target.startsWith('w:') || source.startsWith('c:') || target.startsWith('c:'))) continue;
       const entry = edge(source, target);
       entry.changes.add(change.kind);
       if (change.kind === 'removed') entry.pairs.push([change.from.id, change.to.id]);

@@ -28,16 +28,32 @@ export function renderTree(list, state, actions) {
     const name = namespace.name === OUTSIDE ? 'outside the cluster' : namespace.name;
     const coverage = namespace.name === OUTSIDE ? null
       : el('span', { class: 'counts' }, ` ${namespace.workloads} workloads, ${namespace.pods} pods; policy coverage: ingress ${percent(namespace.ingress_isolated_pods, namespace.pods)}, egress ${percent(namespace.egress_isolated_pods, namespace.pods)}`);
-    const children = expanded
-      ? el('ul', {}, state.graph.workloads.filter((w) => w.namespace === namespace.name).map((workload) =>
-        el('li', { class: state.selected === `w:${workload.id}` ? 'selected' : null },
-          el('button', { type: 'button', 'data-workload': workload.id, onclick: () => actions.selectWorkload(workload.id) }, `${workload.name} (${workload.kind})`),
-          markers(workload))))
-      : null;
+    const item = (workload) => el('li', { class: state.selected === `w:${workload.id}` ? 'selected' : null },
+      el('button', { type: 'button', 'data-workload': workload.id, onclick: () => actions.selectWorkload(workload.id) }, `${workload.name} (${workload.kind})`),
+      markers(workload));
+    const members = state.graph.workloads.filter((w) => w.namespace === namespace.name);
+    let children = null;
+    if (expanded && state.byClass.has(namespace.name)) {
+      // The classes drawn, as text: each with its workloads.
+      const classes = new Map();
+      for (const workload of members) {
+        const key = workload.class || '';
+        if (!classes.has(key)) classes.set(key, []);
+        classes.get(key).push(workload);
+      }
+      children = el('ul', { class: 'classes' }, [...classes].map(([id, list]) => el('li', { 'data-class': id, class: state.selected === `c:${id}` ? 'selected' : null },
+        el('button', { type: 'button', onclick: () => actions.selectClass(id) }, `class ${id}: ${list.length} workloads, ${list.reduce((sum, w) => sum + w.pods, 0)} pods`),
+        el('ul', {}, list.map(item)))));
+    } else if (expanded) {
+      children = el('ul', {}, members.map(item));
+    }
+    const byClass = expanded && state.byClass.has(namespace.name);
+    const classes = namespace.name === OUTSIDE ? null
+      : el('button', { type: 'button', class: 'by-class', 'aria-pressed': byClass ? 'true' : 'false', title: `draw as ${namespace.classes} classes of pods with identical connectivity`, onclick: () => actions.toggleClasses(namespace.name) }, `${namespace.classes} classes`);
     return el('li', { 'data-namespace': namespace.name, class: state.selected === `ns:${namespace.name}` ? 'selected' : null },
       el('button', { type: 'button', 'aria-expanded': expanded ? 'true' : 'false', title: expanded ? 'collapse' : 'expand', onclick: () => actions.toggle(namespace.name) }, expanded ? '▾' : '▸'),
       el('button', { type: 'button', class: 'namespace-name', onclick: () => actions.selectNamespace(namespace.name) }, name),
-      coverage, children);
+      coverage, classes, children);
   });
   replace(list, items);
 }
@@ -56,6 +72,17 @@ export function namespaceDetails(target, state, name) {
       el('dt', {}, 'pods isolated for egress'), el('dd', {}, `${namespace.egress_isolated_pods} (${percent(namespace.egress_isolated_pods, namespace.pods)})`),
       el('dt', {}, 'connections inside'), el('dd', {}, internal ? `${internal.connections} (${ports(internal.ports)})` : 'none')),
     el('p', { class: 'hint' }, state.expanded.has(name) ? 'Expanded: its workloads are drawn.' : 'Double-click it, or use ▸ in the list, to expand it.'));
+}
+
+/** Details of a connectivity class: its workloads, which have the same connections. */
+export function classDetails(target, members, id, actions) {
+  const pods = members.reduce((sum, w) => sum + w.pods, 0);
+  replace(target,
+    el('h3', {}, `class ${id}`),
+    el('p', {}, `${members.length} workloads, ${pods} pods with identical connectivity: every connection from or to one of them is the same for the others.`),
+    el('ul', { class: 'class-members' }, members.map((workload) => el('li', {},
+      el('button', { type: 'button', 'data-workload': workload.id, onclick: () => actions.selectWorkload(workload.id) }, `${workload.name} (${workload.kind}, ${workload.pods} pods)`),
+      markers(workload)))));
 }
 
 /** Details of a workload, with its labels and policies. */
@@ -81,6 +108,35 @@ export function workloadDetails(target, state, id, actions) {
     el('form', { class: 'explain-form', onsubmit: (event) => { event.preventDefault(); actions.explain(id, event.target.elements.peer.value); } },
       el('label', {}, 'Explain a connection to ', el('input', { name: 'peer', list: 'node-ids', placeholder: 'namespace/name or address', required: true })),
       el('button', { type: 'submit' }, 'Explain')));
+}
+
+/** The workloads an admin policy applies to (its peers are not resolved). */
+export function policySelection(policy, selected) {
+  return el('section', { class: 'policy-selection' },
+    el('h4', {}, `${policyName(policy)} selects`),
+    el('ul', {}, selected.map((id) => el('li', {}, id))),
+    el('p', { class: 'hint' }, 'The peers of admin policies are not resolved here; explain a pair to see their rules.'));
+}
+
+/** A NetworkPolicy resolved both ways: what it selects and, per rule, the peers it admits. */
+export function policyPeers(resolved) {
+  const rule = (direction, item) => {
+    const every = direction === 'ingress' ? 'every source' : 'every destination';
+    const blocks = item.ip_blocks.map((block) => `ipBlock ${block.cidr}${block.except.length ? ` except ${block.except.join(', ')}` : ''}`);
+    const peers = [...item.workloads, ...blocks];
+    return el('li', { 'data-rule': `${direction}-${item.index}` },
+      `${direction} rule ${item.index} `, location(item.location), direction === 'ingress' ? ' admits from: ' : ' admits to: ',
+      item.all ? el('strong', {}, every) : peers.length ? el('ul', { class: 'peers' }, peers.map((peer) => el('li', {}, peer))) : 'nothing (no peer matches)');
+  };
+  const rules = [...resolved.ingress.map((item) => rule('ingress', item)), ...resolved.egress.map((item) => rule('egress', item))];
+  const types = resolved.policy_types;
+  return el('section', { class: 'policy-selection' },
+    el('h4', {}, `${policyName(resolved)} selects`),
+    el('ul', { class: 'selects' }, resolved.selects.map((id) => el('li', {}, id))),
+    resolved.enforced ? null : el('p', { class: 'error' }, 'the network plugin does not enforce NetworkPolicy'),
+    el('p', {}, `isolates the selected pods for ${types.join(' and ') || 'nothing'}`,
+      types.length && rules.length === 0 ? ': no rule admits anything' : ''),
+    rules.length ? el('ol', { class: 'policy-rules' }, rules) : null);
 }
 
 /** The policies and rules that decide one pair, with file:line. */

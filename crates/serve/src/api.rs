@@ -175,6 +175,39 @@ pub async fn explain(State(app): State<Arc<App>>, Query(query): Query<ExplainQue
     .await
 }
 
+/// The parameters of `GET /api/policy`.
+#[derive(Debug, Deserialize)]
+pub struct PolicyQuery {
+    namespace: String,
+    name: String,
+}
+
+/// `GET /api/policy`: what a NetworkPolicy selects and, rule by rule, the
+/// peers it admits (`kubereach.policy/v1`).
+pub async fn policy(State(app): State<Arc<App>>, Query(query): Query<PolicyQuery>) -> Response {
+    run(&app, move |snapshot| {
+        check_length(&query.namespace)?;
+        check_length(&query.name)?;
+        let plugin = &snapshot.plugin;
+        let enforced = plugin.tiers(PolicyView::Effective).network;
+        let found = crate::policy::policy_peers(
+            &snapshot.cluster,
+            &query.namespace,
+            &query.name,
+            plugin.host_network,
+            enforced,
+        );
+        match found {
+            Some(document) => to_bytes(&document),
+            None => Err(ApiError(
+                StatusCode::NOT_FOUND,
+                format!("no NetworkPolicy `{}/{}` in the input", query.namespace, query.name),
+            )),
+        }
+    })
+    .await
+}
+
 /// The parameters of `GET /api/trace`.
 #[derive(Debug, Deserialize)]
 pub struct TraceQuery {

@@ -60,6 +60,8 @@ pub struct NamespaceNode {
     pub ingress_isolated_pods: u64,
     /// Pods isolated for egress by a NetworkPolicy.
     pub egress_isolated_pods: u64,
+    /// Its connectivity classes (see [`WorkloadNode::class`]).
+    pub classes: usize,
     /// Where its box is centred in the computed layout.
     pub position: Position,
 }
@@ -88,6 +90,10 @@ pub struct WorkloadNode {
     pub policies: Vec<PolicyRef>,
     /// The labels of its pods (of one of them, for a workload).
     pub labels: Labels,
+    /// Its connectivity class (`NAMESPACE#N`, see [`crate::classes`]):
+    /// the workloads of a class have the same connections. `None` outside
+    /// namespaces and for workloads only in the old version.
+    pub class: Option<String>,
     /// `added` or `removed` in diff mode when it exists on one side only.
     pub change: Option<&'static str>,
     /// Its position in the computed layout.
@@ -129,6 +135,7 @@ pub fn graph(engine: &PolicyEngine<'_>, matrix: &Matrix, old: Option<(&Matrix, &
     let cluster = engine.cluster();
     let representatives = representatives(cluster);
     let exposure = exposure(engine, matrix, &representatives);
+    let classes = crate::classes::connectivity_classes(engine, matrix, &representatives);
     let mut workloads: BTreeMap<String, WorkloadNode> = BTreeMap::new();
     for node in &matrix.nodes {
         let namespace = node.namespace.clone().unwrap_or_else(|| OUTSIDE.to_owned());
@@ -143,6 +150,7 @@ pub fn graph(engine: &PolicyEngine<'_>, matrix: &Matrix, old: Option<(&Matrix, &
             exposed: exposure.get(&node.id).map(|e| e.iter().copied().collect()).unwrap_or_default(),
             policies: Vec::new(),
             labels: Labels::new(),
+            class: classes.get(&node.id).cloned(),
             change: None,
             position: Position { x: 0.0, y: 0.0 },
         };
@@ -178,7 +186,7 @@ pub fn graph(engine: &PolicyEngine<'_>, matrix: &Matrix, old: Option<(&Matrix, &
 
 /// For each matrix node id of a workload or pod: one of its pods, and how
 /// many pods it stands for.
-fn representatives(cluster: &Cluster) -> BTreeMap<String, (PodId, u64)> {
+pub(crate) fn representatives(cluster: &Cluster) -> BTreeMap<String, (PodId, u64)> {
     let mut found: BTreeMap<String, (PodId, u64)> = BTreeMap::new();
     for (index, pod) in cluster.pods().iter().enumerate() {
         let entry = found.entry(cluster.workload_ref(pod).id()).or_insert((PodId(index as u32), 0));
@@ -297,6 +305,7 @@ fn mark_changes(
                 exposed: Vec::new(),
                 policies: Vec::new(),
                 labels: Labels::new(),
+                class: None,
                 change: Some("removed"),
                 position: Position { x: 0.0, y: 0.0 },
             },
@@ -345,8 +354,10 @@ fn namespaces(cluster: &Cluster, workloads: &mut [WorkloadNode]) -> Vec<Namespac
             pods: 0,
             ingress_isolated_pods: 0,
             egress_isolated_pods: 0,
+            classes: 0,
             position: Position { x: x + width / 2.0, y: y + height / 2.0 },
         };
+        let mut classes: BTreeSet<String> = BTreeSet::new();
         for (slot, &index) in indices.iter().enumerate() {
             let workload = &mut workloads[index];
             let (column, row) = ((slot as f64) % columns, (slot as f64 / columns).floor());
@@ -354,7 +365,9 @@ fn namespaces(cluster: &Cluster, workloads: &mut [WorkloadNode]) -> Vec<Namespac
             node.pods += workload.pods;
             node.ingress_isolated_pods += if workload.ingress_isolated { workload.pods } else { 0 };
             node.egress_isolated_pods += if workload.egress_isolated { workload.pods } else { 0 };
+            classes.extend(workload.class.clone());
         }
+        node.classes = classes.len();
         namespaces.push(node);
         x += width;
         row_height = row_height.max(height);

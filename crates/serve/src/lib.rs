@@ -18,8 +18,10 @@ use kubereach_core::Cluster;
 
 pub mod api;
 pub mod assets;
+pub mod classes;
 pub mod connections;
 pub mod graph;
+pub mod policy;
 pub mod security;
 pub mod snapshot;
 
@@ -170,6 +172,7 @@ pub fn router(app: Arc<api::App>, policy: Arc<security::Policy>) -> Router {
         .route("/api/graph", get(api::graph))
         .route("/api/matrix", get(api::matrix))
         .route("/api/explain", get(api::explain))
+        .route("/api/policy", get(api::policy))
         .route("/api/trace", get(api::trace))
         .route("/api/check", get(api::check))
         .route("/api/dns", get(api::dns))

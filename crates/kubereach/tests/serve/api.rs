@@ -261,10 +261,36 @@ fn openapi_describes_the_answers() {
     validate("Explanation", &server.get("/api/explain?from=production/frontend&to=production/api").json());
     validate("Trace", &server.get("/api/trace?from=production/frontend&to=api-service.production:80").json());
     validate("Check", &server.get("/api/check").json());
+    validate("Policy", &server.get("/api/policy?namespace=production&name=allow-ingress-nginx").json());
     validate("Dns", &server.get("/api/dns?name=api-service&from=production/frontend").json());
     // The schemas are not vacuous: a wrong answer fails.
     let schema =
         serde_json::json!({"$ref": "#/components/schemas/Graph", "components": document["components"]});
     let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
     assert!(!validator.is_valid(&serde_json::json!({"schema": "kubereach.graph/v1", "namespaces": "no"})));
+}
+
+#[test]
+fn a_policy_is_resolved_both_ways() {
+    let (_dir, path) = demo();
+    let server = Server::start(&["-f", &path]);
+    let response = server.get("/api/policy?namespace=production&name=allow-ingress-nginx");
+    assert_eq!(response.status, 200, "{}", response.body);
+    let policy = response.json();
+    assert_eq!(policy["schema"], "kubereach.policy/v1");
+    assert_eq!(policy["selects"], serde_json::json!(["production/api"]));
+    assert_eq!(policy["enforced"], true);
+    let rule = &policy["ingress"][0];
+    // `namespaceSelector` alone: every pod of the ingress controller's namespace.
+    assert_eq!(rule["workloads"], serde_json::json!(["ingress-nginx/ingress-nginx-controller"]));
+    assert_eq!(rule["all"], false);
+    assert!(rule["location"]["file"].as_str().unwrap().ends_with("50-network-policies.yaml"));
+    // The workloads it selects list it among their policies in the graph.
+    let graph = server.get("/api/graph").json();
+    let api = crate::support::workload(&graph, "production/api");
+    assert!(api["policies"].as_array().unwrap().iter().any(|p| p["name"] == "allow-ingress-nginx"));
+    let missing = server.get("/api/policy?namespace=production&name=nope");
+    assert_eq!(missing.status, 404);
+    assert!(missing.json()["error"].as_str().unwrap().contains("production/nope"));
+    assert_eq!(server.get("/api/policy?namespace=production").status, 400);
 }

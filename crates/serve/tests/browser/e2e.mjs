@@ -118,6 +118,33 @@ test('expanding a namespace draws its workloads with markers', async (browser) =
   assert.deepEqual(errors, []);
 });
 
+test('a policy highlights the pods it selects and the peers it admits', async (browser) => {
+  const { page, errors } = await open(browser, process.env.KUBEREACH_DEMO_URL);
+  await expand(page, 'production');
+  await page.click('button[data-workload="production/api"]');
+  await page.click('#details button.policy:text("NetworkPolicy production/allow-ingress-nginx")');
+  await page.waitForSelector('#details .policy-selection li[data-rule="ingress-0"]');
+  assert.equal(await page.textContent('#details .policy-selection ul.selects'), 'production/api');
+  // Its rule admits the ingress controller's namespace: the collapsed namespace is marked as the peer.
+  assert.match(await page.textContent('#details li[data-rule="ingress-0"]'), /^ingress rule 0 \S*50-network-policies\.yaml:\d+ admits from: ingress-nginx\/ingress-nginx-controller$/);
+  assert.deepEqual(await cyIds(page, 'node.highlight'), ['w:production/api']);
+  assert.deepEqual(await cyIds(page, 'node.peer'), ['ns:ingress-nginx']);
+  await page.screenshot({ path: join(SCREENSHOTS, 'policy-peers.png') });
+  // Another policy of the same pods: its peer is a workload of the expanded namespace.
+  await page.click('#details button.policy:text("NetworkPolicy production/allow-frontend-to-api")');
+  await page.waitForSelector('#details .policy-selection:has-text("allow-frontend-to-api") li[data-rule="ingress-0"]');
+  assert.equal(await page.$$eval('#details .policy-selection', (sections) => sections.length), 1, 'one policy at a time');
+  assert.deepEqual(await cyIds(page, 'node.peer'), ['w:production/frontend']);
+  // An egress-only policy without rules admits nothing.
+  await page.click('button[data-workload="production/worker"]');
+  await page.click('#details button.policy:text("NetworkPolicy production/default-deny-egress")');
+  await page.waitForSelector('#details .policy-selection');
+  assert.match(await page.textContent('#details .policy-selection'), /isolates the selected pods for Egress: no rule admits anything/);
+  assert.deepEqual(await cyIds(page, 'node.peer'), []);
+  assert.deepEqual(await cyIds(page, 'node.highlight'), ['w:production/worker']);
+  assert.deepEqual(errors, []);
+});
+
 test('an edge shows the rule that allows it, with file:line', async (browser) => {
   const { page, errors } = await open(browser, process.env.KUBEREACH_DEMO_URL);
   await expand(page, 'production');
@@ -253,6 +280,44 @@ test('a generated cluster of 5,000 pods opens', async (browser) => {
   assert.equal(await page.$$eval('table.adjacency tbody tr', (rows) => rows.length), counts.namespaces);
   await page.click('#view-graph');
   await page.screenshot({ path: join(SCREENSHOTS, 'large.png') });
+  assert.deepEqual(errors, []);
+});
+
+test('a namespace expands into classes of pods with identical connectivity', async (browser) => {
+  const { page, errors } = await open(browser, process.env.KUBEREACH_LARGE_URL);
+  const item = 'li[data-namespace="team-001"]';
+  // Policies tell its 20 Deployments apart by tier only: three classes.
+  assert.equal(await page.textContent(`${item} button.by-class`), '3 classes');
+  await page.click(`${item} button.by-class`);
+  await page.waitForSelector(`${item} button.by-class[aria-pressed="true"]`);
+  await page.waitForFunction(() => window.kubereachView.cy.$('node.class-node').length === 3);
+  assert.deepEqual(await cyIds(page, 'node.class-node'), ['c:team-001#1', 'c:team-001#2', 'c:team-001#3']);
+  const labels = await page.evaluate(() => window.kubereachView.cy.$('node.class-node').map((n) => `${n.id()} ${n.data('label')}`).sort());
+  assert.deepEqual(labels, ['c:team-001#1 7 workloads · 35 pods', 'c:team-001#2 7 workloads · 35 pods', 'c:team-001#3 6 workloads · 30 pods']);
+  assert.deepEqual(await cyIds(page, 'node.workload'), [], 'its workloads are drawn as their classes');
+  // The same as text: the list holds the classes, each with its workloads.
+  const listed = await page.$$eval(`${item} ul.classes > li > button`, (buttons) => buttons.map((b) => b.textContent));
+  assert.deepEqual(listed, ['class team-001#1: 7 workloads, 35 pods', 'class team-001#2: 7 workloads, 35 pods', 'class team-001#3: 6 workloads, 30 pods']);
+  assert.equal(await page.$$eval(`${item} li[data-class="team-001#3"] button[data-workload]`, (buttons) => buttons.length), 6);
+  assert.ok(await page.evaluate(() => window.kubereachView.cy.elements().length) <= 1500);
+  // Tier t2 admits every namespace on 8080: its class has edges from the other namespaces.
+  const into = await page.evaluate(() => window.kubereachView.cy.getElementById('c:team-001#3').incomers('edge').map((e) => e.source().id()));
+  assert.ok(into.includes('ns:team-000') && into.includes('ns:team-049'), into.join(' '));
+  const label = await page.evaluate(() => window.kubereachView.cy.getElementById('e:ns:team-049->c:team-001#3').data('label'));
+  assert.equal(label, '120 · TCP 8080', 'workload pairs: 20 sources × 6 destinations');
+  // The classes are the graph document's: each workload names its own.
+  const members = await page.evaluate(() => window.kubereachView.state.graph.workloads.filter((w) => w.class === 'team-001#3').map((w) => w.name));
+  assert.deepEqual(members, ['app-02', 'app-05', 'app-08', 'app-11', 'app-14', 'app-17']);
+  // The class's details list its workloads as text; one of them opens the workloads view.
+  await clickElement(page, 'c:team-001#3');
+  await page.waitForSelector('#details ul.class-members');
+  assert.match(await page.textContent('#details h3'), /^class team-001#3$/);
+  assert.equal(await page.$$eval('#details ul.class-members button', (buttons) => buttons.length), 6);
+  await page.screenshot({ path: join(SCREENSHOTS, 'classes.png') });
+  await page.click('#details ul.class-members button[data-workload="team-001/app-05"]');
+  await page.waitForSelector(`${item} button.by-class[aria-pressed="false"]`);
+  await page.waitForFunction(() => window.kubereachView.cy.getElementById('w:team-001/app-05').nonempty());
+  assert.deepEqual(await cyIds(page, 'node.class-node'), []);
   assert.deepEqual(errors, []);
 });
 
