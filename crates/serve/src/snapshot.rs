@@ -36,14 +36,6 @@ impl Snapshot {
     }
 }
 
-/// The `kubereach.check/v1` document, as `kubereach check --format json`
-/// writes it.
-#[derive(Serialize)]
-struct CheckDocument<'a> {
-    schema: &'static str,
-    findings: &'a [check::Finding],
-}
-
 /// The workload matrix the graph and the diff are made of: the one
 /// `kubereach matrix` and `kubereach diff` compute by default.
 pub fn workload_options(filters: Filters) -> MatrixOptions {
@@ -71,7 +63,7 @@ pub fn read(sources: &Sources) -> Result<Snapshot, String> {
         }
     };
     let report = check::check(&cluster, &sources.rules, engine.plugin());
-    let check = to_json(&CheckDocument { schema: check::SCHEMA, findings: &report.findings })?;
+    let check = to_json(&check::document(&report, &cluster))?;
     let graph = to_json(&graph)?;
     drop(engine);
     Ok(Snapshot { cluster, plugin, graph, check, diff })

@@ -30,6 +30,7 @@ use crate::policy::PolicyEngine;
 
 mod dns;
 mod docs;
+mod document;
 mod exposed;
 mod gateway;
 mod ingress;
@@ -37,6 +38,8 @@ mod netpol;
 mod rejected;
 mod service;
 mod similar;
+
+pub use document::{document, CheckDocument};
 
 pub use dns::CorednsUnhealthy;
 pub use docs::{markdown_page, yaml_examples, RuleExamples};

@@ -53,8 +53,8 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
             text.push_str(&output::check::skipped_kinds(input.skipped_kinds));
             output::write_stdout(&text)?
         }
-        CheckFormat::Json => output::write_json(&output::check::json(&report, &input))?,
-        CheckFormat::Yaml => output::write_yaml(&output::check::json(&report, &input))?,
+        CheckFormat::Json => output::write_json(&kubereach_core::check::document(&report, &loaded.cluster))?,
+        CheckFormat::Yaml => output::write_yaml(&kubereach_core::check::document(&report, &loaded.cluster))?,
         CheckFormat::Sarif => output::write_json(&output::check::sarif(&report, &input))?,
     }
     Ok(if loaded.failed {

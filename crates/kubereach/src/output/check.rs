@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use kubereach_core::check::{find_rule, CheckReport, Finding, Rule, Severity, RULES, RULE_DOCS_URL, SCHEMA};
+use kubereach_core::check::{find_rule, CheckReport, Finding, Rule, Severity, RULES, RULE_DOCS_URL};
 use kubereach_core::{Diagnostic, Severity as DiagnosticSeverity};
 use serde_json::{json, Value};
 
@@ -117,47 +117,12 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     }
 }
 
-/// The `kubereach.check/v1` document: `schema` first, then the findings
-/// with their fields in the contract's order, then what loading the input
-/// said: the documents that failed to load (a gate reading only the
-/// findings would pass on a broken file) and the kinds skipped.
-#[derive(serde::Serialize)]
-pub struct CheckJson<'a> {
-    schema: &'static str,
-    findings: &'a [Finding],
-    errors: Vec<InputError>,
-    skipped_kinds: &'a BTreeMap<String, usize>,
-}
-
-/// A document or source that failed to load.
-#[derive(serde::Serialize)]
-struct InputError {
-    file: Option<String>,
-    line: Option<u32>,
-    message: String,
-}
-
 /// What loading the input said, beside the findings.
 pub struct Input<'a> {
     /// The loader's diagnostics.
     pub diagnostics: &'a [Diagnostic],
     /// Kinds the model does not use, with how many objects of each were skipped.
     pub skipped_kinds: &'a BTreeMap<String, usize>,
-}
-
-/// The `kubereach.check/v1` document of `report`.
-pub fn json<'a>(report: &'a CheckReport, input: &Input<'a>) -> CheckJson<'a> {
-    let errors = input
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == DiagnosticSeverity::Error)
-        .map(|d| InputError {
-            file: d.location.file.clone(),
-            line: (d.location.line > 0).then_some(d.location.line),
-            message: d.message.clone(),
-        })
-        .collect();
-    CheckJson { schema: SCHEMA, findings: &report.findings, errors, skipped_kinds: input.skipped_kinds }
 }
 
 /// `skipped (not used by the model): 1 Certificate, 2 ServiceAccount`, as
