@@ -4,8 +4,9 @@
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
-use super::service_layers::{declared_ports, destination_labels};
-use super::text::{at, code, count, exec_target, identifying_labels, labels_text, pod_id};
+use k8s_openapi::api::core::v1::Service;
+
+use super::text::{at, code, count, declared_ports, exec_target, identifying_labels, labels_text, pod_id};
 use super::{Backend, Client, Ctx, Flow, Hop, Layer, Status, Step, Walk};
 use crate::cni::{Clue, CniSource, Enforcement, Reason};
 use crate::model::{Cluster, PodId};
@@ -14,7 +15,7 @@ use crate::policy::{
     PolicyRef, Tier, Verdict,
 };
 use crate::ports::Protocol;
-use crate::service::PortRef;
+use crate::service::{selector, PortRef};
 
 /// Whether any policy took part in `explanation`: an end is isolated, or an
 /// admin tier decided part of it.
@@ -879,4 +880,13 @@ pub(super) fn outside_path(
         ),
     );
     Ok(())
+}
+
+/// Labels the fix text uses for a Service's pods: its selector, else the
+/// pod's identifying labels.
+pub(super) fn destination_labels(cluster: &Cluster, service: Option<&Service>, pod: PodId) -> String {
+    if let Some(selector) = service.and_then(selector) {
+        return labels_text(selector);
+    }
+    labels_text(&identifying_labels(cluster, cluster.pod(pod)))
 }

@@ -6,7 +6,9 @@ use std::net::IpAddr;
 
 use k8s_openapi::api::core::v1::{Service, ServicePort};
 
-use super::text::{at, close_matches, code, count, identifying_labels, kubectl_pods, labels_text, pod_id};
+use super::text::{
+    at, close_matches, code, count, declared_ports, kubectl_pods, labels_text, pod_id, ports_list,
+};
 use super::{exposure_steps, policy_layers};
 use super::{Backend, Blocked, Client, Ctx, Flow, Hop, Layer, Status, Step, Via, Walk};
 use crate::dns;
@@ -1089,35 +1091,4 @@ fn exclusion_text(exclusion: Option<&EndpointExclusion>) -> String {
         Some(EndpointExclusion::NotLocal { node }) => format!("on node {}, not the local one", code(node)),
         Some(EndpointExclusion::NodeUnknown) => "on a node the input does not show".to_owned(),
     }
-}
-
-/// `` `web` TCP 3000, TCP 9090 `` or "no container ports".
-fn ports_list(cluster: &Cluster, pod: PodId) -> String {
-    let ports: Vec<String> = cluster
-        .pod(pod)
-        .container_ports()
-        .map(|p| match p.name {
-            Some(name) => format!("{} {} {}", code(name), p.protocol, p.port),
-            None => format!("{} {}", p.protocol, p.port),
-        })
-        .collect();
-    if ports.is_empty() {
-        "no container ports".to_owned()
-    } else {
-        format!("ports {}", ports.join(", "))
-    }
-}
-
-/// Evidence about a pod's declared ports.
-pub(super) fn declared_ports(cluster: &Cluster, pod: PodId) -> Vec<String> {
-    vec![format!("{} declares {}", code(pod_id(cluster.pod(pod))), ports_list(cluster, pod))]
-}
-
-/// Labels the fix text uses for a Service's pods: its selector, else the
-/// pod's identifying labels.
-pub(super) fn destination_labels(cluster: &Cluster, service: Option<&Service>, pod: PodId) -> String {
-    if let Some(selector) = service.and_then(selector) {
-        return labels_text(selector);
-    }
-    labels_text(&identifying_labels(cluster, cluster.pod(pod)))
 }

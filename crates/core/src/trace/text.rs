@@ -139,6 +139,28 @@ pub(super) fn either(items: &[String]) -> String {
     }
 }
 
+/// `` `web` TCP 3000, TCP 9090 `` or "no container ports".
+pub(super) fn ports_list(cluster: &Cluster, pod: PodId) -> String {
+    let ports: Vec<String> = cluster
+        .pod(pod)
+        .container_ports()
+        .map(|p| match p.name {
+            Some(name) => format!("{} {} {}", code(name), p.protocol, p.port),
+            None => format!("{} {}", p.protocol, p.port),
+        })
+        .collect();
+    if ports.is_empty() {
+        "no container ports".to_owned()
+    } else {
+        format!("ports {}", ports.join(", "))
+    }
+}
+
+/// Evidence about a pod's declared ports.
+pub(super) fn declared_ports(cluster: &Cluster, pod: PodId) -> Vec<String> {
+    vec![format!("{} declares {}", code(pod_id(cluster.pod(pod))), ports_list(cluster, pod))]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
