@@ -21,6 +21,10 @@ pub struct ClusterIndex {
     /// Image repository ([`crate::cni::image_repository`]) of a container
     /// (not init containers) → the pods running it, sorted by id.
     images: BTreeMap<String, Vec<PodId>>,
+    /// Namespace → positions in [`Cluster::services`] of its Services, ascending.
+    services: BTreeMap<String, Vec<usize>>,
+    /// Namespace label key → value → the names of the namespaces with it, sorted.
+    namespace_labels: BTreeMap<String, BTreeMap<String, Vec<String>>>,
 }
 
 impl ClusterIndex {
@@ -55,7 +59,33 @@ impl ClusterIndex {
                 }
             }
         }
+        for (position, service) in cluster.services().iter().enumerate() {
+            // The namespace `Cluster::pods_selected_by_service` selects in.
+            let namespace = service.value.metadata.namespace.as_deref().unwrap_or("default");
+            index.services.entry(namespace.to_owned()).or_default().push(position);
+        }
+        for namespace in cluster.namespaces().values() {
+            for (key, value) in &namespace.labels {
+                let names = index.namespace_labels.entry(key.clone()).or_default().entry(value.clone());
+                names.or_default().push(namespace.name.clone());
+            }
+        }
         index
+    }
+
+    /// The names of the namespaces `selector` may select: a sorted superset
+    /// of those it does select, narrowed by one of its `matchLabels`; `None`
+    /// when it has none (every namespace is a candidate then).
+    pub fn namespace_candidates(&self, selector: &LabelSelector) -> Option<&[String]> {
+        let lookup = |(key, value): (&String, &String)| {
+            self.namespace_labels.get(key).and_then(|values| values.get(value)).map_or(&[][..], Vec::as_slice)
+        };
+        selector.match_labels.iter().flatten().map(lookup).min_by_key(|names| names.len())
+    }
+
+    /// Positions in [`Cluster::services`] of the Services of `namespace`, ascending.
+    pub fn services_in(&self, namespace: &str) -> &[usize] {
+        self.services.get(namespace).map_or(&[], Vec::as_slice)
     }
 
     /// The pods labelled `key=value`, sorted by id.
@@ -189,5 +219,13 @@ mod tests {
         // `library/` dropped, tag dropped; a pod running an image twice is listed once.
         assert_eq!(names(&index.pods_with_image(|r| r == "nginx")), ["a", "c"]);
         assert_eq!(names(&index.pods_with_image(|r| r.ends_with("/controller"))), ["b"]);
+        // Namespaces by label, implicit ones with their name label.
+        let by_name: LabelSelector =
+            serde_json::from_value(json!({"matchLabels": {"kubernetes.io/metadata.name": "ns"}})).unwrap();
+        assert_eq!(index.namespace_candidates(&by_name), Some(&["ns".to_owned()][..]));
+        let absent: LabelSelector = serde_json::from_value(json!({"matchLabels": {"team": "x"}})).unwrap();
+        assert_eq!(index.namespace_candidates(&absent), Some(&[][..]));
+        assert_eq!(index.namespace_candidates(&LabelSelector::default()), None);
+        assert!(index.services_in("ns").is_empty());
     }
 }

@@ -2,7 +2,7 @@
 //! `kubereach diff`. A composition of two [`Matrix`] reports; it never
 //! re-evaluates policy itself.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
@@ -99,19 +99,27 @@ pub struct Side<'a, 'c> {
 /// still compares address by address.
 pub fn diff(old: &Side<'_, '_>, new: &Side<'_, '_>) -> ConnectivityDiff {
     let refined = refine(&external_ranges(old.matrix).chain(external_ranges(new.matrix)).collect::<Vec<_>>());
-    let old_edges = edges(old.matrix, &refined);
-    let new_edges = edges(new.matrix, &refined);
+    let mut nodes = DiffNodes::default();
+    let old_edges = edges(old.matrix, &refined, &mut nodes);
+    let new_edges = edges(new.matrix, &refined, &mut nodes);
     let old_workloads = workload_labels(old.matrix);
     let new_workloads = workload_labels(new.matrix);
     let mut changes = Vec::new();
     let none = ConnectionSet::none();
-    let pairs: BTreeSet<&(DiffNode, DiffNode)> = old_edges.keys().chain(new_edges.keys()).collect();
-    for pair in pairs {
-        let old_set = old_edges.get(pair).unwrap_or(&none);
-        let new_set = new_edges.get(pair).unwrap_or(&none);
-        if old_set == new_set {
-            continue;
-        }
+    // Only the pairs that differ become `DiffNode` pairs, in their order.
+    let differing: BTreeSet<(&DiffNode, &DiffNode)> = old_edges
+        .keys()
+        .chain(new_edges.keys().filter(|pair| !old_edges.contains_key(*pair)))
+        .filter(|pair| {
+            old_edges.get(*pair).copied().unwrap_or(&none) != new_edges.get(*pair).copied().unwrap_or(&none)
+        })
+        .map(|&(from, to)| (&nodes.all[from as usize], &nodes.all[to as usize]))
+        .collect();
+    for (from, to) in differing {
+        let key = (nodes.ids[from], nodes.ids[to]);
+        let old_set = old_edges.get(&key).copied().unwrap_or(&none);
+        let new_set = new_edges.get(&key).copied().unwrap_or(&none);
+        let pair = (from.clone(), to.clone());
         let kind = if old_set.is_empty() {
             ChangeKind::Added
         } else if new_set.is_empty() {
@@ -267,23 +275,52 @@ fn refine(ranges: &[IpRange]) -> Vec<IpRange> {
     refined
 }
 
-/// Edges keyed by labels, with external ends cut into `refined` ranges.
-fn edges(matrix: &Matrix, refined: &[IpRange]) -> BTreeMap<(DiffNode, DiffNode), ConnectionSet> {
-    let pieces = |node: &Node| -> Vec<DiffNode> {
-        match node.kind {
+/// The ends of both sides' edges, each stored once and numbered, so that
+/// the edges of a large matrix are pairs of numbers rather than of strings.
+#[derive(Default)]
+struct DiffNodes {
+    /// Every node, by number.
+    all: Vec<DiffNode>,
+    /// The number of each node.
+    ids: BTreeMap<DiffNode, u32>,
+}
+
+impl DiffNodes {
+    fn id(&mut self, node: DiffNode) -> u32 {
+        if let Some(&id) = self.ids.get(&node) {
+            return id;
+        }
+        let id = self.all.len() as u32;
+        self.all.push(node.clone());
+        self.ids.insert(node, id);
+        id
+    }
+}
+
+/// Edges keyed by node numbers ([`DiffNodes`]), with external ends cut
+/// into `refined` ranges.
+fn edges<'m>(
+    matrix: &'m Matrix,
+    refined: &[IpRange],
+    nodes: &mut DiffNodes,
+) -> HashMap<(u32, u32), &'m ConnectionSet> {
+    let pieces: Vec<Vec<u32>> = matrix
+        .nodes
+        .iter()
+        .map(|node| match node.kind {
             NodeKind::External(range) => refined
                 .iter()
                 .filter(|r| range.contains(r))
-                .map(|r| DiffNode { id: r.id(), label: format!("{r}[External]") })
+                .map(|r| nodes.id(DiffNode { id: r.id(), label: format!("{r}[External]") }))
                 .collect(),
-            _ => vec![DiffNode { id: node.id.clone(), label: node.label() }],
-        }
-    };
-    let mut edges = BTreeMap::new();
+            _ => vec![nodes.id(DiffNode { id: node.id.clone(), label: node.label() })],
+        })
+        .collect();
+    let mut edges = HashMap::new();
     for edge in &matrix.edges {
-        for from in pieces(&matrix.nodes[edge.from]) {
-            for to in pieces(&matrix.nodes[edge.to]) {
-                edges.insert((from.clone(), to), (*edge.connections).clone());
+        for &from in &pieces[edge.from] {
+            for &to in &pieces[edge.to] {
+                edges.insert((from, to), &*edge.connections);
             }
         }
     }

@@ -187,11 +187,14 @@ fn networkpolicy_isolates_exposed_service(ctx: &Context<'_>, out: &mut Emitter<'
                     continue;
                 };
                 targets.insert((protocol.as_str().to_owned(), target));
-                admitted |= engine.external_sources().iter().any(|range| {
-                    engine
-                        .allowed(&Endpoint::External(*range), &Endpoint::Pod(pod))
-                        .contains(protocol, target)
-                });
+                // One admitting range is enough: the ranges are many (every
+                // ingress ipBlock cuts them), so stop asking once one admits.
+                admitted = admitted
+                    || engine.external_sources().iter().any(|range| {
+                        engine
+                            .allowed(&Endpoint::External(*range), &Endpoint::Pod(pod))
+                            .contains(protocol, target)
+                    });
             }
         }
         if admitted || targets.is_empty() {

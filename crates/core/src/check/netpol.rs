@@ -967,7 +967,13 @@ fn service_port_behind(
     protocol: Protocol,
 ) -> Option<ServicePortBehind> {
     let wanted: BTreeSet<PodId> = pods.iter().copied().collect();
-    for service in cluster.services() {
+    // A Service selects pods of its own namespace only: the Services of the
+    // pods' namespaces, in input order.
+    let namespaces: BTreeSet<&str> = pods.iter().map(|id| cluster.pod(*id).namespace.as_str()).collect();
+    let mut positions: Vec<usize> =
+        namespaces.iter().flat_map(|ns| cluster.index().services_in(ns)).copied().collect();
+    positions.sort_unstable();
+    for service in positions.into_iter().map(|p| &cluster.services()[p]) {
         let value = &service.value;
         if service_kind(value).is_none_or(|k| k == ServiceKind::ExternalName) {
             continue;

@@ -69,12 +69,21 @@ pub fn peer_pods(
         return PeerPods::Addresses;
     }
     let namespaces: Vec<String> = match &peer.namespace_selector {
-        Some(selector) => cluster
-            .namespaces()
-            .values()
-            .filter(|ns| selector_matches(selector, &ns.labels))
-            .map(|ns| ns.name.clone())
-            .collect(),
+        Some(selector) => match cluster.index().namespace_candidates(selector) {
+            // Sorted names, as the namespaces map's order.
+            Some(candidates) => candidates
+                .iter()
+                .filter_map(|name| cluster.namespace(name))
+                .filter(|ns| selector_matches(selector, &ns.labels))
+                .map(|ns| ns.name.clone())
+                .collect(),
+            None => cluster
+                .namespaces()
+                .values()
+                .filter(|ns| selector_matches(selector, &ns.labels))
+                .map(|ns| ns.name.clone())
+                .collect(),
+        },
         None if peer.pod_selector.is_some() => vec![namespace.to_owned()],
         None => return PeerPods::Invalid,
     };
