@@ -208,8 +208,8 @@ fn lower_item(
         Err(error) => {
             let path = error.path().to_string();
             let location = origin.field_location(&path);
-            builder
-                .diagnostic(Diagnostic::error(location, format!("{kind} `{path}`: {}", error.into_inner())));
+            let message = type_error_text(&error.into_inner().to_string());
+            builder.diagnostic(Diagnostic::error(location, format!("{kind} `{path}`: {message}")));
             DocumentOutcome::Failed
         }
     }
@@ -413,6 +413,40 @@ fn sub_origin(origin: &Origin, prefix: &str) -> Origin {
     Origin { file: origin.file.clone(), line, fields: origin.fields.below(prefix).into() }
 }
 
+/// serde's type errors in the user's terms (issue #15): the type found,
+/// never the value (`integer \`98765432\``, `string "…"`: the value may be
+/// long, or a secret in the wrong field), and Kubernetes' names for the type
+/// expected instead of Rust's (`i32`).
+fn type_error_text(message: &str) -> String {
+    for prefix in ["invalid type: ", "invalid value: "] {
+        let Some(rest) = message.strip_prefix(prefix) else { continue };
+        let Some((found, expected)) = rest.split_once(", expected ") else { continue };
+        let found_kind = match found.split([' ', '`', '"']).next().unwrap_or("") {
+            "string" => "a string",
+            "integer" if prefix == "invalid value: " => "an integer out of range",
+            "integer" => "an integer",
+            "floating" => "a number with a fraction",
+            "boolean" => "a boolean",
+            "map" => "a mapping",
+            "sequence" => "a list",
+            "null" | "unit" => "null",
+            "character" | "char" => "a character",
+            _ => return message.to_owned(),
+        };
+        let expected = match expected {
+            "i8" | "i16" | "i32" => "a 32-bit integer",
+            "i64" | "i128" | "isize" => "a 64-bit integer",
+            "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => "a non-negative integer",
+            "f32" | "f64" => "a number",
+            "bool" | "a boolean" => "a boolean (`true` or `false`)",
+            "String" | "a string" => "a string",
+            other => other,
+        };
+        return format!("{prefix}expected {expected}, found {found_kind}");
+    }
+    message.to_owned()
+}
+
 fn value_kind(value: &Value) -> &'static str {
     match value {
         Value::Null => "nothing",
@@ -428,4 +462,42 @@ fn value_kind(value: &Value) -> &'static str {
 #[cfg(test)]
 pub(crate) fn target_kind_known(kind: &str, api_version: &str) -> bool {
     target_kind(kind, api_version).is_some_and(|target| target.api_version == api_version)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::type_error_text;
+
+    #[test]
+    fn type_errors_name_types_never_values_or_rust_types() {
+        for (serde, ours) in [
+            (
+                "invalid value: integer `98765432100`, expected i32",
+                "invalid value: expected a 32-bit integer, found an integer out of range",
+            ),
+            (
+                "invalid type: string \"hunter2\", expected i32",
+                "invalid type: expected a 32-bit integer, found a string",
+            ),
+            (
+                "invalid type: boolean `true`, expected a string",
+                "invalid type: expected a string, found a boolean",
+            ),
+            (
+                "invalid type: floating point `1.5`, expected i32",
+                "invalid type: expected a 32-bit integer, found a number with a fraction",
+            ),
+            ("invalid type: map, expected a sequence", "invalid type: expected a sequence, found a mapping"),
+            (
+                "invalid type: sequence, expected u16",
+                "invalid type: expected a non-negative integer, found a list",
+            ),
+            (
+                "unknown variant `Sideways`, expected one of `Ingress`, `Egress`",
+                "unknown variant `Sideways`, expected one of `Ingress`, `Egress`",
+            ),
+        ] {
+            assert_eq!(type_error_text(serde), ours, "{serde}");
+        }
+    }
 }
