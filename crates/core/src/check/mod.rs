@@ -32,6 +32,7 @@ mod dns;
 mod docs;
 mod exposed;
 mod gateway;
+mod gateway_policy;
 mod ingress;
 mod netpol;
 mod rejected;
@@ -45,6 +46,7 @@ pub use gateway::{
     GatewayBackendPortMismatch, GatewayBackendServiceMissing, GatewayClassMissing, GatewayListenerConflict,
     GatewayReferenceGrantMissing, GatewayRouteNotAttached, GatewayTlsSecretMissing,
 };
+pub use gateway_policy::GatewayBlockedByNetworkpolicy;
 pub use ingress::{
     IngressBackendPortMismatch, IngressBackendServiceMissing, IngressClassMissing, IngressClassUnknown,
     IngressExactRootPath, IngressRuleConflict, IngressTlsSecretMissing,
@@ -300,6 +302,7 @@ pub const RULES: &[Rule] = &[
     GatewayBackendPortMismatch::RULE,
     GatewayListenerConflict::RULE,
     GatewayTlsSecretMissing::RULE,
+    GatewayBlockedByNetworkpolicy::RULE,
 ];
 
 /// The rule called `name`, or whose code is `name` (codes ignore case).
