@@ -255,7 +255,7 @@ fn gateway_route_not_attached(ctx: &Context<'_>, out: &mut Emitter<'_>) {
     }
 }
 
-fn route_subject(route: AnyRoute<'_>) -> Subject<'_> {
+pub(super) fn route_subject(route: AnyRoute<'_>) -> Subject<'_> {
     let meta = route.metadata();
     Subject {
         kind: route.kind(),

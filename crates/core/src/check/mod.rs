@@ -33,6 +33,7 @@ mod docs;
 mod document;
 mod exposed;
 mod gateway;
+mod gateway_policy;
 mod ingress;
 mod netpol;
 mod rejected;
@@ -48,6 +49,7 @@ pub use gateway::{
     GatewayBackendPortMismatch, GatewayBackendServiceMissing, GatewayClassMissing, GatewayListenerConflict,
     GatewayReferenceGrantMissing, GatewayRouteNotAttached, GatewayTlsSecretMissing,
 };
+pub use gateway_policy::GatewayBlockedByNetworkpolicy;
 pub use ingress::{
     IngressBackendPortMismatch, IngressBackendServiceMissing, IngressClassMissing, IngressClassUnknown,
     IngressExactRootPath, IngressRuleConflict, IngressTlsSecretMissing,
@@ -307,6 +309,7 @@ pub const RULES: &[Rule] = &[
     GatewayBackendPortMismatch::RULE,
     GatewayListenerConflict::RULE,
     GatewayTlsSecretMissing::RULE,
+    GatewayBlockedByNetworkpolicy::RULE,
 ];
 
 /// The rule called `name`, or whose code is `name` (codes ignore case).

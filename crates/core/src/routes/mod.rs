@@ -206,7 +206,7 @@ pub fn table(engine: &PolicyEngine<'_>) -> RoutesReport {
 
 /// Where the proxies of a listener connect from, for policy.
 #[derive(Debug, Clone)]
-pub(crate) enum Proxies {
+pub enum Proxies {
     /// These pods of the input.
     Pods(Vec<PodId>),
     /// A load balancer outside the cluster.
@@ -215,9 +215,11 @@ pub(crate) enum Proxies {
     Symbolic,
 }
 
-/// A backend Service port: its pods, their target ports, and whether the
-/// proxies reach them.
-pub(crate) fn reach(
+/// A backend Service port: its workloads (sorted), the container ports
+/// its `targetPort` resolves to on them, and whether policy lets the
+/// proxies reach each of them there — the one answer the table, the
+/// migration check and `check` (KR708) give.
+pub fn reach(
     engine: &PolicyEngine<'_>,
     proxies: &Proxies,
     service: &Service,

@@ -162,7 +162,7 @@ pub(super) fn client_at_pods(
         Via::ExternalIp { .. } => Arrival::ExternalIp,
         Via::Named if service_kind(value) == Some(ServiceKind::LoadBalancer) => Arrival::LoadBalancer,
         Via::Named => Arrival::NodePort { node: None },
-        Via::ClusterIp | Via::Ingress => return (client, None),
+        Via::ClusterIp | Via::Ingress | Via::Gateway => return (client, None),
     };
     match source_at_pods(cluster, value, arrival) {
         SourceAtPods::Client => {

@@ -74,7 +74,7 @@ fn gateway_path<'c>(
     dns_step(ctx, walk, claim, all, ingresses, &request.host)?;
     let client = gateway_step(ctx, walk, claim)?;
     let Some((service, port)) = route_step(ctx, walk, claim, request)? else { return Ok(()) };
-    service_layers::service_path(ctx, walk, client, service, &PortRef::Number(port), Via::Ingress)
+    service_layers::service_path(ctx, walk, client, service, &PortRef::Number(port), Via::Gateway)
 }
 
 /// A host that only objects kubereach does not model claim (Istio,

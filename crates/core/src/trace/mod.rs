@@ -349,6 +349,24 @@ enum Via {
     ExternalIp { address: String },
     /// From an Ingress controller, which sends to the endpoints directly.
     Ingress,
+    /// From a Gateway's proxies, which send to the endpoints directly.
+    Gateway,
+}
+
+impl Via {
+    /// Whether a proxy (an ingress controller, a Gateway's data plane)
+    /// sends to the endpoints directly.
+    fn proxied(&self) -> bool {
+        matches!(self, Via::Ingress | Via::Gateway)
+    }
+
+    /// Who sends to the endpoints, for a proxied connection, with the verb.
+    fn proxy_sends(&self) -> &'static str {
+        match self {
+            Via::Gateway => "the Gateway's proxies send",
+            _ => "the ingress controller sends",
+        }
+    }
 }
 
 /// Where a name or address leads.

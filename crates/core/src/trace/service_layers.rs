@@ -211,7 +211,7 @@ fn service_type_step<'c>(
     let id = code(reference.id());
     let kubectl = format!("kubectl get service -n {} {} -o wide", reference.namespace, reference.name);
     let defined = at(&service.origin.field_location("spec.type"));
-    let outside = matches!(client, Client::External(_)) && *via != Via::Ingress;
+    let outside = matches!(client, Client::External(_)) && !via.proxied();
     let Some(kind) = service_kind(value) else {
         let type_ = value.spec.as_ref().and_then(|s| s.type_.clone()).unwrap_or_default();
         let step =
@@ -251,11 +251,15 @@ fn service_type_step<'c>(
                 walk.add(step)?;
                 return Err(Blocked);
             }
-            let status = if *via == Via::Ingress { Status::Warn } else { Status::Pass };
+            let status = if via.proxied() { Status::Warn } else { Status::Pass };
             let mut step = Step::new(Layer::ServiceType, status, summary).kubectl(kubectl);
             if *via == Via::Ingress {
                 step.evidence.push(
                     "the controller proxies to the name: ingress-nginx does, not every controller does".to_owned(),
+                );
+            } else if *via == Via::Gateway {
+                step.evidence.push(
+                    "whether the Gateway proxies to the name depends on its implementation: the Gateway API leaves `ExternalName` backends implementation-specific".to_owned(),
                 );
             }
             let zone = cluster.cluster_domain();
@@ -321,10 +325,10 @@ fn service_type_step<'c>(
                 };
                 Step::new(Layer::ServiceType, Status::Pass, format!("{id} is `{}`, with {address}", kind.as_str()))
             }
-            Via::Ingress => Step::new(
+            Via::Ingress | Via::Gateway => Step::new(
                 Layer::ServiceType,
                 Status::Pass,
-                format!("{id} is `{}`: the ingress controller sends to its endpoints", kind.as_str()),
+                format!("{id} is `{}`: {} to its endpoints", kind.as_str(), via.proxy_sends()),
             ),
             Via::NodePort { node, address } => {
                 let mut step = Step::new(
@@ -809,8 +813,9 @@ fn readiness_step(
     }
     let mut local_node = None;
     match (client, via) {
-        (_, Via::Ingress) => {
-            evidence.push("the controller sends to the endpoints directly, not through the Service's virtual IP".to_owned());
+        (_, Via::Ingress | Via::Gateway) => {
+            let proxy = if *via == Via::Gateway { "the Gateway's proxies send" } else { "the controller sends" };
+            evidence.push(format!("{proxy} to the endpoints directly, not through the Service's virtual IP"));
         }
         (Client::Pod(id), _) if internal_traffic_policy(value) == TrafficPolicy::Local => {
             match cluster.pod(id).spec.node_name.as_deref().filter(|n| !n.is_empty()) {
@@ -931,7 +936,7 @@ fn headless_path(
     // Named directly (`svc/…:PORT`) or by an Ingress backend, the port is a
     // Service port, resolved to its targetPort on each pod; reached by DNS,
     // the client connects to the pods on the port it asked for.
-    let by_service_port = matches!(via, Via::Named | Via::Ingress) || matches!(asked, PortRef::Name(_));
+    let by_service_port = matches!(via, Via::Named) || via.proxied() || matches!(asked, PortRef::Name(_));
     let found = by_service_port.then(|| find_service_port(value, asked, protocol));
     let named = match found {
         Some(found) => match found {

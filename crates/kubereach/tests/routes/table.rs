@@ -130,3 +130,24 @@ fn a_missing_input_is_a_usage_error() {
     routes(&["-f", "no-such-dir"]).assert_code(2);
     routes(&["--diff", "no-such-dir", "equivalent/new"]).assert_code(2);
 }
+
+// `check` (KR708) and the table give the same answer: the tenants' policy
+// admits the ingress-nginx namespace only, not the Gateway's proxies.
+#[test]
+fn check_agrees_with_the_table() {
+    let dir = repo_root().join("crates/kubereach/tests/routes/fixtures");
+    let check = run_in(&dir, &["check", "-f", "shared-gateway/new", "--format", "json"], None);
+    check.assert_code(1);
+    let findings: Vec<String> = check.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "KR708")
+        .map(|f| {
+            format!("{} {}", f["object"]["kind"].as_str().unwrap(), f["object"]["name"].as_str().unwrap())
+        })
+        .collect();
+    assert_eq!(findings, ["HTTPRoute tenants"], "{check}");
+    let old = run_in(&dir, &["check", "-f", "shared-gateway/old", "--format", "json"], None);
+    assert!(!old.stdout.contains("KR708"), "{old}");
+}
