@@ -432,6 +432,22 @@ impl<'c> Compiled<'c> {
         }
     }
 
+    pub(crate) fn caveats(&self) -> Vec<(PolicyRef, Option<crate::origin::Location>, Caveat)> {
+        let mut caveats: Vec<(PolicyRef, Option<crate::origin::Location>, Caveat)> = self
+            .rules
+            .iter()
+            .filter(|rule| rule.caveat.is_some())
+            .map(|rule| {
+                let step = self.rule_step(rule, Verdict::Allow, crate::ports::ConnectionSet::none());
+                let caveat = step.caveat.expect("the rule has a caveat");
+                (self.policy_ref(rule.policy), step.location, caveat)
+            })
+            .collect();
+        caveats.sort();
+        caveats.dedup();
+        caveats
+    }
+
     /// The `toFQDNs` rules of `class`'s egress profile, when the peer is
     /// outside the cluster: whether they allow it depends on what the names
     /// resolve to at run time.

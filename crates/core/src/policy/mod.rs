@@ -492,6 +492,13 @@ impl<'c> PolicyEngine<'c> {
         self.compiled.selecting_policies(pod, direction)
     }
 
+    /// The rules the engine holds but cannot fully evaluate (Cilium L7
+    /// rules, `toFQDNs`), with their policy and location, sorted: whatever
+    /// is built from the engine holds their L3/L4 part only.
+    pub fn caveats(&self) -> Vec<(PolicyRef, Option<Location>, Caveat)> {
+        self.compiled.caveats()
+    }
+
     /// The disjoint blocks policy CIDRs cut the address space into, sorted.
     pub fn external_ranges(&self) -> &[IpRange] {
         &self.compiled.blocks

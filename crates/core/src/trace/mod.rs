@@ -27,6 +27,7 @@ mod gateway_layers;
 mod ingress_layers;
 mod ingress_tls;
 pub mod kubectl;
+mod native_steps;
 mod parse;
 mod policy_layers;
 mod rejected;

@@ -6,6 +6,7 @@ use std::net::IpAddr;
 
 use k8s_openapi::api::core::v1::Service;
 
+use super::native_steps::{fqdn_caveat, l7_caveat, native_denial};
 use super::text::{at, code, count, declared_ports, exec_target, identifying_labels, labels_text, pod_id};
 use super::{Backend, Client, Ctx, Flow, Hop, Layer, Status, Step, Walk};
 use crate::cni::{Clue, CniSource, Enforcement, Reason};
@@ -42,14 +43,22 @@ fn direction_evidence(direction: &DirectionExplanation, protocol: Protocol, port
         Direction::Ingress => "ingress",
     };
     if !direction.isolated_by.is_empty() {
+        // The kind is named when it changes: `NetworkPolicy `a`, `b`, CiliumNetworkPolicy `c``.
+        let mut kind = None;
         let policies: Vec<String> = direction
             .isolated_by
             .iter()
-            .map(|p| format!("{}{}", code(policy_id(p)), at(&p.location)))
+            .map(|p| {
+                let name = if kind == Some(p.kind) { code(policy_id(p)) } else { policy_name(p) };
+                kind = Some(p.kind);
+                format!("{name}{}", at(&p.location))
+            })
             .collect();
-        evidence.push(format!("isolated for {which} by NetworkPolicy {}", policies.join(", ")));
+        evidence.push(format!("isolated for {which} by {}", policies.join(", ")));
     }
-    let deciding = direction.steps.iter().find(|s| s.connections.contains(protocol, port));
+    // A `Pass` hands the port on: the step that decides comes after it.
+    let deciding =
+        direction.steps.iter().find(|s| s.verdict != Verdict::Pass && s.connections.contains(protocol, port));
     let peer = match direction.direction {
         Direction::Egress => "to this destination",
         Direction::Ingress => "from this client",
@@ -87,14 +96,14 @@ fn direction_evidence(direction: &DirectionExplanation, protocol: Protocol, port
     evidence
 }
 
-fn policy_id(policy: &PolicyRef) -> String {
+pub(super) fn policy_id(policy: &PolicyRef) -> String {
     match &policy.namespace {
         Some(namespace) => format!("{namespace}/{}", policy.name),
         None => policy.name.clone(),
     }
 }
 
-fn policy_name(policy: &PolicyRef) -> String {
+pub(super) fn policy_name(policy: &PolicyRef) -> String {
     let kind = policy.kind.as_str();
     match &policy.namespace {
         Some(namespace) => format!("{kind} {}", code(format!("{namespace}/{}", policy.name))),
@@ -102,12 +111,21 @@ fn policy_name(policy: &PolicyRef) -> String {
     }
 }
 
-fn rule_name(rule: Option<usize>, name: Option<&str>, policy: &PolicyRef) -> String {
+pub(super) fn rule_name(rule: Option<usize>, name: Option<&str>, policy: &PolicyRef) -> String {
     match (rule, name) {
         (_, Some(name)) => format!("rule {} of {}", code(name), policy_name(policy)),
         (Some(rule), None) => format!("rule {rule} of {}", policy_name(policy)),
         (None, None) => policy_name(policy),
     }
+}
+
+/// `Pass`, or `Warn` when L7 rules decide which requests get through
+/// (the summary and evidence then say so).
+fn l7_status(l7: Option<String>, summary: &mut String, evidence: &mut Vec<String>) -> Status {
+    let Some(line) = l7 else { return Status::Pass };
+    evidence.push(line);
+    summary.push_str(", for the requests its L7 rules admit");
+    Status::Warn
 }
 
 /// What a direction did for one backend.
@@ -263,17 +281,18 @@ fn egress_step(
             return Ok(all);
         }
         let mut evidence = Vec::new();
+        let mut l7 = None;
         if let Some((j, explanation)) = first {
             evidence = direction_evidence(&explanation.egress, protocol, j.backend.port as u16);
+            l7 = l7_caveat(&explanation.egress, protocol, j.backend.port as u16);
         }
-        let summary = if isolated || !evidence.is_empty() {
+        let mut summary = if isolated || !evidence.is_empty() {
             format!("egress of {name} allows {protocol} {}", ports_of(&allowed))
         } else {
             format!("{name} is not isolated for egress: no NetworkPolicy selects it for `Egress`")
         };
-        walk.add(
-            Step::new(Layer::NetworkPolicyEgress, Status::Pass, summary).evidence(evidence).kubectl(kubectl),
-        )?;
+        let status = l7_status(l7, &mut summary, &mut evidence);
+        walk.add(Step::new(Layer::NetworkPolicyEgress, status, summary).evidence(evidence).kubectl(kubectl))?;
         return Ok(all);
     }
     let Some((j, explanation)) = denied.iter().find_map(|j| j.explanation.as_ref().map(|e| (*j, e))) else {
@@ -315,12 +334,16 @@ fn egress_step(
             None => "the destination".to_owned(),
         },
     };
-    let fix = format!(
-        "allow egress from pods {} in {} to {destination} on {protocol} {}",
-        code(labels_text(&identifying_labels(cluster, pod))),
-        code(&pod.namespace),
-        j.backend.port
-    );
+    let native = native_denial(&explanation.egress, protocol, j.backend.port as u16);
+    let fix = match &native {
+        Some(native) => native.fix.clone(),
+        None => format!(
+            "allow egress from pods {} in {} to {destination} on {protocol} {}",
+            code(labels_text(&identifying_labels(cluster, pod))),
+            code(&pod.namespace),
+            j.backend.port
+        ),
+    };
     let summary = format!(
         "egress policies of {name} deny {protocol} {} to {}",
         j.backend.port,
@@ -375,8 +398,9 @@ fn ingress_step(
         }
         let (j, explanation) =
             pods[0].explanation.as_ref().map(|e| (pods[0], e)).expect("pods are explained");
-        let evidence = direction_evidence(&explanation.ingress, protocol, j.backend.port as u16);
-        let summary = if explanation.ingress.isolated_by.is_empty() && evidence.is_empty() {
+        let mut evidence = direction_evidence(&explanation.ingress, protocol, j.backend.port as u16);
+        let l7 = l7_caveat(&explanation.ingress, protocol, j.backend.port as u16);
+        let mut summary = if explanation.ingress.isolated_by.is_empty() && evidence.is_empty() {
             let (phrase, many) = (destination_phrase(&allowed), names(&allowed) > 1);
             let (verb, pronoun) = if many { ("are", "them") } else { ("is", "it") };
             format!(
@@ -389,8 +413,9 @@ fn ingress_step(
                 ports_of(&allowed)
             )
         };
+        let status = l7_status(l7, &mut summary, &mut evidence);
         walk.add(
-            Step::new(Layer::NetworkPolicyIngress, Status::Pass, summary).evidence(evidence).kubectl(kubectl),
+            Step::new(Layer::NetworkPolicyIngress, status, summary).evidence(evidence).kubectl(kubectl),
         )?;
         return Ok(all);
     }
@@ -425,11 +450,18 @@ fn ingress_step(
         return Ok(reachable);
     }
     let isolated = j.explanation.as_ref().is_some_and(|e| !e.ingress.isolated_by.is_empty());
-    let because =
-        if isolated { "isolated for ingress, and no rule admits it" } else { "denied by an admin policy" };
+    let native = j.explanation.as_ref().and_then(|e| native_denial(&e.ingress, protocol, port as u16));
+    let because = match &native {
+        Some(native) => native.because.clone(),
+        None if isolated => "isolated for ingress, and no rule admits it".to_owned(),
+        None => "denied by an admin policy".to_owned(),
+    };
     let summary =
         format!("{} does not admit {name} on {protocol} {port}: {because}", destination_phrase(&denied));
-    let fix = dnat_fix.unwrap_or_else(|| ingress_fix(ctx, client, j, hop, protocol));
+    let fix = match native {
+        Some(native) => native.fix,
+        None => dnat_fix.unwrap_or_else(|| ingress_fix(ctx, client, j, hop, protocol)),
+    };
     if client == Client::IngressController {
         // Policies that admit the controller by its namespace or labels
         // cannot match pods the input does not have.
@@ -820,7 +852,11 @@ pub(super) fn outside_path(
             }
             let name_shown = code(name);
             let client_name = code(pod_id(pod));
-            let evidence = direction_evidence(&explanation.egress, protocol, number);
+            let mut evidence = direction_evidence(&explanation.egress, protocol, number);
+            let fqdn = fqdn_caveat(&explanation.egress, Some(name));
+            if allowed.len() != blocks.len() {
+                evidence.extend(fqdn.as_ref().map(|(_, line)| line.clone()));
+            }
             if allowed.len() == blocks.len() {
                 let summary = if explanation.egress.isolated_by.is_empty() {
                     format!(
@@ -850,7 +886,16 @@ pub(super) fn outside_path(
                     code(labels_text(&identifying_labels(ctx.cluster, pod))),
                     code(&pod.namespace)
                 );
-                let (status, summary) = unenforced(ctx, Layer::NetworkPolicyEgress, summary);
+                let (mut status, mut summary) = unenforced(ctx, Layer::NetworkPolicyEgress, summary);
+                if let Some((matched, _)) = fqdn {
+                    // The verdict depends on what the names resolve to.
+                    status = Status::Warn;
+                    summary.push_str(if matched {
+                        " by address, but a `toFQDNs` rule names it"
+                    } else {
+                        " by address, unless a `toFQDNs` name resolves to it"
+                    });
+                }
                 walk.add(
                     Step::new(Layer::NetworkPolicyEgress, status, summary)
                         .evidence(evidence)

@@ -17,6 +17,11 @@ pub fn run(args: &MatrixArgs) -> Result<ExitStatus> {
     let view = if args.as_written { PolicyView::AsWritten } else { PolicyView::Effective };
     let engine = PolicyEngine::for_plugin(&loaded.cluster, plugin, view);
     let note = output::matrix::unenforced_note(&loaded.cluster, engine.plugin(), view);
+    // What an L3/L4 matrix cannot show of Cilium's L7 rules and `toFQDNs`.
+    let note = match (note, caveat_note(&engine)) {
+        (Some(a), Some(b)) => Some(format!("{a}\nnote: {b}")),
+        (a, b) => a.or(b),
+    };
     if let Some(pair) = &args.explain {
         let from = endpoint(&loaded.cluster, &pair[0])?;
         let to = endpoint(&loaded.cluster, &pair[1])?;
@@ -168,4 +173,36 @@ fn unknown_names(cluster: &Cluster, args: &MatrixArgs) -> Option<String> {
         }
     }
     None
+}
+
+/// The rules the matrix holds only the L3/L4 part of, one clause each.
+fn caveat_note(engine: &PolicyEngine<'_>) -> Option<String> {
+    use kubereach_core::policy::Caveat;
+    let clauses: Vec<String> = engine
+        .caveats()
+        .iter()
+        .map(|(policy, location, caveat)| {
+            let name = match &policy.namespace {
+                Some(namespace) => format!("{namespace}/{}", policy.name),
+                None => policy.name.clone(),
+            };
+            let at = location.as_ref().unwrap_or(&policy.location);
+            let what = match caveat {
+                Caveat::L7 { protocols } => {
+                    format!("L7 rules ({}) admit only the requests they match", protocols.join(", "))
+                }
+                Caveat::Fqdns { names } => {
+                    format!(
+                        "`toFQDNs` ({}) allows the addresses the names resolve to at run time",
+                        names.join(", ")
+                    )
+                }
+            };
+            format!("{} `{name}` ({at}): {what}", policy.kind.as_str())
+        })
+        .collect();
+    if clauses.is_empty() {
+        return None;
+    }
+    Some(format!("the matrix shows L3/L4 only; {}", clauses.join("; ")))
 }
