@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod admin_policy;
+pub mod api_kinds;
 pub mod check;
 pub mod cni;
 pub mod diagnostic;

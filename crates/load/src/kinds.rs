@@ -84,9 +84,13 @@ fn lower_item(
     let api_version = map.get("apiVersion").and_then(Value::as_str).unwrap_or("").to_owned();
     let Some(target) = target_kind(&kind, &api_version) else {
         let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        let field = |name: &str| map.get("metadata").and_then(|m| m.get(name)).and_then(Value::as_str);
+        let name = (field("namespace").map(str::to_owned), field("name").unwrap_or_default().to_owned());
         match kubereach_core::unmodelled::read(&kind, group, Value::Object(map)) {
-            Some(route) => builder.unmodelled_route(route, origin),
-            None => builder.skip(&kind),
+            Some(route) => {
+                builder.unmodelled_route(route, origin);
+            }
+            None => builder.skip_object(&kind, &api_version, (name.0.as_deref(), &name.1), origin),
         };
         return DocumentOutcome::Skipped;
     };
