@@ -43,6 +43,17 @@ pub struct Snapshot {
 struct CheckDocument<'a> {
     schema: &'static str,
     findings: &'a [check::Finding],
+    /// What failed to load, as `check --format json` lists it.
+    errors: Vec<InputError<'a>>,
+    skipped_kinds: &'a std::collections::BTreeMap<String, usize>,
+}
+
+/// A document or source that failed to load.
+#[derive(Serialize)]
+struct InputError<'a> {
+    file: Option<&'a str>,
+    line: Option<u32>,
+    message: &'a str,
 }
 
 /// The workload matrix the graph and the diff are made of: the one
@@ -70,7 +81,22 @@ pub fn read(sources: &Sources) -> Result<Snapshot, String> {
         }
     };
     let report = check::check(&cluster, &Config::default(), engine.plugin());
-    let check = to_json(&CheckDocument { schema: check::SCHEMA, findings: &report.findings })?;
+    let errors = cluster
+        .diagnostics()
+        .iter()
+        .filter(|d| d.severity == kubereach_core::Severity::Error)
+        .map(|d| InputError {
+            file: d.location.file.as_deref(),
+            line: (d.location.line > 0).then_some(d.location.line),
+            message: &d.message,
+        })
+        .collect();
+    let check = to_json(&CheckDocument {
+        schema: check::SCHEMA,
+        findings: &report.findings,
+        errors,
+        skipped_kinds: cluster.skipped_kinds(),
+    })?;
     let graph = to_json(&graph)?;
     drop(engine);
     Ok(Snapshot { cluster, graph, check, diff })
