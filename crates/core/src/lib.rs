@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod admin_policy;
+pub mod api_kinds;
 pub mod calico;
 pub mod check;
 pub mod cilium;

@@ -376,6 +376,7 @@ pub struct Cluster {
     coredns_config: Option<Object<ConfigMap>>,
     cluster_domain: String,
     skipped_kinds: BTreeMap<String, usize>,
+    unknown_kinds: Vec<crate::api_kinds::UnknownKind>,
     diagnostics: Vec<Diagnostic>,
     rejected: Vec<crate::validate::Rejected>,
     pods_by_namespace: BTreeMap<String, Vec<PodId>>,
@@ -493,6 +494,11 @@ impl Cluster {
     pub fn skipped_kinds(&self) -> &BTreeMap<String, usize> {
         &self.skipped_kinds
     }
+    /// Skipped objects whose kind does not exist in their API group
+    /// ([`crate::api_kinds`]), in input order.
+    pub fn unknown_kinds(&self) -> &[crate::api_kinds::UnknownKind] {
+        &self.unknown_kinds
+    }
     /// Objects the API server would reject, left out of the model
     /// ([`crate::validate`]), in input order.
     pub fn rejected(&self) -> &[crate::validate::Rejected] {
@@ -598,6 +604,7 @@ pub struct ClusterBuilder {
     /// Position in `objects` by kind, namespace and name: the build order.
     index: BTreeMap<ObjectKey, usize>,
     skipped_kinds: BTreeMap<String, usize>,
+    unknown_kinds: Vec<crate::api_kinds::UnknownKind>,
     diagnostics: Vec<Diagnostic>,
     rejected: Vec<crate::validate::Rejected>,
     cluster_domain: Option<String>,
@@ -804,6 +811,23 @@ impl ClusterBuilder {
         self
     }
 
+    /// Counts an object of a kind the model does not use, and keeps it
+    /// aside when its kind does not exist in its API group (a typo).
+    /// `name` is `metadata.name` (`namespace`, `metadata.namespace`).
+    pub fn skip_object(&mut self, kind: &str, api_version: &str, name: (Option<&str>, &str), origin: Origin) {
+        self.skip(kind);
+        if let Some(close) = crate::api_kinds::unknown(kind, api_version) {
+            self.unknown_kinds.push(crate::api_kinds::UnknownKind {
+                kind: kind.to_owned(),
+                api_version: api_version.to_owned(),
+                namespace: name.0.map(str::to_owned),
+                name: name.1.to_owned(),
+                close,
+                origin,
+            });
+        }
+    }
+
     /// Nothing was read: no object, not even one of a kind the model skips.
     pub fn is_empty(&self) -> bool {
         self.objects.is_empty() && self.skipped_kinds.is_empty() && self.rejected.is_empty()
@@ -827,6 +851,7 @@ impl ClusterBuilder {
     pub fn build(self) -> Cluster {
         let mut cluster = Cluster {
             skipped_kinds: self.skipped_kinds,
+            unknown_kinds: self.unknown_kinds,
             diagnostics: self.diagnostics,
             unmodelled_routes: self.unmodelled_routes,
             rejected: self.rejected,

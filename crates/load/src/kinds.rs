@@ -29,7 +29,7 @@ pub fn lower_document(value: Value, origin: Origin, builder: &mut ClusterBuilder
 pub(crate) trait Sink {
     fn add(&mut self, resource: Resource, origin: Origin);
     fn diagnostic(&mut self, diagnostic: Diagnostic);
-    fn skip(&mut self, kind: &str);
+    fn skip_object(&mut self, kind: &str, api_version: &str, name: (Option<&str>, &str), origin: Origin);
     fn unmodelled_route(&mut self, route: kubereach_core::unmodelled::UnmodelledRoute, origin: Origin);
 }
 
@@ -40,8 +40,8 @@ impl Sink for ClusterBuilder {
     fn diagnostic(&mut self, diagnostic: Diagnostic) {
         ClusterBuilder::diagnostic(self, diagnostic);
     }
-    fn skip(&mut self, kind: &str) {
-        ClusterBuilder::skip(self, kind);
+    fn skip_object(&mut self, kind: &str, api_version: &str, name: (Option<&str>, &str), origin: Origin) {
+        ClusterBuilder::skip_object(self, kind, api_version, name, origin);
     }
     fn unmodelled_route(&mut self, route: kubereach_core::unmodelled::UnmodelledRoute, origin: Origin) {
         ClusterBuilder::unmodelled_route(self, route, origin);
@@ -55,7 +55,7 @@ pub(crate) struct Recorded(Vec<Recording>);
 enum Recording {
     Add(Box<Resource>, Origin),
     Diagnostic(Diagnostic),
-    Skip(String),
+    SkipObject { kind: String, api_version: String, namespace: Option<String>, name: String, origin: Origin },
     UnmodelledRoute(kubereach_core::unmodelled::UnmodelledRoute, Origin),
 }
 
@@ -64,10 +64,18 @@ impl Recorded {
     pub(crate) fn replay(self, builder: &mut ClusterBuilder) {
         for recording in self.0 {
             match recording {
-                Recording::Add(resource, origin) => builder.add(*resource, origin),
-                Recording::Diagnostic(diagnostic) => builder.diagnostic(diagnostic),
-                Recording::Skip(kind) => builder.skip(&kind),
-                Recording::UnmodelledRoute(route, origin) => builder.unmodelled_route(route, origin),
+                Recording::Add(resource, origin) => {
+                    builder.add(*resource, origin);
+                }
+                Recording::Diagnostic(diagnostic) => {
+                    builder.diagnostic(diagnostic);
+                }
+                Recording::SkipObject { kind, api_version, namespace, name, origin } => {
+                    builder.skip_object(&kind, &api_version, (namespace.as_deref(), &name), origin);
+                }
+                Recording::UnmodelledRoute(route, origin) => {
+                    builder.unmodelled_route(route, origin);
+                }
             };
         }
     }
@@ -80,8 +88,14 @@ impl Sink for Recorded {
     fn diagnostic(&mut self, diagnostic: Diagnostic) {
         self.0.push(Recording::Diagnostic(diagnostic));
     }
-    fn skip(&mut self, kind: &str) {
-        self.0.push(Recording::Skip(kind.to_owned()));
+    fn skip_object(&mut self, kind: &str, api_version: &str, name: (Option<&str>, &str), origin: Origin) {
+        self.0.push(Recording::SkipObject {
+            kind: kind.to_owned(),
+            api_version: api_version.to_owned(),
+            namespace: name.0.map(str::to_owned),
+            name: name.1.to_owned(),
+            origin,
+        });
     }
     fn unmodelled_route(&mut self, route: kubereach_core::unmodelled::UnmodelledRoute, origin: Origin) {
         self.0.push(Recording::UnmodelledRoute(route, origin));
@@ -152,10 +166,14 @@ fn lower_item(
     let api_version = map.get("apiVersion").and_then(Value::as_str).unwrap_or("").to_owned();
     let Some(target) = target_kind(&kind, &api_version) else {
         let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        let field = |name: &str| map.get("metadata").and_then(|m| m.get(name)).and_then(Value::as_str);
+        let name = (field("namespace").map(str::to_owned), field("name").unwrap_or_default().to_owned());
         match kubereach_core::unmodelled::read(&kind, group, Value::Object(map)) {
-            Some(route) => builder.unmodelled_route(route, origin),
-            None => builder.skip(&kind),
-        }
+            Some(route) => {
+                builder.unmodelled_route(route, origin);
+            }
+            None => builder.skip_object(&kind, &api_version, (name.0.as_deref(), &name.1), origin),
+        };
         return DocumentOutcome::Skipped;
     };
     match target.accepts(&api_version) {

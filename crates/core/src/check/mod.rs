@@ -39,6 +39,7 @@ mod netpol;
 mod rejected;
 mod service;
 mod similar;
+mod unknown_kind;
 
 pub use document::{document, CheckDocument};
 
@@ -68,6 +69,7 @@ pub use service::{
     ExternalTrafficLocalNoEndpoints, ExternalnameInvalid, LoadbalancerPending, NodeportOutOfRange,
     ServiceNoMatchingPods, ServiceNoReadyEndpoints, ServicePortNameRequired, ServiceTargetPortNotFound,
 };
+pub use unknown_kind::UnknownKind;
 
 /// The annotation that suppresses findings on an object: a comma-separated
 /// list of rule names or codes.
@@ -302,6 +304,7 @@ pub const RULES: &[Rule] = &[
     SelectorTemplateMismatch::RULE,
     InvalidIngressHost::RULE,
     InvalidIngressPath::RULE,
+    UnknownKind::RULE,
     GatewayClassMissing::RULE,
     GatewayRouteNotAttached::RULE,
     GatewayReferenceGrantMissing::RULE,

@@ -395,3 +395,55 @@ fn machine_output_of_check_carries_load_errors_and_skipped_kinds() {
     assert!(location["region"]["startLine"].as_u64().is_some(), "{sarif}");
     assert_eq!(sarif.json()["runs"][0]["invocations"][0]["executionSuccessful"], true);
 }
+
+/// A mistyped kind does not vanish from CI: `kind: service` is a `check`
+/// error (KR513) at its line, with the kind meant; a real kind the model
+/// does not use stays a skipped kind only.
+#[test]
+fn mistyped_kinds_are_check_findings() {
+    let dir = TestDir::new();
+    dir.write(
+        "app.yaml",
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: api, namespace: shop}\n---\n\
+         apiVersion: v1\nkind: service\nmetadata: {name: api, namespace: shop}\nspec: {ports: [{port: 80}]}\n---\n\
+         apiVersion: networking.k8s.io/v1\nkind: NetworkPolicyy\nmetadata: {name: deny, namespace: shop}\n",
+    );
+    let check = run(&dir, &["check", "-f", "app.yaml", "--format", "json"]);
+    check.assert_code(1);
+    let findings: Vec<(String, String, u64, String)> = check.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "KR513")
+        .map(|f| {
+            let name = format!(
+                "{}/{}",
+                f["object"]["kind"].as_str().unwrap(),
+                f["object"]["name"].as_str().unwrap()
+            );
+            (
+                name,
+                f["file"].as_str().unwrap().to_owned(),
+                f["line"].as_u64().unwrap(),
+                f["fix"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        findings,
+        [
+            ("service/api".to_owned(), "app.yaml".to_owned(), 6, "did you mean `kind: Service`?".to_owned()),
+            (
+                "NetworkPolicyy/deny".to_owned(),
+                "app.yaml".to_owned(),
+                11,
+                "did you mean `kind: NetworkPolicy`?".to_owned()
+            ),
+        ],
+        "{check}"
+    );
+    assert_eq!(
+        check.json()["skipped_kinds"],
+        serde_json::json!({"NetworkPolicyy": 1, "ServiceAccount": 1, "service": 1})
+    );
+}
