@@ -100,6 +100,12 @@ fn every_kind_is_listed_page_by_page() {
     );
     assert_eq!(cluster.endpoint_slices().len(), 1);
     assert_eq!(cluster.network_policies().len(), 1);
+    // The plugins' own policies are listed too (Calico's API group and
+    // Cilium's clusterwide kind are absent here: 404, no diagnostic).
+    let native: Vec<&str> =
+        cluster.cilium_policies().iter().map(|p| p.origin.file.as_deref().unwrap_or("")).collect();
+    assert_eq!(native, [format!("{}/apis/cilium.io/v2/ciliumnetworkpolicies", server.url)]);
+    assert!(cluster.calico_objects().is_empty());
     assert_eq!(cluster.nodes().len(), 1);
     assert!(cluster.coredns_config().is_some());
     assert_eq!(cluster.namespace("shop").unwrap().labels.get("team").map(String::as_str), Some("shop"));
@@ -123,6 +129,15 @@ fn every_kind_is_listed_page_by_page() {
     );
     assert!(targets.contains(&"/api/v1/namespaces/kube-system/configmaps?limit=500"), "{targets:?}");
     assert!(targets.contains(&"/apis/policy.networking.k8s.io/v1alpha1/adminnetworkpolicies?limit=500"));
+    for native in [
+        "/apis/cilium.io/v2/ciliumnetworkpolicies?limit=500",
+        "/apis/cilium.io/v2/ciliumclusterwidenetworkpolicies?limit=500",
+        "/apis/projectcalico.org/v3/networkpolicies?limit=500",
+        "/apis/projectcalico.org/v3/globalnetworkpolicies?limit=500",
+        "/apis/operator.tigera.io/v1/installations?limit=500",
+    ] {
+        assert!(targets.contains(&native), "{native} not listed: {targets:?}");
+    }
     assert!(seen.iter().all(|s| s.authorization.as_deref() == Some("Bearer s3cr3t")));
 }
 
@@ -222,6 +237,7 @@ fn as_list_file() -> Value {
         ("statefulsets.json", "StatefulSet", "apps/v1"),
         ("endpointslices.json", "EndpointSlice", "discovery.k8s.io/v1"),
         ("networkpolicies.json", "NetworkPolicy", "networking.k8s.io/v1"),
+        ("cilium.io-ciliumnetworkpolicies.json", "CiliumNetworkPolicy", "cilium.io/v2"),
     ];
     let mut items = Vec::new();
     for (file, kind, api_version) in kinds {
@@ -398,7 +414,8 @@ fn lists_come_back_in_a_fixed_order() {
             "StatefulSet",
             "ReplicaSet",
             "EndpointSlice",
-            "NetworkPolicy"
+            "NetworkPolicy",
+            "CiliumNetworkPolicy",
         ]
     );
 }

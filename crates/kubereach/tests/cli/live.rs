@@ -46,7 +46,7 @@ fn a_snapshot_answers_like_the_live_cluster() {
     let snapshot = run(&dir, &["snapshot", "--kubeconfig", "kubeconfig", "-o", "cluster.yaml"]);
     snapshot.assert_code(0);
     assert!(
-        snapshot.stderr.starts_with("wrote 21 objects from context `fake` (https://127.0.0.1:"),
+        snapshot.stderr.starts_with("wrote 22 objects from context `fake` (https://127.0.0.1:"),
         "{snapshot}"
     );
     let text = std::fs::read_to_string(dir.path().join("cluster.yaml")).unwrap();

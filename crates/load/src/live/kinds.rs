@@ -275,4 +275,74 @@ pub(super) const KINDS: &[ListKind] = &[
             "no ReferenceGrants: cross-namespace backends reported as not permitted",
         )
     },
+    // The network plugins' own policies (issue: Cilium and Calico native
+    // policies): without them a verdict on such a cluster can be plainly wrong.
+    ListKind {
+        optional: true,
+        ..kind(
+            "apis/cilium.io/v2",
+            "ciliumnetworkpolicies",
+            "CiliumNetworkPolicy",
+            "cilium.io/v2",
+            Scope::Namespaced,
+            "no CiliumNetworkPolicies: connections they deny would be reported as allowed",
+        )
+    },
+    ListKind {
+        optional: true,
+        ..kind(
+            "apis/cilium.io/v2",
+            "ciliumclusterwidenetworkpolicies",
+            "CiliumClusterwideNetworkPolicy",
+            "cilium.io/v2",
+            Scope::Cluster,
+            "no CiliumClusterwideNetworkPolicies: cluster-wide rules ignored",
+        )
+    },
+    // Calico through its API server (`projectcalico.org/v3`), as `calicoctl`
+    // and the Calico docs read them.
+    ListKind {
+        optional: true,
+        ..kind(
+            "apis/projectcalico.org/v3",
+            "networkpolicies",
+            "NetworkPolicy",
+            "projectcalico.org/v3",
+            Scope::Namespaced,
+            "no Calico NetworkPolicies: connections they deny would be reported as allowed",
+        )
+    },
+    ListKind {
+        optional: true,
+        ..kind(
+            "apis/projectcalico.org/v3",
+            "globalnetworkpolicies",
+            "GlobalNetworkPolicy",
+            "projectcalico.org/v3",
+            Scope::Cluster,
+            "no Calico GlobalNetworkPolicies: cluster-wide rules ignored",
+        )
+    },
+    ListKind {
+        optional: true,
+        ..kind(
+            "apis/projectcalico.org/v3",
+            "tiers",
+            "Tier",
+            "projectcalico.org/v3",
+            Scope::Cluster,
+            "no Calico Tiers: the order of tiered policies unknown",
+        )
+    },
+    ListKind {
+        optional: true,
+        ..kind(
+            "apis/operator.tigera.io/v1",
+            "installations",
+            "Installation",
+            "operator.tigera.io/v1",
+            Scope::Cluster,
+            "no Calico Installation: a Calico installed by its operator may not be recognised",
+        )
+    },
 ];

@@ -292,6 +292,18 @@ fn answer(target: &str, authorization: Option<&str>, live: &Path, behaviour: &Be
             std::thread::sleep(delay);
         }
     }
+    // The network plugins' CRDs are served from `GROUP-RESOURCE.json` when
+    // that fixture exists (their resource names clash with core ones:
+    // Calico's `networkpolicies`), and are absent otherwise.
+    if let Some(group) = ["cilium.io", "projectcalico.org", "operator.tigera.io"]
+        .into_iter()
+        .find(|group| path.contains(&format!("/{group}/")))
+    {
+        return match std::fs::read_to_string(live.join(format!("{group}-{resource}.json"))) {
+            Ok(body) => (200, body),
+            Err(_) => (404, status(404, "NotFound", "the server could not find the requested resource")),
+        };
+    }
     if behaviour.not_served.contains(&resource)
         || path.contains("/policy.networking.k8s.io/")
         || path.contains("/gateway.networking.k8s.io/")
