@@ -120,3 +120,25 @@ fn cilium_policies_on_calico() {
     util::run(&dir(), &["trace", "tools/debug", "svc/shop/api:9090", "-f", "cilium", "--cni", "calico"])
         .assert_code(0);
 }
+
+// On a cluster that runs Calico, Cilium's policies are enforced by nothing:
+// `check` says so for each of them (KR801), instead of analysing the
+// cluster as if they were absent without a word.
+#[test]
+fn cilium_policies_on_calico_are_a_check_error() {
+    let run = util::run(&dir(), &["check", "-f", "cilium", "--cni", "calico", "--format", "json"]);
+    run.assert_code(1);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let kr801: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "KR801")
+        .map(|f| f["object"]["kind"].as_str().unwrap())
+        .collect();
+    assert!(!kr801.is_empty(), "{}", run.stdout);
+    assert!(kr801.iter().all(|kind| kind.starts_with("Cilium")), "{kr801:?}");
+    // On Cilium itself, none.
+    let run = util::run(&dir(), &["check", "-f", "cilium", "--cni", "cilium", "--format", "json"]);
+    assert!(!run.stdout.contains("KR801"), "{}", run.stdout);
+}

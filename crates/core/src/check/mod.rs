@@ -35,6 +35,7 @@ mod exposed;
 mod gateway;
 mod gateway_policy;
 mod ingress;
+mod native_policy;
 mod netpol;
 mod rejected;
 mod service;
@@ -55,6 +56,7 @@ pub use ingress::{
     IngressBackendPortMismatch, IngressBackendServiceMissing, IngressClassMissing, IngressClassUnknown,
     IngressExactRootPath, IngressRuleConflict, IngressTlsSecretMissing,
 };
+pub use native_policy::NativePolicyNotEnforced;
 pub use netpol::{
     NamespaceNoDefaultDeny, NetworkpolicyBlocksIngressController, NetworkpolicyEgressBlocksDns,
     NetworkpolicyNamedPortUnresolved, NetworkpolicyNotEnforced, NetworkpolicyPeerSelectsNothing,
@@ -313,6 +315,7 @@ pub const RULES: &[Rule] = &[
     GatewayListenerConflict::RULE,
     GatewayTlsSecretMissing::RULE,
     GatewayBlockedByNetworkpolicy::RULE,
+    NativePolicyNotEnforced::RULE,
 ];
 
 /// The rule called `name`, or whose code is `name` (codes ignore case).
@@ -531,6 +534,11 @@ impl<'c> Context<'c> {
         self.engine.get_or_init(|| {
             PolicyEngine::for_plugin(self.cluster, self.plugin.clone(), PolicyView::AsWritten)
         })
+    }
+
+    /// The network plugin's behaviour, as every command derives it.
+    pub(crate) fn plugin(&self) -> &PluginBehaviour {
+        &self.plugin
     }
 
     /// The network plugin detection.
