@@ -25,6 +25,7 @@
 //! CoreDNS Corefile), beside `reach.rs`, `statefulset.rs` and `upstream.rs`.
 //! Everything public is re-exported here.
 
+mod close;
 mod corefile;
 mod reach;
 mod resolver;
@@ -40,6 +41,7 @@ use serde::Serialize;
 use crate::model::PodId;
 use crate::service::ServiceRef;
 
+pub use close::close_services;
 pub use reach::{
     dns_pods, dns_server, with_dns_reach, DnsDenial, DnsPods, DnsPodsFound, DnsReach, DnsServer, DnsTarget,
 };

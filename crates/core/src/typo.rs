@@ -1,5 +1,20 @@
 //! How far apart two names are, to suggest the one a typo meant.
 
+use std::collections::BTreeMap;
+
+/// The candidates close to `query` (a typo away), nearest first, at most three.
+pub(crate) fn close_matches(query: &str, candidates: impl IntoIterator<Item = String>) -> Vec<String> {
+    let limit = (query.chars().count() / 3).max(2);
+    let mut scored: BTreeMap<(usize, String), ()> = BTreeMap::new();
+    for candidate in candidates {
+        let distance = distance(query, &candidate);
+        if distance > 0 && distance <= limit {
+            scored.insert((distance, candidate), ());
+        }
+    }
+    scored.into_keys().take(3).map(|(_, candidate)| candidate).collect()
+}
+
 /// The optimal string alignment distance between `a` and `b`: insertions,
 /// deletions, substitutions and transpositions of adjacent characters.
 pub(crate) fn distance(a: &str, b: &str) -> usize {

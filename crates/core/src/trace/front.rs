@@ -446,24 +446,14 @@ fn unresolved(ctx: &Ctx<'_, '_>, host: &str, resolution: &Resolution) -> (String
         }
     }
     let zone = cluster.cluster_domain();
-    let bare = host.trim_end_matches('.');
-    let bare = bare.strip_suffix(&format!(".{zone}")).unwrap_or(bare);
-    let bare = bare.strip_suffix(".svc").unwrap_or(bare);
-    let mut labels = bare.split('.');
-    let service_name = labels.next().unwrap_or_default();
-    let services: Vec<ServiceRef> = cluster.services().iter().map(|s| ServiceRef::of(&s.value)).collect();
-    let short = |s: &ServiceRef| format!("{}.{}", s.name, s.namespace);
-    let mut options: BTreeSet<String> =
-        services.iter().filter(|s| s.name == service_name).map(short).collect();
-    options.extend(close_matches(bare, services.iter().map(short)));
-    for option in &options {
-        if let Some(service) = services.iter().find(|s| short(s) == *option) {
-            evidence.push(format!(
-                "Service {} exists: {}",
-                code(service.id()),
-                code(format!("{option}.svc.{zone}"))
-            ));
-        }
+    let close = dns::close_services(cluster, host);
+    let options: Vec<String> = close.iter().map(|s| format!("{}.{}", s.name, s.namespace)).collect();
+    for (service, option) in close.iter().zip(&options) {
+        evidence.push(format!(
+            "Service {} exists: {}",
+            code(service.id()),
+            code(format!("{option}.svc.{zone}"))
+        ));
     }
     let fix = if options.is_empty() {
         format!("check the name: no Service of the input is close to {}", code(host))

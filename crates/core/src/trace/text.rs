@@ -1,7 +1,6 @@
 //! Wording shared by the layers of a trace: names, selectors, locations,
 //! `kubectl` commands and "did you mean" suggestions.
 
-use std::collections::BTreeMap;
 use std::fmt::Display;
 
 use crate::labels::Labels;
@@ -117,18 +116,7 @@ pub(super) fn kubectl_pods(cluster: &Cluster, pod: &Pod) -> String {
     format!("kubectl get pod -n {} {} -o wide", pod.namespace, pod.name)
 }
 
-/// The candidates close to `query` (a typo away), nearest first, at most three.
-pub(super) fn close_matches(query: &str, candidates: impl IntoIterator<Item = String>) -> Vec<String> {
-    let limit = (query.chars().count() / 3).max(2);
-    let mut scored: BTreeMap<(usize, String), ()> = BTreeMap::new();
-    for candidate in candidates {
-        let distance = crate::typo::distance(query, &candidate);
-        if distance > 0 && distance <= limit {
-            scored.insert((distance, candidate), ());
-        }
-    }
-    scored.into_keys().take(3).map(|(_, candidate)| candidate).collect()
-}
+pub(super) use crate::typo::close_matches;
 
 /// `a`, `a or b`, `a, b or c`.
 pub(super) fn either(items: &[String]) -> String {

@@ -144,6 +144,15 @@ pub fn human(cluster: &Cluster, pod: PodId, resolution: &Resolution, server: Opt
     } else {
         let _ = writeln!(out, "answer: {}", answer_text(cluster, &resolution.answer));
     }
+    if resolution.answer == Answer::NxDomain {
+        let close: Vec<String> = kubereach_core::dns::close_services(cluster, &resolution.name)
+            .iter()
+            .map(|s| format!("`{}.{}`", s.name, s.namespace))
+            .collect();
+        if !close.is_empty() {
+            let _ = writeln!(out, "  did you mean {}?", close.join(" or "));
+        }
+    }
     if let Some(server) = server.filter(|s| matches!(s.status, Status::Fail | Status::Warn)) {
         let what = if blocked { "blocked" } else { "warning" };
         let _ = writeln!(out, "{what}: {}", server.summary);

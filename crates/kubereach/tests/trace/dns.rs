@@ -65,3 +65,13 @@ fn json() {
 fn names_that_do_not_exist() {
     snapshot!("names_that_do_not_exist", dns(&["api-service.productin", "--from", "production/frontend"]));
 }
+
+/// A name a typo away from a Service: NXDOMAIN, and the Services it may
+/// have meant (the same ones `trace` names at its `dns` layer).
+#[test]
+fn a_typo_gets_the_close_service_names() {
+    let out = dns(&["api-servce.production", "--from", "production/frontend"]);
+    assert!(out.contains("answer: NXDOMAIN\n  did you mean `api-service.production`?\n"), "{out}");
+    let wrong_namespace = dns(&["api-service.productin", "--from", "production/frontend"]);
+    assert!(wrong_namespace.contains("did you mean `api-service.production`?"), "{wrong_namespace}");
+}
