@@ -75,7 +75,9 @@ pub use conflicts::{rule_conflicts, Claim, Conflict};
 pub use controller_backends::{controller_backends, ControllerBackend};
 pub use controllers::{environment_variables_read, ControllerInfo, ControllerKind};
 pub use matching::{host_matches, path_matches, HostMatch, PathMatch, PathType};
-pub use routing::{route, Alternative, Candidate, ClassRoute, LossReason, RouteNote, RouteTarget};
+pub use routing::{
+    regex_paths, route, Alternative, Candidate, ClassRoute, LossReason, RouteNote, RouteTarget,
+};
 pub use tls::{
     check_tls, CertIssuer, TlsCheck, TlsStatus, CLUSTER_ISSUER_ANNOTATION, ISSUER_ANNOTATION,
     TLS_ACME_ANNOTATION, TLS_SECRET_TYPE,

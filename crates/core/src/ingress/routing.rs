@@ -303,7 +303,9 @@ fn loss_reason(winner: &Candidate, loser: &Candidate) -> LossReason {
     }
 }
 
-fn regex_paths(ingress: &Ingress) -> bool {
+/// Whether ingress-nginx reads `ingress`'s paths as regular expressions
+/// (<https://kubernetes.github.io/ingress-nginx/user-guide/ingress-path-matching/>).
+pub fn regex_paths(ingress: &Ingress) -> bool {
     let Some(annotations) = &ingress.metadata.annotations else { return false };
     annotations.get(NGINX_REGEX_ANNOTATIONS[0]).is_some_and(|v| v == "true")
         || annotations.get(NGINX_REGEX_ANNOTATIONS[1]).is_some()

@@ -224,21 +224,12 @@ fn rule_ref(kind: &str, object: String, matched: String, location: Location) -> 
     RuleRef { kind: kind.to_owned(), object, matched, file: location.file, line: location.line }
 }
 
-/// ingress-nginx's annotations under which an Ingress's paths are regular expressions
-/// (<https://kubernetes.github.io/ingress-nginx/user-guide/ingress-path-matching/>).
-const REGEX_ANNOTATIONS: [&str; 2] =
-    ["nginx.ingress.kubernetes.io/use-regex", "nginx.ingress.kubernetes.io/rewrite-target"];
-
 /// Whether an Ingress read with regular expressions has a rule for `host`
 /// whose path is one: a request no rule took as a string prefix might
 /// still match it, so kubereach cannot tell where it goes.
 fn regex_rules_for(cluster: &Cluster, host: &str) -> bool {
     cluster.ingresses().iter().any(|ingress| {
-        let annotations = ingress.value.metadata.annotations.as_ref();
-        let regex = REGEX_ANNOTATIONS.iter().any(|a| {
-            annotations.and_then(|m| m.get(*a)).is_some_and(|v| *a != REGEX_ANNOTATIONS[0] || v == "true")
-        });
-        regex
+        ingress::regex_paths(&ingress.value)
             && ingress.value.spec.iter().flat_map(|s| s.rules.iter().flatten()).any(|rule| {
                 ingress::host_matches(rule.host.as_deref(), host).is_some()
                     && rule.http.iter().flat_map(|h| &h.paths).any(|p| {
