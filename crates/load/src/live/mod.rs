@@ -591,6 +591,17 @@ fn unreachable(name: &str, error: &kube::Error, timeout: Duration) -> String {
     let lower = chain.to_lowercase();
     let reason = if lower.contains("timed out") || lower.contains("timeout") || lower.contains("deadline") {
         format!("no answer within {}s (`--request-timeout`)", timeout.as_secs_f64())
+    } else if lower.contains("causedasendentity") {
+        // kubectl accepts this certificate when it is the kubeconfig's
+        // certificate authority (Go's `crypto/x509` trusts a leaf that is in
+        // the root pool); rustls does not, and verification is not weakened.
+        format!(
+            "TLS verification failed: {}: the server's certificate is a CA certificate (`CA:TRUE`) used as \
+             the server's own; kubectl accepts that when it is the kubeconfig's `certificate-authority-data`, \
+             kubereach does not: give the API server a certificate signed by that CA (`CA:FALSE`), as \
+             kubeadm, k3s and kind do",
+            innermost(error)
+        )
     } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
         format!(
             "TLS verification failed: {}; the server's certificate must be signed by the cluster's \
