@@ -32,6 +32,7 @@ pub mod ports;
 pub mod route;
 pub mod routes;
 pub mod service;
+pub mod shell;
 pub mod trace;
 mod typo;
 pub mod unmodelled;

@@ -76,6 +76,10 @@ pub struct SnapshotArgs {
     /// The file to write; `-` for standard output. (Here `-o` names the file: snapshot has one format.)
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: String,
+    /// Keep the values of containers' environment variables (dropped by default, but for those
+    /// the model reads: passwords and API keys are often set there).
+    #[arg(long)]
+    pub include_env_values: bool,
     #[command(flatten)]
     pub live: LiveArgs,
 }

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use kubereach_core::{Cluster, ClusterBuilder, Diagnostic, Origin};
 
 mod columns;
+mod decode;
 mod kinds;
 mod live;
 mod parallel;
@@ -24,8 +25,9 @@ pub use live::{
     listed_resources, load_live, lower_live, read_live, redact_userinfo, sanitize, LiveObject, LiveOptions,
     LiveRead, LiveSource,
 };
+pub use live::{sanitize_with, EnvValues};
 pub use live::{DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_SIZE};
-pub use snapshot::{snapshot_yaml, to_yaml, write_snapshot};
+pub use snapshot::{snapshot_yaml, to_yaml, write_snapshot, SnapshotError};
 
 /// Where to read manifests from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,13 +130,32 @@ pub fn load_str(name: Option<&str>, text: &str, builder: &mut ClusterBuilder) {
 
 /// [`load_str`] into any sink (a parsing thread's [`kinds::Recorded`]).
 fn load_text(name: Option<&str>, text: &str, builder: &mut impl kinds::Sink) {
+    load_decoded(name, text, &[], builder);
+}
+
+/// [`load_text`] of a text decoded with `invalid` sequences: the document
+/// holding one is left out with an error (`decode`).
+fn load_decoded(name: Option<&str>, text: &str, invalid: &[decode::Invalid], builder: &mut impl kinds::Sink) {
     let file: Option<Arc<str>> = name.map(Arc::from);
     // The scanner notices an unclosed bracket at the end of input, one line
     // past the last one: point at the last line instead. Counted only when
     // needed: it is a pass over the whole text.
     let last_line = || text.lines().count().max(1) as u32;
     let mut columns = columns::LineColumns::new(text);
-    for document in yaml::documents(text) {
+    let mut documents = yaml::documents(text).peekable();
+    // The lines of the document being lowered: from the end of the one
+    // before (the first from line 1) to the start of the next.
+    let mut start = 1;
+    while let Some(document) = documents.next() {
+        if !invalid.is_empty() {
+            let end = documents.peek().map_or(u32::MAX, |next| next.line);
+            let lines = std::mem::replace(&mut start, end)..end;
+            if let Some(found) = decode::first_within(invalid, lines) {
+                let at = kubereach_core::origin::Location::new(name.map(str::to_owned), found.line);
+                builder.diagnostic(Diagnostic::error(at, found.message()));
+                continue;
+            }
+        }
         match document.content {
             Err(error) => {
                 builder.diagnostic(Diagnostic::error(
@@ -168,19 +189,9 @@ fn load_bytes(name: Option<&Path>, bytes: &[u8], builder: &mut impl kinds::Sink)
     let display = name.map(|p| p.display().to_string());
     // Binary files (images, archives) are refused before parsing: the YAML
     // scanner would report a confusing syntax error.
-    if bytes.iter().take(BINARY_PROBE).any(|b| *b == 0) {
-        builder.diagnostic(Diagnostic::error(location(name), BINARY_FILE));
-        return;
-    }
-    match std::str::from_utf8(bytes) {
-        Ok(text) => load_text(display.as_deref(), text, builder),
-        Err(error) => {
-            let line = bytes[..error.valid_up_to()].iter().filter(|b| **b == b'\n').count() as u32 + 1;
-            builder.diagnostic(Diagnostic::error(
-                kubereach_core::origin::Location::new(display, line),
-                "not valid UTF-8 text",
-            ));
-        }
+    match decode::decode(bytes) {
+        Ok(decoded) => load_decoded(display.as_deref(), &decoded.text, &decoded.invalid, builder),
+        Err(reason) => builder.diagnostic(Diagnostic::error(location(name), reason)),
     }
 }
 
@@ -229,7 +240,7 @@ fn load_file(path: &Path, options: &LoadOptions, builder: &mut impl kinds::Sink,
     match read_text_file(path, buffer) {
         Ok(true) => load_bytes(Some(path), buffer, builder),
         Ok(false) => {
-            builder.diagnostic(Diagnostic::error(location(Some(path)), BINARY_FILE));
+            builder.diagnostic(Diagnostic::error(location(Some(path)), decode::BINARY_FILE));
         }
         Err(error) => {
             builder.diagnostic(Diagnostic::error(location(Some(path)), format!("cannot read: {error}")));
@@ -242,11 +253,6 @@ fn too_large(what: &str, limit: u64) -> String {
     format!("{what} larger than the limit of {} MiB (raise it with `--max-file-size`)", limit / (1024 * 1024))
 }
 
-const BINARY_FILE: &str = "not a text file: it contains binary data";
-
-/// How much of a file is looked at for NUL bytes before it is read whole.
-const BINARY_PROBE: usize = 8192;
-
 /// Reads the file into `bytes` (replacing what it held), or only its head
 /// when that shows binary data: a large binary file is refused without being
 /// read whole. Returns whether the file is text.
@@ -254,8 +260,8 @@ fn read_text_file(path: &Path, bytes: &mut Vec<u8>) -> std::io::Result<bool> {
     use std::io::Read;
     bytes.clear();
     let mut file = std::fs::File::open(path)?;
-    (&mut file).take(BINARY_PROBE as u64).read_to_end(bytes)?;
-    if bytes.contains(&0) {
+    (&mut file).take(decode::BINARY_PROBE as u64).read_to_end(bytes)?;
+    if bytes.contains(&0) && !decode::Encoding::of(bytes).has_nul_bytes() {
         return Ok(false);
     }
     file.read_to_end(bytes)?;

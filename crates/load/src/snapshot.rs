@@ -9,7 +9,7 @@
 
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
@@ -36,20 +36,56 @@ pub fn snapshot_yaml(read: &LiveRead, taken_at: &str) -> String {
 /// where a good one was (a full disk, a file size limit, an interrupt): the
 /// text goes to a new file beside it, readable by its owner only (mode 0600:
 /// a snapshot describes the cluster), is synced, then renamed over `path`.
-pub fn write_snapshot(path: &Path, text: &str) -> std::io::Result<()> {
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"))?;
+pub fn write_snapshot(path: &Path, text: &str) -> Result<(), SnapshotError> {
+    let Some(file_name) = path.file_name() else {
+        return Err(SnapshotError::NotAFile { path: path.to_owned() });
+    };
     let mut temporary_name = std::ffi::OsString::from(".");
     temporary_name.push(file_name);
     temporary_name.push(format!(".{}.tmp", std::process::id()));
     let temporary = path.with_file_name(temporary_name);
-    let written =
-        write_new_private(&temporary, text.as_bytes()).and_then(|()| std::fs::rename(&temporary, path));
+    let written = write_new_private(&temporary, text.as_bytes())
+        .map_err(|source| SnapshotError::Write { temporary: temporary.clone(), source })
+        .and_then(|()| {
+            std::fs::rename(&temporary, path)
+                .map_err(|source| SnapshotError::Replace { path: path.to_owned(), source })
+        });
     if written.is_err() {
         let _ = std::fs::remove_file(&temporary);
     }
     written
+}
+
+/// Why [`write_snapshot`] wrote nothing (the file at its path, if any, is
+/// as it was).
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    /// The path ends in `..` or is a root: there is no file name to write.
+    #[error("`{}` does not name a file", path.display())]
+    NotAFile {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// The new file beside the path could not be created, written or
+    /// synced (a full disk, a file size limit, no write permission on the
+    /// directory).
+    #[error("cannot write the new snapshot `{}`", temporary.display())]
+    Write {
+        /// The new file, removed again.
+        temporary: PathBuf,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The new file could not be renamed over the path.
+    #[error("cannot replace `{}` with the new snapshot", path.display())]
+    Replace {
+        /// The path given.
+        path: PathBuf,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Creates `path` (which must not exist) with mode 0600, writes and syncs it.

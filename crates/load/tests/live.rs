@@ -309,6 +309,29 @@ fn a_server_certificate_from_another_ca_is_refused() {
     assert!(api.seen().is_empty(), "no request may be sent over an unverified connection");
 }
 
+/// A self-signed server certificate that is also a CA (`CA:TRUE`), given
+/// as the kubeconfig's certificate authority: kubectl (Go's `crypto/x509`,
+/// `Certificate.Verify`, which trusts a leaf found in the root pool as is)
+/// accepts it; rustls (webpki) refuses a CA certificate as an end entity.
+/// kubereach does not weaken verification to match: it refuses, sends
+/// nothing, and says why and what to change (docs/security.md).
+#[test]
+fn a_self_signed_ca_server_certificate_is_refused_with_the_reason() {
+    let api = FakeApi::start(&fixtures(), Behaviour::default(), Tls::SelfSignedCa);
+    let read =
+        read_live(&tls_source(&api, "self-signed", "self-signed-ca.crt", User::Token("t0ken")), &options());
+    assert!(read.objects.is_empty());
+    assert_eq!(read.diagnostics.len(), 1, "{:?}", read.diagnostics);
+    let message = &read.diagnostics[0].message;
+    assert!(
+        message.starts_with(&format!("cannot read context `fake` ({}): TLS verification failed: ", api.url)),
+        "{message}"
+    );
+    assert!(message.contains("CaUsedAsEndEntity"), "{message}");
+    assert!(message.contains("a CA certificate (`CA:TRUE`) used as the server's own"), "{message}");
+    assert!(api.seen().is_empty(), "no request may be sent over an unverified connection");
+}
+
 #[test]
 fn client_certificates_authenticate() {
     let api = FakeApi::start(&fixtures(), Behaviour::default(), Tls::ClientCertificates);

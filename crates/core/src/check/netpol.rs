@@ -380,8 +380,9 @@ fn networkpolicy_selects_nothing(ctx: &Context<'_>, out: &mut Emitter<'_>) {
         };
         let fix = near_miss_fix(ctx, in_scope, selector, "podSelector").unwrap_or_else(|| {
             format!(
-                "make the selector match the labels of the pods it is for (`kubectl get pods -n {namespace} \
-                     --show-labels`), or delete the policy"
+                "make the selector match the labels of the pods it is for (`kubectl get pods -n {} \
+                     --show-labels`), or delete the policy",
+                crate::shell::quote(namespace)
             )
         });
         out.emit(

@@ -10,6 +10,7 @@ use super::{Ctx, Layer, Status};
 use crate::dns::{with_dns_reach, DnsPods, DnsPodsFound, DnsReach, DnsServer};
 use crate::model::{Object, PodId};
 use crate::service::{cluster_ips, ServiceRef};
+use crate::shell::quote;
 
 /// Whether the cluster DNS server is reachable from a pod.
 pub(super) struct ServerCheck {
@@ -45,7 +46,7 @@ fn no_port(service: &Object<Service>) -> ServerCheck {
         fix: format!("give {} UDP and TCP ports 53", code(&service_id)),
         kubectl: Some(format!(
             "kubectl get service -n kube-system {}",
-            service.value.metadata.name.as_deref().unwrap_or_default()
+            quote(service.value.metadata.name.as_deref().unwrap_or_default())
         )),
     }
 }
@@ -60,8 +61,8 @@ fn no_ready_endpoints(service: &Object<Service>) -> ServerCheck {
             .to_owned(),
         kubectl: Some(format!(
             "kubectl get endpointslices -n {} -l kubernetes.io/service-name={}",
-            service_id.split('/').next().unwrap_or_default(),
-            service.value.metadata.name.as_deref().unwrap_or_default()
+            quote(service_id.split('/').next().unwrap_or_default()),
+            quote(service.value.metadata.name.as_deref().unwrap_or_default())
         )),
     }
 }
@@ -137,7 +138,7 @@ fn judge(ctx: &mut Ctx<'_, '_>, client: PodId, answer: DnsReach, mut evidence: V
         )
     };
     let side = if egress_denies { &pod.namespace } else { &denial.namespace };
-    let kubectl = Some(format!("kubectl get networkpolicy -n {side}"));
+    let kubectl = Some(format!("kubectl get networkpolicy -n {}", quote(side)));
     let enforced = ctx.cni().network_policy.enforcement.assumed();
     if !udp {
         let service = crate::dns::dns_service(cluster)

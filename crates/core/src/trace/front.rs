@@ -17,6 +17,7 @@ use crate::service::{
     cluster_ips, external_ips, find_node_port, lb_addresses, service_kind, ServiceKind, ServiceRef,
     NODE_PORT_RANGE,
 };
+use crate::shell::quote;
 
 /// Why `NAMESPACE/NAME` names no pod or workload, with what it may have meant.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,7 +178,10 @@ pub(super) fn source_step(ctx: &mut Ctx<'_, '_>, walk: &mut Walk, source: &Trace
                 Step::new(Layer::Source, Status::Fail, format!("no pod or workload {wanted} in the input"))
                     .evidence(evidence)
                     .fix(fix)
-                    .kubectl(format!("kubectl get pods,deployments,statefulsets,daemonsets -n {namespace}"));
+                    .kubectl(format!(
+                        "kubectl get pods,deployments,statefulsets,daemonsets -n {}",
+                        quote(namespace)
+                    ));
             return walk.add(step).map(|()| Client::External(None));
         }
     };
@@ -239,8 +243,12 @@ pub(super) fn dns_from_pod<'c>(
     }
     let pod = cluster.pod(client);
     let resolution = dns::resolve(cluster, pod, host, QueryType::A);
-    let lookup =
-        format!("kubectl exec -n {} {} -- nslookup {host}", pod.namespace, exec_target(cluster, pod));
+    let lookup = format!(
+        "kubectl exec -n {} {} -- nslookup {}",
+        quote(&pod.namespace),
+        quote(&exec_target(cluster, pod)),
+        quote(host)
+    );
     let mut evidence = vec![resolver_line(&resolution)];
     for (i, query) in resolution.queries.iter().enumerate() {
         evidence.push(format!(
@@ -724,7 +732,7 @@ pub(super) fn find_service<'c>(
     )
     .evidence(evidence)
     .fix(fix)
-    .kubectl(format!("kubectl get services -n {namespace}"));
+    .kubectl(format!("kubectl get services -n {}", quote(namespace)));
     walk.add(step)?;
     Err(Blocked)
 }
@@ -770,7 +778,7 @@ pub(super) fn find_destination_pods(
     )
     .evidence(evidence)
     .fix(fix)
-    .kubectl(format!("kubectl get pods,deployments,statefulsets,daemonsets -n {namespace}"));
+    .kubectl(format!("kubectl get pods,deployments,statefulsets,daemonsets -n {}", quote(namespace)));
     walk.add(step)?;
     Err(Blocked)
 }

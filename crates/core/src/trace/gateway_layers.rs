@@ -26,6 +26,7 @@ use crate::gateway::{object_id, AnyRoute};
 use crate::ingress::{self, RouteTarget};
 use crate::model::{Object, PodId, Readiness};
 use crate::service::{PortRef, ServiceRef};
+use crate::shell::quote;
 
 /// The method and headers of the request (`--method`, `--header`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -119,8 +120,8 @@ fn gateway_id(gateway: &Gateway) -> String {
 fn kubectl_gateway(gateway: &Gateway) -> String {
     format!(
         "kubectl get gateway -n {} {} -o yaml",
-        gateway.metadata.namespace.as_deref().unwrap_or("default"),
-        gateway.metadata.name.as_deref().unwrap_or_default()
+        quote(gateway.metadata.namespace.as_deref().unwrap_or("default")),
+        quote(gateway.metadata.name.as_deref().unwrap_or_default())
     )
 }
 
@@ -246,7 +247,7 @@ fn gateway_step(ctx: &Ctx<'_, '_>, walk: &mut Walk, claim: &Claim<'_>) -> Flow<C
             )
             .evidence(evidence.into_iter().chain([format!("`Accepted: False`: {message}")]))
             .fix("fix the GatewayClass as its `Accepted` condition says")
-            .kubectl(format!("kubectl describe gatewayclass {class_name}"));
+            .kubectl(format!("kubectl describe gatewayclass {}", quote(class_name)));
             walk.add(step)?;
             return Err(Blocked);
         }
@@ -529,8 +530,8 @@ fn rule_outcome<'c>(
     let kubectl = format!(
         "kubectl describe {} -n {} {}",
         route.kind().to_ascii_lowercase(),
-        route.namespace(),
-        route.name()
+        quote(route.namespace()),
+        quote(route.name())
     );
     if let Some(redirect) = redirect(chosen.filters, request) {
         evidence.push("no backend is reached: the Gateway answers the request itself".to_owned());

@@ -21,6 +21,7 @@ use crate::ingress::{
 };
 use crate::model::{Cluster, Object, PodId, Readiness};
 use crate::service::{lb_addresses, selector, service_kind, PortRef, ServiceRef};
+use crate::shell::quote;
 
 /// A trace from outside the cluster to `host`.
 pub(super) fn from_outside(
@@ -91,7 +92,11 @@ pub(super) fn from_outside(
         .fix(format!(
             "expose {id} with an Ingress, or make it `type: LoadBalancer` or `type: NodePort`, and use that host or address"
         ))
-        .kubectl(format!("kubectl get service -n {} {}", ServiceRef::of(&service.value).namespace, ServiceRef::of(&service.value).name));
+        .kubectl(format!(
+            "kubectl get service -n {} {}",
+            quote(&ServiceRef::of(&service.value).namespace),
+            quote(&ServiceRef::of(&service.value).name)
+        ));
         walk.add(step)?;
         return Err(Blocked);
     }
@@ -184,8 +189,8 @@ fn ingress_path(
     };
     let step = Step::new(Layer::Dns, Status::Pass, summary).evidence(evidence).kubectl(format!(
         "kubectl get ingress -n {} {} -o wide",
-        ingress.value.metadata.namespace.as_deref().unwrap_or("default"),
-        ingress.value.metadata.name.as_deref().unwrap_or_default()
+        quote(ingress.value.metadata.namespace.as_deref().unwrap_or("default")),
+        quote(ingress.value.metadata.name.as_deref().unwrap_or_default())
     ));
     walk.add(step)?;
 
@@ -539,7 +544,8 @@ fn rule_step<'c>(
     let cluster = ctx.cluster;
     let reference = IngressRef::of(&ingress.value);
     let id = code(reference.id());
-    let kubectl = format!("kubectl describe ingress -n {} {}", reference.namespace, reference.name);
+    let kubectl =
+        format!("kubectl describe ingress -n {} {}", quote(&reference.namespace), quote(&reference.name));
     let mut evidence = Vec::new();
     let mut status = Status::Pass;
     let (site, summary) = match &route.target {
@@ -653,7 +659,7 @@ fn rule_step<'c>(
             let step = Step::new(Layer::IngressRule, Status::Fail, why)
                 .evidence(evidence)
                 .fix(fix)
-                .kubectl(format!("kubectl get secret -n {}", reference.namespace));
+                .kubectl(format!("kubectl get secret -n {}", quote(&reference.namespace)));
             walk.add(step)?;
             return Err(Blocked);
         }

@@ -17,6 +17,7 @@ use crate::policy::{
 };
 use crate::ports::Protocol;
 use crate::service::{selector, PortRef};
+use crate::shell::quote;
 
 /// Whether any policy took part in `explanation`: an end is isolated, or an
 /// admin tier decided part of it.
@@ -257,7 +258,7 @@ fn egress_step(
     };
     let cluster = ctx.cluster;
     let pod = cluster.pod(id);
-    let kubectl = format!("kubectl get networkpolicy -n {}", pod.namespace);
+    let kubectl = format!("kubectl get networkpolicy -n {}", quote(&pod.namespace));
     let name = client_name(ctx, client);
     let protocol = ctx.protocol;
     let applies = judged.iter().filter_map(|j| j.explanation.as_ref()).all(|e| e.egress.policies_apply);
@@ -375,7 +376,7 @@ fn ingress_step(
         return Ok(all);
     }
     let namespace = pods[0].backend.pod.map(|p| cluster.pod(p).namespace.clone()).unwrap_or_default();
-    let kubectl = format!("kubectl get networkpolicy -n {namespace}");
+    let kubectl = format!("kubectl get networkpolicy -n {}", quote(&namespace));
     let name = client_name(ctx, client);
     let applies = pods.iter().filter_map(|j| j.explanation.as_ref()).all(|e| e.ingress.policies_apply);
     if !applies {
@@ -777,8 +778,11 @@ fn destination_step(ctx: &Ctx<'_, '_>, walk: &mut Walk, reachable: &[Backend]) -
         Protocol::Udp => "ss -lun",
         Protocol::Sctp => "ss -ln --sctp",
     };
-    let kubectl =
-        format!("kubectl exec -n {} {} -- {listeners}", first_pod.namespace, exec_target(cluster, first_pod));
+    let kubectl = format!(
+        "kubectl exec -n {} {} -- {listeners}",
+        quote(&first_pod.namespace),
+        quote(&exec_target(cluster, first_pod))
+    );
     let mut status = Status::Pass;
     let mut lines = Vec::new();
     let mut evidence = Vec::new();
@@ -832,7 +836,7 @@ pub(super) fn outside_path(
     match (client, port) {
         (Client::Pod(id), PortRef::Number(number)) => {
             let pod = ctx.cluster.pod(id);
-            let kubectl = format!("kubectl get networkpolicy -n {}", pod.namespace);
+            let kubectl = format!("kubectl get networkpolicy -n {}", quote(&pod.namespace));
             let from = Endpoint::Pod(id);
             let number = u16::try_from(*number).unwrap_or(0);
             let blocks: Vec<IpRange> = match address {

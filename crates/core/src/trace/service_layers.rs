@@ -21,6 +21,7 @@ use crate::service::{
     resolve_target_port, selector, service_kind, service_ports, target_port, NodePortState, PortRef,
     ServiceKind, ServiceRef, TrafficPolicy,
 };
+use crate::shell::quote;
 
 /// What a Service leads to after its `service-type` layer.
 enum Target<'c> {
@@ -209,7 +210,8 @@ fn service_type_step<'c>(
     let value = &service.value;
     let reference = ServiceRef::of(value);
     let id = code(reference.id());
-    let kubectl = format!("kubectl get service -n {} {} -o wide", reference.namespace, reference.name);
+    let kubectl =
+        format!("kubectl get service -n {} {} -o wide", quote(&reference.namespace), quote(&reference.name));
     let defined = at(&service.origin.field_location("spec.type"));
     let outside = matches!(client, Client::External(_)) && !via.proxied();
     let Some(kind) = service_kind(value) else {
@@ -406,7 +408,8 @@ fn service_port_step<'c>(
     let protocol = ctx.protocol;
     let kubectl = format!(
         "kubectl get service -n {} {} -o jsonpath='{{.spec.ports}}'",
-        reference.namespace, reference.name
+        quote(&reference.namespace),
+        quote(&reference.name)
     );
     let by_node_port = matches!(via, Via::NodePort { .. });
     let found = match (by_node_port, asked) {
@@ -618,7 +621,8 @@ fn endpoints_step(
     let id = code(reference.id());
     let kubectl = format!(
         "kubectl get endpointslices -n {} -l kubernetes.io/service-name={}",
-        reference.namespace, reference.name
+        quote(&reference.namespace),
+        quote(&reference.name)
     );
     let counts = endpoints.counts();
     let source = match &endpoints.source {
@@ -799,13 +803,13 @@ fn readiness_step(
     let kubectl = match selector(value) {
         Some(selector) => format!(
             "kubectl get pods -n {} -l {} -o wide",
-            ServiceRef::of(value).namespace,
-            labels_text(selector)
+            quote(&ServiceRef::of(value).namespace),
+            quote(&labels_text(selector))
         ),
         None => format!(
             "kubectl get endpointslices -n {} -l kubernetes.io/service-name={} -o wide",
-            ServiceRef::of(value).namespace,
-            ServiceRef::of(value).name
+            quote(&ServiceRef::of(value).namespace),
+            quote(&ServiceRef::of(value).name)
         ),
     };
     if publishes_not_ready_addresses(value) {
@@ -972,7 +976,8 @@ fn headless_path(
     let all = service_endpoints(cluster, value);
     let kubectl = format!(
         "kubectl get endpointslices -n {} -l kubernetes.io/service-name={}",
-        reference.namespace, reference.name
+        quote(&reference.namespace),
+        quote(&reference.name)
     );
     if all.endpoints.is_empty() {
         let (evidence, fix) = match selector(value) {

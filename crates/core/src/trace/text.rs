@@ -6,6 +6,7 @@ use std::fmt::Display;
 use crate::labels::Labels;
 use crate::model::{Cluster, Pod, PodId, PodOwner, WorkloadKind};
 use crate::origin::Location;
+use crate::shell::quote;
 
 /// `text` in backticks.
 pub(super) fn code(text: impl Display) -> String {
@@ -110,10 +111,14 @@ pub(super) fn kubectl_pods(cluster: &Cluster, pod: &Pod) -> String {
     if pod.is_representative() || matches!(pod.owner, Some(PodOwner::Workload(_))) {
         let labels = identifying_labels(cluster, pod);
         if !labels.is_empty() {
-            return format!("kubectl get pods -n {} -l {} -o wide", pod.namespace, labels_text(&labels));
+            return format!(
+                "kubectl get pods -n {} -l {} -o wide",
+                quote(&pod.namespace),
+                quote(&labels_text(&labels))
+            );
         }
     }
-    format!("kubectl get pod -n {} {} -o wide", pod.namespace, pod.name)
+    format!("kubectl get pod -n {} {} -o wide", quote(&pod.namespace), quote(&pod.name))
 }
 
 pub(super) use crate::typo::close_matches;

@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use kubereach_core::check::{self, find_rule, Config, FileConfig, RuleSetting, Severity};
+use kubereach_core::origin::Location;
 
+use super::error::CommandError;
 use crate::args::{CheckArgs, CheckFormat, Selector, SeverityArg};
 use crate::exit::ExitStatus;
 use crate::output;
@@ -22,15 +24,20 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
         }
         return Ok(ExitStatus::Success);
     }
-    let file = match read_config(args.config.as_deref()) {
-        Ok(file) => file,
-        Err(message) => {
-            eprintln!("{message}");
-            return Ok(ExitStatus::Error);
-        }
+    let configured =
+        load_config(args.config.as_deref()).and_then(|file| Ok((rules(args, file.rules)?, file.fail_on)));
+    let (rules, configured_fail_on) = match configured {
+        Ok(configured) => configured,
+        Err(error) => match error.diagnostic() {
+            // An input error, shown like the cluster's: `file:line: error: …`.
+            Some(diagnostic) => {
+                output::print_diagnostics_only(&[diagnostic]);
+                return Ok(ExitStatus::Error);
+            }
+            None => return Err(error.into()),
+        },
     };
-    let Some(rules) = rules(args, file.rules) else { return Ok(ExitStatus::Error) };
-    let fail_on = args.fail_on.map(severity).or(file.fail_on).unwrap_or(Severity::Error);
+    let fail_on = args.fail_on.map(severity).or(configured_fail_on).unwrap_or(Severity::Error);
 
     // Paths given without `-f` (as pre-commit and kubeconform pass them) are `-f` paths.
     let mut source = args.source.clone();
@@ -95,31 +102,33 @@ fn severity(arg: SeverityArg) -> Severity {
     }
 }
 
-/// The configured rules with `--disable` and `--enable` applied; `None`
-/// (after printing why) when one names no rule.
-fn rules(args: &CheckArgs, mut rules: Config) -> Option<Config> {
+/// The configured rules with `--disable` and `--enable` applied.
+fn rules(args: &CheckArgs, mut rules: Config) -> Result<Config, CommandError> {
     for name in &args.disable {
-        if let Err(error) = rules.set(name, RuleSetting::Off) {
-            eprintln!("kubereach: --disable: {error}");
-            return None;
-        }
+        rules
+            .set(name, RuleSetting::Off)
+            .map_err(|source| CommandError::UnknownRule { flag: "--disable", source })?;
     }
     for name in &args.enable {
-        let Some(rule) = find_rule(name) else {
-            let error = Config::default().set(name, RuleSetting::On).expect_err("no such rule");
-            eprintln!("kubereach: --enable: {error}");
-            return None;
-        };
-        if !rules.is_enabled(rule) {
-            rules.set(name, RuleSetting::On).expect("a known rule");
+        // A rule that is on keeps the severity the config file gives it.
+        if find_rule(name).is_some_and(|rule| rules.is_enabled(rule)) {
+            continue;
         }
+        rules
+            .set(name, RuleSetting::On)
+            .map_err(|source| CommandError::UnknownRule { flag: "--enable", source })?;
     }
-    Some(rules)
+    Ok(rules)
 }
 
 /// Reads the config file: `path`, or `.kubereach.yaml` when present. The
 /// error is the full message to print.
 pub(crate) fn read_config(path: Option<&Path>) -> Result<FileConfig, String> {
+    load_config(path).map_err(|error| error.message())
+}
+
+/// Reads the config file: `path`, or `.kubereach.yaml` when present.
+fn load_config(path: Option<&Path>) -> Result<FileConfig, CommandError> {
     let (path, required) = match path {
         Some(path) => (path.to_owned(), true),
         None => (PathBuf::from(CONFIG_FILE), false),
@@ -129,18 +138,20 @@ pub(crate) fn read_config(path: Option<&Path>) -> Result<FileConfig, String> {
         Err(error) if !required && error.kind() == std::io::ErrorKind::NotFound => {
             return Ok(FileConfig::default())
         }
-        Err(error) => return Err(format!("kubereach: cannot read {}: {error}", path.display())),
+        Err(source) => return Err(CommandError::ConfigUnreadable { path, source }),
     };
-    let shown = path.display();
+    let invalid = |line: u32, message: String| CommandError::ConfigInvalid {
+        location: Location::new(Some(path.display().to_string()), line),
+        message,
+    };
     let mut documents = kubereach_load::yaml::parse_stream(&text).into_iter();
     let Some(document) = documents.next() else { return Ok(FileConfig::default()) };
     if let Some(extra) = documents.next() {
-        return Err(format!("{shown}:{}: error: a config file holds one document", extra.line));
+        return Err(invalid(extra.line, "a config file holds one document".to_owned()));
     }
-    let parsed = document.content.map_err(|e| format!("{shown}:{}: error: {}", e.line, e.message))?;
+    let parsed = document.content.map_err(|e| invalid(e.line, e.message))?;
     check::parse_config(&parsed.value).map_err(|error| {
-        let line = line_of(&parsed.field_lines, &error.path).unwrap_or(document.line);
-        format!("{shown}:{line}: error: {}", error.message)
+        invalid(line_of(&parsed.field_lines, &error.path).unwrap_or(document.line), error.message)
     })
 }
 

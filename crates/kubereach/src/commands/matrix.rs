@@ -128,51 +128,57 @@ fn endpoint(cluster: &Cluster, text: &str) -> Result<Endpoint> {
     }
 }
 
-/// The first `--focus` workload or pod and `-n` namespace that is not in
-/// the input, with the close names, as `no … in the input (did you mean …?)`.
+/// The first `-n` namespace, `--focus` or `--focus-peer` workload or pod
+/// that is not in the input, with the close names, as `no … in the input
+/// (did you mean …?)`.
 fn unknown_names(cluster: &Cluster, args: &MatrixArgs) -> Option<String> {
-    let quoted = |names: &[String]| names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
     for namespace in &args.source.live.namespaces {
         if cluster.namespace(namespace).is_none() {
             let close = kubereach_core::trace::close_namespaces(cluster, namespace);
-            let hint =
-                if close.is_empty() { String::new() } else { format!(" (did you mean {}?)", quoted(&close)) };
-            return Some(format!("no namespace `{namespace}` in the input{hint}"));
+            return Some(format!("no namespace `{namespace}` in the input{}", did_you_mean(close)));
         }
     }
-    for reference in &args.focus {
-        if reference == "ingress-controller" || reference == matrix::INGRESS_CONTROLLER_ID {
-            continue;
-        }
-        // `NAME` alone is looked for in every namespace, as netpol-analyzer's
-        // `--focusworkload` does.
-        let (namespaces, name): (Vec<&str>, &str) = match reference.split_once('/') {
-            Some((namespace, name)) => (vec![namespace], name),
-            None => (cluster.namespaces().keys().map(String::as_str).collect(), reference.as_str()),
-        };
-        let mut close = Vec::new();
-        let mut found = false;
-        for namespace in namespaces {
-            match kubereach_core::trace::find_pod(cluster, namespace, name) {
-                Ok(_) => found = true,
-                // Close names are `NAMESPACE/NAME` a typo away: for a bare
-                // `NAME`, compared with every namespace's names, they mislead.
-                Err(not_found) if reference.contains('/') => {
-                    close.extend(not_found.close.into_iter().chain(not_found.elsewhere))
-                }
-                Err(_) => {}
+    // Both name ends of an edge the same way (`Filters::focus_peer`).
+    args.focus.iter().chain(&args.focus_peer).find_map(|reference| unknown_workload(cluster, reference))
+}
+
+/// `no workload or pod … in the input (did you mean …?)` when `reference`
+/// (`NAMESPACE/NAME` or `NAME`) names no workload or pod.
+fn unknown_workload(cluster: &Cluster, reference: &str) -> Option<String> {
+    if reference == "ingress-controller" || reference == matrix::INGRESS_CONTROLLER_ID {
+        return None;
+    }
+    // `NAME` alone is looked for in every namespace, as netpol-analyzer's
+    // `--focusworkload` does.
+    let (namespaces, name): (Vec<&str>, &str) = match reference.split_once('/') {
+        Some((namespace, name)) => (vec![namespace], name),
+        None => (cluster.namespaces().keys().map(String::as_str).collect(), reference),
+    };
+    let mut close = Vec::new();
+    for namespace in namespaces {
+        match kubereach_core::trace::find_pod(cluster, namespace, name) {
+            Ok(_) => return None,
+            // Close names are `NAMESPACE/NAME` a typo away: for a bare
+            // `NAME`, compared with every namespace's names, they mislead.
+            Err(not_found) if reference.contains('/') => {
+                close.extend(not_found.close.into_iter().chain(not_found.elsewhere))
             }
-        }
-        if !found {
-            let mut seen = std::collections::BTreeSet::new();
-            close.retain(|name| seen.insert(name.clone()));
-            close.truncate(3);
-            let hint =
-                if close.is_empty() { String::new() } else { format!(" (did you mean {}?)", quoted(&close)) };
-            return Some(format!("no workload or pod `{reference}` in the input{hint}"));
+            Err(_) => {}
         }
     }
-    None
+    let mut seen = std::collections::BTreeSet::new();
+    close.retain(|name| seen.insert(name.clone()));
+    close.truncate(3);
+    Some(format!("no workload or pod `{reference}` in the input{}", did_you_mean(close)))
+}
+
+/// ` (did you mean `a`, `b`?)`, or nothing without close names.
+fn did_you_mean(close: Vec<String>) -> String {
+    if close.is_empty() {
+        return String::new();
+    }
+    let quoted: Vec<String> = close.iter().map(|n| format!("`{n}`")).collect();
+    format!(" (did you mean {}?)", quoted.join(", "))
 }
 
 /// The rules the matrix holds only the L3/L4 part of, one clause each.

@@ -12,6 +12,7 @@ mod demo;
 pub use demo::DEMO_FILES;
 mod diff;
 mod dns;
+mod error;
 mod inventory;
 mod lab;
 mod matrix;
@@ -120,6 +121,7 @@ pub fn live_options(live: &LiveArgs) -> kubereach_load::LiveOptions {
         progress: crate::output::terminal::progress(),
         max_response_size: live.max_response_size.saturating_mul(1024 * 1024),
         deadline: live.read_deadline,
+        env_values: kubereach_load::EnvValues::Dropped,
     }
 }
 

@@ -227,6 +227,16 @@ fn a_snapshot_keeps_only_what_the_model_reads_and_only_for_its_owner() {
     }
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    // Asked for, the environment's values are kept, and the user is told
+    // the file is now a secret; the rest is sanitized as before.
+    let full =
+        run(&dir, &["snapshot", "--kubeconfig", "kubeconfig", "-o", "full.yaml", "--include-env-values"]);
+    full.assert_code(0);
+    assert!(full.stderr.contains("note: the snapshot holds the values of environment variables"), "{full}");
+    let path = dir.path().join("full.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("env-s3cr3t-value") && !text.contains("aws-auth"), "{text}");
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
 }
 
 #[test]
@@ -271,6 +281,11 @@ fn matrix_filters_that_name_nothing_are_usage_errors() {
              an empty matrix\n",
         ),
         (&["--focus", "nosuch"], "kubereach: no workload or pod `nosuch` in the input: a name"),
+        (
+            &["--focus", "frontend", "--focus-peer", "production/backnd"],
+            "kubereach: no workload or pod `production/backnd` in the input (did you mean \
+             `production/api`, `production/worker`?): a name",
+        ),
         (
             &["-n", "productoin"],
             "kubereach: no namespace `productoin` in the input (did you mean `production`?): a name",
@@ -446,4 +461,149 @@ fn mistyped_kinds_are_check_findings() {
         check.json()["skipped_kinds"],
         serde_json::json!({"NetworkPolicyy": 1, "ServiceAccount": 1, "service": 1})
     );
+}
+
+/// A suggested command is meant to be pasted into a shell, so every name it
+/// interpolates is quoted for POSIX shells (POSIX.1-2017, 2.2.2
+/// "Single-Quotes"): an Ingress naming the TLS Secret `tls$(id) it's` (the
+/// API server does not check that reference) gets a fix that runs nothing.
+/// Checked by handing the command to `sh` with `printf` in place of
+/// `kubectl`: each argument comes back as one word, unexpanded.
+#[test]
+fn suggested_commands_quote_every_name_for_the_shell() {
+    let dir = TestDir::new();
+    dir.write(
+        "ingress.yaml",
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web, namespace: shop}\nspec:\n  \
+         ingressClassName: nginx\n  tls: [{hosts: [shop.example.com], secretName: \"tls$(id) it's\"}]\n  \
+         rules: [{host: shop.example.com}]\n---\n\
+         apiVersion: v1\nkind: Secret\nmetadata: {name: other, namespace: shop}\ntype: Opaque\n",
+    );
+    let check = run(&dir, &["check", "-f", "ingress.yaml"]);
+    check.assert_code(1);
+    let command = "kubectl create secret tls 'tls$(id) it'\\''s' -n shop --cert=… --key=…";
+    assert!(check.stdout.contains(&format!("`{command}`")), "{check}");
+    let arguments = command.strip_prefix("kubectl").unwrap();
+    let shell = std::process::Command::new("sh")
+        .args(["-c", &format!("printf '%s\\n' {arguments}")])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&shell.stdout),
+        "create\nsecret\ntls\ntls$(id) it's\n-n\nshop\n--cert=…\n--key=…\n"
+    );
+    // Plain names stay as they are.
+    let trace =
+        run(&dir, &["trace", "-f", "ingress.yaml", "external", "https://shop.example.com/", "-o", "json"]);
+    assert_eq!(trace.json()["steps"][1]["kubectl"], "kubectl get ingress -n shop web -o wide", "{trace}");
+}
+
+fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
+    let units = std::iter::once(0xFEFF).chain(text.encode_utf16());
+    units.flat_map(|unit| if big_endian { unit.to_be_bytes() } else { unit.to_le_bytes() }).collect()
+}
+
+/// PowerShell (before 7) writes `kubectl get -o yaml > dump.yaml` as UTF-16
+/// LE with a byte order mark; YAML 1.2 (5.2 "Character Encodings") allows
+/// UTF-16 told by its byte order mark. Those files, and a UTF-8 file with a
+/// byte order mark, load like plain UTF-8, from a file and from standard
+/// input.
+#[test]
+fn utf16_and_byte_order_marks_are_decoded() {
+    let dir = TestDir::new();
+    dir.write("le.yaml", utf16(WEB, false));
+    dir.write("be.yaml", utf16(DEFAULT_DENY, true));
+    dir.write("bom.yaml", format!("\u{feff}{}", WEB.replace("name: web", "name: api")));
+    let files = run(&dir, &["inventory", "-o", "json", "-f", "le.yaml", "-f", "be.yaml", "-f", "bom.yaml"]);
+    files.assert_code(0);
+    assert_eq!(files.stderr, "", "{files}");
+    // Each object is at line 2 of its file: the byte order mark shifts nothing.
+    let shop = crate::util::namespace(&files.json(), "shop").clone();
+    let at = |list: &str, name: &str| {
+        let object = crate::util::find_named(&shop[list], name).unwrap_or_else(|| panic!("{name}: {files}"));
+        (
+            object["location"]["file"].as_str().unwrap().to_owned(),
+            object["location"]["line"].as_u64().unwrap(),
+        )
+    };
+    assert_eq!(at("workloads", "web"), ("le.yaml".to_owned(), 2));
+    assert_eq!(at("network_policies", "default-deny"), ("be.yaml".to_owned(), 2));
+    assert_eq!(at("workloads", "api"), ("bom.yaml".to_owned(), 2));
+    let inventory = run(&dir, &["inventory", "-o", "json", "-f", "bom.yaml"]);
+    assert!(!inventory.stdout.contains('\u{feff}'), "{inventory}");
+
+    for big_endian in [false, true] {
+        let stdin =
+            dir.run_with_stdin_bytes(&["inventory", "-o", "json", "-f", "-"], &utf16(WEB, big_endian));
+        stdin.assert_no_panic().assert_code(0);
+        assert!(stdin.stdout.contains("\"web\""), "{stdin}");
+    }
+    let stdin = dir.run_with_stdin(&["inventory", "-o", "json", "-f", "-"], &format!("\u{feff}{WEB}"));
+    stdin.assert_code(0);
+    assert!(stdin.stdout.contains("\"web\""), "{stdin}");
+}
+
+/// A byte that is not UTF-8 (a Latin-1 `é`) spoils the document it is in,
+/// which is reported at its line and left out; the other documents of the
+/// file load, as with kubectl, which decodes each document on its own.
+#[test]
+fn invalid_utf8_drops_only_its_document() {
+    let dir = TestDir::new();
+    let mut bytes = format!("{DEFAULT_DENY}---\n").into_bytes();
+    bytes.extend(b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: caf\xe9\n  namespace: shop\n---\n");
+    bytes.extend(WEB.as_bytes());
+    dir.write("mixed.yaml", &bytes);
+    let inventory = run(&dir, &["inventory", "-o", "json", "-f", "mixed.yaml"]);
+    inventory.assert_code(2);
+    assert_eq!(
+        inventory.stderr,
+        "mixed.yaml:14: error: not valid UTF-8 text: byte `0xE9` at column 12; the document is left out\n\
+         kubereach: 1 input error; the rest of the input was loaded\n",
+        "{inventory}"
+    );
+    assert!(inventory.stdout.contains("default-deny") && inventory.stdout.contains("\"web\""), "{inventory}");
+    assert!(!inventory.stdout.contains("ConfigMap"), "{inventory}");
+    let stdin = dir.run_with_stdin_bytes(&["inventory", "-o", "json", "-f", "-", "--keep-going"], &bytes);
+    stdin.assert_code(0);
+    assert!(stdin.stderr.starts_with("<stdin>:14: error: not valid UTF-8 text: byte `0xE9`"), "{stdin}");
+    assert!(stdin.stdout.contains("default-deny") && stdin.stdout.contains("\"web\""), "{stdin}");
+}
+
+/// A subdirectory that cannot be read is an error naming that subdirectory
+/// (not its parent), and the rest of the tree is read. Root reads a mode
+/// 000 directory anyway (`CAP_DAC_OVERRIDE`), so when the test can, it runs
+/// kubereach without that capability and `CAP_DAC_READ_SEARCH`
+/// (`setpriv`, util-linux): the permission check then applies to root too.
+#[test]
+fn an_unreadable_subdirectory_is_reported_by_its_own_path() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TestDir::new();
+    dir.write("tree/web.yaml", WEB);
+    dir.write("tree/locked/deny.yaml", DEFAULT_DENY);
+    let locked = dir.path().join("tree/locked");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let mut command = if std::fs::read_dir(&locked).is_ok() {
+        let mut setpriv = std::process::Command::new("setpriv");
+        let capabilities = "-dac_override,-dac_read_search";
+        setpriv.args([&format!("--inh-caps={capabilities}"), &format!("--bounding-set={capabilities}")]);
+        setpriv.arg(env!("CARGO_BIN_EXE_kubereach"));
+        setpriv
+    } else {
+        std::process::Command::new(env!("CARGO_BIN_EXE_kubereach"))
+    };
+    let output = command
+        .current_dir(dir.path())
+        .env("HOME", dir.path())
+        .args(["inventory", "-o", "json", "-f", "tree"])
+        .output()
+        .unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert_eq!(output.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert_eq!(
+        stderr,
+        "tree/locked: error: cannot read directory: Permission denied (os error 13)\n\
+         kubereach: 1 input error; the rest of the input was loaded\n"
+    );
+    assert!(stdout.contains("\"web\"") && !stdout.contains("default-deny"), "{stdout}");
 }

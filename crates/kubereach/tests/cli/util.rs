@@ -84,6 +84,12 @@ impl TestDir {
     pub fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
         run_in(self.path(), args, Some(stdin))
     }
+
+    /// Runs `kubereach ARGS` in this directory with `stdin`, any bytes, as
+    /// standard input.
+    pub fn run_with_stdin_bytes(&self, args: &[&str], stdin: &[u8]) -> Run {
+        run_command(self.path(), args, Some(stdin), TIMEOUT, &[])
+    }
 }
 
 /// How long a run may take before it is killed (and reported as killed).
@@ -92,13 +98,13 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 /// Runs `kubereach ARGS` in `dir`, with `stdin` as standard input if given
 /// (an empty one otherwise).
 pub fn run_in(dir: &Path, args: &[&str], stdin: Option<&str>) -> Run {
-    run_command(dir, args, stdin, TIMEOUT, &[])
+    run_command(dir, args, stdin.map(str::as_bytes), TIMEOUT, &[])
 }
 
 fn run_command(
     dir: &Path,
     args: &[&str],
-    stdin: Option<&str>,
+    stdin: Option<&[u8]>,
     timeout: Duration,
     env: &[(&str, &str)],
 ) -> Run {
@@ -114,7 +120,7 @@ fn run_command(
         .env("HOME", dir)
         .envs(env.iter().copied())
         .timeout(timeout);
-    command.write_stdin(stdin.unwrap_or_default().as_bytes().to_vec());
+    command.write_stdin(stdin.unwrap_or_default().to_vec());
     let output = command.output().expect("run kubereach");
     Run {
         args: args.iter().map(|a| (*a).to_owned()).collect(),

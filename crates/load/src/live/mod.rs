@@ -48,6 +48,21 @@ pub struct LiveOptions {
     /// a server answering each request just within `timeout`, or trickling
     /// its answers, is not waited on without end.
     pub deadline: Duration,
+    /// Whether the values of containers' environment variables are kept
+    /// (`snapshot --include-env-values`); by default only those the model
+    /// reads are.
+    pub env_values: EnvValues,
+}
+
+/// What [`sanitize_with`] does with the values of containers' environment
+/// variables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnvValues {
+    /// Only the values the model reads are kept: database passwords and API
+    /// keys are often set there.
+    Dropped,
+    /// Every value is kept, for a snapshot its user asked to be complete.
+    Kept,
 }
 
 /// The default [`LiveOptions::max_response_size`]: 256 MiB, as for a file.
@@ -64,6 +79,7 @@ impl Default for LiveOptions {
             progress: false,
             max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
             deadline: DEFAULT_DEADLINE,
+            env_values: EnvValues::Dropped,
         }
     }
 }
@@ -226,11 +242,12 @@ async fn read(source: &LiveSource, options: &LiveOptions, environment: &Environm
         let list_url: Arc<str> = Arc::from(job.url);
         match result {
             Ok(items) => read.objects.extend(
-                items
-                    .into_iter()
-                    .map(|value| with_kind(value, job.list))
-                    .filter(read_by_the_model)
-                    .map(|value| LiveObject { list_url: Arc::clone(&list_url), value: sanitize(value) }),
+                items.into_iter().map(|value| with_kind(value, job.list)).filter(read_by_the_model).map(
+                    |value| LiveObject {
+                        list_url: Arc::clone(&list_url),
+                        value: sanitize_with(value, options.env_values),
+                    },
+                ),
             ),
             Err(Failure::Kind(diagnostic)) => {
                 lists_failed += 1;
@@ -360,7 +377,13 @@ fn with_kind(mut value: Value, list: &ListKind) -> Value {
 /// (bookkeeping of who set which field, often half the object), and no
 /// value of a container's environment variable unless the model reads it
 /// (database passwords and API keys are often set there).
-pub fn sanitize(mut value: Value) -> Value {
+pub fn sanitize(value: Value) -> Value {
+    sanitize_with(value, EnvValues::Dropped)
+}
+
+/// [`sanitize`], keeping the values of containers' environment variables
+/// when `env_values` is [`EnvValues::Kept`].
+pub fn sanitize_with(mut value: Value, env_values: EnvValues) -> Value {
     let Value::Object(map) = &mut value else {
         return value;
     };
@@ -368,7 +391,9 @@ pub fn sanitize(mut value: Value) -> Value {
         map.remove("data");
         map.remove("stringData");
     }
-    drop_environment_values(map);
+    if env_values == EnvValues::Dropped {
+        drop_environment_values(map);
+    }
     if let Some(Value::Object(metadata)) = map.get_mut("metadata") {
         metadata.remove("managedFields");
         if let Some(Value::Object(annotations)) = metadata.get_mut("annotations") {
@@ -566,6 +591,17 @@ fn unreachable(name: &str, error: &kube::Error, timeout: Duration) -> String {
     let lower = chain.to_lowercase();
     let reason = if lower.contains("timed out") || lower.contains("timeout") || lower.contains("deadline") {
         format!("no answer within {}s (`--request-timeout`)", timeout.as_secs_f64())
+    } else if lower.contains("causedasendentity") {
+        // kubectl accepts this certificate when it is the kubeconfig's
+        // certificate authority (Go's `crypto/x509` trusts a leaf that is in
+        // the root pool); rustls does not, and verification is not weakened.
+        format!(
+            "TLS verification failed: {}: the server's certificate is a CA certificate (`CA:TRUE`) used as \
+             the server's own; kubectl accepts that when it is the kubeconfig's `certificate-authority-data`, \
+             kubereach does not: give the API server a certificate signed by that CA (`CA:FALSE`), as \
+             kubeadm, k3s and kind do",
+            innermost(error)
+        )
     } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
         format!(
             "TLS verification failed: {}; the server's certificate must be signed by the cluster's \

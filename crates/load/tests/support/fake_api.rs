@@ -72,6 +72,9 @@ pub enum Tls {
     ServerOnly,
     /// As `ServerOnly`, and clients must present a certificate signed by `ca.crt`.
     ClientCertificates,
+    /// A self-signed certificate for 127.0.0.1 that is also a CA
+    /// (`CA:TRUE`): `self-signed-ca.crt`, its own trust anchor.
+    SelfSignedCa,
 }
 
 pub struct FakeApi {
@@ -160,12 +163,16 @@ pub enum User {
 fn server_config(fixtures: &Path, tls: Tls) -> rustls::ServerConfig {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let (certificate, key) = match tls {
+        Tls::SelfSignedCa => ("self-signed-ca.crt", "self-signed-ca.key"),
+        _ => ("server.crt", "server.key"),
+    };
     let certificates: Vec<CertificateDer<'static>> =
-        CertificateDer::pem_file_iter(tls_fixture(fixtures, "server.crt"))
+        CertificateDer::pem_file_iter(tls_fixture(fixtures, certificate))
             .unwrap()
             .map(Result::unwrap)
             .collect();
-    let key = PrivateKeyDer::from_pem_file(tls_fixture(fixtures, "server.key")).unwrap();
+    let key = PrivateKeyDer::from_pem_file(tls_fixture(fixtures, key)).unwrap();
     let builder = rustls::ServerConfig::builder();
     let builder = if tls == Tls::ClientCertificates {
         let mut roots = rustls::RootCertStore::empty();

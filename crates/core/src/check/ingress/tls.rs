@@ -12,6 +12,7 @@ use crate::ingress::{
     TLS_SECRET_TYPE,
 };
 use crate::model::{Cluster, Object};
+use crate::shell::quote;
 
 declare_rule! {
     /// ## What it does
@@ -203,7 +204,11 @@ fn finding(
                  its default certificate for `{}`",
                 check.host
             ),
-            format!("recreate it as a TLS Secret: `kubectl create secret tls {secret} -n {namespace} --cert=… --key=…`"),
+            format!(
+                "recreate it as a TLS Secret: `kubectl create secret tls {} -n {} --cert=… --key=…`",
+                quote(&secret),
+                quote(namespace)
+            ),
         ),
         TlsStatus::SecretNotFound => match &check.cert_manager {
             Some(CertIssuer::ClusterIssuer { name }) if cluster_issuers == 0 && issuers > 0 => (
@@ -226,8 +231,10 @@ fn finding(
                 let close = similar_tls_secrets(cluster, namespace, &secret);
                 let fix = if close.is_empty() {
                     format!(
-                        "create it (`kubectl create secret tls {secret} -n {namespace} --cert=… --key=…`), or let \
-                         cert-manager issue it (`{CLUSTER_ISSUER_ANNOTATION}`)"
+                        "create it (`kubectl create secret tls {} -n {} --cert=… --key=…`), or let \
+                         cert-manager issue it (`{CLUSTER_ISSUER_ANNOTATION}`)",
+                        quote(&secret),
+                        quote(namespace)
                     )
                 } else {
                     format!("did you mean {}? Fix `secretName`", list(&close, 3))
