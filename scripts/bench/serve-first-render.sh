@@ -12,7 +12,7 @@ dir=$(mktemp -d)
 server=""
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$dir"' EXIT
 profile=${KUBEREACH_BENCH_PROFILE:-release}
-cargo build --profile "$profile" --quiet -p kubereach --bin kubereach -p kubereach-gen
+cargo build --profile "$profile" --quiet -p kubereach -p kubereach-gen --bin kubereach --bin kubereach-gen
 bin=target/$([ "$profile" = dev ] && echo debug || echo "$profile")
 "$bin"/kubereach-gen --shape realistic --pods "$pods" --policies $((pods / 5)) --namespaces $((pods / 50)) --out "$dir/cluster" >/dev/null
 start=$(date +%s.%N)

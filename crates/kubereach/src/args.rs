@@ -69,6 +69,10 @@ pub struct ServeArgs {
     /// directory, if present], as `check` reads it.
     #[arg(long, value_name = "FILE")]
     pub config: Option<std::path::PathBuf>,
+    /// Draw and explain every policy as written, even the kinds the network plugin does not
+    /// enforce [default: the connectivity the plugin gives], as `matrix --as-written`.
+    #[arg(long)]
+    pub as_written: bool,
 }
 
 #[derive(Debug, ClapArgs)]

@@ -15,6 +15,8 @@ mod api;
 mod browser;
 #[path = "serve/live.rs"]
 mod live;
+#[path = "serve/policies.rs"]
+mod policies;
 #[path = "serve/security.rs"]
 mod security;
 #[path = "serve/settings.rs"]

@@ -127,16 +127,10 @@ const actions = {
   async highlightPolicy(policy) {
     const details = byId('details');
     for (const old of details.querySelectorAll('.policy-selection')) old.remove();
-    if (policy.kind !== 'NetworkPolicy') {
-      // Admin policies: the workloads the graph says they apply to; their peers are not resolved.
-      const same = (p) => p.kind === policy.kind && p.namespace === policy.namespace && p.name === policy.name;
-      const selected = state.graph.workloads.filter((w) => w.policies.some(same)).map((w) => w.id);
-      canvas.highlight(selected.map((id) => drawnId(state, id)), []);
-      details.appendChild(panels.policySelection(policy, selected));
-      return;
-    }
-    await guarded(`resolving ${policy.namespace}/${policy.name}`, async () => {
-      const resolved = await get('/api/policy', { namespace: policy.namespace, name: policy.name });
+    await guarded(`resolving ${policy.namespace ? `${policy.namespace}/` : ''}${policy.name}`, async () => {
+      const parameters = { kind: policy.kind, name: policy.name };
+      if (policy.namespace) parameters.namespace = policy.namespace;
+      const resolved = await get('/api/policy', parameters);
       const peers = [...resolved.ingress, ...resolved.egress].flatMap((rule) => rule.workloads);
       canvas.highlight(resolved.selects.map((id) => drawnId(state, id)), peers.map((id) => drawnId(state, id)));
       details.appendChild(panels.policyPeers(resolved));
@@ -228,6 +222,8 @@ async function start() {
     state.findings = findings;
     if (info.diff) state.diff = await get('/api/diff');
     byId('source').textContent = info.source;
+    // `--as-written`: policies the plugin does not enforce are drawn too.
+    byId('view-note').textContent = info.as_written ? 'policies as written (--as-written)' : '';
     if (info.diff) {
       replace(byId('legend'), Object.keys(DIFF_COLOURS).map((kind) => el('span', { class: kind }, `■ ${kind}`)));
     }

@@ -7,6 +7,9 @@ import { ports } from './dom.js';
 /** Above this many elements, positions come from the server's layout. */
 const LAYOUT_LIMIT = 1500;
 
+/** Longest name drawn whole on the canvas; the lists show every name whole. */
+const LABEL_LIMIT = 32;
+
 const OUTSIDE = '{outside}';
 
 const STYLE = [
@@ -15,18 +18,20 @@ const STYLE = [
     selector: 'node.namespace',
     style: {
       shape: 'round-rectangle', 'background-color': '#457b9d', color: '#fff', 'text-valign': 'center', 'text-halign': 'center',
-      width: 150, height: 46, 'font-size': 11, 'text-max-width': 140,
+      width: 150, height: 46, 'font-size': 11, 'text-max-width': 140, 'text-overflow-wrap': 'anywhere',
     },
   },
   {
     selector: 'node.namespace:parent',
     style: { 'background-color': '#edf2f7', 'background-opacity': 1, color: '#1d3557', 'text-valign': 'top', 'border-width': 1, 'border-color': '#457b9d', padding: 16 },
   },
-  { selector: 'node.workload', style: { 'background-color': '#2a9d8f', width: 22, height: 22, 'text-valign': 'bottom', 'text-margin-y': 3 } },
+  // Labels fit a place of the server's 80-pixel grid: at most 76 pixels
+  // wide and three lines below the node, so that nodes never overlap there.
+  { selector: 'node.workload', style: { 'background-color': '#2a9d8f', width: 22, height: 22, 'text-valign': 'bottom', 'text-margin-y': 3, 'text-max-width': 76, 'text-overflow-wrap': 'anywhere' } },
   { selector: 'node.workload.open-ingress', style: { 'border-width': 3, 'border-color': '#e76f51' } },
   { selector: 'node.workload.exposed', style: { shape: 'star', 'background-color': '#d62828' } },
   { selector: 'node.outside', style: { shape: 'diamond', 'background-color': '#8d99ae' } },
-  { selector: 'node.class-node', style: { shape: 'ellipse', 'background-color': '#264653', width: 40, height: 40, 'text-valign': 'bottom', 'text-margin-y': 3 } },
+  { selector: 'node.class-node', style: { shape: 'ellipse', 'background-color': '#264653', width: 36, height: 36, 'text-valign': 'bottom', 'text-margin-y': 1, 'text-max-width': 76, 'text-overflow-wrap': 'anywhere' } },
   { selector: 'node.added', style: { 'background-color': '#2b9348' } },
   { selector: 'node.removed', style: { 'background-color': '#d00000', opacity: 0.6 } },
   { selector: 'node.peer', style: { 'border-width': 5, 'border-color': '#7b2cbf', 'border-style': 'double' } },
@@ -109,6 +114,11 @@ export function classesOf(state, namespace) {
   return classes;
 }
 
+/** A name as drawn: whole up to LABEL_LIMIT characters. */
+function short(name) {
+  return name.length > LABEL_LIMIT ? `${name.slice(0, LABEL_LIMIT - 1)}…` : name;
+}
+
 function namespaceLabel(namespace) {
   if (namespace.name === OUTSIDE) return 'outside the cluster';
   return `${namespace.name}\n${namespace.workloads} workloads · ${namespace.pods} pods`;
@@ -125,16 +135,17 @@ function buildElements(state) {
       position: { ...namespace.position },
     });
   }
+  const classPlaces = new Map((state.graph.classes || []).map((c) => [c.id, c.position]));
   for (const namespace of state.byClass) {
     if (!state.expanded.has(namespace)) continue;
     for (const [id, members] of classesOf(state, namespace)) {
       const pods = members.reduce((sum, w) => sum + w.pods, 0);
       elements.push({
         group: 'nodes',
-        data: { id: `c:${id}`, parent: `ns:${namespace}`, class: id, type: 'class', label: `${members.length} workloads · ${pods} pods` },
+        data: { id: `c:${id}`, parent: `ns:${namespace}`, class: id, type: 'class', label: `${members.length} workloads\n${pods} pods` },
         classes: 'class-node',
-        // The place of its first workload: the server's layout, so the same on every refresh.
-        position: { ...members[0].position },
+        // The server's place for the class, the same on every refresh.
+        position: { ...(classPlaces.get(id) || members[0].position) },
       });
     }
   }
@@ -147,7 +158,7 @@ function buildElements(state) {
     if (workload.change) classes.push(workload.change);
     elements.push({
       group: 'nodes',
-      data: { id: `w:${workload.id}`, parent: `ns:${workload.namespace}`, workload: workload.id, type: 'workload', label: workload.name },
+      data: { id: `w:${workload.id}`, parent: `ns:${workload.namespace}`, workload: workload.id, type: 'workload', label: short(workload.name) },
       classes: classes.join(' '),
       position: { ...workload.position },
     });
@@ -166,6 +177,8 @@ function buildElements(state) {
     for (const edge of edges) edge.classes = `${edge.classes} dense`.trim();
   }
   elements.push(...edges);
+  // Where the server's layout puts each node: the fallback of `layout`.
+  for (const element of elements) if (element.position) element.data.home = { ...element.position };
   return elements;
 }
 
@@ -239,11 +252,38 @@ function dedupe(entries) {
 }
 
 function layout(cy, state) {
+  // The server's layout puts every node (label included) in a place of its
+  // own: the fallback whenever fCoSE's forces leave two nodes on each other
+  // (a dense graph pulls them together), so that nodes never overlap.
+  const preset = (why) => {
+    cy.layout({ name: 'preset', fit: true, padding: 30, positions: (node) => node.data('home') }).run();
+    state.layout = why;
+  };
   // Positions are the server's when the graph is large, and in diff mode so
   // that both versions sit in the same places.
   if (state.graph.diff || cy.elements().length > LAYOUT_LIMIT || typeof cytoscapeFcose !== 'function') {
-    cy.layout({ name: 'preset', fit: true, padding: 30 }).run();
+    preset('server');
     return;
   }
   cy.layout({ name: 'fcose', randomize: false, animate: false, quality: 'default', nodeDimensionsIncludeLabels: true, fit: true, padding: 30, idealEdgeLength: 120, nodeRepulsion: 9000 }).run();
+  if (overlapping(cy).length > 0) preset('server: fCoSE overlapped');
+  else state.layout = 'fcose';
+}
+
+/** Pairs of drawn nodes, neither inside the other, whose boxes (labels included) meet. */
+export function overlapping(cy) {
+  const boxes = cy.nodes().map((node) => ({
+    id: node.id(),
+    box: node.boundingBox({ includeLabels: true, includeOverlays: false }),
+    ancestors: new Set(node.ancestors().map((a) => a.id())),
+  }));
+  const pairs = [];
+  for (let i = 0; i < boxes.length; i += 1) {
+    for (let j = i + 1; j < boxes.length; j += 1) {
+      const [a, b] = [boxes[i], boxes[j]];
+      if (a.ancestors.has(b.id) || b.ancestors.has(a.id)) continue;
+      if (a.box.x1 < b.box.x2 && b.box.x1 < a.box.x2 && a.box.y1 < b.box.y2 && b.box.y1 < a.box.y2) pairs.push([a.id, b.id]);
+    }
+  }
+  return pairs;
 }

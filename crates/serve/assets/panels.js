@@ -110,31 +110,34 @@ export function workloadDetails(target, state, id, actions) {
       el('button', { type: 'submit' }, 'Explain')));
 }
 
-/** The workloads an admin policy applies to (its peers are not resolved). */
-export function policySelection(policy, selected) {
-  return el('section', { class: 'policy-selection' },
-    el('h4', {}, `${policyName(policy)} selects`),
-    el('ul', {}, selected.map((id) => el('li', {}, id))),
-    el('p', { class: 'hint' }, 'The peers of admin policies are not resolved here; explain a pair to see their rules.'));
-}
-
-/** A NetworkPolicy resolved both ways: what it selects and, per rule, the peers it admits. */
+/** A policy resolved both ways: what it selects and, per rule, the peers it matches. */
 export function policyPeers(resolved) {
+  const admin = resolved.tier !== 'network';
   const rule = (direction, item) => {
     const every = direction === 'ingress' ? 'every source' : 'every destination';
     const blocks = item.ip_blocks.map((block) => `ipBlock ${block.cidr}${block.except.length ? ` except ${block.except.join(', ')}` : ''}`);
-    const peers = [...item.workloads, ...blocks];
+    const networks = item.networks.map((network) => `networks ${network}`);
+    const byAddress = new Set(item.by_address);
+    const peers = [
+      ...item.workloads.map((id) => el('li', { 'data-workload': id }, id, byAddress.has(id) ? el('span', { class: 'marker by-address' }, 'by its pods\u2019 addresses') : null)),
+      ...[...blocks, ...networks].map((text) => el('li', {}, text)),
+    ];
+    const verb = admin ? { allow: 'allows', deny: 'denies', pass: 'passes' }[item.action] : 'admits';
     return el('li', { 'data-rule': `${direction}-${item.index}` },
-      `${direction} rule ${item.index} `, location(item.location), direction === 'ingress' ? ' admits from: ' : ' admits to: ',
-      item.all ? el('strong', {}, every) : peers.length ? el('ul', { class: 'peers' }, peers.map((peer) => el('li', {}, peer))) : 'nothing (no peer matches)');
+      `${direction} rule ${item.index}${item.name ? ` ${item.name}` : ''} `, location(item.location),
+      ` ${verb} ${direction === 'ingress' ? 'from' : 'to'}: `,
+      item.all ? el('strong', {}, every) : peers.length ? el('ul', { class: 'peers' }, peers) : 'nothing (no peer matches)');
   };
   const rules = [...resolved.ingress.map((item) => rule('ingress', item)), ...resolved.egress.map((item) => rule('egress', item))];
   const types = resolved.policy_types;
+  const tier = resolved.tier === 'admin'
+    ? `admin tier, priority ${resolved.priority}: evaluated before NetworkPolicy; it never isolates a pod`
+    : resolved.tier === 'baseline' ? 'baseline tier: evaluated after NetworkPolicy, for what no NetworkPolicy isolates; it never isolates a pod' : null;
   return el('section', { class: 'policy-selection' },
     el('h4', {}, `${policyName(resolved)} selects`),
     el('ul', { class: 'selects' }, resolved.selects.map((id) => el('li', {}, id))),
-    resolved.enforced ? null : el('p', { class: 'error' }, 'the network plugin does not enforce NetworkPolicy'),
-    el('p', {}, `isolates the selected pods for ${types.join(' and ') || 'nothing'}`,
+    resolved.enforced ? null : el('p', { class: 'error' }, `the network plugin does not enforce ${resolved.kind}`),
+    tier ? el('p', { class: 'tier' }, tier) : el('p', {}, `isolates the selected pods for ${types.join(' and ') || 'nothing'}`,
       types.length && rules.length === 0 ? ': no rule admits anything' : ''),
     rules.length ? el('ol', { class: 'policy-rules' }, rules) : null);
 }
@@ -148,6 +151,7 @@ export function explanation(from, to, result) {
       `${step.verdict} `, ports(step.connections), ' — ',
       step.policy ? policyName(step.policy) : step.tier === 'default' ? 'nothing selects it: allowed by default' : 'isolated, and no rule allows it',
       step.rule_name ? ` rule ${step.rule_name}` : step.rule !== null && step.rule !== undefined ? ` rule ${step.rule}` : '',
+      step.policy ? ` (${step.tier} tier)` : '',
       ' ', location(step.location || (step.policy && step.policy.location))))));
   return el('div', { class: 'explanation-result' },
     el('p', {}, el('strong', {}, `${from} → ${to}: `), result.allowed.length ? `allowed ${ports(result.allowed)}` : 'denied'),

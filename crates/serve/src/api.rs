@@ -12,7 +12,7 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use http::{header, HeaderValue, StatusCode};
 use kubereach_core::matrix::{self, Filters};
-use kubereach_core::policy::{Endpoint, IpRange, INGRESS_CONTROLLER_NAMESPACE};
+use kubereach_core::policy::{Endpoint, IpRange, PolicyKind, Tiers, INGRESS_CONTROLLER_NAMESPACE};
 use kubereach_core::ports::Protocol;
 use kubereach_core::trace::{self, find_pod, TraceDestination, TraceOptions, TraceSource};
 use kubereach_core::Cluster;
@@ -72,7 +72,8 @@ fn json(bytes: Bytes) -> Response {
     response
 }
 
-/// `GET /api/info`: what the server shows.
+/// `GET /api/info`: what the server shows (`as_written`: every policy
+/// evaluated as written, not only the kinds the plugin enforces).
 pub async fn info(State(app): State<Arc<App>>) -> Response {
     let body = serde_json::json!({
         "schema": "kubereach.info/v1",
@@ -80,6 +81,7 @@ pub async fn info(State(app): State<Arc<App>>) -> Response {
         "source": app.sources.name,
         "live": app.sources.live,
         "diff": app.sources.old.is_some(),
+        "as_written": app.sources.view == PolicyView::AsWritten,
     });
     json(Bytes::from(body.to_string()))
 }
@@ -148,7 +150,7 @@ pub async fn matrix(State(app): State<Arc<App>>, Query(query): Query<MatrixQuery
             check_length(&focus)?;
             filters.focus.push(focus);
         }
-        let engine = snapshot.engine(PolicyView::Effective);
+        let engine = snapshot.engine(snapshot.view);
         let report = matrix::matrix(&engine, &snapshot::workload_options(filters));
         to_bytes(&report)
     })
@@ -169,7 +171,7 @@ pub async fn explain(State(app): State<Arc<App>>, Query(query): Query<ExplainQue
         let cluster = &snapshot.cluster;
         let from = endpoint(cluster, &query.from)?;
         let to = endpoint(cluster, &query.to)?;
-        let engine = snapshot.engine(PolicyView::Effective);
+        let engine = snapshot.engine(snapshot.view);
         to_bytes(&engine.explain(&from, &to))
     })
     .await
@@ -178,34 +180,50 @@ pub async fn explain(State(app): State<Arc<App>>, Query(query): Query<ExplainQue
 /// The parameters of `GET /api/policy`.
 #[derive(Debug, Deserialize)]
 pub struct PolicyQuery {
-    namespace: String,
+    /// `NetworkPolicy` when absent.
+    kind: Option<String>,
+    /// Absent for the cluster-scoped kinds.
+    namespace: Option<String>,
     name: String,
 }
 
-/// `GET /api/policy`: what a NetworkPolicy selects and, rule by rule, the
-/// peers it admits (`kubereach.policy/v1`).
+/// `GET /api/policy`: what a policy (NetworkPolicy, AdminNetworkPolicy,
+/// BaselineAdminNetworkPolicy, or a plugin's own) applies to and, rule by
+/// rule, the peers it matches (`kubereach.policy/v1`).
 pub async fn policy(State(app): State<Arc<App>>, Query(query): Query<PolicyQuery>) -> Response {
     run(&app, move |snapshot| {
-        check_length(&query.namespace)?;
         check_length(&query.name)?;
-        let plugin = &snapshot.plugin;
-        let enforced = plugin.tiers(PolicyView::Effective).network;
-        let found = crate::policy::policy_peers(
-            &snapshot.cluster,
-            &query.namespace,
-            &query.name,
-            plugin.host_network,
-            enforced,
-        );
-        match found {
+        let kind_text = query.kind.as_deref().unwrap_or("NetworkPolicy");
+        check_length(kind_text)?;
+        let kind = crate::policy::parse_kind(kind_text)
+            .ok_or_else(|| bad_request(format!("unknown policy kind `{kind_text}`")))?;
+        let namespace = query.namespace.as_deref().filter(|n| !n.is_empty());
+        if let Some(namespace) = namespace {
+            check_length(namespace)?;
+        }
+        let enforced = kind_enforced(&snapshot.plugin.tiers(PolicyView::Effective), kind);
+        // Every tier, so that a kind the plugin ignores still resolves (`enforced` says so).
+        let engine = snapshot.engine(PolicyView::AsWritten);
+        match crate::policy::policy_peers(&engine, kind, namespace, &query.name, enforced) {
             Some(document) => to_bytes(&document),
-            None => Err(ApiError(
-                StatusCode::NOT_FOUND,
-                format!("no NetworkPolicy `{}/{}` in the input", query.namespace, query.name),
-            )),
+            None => {
+                let name = namespace.map(|ns| format!("{ns}/{}", query.name)).unwrap_or(query.name.clone());
+                Err(ApiError(StatusCode::NOT_FOUND, format!("no {} `{name}` in the input", kind.as_str())))
+            }
         }
     })
     .await
+}
+
+/// Whether the tiers the plugin enforces hold `kind`.
+fn kind_enforced(tiers: &Tiers, kind: PolicyKind) -> bool {
+    match kind {
+        PolicyKind::NetworkPolicy => tiers.network,
+        PolicyKind::AdminNetworkPolicy => tiers.admin,
+        PolicyKind::BaselineAdminNetworkPolicy => tiers.baseline,
+        PolicyKind::CiliumNetworkPolicy | PolicyKind::CiliumClusterwideNetworkPolicy => tiers.cilium,
+        PolicyKind::CalicoNetworkPolicy | PolicyKind::CalicoGlobalNetworkPolicy => tiers.calico,
+    }
 }
 
 /// The parameters of `GET /api/trace`.

@@ -43,6 +43,9 @@ pub struct Graph {
     /// Connections between namespaces (a namespace to itself included),
     /// sorted by source then destination.
     pub namespace_edges: Vec<NamespaceEdge>,
+    /// The connectivity classes, by namespace then number, with their
+    /// places in the computed layout.
+    pub classes: Vec<ClassNode>,
     /// Whether the document compares two versions (`--diff`).
     pub diff: bool,
 }
@@ -97,6 +100,19 @@ pub struct WorkloadNode {
     /// `added` or `removed` in diff mode when it exists on one side only.
     pub change: Option<&'static str>,
     /// Its position in the computed layout.
+    pub position: Position,
+}
+
+/// A connectivity class (see [`WorkloadNode::class`]), drawn as one node
+/// when its namespace is expanded into classes.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClassNode {
+    /// `NAMESPACE#N`.
+    pub id: String,
+    /// Its namespace.
+    pub namespace: String,
+    /// Its place in the computed layout: the `N`th place of its
+    /// namespace's grid, so that classes sit apart like workloads.
     pub position: Position,
 }
 
@@ -174,12 +190,13 @@ pub fn graph(engine: &PolicyEngine<'_>, matrix: &Matrix, old: Option<(&Matrix, &
         mark_changes(&mut workloads, &mut namespace_edges, old_matrix, diff);
     }
     let mut workloads: Vec<WorkloadNode> = workloads.into_values().collect();
-    let namespaces = namespaces(cluster, &mut workloads);
+    let (namespaces, classes) = namespaces(cluster, &mut workloads);
     Graph {
         schema: SCHEMA,
         namespaces,
         workloads,
         namespace_edges: namespace_edges.into_values().collect(),
+        classes,
         diff: old.is_some(),
     }
 }
@@ -327,8 +344,9 @@ fn mark_changes(
 
 /// The namespaces with their counts, and the computed layout: namespaces in
 /// name order, left to right in rows about as wide as the whole is tall,
-/// each a square grid of its workloads in id order.
-fn namespaces(cluster: &Cluster, workloads: &mut [WorkloadNode]) -> Vec<NamespaceNode> {
+/// each a square grid of its workloads in id order; its classes take the
+/// first places of the same grid, in number order.
+fn namespaces(cluster: &Cluster, workloads: &mut [WorkloadNode]) -> (Vec<NamespaceNode>, Vec<ClassNode>) {
     let mut members: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for name in cluster.namespaces().keys() {
         members.entry(name.clone()).or_default();
@@ -341,6 +359,7 @@ fn namespaces(cluster: &Cluster, workloads: &mut [WorkloadNode]) -> Vec<Namespac
     let row_width = total.sqrt().ceil() * SPACING;
     let (mut x, mut y, mut row_height) = (0.0, 0.0, 0.0_f64);
     let mut namespaces = Vec::new();
+    let mut class_nodes = Vec::new();
     for (name, indices) in members {
         let columns = side(indices.len());
         let width = (columns + 1.0) * SPACING;
@@ -357,22 +376,34 @@ fn namespaces(cluster: &Cluster, workloads: &mut [WorkloadNode]) -> Vec<Namespac
             classes: 0,
             position: Position { x: x + width / 2.0, y: y + height / 2.0 },
         };
+        let place = |slot: usize| {
+            let (column, row) = ((slot as f64) % columns, (slot as f64 / columns).floor());
+            Position { x: x + (column + 1.0) * SPACING, y: y + (row + 1.0) * SPACING }
+        };
         let mut classes: BTreeSet<String> = BTreeSet::new();
         for (slot, &index) in indices.iter().enumerate() {
             let workload = &mut workloads[index];
-            let (column, row) = ((slot as f64) % columns, (slot as f64 / columns).floor());
-            workload.position = Position { x: x + (column + 1.0) * SPACING, y: y + (row + 1.0) * SPACING };
+            workload.position = place(slot);
             node.pods += workload.pods;
             node.ingress_isolated_pods += if workload.ingress_isolated { workload.pods } else { 0 };
             node.egress_isolated_pods += if workload.egress_isolated { workload.pods } else { 0 };
             classes.extend(workload.class.clone());
         }
         node.classes = classes.len();
+        // Class ids sort by number only within one digit count: order by number.
+        let mut numbered: Vec<(usize, String)> = classes
+            .into_iter()
+            .map(|id| (id.rsplit_once('#').and_then(|(_, n)| n.parse().ok()).unwrap_or(0), id))
+            .collect();
+        numbered.sort();
+        for (slot, (_, id)) in numbered.into_iter().enumerate() {
+            class_nodes.push(ClassNode { id, namespace: node.name.clone(), position: place(slot) });
+        }
         namespaces.push(node);
         x += width;
         row_height = row_height.max(height);
     }
-    namespaces
+    (namespaces, class_nodes)
 }
 
 #[cfg(test)]
@@ -505,5 +536,16 @@ spec: {containers: [{name: c, image: busybox}]}
             seen.dedup();
             assert_eq!(seen.len(), members.len(), "no two workloads of {} share a place", namespace.name);
         }
+    }
+
+    #[test]
+    fn classes_take_the_first_places_of_their_namespace() {
+        let graph = build();
+        let classes: Vec<(&str, &str, Position)> =
+            graph.classes.iter().map(|c| (c.id.as_str(), c.namespace.as_str(), c.position)).collect();
+        // `api`: `debug` and `server` (not told apart by any policy) are one class.
+        let api_first = workload(&graph, "api/debug").position;
+        let web_first = workload(&graph, "web/front").position;
+        assert_eq!(classes, [("api#1", "api", api_first), ("web#1", "web", web_first)]);
     }
 }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use axum::routing::get;
 use axum::Router;
 use kubereach_core::check;
-use kubereach_core::cni::PluginOverrides;
+use kubereach_core::cni::{PluginOverrides, PolicyView};
 use kubereach_core::Cluster;
 
 pub mod api;
@@ -65,6 +65,11 @@ pub struct Sources {
     /// The rules of the findings (`.kubereach.yaml` or `--config`), as
     /// `kubereach check` reads them.
     pub rules: check::Config,
+    /// Which policies the graph, the matrix, the diff and explanations
+    /// evaluate: the kinds the plugin enforces (`Effective`, as `matrix`
+    /// and `diff` by default), or every policy as written (`--as-written`).
+    /// Traces always evaluate them as written, as `trace` does.
+    pub view: PolicyView,
 }
 
 /// How to listen.

@@ -1,69 +1,92 @@
-//! The `kubereach.policy/v1` document: one NetworkPolicy's selectors
-//! resolved to the workloads they stand for, both ways: the pods its
-//! `podSelector` selects (the policy applies to them) and, rule by rule,
-//! the peers its `from` (ingress) and `to` (egress) admit. The selection
-//! itself is the policy layer's ([`policy::selected_pods`],
-//! [`policy::peer_pods`], with the plugin's `hostNetwork` behaviour); this
-//! module only names the workloads.
+//! The `kubereach.policy/v1` document: one policy's selectors resolved to
+//! the workloads they stand for, both ways: the pods it applies to and,
+//! rule by rule, the peers its `from` (ingress) and `to` (egress) match.
+//! NetworkPolicy, AdminNetworkPolicy and BaselineAdminNetworkPolicy (and
+//! the plugins' own kinds) answer alike. The resolution is the policy
+//! engine's ([`PolicyEngine::resolve_policy`]: the same selections its
+//! verdicts use, pods matched by their addresses included where the plugin
+//! matches pod IPs); this module only names the workloads and adds the
+//! address peers as written.
 //!
-//! Semantics (NetworkPolicy API reference,
-//! <https://kubernetes.io/docs/reference/kubernetes-api/policy-resources/network-policy-v1/>):
+//! Semantics: the NetworkPolicy API reference
+//! (<https://kubernetes.io/docs/reference/kubernetes-api/policy-resources/network-policy-v1/>):
 //! a rule whose `from`/`to` is missing or empty matches every peer ("If
 //! this field is empty or missing, this rule matches all sources"); its
-//! peers are otherwise the union of its `from`/`to` items; an `ipBlock`
-//! admits addresses, kept here as written (`cidr` and `except`).
+//! peers are otherwise the union of its `from`/`to` items. Admin policies
+//! (<https://network-policy-api.sigs.k8s.io/reference/spec/>): the
+//! `subject` is what they apply to, each rule has an action (`Allow`,
+//! `Deny`, `Pass`), and `networks`/`nodes` peers match addresses.
 
 use std::collections::BTreeSet;
 
-use kubereach_core::k8s_openapi::api::networking::v1::{IPBlock, NetworkPolicy, NetworkPolicyPeer};
-use kubereach_core::model::{Object, PodId};
+use kubereach_core::matrix::INGRESS_CONTROLLER_ID;
+use kubereach_core::model::PodId;
 use kubereach_core::origin::Location;
-use kubereach_core::policy::{self, HostNetwork, PeerPods};
+use kubereach_core::policy::{Direction, PolicyEngine, PolicyKind, ResolvedRule, Verdict};
 use kubereach_core::Cluster;
 use serde::Serialize;
 
 /// Schema id of the document.
 pub const SCHEMA: &str = "kubereach.policy/v1";
 
-/// What one NetworkPolicy selects and admits.
+/// What one policy selects and admits.
 #[derive(Debug, Clone, Serialize)]
 pub struct PolicyPeers {
     /// Always [`SCHEMA`].
     pub schema: &'static str,
-    /// Always `NetworkPolicy`.
-    pub kind: &'static str,
-    /// Its namespace.
-    pub namespace: String,
+    /// `NetworkPolicy`, `AdminNetworkPolicy`, `BaselineAdminNetworkPolicy`, …
+    pub kind: PolicyKind,
+    /// Its namespace; `None` for the cluster-scoped kinds.
+    pub namespace: Option<String>,
     /// Its name.
     pub name: String,
     /// Where it is defined.
     pub location: Location,
-    /// `policyTypes` (as defaulted by the API server): the directions it
-    /// isolates the selected pods in.
+    /// Where the engine evaluates it: `admin` (before NetworkPolicy),
+    /// `network` or `baseline` (after NetworkPolicy).
+    pub tier: &'static str,
+    /// An AdminNetworkPolicy's `priority` (lower first).
+    pub priority: Option<i32>,
+    /// A NetworkPolicy's `policyTypes` (as defaulted by the API server):
+    /// the directions it isolates the selected pods in. Empty for admin
+    /// policies, which never isolate.
     pub policy_types: Vec<String>,
-    /// Whether the network plugin enforces NetworkPolicy.
+    /// Whether the network plugin enforces this kind of policy.
     pub enforced: bool,
-    /// The workloads (matrix node ids) whose pods `podSelector` selects, sorted.
+    /// The workloads (matrix node ids) whose pods it applies to, sorted;
+    /// `{ingress-controller}` when it applies to the symbolic ingress controller.
     pub selects: Vec<String>,
-    /// Its ingress rules, in order: the sources each admits.
+    /// Its ingress rules, in order: the sources each matches.
     pub ingress: Vec<Rule>,
-    /// Its egress rules, in order: the destinations each admits.
+    /// Its egress rules, in order: the destinations each matches.
     pub egress: Vec<Rule>,
 }
 
 /// One rule's peers.
 #[derive(Debug, Clone, Serialize)]
 pub struct Rule {
-    /// Its index in `spec.ingress` or `spec.egress`.
+    /// Its index in the policy's `ingress` or `egress` list.
     pub index: usize,
+    /// Its name (admin policies name their rules).
+    pub name: Option<String>,
+    /// What it does: `allow`, `deny` or `pass`.
+    pub action: Verdict,
     /// Where it is written.
-    pub location: Location,
-    /// Whether it admits every peer (no `from`/`to`, or an empty list).
+    pub location: Option<Location>,
+    /// Whether it admits every peer (no `from`/`to`, or an empty list);
+    /// `workloads` is then empty.
     pub all: bool,
-    /// The workloads whose pods its selector peers select, sorted.
+    /// The workloads whose pods its peers match, sorted (the
+    /// `{ingress-controller}` among them when it matches it).
     pub workloads: Vec<String>,
-    /// Its `ipBlock` peers, as written.
+    /// Those of `workloads` matched by their pods' addresses (an `ipBlock`,
+    /// ANP `networks` or `nodes`): on a plugin whose ipBlocks match pod IPs,
+    /// and `hostNetwork` pods by their node's address.
+    pub by_address: Vec<String>,
+    /// Its NetworkPolicy `ipBlock` peers, as written.
     pub ip_blocks: Vec<IpBlockPeer>,
+    /// Its admin policy `networks`, as written.
+    pub networks: Vec<String>,
 }
 
 /// An `ipBlock` peer.
@@ -75,41 +98,60 @@ pub struct IpBlockPeer {
     pub except: Vec<String>,
 }
 
-/// The NetworkPolicy `namespace/name` of `cluster`, resolved as a plugin
-/// treating `hostNetwork` pods as `host_network` does; `None` if there is
+/// Reads a policy kind as the graph's `policies` write it.
+pub fn parse_kind(text: &str) -> Option<PolicyKind> {
+    [
+        PolicyKind::NetworkPolicy,
+        PolicyKind::AdminNetworkPolicy,
+        PolicyKind::BaselineAdminNetworkPolicy,
+        PolicyKind::CiliumNetworkPolicy,
+        PolicyKind::CiliumClusterwideNetworkPolicy,
+        PolicyKind::CalicoNetworkPolicy,
+        PolicyKind::CalicoGlobalNetworkPolicy,
+    ]
+    .into_iter()
+    .find(|kind| serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(|s| s == text)) == Some(true))
+}
+
+/// The policy `kind` `namespace/name` as `engine` (compiled with every
+/// tier, so that a kind the plugin ignores still resolves) applies it;
+/// `enforced` says whether the plugin enforces the kind. `None` if there is
 /// no such policy.
 pub fn policy_peers(
-    cluster: &Cluster,
-    namespace: &str,
+    engine: &PolicyEngine<'_>,
+    kind: PolicyKind,
+    namespace: Option<&str>,
     name: &str,
-    host_network: HostNetwork,
     enforced: bool,
 ) -> Option<PolicyPeers> {
-    let object = cluster.network_policies().iter().find(|p| {
-        p.value.metadata.namespace.as_deref() == Some(namespace)
-            && p.value.metadata.name.as_deref() == Some(name)
-    })?;
-    let spec = object.value.spec.clone().unwrap_or_default();
-    let selector = spec.pod_selector.clone().unwrap_or_default();
-    let selects = workloads(cluster, policy::selected_pods(cluster, namespace, &selector, host_network));
-    let resolve = |direction: &str, rules: Vec<Option<Vec<NetworkPolicyPeer>>>| -> Vec<Rule> {
-        rules
-            .into_iter()
-            .enumerate()
-            .map(|(index, peers)| {
-                rule(cluster, object, direction, index, peers.unwrap_or_default(), host_network)
-            })
-            .collect()
-    };
-    let ingress = resolve("ingress", spec.ingress.unwrap_or_default().into_iter().map(|r| r.from).collect());
-    let egress = resolve("egress", spec.egress.unwrap_or_default().into_iter().map(|r| r.to).collect());
+    let resolved = engine.resolve_policy(kind, namespace, name)?;
+    let cluster = engine.cluster();
+    let mut selects = workloads(cluster, &resolved.applies_to);
+    if resolved.applies_to_ingress_controller {
+        selects.push(INGRESS_CONTROLLER_ID.to_owned());
+    }
+    let written = Written::of(cluster, kind, namespace, name);
+    let (mut ingress, mut egress) = (Vec::new(), Vec::new());
+    for rule in &resolved.rules {
+        let peers = rule_peers(cluster, rule, &written);
+        match rule.direction {
+            Direction::Ingress => ingress.push(peers),
+            Direction::Egress => egress.push(peers),
+        }
+    }
     Some(PolicyPeers {
         schema: SCHEMA,
-        kind: "NetworkPolicy",
-        namespace: namespace.to_owned(),
-        name: name.to_owned(),
-        location: object.origin.location(),
-        policy_types: spec.policy_types.unwrap_or_default(),
+        kind,
+        namespace: resolved.policy.namespace.clone(),
+        name: resolved.policy.name.clone(),
+        location: resolved.policy.location.clone(),
+        tier: match kind {
+            PolicyKind::AdminNetworkPolicy => "admin",
+            PolicyKind::BaselineAdminNetworkPolicy => "baseline",
+            _ => "network",
+        },
+        priority: written.priority,
+        policy_types: written.policy_types,
         enforced,
         selects,
         ingress,
@@ -117,46 +159,122 @@ pub fn policy_peers(
     })
 }
 
-fn rule(
-    cluster: &Cluster,
-    object: &Object<NetworkPolicy>,
-    direction: &str,
-    index: usize,
-    peers: Vec<NetworkPolicyPeer>,
-    host_network: HostNetwork,
-) -> Rule {
-    let namespace = object.value.metadata.namespace.as_deref().unwrap_or_default();
-    let mut pods = Vec::new();
-    let mut ip_blocks = Vec::new();
-    for peer in &peers {
-        match policy::peer_pods(cluster, namespace, peer, host_network) {
-            PeerPods::Pods { pods: selected, .. } => pods.extend(selected),
-            PeerPods::Addresses => ip_blocks.extend(peer.ip_block.as_ref().map(ip_block)),
-            PeerPods::Invalid => {}
-        }
+fn rule_peers(cluster: &Cluster, rule: &ResolvedRule, written: &Written) -> Rule {
+    // Every peer: the rule says so; naming each workload would say less.
+    let none = Vec::new();
+    let (pods, by_address) =
+        if rule.everything { (&none, &none) } else { (&rule.pods, &rule.pods_by_address) };
+    let mut names = workloads(cluster, pods);
+    if rule.ingress_controller && !rule.everything {
+        names.push(INGRESS_CONTROLLER_ID.to_owned());
     }
+    let side = match rule.direction {
+        Direction::Ingress => &written.ingress,
+        Direction::Egress => &written.egress,
+    };
+    let (ip_blocks, networks) = side.get(rule.index).cloned().unwrap_or_default();
     Rule {
-        index,
-        location: object.origin.field_location(&format!("spec.{direction}[{index}]")),
-        all: peers.is_empty(),
-        workloads: workloads(cluster, pods),
+        index: rule.index,
+        name: rule.name.clone(),
+        action: rule.verdict,
+        location: rule.location.clone(),
+        all: rule.everything,
+        workloads: names,
+        by_address: workloads(cluster, by_address),
         ip_blocks,
+        networks,
     }
 }
 
-fn ip_block(block: &IPBlock) -> IpBlockPeer {
-    IpBlockPeer { cidr: block.cidr.clone(), except: block.except.clone().unwrap_or_default() }
+/// What the policy writes that the engine keeps as address blocks: each
+/// rule's `ipBlock`s (NetworkPolicy) and `networks` (admin policies), per
+/// direction and rule index, and the fields the document repeats.
+#[derive(Default)]
+struct Written {
+    priority: Option<i32>,
+    policy_types: Vec<String>,
+    ingress: Vec<(Vec<IpBlockPeer>, Vec<String>)>,
+    egress: Vec<(Vec<IpBlockPeer>, Vec<String>)>,
+}
+
+impl Written {
+    fn of(cluster: &Cluster, kind: PolicyKind, namespace: Option<&str>, name: &str) -> Written {
+        let named = |meta: &kubereach_core::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta| {
+            meta.name.as_deref() == Some(name) && meta.namespace.as_deref() == namespace
+        };
+        let admin_rules =
+            |ingress: &[kubereach_core::admin_policy::AdminNetworkPolicyIngressRule],
+             egress: &[kubereach_core::admin_policy::AdminNetworkPolicyEgressRule]| {
+                let networks = |peers: &[kubereach_core::admin_policy::AdminNetworkPolicyPeer]| {
+                    peers.iter().flat_map(|p| p.networks.iter().flatten().cloned()).collect::<Vec<_>>()
+                };
+                (
+                    ingress.iter().map(|r| (Vec::new(), networks(&r.from))).collect(),
+                    egress.iter().map(|r| (Vec::new(), networks(&r.to))).collect(),
+                )
+            };
+        match kind {
+            PolicyKind::NetworkPolicy => {
+                let Some(object) = cluster.network_policies().iter().find(|p| named(&p.value.metadata))
+                else {
+                    return Written::default();
+                };
+                let spec = object.value.spec.clone().unwrap_or_default();
+                let blocks = |peers: Option<
+                    Vec<kubereach_core::k8s_openapi::api::networking::v1::NetworkPolicyPeer>,
+                >| {
+                    let blocks = peers
+                        .unwrap_or_default()
+                        .iter()
+                        .filter_map(|peer| peer.ip_block.as_ref())
+                        .map(|block| IpBlockPeer {
+                            cidr: block.cidr.clone(),
+                            except: block.except.clone().unwrap_or_default(),
+                        })
+                        .collect();
+                    (blocks, Vec::new())
+                };
+                Written {
+                    priority: None,
+                    policy_types: spec.policy_types.clone().unwrap_or_default(),
+                    ingress: spec.ingress.unwrap_or_default().into_iter().map(|r| blocks(r.from)).collect(),
+                    egress: spec.egress.unwrap_or_default().into_iter().map(|r| blocks(r.to)).collect(),
+                }
+            }
+            PolicyKind::AdminNetworkPolicy => {
+                let Some(object) = cluster.admin_network_policies().iter().find(|p| named(&p.value.metadata))
+                else {
+                    return Written::default();
+                };
+                let spec = &object.value.spec;
+                let (ingress, egress) = admin_rules(&spec.ingress, &spec.egress);
+                Written { priority: Some(spec.priority), policy_types: Vec::new(), ingress, egress }
+            }
+            PolicyKind::BaselineAdminNetworkPolicy => {
+                let Some(object) =
+                    cluster.baseline_admin_network_policies().iter().find(|p| named(&p.value.metadata))
+                else {
+                    return Written::default();
+                };
+                let spec = &object.value.spec;
+                let (ingress, egress) = admin_rules(&spec.ingress, &spec.egress);
+                Written { priority: None, policy_types: Vec::new(), ingress, egress }
+            }
+            // The plugins' own kinds: their peers as the engine resolves them.
+            _ => Written::default(),
+        }
+    }
 }
 
 /// The matrix node ids of the workloads standing for `pods`, sorted.
-fn workloads(cluster: &Cluster, pods: Vec<PodId>) -> Vec<String> {
-    let ids: BTreeSet<String> =
-        pods.into_iter().map(|id| cluster.workload_ref(cluster.pod(id)).id()).collect();
+fn workloads(cluster: &Cluster, pods: &[PodId]) -> Vec<String> {
+    let ids: BTreeSet<String> = pods.iter().map(|&id| cluster.workload_ref(cluster.pod(id)).id()).collect();
     ids.into_iter().collect()
 }
 
 #[cfg(test)]
 mod tests {
+    use kubereach_core::policy::{HostNetwork, PolicyOptions};
     use kubereach_core::ClusterBuilder;
 
     use super::*;
@@ -224,6 +342,22 @@ spec:
   ingress:
   - from:
     - podSelector: {}
+---
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: guard}
+spec:
+  priority: 5
+  subject: {namespaces: {matchLabels: {team: ops}}}
+  egress:
+  - name: to-db
+    action: Allow
+    to:
+    - pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: db}}}
+  - name: nothing-else
+    action: Deny
+    to:
+    - networks: [0.0.0.0/0]
 "#;
 
     fn cluster() -> Cluster {
@@ -232,10 +366,16 @@ spec:
         builder.build()
     }
 
+    fn resolve(cluster: &Cluster, name: &str, host_network: HostNetwork) -> Option<PolicyPeers> {
+        let options = PolicyOptions { ip_blocks_match_pods: false };
+        let engine = PolicyEngine::with_host_network(cluster, options, host_network);
+        policy_peers(&engine, PolicyKind::NetworkPolicy, Some("shop"), name, true)
+    }
+
     #[test]
     fn selectors_resolve_to_workloads_both_ways() {
         let cluster = cluster();
-        let db = policy_peers(&cluster, "shop", "db", HostNetwork::Node, true).expect("the policy");
+        let db = resolve(&cluster, "db", HostNetwork::Node).expect("the policy");
         assert_eq!(db.selects, ["shop/db"]);
         assert_eq!(db.policy_types, ["Ingress", "Egress"]);
         assert_eq!((db.location.file.as_deref(), db.location.line), (Some("cluster.yaml"), 39));
@@ -244,7 +384,7 @@ spec:
         // alone: every pod of the namespaces it selects.
         assert_eq!(from.workloads, ["ops/probe", "shop/web"]);
         assert!(!from.all);
-        assert_eq!(from.location.line, 46);
+        assert_eq!(from.location.as_ref().map(|l| l.line), Some(46));
         assert_eq!(from.ip_blocks.len(), 1);
         assert_eq!(
             (from.ip_blocks[0].cidr.as_str(), &from.ip_blocks[0].except[..]),
@@ -261,12 +401,39 @@ spec:
     #[test]
     fn host_network_pods_follow_the_plugin() {
         let cluster = cluster();
-        let as_node = policy_peers(&cluster, "shop", "everyone", HostNetwork::Node, true).unwrap();
+        let as_node = resolve(&cluster, "everyone", HostNetwork::Node).unwrap();
         assert_eq!(as_node.selects, ["shop/db", "shop/web"]);
         assert_eq!(as_node.ingress[0].workloads, ["shop/db", "shop/web"]);
-        let as_pods = policy_peers(&cluster, "shop", "everyone", HostNetwork::Pod, true).unwrap();
+        let as_pods = resolve(&cluster, "everyone", HostNetwork::Pod).unwrap();
         assert_eq!(as_pods.selects, ["shop/agent", "shop/db", "shop/web"]);
         assert_eq!(as_pods.ingress[0].workloads, ["shop/agent", "shop/db", "shop/web"]);
-        assert!(policy_peers(&cluster, "shop", "nope", HostNetwork::Node, true).is_none());
+        assert!(resolve(&cluster, "nope", HostNetwork::Node).is_none());
+    }
+
+    // An admin policy resolves like a NetworkPolicy: its `subject` is what
+    // it applies to, each rule keeps its name and action
+    // (https://network-policy-api.sigs.k8s.io/reference/spec/).
+    #[test]
+    fn admin_policies_resolve_with_their_rules_actions() {
+        let cluster = cluster();
+        let engine = PolicyEngine::new(&cluster, PolicyOptions { ip_blocks_match_pods: false });
+        let guard =
+            policy_peers(&engine, PolicyKind::AdminNetworkPolicy, None, "guard", false).expect("the policy");
+        assert_eq!((guard.tier, guard.priority, guard.namespace.as_deref()), ("admin", Some(5), None));
+        assert_eq!(guard.selects, ["ops/probe"]);
+        assert!(guard.policy_types.is_empty() && guard.ingress.is_empty() && !guard.enforced);
+        let [to_db, rest] = &guard.egress[..] else { panic!("two egress rules") };
+        assert_eq!((to_db.name.as_deref(), to_db.action), (Some("to-db"), Verdict::Allow));
+        assert_eq!(to_db.workloads, ["shop/db"]);
+        assert_eq!((rest.action, &rest.networks[..]), (Verdict::Deny, &["0.0.0.0/0".to_owned()][..]));
+        // No pod address is known: the network matches no pod.
+        assert!(rest.workloads.is_empty() && rest.by_address.is_empty());
+        let json = serde_json::to_value(&guard).unwrap();
+        assert_eq!(
+            (json["kind"].as_str(), json["egress"][1]["action"].as_str()),
+            (Some("AdminNetworkPolicy"), Some("deny"))
+        );
+        assert_eq!(parse_kind("BaselineAdminNetworkPolicy"), Some(PolicyKind::BaselineAdminNetworkPolicy));
+        assert_eq!(parse_kind("Secret"), None);
     }
 }

@@ -26,11 +26,15 @@ pub struct Snapshot {
     pub check: Vec<u8>,
     /// `kubereach.diff/v1`, in diff mode.
     pub diff: Option<Vec<u8>>,
+    /// The policies the graph, the matrix, the diff and explanations
+    /// evaluate ([`Sources::view`]).
+    pub view: PolicyView,
 }
 
 impl Snapshot {
-    /// The policy engine of a query: `Effective` for the matrix, the diff
-    /// and explanations (as `matrix` and `diff`), `AsWritten` for traces.
+    /// The policy engine of a query: [`Snapshot::view`] for the matrix,
+    /// the diff and explanations (as `matrix` and `diff`), `AsWritten` for
+    /// traces.
     pub fn engine(&self, view: PolicyView) -> PolicyEngine<'_> {
         PolicyEngine::for_plugin(&self.cluster, self.plugin.clone(), view)
     }
@@ -47,13 +51,14 @@ pub fn read(sources: &Sources) -> Result<Snapshot, String> {
     let cluster = (sources.current)()?;
     let old = sources.old.as_ref().map(|load| load()).transpose()?;
     let plugin = cni::behaviour(&cluster, &sources.plugin);
-    let engine = PolicyEngine::for_plugin(&cluster, plugin.clone(), PolicyView::Effective);
+    let view = sources.view;
+    let engine = PolicyEngine::for_plugin(&cluster, plugin.clone(), view);
     let matrix = matrix::matrix(&engine, &workload_options(Filters::default()));
     let (graph, diff) = match &old {
         None => (graph::graph(&engine, &matrix, None), None),
         Some(old) => {
             let old_plugin = cni::behaviour(old, &sources.plugin);
-            let old_engine = PolicyEngine::for_plugin(old, old_plugin, PolicyView::Effective);
+            let old_engine = PolicyEngine::for_plugin(old, old_plugin, view);
             let old_matrix: Matrix = matrix::matrix(&old_engine, &workload_options(Filters::default()));
             let report = diff::diff(
                 &Side { engine: &old_engine, matrix: &old_matrix },
@@ -66,7 +71,7 @@ pub fn read(sources: &Sources) -> Result<Snapshot, String> {
     let check = to_json(&check::document(&report, &cluster))?;
     let graph = to_json(&graph)?;
     drop(engine);
-    Ok(Snapshot { cluster, plugin, graph, check, diff })
+    Ok(Snapshot { cluster, plugin, graph, check, diff, view })
 }
 
 /// Serializes a document.

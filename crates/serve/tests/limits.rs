@@ -27,6 +27,7 @@ fn start(limits: Limits) -> String {
         dns: Box::new(|_, _| Err("no DNS here".to_owned())),
         plugin: PluginOverrides::default(),
         rules: Config::default(),
+        view: kubereach_core::cni::PolicyView::Effective,
     };
     let options = Options { listen: "127.0.0.1:0".parse().unwrap(), allow_remote: false, limits };
     let server = kubereach_serve::bind(options, sources).expect("bind");

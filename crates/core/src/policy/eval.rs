@@ -274,7 +274,7 @@ impl<'c> Compiled<'c> {
         (allowed, flowing)
     }
 
-    fn rule_step(&self, rule: &Rule, verdict: Verdict, connections: ConnectionSet) -> Step {
+    pub(crate) fn rule_step(&self, rule: &Rule, verdict: Verdict, connections: ConnectionSet) -> Step {
         let policy = self.policy_ref(rule.policy);
         let list = match rule.direction {
             Direction::Ingress => "ingress",
@@ -497,7 +497,7 @@ impl<'c> Compiled<'c> {
     }
 }
 
-fn verdict(action: AdminPolicyAction) -> Verdict {
+pub(super) fn verdict(action: AdminPolicyAction) -> Verdict {
     match action {
         AdminPolicyAction::Allow => Verdict::Allow,
         AdminPolicyAction::Deny => Verdict::Deny,

@@ -82,6 +82,7 @@ mod eval;
 mod ip;
 mod node_local;
 mod peers;
+mod resolve;
 mod select;
 
 #[cfg(test)]
@@ -103,6 +104,7 @@ pub use class_matrix::ClassMatrix;
 pub use ip::IpRange;
 pub use node_local::{host_network_addresses, Exemption};
 pub use peers::{peer_pods, policy_capable, policy_capable_pods, selected_pods, PeerPods};
+pub use resolve::{ResolvedPolicy, ResolvedRule};
 
 use crate::cni::{PluginBehaviour, PolicyView};
 use crate::model::{Cluster, PodId};

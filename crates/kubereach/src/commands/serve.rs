@@ -2,7 +2,7 @@
 //! them to `kubereach_serve`, which reads them again on each refresh.
 
 use anyhow::{Context, Result};
-use kubereach_core::cni::PluginOverrides;
+use kubereach_core::cni::{PluginOverrides, PolicyView};
 use kubereach_serve::{Loader, Options, Sources};
 
 use crate::args::{LoadArgs, ServeArgs, SourceArgs};
@@ -19,6 +19,7 @@ pub fn run(args: ServeArgs) -> Result<ExitStatus> {
         }
     };
     let plugin = args.plugin.overrides();
+    let view = if args.as_written { PolicyView::AsWritten } else { PolicyView::Effective };
     let sources = match &args.diff {
         Some(paths) => {
             let (old, new) = (paths[0].clone(), paths[1].clone());
@@ -30,6 +31,7 @@ pub fn run(args: ServeArgs) -> Result<ExitStatus> {
                 dns: dns_answerer(plugin.clone()),
                 plugin,
                 rules,
+                view,
             }
         }
         None => {
@@ -47,6 +49,7 @@ pub fn run(args: ServeArgs) -> Result<ExitStatus> {
                 dns: dns_answerer(plugin.clone()),
                 plugin,
                 rules,
+                view,
             }
         }
     };

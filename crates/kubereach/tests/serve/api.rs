@@ -3,7 +3,7 @@
 
 use crate::support::{demo, Server};
 
-fn cli_json(args: &[&str]) -> serde_json::Value {
+pub fn cli_json(args: &[&str]) -> serde_json::Value {
     let output =
         std::process::Command::new(env!("CARGO_BIN_EXE_kubereach")).args(args).output().expect("run");
     serde_json::from_slice(&output.stdout).expect("JSON")

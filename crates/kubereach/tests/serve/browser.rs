@@ -51,8 +51,14 @@ fn the_page_in_a_browser() {
     std::fs::write(xss_dir.path().join("xss.yaml"), XSS).unwrap();
     let xss_server = Server::start(&["-f", xss_dir.path().to_str().unwrap()]);
     let large_dir = tempfile::tempdir().unwrap();
-    generate(large_dir.path(), 50, 20, 5);
+    generate(large_dir.path(), 50, 20, 5, 3);
     let large_server = Server::start(&["-f", large_dir.path().to_str().unwrap()]);
+    // Twelve classes per namespace, under the 1,500-element budget: fCoSE's layout.
+    let classes_dir = tempfile::tempdir().unwrap();
+    generate(classes_dir.path(), 6, 30, 1, 12);
+    let classes_server = Server::start(&["-f", classes_dir.path().to_str().unwrap()]);
+    let (_admin_dir, admin) = crate::policies::admin_cluster();
+    let admin_server = Server::start(&["-f", &admin, "--ip-blocks-match-pods"]);
 
     let screenshots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("serve-screenshots");
     let mut child = Command::new("node")
@@ -62,6 +68,8 @@ fn the_page_in_a_browser() {
         .env("KUBEREACH_DIFF_URL", diff_server.url())
         .env("KUBEREACH_XSS_URL", xss_server.url())
         .env("KUBEREACH_LARGE_URL", large_server.url())
+        .env("KUBEREACH_CLASSES_URL", classes_server.url())
+        .env("KUBEREACH_ADMIN_URL", admin_server.url())
         .env("KUBEREACH_CHROMIUM", CHROMIUM)
         .env("KUBEREACH_SCREENSHOTS", &screenshots)
         .stdout(std::process::Stdio::piped())
@@ -81,9 +89,14 @@ fn the_page_in_a_browser() {
     println!("{stdout}\nscreenshots in {}", screenshots.display());
     if !output.status.success() {
         let mut servers = String::new();
-        for (name, server) in
-            [("demo", &demo_server), ("diff", &diff_server), ("xss", &xss_server), ("large", &large_server)]
-        {
+        for (name, server) in [
+            ("demo", &demo_server),
+            ("diff", &diff_server),
+            ("xss", &xss_server),
+            ("large", &large_server),
+            ("classes", &classes_server),
+            ("admin", &admin_server),
+        ] {
             let _ = writeln!(servers, "--- {name} server stderr:\n{}", server.stderr());
         }
         panic!("the browser tests failed:\n{stdout}\n{}\n{servers}", String::from_utf8_lossy(&output.stderr));
@@ -154,8 +167,9 @@ spec:
 /// pods each, a Service per Deployment, and per namespace a default deny,
 /// an allow within the namespace, an allow from the first namespace and one
 /// from every namespace on 8080: thousands of namespace pairs, more than
-/// the page draws at once.
-fn generate(dir: &Path, namespaces: usize, deployments: usize, replicas: usize) {
+/// the page draws at once. Deployments are labelled with `tiers` tiers;
+/// tiers past the third each get a policy of their own (one more class).
+fn generate(dir: &Path, namespaces: usize, deployments: usize, replicas: usize, tiers: usize) {
     for n in 0..namespaces {
         let namespace = format!("team-{n:03}");
         let mut text = format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {namespace}\n");
@@ -168,7 +182,7 @@ fn generate(dir: &Path, namespaces: usize, deployments: usize, replicas: usize) 
                  - name: app\n        image: nginx\n        ports:\n        - name: http\n          containerPort: 8080\n\
                  ---\napiVersion: v1\nkind: Service\nmetadata:\n  name: app-{d:02}\n  namespace: {namespace}\nspec:\n  \
                  selector:\n    app: app-{d:02}\n  ports:\n  - port: 80\n    targetPort: http\n",
-                d % 3
+                d % tiers
             );
         }
         let _ = write!(
@@ -186,6 +200,15 @@ fn generate(dir: &Path, namespaces: usize, deployments: usize, replicas: usize) 
              namespace: {namespace}\nspec:\n  podSelector:\n    matchLabels:\n      tier: t2\n  ingress:\n  - from:\n    \
              - namespaceSelector: {{}}\n    ports:\n    - port: 8080\n"
         );
+        for tier in 3..tiers {
+            let _ = write!(
+                text,
+                "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: tier-{tier}\n  \
+                 namespace: {namespace}\nspec:\n  podSelector:\n    matchLabels:\n      tier: t{tier}\n  ingress:\n  \
+                 - ports:\n    - port: {}\n",
+                9000 + tier
+            );
+        }
         std::fs::write(dir.join(format!("{namespace}.yaml")), text).unwrap();
     }
 }

@@ -5,6 +5,8 @@
 //   KUBEREACH_DIFF_URL   `--diff` of the demo against a changed copy
 //   KUBEREACH_XSS_URL    a cluster whose label values are HTML
 //   KUBEREACH_LARGE_URL  a generated cluster of 5,000 pods
+//   KUBEREACH_CLASSES_URL  a generated cluster of 180 pods in twelve classes per namespace
+//   KUBEREACH_ADMIN_URL  admin policies and an ipBlock matching pod IPs (tests/serve/admin.yaml)
 //   KUBEREACH_SCREENSHOTS  where to save screenshots
 // Prints one `ok`/`not ok` line per test and a final count; exits 1 on a failure.
 
@@ -62,6 +64,21 @@ async function clickElement(page, id) {
   assert.ok(point, `no element ${id} on the canvas`);
   await page.mouse.click(point.x, point.y);
 }
+
+/** Pairs of drawn nodes, neither inside the other, whose boxes (labels included) meet. */
+const overlaps = (page) => page.evaluate(() => {
+  const cy = window.kubereachView.cy;
+  const boxes = cy.nodes().map((n) => [n, n.boundingBox({ includeLabels: true, includeOverlays: false })]);
+  const found = [];
+  for (let i = 0; i < boxes.length; i += 1) {
+    for (let j = i + 1; j < boxes.length; j += 1) {
+      const [[a, A], [b, B]] = [boxes[i], boxes[j]];
+      if (a.ancestors().contains(b) || b.ancestors().contains(a)) continue;
+      if (A.x1 < B.x2 && B.x1 < A.x2 && A.y1 < B.y2 && B.y1 < A.y2) found.push(`${a.id()} ${b.id()}`);
+    }
+  }
+  return found;
+});
 
 async function expand(page, namespace) {
   await page.click(`li[data-namespace="${namespace}"] > button[aria-expanded="false"]`);
@@ -153,7 +170,7 @@ test('an edge shows the rule that allows it, with file:line', async (browser) =>
   await page.waitForSelector('#details .explanation-result');
   const details = await page.textContent('#details');
   assert.match(details, /production\/frontend → production\/api/);
-  assert.match(details, /allow TCP 80 — NetworkPolicy production\/allow-frontend-to-api rule 0 \S*50-network-policies\.yaml:50/);
+  assert.match(details, /allow TCP 80 — NetworkPolicy production\/allow-frontend-to-api rule 0 \(network tier\) \S*50-network-policies\.yaml:50/);
   await page.screenshot({ path: join(SCREENSHOTS, 'edge.png') });
   // A missing edge: the worker may not reach the api; the explanation names the blocking policy.
   await page.click('button[data-workload="production/worker"]');
@@ -293,7 +310,7 @@ test('a namespace expands into classes of pods with identical connectivity', asy
   await page.waitForFunction(() => window.kubereachView.cy.$('node.class-node').length === 3);
   assert.deepEqual(await cyIds(page, 'node.class-node'), ['c:team-001#1', 'c:team-001#2', 'c:team-001#3']);
   const labels = await page.evaluate(() => window.kubereachView.cy.$('node.class-node').map((n) => `${n.id()} ${n.data('label')}`).sort());
-  assert.deepEqual(labels, ['c:team-001#1 7 workloads · 35 pods', 'c:team-001#2 7 workloads · 35 pods', 'c:team-001#3 6 workloads · 30 pods']);
+  assert.deepEqual(labels, ['c:team-001#1 7 workloads\n35 pods', 'c:team-001#2 7 workloads\n35 pods', 'c:team-001#3 6 workloads\n30 pods']);
   assert.deepEqual(await cyIds(page, 'node.workload'), [], 'its workloads are drawn as their classes');
   // The same as text: the list holds the classes, each with its workloads.
   const listed = await page.$$eval(`${item} ul.classes > li > button`, (buttons) => buttons.map((b) => b.textContent));
@@ -318,6 +335,69 @@ test('a namespace expands into classes of pods with identical connectivity', asy
   await page.waitForSelector(`${item} button.by-class[aria-pressed="false"]`);
   await page.waitForFunction(() => window.kubereachView.cy.getElementById('w:team-001/app-05').nonempty());
   assert.deepEqual(await cyIds(page, 'node.class-node'), []);
+  assert.deepEqual(errors, []);
+});
+
+test('class nodes never overlap, under the element budget and over it', async (browser) => {
+  for (const [url, namespaces, screenshot] of [
+    [process.env.KUBEREACH_CLASSES_URL, ['team-001', 'team-003', 'team-004'], 'classes-small.png'],
+    [process.env.KUBEREACH_LARGE_URL, ['team-001', 'team-002'], 'classes-large.png'],
+  ]) {
+    const { page, errors } = await open(browser, url);
+    for (const namespace of namespaces) {
+      await page.click(`li[data-namespace="${namespace}"] button.by-class`);
+      await page.waitForSelector(`li[data-namespace="${namespace}"] button.by-class[aria-pressed="true"]`);
+    }
+    const drawn = await page.evaluate(() => ({ classes: window.kubereachView.cy.$('node.class-node').length, elements: window.kubereachView.cy.elements().length }));
+    assert.ok(drawn.classes >= 6, JSON.stringify(drawn));
+    assert.deepEqual(await overlaps(page), [], `${screenshot}: ${JSON.stringify(drawn)}`);
+    // Positions come from the server whenever fCoSE's would overlap: the graph's classes.
+    if (await page.evaluate(() => window.kubereachView.state.layout) !== 'fcose') {
+      const [place, drawnAt] = await page.evaluate((id) => [
+        window.kubereachView.state.graph.classes.find((c) => c.id === id).position,
+        window.kubereachView.cy.getElementById(`c:${id}`).position(),
+      ], `${namespaces[0]}#2`);
+      assert.deepEqual(drawnAt, place);
+    }
+    await page.screenshot({ path: join(SCREENSHOTS, screenshot) });
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
+});
+
+test('admin policies show their subjects, peers and rules; ipBlock peers show their pods', async (browser) => {
+  const { page, errors } = await open(browser, process.env.KUBEREACH_ADMIN_URL);
+  await expand(page, 'shop');
+  await page.click('button[data-workload="shop/db"]');
+  await page.click('#details button.policy:text("AdminNetworkPolicy guard")');
+  await page.waitForSelector('#details .policy-selection li[data-rule="ingress-0"]');
+  assert.equal(await page.textContent('#details .policy-selection ul.selects'), 'shop/dbshop/web');
+  assert.match(await page.textContent('#details .policy-selection .tier'), /admin tier, priority 10/);
+  assert.match(await page.textContent('#details li[data-rule="ingress-0"]'), /^ingress rule 0 no-ops \S*admin\.yaml:38 denies from: ops\/probe$/);
+  assert.deepEqual(await cyIds(page, 'node.highlight'), ['w:shop/db', 'w:shop/web']);
+  assert.deepEqual(await cyIds(page, 'node.peer'), ['ns:ops']);
+  await page.screenshot({ path: join(SCREENSHOTS, 'admin-policy.png') });
+  // The NetworkPolicy's ipBlock matches web's address (the plugin matches pod IPs).
+  await page.click('#details button.policy:text("NetworkPolicy shop/db")');
+  await page.waitForSelector('#details .policy-selection:has-text("NetworkPolicy shop/db") li[data-rule="ingress-0"]');
+  const rule = await page.textContent('#details li[data-rule="ingress-0"]');
+  assert.match(rule, /admits from: shop\/webby its pods\u2019 addressesipBlock 10\.0\.0\.0\/24$/);
+  assert.deepEqual(await cyIds(page, 'node.peer'), ['w:shop/web']);
+  // A pair the admin policy denies: the explanation names its rule, tier and line.
+  await page.evaluate(() => window.kubereachView.actions.selectWorkload('ops/probe'));
+  await page.waitForSelector('#details h3:text("Pod ops/probe")');
+  await page.fill('.explain-form input[name="peer"]', 'shop/web');
+  await page.click('.explain-form button[type="submit"]');
+  await page.waitForSelector('#details .explanation-result');
+  const denied = await page.textContent('#details .explanation-result');
+  assert.match(denied, /ops\/probe → shop\/web: denied/);
+  assert.match(denied, /deny all ports — AdminNetworkPolicy guard rule no-ops \(admin tier\) \S*admin\.yaml:38/);
+  // The baseline, from probe's own list.
+  await page.click('#details button.policy:text("BaselineAdminNetworkPolicy default")');
+  await page.waitForSelector('#details .policy-selection:has-text("BaselineAdminNetworkPolicy default") li[data-rule="egress-0"]');
+  // 0.0.0.0/0 holds every pod's address: on this plugin it matches them all.
+  assert.match(await page.textContent('#details li[data-rule="egress-0"]'), /^egress rule 0 only-shop \S*admin\.yaml:49 denies to: ops\/probeby its pods\u2019 addressesshop\/dbby its pods\u2019 addressesshop\/webby its pods\u2019 addressesnetworks 0\.0\.0\.0\/0$/);
+  await page.screenshot({ path: join(SCREENSHOTS, 'admin-explain.png') });
   assert.deepEqual(errors, []);
 });
 
