@@ -21,6 +21,7 @@
 //! namespaces.
 
 mod admin;
+pub mod cluster_dns;
 pub mod counters;
 pub mod exec;
 pub mod netns;
@@ -31,6 +32,19 @@ pub mod resolv;
 pub mod services;
 pub mod supervisor;
 pub mod topology;
+
+/// The cluster DNS Service, for the unit tests.
+#[cfg(test)]
+const KUBE_DNS_YAML: &str = "
+apiVersion: v1
+kind: Service
+metadata: {name: kube-dns, namespace: kube-system}
+spec:
+  clusterIP: 10.96.0.10
+  selector: {k8s-app: kube-dns}
+  ports: [{name: dns, port: 53, protocol: UDP}]
+---
+";
 
 /// A cluster from YAML, for the unit tests.
 #[cfg(test)]
