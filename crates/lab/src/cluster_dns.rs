@@ -42,6 +42,12 @@ const MAX_RECORDS: usize = 256;
 /// The lab's cluster DNS: the cluster and the lab's addresses.
 pub struct LabDns {
     cluster: Cluster,
+    addresses: LabAddresses,
+}
+
+/// The addresses the lab gives Services and pods, for DNS answers.
+#[derive(Debug, Clone)]
+pub struct LabAddresses {
     /// ClusterIPs in the lab, by `(namespace, name)` of the Service.
     services: BTreeMap<(String, String), Ipv4Addr>,
     /// Pod addresses in the lab, by pod index.
@@ -76,18 +82,13 @@ pub fn dns_sockets(cluster: &Cluster, plan: &Plan) -> BTreeSet<(u32, u16, Protoc
         .collect()
 }
 
-impl LabDns {
-    /// The DNS of the lab `plan` builds from `cluster`.
-    pub fn new(cluster: Cluster, plan: &Plan) -> LabDns {
+impl LabAddresses {
+    /// The addresses of the lab `plan`.
+    pub fn new(plan: &Plan) -> LabAddresses {
         let services =
             plan.services.iter().map(|s| ((s.namespace.clone(), s.name.clone()), s.cluster_ip)).collect();
         let pods = plan.topology.pods.iter().map(|p| (p.pod, p.address)).collect();
-        LabDns { cluster, services, pods }
-    }
-
-    /// The cluster the answers come from.
-    pub fn cluster(&self) -> &Cluster {
-        &self.cluster
+        LabAddresses { services, pods }
     }
 
     /// The address `record` has in the lab: a Service's own record gets the
@@ -133,6 +134,13 @@ impl LabDns {
         found.sort();
         found.dedup();
         found
+    }
+}
+
+impl LabDns {
+    /// The DNS of the lab `plan` builds from `cluster`.
+    pub fn new(cluster: Cluster, plan: &Plan) -> LabDns {
+        LabDns { cluster, addresses: LabAddresses::new(plan) }
     }
 
     /// What cluster DNS answers for `name` and `qtype`.
@@ -193,7 +201,7 @@ impl LabDns {
     fn record(&self, record: &dns::Record) -> Option<Record> {
         let owner = absolute(&record.name)?;
         let data = match &record.data {
-            RecordData::A { .. } | RecordData::Aaaa { .. } => match self.lab_address(record)? {
+            RecordData::A { .. } | RecordData::Aaaa { .. } => match self.addresses.lab_address(record)? {
                 IpAddr::V4(address) => RData::A(A(address)),
                 IpAddr::V6(address) => RData::AAAA(AAAA(address)),
             },
@@ -270,17 +278,11 @@ fn absolute(name: &str) -> Option<Name> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// The pods and Services behind the cluster DNS Service.
-    const CLUSTER: &str = "
-apiVersion: v1
-kind: Pod
-metadata: {name: coredns, namespace: kube-system, labels: {k8s-app: kube-dns}}
-spec:
-  containers: [{name: c, image: coredns, ports: [{containerPort: 53, protocol: UDP}]}]
----
+    pub(crate) const CLUSTER: &str = "
 apiVersion: v1
 kind: Service
 metadata: {name: api, namespace: prod}
@@ -341,7 +343,7 @@ spec:
     fn pod_address(lab: &LabDns, pod: &str) -> Ipv4Addr {
         let (namespace, name) = pod.split_once('/').unwrap();
         let id = lab.cluster.pods_in(namespace).iter().copied().find(|&id| lab.cluster.pod(id).name == name);
-        lab.pods[&id.unwrap().0]
+        lab.addresses.pods[&id.unwrap().0]
     }
 
     // Spec 2.3.1: a ClusterIP Service's name has an A record with its
@@ -349,7 +351,7 @@ spec:
     #[test]
     fn a_cluster_ip_service_answers_the_labs_cluster_ip() {
         let lab = lab();
-        let address = lab.services[&("prod".to_owned(), "api".to_owned())];
+        let address = lab.addresses.services[&("prod".to_owned(), "api".to_owned())];
         assert_eq!(
             check("api.prod.svc.cluster.local.", RecordType::A),
             (ResponseCode::NoError, vec![format!("api.prod.svc.cluster.local. A {address}")])

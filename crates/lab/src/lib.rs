@@ -23,6 +23,7 @@
 mod admin;
 pub mod cluster_dns;
 pub mod counters;
+pub mod dns_probe;
 pub mod exec;
 pub mod netns;
 pub mod plan;
@@ -33,7 +34,7 @@ pub mod services;
 pub mod supervisor;
 pub mod topology;
 
-/// The cluster DNS Service, for the unit tests.
+/// The cluster DNS Service and its pod, for the unit tests.
 #[cfg(test)]
 const KUBE_DNS_YAML: &str = "
 apiVersion: v1
@@ -43,6 +44,12 @@ spec:
   clusterIP: 10.96.0.10
   selector: {k8s-app: kube-dns}
   ports: [{name: dns, port: 53, protocol: UDP}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: coredns, namespace: kube-system, labels: {k8s-app: kube-dns}}
+spec:
+  containers: [{name: c, image: coredns, ports: [{containerPort: 53, protocol: UDP}]}]
 ---
 ";
 

@@ -115,11 +115,17 @@ fn probe(args: &LabProbeArgs) -> Result<ExitStatus> {
     // The lab's own policy compiler never matches pod addresses with ipBlocks.
     let overrides = PluginOverrides { ip_blocks_match_pods: Some(false), ..PluginOverrides::default() };
     let plugin = cni::behaviour(&cluster, &overrides);
-    let engine = PolicyEngine::for_plugin(&cluster, plugin, PolicyView::AsWritten);
+    let engine = PolicyEngine::for_plugin(&cluster, plugin.clone(), PolicyView::AsWritten);
     let (probes, skipped) = kubereach_lab::probe::plan_probes(&cluster, &engine, &plan);
     let timeout = std::time::Duration::from_millis(args.timeout_ms);
     let nodes: Vec<String> = plan.topology.nodes.iter().map(|n| n.netns.clone()).collect();
-    let report = kubereach_lab::probe::run(&probes, skipped, timeout, &nodes).context("probing failed")?;
+    let mut report =
+        kubereach_lab::probe::run(&probes, skipped, timeout, &nodes).context("probing failed")?;
+    // Whether queries reach cluster DNS: the policies the plugin enforces.
+    let effective = PolicyEngine::for_plugin(&cluster, plugin, PolicyView::Effective);
+    let (lookups, skipped) = kubereach_lab::dns_probe::plan_lookups(&cluster, &effective, &plan);
+    let resolved = kubereach_lab::dns_probe::run(&lookups);
+    kubereach_lab::dns_probe::merge(&mut report, &lookups, &resolved, skipped);
     match args.format {
         Format::Human => output::write_stdout(&output::probe::human(&report))?,
         Format::Json => output::write_json(&report)?,
