@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The lab tests (crates/lab) build a cluster's data plane in network namespaces:
 # they need `ip` (iproute2), `nft` (nftables) and `conntrack`; the tutorial in
-# docs/lab.md uses `curl` and `nc`. Installed with apt when missing, as root only
+# docs/lab.md uses `curl` and `nc`; the cluster DNS tests and `lab probe` use
+# `dig` (dnsutils). Installed with apt when missing, as root only
 # (without root the lab tests skip with a printed reason).
 set -euo pipefail
 [ "$(id -u)" = 0 ] || exit 0
@@ -12,6 +13,7 @@ command -v nft >/dev/null || missing+=(nftables)
 command -v conntrack >/dev/null || missing+=(conntrack)
 command -v curl >/dev/null || missing+=(curl)
 command -v nc >/dev/null || missing+=(netcat-openbsd)
+command -v dig >/dev/null || missing+=(dnsutils)
 [ ${#missing[@]} -eq 0 ] && exit 0
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >/dev/null

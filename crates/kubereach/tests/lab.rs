@@ -1,6 +1,6 @@
 //! `kubereach lab` for real: these tests create network namespaces, so
-//! they need root on Linux (CI has it) and `ip`, `nft`, `conntrack` and
-//! `nc` (scripts/setup/lab.sh installs them). Elsewhere each test prints
+//! they need root on Linux (CI has it) and `ip`, `nft`, `conntrack`, `nc`
+//! and `dig` (scripts/setup/lab.sh installs them). Elsewhere each test prints
 //! why it skips and passes. Every test uses a lab name of its own and ends
 //! by checking `down` left nothing: no namespace, no `/etc/netns` entry, no
 //! state under /run, no supervisor process.
@@ -24,7 +24,7 @@ fn skip_reason() -> Option<String> {
     if euid != Some("0") {
         return Some("not root (lab tests create network namespaces)".into());
     }
-    for tool in ["ip", "nft", "conntrack", "nc"] {
+    for tool in ["ip", "nft", "conntrack", "nc", "dig"] {
         let found = Command::new("sh").args(["-c", &format!("command -v {tool}")]).output();
         if !found.is_ok_and(|o| o.status.success()) {
             return Some(format!("`{tool}` is missing (scripts/setup/lab.sh installs it)"));
@@ -172,12 +172,24 @@ fn connects(lab: &Lab, target: &str, address: &str, port: &str) -> bool {
     lab.exec(target, &["nc", "-z", "-w", "2", address, port]).status.success()
 }
 
-fn cluster_ip(name: &str, namespace: &str, service: &str) -> String {
+/// The state `lab up` wrote for lab `name`.
+fn lab_state(name: &str) -> serde_json::Value {
     let state = std::fs::read_to_string(format!("/run/kubereach-lab/{name}/state.json")).unwrap();
-    let state: serde_json::Value = serde_json::from_str(&state).unwrap();
+    serde_json::from_str(&state).unwrap()
+}
+
+fn cluster_ip(name: &str, namespace: &str, service: &str) -> String {
+    let state = lab_state(name);
     let services = state["plan"]["services"].as_array().unwrap();
     let found = services.iter().find(|s| s["namespace"] == namespace && s["name"] == service).unwrap();
     found["cluster_ip"].as_str().unwrap().to_owned()
+}
+
+fn pod_ip(name: &str, namespace: &str, pod: &str) -> String {
+    let state = lab_state(name);
+    let pods = state["plan"]["topology"]["pods"].as_array().unwrap();
+    let found = pods.iter().find(|p| p["namespace"] == namespace && p["name"] == pod).unwrap();
+    found["address"].as_str().unwrap().to_owned()
 }
 
 #[test]
@@ -214,6 +226,96 @@ fn demo_up_probe_down_agrees_with_the_model_and_shows_its_faults() {
     let answer = lab.exec("ingress-nginx/ingress-nginx-controller", &["nc", "-w", "2", &api, "80"]);
     assert_eq!(text(&answer.stdout).trim(), "production/api");
 }
+
+/// `dig +search +short NAME [TYPE]` from `target`: its answer lines, or
+/// `None` when no server answered (dig exits 9).
+fn dig(lab: &Lab, target: &str, name: &str, qtype: &str) -> Option<Vec<String>> {
+    let output = lab.exec(target, &["dig", "+search", "+short", "+tries=1", "+timeout=2", name, qtype]);
+    if output.status.code() == Some(9) {
+        return None;
+    }
+    assert!(output.status.success(), "dig {name}: {}{}", text(&output.stdout), text(&output.stderr));
+    Some(text(&output.stdout).lines().map(str::to_owned).collect())
+}
+
+// Cluster DNS per the Kubernetes DNS specification
+// (https://github.com/kubernetes/dns/blob/master/docs/specification.md),
+// reached through the kube-dns Service like any Service, with each pod's
+// search list, and blocked where a policy blocks the pod's DNS egress.
+#[test]
+fn cluster_dns_answers_through_the_kube_dns_service_and_policies() {
+    require_root!();
+    let dir = demo_dir(false);
+    std::fs::write(dir.path().join("90-dns.yaml"), DNS_EXTRAS).unwrap();
+    let lab = Lab::up("tdns", dir.path());
+    let api = cluster_ip("tdns", "production", "api-service");
+    // 2.3.1: A record of a ClusterIP Service, the short name through the
+    // pod's search list (`production.svc.cluster.local` first).
+    assert_eq!(dig(&lab, "production/frontend", "api-service", "A"), Some(vec![api.clone()]));
+    // The real libc resolver agrees (getent goes through NSS and resolv.conf).
+    let getent = lab.exec("production/frontend", &["getent", "hosts", "api-service.production"]);
+    assert!(text(&getent.stdout).starts_with(&format!("{api} ")), "{}", text(&getent.stdout));
+    // 2.3.2: SRV for a named port.
+    assert_eq!(
+        dig(&lab, "production/frontend", "_http._tcp.api-service.production.svc.cluster.local", "SRV"),
+        Some(vec!["0 100 80 api-service.production.svc.cluster.local.".to_owned()])
+    );
+    // 2.4.1 and 2.4.2: a headless Service answers its ready pod's address,
+    // and the pod's hostname under it.
+    let address = pod_ip("tdns", "production", "store-0");
+    assert_eq!(dig(&lab, "production/api", "store", "A"), Some(vec![address.clone()]));
+    assert_eq!(dig(&lab, "production/api", "store-0.store", "A"), Some(vec![address]));
+    // 2.5: ExternalName is a CNAME; the name outside the zone is answered
+    // by the lab's stub upstream (192.0.2.53), never the Internet.
+    assert_eq!(
+        dig(&lab, "production/api", "mail", "A"),
+        Some(vec!["smtp.example.com.".to_owned(), "192.0.2.53".to_owned()])
+    );
+    // No such name: NXDOMAIN, nothing in the answer.
+    assert_eq!(
+        dig(&lab, "production/api", "no-such-service.production.svc.cluster.local", "A"),
+        Some(vec![])
+    );
+    // The same query over TCP.
+    let tcp =
+        lab.exec("production/api", &["dig", "+tcp", "+short", "api-service.production.svc.cluster.local"]);
+    assert_eq!(text(&tcp.stdout).trim(), api);
+    // The worker's egress is denied entirely: its queries are dropped.
+    assert_eq!(dig(&lab, "production/worker", "api-service", "A"), None);
+    // `lab probe` resolves every name from every pod and agrees.
+    let report = lab.probe();
+    assert_eq!(report["disagree"], 0, "{report:#}");
+    let human = expect(&["lab", "probe", "tdns", "--timeout-ms", "500"], 0);
+    let lookups = human.lines().skip_while(|l| !l.starts_with("name lookups")).take(4).collect::<Vec<_>>();
+    assert_eq!(lookups.len(), 4, "{human}");
+    let resolved: u64 = lookups[1].split_whitespace().nth(1).unwrap().parse().unwrap();
+    assert!(resolved > 20, "{human}");
+}
+
+/// A headless Service over a pod with hostname and subdomain, and an
+/// ExternalName Service, beside the demo.
+const DNS_EXTRAS: &str = "
+apiVersion: v1
+kind: Service
+metadata: {name: store, namespace: production}
+spec:
+  clusterIP: None
+  selector: {app: store}
+  ports: [{name: tcp-store, port: 7000}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: store-0, namespace: production, labels: {app: store}}
+spec:
+  hostname: store-0
+  subdomain: store
+  containers: [{name: store, image: example/store, ports: [{containerPort: 7000}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: mail, namespace: production}
+spec: {type: ExternalName, externalName: smtp.example.com}
+";
 
 #[test]
 fn flannel_variant_enforces_no_policy_and_agrees() {

@@ -21,7 +21,9 @@
 //! namespaces.
 
 mod admin;
+pub mod cluster_dns;
 pub mod counters;
+pub mod dns_probe;
 pub mod exec;
 pub mod netns;
 pub mod plan;
@@ -31,6 +33,25 @@ pub mod resolv;
 pub mod services;
 pub mod supervisor;
 pub mod topology;
+
+/// The cluster DNS Service and its pod, for the unit tests.
+#[cfg(test)]
+const KUBE_DNS_YAML: &str = "
+apiVersion: v1
+kind: Service
+metadata: {name: kube-dns, namespace: kube-system}
+spec:
+  clusterIP: 10.96.0.10
+  selector: {k8s-app: kube-dns}
+  ports: [{name: dns, port: 53, protocol: UDP}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: coredns, namespace: kube-system, labels: {k8s-app: kube-dns}}
+spec:
+  containers: [{name: c, image: coredns, ports: [{containerPort: 53, protocol: UDP}]}]
+---
+";
 
 /// A cluster from YAML, for the unit tests.
 #[cfg(test)]

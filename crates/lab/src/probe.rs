@@ -158,6 +158,9 @@ pub struct ProbeReport {
     /// What was skipped and why (human output only).
     #[serde(skip)]
     pub skipped_list: Vec<Skipped>,
+    /// Name lookups: expected × observed counts (human output only).
+    #[serde(skip)]
+    pub dns_confusion: BTreeMap<(String, String), usize>,
 }
 
 impl Expected {
@@ -698,6 +701,7 @@ fn compare(probes: &[Probe], observed: &[Option<Observed>], skipped: Vec<Skipped
         disagreements: Vec::new(),
         confusion: BTreeMap::new(),
         skipped_list: skipped,
+        dns_confusion: BTreeMap::new(),
     };
     for (probe, outcome) in probes.iter().zip(observed) {
         let outcome = outcome.clone().unwrap_or(Observed::Error("not sent".into()));
@@ -730,10 +734,15 @@ fn compare(probes: &[Probe], observed: &[Option<Observed>], skipped: Vec<Skipped
             lab_rules: None,
         });
     }
-    report.disagreements.sort_by(|a, b| {
+    sort(&mut report.disagreements);
+    report
+}
+
+/// Sorts disagreements by source, destination, port and protocol.
+pub(crate) fn sort(disagreements: &mut [Disagreement]) {
+    disagreements.sort_by(|a, b| {
         (&a.source, &a.destination, a.port, a.protocol).cmp(&(&b.source, &b.destination, b.port, b.protocol))
     });
-    report
 }
 
 /// Where one probe connects.

@@ -80,19 +80,8 @@ pub fn cluster_dns_address(cluster: &Cluster, services: &[LabService]) -> Option
 mod tests {
     use super::*;
 
-    const DNS: &str = "
-apiVersion: v1
-kind: Service
-metadata: {name: kube-dns, namespace: kube-system}
-spec:
-  clusterIP: 10.96.0.10
-  selector: {k8s-app: kube-dns}
-  ports: [{name: dns, port: 53, protocol: UDP}]
----
-";
-
     fn check(pod: &str, expect: Option<&str>) {
-        let cluster = crate::test_cluster(&format!("{DNS}{pod}"));
+        let cluster = crate::test_cluster(&format!("{}{pod}", crate::KUBE_DNS_YAML));
         let topology = crate::topology::build(&cluster, "t").unwrap();
         let services = crate::services::build(&cluster, &topology);
         let lab_pod = topology.pods.iter().find(|p| p.name == "p").unwrap();

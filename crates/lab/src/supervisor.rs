@@ -7,19 +7,34 @@
 //! in the tutorial) see who answered.
 //! SCTP ports are skipped (reported in the log); a port two hostNetwork
 //! pods of one node both declare is held by the first.
+//!
+//! The cluster DNS pods' sockets behind the DNS Service's port 53 also
+//! answer DNS queries ([`crate::cluster_dns`]): a datagram or TCP stream
+//! that is a DNS message gets a DNS answer, anything else the pod's name.
 
-use std::collections::BTreeMap;
-use std::io::{self, Write};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{self, Read, Write};
 use std::net::{Ipv4Addr, SocketAddrV4, TcpListener, UdpSocket};
+use std::sync::Arc;
 use std::time::Duration;
 
 use kubereach_core::ports::Protocol;
+use kubereach_core::Cluster;
 
+use crate::cluster_dns::{dns_sockets, LabDns};
 use crate::exec::{state_dir, LabError, State};
 use crate::topology::LabPod;
 
 /// The sockets of one namespace, with the pod each answers for.
-type Sockets = Vec<(String, Socket)>;
+type Sockets = Vec<(Who, Socket)>;
+
+/// Who answers on a socket: the pod's `namespace/name`, and cluster DNS
+/// when the socket is one of its.
+#[derive(Clone)]
+struct Who {
+    pod: String,
+    dns: Option<Arc<LabDns>>,
+}
 
 enum Socket {
     Tcp(TcpListener),
@@ -27,9 +42,12 @@ enum Socket {
 }
 
 /// Runs lab `name`'s supervisor: binds everything, marks the lab ready,
-/// then serves until killed (by `lab down`).
-pub fn run(name: &str) -> Result<(), LabError> {
+/// then serves until killed (by `lab down`). `cluster` is the lab's
+/// cluster, loaded from its sources: cluster DNS answers from it.
+pub fn run(name: &str, cluster: Cluster) -> Result<(), LabError> {
     let state: State = crate::exec::read_state(name)?;
+    let dns_ports = Arc::new(dns_sockets(&cluster, &state.plan));
+    let dns = Arc::new(LabDns::new(cluster, &state.plan));
     let dir = state_dir(name);
     std::fs::write(dir.join("supervisor.pid"), std::process::id().to_string())
         .map_err(|source| LabError::Io { context: "cannot write the supervisor's pid".into(), source })?;
@@ -40,7 +58,9 @@ pub fn run(name: &str) -> Result<(), LabError> {
     let mut notes = Vec::new();
     let mut binders = Vec::new();
     for (netns, pods) in by_netns {
-        binders.push((netns.clone(), crate::netns::spawn_in(&netns, move || bind_all(&pods))));
+        let (dns, dns_ports) = (Arc::clone(&dns), Arc::clone(&dns_ports));
+        binders
+            .push((netns.clone(), crate::netns::spawn_in(&netns, move || bind_all(&pods, &dns_ports, &dns))));
     }
     let mut sockets: Sockets = Vec::new();
     for (netns, binder) in binders {
@@ -72,25 +92,32 @@ pub fn run(name: &str) -> Result<(), LabError> {
     Ok(())
 }
 
-/// Binds every port of `pods` (all in the calling thread's namespace).
-fn bind_all(pods: &[LabPod]) -> io::Result<(Sockets, Vec<String>)> {
+/// Binds every port of `pods` (all in the calling thread's namespace);
+/// those in `dns_ports` serve `dns` too.
+fn bind_all(
+    pods: &[LabPod],
+    dns_ports: &BTreeSet<(u32, u16, Protocol)>,
+    dns: &Arc<LabDns>,
+) -> io::Result<(Sockets, Vec<String>)> {
     let mut sockets = Vec::new();
     let mut skipped = Vec::new();
     for pod in pods {
-        let who = format!("{}/{}", pod.namespace, pod.name);
+        let name = format!("{}/{}", pod.namespace, pod.name);
         for port in &pod.ports {
+            let serves_dns = dns_ports.contains(&(pod.pod, port.port, port.protocol));
+            let who = Who { pod: name.clone(), dns: serves_dns.then(|| Arc::clone(dns)) };
             let address = SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port.port);
             let bound = match port.protocol {
                 Protocol::Tcp => listen(address).map(Socket::Tcp),
                 Protocol::Udp => UdpSocket::bind(address).map(Socket::Udp),
                 Protocol::Sctp => {
-                    skipped.push(format!("{who}: SCTP port {} is not served", port.port));
+                    skipped.push(format!("{name}: SCTP port {} is not served", port.port));
                     continue;
                 }
             };
             match bound {
                 Ok(socket) => sockets.push((who.clone(), socket)),
-                Err(error) => skipped.push(format!("{who}: {}/{}: {error}", port.port, port.protocol)),
+                Err(error) => skipped.push(format!("{name}: {}/{}: {error}", port.port, port.protocol)),
             }
         }
     }
@@ -113,13 +140,13 @@ fn listen(address: SocketAddrV4) -> io::Result<TcpListener> {
     Ok(socket.into())
 }
 
-fn serve(who: &str, socket: Socket) {
+fn serve(who: &Who, socket: Socket) {
     let active = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     match socket {
         Socket::Tcp(listener) => {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
-                let reply = who.to_owned();
+                let reply = who.clone();
                 let counter = std::sync::Arc::clone(&active);
                 if counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) >= MAX_CONNECTIONS {
                     answer(stream, &reply);
@@ -136,11 +163,12 @@ fn serve(who: &str, socket: Socket) {
             }
         }
         Socket::Udp(socket) => {
-            let reply = format!("{who}\n");
+            let name = format!("{}\n", who.pod);
             let mut buffer = [0u8; 512];
             loop {
-                let Ok((_, peer)) = socket.recv_from(&mut buffer) else { continue };
-                let _ = socket.send_to(reply.as_bytes(), peer);
+                let Ok((read, peer)) = socket.recv_from(&mut buffer) else { continue };
+                let reply = who.dns.as_ref().and_then(|dns| dns.respond_udp(&buffer[..read]));
+                let _ = socket.send_to(reply.as_deref().unwrap_or(name.as_bytes()), peer);
             }
         }
     }
@@ -148,14 +176,24 @@ fn serve(who: &str, socket: Socket) {
 
 /// Answers one TCP connection with the pod's name: as an HTTP response
 /// when the client speaks HTTP (so `curl` works), else as a line, after
-/// the client's first bytes or a short wait.
-fn answer(mut stream: std::net::TcpStream, who: &str) {
-    use std::io::Read;
+/// the client's first bytes or a short wait. On a cluster DNS socket, a
+/// DNS message gets DNS answers.
+fn answer(mut stream: std::net::TcpStream, who: &Who) {
     let _ = stream.set_read_timeout(Some(FIRST_BYTES));
     let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
     let mut first = [0u8; 512];
     let read = stream.read(&mut first).unwrap_or(0);
     let request = &first[..read];
+    if let Some(dns) = &who.dns {
+        // A DNS message over TCP starts with its two-byte length (RFC 1035
+        // 4.2.2), below 512 for any query, so its first byte is 0 or 1; no
+        // text line starts so.
+        if request.len() >= 2 && request[0] <= 1 {
+            serve_dns_stream(stream, request, dns);
+            return;
+        }
+    }
+    let who = who.pod.as_str();
     let http = [&b"GET "[..], b"HEAD ", b"POST ", b"PUT ", b"DELETE ", b"OPTIONS "]
         .iter()
         .any(|m| request.starts_with(m));
@@ -169,4 +207,32 @@ fn answer(mut stream: std::net::TcpStream, who: &str) {
         body
     };
     let _ = stream.write_all(reply.as_bytes());
+}
+
+/// The most queries one DNS connection may send.
+const MAX_TCP_QUERIES: usize = 64;
+
+/// Answers length-prefixed DNS messages on `stream`, `first` being the
+/// bytes already read, until the client closes, stalls or sent
+/// [`MAX_TCP_QUERIES`].
+fn serve_dns_stream(mut stream: std::net::TcpStream, first: &[u8], dns: &LabDns) {
+    let mut pending = first.to_vec();
+    for _ in 0..MAX_TCP_QUERIES {
+        while pending.len() < 2
+            || pending.len() < 2 + usize::from(u16::from_be_bytes([pending[0], pending[1]]))
+        {
+            let mut more = [0u8; 1024];
+            match stream.read(&mut more) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => pending.extend_from_slice(&more[..n]),
+            }
+        }
+        let length = 2 + usize::from(u16::from_be_bytes([pending[0], pending[1]]));
+        let Some(reply) = dns.respond(&pending[2..length]) else { return };
+        let Ok(prefix) = u16::try_from(reply.len()) else { return };
+        if stream.write_all(&prefix.to_be_bytes()).and_then(|()| stream.write_all(&reply)).is_err() {
+            return;
+        }
+        pending.drain(..length);
+    }
 }

@@ -21,7 +21,9 @@ pub fn run(args: &LabArgs) -> Result<ExitStatus> {
         LabCommand::Exec(args) => exec(args),
         LabCommand::Down(args) => down(args),
         LabCommand::Supervise { name } => {
-            kubereach_lab::supervisor::run(name)?;
+            let state = exec::read_state(name)?;
+            let Some(cluster) = load_lab_cluster(&state) else { return Ok(ExitStatus::Error) };
+            kubereach_lab::supervisor::run(name, cluster)?;
             Ok(ExitStatus::Success)
         }
     }
@@ -82,19 +84,24 @@ fn up(args: &LabUpArgs) -> Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-fn probe(args: &LabProbeArgs) -> Result<ExitStatus> {
-    exec::check_environment()?;
-    let state = exec::read_state(&args.name)?;
+/// The cluster of a lab, loaded again from the sources `lab up` read, as
+/// `up` loaded them; `None` when they no longer load (the errors are
+/// printed).
+fn load_lab_cluster(state: &State) -> Option<kubereach_core::Cluster> {
     let load = crate::args::LoadArgs {
         cluster_domain: state.cluster_domain.clone(),
         keep_going: false,
         max_file_size: 256,
     };
     let loaded = super::load_paths(&state.sources, &load);
-    if loaded.failed {
-        return Ok(ExitStatus::Error);
-    }
-    let plan = plan::build(&loaded.cluster, &args.name, state.enforce)?;
+    (!loaded.failed).then_some(loaded.cluster)
+}
+
+fn probe(args: &LabProbeArgs) -> Result<ExitStatus> {
+    exec::check_environment()?;
+    let state = exec::read_state(&args.name)?;
+    let Some(cluster) = load_lab_cluster(&state) else { return Ok(ExitStatus::Error) };
+    let plan = plan::build(&cluster, &args.name, state.enforce)?;
     if plan != state.plan {
         bail!(
             "the manifests of lab `{}` changed since `lab up`; run `kubereach lab down {}` and `up` again",
@@ -107,12 +114,18 @@ fn probe(args: &LabProbeArgs) -> Result<ExitStatus> {
     }
     // The lab's own policy compiler never matches pod addresses with ipBlocks.
     let overrides = PluginOverrides { ip_blocks_match_pods: Some(false), ..PluginOverrides::default() };
-    let plugin = cni::behaviour(&loaded.cluster, &overrides);
-    let engine = PolicyEngine::for_plugin(&loaded.cluster, plugin, PolicyView::AsWritten);
-    let (probes, skipped) = kubereach_lab::probe::plan_probes(&loaded.cluster, &engine, &plan);
+    let plugin = cni::behaviour(&cluster, &overrides);
+    let engine = PolicyEngine::for_plugin(&cluster, plugin.clone(), PolicyView::AsWritten);
+    let (probes, skipped) = kubereach_lab::probe::plan_probes(&cluster, &engine, &plan);
     let timeout = std::time::Duration::from_millis(args.timeout_ms);
     let nodes: Vec<String> = plan.topology.nodes.iter().map(|n| n.netns.clone()).collect();
-    let report = kubereach_lab::probe::run(&probes, skipped, timeout, &nodes).context("probing failed")?;
+    let mut report =
+        kubereach_lab::probe::run(&probes, skipped, timeout, &nodes).context("probing failed")?;
+    // Whether queries reach cluster DNS: the policies the plugin enforces.
+    let effective = PolicyEngine::for_plugin(&cluster, plugin, PolicyView::Effective);
+    let (lookups, skipped) = kubereach_lab::dns_probe::plan_lookups(&cluster, &effective, &plan);
+    let resolved = kubereach_lab::dns_probe::run(&lookups);
+    kubereach_lab::dns_probe::merge(&mut report, &lookups, &resolved, skipped);
     match args.format {
         Format::Human => output::write_stdout(&output::probe::human(&report))?,
         Format::Json => output::write_json(&report)?,

@@ -23,6 +23,21 @@ pub fn human(report: &ProbeReport) -> String {
         }
         out.push('\n');
     }
+    if !report.dns_confusion.is_empty() {
+        out.push_str(&format!("\n{:<22}", "name lookups"));
+        for column in kubereach_lab::dns_probe::CLASSES {
+            out.push_str(&format!("{column:>12}"));
+        }
+        out.push('\n');
+        for row in &kubereach_lab::dns_probe::CLASSES[..3] {
+            out.push_str(&format!("{row:<22}"));
+            for column in kubereach_lab::dns_probe::CLASSES {
+                let key = (row.to_string(), column.to_owned());
+                out.push_str(&format!("{:>12}", report.dns_confusion.get(&key).copied().unwrap_or(0)));
+            }
+            out.push('\n');
+        }
+    }
     // Skipped probes, by reason: what the lab cannot check, and why.
     let mut reasons: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
     for skipped in &report.skipped_list {

@@ -5,7 +5,10 @@
 //! the lab compiles (default deny, pod and namespace selectors alone and
 //! together, named ports, `endPort` ranges, `ipBlock` with `except`, egress
 //! rules, AdminNetworkPolicies with Allow/Deny/Pass and a
-//! BaselineAdminNetworkPolicy). The same seed gives the same files.
+//! BaselineAdminNetworkPolicy), and what cluster DNS answers for: the
+//! kube-dns Service and its CoreDNS pod, a headless Service per namespace
+//! over a pod with `hostname` and `subdomain`, an ExternalName Service.
+//! The same seed gives the same files.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -97,6 +100,7 @@ pub fn write(dir: &Path, seed: u64, pods: usize) -> usize {
         }
     }
     out.push_str(&admin_policies_yaml(&mut rng));
+    out.push_str(&dns_yaml(&namespaces));
     std::fs::write(dir.join("cluster.yaml"), out).unwrap();
     pods
 }
@@ -171,5 +175,25 @@ fn admin_policies_yaml(rng: &mut Rng) -> String {
         team(rng),
         team(rng)
     );
+    out
+}
+
+/// Cluster DNS (the kube-dns Service and a CoreDNS pod), and per
+/// namespace a headless Service over a pod with `hostname` and
+/// `subdomain` (an A record per ready pod and one for the hostname, spec
+/// 2.4) and an ExternalName Service (a CNAME, spec 2.5).
+fn dns_yaml(namespaces: &[&str]) -> String {
+    let mut out = String::from(
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: kube-dns\n  namespace: kube-system\nspec:\n  clusterIP: 10.96.0.10\n  selector:\n    k8s-app: kube-dns\n  ports:\n    - name: dns\n      port: 53\n      protocol: UDP\n    - name: dns-tcp\n      port: 53\n      protocol: TCP\n---\n\
+         apiVersion: v1\nkind: Pod\nmetadata:\n  name: coredns\n  namespace: kube-system\n  labels:\n    k8s-app: kube-dns\nspec:\n  containers:\n    - name: coredns\n      image: coredns/coredns\n      ports:\n        - name: dns\n          containerPort: 53\n          protocol: UDP\n        - name: dns-tcp\n          containerPort: 53\n---\n",
+    );
+    for namespace in namespaces {
+        let _ = write!(
+            out,
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: store\n  namespace: {namespace}\nspec:\n  clusterIP: None\n  selector:\n    app: store\n  ports:\n    - name: tcp-store\n      port: 7000\n---\n\
+             apiVersion: v1\nkind: Pod\nmetadata:\n  name: store-0\n  namespace: {namespace}\n  labels:\n    app: store\nspec:\n  hostname: store-0\n  subdomain: store\n  containers:\n    - name: store\n      image: example/store\n      ports:\n        - containerPort: 7000\n---\n\
+             apiVersion: v1\nkind: Service\nmetadata:\n  name: mail\n  namespace: {namespace}\nspec:\n  type: ExternalName\n  externalName: smtp.example.com\n---\n"
+        );
+    }
     out
 }
