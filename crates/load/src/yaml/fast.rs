@@ -16,7 +16,8 @@ use std::borrow::Cow;
 use saphyr_parser::ScalarStyle;
 use serde_json::Map;
 
-use super::{to_u32, Builder, Container, MapState, Parsed, Pos};
+use super::builder::{Builder, Container, MapState, Pos};
+use super::{to_u32, Parsed};
 
 /// Gives up: the document is left to the full parser.
 struct Unsupported;
@@ -364,7 +365,8 @@ fn end_of_line(rest: &str) -> Step {
 mod tests {
     use std::path::Path;
 
-    use super::super::{find_content, parse_yaml, split_documents, strip_line_boms};
+    use super::super::events::parse_yaml;
+    use super::super::split::{find_content, split_documents, strip_line_boms};
     use super::*;
 
     /// Every document the fast path reads gives the same value and field
