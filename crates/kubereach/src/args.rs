@@ -403,8 +403,9 @@ pub struct TraceArgs {
 pub struct RoutesArgs {
     #[command(flatten)]
     pub source: SourceArgs,
-    /// Compare the routing of OLD and NEW (manifest files or directories) instead: for every host and
-    /// path a client can request, whether it reaches the same backend (exit 1 on differences).
+    /// Compare the routing of OLD and NEW (manifest files or directories, or `@live` for the live
+    /// cluster) instead: for every host and path a client can request, whether it reaches the same
+    /// backend (exit 1 on differences).
     #[arg(long, num_args = 2, value_names = ["OLD", "NEW"], conflicts_with = "filenames")]
     pub diff: Option<Vec<String>>,
     /// Output format.

@@ -11,6 +11,8 @@
 #[path = "cli/util.rs"]
 mod util;
 
+#[path = "routes/live.rs"]
+mod live;
 #[path = "routes/migration.rs"]
 mod migration;
 #[path = "routes/table.rs"]

@@ -10,8 +10,7 @@ use crate::args::{DiffArgs, DiffFormat};
 use crate::exit::ExitStatus;
 use crate::output;
 
-/// The placeholder for the live cluster as OLD or NEW.
-const LIVE: &str = "@live";
+use super::LIVE;
 
 pub fn run(args: &DiffArgs) -> Result<ExitStatus> {
     let (old_paths, new_paths) = match (&args.old, &args.new) {
@@ -66,16 +65,7 @@ pub fn run(args: &DiffArgs) -> Result<ExitStatus> {
     })
 }
 
-/// Loads one side: `@live` reads the live cluster, anything else is paths.
-/// Returns the cluster and its name for the report; `None` when the live
-/// cluster could not be read.
+/// Loads one side (see [`super::load_side`]).
 fn side(paths: &[String], args: &DiffArgs) -> Option<(super::Loaded, String)> {
-    if paths != [LIVE] {
-        return Some((super::load_paths(paths, &args.load), paths.join(", ")));
-    }
-    let mut builder = kubereach_core::ClusterBuilder::new();
-    let name = super::load_live(&args.live, &mut builder).map(|live| live.name);
-    let nothing_read = builder.is_empty();
-    let loaded = super::finish_with(builder.build(), &args.load, name.is_none(), nothing_read)?;
-    Some((loaded, name?))
+    super::load_side(paths, &args.live, &args.load)
 }

@@ -143,6 +143,24 @@ fn options(load: &LoadArgs) -> kubereach_load::LoadOptions {
     }
 }
 
+/// The placeholder for the live cluster as a side of a comparison
+/// (`diff OLD NEW`, `routes --diff OLD NEW`).
+pub const LIVE: &str = "@live";
+
+/// Loads one side of a comparison: `@live` reads the live cluster `live`
+/// chooses, anything else is paths. Returns the cluster and its name for
+/// the report; `None` when the live cluster could not be read.
+pub fn load_side(paths: &[String], live: &LiveArgs, load: &LoadArgs) -> Option<(Loaded, String)> {
+    if paths != [LIVE] {
+        return Some((load_paths(paths, load), paths.join(", ")));
+    }
+    let mut builder = kubereach_core::ClusterBuilder::new();
+    let name = load_live(live, &mut builder).map(|live| live.name);
+    let nothing_read = builder.is_empty();
+    let loaded = finish_with(builder.build(), load, name.is_none(), nothing_read)?;
+    Some((loaded, name?))
+}
+
 /// `--keep-going` analyses what loaded despite input errors; when errors
 /// left nothing at all (`-f` a path that does not exist, every document
 /// broken), there is nothing to analyse and the answer would pass a gate

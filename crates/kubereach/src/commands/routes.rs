@@ -32,9 +32,13 @@ fn engine<'c>(cluster: &'c kubereach_core::Cluster, args: &RoutesArgs) -> Policy
     )
 }
 
+/// `routes --diff OLD NEW`: each side manifest paths, or `@live` for the
+/// live cluster the cluster flags choose.
 fn diff(args: &RoutesArgs, old_path: &str, new_path: &str) -> Result<ExitStatus> {
-    let old = super::load_paths(&[old_path.to_owned()], &args.source.load);
-    let new = super::load_paths(&[new_path.to_owned()], &args.source.load);
+    let side = |path: &str| super::load_side(&[path.to_owned()], &args.source.live, &args.source.load);
+    let (Some((old, old_name)), Some((new, new_name))) = (side(old_path), side(new_path)) else {
+        return Ok(ExitStatus::Error);
+    };
     let (old_engine, new_engine) = (engine(&old.cluster, args), engine(&new.cluster, args));
     let report = routes::diff::diff(
         &old_engine,
@@ -43,7 +47,7 @@ fn diff(args: &RoutesArgs, old_path: &str, new_path: &str) -> Result<ExitStatus>
         &routes::table(&new_engine),
     );
     match args.format {
-        Format::Human => output::write_stdout(&output::routes::diff_human(&report, old_path, new_path))?,
+        Format::Human => output::write_stdout(&output::routes::diff_human(&report, &old_name, &new_name))?,
         Format::Json => output::write_json(&report)?,
         Format::Yaml => output::write_yaml(&report)?,
     }
