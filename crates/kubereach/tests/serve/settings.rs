@@ -119,3 +119,34 @@ fn a_broken_config_file_is_an_input_error_with_its_line() {
     assert!(stderr.starts_with(".kubereach.yaml:3: error:") && stderr.contains("no-such-rule"), "{stderr}");
     assert!(output.stdout.is_empty(), "no URL printed");
 }
+
+/// `--open` hands the printed URL, token included, to the desktop's opener
+/// (`xdg-open`, as `jupyter notebook` and `kubectl proxy`'s users expect);
+/// here a stand-in on `PATH` records what it was given.
+#[cfg(target_os = "linux")]
+#[test]
+fn open_hands_the_printed_url_to_the_desktop_opener() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, path) = demo();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).expect("bin dir");
+    let opened = dir.path().join("opened");
+    let opener = bin.join("xdg-open");
+    std::fs::write(
+        &opener,
+        format!("#!/bin/sh\nprintf '%s' \"$1\" > '{0}.tmp' && mv '{0}.tmp' '{0}'\n", opened.display()),
+    )
+    .expect("opener");
+    std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let mut search = std::ffi::OsString::from(bin.as_os_str());
+    search.push(":");
+    search.push(std::env::var_os("PATH").unwrap_or_default());
+    let server = Server::start_with(dir.path(), &["-f", &path, "--open"], &[("PATH", search.as_os_str())]);
+    // The opener runs beside the server: wait for its file, bounded.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !opened.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let handed = std::fs::read_to_string(&opened).expect("the opener was started");
+    assert_eq!(handed, server.url());
+}

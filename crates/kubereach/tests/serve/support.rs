@@ -33,9 +33,15 @@ impl Server {
 
     /// [`Server::start`] in the working directory `dir`.
     pub fn start_in(dir: &Path, args: &[&str]) -> Server {
+        Server::start_with(dir, args, &[])
+    }
+
+    /// [`Server::start_in`] with extra environment variables.
+    pub fn start_with(dir: &Path, args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Server {
         let stderr = tempfile::NamedTempFile::new().expect("temp file");
         let mut child = Command::new(env!("CARGO_BIN_EXE_kubereach"))
             .current_dir(dir)
+            .envs(env.iter().copied())
             .arg("serve")
             .args(args)
             .args(["--listen", "127.0.0.1:0"])
