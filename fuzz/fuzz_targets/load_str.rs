@@ -7,11 +7,10 @@ use kubereach_core::ClusterBuilder;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    // The loader refuses non-UTF-8 files before parsing, so only text matters;
-    // a lossy conversion keeps every input useful.
-    let text = String::from_utf8_lossy(data);
+    // The bytes as a file's: decoding (UTF-16 with a byte order mark, a
+    // document with bytes that are not UTF-8 left out) comes first.
     let mut builder = ClusterBuilder::new();
-    kubereach_load::load_str(Some("fuzz.yaml"), &text, &mut builder);
+    kubereach_load::load_raw(Some("fuzz.yaml"), data, &mut builder);
     let cluster = builder.build();
     let inventory = kubereach_core::inventory::inventory(&cluster);
     // Rendering exercises every summarized field and the diagnostics.

@@ -128,6 +128,14 @@ pub fn load_str(name: Option<&str>, text: &str, builder: &mut ClusterBuilder) {
     load_text(name, text, builder);
 }
 
+/// Loads one file's bytes into `builder`, decoded as [`load`] decodes a
+/// file (UTF-8, or UTF-16 with a byte order mark; a document with a byte
+/// that is not UTF-8 is left out with an error); `name` is the file name to
+/// report, `None` for standard input.
+pub fn load_raw(name: Option<&str>, bytes: &[u8], builder: &mut ClusterBuilder) {
+    load_bytes(name.map(Path::new), bytes, builder);
+}
+
 /// [`load_str`] into any sink (a parsing thread's [`kinds::Recorded`]).
 fn load_text(name: Option<&str>, text: &str, builder: &mut impl kinds::Sink) {
     load_decoded(name, text, &[], builder);

@@ -7,12 +7,12 @@ use kubereach_core::cni::{self, PluginOverrides, PolicyView};
 use kubereach_core::policy::PolicyEngine;
 use kubereach_core::{Cluster, ClusterBuilder};
 
-/// The input as one manifest file: the YAML reader, duplicate keys,
-/// validation (rejected objects), defaults and representative pods.
+/// The input as one manifest file: decoding (UTF-16, bytes that are not
+/// UTF-8), the YAML reader, duplicate keys, validation (rejected objects),
+/// defaults and representative pods.
 pub fn cluster(data: &[u8]) -> Cluster {
-    let text = String::from_utf8_lossy(data);
     let mut builder = ClusterBuilder::new();
-    kubereach_load::load_str(Some("fuzz.yaml"), &text, &mut builder);
+    kubereach_load::load_raw(Some("fuzz.yaml"), data, &mut builder);
     builder.build()
 }
 
