@@ -10,6 +10,10 @@ use crate::labels::{display_selector, Labels};
 use crate::model::{Cluster, NamedContainerPort, PodOwner, WorkloadId};
 use crate::origin::Location;
 
+mod plugin;
+
+pub use plugin::PluginSummary;
+
 /// Schema id of the JSON form.
 pub const SCHEMA: &str = "kubereach.inventory/v1";
 
@@ -28,6 +32,9 @@ pub struct Inventory {
     pub skipped_kinds: BTreeMap<String, usize>,
     /// Problems met while loading.
     pub diagnostics: Vec<Diagnostic>,
+    /// What the network plugin does where the API leaves a choice, as
+    /// every query command is given it.
+    pub plugin: PluginSummary,
 }
 
 /// Cluster-scoped objects.
@@ -196,8 +203,15 @@ pub struct PolicySummary {
     pub location: Location,
 }
 
-/// Summarizes `cluster`.
+/// The inventory of `cluster`, with the plugin behaviour detected from it
+/// and no override.
 pub fn inventory(cluster: &Cluster) -> Inventory {
+    inventory_on(cluster, &crate::cni::behaviour(cluster, &crate::cni::PluginOverrides::default()))
+}
+
+/// The inventory of `cluster` on `plugin`, as detected or overridden
+/// (`--cni`, `--ip-blocks-match-pods`, `--host-network-as-pods`).
+pub fn inventory_on(cluster: &Cluster, plugin: &crate::cni::PluginBehaviour) -> Inventory {
     let mut namespaces: BTreeMap<String, NamespaceInventory> = cluster
         .namespaces()
         .values()
@@ -315,6 +329,7 @@ pub fn inventory(cluster: &Cluster) -> Inventory {
     add_gateway_api(cluster, &mut namespaces);
     Inventory {
         schema: SCHEMA,
+        plugin: PluginSummary::of(plugin),
         cluster_domain: cluster.cluster_domain().to_owned(),
         namespaces: namespaces.into_values().collect(),
         cluster: ClusterScoped {

@@ -233,6 +233,8 @@ pub enum InventoryFormat {
 pub struct InventoryArgs {
     #[command(flatten)]
     pub source: SourceArgs,
+    #[command(flatten)]
+    pub plugin: PluginArgs,
     /// Output format.
     #[arg(short = 'o', long, visible_alias = "output", value_enum, default_value_t = InventoryFormat::Human)]
     pub format: InventoryFormat,

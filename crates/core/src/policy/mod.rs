@@ -79,6 +79,7 @@ mod bitset;
 mod class_matrix;
 mod compile;
 mod eval;
+mod intent;
 mod ip;
 mod node_local;
 mod peers;
@@ -101,6 +102,7 @@ mod tests;
 use serde::Serialize;
 
 pub use class_matrix::ClassMatrix;
+pub use intent::{denial_intent, denies_all, DenialIntent};
 pub use ip::IpRange;
 pub use node_local::{host_network_addresses, Exemption};
 pub use peers::{peer_pods, policy_capable, policy_capable_pods, selected_pods, PeerPods};

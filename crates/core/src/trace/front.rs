@@ -8,9 +8,7 @@ use std::net::IpAddr;
 use k8s_openapi::api::core::v1::Service;
 
 use super::text::{at, close_matches, code, either, exec_target, kubectl_pods, pod_id, pod_title};
-use super::{
-    Blocked, Client, Ctx, Flow, Landing, Layer, Status, Step, TraceDestination, TraceSource, Via, Walk,
-};
+use super::{Client, Ctx, Flow, Landing, Layer, Status, Step, TraceDestination, TraceSource, Via, Walk};
 use crate::dns::{self, Answer, Nameserver, Outcome, QueryType, RecordData, Resolution};
 use crate::model::{Cluster, Object, PodId, Readiness};
 use crate::service::{
@@ -287,8 +285,7 @@ pub(super) fn dns_from_pod<'c>(
             evidence.extend(hints);
             let step =
                 Step::new(Layer::Dns, Status::Fail, summary).evidence(evidence).fix(hint_fix).kubectl(lookup);
-            walk.add(step)?;
-            Err(Blocked)
+            walk.block(step)
         }
         Outcome::NotFound if !alias => {
             let (mut summary, hints, mut hint_fix) = unresolved(ctx, host, &resolution);
@@ -302,8 +299,7 @@ pub(super) fn dns_from_pod<'c>(
             evidence.extend(hints);
             let step =
                 Step::new(Layer::Dns, Status::Fail, summary).evidence(evidence).fix(hint_fix).kubectl(lookup);
-            walk.add(step)?;
-            Err(Blocked)
+            walk.block(step)
         }
         Outcome::Unknown if !alias => {
             let summary = match resolution.answer {
@@ -381,6 +377,15 @@ fn landing_of_answer<'c>(
         if headless && first.name.trim_end_matches('.') != dns::service_fqdn(cluster, &service.value) {
             // `hostname.service.ns.svc`: one endpoint of a headless Service.
             let pods: Vec<PodId> = addresses.iter().filter_map(|r| r.pod).collect();
+            if let [pod] = pods[..] {
+                if cluster.pod(pod).is_representative() {
+                    // A StatefulSet's pod by its own name: one replica of the template.
+                    let hostname = first.name.split('.').next().unwrap_or_default();
+                    let name = format!("{}/{hostname}", cluster.pod(pod).namespace);
+                    let summary = format!("{resolved}, an endpoint of headless Service {id}");
+                    return (Landing::Replica { pod, name }, summary);
+                }
+            }
             if !pods.is_empty() {
                 return (Landing::Pods(pods), format!("{resolved}, an endpoint of headless Service {id}"));
             }
@@ -733,8 +738,7 @@ pub(super) fn find_service<'c>(
     .evidence(evidence)
     .fix(fix)
     .kubectl(format!("kubectl get services -n {}", quote(namespace)));
-    walk.add(step)?;
-    Err(Blocked)
+    walk.block(step)
 }
 
 /// The pods `namespace/name` names as a destination, or a failing
@@ -779,6 +783,5 @@ pub(super) fn find_destination_pods(
     .evidence(evidence)
     .fix(fix)
     .kubectl(format!("kubectl get pods,deployments,statefulsets,daemonsets -n {}", quote(namespace)));
-    walk.add(step)?;
-    Err(Blocked)
+    walk.block(step)
 }

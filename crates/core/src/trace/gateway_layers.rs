@@ -11,7 +11,7 @@ use k8s_openapi::api::core::v1::Service;
 use super::ingress_layers::exposed_by;
 use super::service_layers;
 use super::text::{at, close_matches, code, count, either};
-use super::{Blocked, Client, Ctx, Flow, Layer, Scheme, Status, Step, Via, Walk, GATEWAY_ORDER};
+use super::{Client, Ctx, Flow, Layer, Scheme, Status, Step, Via, Walk, GATEWAY_ORDER};
 use crate::gateway::attach::{attachments, Attachment};
 use crate::gateway::backend::{resolve_backend, BackendProblem, ResolvedBackend};
 use crate::gateway::claim::{claims, taking_claim, Claim};
@@ -227,8 +227,7 @@ fn gateway_step(ctx: &Ctx<'_, '_>, walk: &mut Walk, claim: &Claim<'_>) -> Flow<C
         )])
         .fix(fix)
         .kubectl("kubectl get gatewayclass");
-        walk.add(step)?;
-        return Err(Blocked);
+        return walk.block(step);
     };
     let controller_name = &class.value.spec.controller_name;
     let mut status = Status::Pass;
@@ -248,8 +247,7 @@ fn gateway_step(ctx: &Ctx<'_, '_>, walk: &mut Walk, claim: &Claim<'_>) -> Flow<C
             .evidence(evidence.into_iter().chain([format!("`Accepted: False`: {message}")]))
             .fix("fix the GatewayClass as its `Accepted` condition says")
             .kubectl(format!("kubectl describe gatewayclass {}", quote(class_name)));
-            walk.add(step)?;
-            return Err(Blocked);
+            return walk.block(step);
         }
         Some(Acceptance::Accepted) => evidence.push("`Accepted: True` in its status".to_owned()),
         Some(Acceptance::Assumed) => evidence.push("accepted, assumed: the input has no status".to_owned()),
@@ -356,8 +354,7 @@ fn tls_evidence(
                 .evidence([format!("`certificateRefs`{}", at(&claim.gateway.origin.field_location(&field)))])
                 .fix(fix)
                 .kubectl(kubectl_gateway(gateway));
-            walk.add(step)?;
-            return Err(Blocked);
+            return walk.block(step);
         }
     }
     Ok(())
@@ -399,8 +396,7 @@ fn route_step<'c>(
         .evidence(evidence)
         .fix(fix)
         .kubectl(kubectl);
-        walk.add(step)?;
-        return Err(Blocked);
+        return walk.block(step);
     }
     let Some(chosen) = routing.chosen else {
         let routes: Vec<String> = routing
@@ -427,8 +423,7 @@ fn route_step<'c>(
             "add a rule that matches {what}, e.g. `matches: [{{path: {{type: PathPrefix, value: /}}}}]`"
         ))
         .kubectl(kubectl);
-        walk.add(step)?;
-        return Err(Blocked);
+        return walk.block(step);
     };
     rule_outcome(ctx, walk, &chosen, &routing.shadowed, routing.age_unknown, request)
 }
@@ -573,10 +568,9 @@ fn rule_outcome<'c>(
                 format!("add a `backendRefs` entry to rule {} of {}", chosen.rule, code(route.id())),
             )
         });
-        walk.add(
+        return walk.block(
             Step::new(Layer::Route, Status::Fail, summary).evidence(evidence).fix(fix).kubectl(kubectl),
-        )?;
-        return Err(Blocked);
+        );
     };
     let status = if broken_weight > 0 {
         evidence.push(format!(

@@ -11,7 +11,7 @@ use super::front::land;
 use super::service_layers;
 use super::text::{at, close_matches, code, either};
 use super::{exposure_steps, ingress_tls};
-use super::{Blocked, Client, Ctx, Flow, Landing, Layer, Scheme, Status, Step, Via, Walk, INGRESS_ORDER};
+use super::{Client, Ctx, Flow, Landing, Layer, Scheme, Status, Step, Via, Walk, INGRESS_ORDER};
 use crate::dns::{self, QueryType};
 use crate::exposure::{load_balancer_reach, LoadBalancerReach};
 use crate::ingress::{
@@ -46,8 +46,7 @@ pub(super) fn from_outside(
                 )
                 .fix("connect to a load-balancer address, a node's address on a node port, or an Ingress host")
                 .kubectl("kubectl get services -A -o wide");
-                walk.add(step)?;
-                Err(Blocked)
+                walk.block(step)
             }
             landing => super::follow(ctx, walk, client, landing, &port_ref),
         };
@@ -97,8 +96,7 @@ pub(super) fn from_outside(
             quote(&ServiceRef::of(&service.value).namespace),
             quote(&ServiceRef::of(&service.value).name)
         ));
-        walk.add(step)?;
-        return Err(Blocked);
+        return walk.block(step);
     }
     if cluster.ingresses().is_empty() {
         let step = Step::new(
@@ -111,8 +109,7 @@ pub(super) fn from_outside(
         )
         .fix("connect to a load-balancer address or a node port, or add an Ingress for the host")
         .kubectl("kubectl get ingress,services -A");
-        walk.add(step)?;
-        return Err(Blocked);
+        return walk.block(step);
     }
     no_matching_host(ctx, walk, host)
 }
@@ -365,13 +362,12 @@ fn class_step(
                 } else {
                     format!("{id} names no class and no IngressClass is the default: no controller serves it")
                 };
-                walk.add(
+                return walk.block(
                     Step::new(Layer::IngressClass, Status::Fail, summary)
                         .evidence(evidence)
                         .fix(fix)
                         .kubectl(kubectl),
-                )?;
-                return Err(Blocked);
+                );
             }
             ClassProblem::ClassNotFound { name } | ClassProblem::UnknownClass { name } => {
                 let names: Vec<String> = classes.iter().map(|(name, _)| code(name)).collect();
@@ -393,8 +389,7 @@ fn class_step(
                 .evidence(classes.iter().map(|(name, controller)| format!("IngressClass {} → {}", code(name), code(controller))))
                 .fix(fix)
                 .kubectl(kubectl);
-                walk.add(step)?;
-                return Err(Blocked);
+                return walk.block(step);
             }
             ClassProblem::AnnotationConflict { field, annotation } => {
                 status = Status::Warn;
@@ -445,8 +440,7 @@ fn class_step(
         .evidence(evidence)
         .fix("install the class's controller")
         .kubectl(kubectl);
-        walk.add(step)?;
-        return Err(Blocked);
+        return walk.block(step);
     };
     let workloads: Vec<String> = controller.workloads.iter().map(|w| code(w.id())).collect();
     let served_by = if workloads.is_empty() {
@@ -479,8 +473,7 @@ fn class_step(
                 .evidence(evidence)
                 .fix(fix)
                 .kubectl("kubectl get services -A -o wide");
-            walk.add(step)?;
-            return Err(Blocked);
+            return walk.block(step);
         }
     }
     walk.add(Step::new(Layer::IngressClass, status, summary).evidence(evidence).kubectl(kubectl))?;
@@ -610,8 +603,7 @@ fn rule_step<'c>(
             .evidence(paths)
             .fix(fix)
             .kubectl(kubectl);
-            walk.add(step)?;
-            return Err(Blocked);
+            return walk.block(step);
         }
     };
     evidence.extend(route.notes.iter().map(note_text));
@@ -641,8 +633,7 @@ fn rule_step<'c>(
             evidence.insert(0, summary);
             let step =
                 Step::new(Layer::IngressRule, Status::Fail, why).evidence(evidence).fix(fix).kubectl(kubectl);
-            walk.add(step)?;
-            return Err(Blocked);
+            return walk.block(step);
         }
     };
     evidence.push(format!("backend: Service {} port {}{backend_at}", code(service_ref.id()), code(&port)));
@@ -660,8 +651,7 @@ fn rule_step<'c>(
                 .evidence(evidence)
                 .fix(fix)
                 .kubectl(format!("kubectl get secret -n {}", quote(&reference.namespace)));
-            walk.add(step)?;
-            return Err(Blocked);
+            return walk.block(step);
         }
     }
     if status == Status::Warn && fix.is_empty() && matches!(route.target, RouteTarget::DefaultBackend { .. })
@@ -885,8 +875,7 @@ fn no_matching_host(ctx: &mut Ctx<'_, '_>, walk: &mut Walk, host: &str) -> Flow<
             .evidence(evidence)
             .fix(fix)
             .kubectl("kubectl get ingress -A");
-    walk.add(step)?;
-    Err(Blocked)
+    walk.block(step)
 }
 
 fn count_classes(classes: &BTreeSet<Option<String>>) -> String {

@@ -26,6 +26,7 @@ mod front;
 mod gateway_layers;
 mod ingress_layers;
 mod ingress_tls;
+mod intended;
 pub mod kubectl;
 mod native_steps;
 mod parse;
@@ -295,6 +296,17 @@ struct Ctx<'a, 'c> {
     protocol: Protocol,
     policies: PolicyFacts,
     http: HttpRequestOptions,
+    /// The one pod of a template the destination names, if it does.
+    replica: Option<Replica>,
+}
+
+/// One pod of a workload the model holds as a template (its
+/// representative pod), named on its own: it stands for one replica.
+#[derive(Debug, Clone)]
+struct Replica {
+    pod: PodId,
+    /// `namespace/name` of the pod.
+    name: String,
 }
 
 impl<'a, 'c> Ctx<'a, 'c> {
@@ -304,7 +316,30 @@ impl<'a, 'c> Ctx<'a, 'c> {
         protocol: Protocol,
         http: HttpRequestOptions,
     ) -> Ctx<'a, 'c> {
-        Ctx { cluster, engine, protocol, policies: PolicyFacts::default(), http }
+        Ctx { cluster, engine, protocol, policies: PolicyFacts::default(), http, replica: None }
+    }
+
+    /// The replica `pod` stands for on this path: `Some` when the
+    /// destination names one pod of its template.
+    fn replica(&self, pod: PodId) -> Option<&Replica> {
+        self.replica.as_ref().filter(|r| r.pod == pod)
+    }
+
+    /// How many pods `pod` stands for on this path.
+    fn replicas(&self, pod: PodId) -> u32 {
+        match self.replica(pod) {
+            Some(_) => 1,
+            None => self.cluster.pod(pod).replicas,
+        }
+    }
+
+    /// `` `namespace/name` `` of `pod` on this path, with its replicas when
+    /// it stands for several.
+    fn pod_name(&self, pod: PodId) -> String {
+        match self.replica(pod) {
+            Some(replica) => text::code(&replica.name),
+            None => service_layers::pod_name_with_replicas(self.cluster, pod),
+        }
     }
 
     /// The plugin the engine was compiled for, as detected or named.
@@ -377,6 +412,9 @@ enum Landing<'c> {
     Service { service: &'c Object<Service>, via: Via },
     /// Pods, directly.
     Pods(Vec<PodId>),
+    /// One pod of a workload the model holds as a template, by its own
+    /// name (a StatefulSet's `db-0`).
+    Replica { pod: PodId, name: String },
     /// The address of a node with no Service on that node port.
     Node { node: String, address: String },
     /// Outside the cluster: a name forwarded upstream or an unknown address.
@@ -428,6 +466,22 @@ impl Walk {
         } else {
             Ok(())
         }
+    }
+
+    /// Records `step`, a failing one, and stops the walk: the one way a
+    /// layer blocks the connection.
+    fn block<T>(&mut self, step: Step) -> Flow<T> {
+        debug_assert_eq!(step.status, Status::Fail, "only a failing step blocks");
+        self.steps.push(step);
+        Err(Blocked)
+    }
+
+    /// Whether a policy may mean to block `client` on this path: a pod
+    /// reaching pods or a Service inside the cluster. A path through an
+    /// Ingress or a Gateway, or from outside to an exposed Service, is one
+    /// the objects say is wanted, so a block there is never meant.
+    fn may_intend_block(&self, client: Client) -> bool {
+        matches!(client, Client::Pod(_)) && self.order == &PATH_ORDER
     }
 
     /// Records that `layer` does not apply, and why, unless it was checked already.
@@ -553,6 +607,10 @@ fn follow<'c>(
             service_layers::service_path(ctx, walk, client, service, port, via)
         }
         Landing::Pods(pods) => service_layers::pod_path(ctx, walk, client, &pods, port),
+        Landing::Replica { pod, name } => {
+            ctx.replica = Some(Replica { pod, name });
+            service_layers::pod_path(ctx, walk, client, &[pod], port)
+        }
         Landing::Node { node, address } => {
             exposure_steps::node_address_path(ctx, walk, client, &node, &address, port)
         }

@@ -23,10 +23,7 @@ pub(super) fn native_denial(
     protocol: Protocol,
     port: u16,
 ) -> Option<NativeDenial> {
-    let step = direction
-        .steps
-        .iter()
-        .find(|s| s.verdict != Verdict::Pass && s.connections.contains(protocol, port))?;
+    let step = direction.deciding_step(protocol, port)?;
     if step.verdict != Verdict::Deny {
         return None;
     }

@@ -6,6 +6,7 @@ use std::net::IpAddr;
 
 use k8s_openapi::api::core::v1::Service;
 
+use super::intended::intended_block;
 use super::native_steps::{fqdn_caveat, l7_caveat, native_denial};
 use super::text::{at, code, count, declared_ports, exec_target, identifying_labels, labels_text, pod_id};
 use super::{Backend, Client, Ctx, Flow, Hop, Layer, Status, Step, Walk};
@@ -57,9 +58,7 @@ fn direction_evidence(direction: &DirectionExplanation, protocol: Protocol, port
             .collect();
         evidence.push(format!("isolated for {which} by {}", policies.join(", ")));
     }
-    // A `Pass` hands the port on: the step that decides comes after it.
-    let deciding =
-        direction.steps.iter().find(|s| s.verdict != Verdict::Pass && s.connections.contains(protocol, port));
+    let deciding = direction.deciding_step(protocol, port);
     let peer = match direction.direction {
         Direction::Egress => "to this destination",
         Direction::Ingress => "from this client",
@@ -338,12 +337,24 @@ fn egress_step(
     let native = native_denial(&explanation.egress, protocol, j.backend.port as u16);
     let fix = match &native {
         Some(native) => native.fix.clone(),
-        None => format!(
-            "allow egress from pods {} in {} to {destination} on {protocol} {}",
-            code(labels_text(&identifying_labels(cluster, pod))),
-            code(&pod.namespace),
-            j.backend.port
-        ),
+        None => {
+            let fix = format!(
+                "allow egress from pods {} in {} to {destination} on {protocol} {}",
+                code(labels_text(&identifying_labels(cluster, pod))),
+                code(&pod.namespace),
+                j.backend.port
+            );
+            let intended = Some(&explanation.egress)
+                .filter(|_| walk.may_intend_block(client))
+                .and_then(|e| intended_block(cluster, e, protocol, j.backend.port as u16, &fix));
+            match intended {
+                Some(lines) => {
+                    evidence.extend(lines);
+                    String::new()
+                }
+                None => fix,
+            }
+        }
     };
     let summary = format!(
         "egress policies of {name} deny {protocol} {} to {}",
@@ -459,9 +470,24 @@ fn ingress_step(
     };
     let summary =
         format!("{} does not admit {name} on {protocol} {port}: {because}", destination_phrase(&denied));
-    let fix = match native {
-        Some(native) => native.fix,
-        None => dnat_fix.unwrap_or_else(|| ingress_fix(ctx, client, j, hop, protocol)),
+    let fix = match (native, dnat_fix) {
+        (Some(native), _) => native.fix,
+        (None, Some(dnat_fix)) => dnat_fix,
+        (None, None) => {
+            let fix = ingress_fix(ctx, client, j, hop, protocol);
+            let intended = j
+                .explanation
+                .as_ref()
+                .filter(|_| walk.may_intend_block(client))
+                .and_then(|e| intended_block(cluster, &e.ingress, protocol, port as u16, &fix));
+            match intended {
+                Some(lines) => {
+                    evidence.extend(lines);
+                    String::new()
+                }
+                None => fix,
+            }
+        }
     };
     if client == Client::IngressController {
         // Policies that admit the controller by its namespace or labels
@@ -778,17 +804,21 @@ fn destination_step(ctx: &Ctx<'_, '_>, walk: &mut Walk, reachable: &[Backend]) -
         Protocol::Udp => "ss -lun",
         Protocol::Sctp => "ss -ln --sctp",
     };
-    let kubectl = format!(
-        "kubectl exec -n {} {} -- {listeners}",
-        quote(&first_pod.namespace),
-        quote(&exec_target(cluster, first_pod))
-    );
+    let target = match ctx.replica(first) {
+        Some(replica) => replica.name.rsplit('/').next().unwrap_or_default().to_owned(),
+        None => exec_target(cluster, first_pod),
+    };
+    let kubectl =
+        format!("kubectl exec -n {} {} -- {listeners}", quote(&first_pod.namespace), quote(&target));
     let mut status = Status::Pass;
     let mut lines = Vec::new();
     let mut evidence = Vec::new();
     for (pod, port) in &pods {
         let value = cluster.pod(*pod);
-        let name = code(pod_id(value));
+        let name = match ctx.replica(*pod) {
+            Some(replica) => code(&replica.name),
+            None => code(pod_id(value)),
+        };
         let declared = value.container_ports().find(|p| p.port == *port && p.protocol == protocol.as_str());
         match declared {
             Some(declared) => {
@@ -885,11 +915,16 @@ pub(super) fn outside_path(
             } else {
                 let summary =
                     format!("egress policies of {client_name} deny {protocol} {number} to {name_shown}");
-                let fix = format!(
+                let mut fix = format!(
                     "allow egress from pods {} in {} to an `ipBlock` holding {name_shown}'s addresses on {protocol} {number}",
                     code(labels_text(&identifying_labels(ctx.cluster, pod))),
                     code(&pod.namespace)
                 );
+                if let Some(lines) = intended_block(ctx.cluster, &explanation.egress, protocol, number, &fix)
+                {
+                    evidence.extend(lines);
+                    fix = String::new();
+                }
                 let (mut status, mut summary) = unenforced(ctx, Layer::NetworkPolicyEgress, summary);
                 if let Some((matched, _)) = fqdn {
                     // The verdict depends on what the names resolve to.

@@ -10,7 +10,7 @@ use super::text::{
     at, close_matches, code, count, declared_ports, kubectl_pods, labels_text, pod_id, ports_list,
 };
 use super::{exposure_steps, policy_layers};
-use super::{Backend, Blocked, Client, Ctx, Flow, Hop, Layer, Status, Step, Via, Walk};
+use super::{Backend, Client, Ctx, Flow, Hop, Layer, Status, Step, Via, Walk};
 use crate::dns;
 use crate::endpoints::{service_endpoints, EndpointExclusion, EndpointSource, PortEndpoint, PortEndpoints};
 use crate::model::{Cluster, Object, PodId, Readiness};
@@ -99,7 +99,7 @@ pub(super) fn pod_path(
         }
         match pod.readiness() {
             Readiness::NotReady => {
-                not_ready += pod.replicas;
+                not_ready += ctx.replicas(id);
                 evidence.push(format!(
                     "{} is not ready: Services send it nothing, direct connections still arrive",
                     code(pod_id(pod))
@@ -112,18 +112,23 @@ pub(super) fn pod_path(
         }
         alive.push(id);
     }
-    let total: u32 = pods.iter().map(|id| cluster.pod(*id).replicas).sum();
-    let kubectl = kubectl_pods(cluster, first);
+    let total: u32 = pods.iter().map(|id| ctx.replicas(*id)).sum();
+    let kubectl = match ctx.replica(pods[0]) {
+        Some(replica) => {
+            let name = replica.name.rsplit('/').next().unwrap_or_default();
+            format!("kubectl get pod -n {} {name} -o wide", first.namespace)
+        }
+        None => kubectl_pods(cluster, first),
+    };
     if alive.is_empty() {
         let step = Step::new(Layer::Readiness, Status::Fail, "the destination pods have all finished")
             .evidence(evidence)
             .fix("trace to a running pod")
             .kubectl(kubectl);
-        walk.add(step)?;
-        return Err(Blocked);
+        return walk.block(step);
     }
     let status = if not_ready > 0 { Status::Warn } else { Status::Pass };
-    let running: u32 = alive.iter().map(|id| cluster.pod(*id).replicas).sum();
+    let running: u32 = alive.iter().map(|id| ctx.replicas(*id)).sum();
     let unknown = alive.iter().all(|id| cluster.pod(*id).readiness() == Readiness::Unknown);
     let summary = if unknown {
         evidence.clear();
@@ -142,7 +147,7 @@ pub(super) fn pod_path(
             PortRef::Name(name) => pod.named_port(name, protocol.as_str()),
         };
         if let Some(number) = number {
-            backends.push(pod_backend(cluster, id, number));
+            backends.push(pod_backend(ctx, id, number));
         }
     }
     if backends.is_empty() {
@@ -195,8 +200,7 @@ pub(super) fn node_without_service(
     .evidence(evidence)
     .fix("connect to a node port of a Service, or give the Service `type: NodePort`")
     .kubectl("kubectl get services -A -o wide");
-    walk.add(step)?;
-    Err(Blocked)
+    walk.block(step)
 }
 
 fn service_type_step<'c>(
@@ -221,8 +225,7 @@ fn service_type_step<'c>(
                 .evidence([format!("type{defined}")])
                 .fix("use `ClusterIP`, `NodePort`, `LoadBalancer` or `ExternalName`")
                 .kubectl(kubectl);
-        walk.add(step)?;
-        return Err(Blocked);
+        return walk.block(step);
     };
     let expose = format!(
         "expose it with an Ingress whose backend is {}, or make it `type: LoadBalancer` (with a load-balancer provisioner) or `type: NodePort`",
@@ -234,8 +237,7 @@ fn service_type_step<'c>(
                 let step = Step::new(Layer::ServiceType, Status::Fail, format!("{id} is `ExternalName` without `externalName`"))
                     .fix("set `spec.externalName` to the DNS name the Service stands for")
                     .kubectl(kubectl);
-                walk.add(step)?;
-                return Err(Blocked);
+                return walk.block(step);
             };
             let target = target.trim_end_matches('.').to_ascii_lowercase();
             let summary = format!(
@@ -250,8 +252,7 @@ fn service_type_step<'c>(
                 )
                 .fix(format!("connect to {} directly", code(&target)))
                 .kubectl(kubectl);
-                walk.add(step)?;
-                return Err(Blocked);
+                return walk.block(step);
             }
             let status = if via.proxied() { Status::Warn } else { Status::Pass };
             let mut step = Step::new(Layer::ServiceType, status, summary).kubectl(kubectl);
@@ -277,8 +278,7 @@ fn service_type_step<'c>(
                     step.status = Status::Fail;
                     step.summary = format!("{id} is a CNAME to {}, which does not resolve in the cluster", code(&target));
                     step.fix = format!("point `externalName` of {id} at an existing Service");
-                    walk.add(step)?;
-                    return Err(Blocked);
+                    return walk.block(step);
                 };
                 let inner_id = ServiceRef::of(&inner.value).id();
                 step.evidence.push(format!("{} is Service {}", code(&target), code(&inner_id)));
@@ -428,8 +428,7 @@ fn service_port_step<'c>(
         .evidence(evidence)
         .fix(fix)
         .kubectl(kubectl);
-        walk.add(step)?;
-        return Err(Blocked);
+        return walk.block(step);
     };
     let index = service_ports(value).iter().position(|p| std::ptr::eq(p, port)).unwrap_or(0);
     let location = at(&service.origin.field_location(&format!("spec.ports[{index}]")));
@@ -661,12 +660,11 @@ fn endpoints_step(
     }
     if endpoints.endpoints.is_empty() {
         let Some(wanted) = selector(value) else {
-            walk.add(fail(
+            return walk.block(fail(
                 format!("the endpoint objects of {id} list no endpoints"),
                 Vec::new(),
                 "check the endpoints' controller".to_owned(),
-            ))?;
-            return Err(Blocked);
+            ));
         };
         let (evidence, fix) = near_misses(cluster, service, wanted);
         walk.add(fail(
@@ -890,8 +888,7 @@ fn readiness_step(
         };
         let step =
             Step::new(Layer::Readiness, Status::Fail, summary).evidence(evidence).fix(fix).kubectl(kubectl);
-        walk.add(step)?;
-        return Err(Blocked);
+        return walk.block(step);
     }
     let mut summary =
         format!("{} of {} ready", counts.ready.min(counts.published), count(counts.published, "endpoint"));
@@ -954,8 +951,7 @@ fn headless_path(
                 )
                 .evidence(evidence)
                 .fix(fix);
-                walk.add(step)?;
-                return Err(Blocked);
+                return walk.block(step);
             }
         },
         None => None,
@@ -996,8 +992,7 @@ fn headless_path(
             .evidence(evidence)
             .fix(fix)
             .kubectl(kubectl);
-        walk.add(step)?;
-        return Err(Blocked);
+        return walk.block(step);
     }
     let total: u32 = all.endpoints.iter().map(|e| e.replicas).sum();
     walk.add(Step::new(Layer::Endpoints, Status::Pass, count(total, "endpoint")).kubectl(kubectl.clone()))?;
@@ -1011,8 +1006,7 @@ fn headless_path(
         )
         .fix("find why the pods are not ready (`kubectl describe pod`)")
         .kubectl(kubectl);
-        walk.add(step)?;
-        return Err(Blocked);
+        return walk.block(step);
     }
     let assumed =
         if ready.iter().any(|e| e.assumed_ready) { " (assumed: the input has no pod status)" } else { "" };
@@ -1047,14 +1041,14 @@ fn headless_path(
     policy_layers::policy_path(ctx, walk, client, &backends, Hop { service: Some(value), service_port: None })
 }
 
-fn pod_backend(cluster: &Cluster, id: PodId, port: i32) -> Backend {
-    let pod = cluster.pod(id);
+fn pod_backend(ctx: &Ctx<'_, '_>, id: PodId, port: i32) -> Backend {
+    let pod = ctx.cluster.pod(id);
     Backend {
         pod: Some(id),
         address: pod.ips().first().and_then(|a| a.parse().ok()),
         port,
-        replicas: pod.replicas,
-        name: pod_name_with_replicas(cluster, id),
+        replicas: ctx.replicas(id),
+        name: ctx.pod_name(id),
     }
 }
 

@@ -8,7 +8,8 @@ use crate::output;
 
 pub fn run(args: &InventoryArgs) -> Result<ExitStatus> {
     let Some(loaded) = super::load(&args.source) else { return Ok(ExitStatus::Error) };
-    let inventory = kubereach_core::inventory::inventory(&loaded.cluster);
+    let plugin = kubereach_core::cni::behaviour(&loaded.cluster, &args.plugin.overrides());
+    let inventory = kubereach_core::inventory::inventory_on(&loaded.cluster, &plugin);
     match args.format {
         InventoryFormat::Human | InventoryFormat::Wide => {
             let wide = args.format == InventoryFormat::Wide;

@@ -126,6 +126,9 @@ pub fn human(inventory: &Inventory, wide: bool) -> String {
     for name in &cluster.baseline_admin_network_policies {
         let _ = writeln!(out, "BaselineAdminNetworkPolicy {name}");
     }
+    if inventory.plugin.is_known() {
+        plugin_lines(&mut out, &inventory.plugin);
+    }
     let _ = writeln!(out, "cluster domain: {}", inventory.cluster_domain);
     if !inventory.skipped_kinds.is_empty() {
         let skipped: Vec<String> =
@@ -141,4 +144,39 @@ fn end_line(out: &mut String, location: &kubereach_core::origin::Location, wide:
         let _ = write!(out, "  at {location}");
     }
     out.push('\n');
+}
+
+/// The plugin behaviour every query command is given, part by part, with
+/// where each comes from.
+fn plugin_lines(out: &mut String, plugin: &kubereach_core::inventory::PluginSummary) {
+    use kubereach_core::cni::{ChoiceSource, Enforcement};
+    let cni = if plugin.cni.is_empty() { "not known".to_owned() } else { plugin.cni.join(", ") };
+    let source = match plugin.source {
+        "given" => " (--cni)",
+        "detected" => " (detected)",
+        _ => "",
+    };
+    let _ = writeln!(out, "network plugin: {cni}{source}");
+    for (kind, enforcement) in [
+        ("NetworkPolicy", plugin.network_policy),
+        ("AdminNetworkPolicy", plugin.admin_network_policy),
+        ("BaselineAdminNetworkPolicy", plugin.baseline_admin_network_policy),
+    ] {
+        let text = match enforcement {
+            Enforcement::Enforced => "enforced",
+            Enforcement::NotEnforced => "not enforced",
+            Enforcement::Unknown => "not known (assumed enforced)",
+        };
+        let _ = writeln!(out, "  {kind}: {text}");
+    }
+    let from = |source: ChoiceSource| match source {
+        ChoiceSource::Plugin { cni } => format!("as {} does", cni.name()),
+        ChoiceSource::Flag => "flag".to_owned(),
+        ChoiceSource::Default => "default".to_owned(),
+    };
+    let matches = if plugin.ip_blocks_match_pods { "yes" } else { "no" };
+    let _ =
+        writeln!(out, "  ipBlocks match pod IPs: {matches} ({})", from(plugin.ip_blocks_match_pods_source));
+    let host = if plugin.host_network_pods == "pod" { "pods like any other" } else { "node traffic" };
+    let _ = writeln!(out, "  hostNetwork pods: {host} ({})", from(plugin.host_network_pods_source));
 }

@@ -314,3 +314,41 @@ fn gateway_api_objects_are_read() {
         [("HTTPRoute", "storefront"), ("HTTPRoute", "storefront-redirect"), ("GRPCRoute", "cart")]
     );
 }
+
+/// `inventory` shows the plugin behaviour every query command is given,
+/// and takes the same overrides (`--cni`, `--ip-blocks-match-pods`,
+/// `--host-network-as-pods`).
+#[test]
+fn inventory_shows_the_plugin_behaviour() {
+    let detected = inventory("every-kind.yaml");
+    assert_eq!(detected["plugin"]["source"], "not-found", "{}", detected["plugin"]);
+    assert_eq!(detected["plugin"]["network_policy"], "unknown");
+
+    let given = run(&["inventory", "--format", "json", "--cni", "calico", "-f", "every-kind.yaml"]);
+    given.assert_code(0);
+    let plugin = &given.json()["plugin"];
+    assert_eq!(plugin["cni"], json!(["calico"]));
+    assert_eq!(plugin["source"], "given");
+    assert_eq!(plugin["network_policy"], "enforced");
+    // Calico matches pod IPs with ipBlocks (projectcalico/calico#6634).
+    assert_eq!(plugin["ip_blocks_match_pods"], true);
+
+    let flags = run(&[
+        "inventory",
+        "--cni",
+        "calico",
+        "--ip-blocks-match-pods=false",
+        "--host-network-as-pods",
+        "-f",
+        "every-kind.yaml",
+    ]);
+    flags.assert_code(0);
+    for line in [
+        "network plugin: calico (--cni)",
+        "  NetworkPolicy: enforced",
+        "  ipBlocks match pod IPs: no (flag)",
+        "  hostNetwork pods: pods like any other (flag)",
+    ] {
+        assert!(flags.stdout.lines().any(|l| l == line), "no line `{line}` in\n{flags}");
+    }
+}
