@@ -133,11 +133,12 @@ pub fn write_connlist(matrix: &Matrix, port: Option<(Protocol, u16)>) -> Result<
 }
 
 /// The lines `FROM => TO : CONNECTIONS` (`FROM => TO` with a port filter),
-/// sorted as strings, as [`connlist_lines`] gives them, but each label and
-/// each distinct connection set rendered once and no line held: a line is
-/// the concatenation of its parts, and the edges are put in the order of
-/// their lines by comparing the parts (they already are in that order when
-/// no label is a prefix of another, which is checked, not assumed).
+/// sorted as strings, as [`kubereach_core::matrix::connlist_lines`] gives
+/// them, but each label and each distinct connection set rendered once and
+/// no line held: a line is the concatenation of its parts, and the edges
+/// are put in the order of their lines by comparing the parts (they already
+/// are in that order when no label is a prefix of another, which is
+/// checked, not assumed).
 fn write_connlist_to(
     matrix: &Matrix,
     port: Option<(Protocol, u16)>,
