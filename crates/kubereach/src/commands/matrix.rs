@@ -71,9 +71,8 @@ pub fn run(args: &MatrixArgs) -> Result<ExitStatus> {
     let report = matrix::matrix(&engine, &options);
     let text = match args.format {
         // Streamed: hundreds of MiB for a large cluster.
-        MatrixFormat::Json | MatrixFormat::Yaml => None,
+        MatrixFormat::Json | MatrixFormat::Yaml | MatrixFormat::Connlist => None,
         MatrixFormat::Human => Some(output::matrix::human(&report)),
-        MatrixFormat::Connlist => Some(output::matrix::connlist(&report, args.port)),
         MatrixFormat::Csv => Some(output::matrix::csv(&report)),
         MatrixFormat::Md => Some(output::matrix::markdown(&report)),
         MatrixFormat::Dot => Some(output::matrix::dot(&report)),
@@ -87,6 +86,7 @@ pub fn run(args: &MatrixArgs) -> Result<ExitStatus> {
         }
         Some(text) => output::write_stdout(&text)?,
         None if args.format == MatrixFormat::Yaml => output::write_yaml(&report)?,
+        None if args.format == MatrixFormat::Connlist => output::matrix::write_connlist(&report, args.port)?,
         None => output::matrix::write_json(&report)?,
     }
     if let (Some(note), false) = (&note, args.format == MatrixFormat::Human) {

@@ -6,8 +6,9 @@ use std::io::Write as _;
 
 use anyhow::Result;
 use kubereach_core::cni::{PluginBehaviour, PolicyKind, PolicyView};
-use kubereach_core::matrix::{connlist_lines, Matrix, Node, NodeKind};
+use kubereach_core::matrix::{Edge, Matrix, Node, NodeKind};
 use kubereach_core::policy::{DirectionExplanation, Explanation};
+use kubereach_core::ports::ConnectionSet;
 use kubereach_core::ports::Protocol;
 use kubereach_core::Cluster;
 
@@ -120,28 +121,86 @@ fn long(node: &Node) -> String {
     node.label()
 }
 
-/// netpol-analyzer's `list` format. With a port filter (its
-/// `--focus-conn`), a title names the port and lines have no connections.
-pub fn connlist(matrix: &Matrix, port: Option<(Protocol, u16)>) -> String {
-    let mut out = String::new();
-    if let Some((protocol, port)) = port {
-        let _ = writeln!(out, "Permitted connections on {protocol} {port}:");
-        let mut lines: Vec<String> = matrix
-            .edges
-            .iter()
-            .map(|e| format!("{} => {}", matrix.nodes[e.from].label(), matrix.nodes[e.to].label()))
-            .collect();
-        lines.sort();
-        for line in lines {
-            let _ = writeln!(out, "{line}");
+/// netpol-analyzer's `list` format, written to stdout as it is rendered:
+/// at 10,000 pods the text is hundreds of MiB, which should not be held as
+/// lines and then as one string. With a port filter (its `--focus-conn`), a
+/// title names the port and lines have no connections.
+pub fn write_connlist(matrix: &Matrix, port: Option<(Protocol, u16)>) -> Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    write_connlist_to(matrix, port, &mut out)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// The lines `FROM => TO : CONNECTIONS` (`FROM => TO` with a port filter),
+/// sorted as strings, as [`kubereach_core::matrix::connlist_lines`] gives
+/// them, but each label and each distinct connection set rendered once and
+/// no line held: a line is the concatenation of its parts, and the edges
+/// are put in the order of their lines by comparing the parts (they already
+/// are in that order when no label is a prefix of another, which is
+/// checked, not assumed).
+fn write_connlist_to(
+    matrix: &Matrix,
+    port: Option<(Protocol, u16)>,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    let labels: Vec<String> = matrix.nodes.iter().map(Node::label).collect();
+    let mut sets: std::collections::HashMap<*const ConnectionSet, String> = std::collections::HashMap::new();
+    if port.is_none() {
+        for edge in &matrix.edges {
+            sets.entry(std::sync::Arc::as_ptr(&edge.connections))
+                .or_insert_with(|| edge.connections.to_string());
         }
-        return out;
     }
-    for line in connlist_lines(matrix) {
-        out.push_str(&line);
-        out.push('\n');
+    let line = |edge: &Edge| -> [&[u8]; 5] {
+        let (from, to) = (labels[edge.from].as_bytes(), labels[edge.to].as_bytes());
+        if port.is_some() {
+            return [from, b" => ", to, b"", b""];
+        }
+        let set = sets.get(&std::sync::Arc::as_ptr(&edge.connections)).map_or("", String::as_str);
+        [from, b" => ", to, b" : ", set.as_bytes()]
+    };
+    if let Some((protocol, port)) = port {
+        writeln!(out, "Permitted connections on {protocol} {port}:")?;
     }
-    out
+    let sorted = matrix.edges.windows(2).all(|pair| compare_parts(&line(&pair[0]), &line(&pair[1])).is_le());
+    let mut order: Vec<&Edge> = matrix.edges.iter().collect();
+    if !sorted {
+        order.sort_by(|a, b| compare_parts(&line(a), &line(b)));
+    }
+    for edge in order {
+        for part in line(edge) {
+            out.write_all(part)?;
+        }
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// Compares two byte strings given as the concatenation of their parts,
+/// without concatenating them.
+fn compare_parts(a: &[&[u8]], b: &[&[u8]]) -> std::cmp::Ordering {
+    let (mut a_parts, mut b_parts) = (a.iter(), b.iter());
+    let (mut x, mut y): (&[u8], &[u8]) = (&[], &[]);
+    loop {
+        while x.is_empty() {
+            let Some(part) = a_parts.next() else { break };
+            x = part;
+        }
+        while y.is_empty() {
+            let Some(part) = b_parts.next() else { break };
+            y = part;
+        }
+        if x.is_empty() || y.is_empty() {
+            return x.len().cmp(&y.len());
+        }
+        let n = x.len().min(y.len());
+        match x[..n].cmp(&y[..n]) {
+            std::cmp::Ordering::Equal => {}
+            unequal => return unequal,
+        }
+        (x, y) = (&x[n..], &y[n..]);
+    }
 }
 
 fn rows(matrix: &Matrix) -> Vec<(String, String, String)> {
@@ -338,6 +397,52 @@ mod tests {
         let engine = PolicyEngine::new(&cluster, PolicyOptions { ip_blocks_match_pods: false });
         let options = MatrixOptions { granularity, ingress_controller: true, filters: Filters::default() };
         kubereach_core::matrix::matrix(&engine, &options)
+    }
+
+    fn connlist(matrix: &Matrix, port: Option<(Protocol, u16)>) -> String {
+        let mut out = Vec::new();
+        write_connlist_to(matrix, port, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// The streamed connlist is core's `connlist_lines`, and with a port
+    /// filter the sorted `FROM => TO` lines under a title; also when the
+    /// edges are not in the order of their lines.
+    #[test]
+    fn the_streamed_connlist_is_the_sorted_lines() {
+        for granularity in [Granularity::Workloads, Granularity::Pods] {
+            let mut matrix = demo_matrix(granularity);
+            assert!(matrix.edges.len() > 10, "{}", matrix.edges.len());
+            let expected: String = kubereach_core::matrix::connlist_lines(&matrix)
+                .iter()
+                .map(|line| format!("{line}\n"))
+                .collect();
+            assert_eq!(connlist(&matrix, None), expected);
+            let label = |edge: &Edge| (matrix.nodes[edge.from].label(), matrix.nodes[edge.to].label());
+            let mut pairs: Vec<String> =
+                matrix.edges.iter().map(label).map(|(from, to)| format!("{from} => {to}\n")).collect();
+            pairs.sort();
+            let filtered = connlist(&matrix, Some((Protocol::Tcp, 80)));
+            assert_eq!(filtered, format!("Permitted connections on TCP 80:\n{}", pairs.concat()));
+            matrix.edges.reverse();
+            assert_eq!(connlist(&matrix, None), expected);
+        }
+    }
+
+    #[test]
+    fn parts_compare_as_their_concatenation() {
+        type Parts<'a> = &'a [&'a [u8]];
+        let cases: [(Parts, Parts); 5] = [
+            (&[b"ab", b"c"], &[b"a", b"bc"]),
+            (&[b"a/b", b" => "], &[b"a/b-c", b" => "]),
+            (&[b"", b"x"], &[b"x", b""]),
+            (&[b"a"], &[b"a", b"b"]),
+            (&[b"b"], &[b"a", b"z"]),
+        ];
+        for (a, b) in cases {
+            assert_eq!(compare_parts(a, b), a.concat().cmp(&b.concat()), "{a:?} {b:?}");
+            assert_eq!(compare_parts(b, a), b.concat().cmp(&a.concat()), "{b:?} {a:?}");
+        }
     }
 
     #[test]
