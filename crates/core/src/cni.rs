@@ -55,6 +55,7 @@
 mod behaviour;
 mod container;
 mod detect;
+mod native_inventory;
 
 use serde::Serialize;
 
@@ -68,6 +69,7 @@ pub(crate) use container::{
 };
 pub(crate) use detect::not_found;
 pub use detect::{detect, given};
+pub use native_inventory::{native_policy_counts, NativePolicyCount};
 
 /// A network plugin, or a NetworkPolicy engine that runs beside one
 /// (`azure-npm`, `kube-network-policies`). Declared in the alphabetical

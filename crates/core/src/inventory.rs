@@ -30,6 +30,10 @@ pub struct Inventory {
     pub cluster: ClusterScoped,
     /// Kinds the model does not use, with counts.
     pub skipped_kinds: BTreeMap<String, usize>,
+    /// The network plugins' own policies (Cilium's, Calico's) and Calico
+    /// Tiers, by kind and tier, with whether the detected plugin enforces them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub native_policies: Vec<crate::cni::NativePolicyCount>,
     /// Problems met while loading.
     pub diagnostics: Vec<Diagnostic>,
     /// What the network plugin does where the API leaves a choice, as
@@ -369,6 +373,10 @@ pub fn inventory_on(cluster: &Cluster, plugin: &crate::cni::PluginBehaviour) -> 
                 .collect(),
         },
         skipped_kinds: cluster.skipped_kinds().clone(),
+        native_policies: crate::cni::native_policy_counts(
+            cluster,
+            &crate::cni::behaviour(cluster, &Default::default()),
+        ),
         diagnostics: cluster.diagnostics().to_vec(),
     }
 }

@@ -142,3 +142,20 @@ fn cilium_policies_on_calico_are_a_check_error() {
     let run = util::run(&dir(), &["check", "-f", "cilium", "--cni", "cilium", "--format", "json"]);
     assert!(!run.stdout.contains("KR801"), "{}", run.stdout);
 }
+
+// `inventory` counts the plugins' own policies by kind and tier (they are
+// in the model, not skipped) and says when the plugin does not enforce them.
+#[test]
+fn inventory_lists_native_policies() {
+    let run = util::run(&dir(), &["inventory", "-f", "calico"]);
+    run.assert_code(0);
+    assert!(run.stdout.contains("\n1 GlobalNetworkPolicy in tier platform\n"), "{run}");
+    assert!(run.stdout.contains("\n1 NetworkPolicy.projectcalico.org in tier default\n"), "{run}");
+    assert!(!run.stdout.contains("skipped"), "{run}");
+    let run = util::run(&dir(), &["inventory", "-f", "calico", "-o", "json"]);
+    let json = run.json();
+    let kinds: Vec<&str> =
+        json["native_policies"].as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["GlobalNetworkPolicy", "NetworkPolicy.projectcalico.org", "Tier"], "{run}");
+    assert_eq!(json["native_policies"][0]["enforced"], true, "{run}");
+}

@@ -606,3 +606,62 @@ fn an_answer_larger_than_the_limit_is_refused() {
     let read = read_live(&server.source(), &options());
     assert!(!read.failed, "{:?}", read.diagnostics);
 }
+
+/// A fake API server serving the fixtures under `tests/fixtures/NAME/live`.
+fn calico_server(name: &str) -> (FakeApi, LiveSource) {
+    let api = FakeApi::start(&fixtures().join(name), Behaviour::default(), Tls::None);
+    let source = LiveSource::Server { url: format!("{}/", api.url), token: Some("s3cr3t".into()) };
+    (api, source)
+}
+
+// Calico without its API server: `projectcalico.org/v3` is not served
+// (404, silent), and the policies are read from their
+// `crd.projectcalico.org/v1` CRDs.
+#[test]
+fn calico_crds_are_read_without_the_calico_api_server() {
+    let (api, source) = calico_server("calico-crd");
+    let cluster = live(&source, &options());
+    assert_eq!(diagnostics(&cluster), Vec::<String>::new());
+    let read: Vec<(String, String)> = cluster
+        .calico_objects()
+        .iter()
+        .map(|o| (o.value.kind().to_owned(), o.origin.file.as_deref().unwrap_or_default().to_owned()))
+        .collect();
+    assert_eq!(
+        read,
+        [
+            (
+                "NetworkPolicy".to_owned(),
+                format!("{}/apis/crd.projectcalico.org/v1/networkpolicies", api.url)
+            ),
+            ("Tier".to_owned(), format!("{}/apis/crd.projectcalico.org/v1/tiers", api.url)),
+        ]
+    );
+    let targets: Vec<String> = api.seen().into_iter().map(|s| s.target).collect();
+    assert!(
+        targets.contains(&"/apis/projectcalico.org/v3/networkpolicies?limit=500".to_owned()),
+        "{targets:?}"
+    );
+}
+
+// With the API server, its v3 objects are the same policies as the CRDs:
+// each is read once, in its v3 form.
+#[test]
+fn calico_api_server_form_wins_over_its_crds() {
+    let (api, source) = calico_server("calico-both");
+    let cluster = live(&source, &options());
+    let read: Vec<(String, String)> = cluster
+        .calico_objects()
+        .iter()
+        .map(|o| {
+            (
+                o.value.metadata().name.clone().unwrap_or_default(),
+                o.origin.file.as_deref().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        read,
+        [("api-from-web".to_owned(), format!("{}/apis/projectcalico.org/v3/networkpolicies", api.url))]
+    );
+}

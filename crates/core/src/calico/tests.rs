@@ -110,3 +110,40 @@ fn types_defaults() {
     let explicit = PolicySpec { types: Some(vec!["Egress".to_owned()]), ..spec(true, false) };
     assert_eq!(explicit.effective_types(), (false, true));
 }
+
+// Checked against Calico's evaluator (`lib/std/selector/parser/ast.go` in
+// projectcalico/calico): `LabelNeValueNode.Evaluate` returns true when the
+// label is absent, `LabelNotInSetNode` likewise, and `HasNode` only asks
+// whether the key is present, whatever its value (the empty string
+// included). The reference's table ("k != 'v': matches any resource with
+// the label 'k' and value that is not 'v'") is silent on the absent label;
+// the evaluator decides.
+#[test]
+fn absent_labels_as_calicos_evaluator_reads_them() {
+    check(&[
+        ("role != 'db'", &[], true),
+        ("role != 'db'", &[("role", "db")], false),
+        ("role not in {'db'}", &[], true),
+        ("role in {'db'}", &[], false),
+        ("has(role)", &[], false),
+        ("has(role)", &[("role", "")], true),
+        ("!has(role)", &[], true),
+        ("role == ''", &[], false),
+        ("role == ''", &[("role", "")], true),
+        ("!(role == 'db')", &[], true),
+        ("role contains ''", &[], false),
+    ]);
+}
+
+// The tier reference: "The default tier ... has the order of 1,000,000.
+// This value is fixed" (policy tiers tutorial); Kubernetes NetworkPolicies
+// are converted to policies of order 1000 in it.
+#[test]
+fn default_tier_constants() {
+    assert_eq!(DEFAULT_TIER, "default");
+    assert_eq!(DEFAULT_TIER_ORDER, 1_000_000.0);
+    assert_eq!(KUBERNETES_POLICY_ORDER, 1000.0);
+    assert_eq!(PolicySpec::default().tier_name(), DEFAULT_TIER);
+    let empty = PolicySpec { tier: Some(String::new()), ..PolicySpec::default() };
+    assert_eq!(empty.tier_name(), DEFAULT_TIER);
+}

@@ -28,6 +28,8 @@ use crate::model::{Cluster, Namespace, Object, Pod, PodOwner, Workload};
 use crate::origin::{Location, Origin};
 use crate::policy::PolicyEngine;
 
+mod calico_pass;
+mod calico_selector;
 mod dns;
 mod docs;
 mod document;
@@ -35,7 +37,9 @@ mod exposed;
 mod gateway;
 mod gateway_policy;
 mod ingress;
+mod native_dns;
 mod native_policy;
+mod native_selects;
 mod netpol;
 mod rejected;
 mod service;
@@ -44,6 +48,8 @@ mod unknown_kind;
 
 pub use document::{document, CheckDocument};
 
+pub use calico_pass::CalicoPassNoNextTier;
+pub use calico_selector::CalicoSelectorCannotMatch;
 pub use dns::CorednsUnhealthy;
 pub use docs::{markdown_page, yaml_examples, RuleExamples};
 pub use exposed::NetworkpolicyIsolatesExposedService;
@@ -56,7 +62,9 @@ pub use ingress::{
     IngressBackendPortMismatch, IngressBackendServiceMissing, IngressClassMissing, IngressClassUnknown,
     IngressExactRootPath, IngressRuleConflict, IngressTlsSecretMissing,
 };
+pub use native_dns::NativePolicyEgressBlocksDns;
 pub use native_policy::NativePolicyNotEnforced;
+pub use native_selects::NativePolicySelectsNothing;
 pub use netpol::{
     NamespaceNoDefaultDeny, NetworkpolicyBlocksIngressController, NetworkpolicyEgressBlocksDns,
     NetworkpolicyNamedPortUnresolved, NetworkpolicyNotEnforced, NetworkpolicyPeerSelectsNothing,
@@ -316,6 +324,10 @@ pub const RULES: &[Rule] = &[
     GatewayTlsSecretMissing::RULE,
     GatewayBlockedByNetworkpolicy::RULE,
     NativePolicyNotEnforced::RULE,
+    NativePolicySelectsNothing::RULE,
+    NativePolicyEgressBlocksDns::RULE,
+    CalicoPassNoNextTier::RULE,
+    CalicoSelectorCannotMatch::RULE,
 ];
 
 /// The rule called `name`, or whose code is `name` (codes ignore case).

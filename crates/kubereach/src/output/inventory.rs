@@ -126,6 +126,11 @@ pub fn human(inventory: &Inventory, wide: bool) -> String {
     for name in &cluster.baseline_admin_network_policies {
         let _ = writeln!(out, "BaselineAdminNetworkPolicy {name}");
     }
+    for native in &inventory.native_policies {
+        let tier = native.tier.as_deref().map(|t| format!(" in tier {t}")).unwrap_or_default();
+        let enforced = if native.enforced { "" } else { "  (not enforced: the cluster runs another plugin)" };
+        let _ = writeln!(out, "{} {}{tier}{enforced}", native.count, native.kind);
+    }
     if inventory.plugin.is_known() {
         plugin_lines(&mut out, &inventory.plugin);
     }

@@ -334,6 +334,42 @@ pub(super) const KINDS: &[ListKind] = &[
             "no Calico Tiers: the order of tiered policies unknown",
         )
     },
+    // Calico without its API server keeps them only as CRDs
+    // (`crd.projectcalico.org/v1`, the datastore's storage form): read when
+    // the `projectcalico.org/v3` lists have none (`super::calico`).
+    ListKind {
+        optional: true,
+        ..kind(
+            "apis/crd.projectcalico.org/v1",
+            "networkpolicies",
+            "NetworkPolicy",
+            "crd.projectcalico.org/v1",
+            Scope::Namespaced,
+            "no Calico NetworkPolicies: connections they deny would be reported as allowed",
+        )
+    },
+    ListKind {
+        optional: true,
+        ..kind(
+            "apis/crd.projectcalico.org/v1",
+            "globalnetworkpolicies",
+            "GlobalNetworkPolicy",
+            "crd.projectcalico.org/v1",
+            Scope::Cluster,
+            "no Calico GlobalNetworkPolicies: cluster-wide rules ignored",
+        )
+    },
+    ListKind {
+        optional: true,
+        ..kind(
+            "apis/crd.projectcalico.org/v1",
+            "tiers",
+            "Tier",
+            "crd.projectcalico.org/v1",
+            Scope::Cluster,
+            "no Calico Tiers: the order of tiered policies unknown",
+        )
+    },
     ListKind {
         optional: true,
         ..kind(

@@ -20,6 +20,7 @@ use kubereach_core::{ClusterBuilder, Diagnostic, Origin};
 
 use crate::lower_document;
 
+mod calico;
 mod connect;
 mod credentials;
 mod kinds;
@@ -264,6 +265,7 @@ async fn read(source: &LiveSource, options: &LiveOptions, environment: &Environm
             }
         }
     }
+    calico::keep_one_calico_form(&mut read.objects);
     if let Some(failure) = cluster_failure {
         // One error, not one per kind: they all failed for the same reason.
         read.failed = true;

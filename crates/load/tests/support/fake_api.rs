@@ -302,7 +302,7 @@ fn answer(target: &str, authorization: Option<&str>, live: &Path, behaviour: &Be
     // The network plugins' CRDs are served from `GROUP-RESOURCE.json` when
     // that fixture exists (their resource names clash with core ones:
     // Calico's `networkpolicies`), and are absent otherwise.
-    if let Some(group) = ["cilium.io", "projectcalico.org", "operator.tigera.io"]
+    if let Some(group) = ["cilium.io", "projectcalico.org", "crd.projectcalico.org", "operator.tigera.io"]
         .into_iter()
         .find(|group| path.contains(&format!("/{group}/")))
     {
