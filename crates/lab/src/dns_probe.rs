@@ -246,7 +246,7 @@ fn explain(resolution: &dns::Resolution, blocked: bool) -> String {
     format!("dns: {}", queries.join(", "))
 }
 
-/// Sends every lookup, [`PARALLEL`] at once; a lookup that disagrees is
+/// Sends every lookup, 16 at once; a lookup that disagrees is
 /// sent once more with a longer timeout (a lost datagram on a loaded
 /// machine must not pass for a drop), except predicted drops. `dig` tells
 /// "no answer" from "not found"; without it, both are `not found`.
