@@ -21,8 +21,7 @@ use serde::Serialize;
 
 use crate::model::{Cluster, PodId};
 use crate::policy::{Endpoint, PolicyEngine};
-use crate::ports::Protocol;
-use crate::service::{resolve_target_port, ServiceRef};
+use crate::service::{port_protocol, resolve_target_port, ServiceRef};
 use k8s_openapi::api::core::v1::{Service, ServicePort};
 
 pub use annotations::{AnnotationEffect, AnnotationNote};
@@ -96,7 +95,8 @@ pub enum FrontendKind {
 pub struct PathRule {
     /// `Exact`, `Prefix`, `ImplementationSpecific` (Ingress), `PathPrefix`,
     /// `RegularExpression` (Gateway API), `Method` (a gRPC service and
-    /// method), `Default` (a default backend: what no rule takes).
+    /// method), `Default` (a default backend: what no rule takes),
+    /// `Connection` (every connection: TLSRoute, TCPRoute, UDPRoute).
     #[serde(rename = "type")]
     pub match_type: String,
     /// The path (`/` when empty).
@@ -239,6 +239,8 @@ pub fn reach(
     let mut pods = std::collections::BTreeSet::new();
     let mut ports = std::collections::BTreeSet::new();
     let mut refused = std::collections::BTreeSet::new();
+    // The proxies connect with the Service port's protocol (UDP for a UDPRoute's backend).
+    let protocol = port_protocol(port);
     for pod_id in cluster.pods_selected_by_service(service) {
         let pod = cluster.pod(pod_id);
         let name = workload_name(cluster, pod_id);
@@ -249,7 +251,7 @@ pub fn reach(
         };
         ports.insert(target);
         let to = Endpoint::Pod(pod_id);
-        if sources.iter().any(|from| !engine.allowed(from, &to).contains(Protocol::Tcp, target)) {
+        if sources.iter().any(|from| !engine.allowed(from, &to).contains(protocol, target)) {
             refused.insert(name);
         }
     }

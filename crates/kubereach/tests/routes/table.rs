@@ -151,3 +151,50 @@ fn check_agrees_with_the_table() {
     let old = run_in(&dir, &["check", "-f", "shared-gateway/old", "--format", "json"], None);
     assert!(!old.stdout.contains("KR708"), "{old}");
 }
+
+// TLSRoutes give rows by SNI name (the host column), TCPRoutes and
+// UDPRoutes one row per listener for every connection; TCPRoute and
+// UDPRoute are in Gateway API's experimental channel and their rows say
+// so. The UDPRoute's backend is checked against policy on UDP, the
+// Service port's protocol.
+#[test]
+fn tls_tcp_and_udp_routes() {
+    let case = [
+        "-f",
+        "../../trace/fixtures/kube-system.yaml",
+        "-f",
+        "../../trace/fixtures/gateway-tls-tcp-udp-routes",
+    ];
+    let run = routes(&[&case[..], &["--format", "json"]].concat());
+    run.assert_code(0);
+    let json = run.json();
+    assert_eq!(rows_for(&json, "pg.example.com"), ["TLS 443 Connection * data/postgres:5432 allowed"]);
+    assert_eq!(
+        rows_for(&json, "kafka.example.com"),
+        ["TLS 443 Connection * streaming/kafka:9093 no-podsref-not-permitted"]
+    );
+    assert_eq!(
+        rows_for(&json, "*"),
+        ["UDP 53 Connection * edge/resolver:53 allowed", "TCP 5432 Connection * data/postgres:5432 allowed"]
+    );
+    let conditions: Vec<String> = json["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!("{} {}", r["object"]["kind"].as_str().unwrap(), r["conditions"][0].as_str().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        conditions,
+        [
+            "UDPRoute experimental channel (`v1alpha2`)",
+            "TCPRoute experimental channel (`v1alpha2`)",
+            "TLSRoute TLS passed through (SNI)",
+            "TLSRoute TLS passed through (SNI)"
+        ]
+    );
+    let human = routes(&case);
+    human.assert_code(0);
+    snapshot!("tls_tcp_udp", human.to_string());
+}
