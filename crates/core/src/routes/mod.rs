@@ -1,5 +1,6 @@
 //! `routes`: the external routing table of a cluster — for each listener
-//! (an ingress controller's HTTP and HTTPS ports, a Gateway's listener),
+//! (an ingress controller's HTTP and HTTPS ports, a Gateway's listener,
+//! OpenShift's router),
 //! host and match, where the request goes (Service port → pods, or a
 //! redirect) and whether policy lets the proxy through — from Ingresses,
 //! and Gateway API routes alike; and ([`diff`]) whether
@@ -15,6 +16,7 @@ pub mod annotations;
 pub mod diff;
 mod gateway_rows;
 mod ingress_rows;
+mod openshift_rows;
 pub mod outcome;
 
 use serde::Serialize;
@@ -88,6 +90,8 @@ pub enum FrontendKind {
     Ingress,
     /// A Gateway (Gateway API).
     Gateway,
+    /// OpenShift's default router, for Routes (`route.openshift.io/v1`).
+    Router,
 }
 
 /// A path match as written.
@@ -96,6 +100,7 @@ pub struct PathRule {
     /// `Exact`, `Prefix`, `ImplementationSpecific` (Ingress), `PathPrefix`,
     /// `RegularExpression` (Gateway API), `Method` (a gRPC service and
     /// method), `Default` (a default backend: what no rule takes),
+    /// `StringPrefix` (an OpenShift Route's path, compared as a string),
     /// `Connection` (every connection: TLSRoute, TCPRoute, UDPRoute).
     #[serde(rename = "type")]
     pub match_type: String,
@@ -190,6 +195,7 @@ pub fn table(engine: &PolicyEngine<'_>) -> RoutesReport {
     let cluster = engine.cluster();
     let mut routes = ingress_rows::rows(engine);
     routes.extend(gateway_rows::rows(engine));
+    routes.extend(openshift_rows::rows(engine));
     routes.sort();
     let mut unmodelled: Vec<UnmodelledClaim> = cluster
         .unmodelled_routes()

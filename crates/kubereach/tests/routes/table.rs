@@ -198,3 +198,56 @@ fn tls_tcp_and_udp_routes() {
     human.assert_code(0);
     snapshot!("tls_tcp_udp", human.to_string());
 }
+
+// OpenShift Routes (Route API reference, "Configuring Routes"): plain HTTP
+// without `tls`; with edge TLS and `insecureEdgeTerminationPolicy:
+// Redirect`, a redirect on 80 and the backends on 443; passthrough only
+// on 443 (policy `None`); `wildcardPolicy: Subdomain` serves the parent
+// domain; `alternateBackends` share by weight (100 by default, 0 sends
+// nothing); `targetPort` selects Service ports by name, number or target
+// port, every port when absent; the router's pods in `openshift-ingress`
+// are the policy source (the canary denies them).
+#[test]
+fn openshift_routes() {
+    let run = routes(&["-f", "openshift-routes", "--format", "json"]);
+    run.assert_code(0);
+    let json = run.json();
+    assert_eq!(
+        rows_for(&json, "shop.apps.example.com"),
+        ["HTTP 80 StringPrefix / shop/web:http allowed, shop/web-canary:http blocked"]
+    );
+    assert_eq!(
+        rows_for(&json, "api.apps.example.com"),
+        [
+            "HTTP 80 StringPrefix /v1 redirect",
+            "HTTPS 443 StringPrefix /v1 shop/api:http allowed, shop/api:metrics allowed"
+        ]
+    );
+    assert_eq!(
+        rows_for(&json, "direct.apps.example.com"),
+        ["HTTPS 443 StringPrefix / shop/api:http allowed"]
+    );
+    assert_eq!(
+        rows_for(&json, "*.tenants.example.com"),
+        [
+            "HTTP 80 StringPrefix / shop/web:http allowed, shop/web-old: no-podsservice-not-found",
+            "HTTPS 443 StringPrefix / shop/web:http allowed, shop/web-old: no-podsservice-not-found"
+        ]
+    );
+    assert_eq!(
+        rows_for(&json, "generated-shop.<ingress domain>"),
+        ["HTTP 80 StringPrefix / shop/web:http allowed"]
+    );
+    let weights: Vec<i64> = json["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["host"] == "shop.apps.example.com")
+        .flat_map(|r| r["backends"].as_array().unwrap().iter().map(|b| b["weight"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(weights, [100, 10]);
+    assert!(json["routes"].as_array().unwrap().iter().all(|r| r["listener"]["kind"] == "router"));
+    let human = routes(&["-f", "openshift-routes"]);
+    human.assert_code(0);
+    snapshot!("openshift", human.to_string());
+}
