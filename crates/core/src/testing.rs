@@ -50,6 +50,9 @@ pub(crate) fn resource(object: Value) -> Result<Resource, String> {
         "HTTPRoute" => Resource::GatewayApi(GatewayApiObject::HttpRoute(parse(object))),
         "GRPCRoute" => Resource::GatewayApi(GatewayApiObject::GrpcRoute(parse(object))),
         "ReferenceGrant" => Resource::GatewayApi(GatewayApiObject::ReferenceGrant(parse(object))),
+        "TLSRoute" => Resource::GatewayApi(GatewayApiObject::TlsRoute(parse(object))),
+        "TCPRoute" => Resource::GatewayApi(GatewayApiObject::TcpRoute(parse(object))),
+        "UDPRoute" => Resource::GatewayApi(GatewayApiObject::UdpRoute(parse(object))),
         "NetworkPolicy" if object["apiVersion"].as_str().is_some_and(|v| v.contains("projectcalico.org")) => {
             Resource::Calico(CalicoObject::NetworkPolicy(parse(object)))
         }

@@ -366,10 +366,30 @@ fn gateway_api_kind(kind: &str, api_version: &str) -> Option<TargetKind> {
         "ReferenceGrant" => (&["gateway.networking.k8s.io/v1beta1", "gateway.networking.k8s.io/v1"], |v| {
             typed(v, |o| Resource::GatewayApi(G::ReferenceGrant(o)))
         }),
+        // TLSRoute is in the standard channel at v1 since Gateway API v1.5;
+        // TCPRoute and UDPRoute only in the experimental channel.
+        "TLSRoute" => (
+            &[
+                "gateway.networking.k8s.io/v1",
+                "gateway.networking.k8s.io/v1alpha3",
+                "gateway.networking.k8s.io/v1alpha2",
+            ],
+            |v| typed(v, |o| Resource::GatewayApi(G::TlsRoute(o))),
+        ),
+        "TCPRoute" => {
+            (&["gateway.networking.k8s.io/v1alpha2"], |v| typed(v, |o| Resource::GatewayApi(G::TcpRoute(o))))
+        }
+        "UDPRoute" => {
+            (&["gateway.networking.k8s.io/v1alpha2"], |v| typed(v, |o| Resource::GatewayApi(G::UdpRoute(o))))
+        }
         _ => return None,
     };
     let api_version = served.iter().copied().find(|v| *v == api_version).unwrap_or(served[0]);
-    Some(TargetKind { api_version, legacy: &[], hint: "use `gateway.networking.k8s.io/v1`", deserialize })
+    let hint = match kind {
+        "TCPRoute" | "UDPRoute" => "use `gateway.networking.k8s.io/v1alpha2`",
+        _ => "use `gateway.networking.k8s.io/v1`",
+    };
+    Some(TargetKind { api_version, legacy: &[], hint, deserialize })
 }
 
 const CILIUM_GROUP: &str = kubereach_core::cilium::GROUP;

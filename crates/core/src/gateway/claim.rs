@@ -5,7 +5,7 @@
 use crate::model::{Cluster, Object};
 
 use super::attach::attached_routes;
-use super::listener::{hostname_matches, listener_for, HostnameMatch, RequestProtocol};
+use super::listener::{hostname_matches, listener_for, listener_hostname, HostnameMatch, RequestProtocol};
 use super::types::Gateway;
 use super::AnyRoute;
 
@@ -40,7 +40,7 @@ pub fn claims<'c>(cluster: &'c Cluster, host: &str, port: i32, protocol: Request
         .iter()
         .filter_map(|gateway| {
             let (listener, l) = listener_for(&gateway.value, port, host, protocol)?;
-            let precision = hostname_matches(l.hostname.as_deref(), host)?;
+            let precision = hostname_matches(listener_hostname(l, protocol), host)?;
             let routes = attached_routes(cluster, gateway, listener);
             let route_names = routes.iter().any(|(route, _)| {
                 route.hostnames().iter().any(|name| hostname_matches(Some(name), host).is_some())

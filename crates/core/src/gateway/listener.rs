@@ -80,21 +80,28 @@ fn within(inner: &str, outer: &str) -> bool {
     }
 }
 
-/// The scheme a request arrives with.
+/// The scheme a request arrives with, or the transport of a bare connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RequestProtocol {
     /// Plain HTTP.
     Http,
     /// HTTP over TLS.
     Https,
+    /// A TCP connection that is not HTTP (a `TCP` listener).
+    Tcp,
+    /// UDP datagrams (a `UDP` listener).
+    Udp,
 }
 
 /// Whether a listener of `protocol` takes requests of `request`: HTTP on
-/// `HTTP`, HTTPS on `HTTPS` (terminated) or `TLS` (passed through).
+/// `HTTP`, HTTPS on `HTTPS` (terminated) or `TLS` (TLSRoutes, by SNI),
+/// TCP on `TCP` and UDP on `UDP` (`Listener.protocol` reference).
 pub fn protocol_serves(protocol: &str, request: RequestProtocol) -> bool {
     match request {
         RequestProtocol::Http => protocol == "HTTP",
         RequestProtocol::Https => protocol == "HTTPS" || protocol == "TLS",
+        RequestProtocol::Tcp => protocol == "TCP",
+        RequestProtocol::Udp => protocol == "UDP",
     }
 }
 
@@ -113,9 +120,19 @@ pub fn listener_for<'g>(
         .iter()
         .enumerate()
         .filter(|(_, l)| l.port == port && protocol_serves(&l.protocol, request))
-        .filter_map(|(i, l)| Some((hostname_matches(l.hostname.as_deref(), host)?, i, l)))
+        .filter_map(|(i, l)| Some((hostname_matches(listener_hostname(l, request), host)?, i, l)))
         .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)))
         .map(|(_, i, l)| (i, l))
+}
+
+/// The hostname that decides whether `listener` takes a request: none on
+/// TCP and UDP, where `Listener.hostname` "is ignored for protocols that
+/// don't require hostname based matching".
+pub fn listener_hostname(listener: &Listener, request: RequestProtocol) -> Option<&str> {
+    match request {
+        RequestProtocol::Tcp | RequestProtocol::Udp => None,
+        RequestProtocol::Http | RequestProtocol::Https => listener.hostname.as_deref(),
+    }
 }
 
 /// The route kinds a listener takes when `allowedRoutes.kinds` is empty:

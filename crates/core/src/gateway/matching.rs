@@ -144,6 +144,8 @@ pub fn route_request<'c>(routes: &[(AnyRoute<'c>, Vec<String>)], request: &Reque
                     }
                 }
             }
+            // Connection-level routes have no rules to match a request: `stream`.
+            AnyRoute::Tls(_) | AnyRoute::Tcp(_) | AnyRoute::Udp(_) => {}
         }
         let _ = before;
     }

@@ -14,6 +14,8 @@
 //! - [`backend`]: backendRefs to Service ports, and ReferenceGrants;
 //! - [`claim`]: which Gateways take a request for a host;
 //! - [`redirect`]: where a `RequestRedirect` filter sends the client;
+//! - [`stream`]: TLSRoute (by SNI name), TCPRoute and UDPRoute (by
+//!   listener), the routes that take whole connections;
 //! - [`tls`]: the Secrets of HTTPS listeners.
 
 pub mod attach;
@@ -23,6 +25,7 @@ pub mod class;
 pub mod listener;
 pub mod matching;
 pub mod redirect;
+pub mod stream;
 pub mod tls;
 pub mod types;
 
@@ -30,6 +33,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::model::Object;
 use crate::origin::Origin;
+use stream::StreamRoute;
 use types::{BackendRef, Gateway, GatewayClass, GrpcRoute, HttpRoute, ParentReference, ReferenceGrant};
 pub use types::{GatewayApiObject, GROUP};
 
@@ -46,6 +50,12 @@ pub struct GatewayApi {
     pub grpc_routes: Vec<Object<GrpcRoute>>,
     /// ReferenceGrants, by namespace and name.
     pub reference_grants: Vec<Object<ReferenceGrant>>,
+    /// TLSRoutes, by namespace and name.
+    pub tls_routes: Vec<Object<StreamRoute>>,
+    /// TCPRoutes (experimental channel), by namespace and name.
+    pub tcp_routes: Vec<Object<StreamRoute>>,
+    /// UDPRoutes (experimental channel), by namespace and name.
+    pub udp_routes: Vec<Object<StreamRoute>>,
 }
 
 impl GatewayApi {
@@ -57,6 +67,9 @@ impl GatewayApi {
             GatewayApiObject::HttpRoute(value) => self.http_routes.push(Object { value, origin }),
             GatewayApiObject::GrpcRoute(value) => self.grpc_routes.push(Object { value, origin }),
             GatewayApiObject::ReferenceGrant(value) => self.reference_grants.push(Object { value, origin }),
+            GatewayApiObject::TlsRoute(value) => self.tls_routes.push(Object { value, origin }),
+            GatewayApiObject::TcpRoute(value) => self.tcp_routes.push(Object { value, origin }),
+            GatewayApiObject::UdpRoute(value) => self.udp_routes.push(Object { value, origin }),
         }
     }
 
@@ -67,6 +80,9 @@ impl GatewayApi {
             && self.http_routes.is_empty()
             && self.grpc_routes.is_empty()
             && self.reference_grants.is_empty()
+            && self.tls_routes.is_empty()
+            && self.tcp_routes.is_empty()
+            && self.udp_routes.is_empty()
     }
 
     /// The GatewayClass `name`.
@@ -79,19 +95,31 @@ impl GatewayApi {
         self.gateways.iter().find(|g| is(&g.value.metadata, namespace, name))
     }
 
-    /// Every HTTPRoute and GRPCRoute.
+    /// Every route: HTTPRoutes, GRPCRoutes, TLSRoutes, TCPRoutes, UDPRoutes.
     pub fn routes(&self) -> impl Iterator<Item = AnyRoute<'_>> {
-        self.http_routes.iter().map(AnyRoute::Http).chain(self.grpc_routes.iter().map(AnyRoute::Grpc))
+        self.http_routes
+            .iter()
+            .map(AnyRoute::Http)
+            .chain(self.grpc_routes.iter().map(AnyRoute::Grpc))
+            .chain(self.tls_routes.iter().map(AnyRoute::Tls))
+            .chain(self.tcp_routes.iter().map(AnyRoute::Tcp))
+            .chain(self.udp_routes.iter().map(AnyRoute::Udp))
     }
 }
 
-/// An HTTPRoute or a GRPCRoute: what attachment and backends look at alike.
+/// A route of any kind: what attachment and backends look at alike.
 #[derive(Debug, Clone, Copy)]
 pub enum AnyRoute<'c> {
     /// An HTTPRoute.
     Http(&'c Object<HttpRoute>),
     /// A GRPCRoute.
     Grpc(&'c Object<GrpcRoute>),
+    /// A TLSRoute.
+    Tls(&'c Object<StreamRoute>),
+    /// A TCPRoute.
+    Tcp(&'c Object<StreamRoute>),
+    /// A UDPRoute.
+    Udp(&'c Object<StreamRoute>),
 }
 
 impl<'c> AnyRoute<'c> {
@@ -100,6 +128,9 @@ impl<'c> AnyRoute<'c> {
         match self {
             AnyRoute::Http(_) => "HTTPRoute",
             AnyRoute::Grpc(_) => "GRPCRoute",
+            AnyRoute::Tls(_) => "TLSRoute",
+            AnyRoute::Tcp(_) => "TCPRoute",
+            AnyRoute::Udp(_) => "UDPRoute",
         }
     }
 
@@ -108,6 +139,7 @@ impl<'c> AnyRoute<'c> {
         match self {
             AnyRoute::Http(r) => &r.value.metadata,
             AnyRoute::Grpc(r) => &r.value.metadata,
+            AnyRoute::Tls(r) | AnyRoute::Tcp(r) | AnyRoute::Udp(r) => &r.value.metadata,
         }
     }
 
@@ -116,6 +148,7 @@ impl<'c> AnyRoute<'c> {
         match self {
             AnyRoute::Http(r) => &r.origin,
             AnyRoute::Grpc(r) => &r.origin,
+            AnyRoute::Tls(r) | AnyRoute::Tcp(r) | AnyRoute::Udp(r) => &r.origin,
         }
     }
 
@@ -139,6 +172,7 @@ impl<'c> AnyRoute<'c> {
         match self {
             AnyRoute::Http(r) => &r.value.spec.parent_refs,
             AnyRoute::Grpc(r) => &r.value.spec.parent_refs,
+            AnyRoute::Tls(r) | AnyRoute::Tcp(r) | AnyRoute::Udp(r) => &r.value.spec.parent_refs,
         }
     }
 
@@ -147,6 +181,9 @@ impl<'c> AnyRoute<'c> {
         match self {
             AnyRoute::Http(r) => &r.value.spec.hostnames,
             AnyRoute::Grpc(r) => &r.value.spec.hostnames,
+            AnyRoute::Tls(r) => &r.value.spec.hostnames,
+            // TCPRoute and UDPRoute have no hostnames.
+            AnyRoute::Tcp(_) | AnyRoute::Udp(_) => &[],
         }
     }
 
@@ -155,6 +192,9 @@ impl<'c> AnyRoute<'c> {
         let per_rule: Vec<&'c [BackendRef]> = match self {
             AnyRoute::Http(r) => r.value.spec.rules.iter().map(|rule| rule.backend_refs.as_slice()).collect(),
             AnyRoute::Grpc(r) => r.value.spec.rules.iter().map(|rule| rule.backend_refs.as_slice()).collect(),
+            AnyRoute::Tls(r) | AnyRoute::Tcp(r) | AnyRoute::Udp(r) => {
+                r.value.spec.rules.iter().map(|rule| rule.backend_refs.as_slice()).collect()
+            }
         };
         per_rule
             .into_iter()

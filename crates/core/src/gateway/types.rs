@@ -3,9 +3,10 @@
 //! for the fields that decide where traffic goes. They are CRDs, so not in
 //! `k8s-openapi`; the rest of each object is ignored.
 //!
-//! The experimental channel adds TLSRoute, TCPRoute and UDPRoute
-//! (`v1alpha2`), `parentRefs` to a Service (GAMMA, mesh traffic), CORS and
-//! external-auth filters, and listener sets; none of these is read here.
+//! TLSRoute, TCPRoute and UDPRoute are in [`super::stream`]. The
+//! experimental channel also adds `parentRefs` to a Service (GAMMA, mesh
+//! traffic), CORS and external-auth filters, and listener sets; none of
+//! these is read.
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use serde::Deserialize;
@@ -541,6 +542,9 @@ pub enum GatewayApiObject {
     HttpRoute(HttpRoute),
     GrpcRoute(GrpcRoute),
     ReferenceGrant(ReferenceGrant),
+    TlsRoute(super::stream::StreamRoute),
+    TcpRoute(super::stream::StreamRoute),
+    UdpRoute(super::stream::StreamRoute),
 }
 
 impl GatewayApiObject {
@@ -552,6 +556,9 @@ impl GatewayApiObject {
             GatewayApiObject::HttpRoute(_) => "HTTPRoute",
             GatewayApiObject::GrpcRoute(_) => "GRPCRoute",
             GatewayApiObject::ReferenceGrant(_) => "ReferenceGrant",
+            GatewayApiObject::TlsRoute(_) => "TLSRoute",
+            GatewayApiObject::TcpRoute(_) => "TCPRoute",
+            GatewayApiObject::UdpRoute(_) => "UDPRoute",
         }
     }
 
@@ -568,6 +575,9 @@ impl GatewayApiObject {
             GatewayApiObject::HttpRoute(o) => &o.metadata,
             GatewayApiObject::GrpcRoute(o) => &o.metadata,
             GatewayApiObject::ReferenceGrant(o) => &o.metadata,
+            GatewayApiObject::TlsRoute(o) | GatewayApiObject::TcpRoute(o) | GatewayApiObject::UdpRoute(o) => {
+                &o.metadata
+            }
         }
     }
 
@@ -579,6 +589,9 @@ impl GatewayApiObject {
             GatewayApiObject::HttpRoute(o) => &mut o.metadata,
             GatewayApiObject::GrpcRoute(o) => &mut o.metadata,
             GatewayApiObject::ReferenceGrant(o) => &mut o.metadata,
+            GatewayApiObject::TlsRoute(o) | GatewayApiObject::TcpRoute(o) | GatewayApiObject::UdpRoute(o) => {
+                &mut o.metadata
+            }
         }
     }
 }

@@ -6,6 +6,7 @@ use super::{backend, source_object, Action, Backend, FrontendKind, Listener, Pat
 use crate::gateway::backend::{resolve_backend, BackendProblem};
 use crate::gateway::class::{addresses, data_plane_pods, gateway_class, GatewayAddresses};
 use crate::gateway::redirect::{location, Redirected};
+use crate::gateway::stream::experimental;
 use crate::gateway::types::{BackendRef, Gateway, HttpRouteFilter, HttpRouteMatch};
 use crate::gateway::{attach::attached_routes, object_id, AnyRoute};
 use crate::model::Cluster;
@@ -27,7 +28,8 @@ pub(super) fn rows(engine: &PolicyEngine<'_>) -> Vec<RouteRow> {
                 port: l.port,
                 addresses: gateway_addresses(&gateway.value),
             };
-            let context = RowContext { engine, proxies: &proxies, listener: &listener };
+            let tls_mode = l.tls.as_ref().and_then(|t| t.mode.as_deref()).unwrap_or("Terminate");
+            let context = RowContext { engine, proxies: &proxies, listener: &listener, tls_mode };
             for (route, hostnames) in attached_routes(cluster, gateway, index) {
                 let hosts = if hostnames.is_empty() {
                     vec![l.hostname.clone().unwrap_or_else(|| "*".to_owned())]
@@ -69,6 +71,8 @@ struct RowContext<'a, 'e> {
     engine: &'a PolicyEngine<'e>,
     proxies: &'a Proxies,
     listener: &'a Listener,
+    /// The listener's `tls.mode` (`Terminate` by default).
+    tls_mode: &'a str,
 }
 
 /// The rows of one route on one listener.
@@ -135,6 +139,21 @@ fn route_rows(context: &RowContext<'_, '_>, route: AnyRoute<'_>, hosts: &[String
                         m.headers.iter().map(|h| format!("header {}: {}", h.name, h.value)).collect();
                     push(rule_index, Some(index), path, conditions, forward.clone(), backends.clone());
                 }
+            }
+        }
+        AnyRoute::Tls(r) | AnyRoute::Tcp(r) | AnyRoute::Udp(r) => {
+            // No request to match: every connection (with the SNI name of
+            // the row's host, for TLSRoute) goes to the rule's backends.
+            let condition = match experimental(route.kind()) {
+                Some(channel) => channel.to_owned(),
+                None if context.tls_mode == "Passthrough" => "TLS passed through (SNI)".to_owned(),
+                None => "TLS terminated at the Gateway (SNI)".to_owned(),
+            };
+            for (rule_index, rule) in r.value.spec.rules.iter().enumerate() {
+                let backends = backends(context, route, &rule.backend_refs);
+                let path = PathRule { match_type: "Connection".to_owned(), value: "*".to_owned() };
+                let forward = Action::Forward { rewrite: None };
+                push(rule_index, None, path, vec![condition.clone()], forward, backends);
             }
         }
     }

@@ -1,5 +1,6 @@
 //! `routes`: the external routing table of a cluster — for each listener
-//! (an ingress controller's HTTP and HTTPS ports, a Gateway's listener),
+//! (an ingress controller's HTTP and HTTPS ports, a Gateway's listener,
+//! OpenShift's router),
 //! host and match, where the request goes (Service port → pods, or a
 //! redirect) and whether policy lets the proxy through — from Ingresses,
 //! and Gateway API routes alike; and ([`diff`]) whether
@@ -15,14 +16,14 @@ pub mod annotations;
 pub mod diff;
 mod gateway_rows;
 mod ingress_rows;
+mod openshift_rows;
 pub mod outcome;
 
 use serde::Serialize;
 
 use crate::model::{Cluster, PodId};
 use crate::policy::{Endpoint, PolicyEngine};
-use crate::ports::Protocol;
-use crate::service::{resolve_target_port, ServiceRef};
+use crate::service::{port_protocol, resolve_target_port, ServiceRef};
 use k8s_openapi::api::core::v1::{Service, ServicePort};
 
 pub use annotations::{AnnotationEffect, AnnotationNote};
@@ -89,6 +90,8 @@ pub enum FrontendKind {
     Ingress,
     /// A Gateway (Gateway API).
     Gateway,
+    /// OpenShift's default router, for Routes (`route.openshift.io/v1`).
+    Router,
 }
 
 /// A path match as written.
@@ -96,7 +99,9 @@ pub enum FrontendKind {
 pub struct PathRule {
     /// `Exact`, `Prefix`, `ImplementationSpecific` (Ingress), `PathPrefix`,
     /// `RegularExpression` (Gateway API), `Method` (a gRPC service and
-    /// method), `Default` (a default backend: what no rule takes).
+    /// method), `Default` (a default backend: what no rule takes),
+    /// `StringPrefix` (an OpenShift Route's path, compared as a string),
+    /// `Connection` (every connection: TLSRoute, TCPRoute, UDPRoute).
     #[serde(rename = "type")]
     pub match_type: String,
     /// The path (`/` when empty).
@@ -190,6 +195,7 @@ pub fn table(engine: &PolicyEngine<'_>) -> RoutesReport {
     let cluster = engine.cluster();
     let mut routes = ingress_rows::rows(engine);
     routes.extend(gateway_rows::rows(engine));
+    routes.extend(openshift_rows::rows(engine));
     routes.sort();
     let mut unmodelled: Vec<UnmodelledClaim> = cluster
         .unmodelled_routes()
@@ -239,6 +245,8 @@ pub fn reach(
     let mut pods = std::collections::BTreeSet::new();
     let mut ports = std::collections::BTreeSet::new();
     let mut refused = std::collections::BTreeSet::new();
+    // The proxies connect with the Service port's protocol (UDP for a UDPRoute's backend).
+    let protocol = port_protocol(port);
     for pod_id in cluster.pods_selected_by_service(service) {
         let pod = cluster.pod(pod_id);
         let name = workload_name(cluster, pod_id);
@@ -249,7 +257,7 @@ pub fn reach(
         };
         ports.insert(target);
         let to = Endpoint::Pod(pod_id);
-        if sources.iter().any(|from| !engine.allowed(from, &to).contains(Protocol::Tcp, target)) {
+        if sources.iter().any(|from| !engine.allowed(from, &to).contains(protocol, target)) {
             refused.insert(name);
         }
     }

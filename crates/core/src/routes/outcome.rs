@@ -17,6 +17,7 @@ use crate::gateway::claim::{claims, taking_claim, Claim};
 use crate::gateway::listener::RequestProtocol;
 use crate::gateway::matching::{route_request, Request};
 use crate::gateway::redirect::{location, Redirected};
+use crate::gateway::stream::stream_route;
 use crate::gateway::AnyRoute;
 use crate::ingress::{
     self, check_backend, check_tls, ingress_class_of, BackendSite, BackendStatus, ClassRoute, PathMatch,
@@ -124,7 +125,7 @@ pub enum ResolutionNote {
         /// Its kind and `namespace/name`.
         object: String,
     },
-    /// The Gateway's listener is not HTTP: its routes (TLSRoute, TCPRoute) carry no paths.
+    /// The Gateway's listener is neither HTTP nor TLS: its routes (TCPRoute, UDPRoute) carry no hosts or paths.
     NotHttp,
 }
 
@@ -158,6 +159,9 @@ pub fn resolve(engine: &PolicyEngine<'_>, probe: &Probe) -> Resolution {
 fn through_gateway(engine: &PolicyEngine<'_>, claim: &Claim<'_>, probe: &Probe, port: i32) -> Resolution {
     let cluster = engine.cluster();
     let listener = &claim.gateway.value.spec.listeners[claim.listener];
+    if listener.protocol == "TLS" {
+        return through_tls_route(engine, claim, probe);
+    }
     if !matches!(listener.protocol.as_str(), "HTTP" | "HTTPS") {
         return Resolution { outcome: Outcome::Unknown, rule: None, notes: vec![ResolutionNote::NotHttp] };
     }
@@ -208,6 +212,30 @@ fn through_gateway(engine: &PolicyEngine<'_>, claim: &Claim<'_>, probe: &Probe, 
             continue;
         };
         forward.add(engine, &proxies, &service.value, port);
+    }
+    Resolution { outcome: forward.outcome(), rule, notes: Vec::new() }
+}
+
+/// An HTTPS request to a `TLS` listener: the TLSRoute for its SNI name
+/// ([`stream_route`]) takes the whole connection, whatever the path.
+fn through_tls_route(engine: &PolicyEngine<'_>, claim: &Claim<'_>, probe: &Probe) -> Resolution {
+    let cluster = engine.cluster();
+    let Some((route, hostname)) = stream_route(&claim.routes, Some(&probe.host)).chosen else {
+        // No TLSRoute for the SNI name: the Gateway ends the handshake.
+        return Resolution { outcome: Outcome::NoListener, rule: None, notes: Vec::new() };
+    };
+    let matched = format!("SNI {}", hostname.unwrap_or_else(|| "*".to_owned()));
+    let rule = Some(rule_ref(route.kind(), route.id(), matched, route.origin().location()));
+    let proxies = gateway_proxies(cluster, &claim.gateway.value);
+    let mut forward = Forwarding::default();
+    for (_, _, b) in route.backend_refs() {
+        let resolved = resolve_backend(cluster, route.kind(), route.namespace(), b);
+        let (None, Some(service), true) = (&resolved.problem, resolved.service, resolved.weight > 0) else {
+            continue;
+        };
+        if let Some(port) = service_ports(&service.value).iter().find(|p| Some(p.port) == b.port) {
+            forward.add(engine, &proxies, &service.value, port);
+        }
     }
     Resolution { outcome: forward.outcome(), rule, notes: Vec::new() }
 }

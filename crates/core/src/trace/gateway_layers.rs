@@ -18,13 +18,14 @@ use crate::gateway::claim::{claims, taking_claim, Claim};
 use crate::gateway::class::{
     addresses, data_plane_pods, gateway_class, known_controller, Acceptance, GatewayAddresses,
 };
-use crate::gateway::listener::{hostname_matches, NotAllowed, RequestProtocol};
+use crate::gateway::listener::{default_route_kinds, hostname_matches, NotAllowed, RequestProtocol};
 use crate::gateway::matching::{route_request, Request, RuleMatch};
 use crate::gateway::tls::{certificates, Certificate};
 use crate::gateway::types::{Gateway, HttpRouteFilter};
 use crate::gateway::{object_id, AnyRoute};
 use crate::ingress::{self, RouteTarget};
 use crate::model::{Object, PodId, Readiness};
+use crate::ports::Protocol;
 use crate::service::{PortRef, ServiceRef};
 use crate::shell::quote;
 
@@ -52,7 +53,19 @@ pub(super) fn through_gateway<'c>(
         Scheme::Http => RequestProtocol::Http,
         Scheme::Https => RequestProtocol::Https,
     };
-    let all = claims(ctx.cluster, host, i32::from(port), protocol);
+    let all = match ctx.protocol {
+        Protocol::Udp => claims(ctx.cluster, host, i32::from(port), RequestProtocol::Udp),
+        _ => {
+            let http = claims(ctx.cluster, host, i32::from(port), protocol);
+            // No HTTP, HTTPS or TLS listener on the port: a TCP listener takes
+            // any connection to it.
+            if http.is_empty() {
+                claims(ctx.cluster, host, i32::from(port), RequestProtocol::Tcp)
+            } else {
+                http
+            }
+        }
+    };
     let ingresses = ingress::route(ctx.cluster, host, path);
     let claim = taking_claim(&all, !ingresses.is_empty());
     let Some(claim) = claim else {
@@ -113,7 +126,7 @@ fn unmodelled_claims(ctx: &Ctx<'_, '_>, host: &str) -> Vec<String> {
         .collect()
 }
 
-fn gateway_id(gateway: &Gateway) -> String {
+pub(super) fn gateway_id(gateway: &Gateway) -> String {
     code(object_id(&gateway.metadata))
 }
 
@@ -371,11 +384,14 @@ fn route_step<'c>(
     let listener = &gateway.spec.listeners[claim.listener];
     let id = gateway_id(gateway);
     let what = format!("`{} {}`", request.method, request.path);
+    if matches!(listener.protocol.as_str(), "TLS" | "TCP" | "UDP") {
+        return super::stream_layers::route_step(ctx, walk, claim, &request.host);
+    }
     if !matches!(listener.protocol.as_str(), "HTTP" | "HTTPS") {
         let step = Step::new(
             Layer::Route,
             Status::Warn,
-            format!("listener {} of {id} is `{}`: its routes (TLSRoute, experimental channel) are not modelled, so the path beyond the Gateway is not checked", code(&listener.name), listener.protocol),
+            format!("listener {} of {id} is `{}`, a protocol of its implementation: its routes are not modelled, so the path beyond the Gateway is not checked", code(&listener.name), listener.protocol),
         );
         walk.add(step)?;
         return Ok(None);
@@ -430,10 +446,15 @@ fn route_step<'c>(
 
 /// Why no attached route serves `host`: the routes that name it and
 /// point at this Gateway, and why each does not attach.
-fn why_no_route(ctx: &Ctx<'_, '_>, claim: &Claim<'_>, host: &str) -> (Vec<String>, String) {
+pub(super) fn why_no_route(ctx: &Ctx<'_, '_>, claim: &Claim<'_>, host: &str) -> (Vec<String>, String) {
     let mut evidence = Vec::new();
     let mut fix = None;
+    let listener = &claim.gateway.value.spec.listeners[claim.listener];
     for route in ctx.cluster.gateway_api().routes() {
+        // Routes of another protocol's kind (a TCPRoute for an HTTP listener) are no candidates.
+        if !default_route_kinds(&listener.protocol).contains(&route.kind()) {
+            continue;
+        }
         let names_host = route.hostnames().is_empty()
             || route.hostnames().iter().any(|name| hostname_matches(Some(name), host).is_some());
         if !names_host {
@@ -543,12 +564,41 @@ fn rule_outcome<'c>(
     }
     evidence.extend(rewrites(chosen.filters));
     let backends = backends_of(ctx, chosen);
+    let empty = || {
+        (
+            format!("{summary}, but it has no backend with a weight above 0: the Gateway answers 500"),
+            format!("add a `backendRefs` entry to rule {} of {}", chosen.rule, code(route.id())),
+        )
+    };
+    let step = BackendStep { route, summary: &summary, kubectl: &kubectl, empty: &empty };
+    backend_outcome(walk, &step, &backends, evidence)
+}
+
+/// What the `route` step says when its rule took the request: its
+/// summary, its kubectl line, and the summary and fix when no backend
+/// has a weight above 0.
+pub(super) struct BackendStep<'a, 'c> {
+    pub(super) route: AnyRoute<'c>,
+    pub(super) summary: &'a str,
+    pub(super) kubectl: &'a str,
+    pub(super) empty: &'a dyn Fn() -> (String, String),
+}
+
+/// The `route` step's end: the backends of the rule that took the request,
+/// the first valid one with a weight above 0 followed, the invalid ones
+/// said (a warning when some weight still reaches a valid one).
+pub(super) fn backend_outcome<'c>(
+    walk: &mut Walk,
+    step: &BackendStep<'_, 'c>,
+    backends: &[(String, ResolvedBackend<'c>)],
+    mut evidence: Vec<String>,
+) -> Flow<Option<(&'c Object<Service>, i32)>> {
     let mut valid: Option<(&'c Object<Service>, i32)> = None;
     let mut first_problem = None;
     let mut broken_weight = 0;
     let total: i32 = backends.iter().map(|(_, b)| b.weight.max(0)).sum();
-    for (name, backend) in &backends {
-        let (line, problem) = describe_backend(route, name, backend);
+    for (name, backend) in backends {
+        let (line, problem) = describe_backend(step.route, name, backend);
         evidence.push(line);
         match (&backend.problem, backend.service, backend.port) {
             (None, Some(service), Some(port)) if backend.weight > 0 => {
@@ -562,14 +612,9 @@ fn rule_outcome<'c>(
         }
     }
     let Some((service, port)) = valid else {
-        let (summary, fix) = first_problem.flatten().unwrap_or_else(|| {
-            (
-                format!("{summary}, but it has no backend with a weight above 0: the Gateway answers 500"),
-                format!("add a `backendRefs` entry to rule {} of {}", chosen.rule, code(route.id())),
-            )
-        });
+        let (summary, fix) = first_problem.flatten().unwrap_or_else(step.empty);
         return walk.block(
-            Step::new(Layer::Route, Status::Fail, summary).evidence(evidence).fix(fix).kubectl(kubectl),
+            Step::new(Layer::Route, Status::Fail, summary).evidence(evidence).fix(fix).kubectl(step.kubectl),
         );
     };
     let status = if broken_weight > 0 {
@@ -580,8 +625,9 @@ fn rule_outcome<'c>(
     } else {
         Status::Pass
     };
-    let summary = format!("{summary} → Service {} port {port}", code(ServiceRef::of(&service.value).id()));
-    walk.add(Step::new(Layer::Route, status, summary).evidence(evidence).kubectl(kubectl))?;
+    let summary =
+        format!("{} → Service {} port {port}", step.summary, code(ServiceRef::of(&service.value).id()));
+    walk.add(Step::new(Layer::Route, status, summary).evidence(evidence).kubectl(step.kubectl))?;
     Ok(Some((service, port)))
 }
 

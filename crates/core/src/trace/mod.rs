@@ -33,6 +33,7 @@ mod parse;
 mod policy_layers;
 mod rejected;
 mod service_layers;
+mod stream_layers;
 mod text;
 
 #[cfg(test)]

@@ -76,6 +76,7 @@ fn listener_title(listener: &Listener) -> String {
             safe(&listener.name),
             safe(listener.section.as_deref().unwrap_or_default())
         ),
+        FrontendKind::Router => format!("OpenShift router `{}`", safe(&listener.name)),
     };
     let addresses = if listener.addresses.is_empty() {
         "address not in the input".to_owned()

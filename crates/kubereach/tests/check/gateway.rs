@@ -43,3 +43,29 @@ fn each_gateway_fault_is_found_by_its_rule() {
     }
     snapshot!("gateway_faults", out);
 }
+
+// TLSRoutes, TCPRoutes and UDPRoutes go through the same attachment and
+// backend rules: the TLSRoute to a Service of another namespace without a
+// ReferenceGrant is KR703; the TCPRoute whose grant names `TCPRoute` is not.
+#[test]
+fn tls_tcp_and_udp_routes_are_checked_like_http_routes() {
+    let dir = repo_root().join("crates/kubereach/tests/trace/fixtures");
+    let args = ["check", "-f", "kube-system.yaml", "-f", "gateway-tls-tcp-udp-routes", "--format", "json"];
+    let run = run_in(&dir, &args, None);
+    run.assert_code(1);
+    let gateway_findings: Vec<String> = run.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"].as_str().is_some_and(|c| c.starts_with("KR7")))
+        .map(|f| {
+            format!(
+                "{} {} {}",
+                f["code"].as_str().unwrap(),
+                f["object"]["kind"].as_str().unwrap(),
+                f["object"]["name"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(gateway_findings, ["KR703 TLSRoute kafka"], "{run}");
+}

@@ -151,3 +151,103 @@ fn check_agrees_with_the_table() {
     let old = run_in(&dir, &["check", "-f", "shared-gateway/old", "--format", "json"], None);
     assert!(!old.stdout.contains("KR708"), "{old}");
 }
+
+// TLSRoutes give rows by SNI name (the host column), TCPRoutes and
+// UDPRoutes one row per listener for every connection; TCPRoute and
+// UDPRoute are in Gateway API's experimental channel and their rows say
+// so. The UDPRoute's backend is checked against policy on UDP, the
+// Service port's protocol.
+#[test]
+fn tls_tcp_and_udp_routes() {
+    let case = [
+        "-f",
+        "../../trace/fixtures/kube-system.yaml",
+        "-f",
+        "../../trace/fixtures/gateway-tls-tcp-udp-routes",
+    ];
+    let run = routes(&[&case[..], &["--format", "json"]].concat());
+    run.assert_code(0);
+    let json = run.json();
+    assert_eq!(rows_for(&json, "pg.example.com"), ["TLS 443 Connection * data/postgres:5432 allowed"]);
+    assert_eq!(
+        rows_for(&json, "kafka.example.com"),
+        ["TLS 443 Connection * streaming/kafka:9093 no-podsref-not-permitted"]
+    );
+    assert_eq!(
+        rows_for(&json, "*"),
+        ["UDP 53 Connection * edge/resolver:53 allowed", "TCP 5432 Connection * data/postgres:5432 allowed"]
+    );
+    let conditions: Vec<String> = json["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!("{} {}", r["object"]["kind"].as_str().unwrap(), r["conditions"][0].as_str().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        conditions,
+        [
+            "UDPRoute experimental channel (`v1alpha2`)",
+            "TCPRoute experimental channel (`v1alpha2`)",
+            "TLSRoute TLS passed through (SNI)",
+            "TLSRoute TLS passed through (SNI)"
+        ]
+    );
+    let human = routes(&case);
+    human.assert_code(0);
+    snapshot!("tls_tcp_udp", human.to_string());
+}
+
+// OpenShift Routes (Route API reference, "Configuring Routes"): plain HTTP
+// without `tls`; with edge TLS and `insecureEdgeTerminationPolicy:
+// Redirect`, a redirect on 80 and the backends on 443; passthrough only
+// on 443 (policy `None`); `wildcardPolicy: Subdomain` serves the parent
+// domain; `alternateBackends` share by weight (100 by default, 0 sends
+// nothing); `targetPort` selects Service ports by name, number or target
+// port, every port when absent; the router's pods in `openshift-ingress`
+// are the policy source (the canary denies them).
+#[test]
+fn openshift_routes() {
+    let run = routes(&["-f", "openshift-routes", "--format", "json"]);
+    run.assert_code(0);
+    let json = run.json();
+    assert_eq!(
+        rows_for(&json, "shop.apps.example.com"),
+        ["HTTP 80 StringPrefix / shop/web:http allowed, shop/web-canary:http blocked"]
+    );
+    assert_eq!(
+        rows_for(&json, "api.apps.example.com"),
+        [
+            "HTTP 80 StringPrefix /v1 redirect",
+            "HTTPS 443 StringPrefix /v1 shop/api:http allowed, shop/api:metrics allowed"
+        ]
+    );
+    assert_eq!(
+        rows_for(&json, "direct.apps.example.com"),
+        ["HTTPS 443 StringPrefix / shop/api:http allowed"]
+    );
+    assert_eq!(
+        rows_for(&json, "*.tenants.example.com"),
+        [
+            "HTTP 80 StringPrefix / shop/web:http allowed, shop/web-old: no-podsservice-not-found",
+            "HTTPS 443 StringPrefix / shop/web:http allowed, shop/web-old: no-podsservice-not-found"
+        ]
+    );
+    assert_eq!(
+        rows_for(&json, "generated-shop.<ingress domain>"),
+        ["HTTP 80 StringPrefix / shop/web:http allowed"]
+    );
+    let weights: Vec<i64> = json["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["host"] == "shop.apps.example.com")
+        .flat_map(|r| r["backends"].as_array().unwrap().iter().map(|b| b["weight"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(weights, [100, 10]);
+    assert!(json["routes"].as_array().unwrap().iter().all(|r| r["listener"]["kind"] == "router"));
+    let human = routes(&["-f", "openshift-routes"]);
+    human.assert_code(0);
+    snapshot!("openshift", human.to_string());
+}
