@@ -106,6 +106,7 @@ test('overview: namespaces as groups, edges between them', async (browser) => {
   });
   const label = await page.evaluate(() => window.kubereachView.cy.getElementById('e:ns:ingress-nginx->ns:production').data('label'));
   assert.equal(label, 'TCP 8080');
+  assert.deepEqual(await overlaps(page), [], 'no two nodes overlap');
   // The same as text: the namespace list with counts and coverage.
   const production = await page.textContent('li[data-namespace="production"]');
   assert.match(production, /3 workloads, 7 pods; policy coverage: ingress 100%, egress 29%/);
@@ -119,6 +120,7 @@ test('expanding a namespace draws its workloads with markers', async (browser) =
   await page.waitForFunction(() => window.kubereachView.cy.getElementById('w:production/api').nonempty());
   assert.deepEqual(await cyIds(page, 'node.workload'), ['w:production/api', 'w:production/frontend', 'w:production/worker']);
   assert.equal(await page.evaluate(() => window.kubereachView.cy.getElementById('w:production/api').parent().id()), 'ns:production');
+  assert.deepEqual(await overlaps(page), [], 'no two nodes overlap');
   const list = await page.textContent('li[data-namespace="production"] ul');
   assert.match(list, /api \(Deployment\)egress not isolatedexposed: Ingress/);
   // Keyboard: the list is made of buttons.
