@@ -466,7 +466,17 @@ fn ingress_step(
     let because = match &native {
         Some(native) => native.because.clone(),
         None if isolated => "isolated for ingress, and no rule admits it".to_owned(),
-        None => "denied by an admin policy".to_owned(),
+        None => j
+            .explanation
+            .as_ref()
+            .and_then(|e| e.ingress.deciding_step(protocol, port as u16))
+            .and_then(|step| {
+                Some(format!(
+                    "denied by {}",
+                    rule_name(step.rule, step.rule_name.as_deref(), step.policy.as_ref()?)
+                ))
+            })
+            .unwrap_or_else(|| "denied by an admin policy".to_owned()),
     };
     let summary =
         format!("{} does not admit {name} on {protocol} {port}: {because}", destination_phrase(&denied));
