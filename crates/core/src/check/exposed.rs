@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use crate::check::{declare_rule, list, Context, Emitter, Subject};
-use crate::policy::{Direction, Endpoint, PolicyKind};
+use crate::policy::{Direction, PolicyKind};
 use crate::service::{port_protocol, resolve_target_port, service_kind, service_ports};
 
 declare_rule! {
@@ -187,14 +187,9 @@ fn networkpolicy_isolates_exposed_service(ctx: &Context<'_>, out: &mut Emitter<'
                     continue;
                 };
                 targets.insert((protocol.as_str().to_owned(), target));
-                // One admitting range is enough: the ranges are many (every
-                // ingress ipBlock cuts them), so stop asking once one admits.
-                admitted = admitted
-                    || engine.external_sources().iter().any(|range| {
-                        engine
-                            .allowed(&Endpoint::External(*range), &Endpoint::Pod(pod))
-                            .contains(protocol, target)
-                    });
+                // Whether some address outside the cluster reaches the pod:
+                // the engine answers once per class of pods.
+                admitted = admitted || engine.external_ingress(pod).contains(protocol, target);
             }
         }
         if admitted || targets.is_empty() {

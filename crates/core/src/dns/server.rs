@@ -40,7 +40,11 @@ pub enum PodRecords {
 /// `kube-system` selecting `k8s-app: kube-dns` or `k8s-app: coredns`.
 pub fn dns_service(cluster: &Cluster) -> Option<&Object<Service>> {
     cluster.service("kube-system", "kube-dns").or_else(|| {
-        cluster.services().iter().find(|s| {
+        // The Services of `kube-system` only, from the cluster index (in
+        // input order, as a walk over every Service would find them).
+        let mut in_kube_system =
+            cluster.index().services_in("kube-system").iter().map(|&i| &cluster.services()[i]);
+        in_kube_system.find(|s| {
             s.value.metadata.namespace.as_deref() == Some("kube-system")
                 && selector(&s.value)
                     .and_then(|sel| sel.get("k8s-app"))

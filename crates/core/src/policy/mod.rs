@@ -79,6 +79,7 @@ mod bitset;
 mod class_matrix;
 mod compile;
 mod eval;
+mod external;
 mod intent;
 mod ip;
 mod node_local;
@@ -396,6 +397,8 @@ fn native_options(plugin: &PluginBehaviour) -> compile::NativeOptions {
 pub struct PolicyEngine<'c> {
     compiled: compile::Compiled<'c>,
     plugin: PluginBehaviour,
+    /// Answers of [`PolicyEngine::external_ingress`], per class.
+    external_ingress: external::ExternalIngressMemo,
 }
 
 impl<'c> PolicyEngine<'c> {
@@ -431,7 +434,8 @@ impl<'c> PolicyEngine<'c> {
             plugin.tiers(view),
             native_options(&plugin),
         );
-        PolicyEngine { compiled, plugin }
+        let external_ingress = external::ExternalIngressMemo::new(compiled.classes.len());
+        PolicyEngine { compiled, plugin, external_ingress }
     }
 
     /// The plugin behaviour the engine was compiled for.
@@ -449,7 +453,8 @@ impl<'c> PolicyEngine<'c> {
             self.compiled.tiers,
             native_options(&self.plugin),
         );
-        PolicyEngine { compiled, plugin: self.plugin.clone() }
+        let external_ingress = external::ExternalIngressMemo::new(compiled.classes.len());
+        PolicyEngine { compiled, plugin: self.plugin.clone(), external_ingress }
     }
 
     /// The cluster the engine was compiled from.
@@ -512,6 +517,15 @@ impl<'c> PolicyEngine<'c> {
     /// ingress `ipBlock`s only (addresses within one behave alike as sources).
     pub fn external_sources(&self) -> &[IpRange] {
         &self.compiled.source_ranges
+    }
+
+    /// The connections some address outside the cluster may open to `pod`:
+    /// the union, over [`PolicyEngine::external_sources`], of what
+    /// [`PolicyEngine::allowed`] allows from each range to the pod. Computed
+    /// once per class of pods (a class's pods share the answer, but for the
+    /// pod's own node, which always reaches it) and remembered.
+    pub fn external_ingress(&self, pod: PodId) -> ConnectionSet {
+        self.compiled.external_ingress(pod, &self.external_ingress)
     }
 
     /// The ranges external destinations are told apart by: the blocks cut

@@ -1,0 +1,354 @@
+//! KR306 `networkpolicy-egress-blocks-dns`: egress isolation that leaves
+//! pods without cluster DNS.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use k8s_openapi::api::networking::v1::NetworkPolicy;
+
+use super::network_policy_refs;
+use crate::check::{declare_rule, list, Context, Emitter, Severity, Subject};
+use crate::dns::{resolver_config, with_dns_reach, DnsPods, DnsPodsFound, DnsServer, DnsTarget};
+use crate::model::{Cluster, Object, PodId, NAMESPACE_NAME_LABEL};
+use crate::policy::Direction;
+
+declare_rule! {
+    /// ## What it does
+    /// Finds pods isolated for egress by NetworkPolicies that do not allow
+    /// them to reach the cluster DNS pods on UDP and TCP port 53 (the
+    /// container ports behind the `kube-dns` Service), as the policy engine
+    /// evaluates it from each isolated pod to each DNS pod. When the input
+    /// has no DNS pods, they are assumed to be `kube-system` pods labelled
+    /// `k8s-app: kube-dns` serving port 53, as kubeadm and the managed
+    /// clusters install them. Only UDP allowed (TCP denied) is a warning.
+    ///
+    /// ## Why does this break traffic?
+    /// Pods resolve names through the cluster DNS Service, and policies see
+    /// those queries as connections to the DNS pods. An egress policy that
+    /// forgets them makes every lookup time out: the pod cannot reach other
+    /// Services by name, nor anything outside, even where the policy allows
+    /// the connection itself. DNS uses UDP, and TCP for answers too large
+    /// for UDP.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata:
+    ///   name: worker
+    ///   namespace: shop
+    /// spec:
+    ///   selector:
+    ///     matchLabels:
+    ///       app: worker
+    ///   template:
+    ///     metadata:
+    ///       labels:
+    ///         app: worker
+    ///     spec:
+    ///       containers:
+    ///         - name: worker
+    ///           image: ghcr.io/example/worker:1.4.0
+    /// ---
+    /// apiVersion: networking.k8s.io/v1
+    /// kind: NetworkPolicy
+    /// metadata:
+    ///   name: worker-egress
+    ///   namespace: shop
+    /// spec:
+    ///   podSelector:
+    ///     matchLabels:
+    ///       app: worker
+    ///   policyTypes:
+    ///     - Egress
+    ///   egress:
+    ///     - to:
+    ///         - ipBlock:
+    ///             cidr: 203.0.113.0/24
+    ///       ports:
+    ///         - port: 5671
+    /// ```
+    ///
+    /// Use instead:
+    /// ```yaml
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata:
+    ///   name: worker
+    ///   namespace: shop
+    /// spec:
+    ///   selector:
+    ///     matchLabels:
+    ///       app: worker
+    ///   template:
+    ///     metadata:
+    ///       labels:
+    ///         app: worker
+    ///     spec:
+    ///       containers:
+    ///         - name: worker
+    ///           image: ghcr.io/example/worker:1.4.0
+    /// ---
+    /// apiVersion: networking.k8s.io/v1
+    /// kind: NetworkPolicy
+    /// metadata:
+    ///   name: worker-egress
+    ///   namespace: shop
+    /// spec:
+    ///   podSelector:
+    ///     matchLabels:
+    ///       app: worker
+    ///   policyTypes:
+    ///     - Egress
+    ///   egress:
+    ///     - to:
+    ///         - ipBlock:
+    ///             cidr: 203.0.113.0/24
+    ///       ports:
+    ///         - port: 5671
+    ///     - to:
+    ///         - namespaceSelector:
+    ///             matchLabels:
+    ///               kubernetes.io/metadata.name: kube-system
+    ///           podSelector:
+    ///             matchLabels:
+    ///               k8s-app: kube-dns
+    ///       ports:
+    ///         - protocol: UDP
+    ///           port: 53
+    ///         - protocol: TCP
+    ///           port: 53
+    /// ```
+    ///
+    /// ## Known problems
+    /// An egress rule to an `ipBlock` that holds the DNS pods' addresses (any
+    /// address, when the input does not have them) counts as allowing DNS,
+    /// as most plugins match pod addresses against `ipBlock`s; with a plugin
+    /// that does not, such a policy still blocks DNS and is not reported.
+    /// Pods whose resolver points at a node-local DNS cache (NodeLocal
+    /// DNSCache, set through the kubelet's `--cluster-dns`) send their
+    /// queries to a link-local address the model does not know about; the
+    /// rule checks the path to the CoreDNS pods instead.
+    ///
+    /// ## References
+    /// - <https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-deny-all-egress-traffic>
+    /// - <https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/>
+    /// - <https://kubernetes.io/docs/tasks/administer-cluster/dns-debugging-resolution/>
+    pub struct NetworkpolicyEgressBlocksDns {
+        code: "KR306",
+        name: "networkpolicy-egress-blocks-dns",
+        severity: Error,
+        summary: "egress isolation that blocks cluster DNS",
+        check: networkpolicy_egress_blocks_dns,
+    }
+}
+
+/// A peer selecting the DNS pods, as a policy would write it.
+fn dns_peer(namespace: &str, selector: &BTreeMap<String, String>) -> String {
+    let pods: Vec<String> = selector.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+    format!(
+        "`namespaceSelector: {{matchLabels: {{{NAMESPACE_NAME_LABEL}: {namespace}}}}}` with `podSelector: \
+         {{matchLabels: {{{}}}}}`",
+        pods.join(", ")
+    )
+}
+
+/// How a policy names the DNS pods: the Service's selector, else the
+/// `k8s-app` label of the first DNS pod.
+fn dns_pods_peer(cluster: &Cluster, pods: &DnsPods<'_>) -> String {
+    if let Some(service) = pods.service {
+        let selector = service.value.spec.as_ref().and_then(|s| s.selector.clone()).unwrap_or_default();
+        return dns_peer(service.value.metadata.namespace.as_deref().unwrap_or("kube-system"), &selector);
+    }
+    let first = pods
+        .udp
+        .iter()
+        .chain(&pods.tcp)
+        .flatten()
+        .find_map(|t| t.pod)
+        .filter(|_| pods.found != DnsPodsFound::Assumed);
+    let label = first
+        .and_then(|id| cluster.pod(id).labels.get("k8s-app").cloned())
+        .unwrap_or_else(|| "kube-dns".to_owned());
+    dns_peer("kube-system", &BTreeMap::from([("k8s-app".to_owned(), label)]))
+}
+
+fn networkpolicy_egress_blocks_dns(ctx: &Context<'_>, out: &mut Emitter<'_>) {
+    let cluster = ctx.cluster;
+    if !ctx.network_policies_enforced() {
+        return;
+    }
+    let isolated: Vec<PodId> = (0..cluster.pods().len())
+        .map(|i| PodId(i as u32))
+        .filter(|id| {
+            let pod = cluster.pod(*id);
+            !pod.host_network() && resolver_config(cluster, pod).cluster_dns
+        })
+        .filter(|id| ctx.engine().is_isolated(*id, Direction::Egress))
+        .collect();
+    if isolated.is_empty() {
+        return;
+    }
+    with_dns_reach(ctx.engine(), |server, reach| {
+        let DnsServer::Pods(pods) = server else { return };
+        // Per isolating policies and verdict: the workloads concerned.
+        let mut groups: BTreeMap<DnsKey, BTreeSet<String>> = BTreeMap::new();
+        let mut verdicts: BTreeMap<usize, Option<DnsKey>> = BTreeMap::new();
+        for &id in &isolated {
+            let verdict = verdicts.entry(ctx.engine().class_of(id)).or_insert_with(|| {
+                let answer = reach(id)?;
+                let isolating = network_policy_refs(&ctx.engine().selecting_policies(id, Direction::Egress));
+                let blocked = !(answer.udp && answer.tcp);
+                (blocked && !isolating.is_empty()).then_some((isolating, answer.udp, answer.tcp))
+            });
+            if let Some(key) = verdict.clone() {
+                groups
+                    .entry(key)
+                    .or_default()
+                    .insert(crate::check::service::workload_name(cluster, cluster.pod(id)));
+            }
+        }
+        emit_dns_findings(ctx, out, pods, groups);
+    });
+}
+
+/// The NetworkPolicies isolating a group of pods, and whether UDP and TCP
+/// DNS are allowed.
+type DnsKey = (Vec<(String, String)>, bool, bool);
+
+fn emit_dns_findings(
+    ctx: &Context<'_>,
+    out: &mut Emitter<'_>,
+    pods: &DnsPods<'_>,
+    groups: BTreeMap<DnsKey, BTreeSet<String>>,
+) {
+    let cluster = ctx.cluster;
+    let assumed = pods.found == DnsPodsFound::Assumed;
+    let peer = dns_pods_peer(cluster, pods);
+    let dns = if assumed {
+        "cluster DNS".to_owned()
+    } else {
+        let names: BTreeSet<String> = pods
+            .udp
+            .iter()
+            .chain(&pods.tcp)
+            .flatten()
+            .filter_map(|t| t.pod)
+            .map(|id| {
+                let workload = cluster.workload_ref(cluster.pod(id));
+                format!("{}/{}", workload.namespace, workload.name)
+            })
+            .collect();
+        format!("cluster DNS ({})", list(&names.into_iter().collect::<Vec<_>>(), 2))
+    };
+    let first_port = |targets: &Option<Vec<DnsTarget>>| {
+        targets.iter().flatten().find_map(|t| t.port).map_or(53, i32::from)
+    };
+    let ports = (first_port(&pods.udp), first_port(&pods.tcp));
+    for ((isolating, udp_ok, tcp_ok), workloads) in groups {
+        let Some((namespace, name)) = isolating.first() else { continue };
+        let Some(policy) = find_policy(cluster, namespace, name) else { continue };
+        let workloads: Vec<String> = workloads.into_iter().collect();
+        let who = format!("egress of {} is isolated", list(&workloads, 3));
+        let (severity, message) = match (udp_ok, tcp_ok) {
+            (false, false) => (
+                Severity::Error,
+                format!("{who}, and no rule allows DNS: UDP {} and TCP {} to {dns} are denied, so name lookups fail", ports.0, ports.1),
+            ),
+            (false, true) => (
+                Severity::Error,
+                format!("{who}, and no rule allows UDP {} to {dns} (TCP is allowed): most name lookups fail", ports.0),
+            ),
+            _ => (
+                Severity::Warning,
+                format!(
+                    "{who}, and no rule allows TCP {} to {dns} (UDP is allowed): lookups whose answers are too large \
+                     for UDP fail",
+                    ports.1
+                ),
+            ),
+        };
+        let others = if isolating.len() > 1 {
+            format!(
+                " (or to another of the policies isolating them: {})",
+                list(&isolating.iter().skip(1).map(|(_, n)| n.clone()).collect::<Vec<_>>(), 3)
+            )
+        } else {
+            String::new()
+        };
+        let has_egress =
+            policy.value.spec.as_ref().and_then(|s| s.egress.as_ref()).is_some_and(|e| !e.is_empty());
+        out.emit_with(
+            severity,
+            &Subject::object("NetworkPolicy", &policy.value.metadata, policy),
+            if has_egress { "spec.egress" } else { "spec.policyTypes" },
+            message,
+            format!(
+                "add an egress rule{others} to {peer} on UDP and TCP port 53{}",
+                if assumed {
+                    " (the DNS pods are not in the input: they are assumed to be `kube-system` pods labelled \
+                     `k8s-app=kube-dns`)"
+                } else {
+                    ""
+                }
+            ),
+        );
+    }
+}
+
+fn find_policy<'c>(cluster: &'c Cluster, namespace: &str, name: &str) -> Option<&'c Object<NetworkPolicy>> {
+    cluster.network_policies().iter().find(|p| {
+        p.value.metadata.namespace.as_deref() == Some(namespace)
+            && p.value.metadata.name.as_deref() == Some(name)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::testing::{deployment, policy};
+    use crate::check::testing::findings;
+
+    const RULE: &str = "networkpolicy-egress-blocks-dns";
+
+    // An egress policy isolates the pods it selects: only what its rules
+    // allow may leave, DNS to the cluster DNS pods included
+    // (https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-deny-all-egress-traffic).
+    #[test]
+    fn egress_isolation_without_a_dns_rule_is_reported() {
+        let api = deployment("shop", "api", json!({"app": "api"}), json!([]));
+        let coredns = deployment(
+            "kube-system",
+            "coredns",
+            json!({"k8s-app": "kube-dns"}),
+            json!([{"name": "dns", "containerPort": 53, "protocol": "UDP"},
+                   {"name": "dns-tcp", "containerPort": 53, "protocol": "TCP"}]),
+        );
+        let deny = policy("shop", "deny-egress", json!({"podSelector": {}, "policyTypes": ["Egress"]}));
+        let found = findings(RULE, vec![api.clone(), coredns.clone(), deny.clone()]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].starts_with("error "), "{found:?}");
+        assert!(
+            found[0].contains("egress of `Deployment/api` is isolated, and no rule allows DNS"),
+            "{found:?}"
+        );
+        let dns = policy(
+            "shop",
+            "allow-dns",
+            json!({"podSelector": {}, "policyTypes": ["Egress"],
+                   "egress": [{"to": [{"namespaceSelector": {}, "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+                               "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]}]}),
+        );
+        assert!(findings(RULE, vec![api.clone(), coredns.clone(), deny.clone(), dns]).is_empty());
+        // UDP alone is a warning: answers too large for UDP need TCP.
+        let udp_only = policy(
+            "shop",
+            "allow-dns",
+            json!({"podSelector": {}, "policyTypes": ["Egress"],
+                   "egress": [{"ports": [{"port": 53, "protocol": "UDP"}]}]}),
+        );
+        let found = findings(RULE, vec![api, coredns, deny, udp_only]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].starts_with("warning "), "{found:?}");
+    }
+}

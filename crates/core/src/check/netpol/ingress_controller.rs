@@ -1,0 +1,435 @@
+//! KR307 `networkpolicy-blocks-ingress-controller`: Ingress backends whose
+//! pods do not admit the Ingress controller.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::network_policy_refs;
+use crate::check::service::display_map;
+use crate::check::{declare_rule, list, Context, Emitter, Subject};
+use crate::ingress::{check_backends, ingress_class_of, BackendRef, BackendStatus};
+use crate::model::PodId;
+use crate::policy::Endpoint;
+use crate::ports::Protocol;
+use crate::service::{resolve_target_port, service_ports, target_port, PortRef};
+
+declare_rule! {
+    /// ## What it does
+    /// Finds Ingress backends whose pods do not admit the Ingress
+    /// controller: for each Ingress, the controller of its class (found by
+    /// image, labels and class flags) and, for each backend Service port,
+    /// the pods behind it on their target port, as the policy engine
+    /// evaluates it from each controller pod. Also reports a controller
+    /// whose own egress policies forbid the connection.
+    ///
+    /// ## Why does this break traffic?
+    /// The controller's proxy (nginx, Envoy, Traefik…) connects to the
+    /// backend pods directly, on their container port. When a NetworkPolicy
+    /// isolates those pods for ingress and no rule admits the controller's
+    /// pods (typically, its namespace), the connections time out: ingress-
+    /// nginx answers 504 for every path that leads there.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata:
+    ///   name: ingress-nginx-controller
+    ///   namespace: ingress-nginx
+    /// spec:
+    ///   selector:
+    ///     matchLabels:
+    ///       app.kubernetes.io/name: ingress-nginx
+    ///   template:
+    ///     metadata:
+    ///       labels:
+    ///         app.kubernetes.io/name: ingress-nginx
+    ///     spec:
+    ///       containers:
+    ///         - name: controller
+    ///           image: registry.k8s.io/ingress-nginx/controller:v1.11.2
+    /// ---
+    /// apiVersion: networking.k8s.io/v1
+    /// kind: IngressClass
+    /// metadata:
+    ///   name: nginx
+    /// spec:
+    ///   controller: k8s.io/ingress-nginx
+    /// ---
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata:
+    ///   name: web
+    ///   namespace: shop
+    /// spec:
+    ///   selector:
+    ///     matchLabels:
+    ///       app: web
+    ///   template:
+    ///     metadata:
+    ///       labels:
+    ///         app: web
+    ///     spec:
+    ///       containers:
+    ///         - name: web
+    ///           image: ghcr.io/example/web:2.0.0
+    ///           ports:
+    ///             - name: http
+    ///               containerPort: 3000
+    /// ---
+    /// apiVersion: v1
+    /// kind: Service
+    /// metadata:
+    ///   name: web
+    ///   namespace: shop
+    /// spec:
+    ///   selector:
+    ///     app: web
+    ///   ports:
+    ///     - port: 80
+    ///       targetPort: http
+    /// ---
+    /// apiVersion: networking.k8s.io/v1
+    /// kind: Ingress
+    /// metadata:
+    ///   name: web
+    ///   namespace: shop
+    /// spec:
+    ///   ingressClassName: nginx
+    ///   rules:
+    ///     - host: shop.example.com
+    ///       http:
+    ///         paths:
+    ///           - path: /
+    ///             pathType: Prefix
+    ///             backend:
+    ///               service:
+    ///                 name: web
+    ///                 port:
+    ///                   number: 80
+    /// ---
+    /// apiVersion: networking.k8s.io/v1
+    /// kind: NetworkPolicy
+    /// metadata:
+    ///   name: default-deny-ingress
+    ///   namespace: shop
+    /// spec:
+    ///   podSelector: {}
+    ///   policyTypes:
+    ///     - Ingress
+    /// ```
+    ///
+    /// Use instead (the same, plus a policy admitting the controller):
+    /// ```yaml
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata:
+    ///   name: ingress-nginx-controller
+    ///   namespace: ingress-nginx
+    /// spec:
+    ///   selector:
+    ///     matchLabels:
+    ///       app.kubernetes.io/name: ingress-nginx
+    ///   template:
+    ///     metadata:
+    ///       labels:
+    ///         app.kubernetes.io/name: ingress-nginx
+    ///     spec:
+    ///       containers:
+    ///         - name: controller
+    ///           image: registry.k8s.io/ingress-nginx/controller:v1.11.2
+    /// ---
+    /// apiVersion: networking.k8s.io/v1
+    /// kind: IngressClass
+    /// metadata:
+    ///   name: nginx
+    /// spec:
+    ///   controller: k8s.io/ingress-nginx
+    /// ---
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata:
+    ///   name: web
+    ///   namespace: shop
+    /// spec:
+    ///   selector:
+    ///     matchLabels:
+    ///       app: web
+    ///   template:
+    ///     metadata:
+    ///       labels:
+    ///         app: web
+    ///     spec:
+    ///       containers:
+    ///         - name: web
+    ///           image: ghcr.io/example/web:2.0.0
+    ///           ports:
+    ///             - name: http
+    ///               containerPort: 3000
+    /// ---
+    /// apiVersion: v1
+    /// kind: Service
+    /// metadata:
+    ///   name: web
+    ///   namespace: shop
+    /// spec:
+    ///   selector:
+    ///     app: web
+    ///   ports:
+    ///     - port: 80
+    ///       targetPort: http
+    /// ---
+    /// apiVersion: networking.k8s.io/v1
+    /// kind: Ingress
+    /// metadata:
+    ///   name: web
+    ///   namespace: shop
+    /// spec:
+    ///   ingressClassName: nginx
+    ///   rules:
+    ///     - host: shop.example.com
+    ///       http:
+    ///         paths:
+    ///           - path: /
+    ///             pathType: Prefix
+    ///             backend:
+    ///               service:
+    ///                 name: web
+    ///                 port:
+    ///                   number: 80
+    /// ---
+    /// apiVersion: networking.k8s.io/v1
+    /// kind: NetworkPolicy
+    /// metadata:
+    ///   name: default-deny-ingress
+    ///   namespace: shop
+    /// spec:
+    ///   podSelector: {}
+    ///   policyTypes:
+    ///     - Ingress
+    /// ---
+    /// apiVersion: networking.k8s.io/v1
+    /// kind: NetworkPolicy
+    /// metadata:
+    ///   name: allow-ingress-nginx
+    ///   namespace: shop
+    /// spec:
+    ///   podSelector:
+    ///     matchLabels:
+    ///       app: web
+    ///   ingress:
+    ///     - from:
+    ///         - namespaceSelector:
+    ///             matchLabels:
+    ///               kubernetes.io/metadata.name: ingress-nginx
+    ///       ports:
+    ///         - port: http
+    /// ```
+    ///
+    /// ## Known problems
+    /// Controllers outside the cluster (GKE, the AWS Load Balancer
+    /// Controller, Azure Application Gateway) send traffic from addresses the
+    /// input does not hold, and controllers whose pods the input lacks are
+    /// unknown: neither is checked.
+    ///
+    /// ## References
+    /// - <https://kubernetes.io/docs/concepts/services-networking/network-policies/#the-two-sorts-of-pod-isolation>
+    /// - <https://kubernetes.io/docs/concepts/services-networking/ingress-controllers/>
+    /// - <https://kubernetes.github.io/ingress-nginx/deploy/#network-policies>
+    pub struct NetworkpolicyBlocksIngressController {
+        code: "KR307",
+        name: "networkpolicy-blocks-ingress-controller",
+        severity: Error,
+        summary: "Ingress backends whose NetworkPolicies do not admit the ingress controller",
+        check: networkpolicy_blocks_ingress_controller,
+    }
+}
+
+fn networkpolicy_blocks_ingress_controller(ctx: &Context<'_>, out: &mut Emitter<'_>) {
+    let cluster = ctx.cluster;
+    if !ctx.network_policies_enforced()
+        || cluster.network_policies().is_empty()
+            && cluster.admin_network_policies().is_empty()
+            && cluster.baseline_admin_network_policies().is_empty()
+    {
+        return;
+    }
+    let engine = ctx.engine();
+    for ingress in cluster.ingresses() {
+        let resolution = ingress_class_of(cluster, &ingress.value);
+        let Some(controller) =
+            resolution.controller.filter(|c| c.in_cluster == Some(true) && !c.pods.is_empty())
+        else {
+            continue;
+        };
+        let mut controllers: BTreeMap<usize, PodId> = BTreeMap::new();
+        for &pod in &controller.pods {
+            controllers.entry(engine.class_of(pod)).or_insert(pod);
+        }
+        let controller_names: Vec<String> =
+            controller.workloads.iter().map(|w| format!("{}/{}", w.namespace, w.name)).collect();
+        let controller_namespaces: BTreeSet<&str> =
+            controller.workloads.iter().map(|w| w.namespace.as_str()).collect();
+        let mut seen = BTreeSet::new();
+        for check in check_backends(cluster, ingress) {
+            let (BackendStatus::Ok { port: key }, BackendRef::Service { service: reference, .. }) =
+                (&check.status, &check.backend)
+            else {
+                continue;
+            };
+            if !seen.insert((reference.name.clone(), key.clone())) {
+                continue;
+            }
+            let Some(service) = cluster.service(&reference.namespace, &reference.name) else { continue };
+            let Some(port) =
+                service_ports(&service.value).iter().find(|p| crate::service::ServicePortKey::of(p) == *key)
+            else {
+                continue;
+            };
+            let mut blocked_ingress: BTreeMap<String, (i32, Vec<(String, String)>)> = BTreeMap::new();
+            let mut blocked_egress: BTreeMap<String, i32> = BTreeMap::new();
+            let mut checked = BTreeSet::new();
+            for backend in cluster.pods_selected_by_service(&service.value) {
+                let pod = cluster.pod(backend);
+                if pod.host_network() || !checked.insert(engine.class_of(backend)) {
+                    continue;
+                }
+                let Ok(target) = resolve_target_port(port, pod) else { continue };
+                let Ok(target_u16) = u16::try_from(target) else { continue };
+                for &from in controllers.values() {
+                    let explanation = engine.explain(&Endpoint::Pod(from), &Endpoint::Pod(backend));
+                    let workload = crate::check::service::workload_name(cluster, pod);
+                    if !explanation.ingress.allowed.contains(Protocol::Tcp, target_u16) {
+                        blocked_ingress.insert(
+                            workload,
+                            (target, network_policy_refs(&explanation.ingress.isolated_by)),
+                        );
+                    } else if !explanation.egress.allowed.contains(Protocol::Tcp, target_u16) {
+                        blocked_egress.insert(workload, target);
+                    }
+                }
+            }
+            let subject = Subject::object("Ingress", &ingress.value.metadata, ingress);
+            let path = format!("{}.service", check.site.field_path());
+            let controller_text = format!("the ingress controller ({})", list(&controller_names, 2));
+            let target = target_port(port);
+            let port_text = |number: i32| match &target {
+                PortRef::Name(name) => format!("port `{name}` ({number})"),
+                PortRef::Number(_) => format!("port {number}"),
+            };
+            if let Some((_, (number, isolating))) = blocked_ingress.iter().next() {
+                let workloads: Vec<String> = blocked_ingress.keys().cloned().collect();
+                let names = list(&isolating.iter().map(|(_, n)| n.clone()).collect::<Vec<_>>(), 3);
+                let isolated_by = match isolating.len() {
+                    0 => "an admin policy denies it".to_owned(),
+                    1 => format!(
+                        "NetworkPolicy {names} isolates them for ingress, and no rule admits the controller"
+                    ),
+                    _ => format!(
+                        "NetworkPolicies {names} isolate them for ingress, and no rule admits the controller"
+                    ),
+                };
+                let selector = crate::service::selector(&service.value).map(display_map).unwrap_or_default();
+                let namespaces: Vec<String> = controller_namespaces.iter().map(|n| (*n).to_owned()).collect();
+                out.emit(
+                    &subject,
+                    &path,
+                    format!(
+                        "{controller_text} cannot reach {} behind Service `{}` on TCP {}: {isolated_by}",
+                        list(&workloads, 3),
+                        reference.name,
+                        port_text(*number)
+                    ),
+                    format!(
+                        "add a NetworkPolicy in `{}` selecting `{selector}` that allows ingress from namespace {} on {}",
+                        reference.namespace,
+                        list(&namespaces, 2),
+                        port_text(*number)
+                    ),
+                );
+            } else if let Some((_, number)) = blocked_egress.iter().next() {
+                let workloads: Vec<String> = blocked_egress.keys().cloned().collect();
+                out.emit(
+                    &subject,
+                    &path,
+                    format!(
+                        "{controller_text} cannot reach {} behind Service `{}` on TCP {}: the controller's own egress \
+                         policies deny it",
+                        list(&workloads, 3),
+                        reference.name,
+                        port_text(*number)
+                    ),
+                    format!(
+                        "allow egress from the controller's pods to namespace `{}` on {}",
+                        reference.namespace,
+                        port_text(*number)
+                    ),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::testing::{deployment, namespace, policy, service};
+    use crate::check::testing::findings;
+
+    const RULE: &str = "networkpolicy-blocks-ingress-controller";
+
+    fn objects(policies: Vec<serde_json::Value>) -> Vec<serde_json::Value> {
+        let mut controller = deployment(
+            "ingress-nginx",
+            "ingress-nginx-controller",
+            json!({"app.kubernetes.io/name": "ingress-nginx"}),
+            json!([{"containerPort": 80}]),
+        );
+        controller["spec"]["template"]["spec"]["containers"][0]["image"] =
+            json!("registry.k8s.io/ingress-nginx/controller:v1.11.2");
+        let mut objects = vec![
+            namespace("ingress-nginx", json!({})),
+            controller,
+            json!({"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass", "metadata": {"name": "nginx"},
+                   "spec": {"controller": "k8s.io/ingress-nginx"}}),
+            deployment("shop", "web", json!({"app": "web"}), json!([{"containerPort": 8080}])),
+            service("shop", "web", json!({"app": "web"}), json!([{"port": 80, "targetPort": 8080}])),
+            json!({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "web", "namespace": "shop"},
+                   "spec": {"ingressClassName": "nginx",
+                            "rules": [{"host": "shop.example.com", "http": {"paths": [{"path": "/", "pathType": "Prefix",
+                                "backend": {"service": {"name": "web", "port": {"number": 80}}}}]}}]}}),
+        ];
+        objects.extend(policies);
+        objects
+    }
+
+    // The controller's pods open the connections to the backend pods, so a
+    // policy isolating those pods must admit them, on the container port
+    // (https://kubernetes.github.io/ingress-nginx/deploy/#network-policies,
+    // https://kubernetes.io/docs/concepts/services-networking/network-policies/#the-two-sorts-of-pod-isolation).
+    #[test]
+    fn a_backend_that_does_not_admit_the_controller_is_reported() {
+        let deny = policy("shop", "deny", json!({"podSelector": {}, "policyTypes": ["Ingress"]}));
+        let found = findings(RULE, objects(vec![deny.clone()]));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].starts_with("error Ingress shop/web: "), "{found:?}");
+        assert!(found[0].contains("ingress-nginx/ingress-nginx-controller"), "{found:?}");
+        let admit = policy(
+            "shop",
+            "from-controller",
+            json!({"podSelector": {"matchLabels": {"app": "web"}},
+                   "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}],
+                                "ports": [{"port": 8080}]}]}),
+        );
+        assert!(findings(RULE, objects(vec![deny.clone(), admit])).is_empty());
+        // Admitting the controller on the Service port, not the container port, does not help.
+        let wrong_port = policy(
+            "shop",
+            "from-controller",
+            json!({"podSelector": {"matchLabels": {"app": "web"}},
+                   "ingress": [{"from": [{"namespaceSelector": {}}], "ports": [{"port": 80}]}]}),
+        );
+        assert_eq!(findings(RULE, objects(vec![deny, wrong_port])).len(), 1);
+        assert!(findings(RULE, objects(vec![])).is_empty());
+    }
+}
