@@ -326,6 +326,22 @@ mod tests {
         assert_eq!(name("api.example.com", 443, RequestProtocol::Http), None);
     }
 
+    // TCP and UDP listeners take connections by port and transport only:
+    // `Listener.hostname` "is ignored for protocols that don't require
+    // hostname based matching".
+    #[test]
+    fn tcp_and_udp_listeners_ignore_hostnames() {
+        let g = gateway(json!([
+            {"name": "pg", "port": 5432, "protocol": "TCP", "hostname": "db.example.com"},
+            {"name": "dns", "port": 53, "protocol": "UDP"},
+        ]));
+        let name = |host, port, p| listener_for(&g, port, host, p).map(|(_, l)| l.name.as_str());
+        assert_eq!(name("other.example.org", 5432, RequestProtocol::Tcp), Some("pg"));
+        assert_eq!(name("other.example.org", 5432, RequestProtocol::Udp), None);
+        assert_eq!(name("dns.example.com", 53, RequestProtocol::Udp), Some("dns"));
+        assert_eq!(name("dns.example.com", 53, RequestProtocol::Http), None);
+    }
+
     // Listeners on one port must be told apart: by hostname, or HTTPS/TLS
     // by SNI; HTTP and HTTPS on one port conflict (ProtocolConflict).
     #[test]
