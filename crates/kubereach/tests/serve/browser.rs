@@ -1,5 +1,5 @@
 //! The page of `kubereach serve` in headless chromium: starts the servers
-//! (the demo, a diff, hostile label values, 5,000 generated pods) and runs
+//! (the demo, a diff, hostile label values, 5,000 and 10,000 generated pods) and runs
 //! `crates/serve/tests/browser/e2e.mjs` with playwright-core against them.
 //! `scripts/setup/browser.sh` installs chromium, node and the npm packages;
 //! without them this test fails and says so, it never skips.
@@ -53,6 +53,10 @@ fn the_page_in_a_browser() {
     let large_dir = tempfile::tempdir().unwrap();
     generate(large_dir.path(), 50, 20, 5, 3);
     let large_server = Server::start(&["-f", large_dir.path().to_str().unwrap()]);
+    // The bar for the namespace x namespace view: 10,000 pods.
+    let huge_dir = tempfile::tempdir().unwrap();
+    generate(huge_dir.path(), 100, 20, 5, 3);
+    let huge_server = Server::start(&["-f", huge_dir.path().to_str().unwrap()]);
     // Twelve classes per namespace, under the 1,500-element budget: fCoSE's layout.
     let classes_dir = tempfile::tempdir().unwrap();
     generate(classes_dir.path(), 6, 30, 1, 12);
@@ -68,6 +72,7 @@ fn the_page_in_a_browser() {
         .env("KUBEREACH_DIFF_URL", diff_server.url())
         .env("KUBEREACH_XSS_URL", xss_server.url())
         .env("KUBEREACH_LARGE_URL", large_server.url())
+        .env("KUBEREACH_HUGE_URL", huge_server.url())
         .env("KUBEREACH_CLASSES_URL", classes_server.url())
         .env("KUBEREACH_ADMIN_URL", admin_server.url())
         .env("KUBEREACH_CHROMIUM", CHROMIUM)
@@ -94,6 +99,7 @@ fn the_page_in_a_browser() {
             ("diff", &diff_server),
             ("xss", &xss_server),
             ("large", &large_server),
+            ("huge", &huge_server),
             ("classes", &classes_server),
             ("admin", &admin_server),
         ] {

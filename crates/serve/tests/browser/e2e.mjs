@@ -5,6 +5,7 @@
 //   KUBEREACH_DIFF_URL   `--diff` of the demo against a changed copy
 //   KUBEREACH_XSS_URL    a cluster whose label values are HTML
 //   KUBEREACH_LARGE_URL  a generated cluster of 5,000 pods
+//   KUBEREACH_HUGE_URL   a generated cluster of 10,000 pods in 100 namespaces
 //   KUBEREACH_CLASSES_URL  a generated cluster of 180 pods in twelve classes per namespace
 //   KUBEREACH_ADMIN_URL  admin policies and an ipBlock matching pod IPs (tests/serve/admin.yaml)
 //   KUBEREACH_SCREENSHOTS  where to save screenshots
@@ -299,6 +300,28 @@ test('a generated cluster of 5,000 pods opens', async (browser) => {
   assert.equal(await page.$$eval('table.adjacency tbody tr', (rows) => rows.length), counts.namespaces);
   await page.click('#view-graph');
   await page.screenshot({ path: join(SCREENSHOTS, 'large.png') });
+  assert.deepEqual(errors, []);
+});
+
+test('the namespace adjacency matrix reads at 10,000 pods', async (browser) => {
+  const { page, errors } = await open(browser, process.env.KUBEREACH_HUGE_URL);
+  const graph = await page.evaluate(() => ({
+    namespaces: window.kubereachView.state.graph.namespaces.map((n) => n.name),
+    pods: window.kubereachView.state.graph.namespaces.reduce((sum, n) => sum + n.pods, 0),
+  }));
+  assert.equal(graph.namespaces.filter((name) => name.startsWith('team-')).length, 100);
+  assert.ok(graph.pods >= 10000, `${graph.pods} pods`);
+  await page.click('#view-adjacency');
+  // One row and one column per namespace, every namespace named as text.
+  const rows = await page.$$eval('table.adjacency tbody tr', (trs) => trs.map((tr) => tr.querySelector('th').textContent));
+  assert.equal(rows.length, graph.namespaces.length);
+  for (const name of graph.namespaces.filter((n) => n.startsWith('team-'))) assert.ok(rows.includes(name), name);
+  const columns = await page.$$eval('table.adjacency thead th', (ths) => ths.length);
+  assert.equal(columns, graph.namespaces.length + 1, 'a corner cell and one column per namespace');
+  // Tier t2 admits every namespace on 8080, so each row has connections into team-001.
+  const counted = await page.$$eval('table.adjacency td.some', (tds) => tds.map((td) => Number(td.textContent)));
+  assert.ok(counted.length >= 99 && counted.every((n) => n > 0), `${counted.length} cells with connections`);
+  await page.screenshot({ path: join(SCREENSHOTS, 'adjacency-10k.png'), fullPage: false });
   assert.deepEqual(errors, []);
 });
 
