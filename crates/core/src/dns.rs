@@ -43,7 +43,8 @@ use crate::service::ServiceRef;
 
 pub use close::close_services;
 pub use reach::{
-    dns_pods, dns_server, with_dns_reach, DnsDenial, DnsPods, DnsPodsFound, DnsReach, DnsServer, DnsTarget,
+    dns_pods, dns_server, egress_isolated_dns_clients, with_dns_reach, DnsDenial, DnsPods, DnsPodsFound,
+    DnsReach, DnsServer, DnsTarget,
 };
 pub use resolver::{
     resolve, resolver_config, DnsOption, DnsPolicy, Nameserver, Query, Resolution, ResolverConfig,

@@ -15,7 +15,7 @@ use crate::check::native_selects::{native_policies, NativeObject};
 use crate::check::service::workload_name;
 use crate::check::{declare_rule, list, Context, Emitter};
 use crate::cilium::{CiliumObject, Entity};
-use crate::dns::{resolver_config, with_dns_reach, DnsReach, DnsServer};
+use crate::dns::{egress_isolated_dns_clients, with_dns_reach, DnsReach, DnsServer};
 use crate::model::PodId;
 use crate::policy::{Direction, PolicyKind};
 
@@ -38,14 +38,7 @@ fn native_policy_egress_blocks_dns(ctx: &Context<'_>, out: &mut Emitter<'_>) {
     if natives.is_empty() {
         return;
     }
-    let clients: Vec<PodId> = (0..cluster.pods().len())
-        .map(|i| PodId(i as u32))
-        .filter(|id| {
-            let pod = cluster.pod(*id);
-            !pod.host_network() && resolver_config(cluster, pod).cluster_dns
-        })
-        .filter(|id| ctx.engine().is_isolated(*id, Direction::Egress))
-        .collect();
+    let clients = egress_isolated_dns_clients(cluster, ctx.engine());
     if clients.is_empty() {
         return;
     }

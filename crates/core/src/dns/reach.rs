@@ -251,6 +251,21 @@ fn labelled_pods(cluster: &Cluster) -> DnsPods<'_> {
     DnsPods { service: None, udp: Some(targets("dns", "UDP")), tcp: Some(targets("dns-tcp", "TCP")), found }
 }
 
+/// The pods whose egress to cluster DNS policies decide: pods that send
+/// their queries to cluster DNS (not `hostNetwork`, a `dnsPolicy` that
+/// uses it) and that a policy isolates for egress. The clients KR306 and
+/// KR803 judge; any other pod's DNS traffic is allowed by default.
+pub fn egress_isolated_dns_clients(cluster: &Cluster, engine: &PolicyEngine<'_>) -> Vec<PodId> {
+    (0..cluster.pods().len())
+        .map(|i| PodId(i as u32))
+        .filter(|id| {
+            let pod = cluster.pod(*id);
+            !pod.host_network() && super::resolver_config(cluster, pod).cluster_dns
+        })
+        .filter(|id| engine.is_isolated(*id, crate::policy::Direction::Egress))
+        .collect()
+}
+
 /// The DNS pods of the input: the DNS Service's endpoints (ready or not) or
 /// the labelled `kube-system` pods; never the assumed one.
 pub fn dns_pods(cluster: &Cluster) -> Vec<PodId> {

@@ -7,8 +7,8 @@ use k8s_openapi::api::networking::v1::NetworkPolicy;
 
 use super::network_policy_refs;
 use crate::check::{declare_rule, list, Context, Emitter, Severity, Subject};
-use crate::dns::{resolver_config, with_dns_reach, DnsPods, DnsPodsFound, DnsServer, DnsTarget};
-use crate::model::{Cluster, Object, PodId, NAMESPACE_NAME_LABEL};
+use crate::dns::{egress_isolated_dns_clients, with_dns_reach, DnsPods, DnsPodsFound, DnsServer, DnsTarget};
+use crate::model::{Cluster, Object, NAMESPACE_NAME_LABEL};
 use crate::policy::Direction;
 
 declare_rule! {
@@ -177,14 +177,7 @@ fn networkpolicy_egress_blocks_dns(ctx: &Context<'_>, out: &mut Emitter<'_>) {
     if !ctx.network_policies_enforced() {
         return;
     }
-    let isolated: Vec<PodId> = (0..cluster.pods().len())
-        .map(|i| PodId(i as u32))
-        .filter(|id| {
-            let pod = cluster.pod(*id);
-            !pod.host_network() && resolver_config(cluster, pod).cluster_dns
-        })
-        .filter(|id| ctx.engine().is_isolated(*id, Direction::Egress))
-        .collect();
+    let isolated = egress_isolated_dns_clients(cluster, ctx.engine());
     if isolated.is_empty() {
         return;
     }
