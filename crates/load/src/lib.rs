@@ -18,6 +18,7 @@ mod live;
 mod parallel;
 pub mod progress;
 mod snapshot;
+mod walk;
 pub mod yaml;
 
 pub use kinds::{lower_document, DocumentOutcome};
@@ -217,11 +218,7 @@ fn load_path(
         }
     };
     if metadata.is_dir() {
-        let mut files = Vec::new();
-        let mut walk =
-            Walk { root: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned()), builder };
-        walk.directory(path, &mut files);
-        let builder = walk.builder;
+        let files = walk::manifest_files(path, builder);
         if files.is_empty() {
             builder.diagnostic(Diagnostic::error(
                 location(Some(path)),
@@ -274,85 +271,4 @@ fn read_text_file(path: &Path, bytes: &mut Vec<u8>) -> std::io::Result<bool> {
     }
     file.read_to_end(bytes)?;
     Ok(true)
-}
-
-/// A walk of a directory given with `-f`, as kubectl's (`filepath.Walk`):
-/// symbolic links to directories are not entered, and entries that are not
-/// regular files (a FIFO would block the read forever, a device never end)
-/// are skipped; each skip is a warning. A symbolic link to a file outside
-/// the directory is not read either: a manifest tree from a pull request
-/// must not make kubereach read `~/.kube/config`. Named with `-f`, any of
-/// them is read.
-struct Walk<'a> {
-    /// The directory given, canonical.
-    root: PathBuf,
-    builder: &'a mut ClusterBuilder,
-}
-
-impl Walk<'_> {
-    /// Adds the manifest files under `dir` to `files`, recursively, sorted
-    /// by path. Hidden entries (`.git`) are not entered. A directory that
-    /// cannot be read is an error naming it, and the walk goes on.
-    fn directory(&mut self, dir: &Path, files: &mut Vec<PathBuf>) {
-        let entries = match std::fs::read_dir(dir) {
-            Ok(entries) => entries,
-            Err(error) => {
-                self.builder.diagnostic(Diagnostic::error(
-                    location(Some(dir)),
-                    format!("cannot read directory: {error}"),
-                ));
-                return;
-            }
-        };
-        let mut entries: Vec<std::fs::DirEntry> = entries.filter_map(Result::ok).collect();
-        entries.sort_by_key(std::fs::DirEntry::path);
-        for entry in entries {
-            let path = entry.path();
-            if entry.file_name().to_str().is_some_and(|n| n.starts_with('.')) {
-                continue;
-            }
-            let Ok(file_type) = entry.file_type() else { continue };
-            if file_type.is_dir() {
-                self.directory(&path, files);
-            } else if is_manifest(&path) || (file_type.is_symlink() && path.is_dir()) {
-                if let Some(skipped) = self.skipped(&path, file_type) {
-                    self.builder.diagnostic(Diagnostic::warning(location(Some(&path)), skipped));
-                } else {
-                    files.push(path);
-                }
-            }
-        }
-    }
-
-    /// Why the walk does not read the manifest-named entry `path`, if it does not.
-    fn skipped(&self, path: &Path, file_type: std::fs::FileType) -> Option<String> {
-        const NAME_IT: &str = "name it with `-f` to read it";
-        if file_type.is_file() {
-            return None;
-        }
-        if !file_type.is_symlink() {
-            return Some(format!("not a regular file (a FIFO, socket or device): skipped; {NAME_IT}"));
-        }
-        let target = std::fs::canonicalize(path).ok()?;
-        if target.is_dir() {
-            return Some(format!("a symbolic link to a directory: not followed; {NAME_IT}"));
-        }
-        if !target.starts_with(&self.root) {
-            return Some(format!(
-                "a symbolic link to a file outside the directory given: not read; {NAME_IT}"
-            ));
-        }
-        if !std::fs::metadata(&target).is_ok_and(|m| m.is_file()) {
-            return Some(format!(
-                "a symbolic link to something other than a regular file: skipped; {NAME_IT}"
-            ));
-        }
-        None
-    }
-}
-
-fn is_manifest(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "yaml" | "yml" | "json"))
 }

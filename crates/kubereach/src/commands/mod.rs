@@ -45,6 +45,10 @@ pub struct Loaded {
     pub failed: bool,
     /// The live cluster's default namespace (its kubeconfig context's), when one was read.
     pub context_namespace: Option<String>,
+    /// Input errors left nothing to analyse (`-f` a path that cannot be
+    /// read, every document broken): an answer would describe an empty
+    /// cluster, so query commands print none.
+    pub nothing_loaded: bool,
 }
 
 /// What [`load_live`] read.
@@ -67,7 +71,7 @@ pub fn load(source: &SourceArgs) -> Option<Loaded> {
     kubereach_load::load_into(&inputs, &options(&source.load), &mut builder);
     let nothing_read = builder.is_empty();
     let unreadable = matches!(live, Some(None));
-    let mut loaded = finish_with(builder.build(), &source.load, unreadable, nothing_read)?;
+    let mut loaded = analysable(finish_with(builder.build(), &source.load, unreadable, nothing_read)?)?;
     loaded.context_namespace = live.flatten().and_then(|live| live.default_namespace);
     Some(loaded)
 }
@@ -152,12 +156,12 @@ pub const LIVE: &str = "@live";
 /// the report; `None` when the live cluster could not be read.
 pub fn load_side(paths: &[String], live: &LiveArgs, load: &LoadArgs) -> Option<(Loaded, String)> {
     if paths != [LIVE] {
-        return Some((load_paths(paths, load), paths.join(", ")));
+        return Some((analysable(load_paths(paths, load))?, paths.join(", ")));
     }
     let mut builder = kubereach_core::ClusterBuilder::new();
     let name = load_live(live, &mut builder).map(|live| live.name);
     let nothing_read = builder.is_empty();
-    let loaded = finish_with(builder.build(), load, name.is_none(), nothing_read)?;
+    let loaded = analysable(finish_with(builder.build(), load, name.is_none(), nothing_read)?)?;
     Some((loaded, name?))
 }
 
@@ -168,14 +172,25 @@ pub fn load_side(paths: &[String], live: &LiveArgs, load: &LoadArgs) -> Option<(
 fn finish(cluster: kubereach_core::Cluster, load: &LoadArgs, nothing_read: bool) -> Loaded {
     if !nothing_read {
         let errors = crate::output::print_diagnostics(cluster.diagnostics());
-        return Loaded { cluster, failed: errors > 0 && !load.keep_going, context_namespace: None };
+        return Loaded {
+            cluster,
+            failed: errors > 0 && !load.keep_going,
+            context_namespace: None,
+            nothing_loaded: false,
+        };
     }
     let errors = crate::output::print_diagnostics_only(cluster.diagnostics());
     if errors > 0 {
         let plural = if errors == 1 { "" } else { "s" };
         eprintln!("kubereach: {errors} input error{plural}; nothing could be loaded");
     }
-    Loaded { cluster, failed: errors > 0, context_namespace: None }
+    Loaded { cluster, failed: errors > 0, context_namespace: None, nothing_loaded: errors > 0 }
+}
+
+/// `None` when input errors left nothing to analyse (the errors are
+/// already printed): the command stops with exit 2 and prints no answer.
+fn analysable(loaded: Loaded) -> Option<Loaded> {
+    (!loaded.nothing_loaded).then_some(loaded)
 }
 
 /// Prints the diagnostics; `None` when the live cluster could not be read

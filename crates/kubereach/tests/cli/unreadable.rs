@@ -100,3 +100,28 @@ fn keep_going_never_passes_on_nothing_read() {
     run.assert_code(0);
     assert!(run.stderr.contains("the rest of the input was loaded"), "{run}");
 }
+
+#[test]
+fn an_unreadable_input_prints_no_answer() {
+    // `check -f /nonexistent` once printed "no findings" beside its exit 2:
+    // an input that cannot be read must not look like a clean cluster.
+    let dir = TestDir::new();
+    dir.write("broken.yaml", "kind: [\n");
+    for args in [
+        &["check", "-f", "nonexistent"][..],
+        &["check", "--format", "json", "-f", "broken.yaml"],
+        &["check", "--format", "sarif", "-f", "nonexistent"],
+        &["matrix", "-f", "nonexistent"],
+        &["inventory", "-f", "nonexistent"],
+        &["routes", "-f", "nonexistent"],
+        &["routes", "--diff", "nonexistent", "broken.yaml"],
+        &["diff", "nonexistent", "broken.yaml"],
+        &["trace", "shop/web", "shop/db:5432", "-f", "nonexistent"],
+        &["dns", "db.shop", "--from", "shop/web", "-f", "nonexistent"],
+    ] {
+        let run = run(&dir, args);
+        run.assert_code(2);
+        assert!(run.stdout.is_empty(), "nothing is answered about an empty cluster:\n{run}");
+        assert!(run.stderr.contains("nothing could be loaded"), "{run}");
+    }
+}
