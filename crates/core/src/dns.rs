@@ -22,12 +22,14 @@
 //! One file per idea: `resolver.rs` (the pod's resolv.conf and the queries
 //! it sends), `server.rs` (what cluster DNS answers for names in the zone),
 //! `reverse.rs` (PTR), `corefile.rs` (the options the model reads from the
-//! CoreDNS Corefile), beside `reach.rs`, `statefulset.rs` and `upstream.rs`.
+//! CoreDNS Corefile), beside `reach.rs`, `statefulset.rs` and `upstream.rs`;
+//! `report.rs` is the `kubereach dns` report built from them.
 //! Everything public is re-exported here.
 
 mod close;
 mod corefile;
 mod reach;
+mod report;
 mod resolver;
 mod reverse;
 mod server;
@@ -46,6 +48,7 @@ pub use reach::{
     dns_pods, dns_server, egress_isolated_dns_clients, with_dns_reach, DnsDenial, DnsPods, DnsPodsFound,
     DnsReach, DnsServer, DnsTarget,
 };
+pub use report::{report, DnsReport, SCHEMA};
 pub use resolver::{
     resolve, resolver_config, DnsOption, DnsPolicy, Nameserver, Query, Resolution, ResolverConfig,
     CLUSTER_NDOTS, MAX_SEARCH_DOMAINS,

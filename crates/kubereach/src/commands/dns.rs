@@ -1,11 +1,9 @@
 //! `kubereach dns NAME --from NAMESPACE/POD`.
 
 use anyhow::{bail, Result};
-use kubereach_core::cni::{self, PluginOverrides, PolicyView};
-use kubereach_core::dns::{self, QueryType, Resolution};
-use kubereach_core::model::PodId;
-use kubereach_core::policy::PolicyEngine;
-use kubereach_core::trace::{dns_server_step, find_pod, Status, Step};
+use kubereach_core::cni::{self, PluginOverrides};
+use kubereach_core::dns::{self, DnsReport, QueryType};
+use kubereach_core::trace::find_pod;
 use kubereach_core::Cluster;
 
 use crate::args::{DnsArgs, Format, QueryTypeArg};
@@ -17,17 +15,14 @@ pub fn run(args: &DnsArgs) -> Result<ExitStatus> {
     let Some(loaded) = super::load(&args.source) else { return Ok(ExitStatus::Error) };
     let qtype = query_type(args.query_type);
     let cluster = &loaded.cluster;
-    let (pod, resolution, server) =
-        resolve(cluster, &args.plugin.overrides(), namespace, name, &args.name, qtype)?;
+    let report = report(cluster, &args.plugin.overrides(), namespace, name, &args.name, qtype)?;
     match args.format {
-        Format::Human => {
-            output::write_stdout(&output::dns::human(cluster, pod, &resolution, server.as_ref()))?
-        }
-        Format::Json => output::write_json(&output::dns::json(cluster, pod, &resolution, server.as_ref()))?,
-        Format::Yaml => output::write_yaml(&output::dns::json(cluster, pod, &resolution, server.as_ref()))?,
+        Format::Human => output::write_stdout(&output::dns::human(&report))?,
+        Format::Json => output::write_json(&report)?,
+        Format::Yaml => output::write_yaml(&report)?,
     }
     // The queries never arrive: the lookup fails, as `trace` says at its `dns` layer.
-    let blocked = server.as_ref().is_some_and(|step| step.status == Status::Fail);
+    let blocked = report.blocked();
     Ok(if loaded.failed {
         ExitStatus::Error
     } else if blocked {
@@ -50,8 +45,8 @@ pub fn document(
         Err(_) if query.query_type.is_empty() => QueryType::A,
         Err(_) => bail!("unknown query type `{}`: use A, AAAA, SRV, PTR or CNAME", query.query_type),
     };
-    let (pod, resolution, server) = resolve(cluster, overrides, namespace, pod_name, &query.name, qtype)?;
-    Ok(serde_json::to_value(output::dns::json(cluster, pod, &resolution, server.as_ref()))?)
+    let report = report(cluster, overrides, namespace, pod_name, &query.name, qtype)?;
+    Ok(serde_json::to_value(report)?)
 }
 
 fn from(text: &str) -> Result<(&str, &str)> {
@@ -71,15 +66,15 @@ fn query_type(arg: QueryTypeArg) -> QueryType {
     }
 }
 
-/// The pod, how it resolves `name`, and whether it reaches the DNS server.
-fn resolve(
+/// The report of how the pod `namespace/pod_name` resolves `name`.
+fn report(
     cluster: &Cluster,
     plugin: &PluginOverrides,
     namespace: &str,
     pod_name: &str,
     name: &str,
     qtype: QueryType,
-) -> Result<(PodId, Resolution, Option<Step>)> {
+) -> Result<DnsReport> {
     let pod = match find_pod(cluster, namespace, pod_name) {
         Ok(pod) => pod,
         Err(not_found) => {
@@ -87,12 +82,5 @@ fn resolve(
             bail!("no pod or workload `{namespace}/{pod_name}` in the input{hint}");
         }
     };
-    let resolution = dns::resolve(cluster, cluster.pod(pod), name, qtype);
-    // The queries go nowhere if the pod cannot reach the DNS server.
-    let server = (resolution.resolver.cluster_dns && !resolution.queries.is_empty()).then(|| {
-        let engine =
-            PolicyEngine::for_plugin(cluster, cni::behaviour(cluster, plugin), PolicyView::AsWritten);
-        dns_server_step(cluster, &engine, pod)
-    });
-    Ok((pod, resolution, server))
+    Ok(dns::report(cluster, cni::behaviour(cluster, plugin), pod, name, qtype))
 }

@@ -1,86 +1,34 @@
-//! `dns`: the resolver, every query in order, and the answer.
+//! `dns`: the resolver, every query in order, and the answer, rendered
+//! from the core's [`DnsReport`] (the JSON form is the report serialized).
 
 use std::fmt::Write;
 
-use kubereach_core::dns::{Answer, Nameserver, Record, RecordData, Resolution};
-use kubereach_core::model::PodId;
-use kubereach_core::trace::{Status, Step};
-use kubereach_core::Cluster;
-use serde::Serialize;
-use serde_json::Value;
-
-/// The JSON form: `kubereach.dns/v1`, pods named `namespace/name`.
-#[derive(Debug, Serialize)]
-pub struct DnsReport {
-    schema: &'static str,
-    /// The name as given.
-    name: String,
-    #[serde(rename = "type")]
-    qtype: &'static str,
-    /// The pod that resolves it.
-    from: String,
-    resolver: Value,
-    queries: Vec<Value>,
-    answer: Value,
-    /// Whether the pod reaches the DNS server (`null` when no query goes to cluster DNS).
-    server: Option<Step>,
-}
-
-/// The report for `--format json`.
-pub fn json(cluster: &Cluster, pod: PodId, resolution: &Resolution, server: Option<&Step>) -> DnsReport {
-    let answer = |a: &Answer| name_pods(cluster, serde_json::to_value(a).unwrap_or(Value::Null));
-    DnsReport {
-        schema: "kubereach.dns/v1",
-        name: resolution.name.clone(),
-        qtype: resolution.qtype.as_str(),
-        from: pod_name(cluster, pod),
-        resolver: serde_json::to_value(&resolution.resolver).unwrap_or(Value::Null),
-        queries: resolution
-            .queries
-            .iter()
-            .map(|q| {
-                serde_json::json!({
-                    "name": q.name,
-                    "type": q.qtype.as_str(),
-                    "answer": answer(&q.answer),
-                })
-            })
-            .collect(),
-        answer: answer(&resolution.answer),
-        server: server.cloned(),
-    }
-}
-
-/// Replaces the pod indices of serialized records with `namespace/name`.
-fn name_pods(cluster: &Cluster, value: Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .map(|(key, value)| match (key.as_str(), &value) {
-                    ("pod", Value::Number(n)) => {
-                        let id = PodId(n.as_u64().unwrap_or_default() as u32);
-                        (key, Value::String(pod_name(cluster, id)))
-                    }
-                    _ => (key, name_pods(cluster, value)),
-                })
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.into_iter().map(|v| name_pods(cluster, v)).collect()),
-        other => other,
-    }
-}
-
-fn pod_name(cluster: &Cluster, id: PodId) -> String {
-    let pod = cluster.pod(id);
-    format!("{}/{}", pod.namespace, pod.name)
-}
+use kubereach_core::dns::{Answer, DnsReport, Nameserver, Record, RecordData, Resolution, ResolverConfig};
+use kubereach_core::trace::Status;
 
 /// The human form.
-pub fn human(cluster: &Cluster, pod: PodId, resolution: &Resolution, server: Option<&Step>) -> String {
+pub fn human(report: &DnsReport) -> String {
     let mut out = String::new();
-    let resolver = &resolution.resolver;
-    let _ =
-        writeln!(out, "{} {} from {}", resolution.name, resolution.qtype.as_str(), pod_name(cluster, pod));
+    let resolution = &report.resolution;
+    let _ = writeln!(out, "{} {} from {}", resolution.name, resolution.qtype.as_str(), report.from);
+    resolver(&mut out, &resolution.resolver);
+    queries(&mut out, report, resolution);
+    answer(&mut out, report);
+    if let Some(server) = report.server.as_ref().filter(|s| matches!(s.status, Status::Fail | Status::Warn)) {
+        let what = if report.blocked() { "blocked" } else { "warning" };
+        let _ = writeln!(out, "{what}: {}", server.summary);
+        for evidence in &server.evidence {
+            let _ = writeln!(out, "  {evidence}");
+        }
+        if !server.fix.is_empty() {
+            let _ = writeln!(out, "  fix: {}", server.fix);
+        }
+    }
+    out
+}
+
+/// The pod's resolv.conf, as the kubelet writes it.
+fn resolver(out: &mut String, resolver: &ResolverConfig) {
     let mut policy = format!("dnsPolicy {}", resolver.policy.as_str());
     if resolver.effective_policy != resolver.policy {
         policy.push_str(&format!(" (acts as {} on the host network)", resolver.effective_policy.as_str()));
@@ -112,6 +60,10 @@ pub fn human(cluster: &Cluster, pod: PodId, resolution: &Resolution, server: Opt
         })
         .collect();
     let _ = writeln!(out, "  options ndots:{}{}", resolver.ndots, rest_options(&options));
+}
+
+/// The queries sent, in order, or why none is.
+fn queries(out: &mut String, report: &DnsReport, resolution: &Resolution) {
     if resolution.queries.is_empty() {
         let why = match &resolution.answer {
             Answer::HostsFile { .. } => "found in the pod's /etc/hosts",
@@ -119,51 +71,40 @@ pub fn human(cluster: &Cluster, pod: PodId, resolution: &Resolution, server: Opt
             _ => "nothing to ask",
         };
         let _ = writeln!(out, "no query: {why}");
-    } else {
-        let _ = writeln!(out, "queries, in order:");
-        let width = resolution.queries.iter().map(|q| q.name.len()).max().unwrap_or(0);
-        for (i, query) in resolution.queries.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "  {}. {:width$}  {}  → {}",
-                i + 1,
-                query.name,
-                query.qtype.as_str(),
-                answer_text(cluster, &query.answer)
-            );
-        }
+        return;
     }
-    let blocked = server.is_some_and(|s| s.status == Status::Fail);
-    if blocked {
+    let _ = writeln!(out, "queries, in order:");
+    let width = resolution.queries.iter().map(|q| q.name.len()).max().unwrap_or(0);
+    for (i, query) in resolution.queries.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "  {}. {:width$}  {}  → {}",
+            i + 1,
+            query.name,
+            query.qtype.as_str(),
+            answer_text(report, &query.answer)
+        );
+    }
+}
+
+/// The answer the pod gets, and the Services an NXDOMAIN may have meant.
+fn answer(out: &mut String, report: &DnsReport) {
+    let answer = &report.resolution.answer;
+    if report.blocked() {
         // What cluster DNS would answer never comes back: the pod times out.
         let _ = writeln!(
             out,
             "answer: none, the lookup times out (cluster DNS would answer {})",
-            answer_text(cluster, &resolution.answer)
+            answer_text(report, answer)
         );
     } else {
-        let _ = writeln!(out, "answer: {}", answer_text(cluster, &resolution.answer));
+        let _ = writeln!(out, "answer: {}", answer_text(report, answer));
     }
-    if resolution.answer == Answer::NxDomain {
-        let close: Vec<String> = kubereach_core::dns::close_services(cluster, &resolution.name)
-            .iter()
-            .map(|s| format!("`{}.{}`", s.name, s.namespace))
-            .collect();
-        if !close.is_empty() {
-            let _ = writeln!(out, "  did you mean {}?", close.join(" or "));
-        }
+    if !report.close_services.is_empty() {
+        let close: Vec<String> =
+            report.close_services.iter().map(|s| format!("`{}.{}`", s.name, s.namespace)).collect();
+        let _ = writeln!(out, "  did you mean {}?", close.join(" or "));
     }
-    if let Some(server) = server.filter(|s| matches!(s.status, Status::Fail | Status::Warn)) {
-        let what = if blocked { "blocked" } else { "warning" };
-        let _ = writeln!(out, "{what}: {}", server.summary);
-        for evidence in &server.evidence {
-            let _ = writeln!(out, "  {evidence}");
-        }
-        if !server.fix.is_empty() {
-            let _ = writeln!(out, "  fix: {}", server.fix);
-        }
-    }
-    out
 }
 
 fn rest_options(options: &[String]) -> String {
@@ -175,20 +116,15 @@ fn rest_options(options: &[String]) -> String {
     }
 }
 
-fn answer_text(cluster: &Cluster, answer: &Answer) -> String {
+fn answer_text(report: &DnsReport, answer: &Answer) -> String {
+    let records =
+        |records: &[Record]| records.iter().map(|r| record_text(report, r)).collect::<Vec<_>>().join(", ");
     match answer {
-        Answer::Records { records } => {
-            records.iter().map(|r| record_text(cluster, r)).collect::<Vec<_>>().join(", ")
+        Answer::Records { records: found } => records(found),
+        Answer::HostsFile { records: found } => format!("{} (/etc/hosts)", records(found)),
+        Answer::Alias { records: found, target } => {
+            format!("{} → {}", records(found), answer_text(report, target))
         }
-        Answer::HostsFile { records } => format!(
-            "{} (/etc/hosts)",
-            records.iter().map(|r| record_text(cluster, r)).collect::<Vec<_>>().join(", ")
-        ),
-        Answer::Alias { records, target } => format!(
-            "{} → {}",
-            records.iter().map(|r| record_text(cluster, r)).collect::<Vec<_>>().join(", "),
-            answer_text(cluster, target)
-        ),
         Answer::NxDomain => "NXDOMAIN".to_owned(),
         Answer::NoData => "NODATA (the name exists, without records of this type)".to_owned(),
         Answer::External => "outside the cluster domain: forwarded upstream (not modelled)".to_owned(),
@@ -198,7 +134,7 @@ fn answer_text(cluster: &Cluster, answer: &Answer) -> String {
     }
 }
 
-fn record_text(cluster: &Cluster, record: &Record) -> String {
+fn record_text(report: &DnsReport, record: &Record) -> String {
     let data = match &record.data {
         RecordData::A { address } => {
             format!("A {}", address.as_deref().unwrap_or("(address assigned at creation)"))
@@ -212,12 +148,10 @@ fn record_text(cluster: &Cluster, record: &Record) -> String {
         RecordData::Ptr { target } => format!("PTR {target}"),
         RecordData::Cname { target } => format!("CNAME {target}"),
     };
-    match (&record.service, record.pod) {
-        (Some(service), Some(pod)) => {
-            format!("{data} (Service {}, pod {})", service.id(), pod_name(cluster, pod))
-        }
+    match (&record.service, report.pod_of(record)) {
+        (Some(service), Some(pod)) => format!("{data} (Service {}, pod {pod})", service.id()),
         (Some(service), None) => format!("{data} (Service {})", service.id()),
-        (None, Some(pod)) => format!("{data} (pod {})", pod_name(cluster, pod)),
+        (None, Some(pod)) => format!("{data} (pod {pod})"),
         (None, None) => data,
     }
 }
