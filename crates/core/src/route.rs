@@ -22,7 +22,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Deserialize;
 
 use crate::model::Cluster;
-use crate::service::resolve_target_port;
+use crate::service::{names_service_port, resolve_target_port, BackendPort};
 
 /// A Route: the router sends the traffic of a host to Services.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -139,20 +139,12 @@ pub fn selects_port(
     target: Option<&IntOrString>,
     port: &ServicePort,
 ) -> bool {
-    match target {
-        None => true,
-        Some(IntOrString::String(name)) => {
-            port.name.as_deref() == Some(name.as_str())
-                || port.target_port == Some(IntOrString::String(name.clone()))
-        }
-        Some(IntOrString::Int(number)) => {
-            port.port == *number
-                || cluster
-                    .pods_selected_by_service(service)
-                    .into_iter()
-                    .any(|pod| resolve_target_port(port, cluster.pod(pod)).is_ok_and(|p| p == *number))
-        }
-    }
+    let backend = BackendPort::RouteTarget(target);
+    names_service_port(backend, port, None)
+        || cluster
+            .pods_selected_by_service(service)
+            .into_iter()
+            .any(|pod| names_service_port(backend, port, resolve_target_port(port, cluster.pod(pod)).ok()))
 }
 
 /// `spec.port` of a Route.

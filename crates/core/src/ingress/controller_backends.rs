@@ -9,7 +9,7 @@
 //!   (`IngressServiceBackend.port`, <https://kubernetes.io/docs/reference/kubernetes-api/service-resources/ingress-v1/#IngressBackend>);
 //!   the controller proxies to the endpoints of that port, on the
 //!   container port its `targetPort` resolves to on each pod (the
-//!   EndpointSlice controller's `FindPort`, [`resolve_target_port`]).
+//!   EndpointSlice controller's `FindPort`, [`crate::service::resolve_target_port`]).
 //! - An OpenShift Route's `spec.port.targetPort` is "the target port on pods
 //!   selected by the service", a name "looked up as a named port in the
 //!   target endpoints port list"
@@ -18,15 +18,13 @@
 //!   Service port's target port on the pod, or (as the router also accepts)
 //!   the Service port itself; without `spec.port`, every port.
 
-use k8s_openapi::api::core::v1::{Service, ServicePort};
+use k8s_openapi::api::core::v1::Service;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::{check_backends, BackendStatus};
 use crate::model::{Cluster, Object, Pod};
 use crate::ports::Protocol;
-use crate::service::{
-    port_name, port_protocol, resolve_target_port, service_ports, target_port, PortRef, ServicePortKey,
-};
+use crate::service::{backend_target_port, port_protocol, service_ports, BackendPort, PortRef};
 
 /// A Service an ingress controller or the OpenShift router sends traffic to.
 #[derive(Debug, Clone)]
@@ -39,8 +37,8 @@ pub struct ControllerBackend<'c> {
 
 #[derive(Debug, Clone)]
 enum BackendPorts {
-    /// An Ingress backend's Service port.
-    Port(ServicePortKey),
+    /// An Ingress or Gateway API backend's Service port, by number.
+    Port(PortRef),
     /// A Route's `spec.port.targetPort`; every port when absent.
     RouteTarget(Option<IntOrString>),
 }
@@ -54,7 +52,8 @@ pub fn controller_backends(cluster: &Cluster) -> Vec<ControllerBackend<'_>> {
             let BackendStatus::Ok { port } = check.status else { continue };
             let crate::ingress::BackendRef::Service { service, .. } = &check.backend else { continue };
             let Some(found) = cluster.service(&service.namespace, &service.name) else { continue };
-            backends.push(ControllerBackend { service: found, ports: BackendPorts::Port(port) });
+            let ports = BackendPorts::Port(PortRef::Number(port.port));
+            backends.push(ControllerBackend { service: found, ports });
         }
     }
     for route in cluster.routes() {
@@ -94,7 +93,7 @@ fn gateway_backends(cluster: &Cluster) -> Vec<ControllerBackend<'_>> {
             for port in ports {
                 backends.push(ControllerBackend {
                     service: found,
-                    ports: BackendPorts::Port(ServicePortKey::of(port)),
+                    ports: BackendPorts::Port(PortRef::Number(port.port)),
                 });
             }
         }
@@ -106,30 +105,16 @@ impl ControllerBackend<'_> {
     /// The container ports the controller's connections reach on `pod`, one
     /// of the Service's endpoints.
     pub fn target_ports_on(&self, pod: &Pod) -> Vec<u16> {
-        // The router proxies HTTP: TCP ports only.
-        let tcp = service_ports(&self.service.value).iter().filter(|p| port_protocol(p) == Protocol::Tcp);
-        let ports: Vec<&ServicePort> = tcp.collect();
-        let on_pod =
-            |port: &ServicePort| resolve_target_port(port, pod).ok().and_then(|p| u16::try_from(p).ok());
-        let mut found: Vec<u16> = match &self.ports {
-            BackendPorts::Port(key) => {
-                ports.iter().filter(|p| ServicePortKey::of(p) == *key).filter_map(|p| on_pod(p)).collect()
-            }
-            BackendPorts::RouteTarget(None) => ports.iter().filter_map(|p| on_pod(p)).collect(),
-            BackendPorts::RouteTarget(Some(IntOrString::String(name))) => ports
-                .iter()
-                .filter(|p| {
-                    port_name(p) == Some(name.as_str()) || target_port(p) == PortRef::Name(name.clone())
-                })
-                .filter_map(|p| on_pod(p))
-                .collect(),
-            BackendPorts::RouteTarget(Some(IntOrString::Int(number))) => ports
-                .iter()
-                .filter(|p| p.port == *number || on_pod(p).is_some_and(|on| i32::from(on) == *number))
-                .filter_map(|p| on_pod(p))
-                .collect(),
+        let backend = match &self.ports {
+            BackendPorts::Port(port) => BackendPort::ServicePort(port),
+            BackendPorts::RouteTarget(target) => BackendPort::RouteTarget(target.as_ref()),
         };
-        found.retain(|p| *p != 0);
+        // The router proxies HTTP: TCP ports only.
+        let mut found: Vec<u16> = service_ports(&self.service.value)
+            .iter()
+            .filter(|p| port_protocol(p) == Protocol::Tcp)
+            .filter_map(|p| backend_target_port(backend, p, pod))
+            .collect();
         found.sort_unstable();
         found.dedup();
         found
