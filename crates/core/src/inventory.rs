@@ -216,7 +216,30 @@ pub fn inventory(cluster: &Cluster) -> Inventory {
 /// The inventory of `cluster` on `plugin`, as detected or overridden
 /// (`--cni`, `--ip-blocks-match-pods`, `--host-network-as-pods`).
 pub fn inventory_on(cluster: &Cluster, plugin: &crate::cni::PluginBehaviour) -> Inventory {
-    let mut namespaces: BTreeMap<String, NamespaceInventory> = cluster
+    let mut namespaces = empty_namespaces(cluster);
+    add_workloads(cluster, &mut namespaces);
+    add_services(cluster, &mut namespaces);
+    add_ingresses(cluster, &mut namespaces);
+    add_network_policies(cluster, &mut namespaces);
+    add_gateway_api(cluster, &mut namespaces);
+    Inventory {
+        schema: SCHEMA,
+        plugin: PluginSummary::of(plugin),
+        cluster_domain: cluster.cluster_domain().to_owned(),
+        namespaces: namespaces.into_values().collect(),
+        cluster: cluster_scoped(cluster),
+        skipped_kinds: cluster.skipped_kinds().clone(),
+        native_policies: crate::cni::native_policy_counts(
+            cluster,
+            &crate::cni::behaviour(cluster, &Default::default()),
+        ),
+        diagnostics: cluster.diagnostics().to_vec(),
+    }
+}
+
+/// Every namespace, with nothing in it yet.
+fn empty_namespaces(cluster: &Cluster) -> BTreeMap<String, NamespaceInventory> {
+    cluster
         .namespaces()
         .values()
         .map(|ns| {
@@ -233,7 +256,11 @@ pub fn inventory_on(cluster: &Cluster, plugin: &crate::cni::PluginBehaviour) -> 
             };
             (ns.name.clone(), inventory)
         })
-        .collect();
+        .collect()
+}
+
+/// One line per workload (or bare pod), with its pods' shape.
+fn add_workloads(cluster: &Cluster, namespaces: &mut BTreeMap<String, NamespaceInventory>) {
     let mut real_pods: BTreeMap<WorkloadId, usize> = BTreeMap::new();
     for pod in cluster.pods() {
         if let (Some(PodOwner::Workload(id)), false) = (&pod.owner, pod.is_representative()) {
@@ -267,6 +294,9 @@ pub fn inventory_on(cluster: &Cluster, plugin: &crate::cni::PluginBehaviour) -> 
             ns.workloads.push(summary);
         }
     }
+}
+
+fn add_services(cluster: &Cluster, namespaces: &mut BTreeMap<String, NamespaceInventory>) {
     for service in cluster.services() {
         let (meta, spec) = (&service.value.metadata, service.value.spec.clone().unwrap_or_default());
         let Some(ns) = namespaces.get_mut(meta.namespace.as_deref().unwrap_or_default()) else { continue };
@@ -297,6 +327,9 @@ pub fn inventory_on(cluster: &Cluster, plugin: &crate::cni::PluginBehaviour) -> 
             location: service.origin.location(),
         });
     }
+}
+
+fn add_ingresses(cluster: &Cluster, namespaces: &mut BTreeMap<String, NamespaceInventory>) {
     for ingress in cluster.ingresses() {
         let meta = &ingress.value.metadata;
         let Some(ns) = namespaces.get_mut(meta.namespace.as_deref().unwrap_or_default()) else { continue };
@@ -317,6 +350,9 @@ pub fn inventory_on(cluster: &Cluster, plugin: &crate::cni::PluginBehaviour) -> 
             location: ingress.origin.location(),
         });
     }
+}
+
+fn add_network_policies(cluster: &Cluster, namespaces: &mut BTreeMap<String, NamespaceInventory>) {
     for policy in cluster.network_policies() {
         let meta = &policy.value.metadata;
         let Some(ns) = namespaces.get_mut(meta.namespace.as_deref().unwrap_or_default()) else { continue };
@@ -330,54 +366,45 @@ pub fn inventory_on(cluster: &Cluster, plugin: &crate::cni::PluginBehaviour) -> 
             location: policy.origin.location(),
         });
     }
-    add_gateway_api(cluster, &mut namespaces);
-    Inventory {
-        schema: SCHEMA,
-        plugin: PluginSummary::of(plugin),
-        cluster_domain: cluster.cluster_domain().to_owned(),
-        namespaces: namespaces.into_values().collect(),
-        cluster: ClusterScoped {
-            nodes: cluster.nodes().iter().filter_map(|n| n.value.metadata.name.clone()).collect(),
-            ingress_classes: cluster
-                .ingress_classes()
-                .iter()
-                .map(|c| IngressClassSummary {
-                    name: c.value.metadata.name.clone().unwrap_or_default(),
-                    controller: c.value.spec.as_ref().and_then(|s| s.controller.clone()),
-                    default: c
-                        .value
-                        .metadata
-                        .annotations
-                        .as_ref()
-                        .and_then(|a| a.get("ingressclass.kubernetes.io/is-default-class"))
-                        .is_some_and(|v| v == "true"),
-                })
-                .collect(),
-            admin_network_policies: cluster
-                .admin_network_policies()
-                .iter()
-                .map(|p| (p.value.metadata.name.clone().unwrap_or_default(), p.value.spec.priority))
-                .collect(),
-            baseline_admin_network_policies: cluster
-                .baseline_admin_network_policies()
-                .iter()
-                .filter_map(|p| p.value.metadata.name.clone())
-                .collect(),
-            gateway_classes: cluster
-                .gateway_api()
-                .classes
-                .iter()
-                .map(|c| {
-                    (c.value.metadata.name.clone().unwrap_or_default(), c.value.spec.controller_name.clone())
-                })
-                .collect(),
-        },
-        skipped_kinds: cluster.skipped_kinds().clone(),
-        native_policies: crate::cni::native_policy_counts(
-            cluster,
-            &crate::cni::behaviour(cluster, &Default::default()),
-        ),
-        diagnostics: cluster.diagnostics().to_vec(),
+}
+
+/// The cluster-scoped objects, one summary each.
+fn cluster_scoped(cluster: &Cluster) -> ClusterScoped {
+    ClusterScoped {
+        nodes: cluster.nodes().iter().filter_map(|n| n.value.metadata.name.clone()).collect(),
+        ingress_classes: cluster
+            .ingress_classes()
+            .iter()
+            .map(|c| IngressClassSummary {
+                name: c.value.metadata.name.clone().unwrap_or_default(),
+                controller: c.value.spec.as_ref().and_then(|s| s.controller.clone()),
+                default: c
+                    .value
+                    .metadata
+                    .annotations
+                    .as_ref()
+                    .and_then(|a| a.get("ingressclass.kubernetes.io/is-default-class"))
+                    .is_some_and(|v| v == "true"),
+            })
+            .collect(),
+        admin_network_policies: cluster
+            .admin_network_policies()
+            .iter()
+            .map(|p| (p.value.metadata.name.clone().unwrap_or_default(), p.value.spec.priority))
+            .collect(),
+        baseline_admin_network_policies: cluster
+            .baseline_admin_network_policies()
+            .iter()
+            .filter_map(|p| p.value.metadata.name.clone())
+            .collect(),
+        gateway_classes: cluster
+            .gateway_api()
+            .classes
+            .iter()
+            .map(|c| {
+                (c.value.metadata.name.clone().unwrap_or_default(), c.value.spec.controller_name.clone())
+            })
+            .collect(),
     }
 }
 

@@ -299,93 +299,109 @@ fn inspect_installations(cluster: &Cluster, found: &mut BTreeMap<Cni, Facts>) {
 /// What `cni` enforces of `kind`, given what was seen of it and the other
 /// plugins `present`.
 fn judge(cni: Cni, facts: &Facts, present: &[Cni], kind: PolicyKind) -> (Enforcement, Reason) {
-    use Enforcement::{Enforced, NotEnforced, Unknown};
-    let words_of = |container: &str| -> Vec<&str> {
-        facts.words.get(container).map(|w| w.iter().map(String::as_str).collect()).unwrap_or_default()
-    };
-    let all_words: Vec<&str> = facts.words.values().flatten().map(String::as_str).collect();
+    use Enforcement::{Enforced, NotEnforced};
     match (cni.support(kind), kind) {
         (Support::No, _) => (NotEnforced, Reason::NotSupported),
-        (Support::Yes, PolicyKind::NetworkPolicy) => match cni {
-            Cni::Weave if facts.observed && !facts.containers.contains(WEAVE_NPC_CONTAINER) => {
-                (NotEnforced, Reason::ContainerMissing { container: WEAVE_NPC_CONTAINER.to_owned() })
-            }
-            Cni::KubeRouter if flag_bool(&all_words, "run-firewall") == Some(false) => {
-                (NotEnforced, Reason::DisabledBy { setting: "--run-firewall=false".to_owned() })
-            }
-            Cni::K3s if facts.node_args.iter().any(|a| a == "--disable-network-policy") => {
-                (NotEnforced, Reason::DisabledBy { setting: "--disable-network-policy".to_owned() })
-            }
-            _ => (Enforced, Reason::Supported),
-        },
+        (Support::Yes, PolicyKind::NetworkPolicy) => judge_network_policy(cni, facts),
         (Support::Yes, _) => (Enforced, Reason::Supported),
-        (Support::Depends { condition }, _) => match (cni, condition) {
-            (Cni::AwsVpcCni, _) => {
-                if !facts.observed {
-                    return (Unknown, Reason::SettingUnknown { setting: AWS_ENABLE_SETTING.to_owned() });
-                }
-                if !facts.containers.contains(AWS_AGENT_CONTAINER) {
-                    return (
-                        NotEnforced,
-                        Reason::ContainerMissing { container: AWS_AGENT_CONTAINER.to_owned() },
-                    );
-                }
-                match flag_value(&words_of(AWS_AGENT_CONTAINER), "enable-network-policy") {
-                    Some(value) if value.eq_ignore_ascii_case("true") => {
-                        (Enforced, Reason::EnabledBy { setting: format!("--enable-network-policy={value}") })
-                    }
-                    Some(value) => (
-                        NotEnforced,
-                        Reason::DisabledBy { setting: format!("--enable-network-policy={value}") },
-                    ),
-                    None => (
-                        NotEnforced,
-                        Reason::DisabledBy { setting: "--enable-network-policy=false".to_owned() },
-                    ),
-                }
-            }
-            (Cni::AzureCni, _) if facts.observed => (NotEnforced, Reason::NoPolicyEngine),
-            (Cni::AzureCni, _) => (Unknown, Reason::NoPolicyEngine),
-            (Cni::Kindnet, _) => {
-                if present.contains(&Cni::KubeNetworkPolicies) {
-                    // kind v0.24's separate DaemonSet enforces; it has its own verdict.
-                    return (NotEnforced, Reason::NotSupported);
-                }
-                let standalone = facts.evidence.iter().any(|e| match &e.clue {
-                    Clue::Image { image, .. } => !image_is(image, "kindest/kindnetd"),
-                    _ => false,
-                });
-                match facts.version.as_deref() {
-                    Some(version) if standalone => by_version(version, KINDNET_MINIMUM),
-                    _ => (Unknown, Reason::KindRelease { minimum: KIND_MINIMUM.to_owned() }),
-                }
-            }
-            (_, Condition::MinimumVersion { version: minimum }) => match facts.version.as_deref() {
-                Some(version) => by_version(version, minimum),
-                None => (Unknown, Reason::VersionUnknown { minimum: minimum.to_owned() }),
-            },
-            (Cni::Antrea, Condition::FeatureGate { gate }) => match facts.version.as_deref() {
-                Some(version) if version_less(version, ANTREA_ANP_MINIMUM) => (
-                    NotEnforced,
-                    Reason::VersionTooOld {
-                        version: version.to_owned(),
-                        minimum: ANTREA_ANP_MINIMUM.to_owned(),
-                    },
-                ),
-                _ => (Unknown, Reason::FeatureGate { gate: gate.to_owned() }),
-            },
-            (_, Condition::Setting { setting }) => {
-                if !facts.observed {
-                    return (Unknown, Reason::SettingUnknown { setting: setting.to_owned() });
-                }
-                let flag = setting.trim_start_matches('-').split('=').next().unwrap_or_default();
-                match flag_bool(&all_words, flag) {
-                    Some(true) => (Enforced, Reason::EnabledBy { setting: setting.to_owned() }),
-                    _ => (NotEnforced, Reason::DisabledBy { setting: format!("-{flag}=false") }),
-                }
-            }
-            (_, condition) => (Unknown, unknown_reason(condition)),
+        (Support::Depends { condition }, _) => judge_depends(cni, condition, facts, present),
+    }
+}
+
+/// Every word of every container seen, flags and values.
+fn all_words(facts: &Facts) -> Vec<&str> {
+    facts.words.values().flatten().map(String::as_str).collect()
+}
+
+/// NetworkPolicy on a plugin that supports it: unless its enforcing
+/// container is missing or a setting turns it off.
+fn judge_network_policy(cni: Cni, facts: &Facts) -> (Enforcement, Reason) {
+    use Enforcement::{Enforced, NotEnforced};
+    match cni {
+        Cni::Weave if facts.observed && !facts.containers.contains(WEAVE_NPC_CONTAINER) => {
+            (NotEnforced, Reason::ContainerMissing { container: WEAVE_NPC_CONTAINER.to_owned() })
+        }
+        Cni::KubeRouter if flag_bool(&all_words(facts), "run-firewall") == Some(false) => {
+            (NotEnforced, Reason::DisabledBy { setting: "--run-firewall=false".to_owned() })
+        }
+        Cni::K3s if facts.node_args.iter().any(|a| a == "--disable-network-policy") => {
+            (NotEnforced, Reason::DisabledBy { setting: "--disable-network-policy".to_owned() })
+        }
+        _ => (Enforced, Reason::Supported),
+    }
+}
+
+/// A kind whose enforcement depends on `condition`.
+fn judge_depends(cni: Cni, condition: Condition, facts: &Facts, present: &[Cni]) -> (Enforcement, Reason) {
+    use Enforcement::{Enforced, NotEnforced, Unknown};
+    match (cni, condition) {
+        (Cni::AwsVpcCni, _) => judge_aws(facts),
+        (Cni::AzureCni, _) if facts.observed => (NotEnforced, Reason::NoPolicyEngine),
+        (Cni::AzureCni, _) => (Unknown, Reason::NoPolicyEngine),
+        (Cni::Kindnet, _) => judge_kindnet(facts, present),
+        (_, Condition::MinimumVersion { version: minimum }) => match facts.version.as_deref() {
+            Some(version) => by_version(version, minimum),
+            None => (Unknown, Reason::VersionUnknown { minimum: minimum.to_owned() }),
         },
+        (Cni::Antrea, Condition::FeatureGate { gate }) => match facts.version.as_deref() {
+            Some(version) if version_less(version, ANTREA_ANP_MINIMUM) => (
+                NotEnforced,
+                Reason::VersionTooOld { version: version.to_owned(), minimum: ANTREA_ANP_MINIMUM.to_owned() },
+            ),
+            _ => (Unknown, Reason::FeatureGate { gate: gate.to_owned() }),
+        },
+        (_, Condition::Setting { setting }) => {
+            if !facts.observed {
+                return (Unknown, Reason::SettingUnknown { setting: setting.to_owned() });
+            }
+            let flag = setting.trim_start_matches('-').split('=').next().unwrap_or_default();
+            match flag_bool(&all_words(facts), flag) {
+                Some(true) => (Enforced, Reason::EnabledBy { setting: setting.to_owned() }),
+                _ => (NotEnforced, Reason::DisabledBy { setting: format!("-{flag}=false") }),
+            }
+        }
+        (_, condition) => (Unknown, unknown_reason(condition)),
+    }
+}
+
+/// The AWS VPC CNI: its network policy agent, when enabled.
+fn judge_aws(facts: &Facts) -> (Enforcement, Reason) {
+    use Enforcement::{Enforced, NotEnforced, Unknown};
+    if !facts.observed {
+        return (Unknown, Reason::SettingUnknown { setting: AWS_ENABLE_SETTING.to_owned() });
+    }
+    if !facts.containers.contains(AWS_AGENT_CONTAINER) {
+        return (NotEnforced, Reason::ContainerMissing { container: AWS_AGENT_CONTAINER.to_owned() });
+    }
+    let words: Vec<&str> = facts
+        .words
+        .get(AWS_AGENT_CONTAINER)
+        .map(|w| w.iter().map(String::as_str).collect())
+        .unwrap_or_default();
+    match flag_value(&words, "enable-network-policy") {
+        Some(value) if value.eq_ignore_ascii_case("true") => {
+            (Enforced, Reason::EnabledBy { setting: format!("--enable-network-policy={value}") })
+        }
+        Some(value) => {
+            (NotEnforced, Reason::DisabledBy { setting: format!("--enable-network-policy={value}") })
+        }
+        None => (NotEnforced, Reason::DisabledBy { setting: "--enable-network-policy=false".to_owned() }),
+    }
+}
+
+/// kindnet: a standalone release by its version; in kind, by kind's release.
+fn judge_kindnet(facts: &Facts, present: &[Cni]) -> (Enforcement, Reason) {
+    if present.contains(&Cni::KubeNetworkPolicies) {
+        // kind v0.24's separate DaemonSet enforces; it has its own verdict.
+        return (Enforcement::NotEnforced, Reason::NotSupported);
+    }
+    let standalone = facts.evidence.iter().any(|e| match &e.clue {
+        Clue::Image { image, .. } => !image_is(image, "kindest/kindnetd"),
+        _ => false,
+    });
+    match facts.version.as_deref() {
+        Some(version) if standalone => by_version(version, KINDNET_MINIMUM),
+        _ => (Enforcement::Unknown, Reason::KindRelease { minimum: KIND_MINIMUM.to_owned() }),
     }
 }
 

@@ -216,35 +216,8 @@ pub(crate) fn write_targeted_policy(
             let (protocol, port) = target_port(target, true);
             port_entry(y, 4, protocol, &port);
         }
-        PolicyForm::MatchExpressionsInNotIn => {
-            policy_types(y, &["Ingress"]);
-            emit!(y, 1, "ingress:");
-            emit!(y, 2, "- from:");
-            emit!(y, 4, "- podSelector:");
-            emit!(y, 6, "matchExpressions:");
-            emit!(y, 7, "- key: tier");
-            emit!(y, 8, "operator: In");
-            emit!(y, 8, "values: [\"web\", \"api\"]");
-            emit!(y, 7, "- key: version");
-            emit!(y, 8, "operator: NotIn");
-            emit!(y, 8, "values: [\"v1\"]");
-            emit!(y, 3, "ports:");
-            let (protocol, port) = target_port(target, false);
-            port_entry(y, 4, protocol, &port);
-        }
-        PolicyForm::MatchExpressionsExists => {
-            policy_types(y, &["Ingress"]);
-            emit!(y, 1, "ingress:");
-            emit!(y, 2, "- from:");
-            emit!(y, 4, "- podSelector:");
-            emit!(y, 6, "matchLabels:");
-            emit!(y, 7, "team: {}", target.team);
-            emit!(y, 6, "matchExpressions:");
-            emit!(y, 7, "- key: app");
-            emit!(y, 8, "operator: Exists");
-            emit!(y, 7, "- key: canary");
-            emit!(y, 8, "operator: DoesNotExist");
-        }
+        PolicyForm::MatchExpressionsInNotIn => match_expressions_in_not_in(y, target),
+        PolicyForm::MatchExpressionsExists => match_expressions_exists(y, target),
         PolicyForm::NamespaceSelectorOnly => {
             // policyTypes left out on purpose: it then defaults to Ingress.
             emit!(y, 1, "ingress:");
@@ -257,177 +230,226 @@ pub(crate) fn write_targeted_policy(
                 emit!(y, 7, "team: {}", rng.pick(TEAMS));
             }
         }
-        PolicyForm::NamespaceAndPodSelector => {
-            let other = ctx.other_namespace(rng);
-            policy_types(y, &["Ingress"]);
-            emit!(y, 1, "ingress:");
-            emit!(y, 2, "- from:");
-            emit!(y, 4, "- namespaceSelector:");
-            emit!(y, 6, "matchLabels:");
-            emit!(y, 7, "kubernetes.io/metadata.name: {}", other.name);
-            emit!(y, 5, "podSelector:");
-            emit!(y, 6, "matchLabels:");
-            emit!(y, 7, "tier: {}", rng.pick(&[Tier::Web, Tier::Api]).as_str());
-            emit!(y, 3, "ports:");
-            let (protocol, port) = target_port(target, rng.chance(50));
-            port_entry(y, 4, protocol, &port);
-        }
-        PolicyForm::MultiplePeers => {
-            policy_types(y, &["Ingress"]);
-            emit!(y, 1, "ingress:");
-            emit!(y, 2, "- from:");
-            select_app(y, 4, "- podSelector", &ctx.other_app(rng).name);
-            emit!(y, 4, "- namespaceSelector:");
-            emit!(y, 6, "matchExpressions:");
-            emit!(y, 7, "- key: env");
-            emit!(y, 8, "operator: In");
-            emit!(y, 8, "values: [\"staging\", \"dev\"]");
-            emit!(y, 4, "- namespaceSelector:");
-            emit!(y, 6, "matchLabels:");
-            emit!(y, 7, "kubernetes.io/metadata.name: ingress-nginx");
-            emit!(y, 4, "- ipBlock:");
-            emit!(y, 6, "cidr: 172.{}.0.0/16", rng.range(16, 31));
-            emit!(y, 3, "ports:");
-            for p in &target.ports {
-                port_entry(y, 4, p.protocol, p.name);
-            }
-        }
-        PolicyForm::IpBlockV4Egress => {
-            let net = rng.range(1, 250);
-            policy_types(y, &["Egress"]);
-            emit!(y, 1, "egress:");
-            emit!(y, 2, "- to:");
-            emit!(y, 4, "- ipBlock:");
-            emit!(y, 6, "cidr: 10.{net}.0.0/16");
-            emit!(y, 6, "except:");
-            emit!(y, 7, "- 10.{net}.{}.0/24", rng.below(128));
-            emit!(y, 7, "- 10.{net}.{}.0/25", rng.range(128, 255));
-            emit!(y, 3, "ports:");
-            port_entry(y, 4, "TCP", "443");
-            port_entry(y, 4, "TCP", rng.pick(&["5432", "3306", "6379"]));
-        }
-        PolicyForm::IpBlockV6 => {
-            let site = rng.range(1, 0xfff);
-            policy_types(y, &["Ingress", "Egress"]);
-            emit!(y, 1, "ingress:");
-            emit!(y, 2, "- from:");
-            emit!(y, 4, "- ipBlock:");
-            emit!(y, 6, "cidr: 2001:db8:{site:x}::/48");
-            emit!(y, 6, "except:");
-            emit!(y, 7, "- 2001:db8:{site:x}:{:x}::/64", rng.below(0xffff));
-            emit!(y, 4, "- ipBlock:");
-            emit!(y, 6, "cidr: 198.51.100.0/24");
-            emit!(y, 1, "egress:");
-            emit!(y, 2, "- to:");
-            emit!(y, 4, "- ipBlock:");
-            emit!(y, 6, "cidr: \"::/0\"");
-            emit!(y, 6, "except:");
-            emit!(y, 7, "- fd00::/8");
-            emit!(y, 7, "- fe80::/10");
-            emit!(y, 3, "ports:");
-            port_entry(y, 4, "TCP", "443");
-        }
-        PolicyForm::PortRange => {
-            policy_types(y, &["Ingress", "Egress"]);
-            emit!(y, 1, "ingress:");
-            emit!(y, 2, "- from:");
-            select_app(y, 4, "- podSelector", &ctx.other_app(rng).name);
-            emit!(y, 3, "ports:");
-            let start = 8000 + 10 * rng.below(10);
-            port_entry(y, 4, "TCP", &start.to_string());
-            emit!(y, 5, "endPort: {}", start + 99);
-            emit!(y, 1, "egress:");
-            emit!(y, 2, "- to:");
-            emit!(y, 4, "- ipBlock:");
-            emit!(y, 6, "cidr: 0.0.0.0/0");
-            emit!(y, 3, "ports:");
-            port_entry(y, 4, "TCP", "30000");
-            emit!(y, 5, "endPort: 32767");
-            port_entry(y, 4, "UDP", "33434");
-            emit!(y, 5, "endPort: 33534");
-        }
-        PolicyForm::UdpAndSctp => {
-            policy_types(y, &["Ingress"]);
-            emit!(y, 1, "ingress:");
-            emit!(y, 2, "- from:");
-            emit!(y, 4, "- namespaceSelector:");
-            emit!(y, 6, "matchLabels:");
-            emit!(y, 7, "team: {}", ctx.ns.team);
-            emit!(y, 3, "ports:");
-            port_entry(y, 4, "UDP", "8125");
-            port_entry(y, 4, "SCTP", "3868");
-            port_entry(y, 4, "UDP", "statsd");
-        }
-        PolicyForm::PortsWithoutPeers => {
-            policy_types(y, &["Ingress"]);
-            emit!(y, 1, "ingress:");
-            if rng.chance(50) {
-                emit!(y, 2, "- from: []");
-                emit!(y, 3, "ports:");
-            } else {
-                emit!(y, 2, "- ports:");
-            }
-            let (protocol, port) = target_port(target, true);
-            port_entry(y, 4, protocol, &port);
-            emit!(y, 4, "- port: 9100");
-        }
-        PolicyForm::EmptySelectorPeers => {
-            policy_types(y, &["Ingress", "Egress"]);
-            emit!(y, 1, "ingress:");
-            emit!(y, 2, "- from:");
-            emit!(y, 4, "- podSelector: {{}}");
-            emit!(y, 2, "- from:");
-            emit!(y, 4, "- namespaceSelector: {{}}");
-            emit!(y, 5, "podSelector:");
-            emit!(y, 6, "matchLabels:");
-            emit!(y, 7, "app.kubernetes.io/name: prometheus");
-            emit!(y, 3, "ports:");
-            port_entry(y, 4, "TCP", "metrics");
-            emit!(y, 1, "egress:");
-            emit!(y, 2, "- to:");
-            emit!(y, 4, "- namespaceSelector: {{}}");
-        }
-        PolicyForm::IngressAndEgress => {
-            let other = ctx.other_namespace(rng);
-            let db = other.workloads.iter().find(|w| w.tier == Tier::Db);
-            policy_types(y, &["Ingress", "Egress"]);
-            emit!(y, 1, "ingress:");
-            emit!(y, 2, "- from:");
-            emit!(y, 4, "- namespaceSelector:");
-            emit!(y, 6, "matchLabels:");
-            emit!(y, 7, "kubernetes.io/metadata.name: ingress-nginx");
-            emit!(y, 5, "podSelector:");
-            emit!(y, 6, "matchLabels:");
-            emit!(y, 7, "app.kubernetes.io/component: controller");
-            emit!(y, 3, "ports:");
-            let (protocol, port) = target_port(target, true);
-            port_entry(y, 4, protocol, &port);
-            emit!(y, 1, "egress:");
-            emit!(y, 2, "- to:");
-            emit!(y, 4, "- namespaceSelector:");
-            emit!(y, 6, "matchLabels:");
-            emit!(y, 7, "kubernetes.io/metadata.name: {}", other.name);
-            emit!(y, 5, "podSelector:");
-            match db {
-                Some(db) => {
-                    emit!(y, 6, "matchLabels:");
-                    emit!(y, 7, "app: {}", db.name);
-                    emit!(y, 3, "ports:");
-                    let (protocol, port) = target_port(db, true);
-                    port_entry(y, 4, protocol, &port);
-                }
-                None => {
-                    emit!(y, 6, "matchLabels:");
-                    emit!(y, 7, "tier: db");
-                    emit!(y, 3, "ports:");
-                    port_entry(y, 4, "TCP", "db");
-                }
-            }
-        }
+        PolicyForm::NamespaceAndPodSelector => namespace_and_pod_selector(y, ctx, target, rng),
+        PolicyForm::MultiplePeers => multiple_peers(y, ctx, target, rng),
+        PolicyForm::IpBlockV4Egress => ip_block_v4_egress(y, rng),
+        PolicyForm::IpBlockV6 => ip_block_v6(y, rng),
+        PolicyForm::PortRange => port_range(y, ctx, rng),
+        PolicyForm::UdpAndSctp => udp_and_sctp(y, ctx),
+        PolicyForm::PortsWithoutPeers => ports_without_peers(y, target, rng),
+        PolicyForm::EmptySelectorPeers => empty_selector_peers(y),
+        PolicyForm::IngressAndEgress => ingress_and_egress(y, ctx, target, rng),
         PolicyForm::DefaultDenyIngress
         | PolicyForm::DefaultDenyEgress
         | PolicyForm::DefaultDenyAll
         | PolicyForm::AllowDnsEgress
         | PolicyForm::AllowAllIngressRule => unreachable!("handled without a target"),
     }
+}
+
+fn multiple_peers(y: &mut Yaml, ctx: &PolicyContext, target: &Workload, rng: &mut Rng) {
+    policy_types(y, &["Ingress"]);
+    emit!(y, 1, "ingress:");
+    emit!(y, 2, "- from:");
+    select_app(y, 4, "- podSelector", &ctx.other_app(rng).name);
+    emit!(y, 4, "- namespaceSelector:");
+    emit!(y, 6, "matchExpressions:");
+    emit!(y, 7, "- key: env");
+    emit!(y, 8, "operator: In");
+    emit!(y, 8, "values: [\"staging\", \"dev\"]");
+    emit!(y, 4, "- namespaceSelector:");
+    emit!(y, 6, "matchLabels:");
+    emit!(y, 7, "kubernetes.io/metadata.name: ingress-nginx");
+    emit!(y, 4, "- ipBlock:");
+    emit!(y, 6, "cidr: 172.{}.0.0/16", rng.range(16, 31));
+    emit!(y, 3, "ports:");
+    for p in &target.ports {
+        port_entry(y, 4, p.protocol, p.name);
+    }
+}
+
+fn ip_block_v6(y: &mut Yaml, rng: &mut Rng) {
+    let site = rng.range(1, 0xfff);
+    policy_types(y, &["Ingress", "Egress"]);
+    emit!(y, 1, "ingress:");
+    emit!(y, 2, "- from:");
+    emit!(y, 4, "- ipBlock:");
+    emit!(y, 6, "cidr: 2001:db8:{site:x}::/48");
+    emit!(y, 6, "except:");
+    emit!(y, 7, "- 2001:db8:{site:x}:{:x}::/64", rng.below(0xffff));
+    emit!(y, 4, "- ipBlock:");
+    emit!(y, 6, "cidr: 198.51.100.0/24");
+    emit!(y, 1, "egress:");
+    emit!(y, 2, "- to:");
+    emit!(y, 4, "- ipBlock:");
+    emit!(y, 6, "cidr: \"::/0\"");
+    emit!(y, 6, "except:");
+    emit!(y, 7, "- fd00::/8");
+    emit!(y, 7, "- fe80::/10");
+    emit!(y, 3, "ports:");
+    port_entry(y, 4, "TCP", "443");
+}
+
+fn port_range(y: &mut Yaml, ctx: &PolicyContext, rng: &mut Rng) {
+    policy_types(y, &["Ingress", "Egress"]);
+    emit!(y, 1, "ingress:");
+    emit!(y, 2, "- from:");
+    select_app(y, 4, "- podSelector", &ctx.other_app(rng).name);
+    emit!(y, 3, "ports:");
+    let start = 8000 + 10 * rng.below(10);
+    port_entry(y, 4, "TCP", &start.to_string());
+    emit!(y, 5, "endPort: {}", start + 99);
+    emit!(y, 1, "egress:");
+    emit!(y, 2, "- to:");
+    emit!(y, 4, "- ipBlock:");
+    emit!(y, 6, "cidr: 0.0.0.0/0");
+    emit!(y, 3, "ports:");
+    port_entry(y, 4, "TCP", "30000");
+    emit!(y, 5, "endPort: 32767");
+    port_entry(y, 4, "UDP", "33434");
+    emit!(y, 5, "endPort: 33534");
+}
+
+fn empty_selector_peers(y: &mut Yaml) {
+    policy_types(y, &["Ingress", "Egress"]);
+    emit!(y, 1, "ingress:");
+    emit!(y, 2, "- from:");
+    emit!(y, 4, "- podSelector: {{}}");
+    emit!(y, 2, "- from:");
+    emit!(y, 4, "- namespaceSelector: {{}}");
+    emit!(y, 5, "podSelector:");
+    emit!(y, 6, "matchLabels:");
+    emit!(y, 7, "app.kubernetes.io/name: prometheus");
+    emit!(y, 3, "ports:");
+    port_entry(y, 4, "TCP", "metrics");
+    emit!(y, 1, "egress:");
+    emit!(y, 2, "- to:");
+    emit!(y, 4, "- namespaceSelector: {{}}");
+}
+
+fn ingress_and_egress(y: &mut Yaml, ctx: &PolicyContext, target: &Workload, rng: &mut Rng) {
+    let other = ctx.other_namespace(rng);
+    let db = other.workloads.iter().find(|w| w.tier == Tier::Db);
+    policy_types(y, &["Ingress", "Egress"]);
+    emit!(y, 1, "ingress:");
+    emit!(y, 2, "- from:");
+    emit!(y, 4, "- namespaceSelector:");
+    emit!(y, 6, "matchLabels:");
+    emit!(y, 7, "kubernetes.io/metadata.name: ingress-nginx");
+    emit!(y, 5, "podSelector:");
+    emit!(y, 6, "matchLabels:");
+    emit!(y, 7, "app.kubernetes.io/component: controller");
+    emit!(y, 3, "ports:");
+    let (protocol, port) = target_port(target, true);
+    port_entry(y, 4, protocol, &port);
+    emit!(y, 1, "egress:");
+    emit!(y, 2, "- to:");
+    emit!(y, 4, "- namespaceSelector:");
+    emit!(y, 6, "matchLabels:");
+    emit!(y, 7, "kubernetes.io/metadata.name: {}", other.name);
+    emit!(y, 5, "podSelector:");
+    match db {
+        Some(db) => {
+            emit!(y, 6, "matchLabels:");
+            emit!(y, 7, "app: {}", db.name);
+            emit!(y, 3, "ports:");
+            let (protocol, port) = target_port(db, true);
+            port_entry(y, 4, protocol, &port);
+        }
+        None => {
+            emit!(y, 6, "matchLabels:");
+            emit!(y, 7, "tier: db");
+            emit!(y, 3, "ports:");
+            port_entry(y, 4, "TCP", "db");
+        }
+    }
+}
+
+fn ip_block_v4_egress(y: &mut Yaml, rng: &mut Rng) {
+    let net = rng.range(1, 250);
+    policy_types(y, &["Egress"]);
+    emit!(y, 1, "egress:");
+    emit!(y, 2, "- to:");
+    emit!(y, 4, "- ipBlock:");
+    emit!(y, 6, "cidr: 10.{net}.0.0/16");
+    emit!(y, 6, "except:");
+    emit!(y, 7, "- 10.{net}.{}.0/24", rng.below(128));
+    emit!(y, 7, "- 10.{net}.{}.0/25", rng.range(128, 255));
+    emit!(y, 3, "ports:");
+    port_entry(y, 4, "TCP", "443");
+    port_entry(y, 4, "TCP", rng.pick(&["5432", "3306", "6379"]));
+}
+
+fn match_expressions_in_not_in(y: &mut Yaml, target: &Workload) {
+    policy_types(y, &["Ingress"]);
+    emit!(y, 1, "ingress:");
+    emit!(y, 2, "- from:");
+    emit!(y, 4, "- podSelector:");
+    emit!(y, 6, "matchExpressions:");
+    emit!(y, 7, "- key: tier");
+    emit!(y, 8, "operator: In");
+    emit!(y, 8, "values: [\"web\", \"api\"]");
+    emit!(y, 7, "- key: version");
+    emit!(y, 8, "operator: NotIn");
+    emit!(y, 8, "values: [\"v1\"]");
+    emit!(y, 3, "ports:");
+    let (protocol, port) = target_port(target, false);
+    port_entry(y, 4, protocol, &port);
+}
+
+fn match_expressions_exists(y: &mut Yaml, target: &Workload) {
+    policy_types(y, &["Ingress"]);
+    emit!(y, 1, "ingress:");
+    emit!(y, 2, "- from:");
+    emit!(y, 4, "- podSelector:");
+    emit!(y, 6, "matchLabels:");
+    emit!(y, 7, "team: {}", target.team);
+    emit!(y, 6, "matchExpressions:");
+    emit!(y, 7, "- key: app");
+    emit!(y, 8, "operator: Exists");
+    emit!(y, 7, "- key: canary");
+    emit!(y, 8, "operator: DoesNotExist");
+}
+
+fn namespace_and_pod_selector(y: &mut Yaml, ctx: &PolicyContext, target: &Workload, rng: &mut Rng) {
+    let other = ctx.other_namespace(rng);
+    policy_types(y, &["Ingress"]);
+    emit!(y, 1, "ingress:");
+    emit!(y, 2, "- from:");
+    emit!(y, 4, "- namespaceSelector:");
+    emit!(y, 6, "matchLabels:");
+    emit!(y, 7, "kubernetes.io/metadata.name: {}", other.name);
+    emit!(y, 5, "podSelector:");
+    emit!(y, 6, "matchLabels:");
+    emit!(y, 7, "tier: {}", rng.pick(&[Tier::Web, Tier::Api]).as_str());
+    emit!(y, 3, "ports:");
+    let (protocol, port) = target_port(target, rng.chance(50));
+    port_entry(y, 4, protocol, &port);
+}
+
+fn udp_and_sctp(y: &mut Yaml, ctx: &PolicyContext) {
+    policy_types(y, &["Ingress"]);
+    emit!(y, 1, "ingress:");
+    emit!(y, 2, "- from:");
+    emit!(y, 4, "- namespaceSelector:");
+    emit!(y, 6, "matchLabels:");
+    emit!(y, 7, "team: {}", ctx.ns.team);
+    emit!(y, 3, "ports:");
+    port_entry(y, 4, "UDP", "8125");
+    port_entry(y, 4, "SCTP", "3868");
+    port_entry(y, 4, "UDP", "statsd");
+}
+
+fn ports_without_peers(y: &mut Yaml, target: &Workload, rng: &mut Rng) {
+    policy_types(y, &["Ingress"]);
+    emit!(y, 1, "ingress:");
+    if rng.chance(50) {
+        emit!(y, 2, "- from: []");
+        emit!(y, 3, "ports:");
+    } else {
+        emit!(y, 2, "- ports:");
+    }
+    let (protocol, port) = target_port(target, true);
+    port_entry(y, 4, protocol, &port);
+    emit!(y, 4, "- port: 9100");
 }

@@ -52,8 +52,12 @@ pub(crate) fn namespaces_file(namespaces: &[Namespace], rng: &mut Rng) -> Yaml {
 
 pub(crate) fn kube_system_file() -> Yaml {
     let mut y = Yaml::default();
-    y.buf.push_str(
-        "\
+    y.buf.push_str(KUBE_SYSTEM);
+    y
+}
+
+/// kube-system's objects: CoreDNS as kubeadm installs it.
+const KUBE_SYSTEM: &str = "\
 # Cluster DNS, as installed by kubeadm.
 apiVersion: v1
 kind: ConfigMap
@@ -156,10 +160,7 @@ spec:
       port: 9153
       protocol: TCP
       targetPort: 9153
-",
-    );
-    y
-}
+";
 
 pub(crate) fn ingress_nginx_file() -> Yaml {
     let mut y = Yaml::default();

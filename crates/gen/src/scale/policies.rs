@@ -76,6 +76,11 @@ pub(crate) fn write_policy(y: &mut Yaml, ns: &Namespace, n: u64) {
     }
     emit!(y, 1, "namespace: {}", ns.name);
     emit!(y, 0, "spec:");
+    write_spec(y, ns, form);
+}
+
+/// The `spec` of a policy of form `form`.
+fn write_spec(y: &mut Yaml, ns: &Namespace, form: Form) {
     match form {
         Form::DefaultDeny => {
             emit!(y, 1, "podSelector: {{}}");

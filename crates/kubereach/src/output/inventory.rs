@@ -22,57 +22,10 @@ pub fn human(inventory: &Inventory, wide: bool) -> String {
         }
         out.push('\n');
         for w in &ns.workloads {
-            let replicas = match (w.kind.as_str(), w.replicas) {
-                ("Pod", _) => "pod".to_owned(),
-                (_, Some(n)) => format!("{n} replica{}", if n == 1 { "" } else { "s" }),
-                ("DaemonSet", None) => "per node".to_owned(),
-                (_, None) => "scheduled".to_owned(),
-            };
-            let ports: Vec<String> = w
-                .ports
-                .iter()
-                .map(|p| match &p.name {
-                    Some(name) => format!("{name}:{}/{}", p.port, p.protocol),
-                    None => format!("{}/{}", p.port, p.protocol),
-                })
-                .collect();
-            let labels: Vec<String> = w.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            let _ = write!(out, "  {} {}  {replicas}", w.kind, w.name);
-            if w.host_network {
-                out.push_str("  hostNetwork");
-            }
-            if !ports.is_empty() {
-                let _ = write!(out, "  ports {}", ports.join(" "));
-            }
-            if !labels.is_empty() {
-                let _ = write!(out, "  labels {}", labels.join(","));
-            }
-            end_line(&mut out, &w.location, wide);
+            workload_line(&mut out, w, wide);
         }
         for s in &ns.services {
-            let ports: Vec<String> = s
-                .ports
-                .iter()
-                .map(|p| {
-                    let name = p.name.as_deref().map(|n| format!("{n} ")).unwrap_or_default();
-                    let node = p.node_port.map(|n| format!(" node {n}")).unwrap_or_default();
-                    format!("{name}{}→{}/{}{node}", p.port, p.target_port, p.protocol)
-                })
-                .collect();
-            let _ = write!(out, "  Service {}  {}", s.name, s.type_);
-            if let Some(ip) = &s.cluster_ip {
-                let _ = write!(out, " {ip}");
-            }
-            if !ports.is_empty() {
-                let _ = write!(out, "  ports {}", ports.join(", "));
-            }
-            match &s.selector {
-                Some(selector) => {
-                    let _ = write!(out, "  selector {selector}");
-                }
-                None => out.push_str("  no selector"),
-            }
-            end_line(&mut out, &s.location, wide);
+            service_line(&mut out, s, wide);
         }
         for i in &ns.ingresses {
             let class = i.class.as_deref().unwrap_or("(no class)");
@@ -108,6 +61,78 @@ pub fn human(inventory: &Inventory, wide: bool) -> String {
             end_line(&mut out, &p.location, wide);
         }
     }
+    cluster_lines(&mut out, inventory);
+    if inventory.plugin.is_known() {
+        plugin_lines(&mut out, &inventory.plugin);
+    }
+    let _ = writeln!(out, "cluster domain: {}", inventory.cluster_domain);
+    if !inventory.skipped_kinds.is_empty() {
+        let skipped: Vec<String> =
+            inventory.skipped_kinds.iter().map(|(kind, n)| format!("{n} {kind}")).collect();
+        let _ = writeln!(out, "skipped (not used by the model): {}", skipped.join(", "));
+    }
+    out
+}
+
+/// A workload's line: kind, name, replicas, ports and labels.
+fn workload_line(out: &mut String, w: &kubereach_core::inventory::WorkloadSummary, wide: bool) {
+    let replicas = match (w.kind.as_str(), w.replicas) {
+        ("Pod", _) => "pod".to_owned(),
+        (_, Some(n)) => format!("{n} replica{}", if n == 1 { "" } else { "s" }),
+        ("DaemonSet", None) => "per node".to_owned(),
+        (_, None) => "scheduled".to_owned(),
+    };
+    let ports: Vec<String> = w
+        .ports
+        .iter()
+        .map(|p| match &p.name {
+            Some(name) => format!("{name}:{}/{}", p.port, p.protocol),
+            None => format!("{}/{}", p.port, p.protocol),
+        })
+        .collect();
+    let labels: Vec<String> = w.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let _ = write!(out, "  {} {}  {replicas}", w.kind, w.name);
+    if w.host_network {
+        out.push_str("  hostNetwork");
+    }
+    if !ports.is_empty() {
+        let _ = write!(out, "  ports {}", ports.join(" "));
+    }
+    if !labels.is_empty() {
+        let _ = write!(out, "  labels {}", labels.join(","));
+    }
+    end_line(out, &w.location, wide);
+}
+
+/// A Service's line: type, cluster IP, ports and selector.
+fn service_line(out: &mut String, s: &kubereach_core::inventory::ServiceSummary, wide: bool) {
+    let ports: Vec<String> = s
+        .ports
+        .iter()
+        .map(|p| {
+            let name = p.name.as_deref().map(|n| format!("{n} ")).unwrap_or_default();
+            let node = p.node_port.map(|n| format!(" node {n}")).unwrap_or_default();
+            format!("{name}{}→{}/{}{node}", p.port, p.target_port, p.protocol)
+        })
+        .collect();
+    let _ = write!(out, "  Service {}  {}", s.name, s.type_);
+    if let Some(ip) = &s.cluster_ip {
+        let _ = write!(out, " {ip}");
+    }
+    if !ports.is_empty() {
+        let _ = write!(out, "  ports {}", ports.join(", "));
+    }
+    match &s.selector {
+        Some(selector) => {
+            let _ = write!(out, "  selector {selector}");
+        }
+        None => out.push_str("  no selector"),
+    }
+    end_line(out, &s.location, wide);
+}
+
+/// The cluster-scoped objects and the native policies, one line each.
+fn cluster_lines(out: &mut String, inventory: &Inventory) {
     let cluster = &inventory.cluster;
     if !cluster.nodes.is_empty() {
         let _ = writeln!(out, "nodes: {}", cluster.nodes.join(", "));
@@ -131,16 +156,6 @@ pub fn human(inventory: &Inventory, wide: bool) -> String {
         let enforced = if native.enforced { "" } else { "  (not enforced: the cluster runs another plugin)" };
         let _ = writeln!(out, "{} {}{tier}{enforced}", native.count, native.kind);
     }
-    if inventory.plugin.is_known() {
-        plugin_lines(&mut out, &inventory.plugin);
-    }
-    let _ = writeln!(out, "cluster domain: {}", inventory.cluster_domain);
-    if !inventory.skipped_kinds.is_empty() {
-        let skipped: Vec<String> =
-            inventory.skipped_kinds.iter().map(|(kind, n)| format!("{n} {kind}")).collect();
-        let _ = writeln!(out, "skipped (not used by the model): {}", skipped.join(", "));
-    }
-    out
 }
 
 /// Ends an object's line, with `  at LOCATION` when `wide` and known.

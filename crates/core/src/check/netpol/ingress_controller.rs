@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use k8s_openapi::api::core::v1::{Service, ServicePort};
+
 use super::network_policy_refs;
 use crate::check::service::display_map;
 use crate::check::{declare_rule, list, Context, Emitter, Subject};
@@ -10,7 +12,7 @@ use crate::ingress::{check_backends, ingress_class_of, BackendRef, BackendStatus
 use crate::model::PodId;
 use crate::policy::Endpoint;
 use crate::ports::Protocol;
-use crate::service::{resolve_target_port, service_ports, target_port, PortRef};
+use crate::service::{resolve_target_port, service_ports, target_port, PortRef, ServiceRef};
 
 declare_rule! {
     /// ## What it does
@@ -261,14 +263,17 @@ fn networkpolicy_blocks_ingress_controller(ctx: &Context<'_>, out: &mut Emitter<
         else {
             continue;
         };
-        let mut controllers: BTreeMap<usize, PodId> = BTreeMap::new();
+        let mut pods: BTreeMap<usize, PodId> = BTreeMap::new();
         for &pod in &controller.pods {
-            controllers.entry(engine.class_of(pod)).or_insert(pod);
+            pods.entry(engine.class_of(pod)).or_insert(pod);
         }
-        let controller_names: Vec<String> =
+        let names: Vec<String> =
             controller.workloads.iter().map(|w| format!("{}/{}", w.namespace, w.name)).collect();
-        let controller_namespaces: BTreeSet<&str> =
-            controller.workloads.iter().map(|w| w.namespace.as_str()).collect();
+        let controller = Controller {
+            pods,
+            text: format!("the ingress controller ({})", list(&names, 2)),
+            namespaces: controller.workloads.iter().map(|w| w.namespace.clone()).collect(),
+        };
         let mut seen = BTreeSet::new();
         for check in check_backends(cluster, ingress) {
             let (BackendStatus::Ok { port: key }, BackendRef::Service { service: reference, .. }) =
@@ -285,87 +290,137 @@ fn networkpolicy_blocks_ingress_controller(ctx: &Context<'_>, out: &mut Emitter<
             else {
                 continue;
             };
-            let mut blocked_ingress: BTreeMap<String, (i32, Vec<(String, String)>)> = BTreeMap::new();
-            let mut blocked_egress: BTreeMap<String, i32> = BTreeMap::new();
-            let mut checked = BTreeSet::new();
-            for backend in cluster.pods_selected_by_service(&service.value) {
-                let pod = cluster.pod(backend);
-                if pod.host_network() || !checked.insert(engine.class_of(backend)) {
-                    continue;
-                }
-                let Ok(target) = resolve_target_port(port, pod) else { continue };
-                let Ok(target_u16) = u16::try_from(target) else { continue };
-                for &from in controllers.values() {
-                    let explanation = engine.explain(&Endpoint::Pod(from), &Endpoint::Pod(backend));
-                    let workload = crate::check::service::workload_name(cluster, pod);
-                    if !explanation.ingress.allowed.contains(Protocol::Tcp, target_u16) {
-                        blocked_ingress.insert(
-                            workload,
-                            (target, network_policy_refs(&explanation.ingress.isolated_by)),
-                        );
-                    } else if !explanation.egress.allowed.contains(Protocol::Tcp, target_u16) {
-                        blocked_egress.insert(workload, target);
-                    }
-                }
-            }
+            let blocked = blocked_backends(ctx, &controller, &service.value, port);
             let subject = Subject::object("Ingress", &ingress.value.metadata, ingress);
             let path = format!("{}.service", check.site.field_path());
-            let controller_text = format!("the ingress controller ({})", list(&controller_names, 2));
-            let target = target_port(port);
-            let port_text = |number: i32| match &target {
-                PortRef::Name(name) => format!("port `{name}` ({number})"),
-                PortRef::Number(_) => format!("port {number}"),
-            };
-            if let Some((_, (number, isolating))) = blocked_ingress.iter().next() {
-                let workloads: Vec<String> = blocked_ingress.keys().cloned().collect();
-                let names = list(&isolating.iter().map(|(_, n)| n.clone()).collect::<Vec<_>>(), 3);
-                let isolated_by = match isolating.len() {
-                    0 => "an admin policy denies it".to_owned(),
-                    1 => format!(
-                        "NetworkPolicy {names} isolates them for ingress, and no rule admits the controller"
-                    ),
-                    _ => format!(
-                        "NetworkPolicies {names} isolate them for ingress, and no rule admits the controller"
-                    ),
-                };
-                let selector = crate::service::selector(&service.value).map(display_map).unwrap_or_default();
-                let namespaces: Vec<String> = controller_namespaces.iter().map(|n| (*n).to_owned()).collect();
-                out.emit(
-                    &subject,
-                    &path,
-                    format!(
-                        "{controller_text} cannot reach {} behind Service `{}` on TCP {}: {isolated_by}",
-                        list(&workloads, 3),
-                        reference.name,
-                        port_text(*number)
-                    ),
-                    format!(
-                        "add a NetworkPolicy in `{}` selecting `{selector}` that allows ingress from namespace {} on {}",
-                        reference.namespace,
-                        list(&namespaces, 2),
-                        port_text(*number)
-                    ),
-                );
-            } else if let Some((_, number)) = blocked_egress.iter().next() {
-                let workloads: Vec<String> = blocked_egress.keys().cloned().collect();
-                out.emit(
-                    &subject,
-                    &path,
-                    format!(
-                        "{controller_text} cannot reach {} behind Service `{}` on TCP {}: the controller's own egress \
-                         policies deny it",
-                        list(&workloads, 3),
-                        reference.name,
-                        port_text(*number)
-                    ),
-                    format!(
-                        "allow egress from the controller's pods to namespace `{}` on {}",
-                        reference.namespace,
-                        port_text(*number)
-                    ),
-                );
+            let backend = Backend { reference, service: &service.value, port };
+            emit_blocked(out, &subject, &path, &controller, &backend, &blocked);
+        }
+    }
+}
+
+/// An ingress controller: one pod per policy class, and how findings name it.
+struct Controller {
+    /// A pod of each of the controller's policy classes.
+    pods: BTreeMap<usize, PodId>,
+    /// "the ingress controller (namespace/name)".
+    text: String,
+    /// The namespaces of its workloads, sorted.
+    namespaces: BTreeSet<String>,
+}
+
+/// The Service port of an Ingress backend.
+struct Backend<'a> {
+    reference: &'a ServiceRef,
+    service: &'a Service,
+    port: &'a ServicePort,
+}
+
+/// The backend workloads the controller cannot reach, by workload name.
+#[derive(Default)]
+struct Blocked {
+    /// Denied by the backends' ingress: the target port and the isolating policies.
+    ingress: BTreeMap<String, (i32, Vec<(String, String)>)>,
+    /// Denied by the controller's own egress: the target port.
+    egress: BTreeMap<String, i32>,
+}
+
+/// Evaluates, from each controller pod, the connection to each policy
+/// class of the pods behind `port` of `service`, on its target port.
+fn blocked_backends(
+    ctx: &Context<'_>,
+    controller: &Controller,
+    service: &Service,
+    port: &ServicePort,
+) -> Blocked {
+    let (cluster, engine) = (ctx.cluster, ctx.engine());
+    let mut blocked = Blocked::default();
+    let mut checked = BTreeSet::new();
+    for backend in cluster.pods_selected_by_service(service) {
+        let pod = cluster.pod(backend);
+        if pod.host_network() || !checked.insert(engine.class_of(backend)) {
+            continue;
+        }
+        let Ok(target) = resolve_target_port(port, pod) else { continue };
+        let Ok(target_u16) = u16::try_from(target) else { continue };
+        for &from in controller.pods.values() {
+            let explanation = engine.explain(&Endpoint::Pod(from), &Endpoint::Pod(backend));
+            let workload = crate::check::service::workload_name(cluster, pod);
+            if !explanation.ingress.allowed.contains(Protocol::Tcp, target_u16) {
+                blocked
+                    .ingress
+                    .insert(workload, (target, network_policy_refs(&explanation.ingress.isolated_by)));
+            } else if !explanation.egress.allowed.contains(Protocol::Tcp, target_u16) {
+                blocked.egress.insert(workload, target);
             }
         }
+    }
+    blocked
+}
+
+/// One finding for the backend: the ingress side first, else the egress side.
+fn emit_blocked(
+    out: &mut Emitter<'_>,
+    subject: &Subject<'_>,
+    path: &str,
+    controller: &Controller,
+    backend: &Backend<'_>,
+    blocked: &Blocked,
+) {
+    let (reference, controller_text) = (backend.reference, &controller.text);
+    let target = target_port(backend.port);
+    let port_text = |number: i32| match &target {
+        PortRef::Name(name) => format!("port `{name}` ({number})"),
+        PortRef::Number(_) => format!("port {number}"),
+    };
+    if let Some((_, (number, isolating))) = blocked.ingress.iter().next() {
+        let workloads: Vec<String> = blocked.ingress.keys().cloned().collect();
+        let names = list(&isolating.iter().map(|(_, n)| n.clone()).collect::<Vec<_>>(), 3);
+        let isolated_by = match isolating.len() {
+            0 => "an admin policy denies it".to_owned(),
+            1 => {
+                format!("NetworkPolicy {names} isolates them for ingress, and no rule admits the controller")
+            }
+            _ => {
+                format!("NetworkPolicies {names} isolate them for ingress, and no rule admits the controller")
+            }
+        };
+        let selector = crate::service::selector(backend.service).map(display_map).unwrap_or_default();
+        let namespaces: Vec<String> = controller.namespaces.iter().cloned().collect();
+        out.emit(
+            subject,
+            path,
+            format!(
+                "{controller_text} cannot reach {} behind Service `{}` on TCP {}: {isolated_by}",
+                list(&workloads, 3),
+                reference.name,
+                port_text(*number)
+            ),
+            format!(
+                "add a NetworkPolicy in `{}` selecting `{selector}` that allows ingress from namespace {} on {}",
+                reference.namespace,
+                list(&namespaces, 2),
+                port_text(*number)
+            ),
+        );
+    } else if let Some((_, number)) = blocked.egress.iter().next() {
+        let workloads: Vec<String> = blocked.egress.keys().cloned().collect();
+        out.emit(
+            subject,
+            path,
+            format!(
+                "{controller_text} cannot reach {} behind Service `{}` on TCP {}: the controller's own egress \
+                 policies deny it",
+                list(&workloads, 3),
+                reference.name,
+                port_text(*number)
+            ),
+            format!(
+                "allow egress from the controller's pods to namespace `{}` on {}",
+                reference.namespace,
+                port_text(*number)
+            ),
+        );
     }
 }
 
