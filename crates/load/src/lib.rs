@@ -22,6 +22,7 @@ mod walk;
 pub mod yaml;
 
 pub use kinds::{lower_document, DocumentOutcome};
+pub use live::LiveError;
 pub use live::{
     listed_resources, load_live, lower_live, read_live, redact_userinfo, sanitize, LiveObject, LiveOptions,
     LiveRead, LiveSource,

@@ -23,12 +23,14 @@ use crate::lower_document;
 mod calico;
 mod connect;
 mod credentials;
+mod error;
 mod kinds;
 mod request;
 
 pub use connect::LiveSource;
 use connect::{error_chain, Connection, Environment};
 pub use credentials::redact_userinfo;
+pub use error::LiveError;
 use kinds::{ListKind, Scope, KINDS, REQUIRED};
 use request::Refused;
 
@@ -101,6 +103,10 @@ pub struct LiveRead {
     /// at all succeeded. An error diagnostic says why; answering from what
     /// was read would describe an empty cluster.
     pub failed: bool,
+    /// Why the read failed as a whole, when it did: the cluster could not
+    /// be chosen or reached, no list succeeded, or (the first) required
+    /// kind could not be listed. Its message is also an error diagnostic.
+    pub error: Option<LiveError>,
     /// The namespace kubectl uses without `-n`: the kubeconfig context's
     /// `namespace`, the pod's own in-cluster, else `default` (as kube-rs
     /// resolves it). `None` when no cluster configuration could be made.
@@ -162,16 +168,7 @@ pub fn lower_live(read: LiveRead, builder: &mut ClusterBuilder) {
 pub fn read_live(source: &LiveSource, options: &LiveOptions) -> LiveRead {
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
-        Err(error) => {
-            return LiveRead {
-                diagnostics: vec![Diagnostic::error(
-                    at("live cluster"),
-                    format!("cannot start the HTTP client: {error}"),
-                )],
-                failed: true,
-                ..LiveRead::default()
-            };
-        }
+        Err(error) => return LiveRead::failed_with("live cluster", String::new(), LiveError::Runtime(error)),
     };
     let mut read = runtime.block_on(read(source, options, &Environment::of_process()));
     // Errors of the HTTP stack may quote the URL they were given.
@@ -195,7 +192,7 @@ struct Job {
 enum Failure {
     /// Nothing can be listed from this server (unreachable, timed out,
     /// credentials rejected): listing the other kinds would fail the same way.
-    Cluster(String),
+    Cluster(LiveError),
     /// This kind could not be listed; the others may still be.
     Kind(Diagnostic),
 }
@@ -204,11 +201,7 @@ async fn read(source: &LiveSource, options: &LiveOptions, environment: &Environm
     let Connection { config, name } = match connect::connect(source, options.timeout, environment).await {
         Ok(connection) => connection,
         Err(message) => {
-            return LiveRead {
-                diagnostics: vec![Diagnostic::error(at("live cluster"), message)],
-                failed: true,
-                ..LiveRead::default()
-            };
+            return LiveRead::failed_with("live cluster", String::new(), LiveError::Config(message))
         }
     };
     // Origins of objects and findings: no password of the URL in them.
@@ -217,26 +210,34 @@ async fn read(source: &LiveSource, options: &LiveOptions, environment: &Environm
     let client = match kube::Client::try_from(config) {
         Ok(client) => client,
         Err(error) => {
-            let message = match &error {
-                kube::Error::Auth(_) => format!("cannot authenticate to {name}: {}", error_chain(&error)),
-                _ => format!("cannot set up a client for {name}: {}", error_chain(&error)),
+            let (cluster, chain) = (name.clone(), error_chain(&error));
+            let error = match &error {
+                kube::Error::Auth(_) => LiveError::Authentication { cluster, chain },
+                _ => LiveError::Client { cluster, chain },
             };
-            return LiveRead {
-                source: name.clone(),
-                diagnostics: vec![Diagnostic::error(at(&name), message)],
-                failed: true,
-                ..LiveRead::default()
-            };
+            return LiveRead::failed_with(&name, name.clone(), error);
         }
     };
     let jobs = jobs(&base, &options.namespaces);
     let progress = Progress::new(&name, jobs.len(), options.progress && std::io::stderr().is_terminal());
     let (results, late) = list_every_kind(&client, &name, jobs, options, &progress).await;
     progress.finish();
-
     let mut read =
         LiveRead { source: name, default_namespace: Some(default_namespace), ..LiveRead::default() };
-    let mut cluster_failure = late.map(|message| Diagnostic::error(at(&read.source), message));
+    let cluster_failure = late.map(|error| (read.source.clone(), error));
+    collect_lists(&mut read, results, cluster_failure, options);
+    read
+}
+
+/// Puts the lists' objects and failures into `read`: one error when the
+/// cluster could not be read (not one per kind: they all failed for the
+/// same reason), or when no list succeeded.
+fn collect_lists(
+    read: &mut LiveRead,
+    results: Vec<(Job, Result<Vec<Value>, Failure>)>,
+    mut cluster_failure: Option<(String, LiveError)>,
+    options: &LiveOptions,
+) {
     let (lists, mut lists_failed) = (results.len(), 0);
     let mut first_failure: Option<String> = None;
     for (job, result) in results {
@@ -254,35 +255,27 @@ async fn read(source: &LiveSource, options: &LiveOptions, environment: &Environm
                 lists_failed += 1;
                 first_failure.get_or_insert_with(|| diagnostic.message.clone());
                 if REQUIRED.contains(&job.list.resource) {
-                    read.failed = true;
-                    read.diagnostics.push(required_kind_failed(diagnostic, job.list));
+                    let diagnostic = required_kind_failed(read, diagnostic, job.list);
+                    read.diagnostics.push(diagnostic);
                 } else {
                     read.diagnostics.push(diagnostic);
                 }
             }
-            Err(Failure::Cluster(message)) => {
-                cluster_failure.get_or_insert(Diagnostic::error(at(&list_url), message));
+            Err(Failure::Cluster(error)) => {
+                cluster_failure.get_or_insert((list_url.to_string(), error));
             }
         }
     }
     calico::keep_one_calico_form(&mut read.objects);
-    if let Some(failure) = cluster_failure {
-        // One error, not one per kind: they all failed for the same reason.
-        read.failed = true;
-        read.diagnostics.insert(0, failure);
+    if let Some((url, error)) = cluster_failure {
+        read.fail(&url, error);
     } else if lists_failed == lists {
-        read.failed = true;
-        read.diagnostics.insert(
-            0,
-            Diagnostic::error(
-                at(&read.source),
-                format!(
-                    "cannot read {}: every list failed, the first with: {}",
-                    read.source,
-                    first_failure.unwrap_or_default()
-                ),
-            ),
-        );
+        let error = LiveError::EveryListFailed {
+            cluster: read.source.clone(),
+            first: first_failure.unwrap_or_default(),
+        };
+        let source = read.source.clone();
+        read.fail(&source, error);
     } else if !options.namespaces.is_empty() {
         read.diagnostics.push(Diagnostic::note(
             at(&read.source),
@@ -293,7 +286,24 @@ async fn read(source: &LiveSource, options: &LiveOptions, environment: &Environm
             ),
         ));
     }
-    read
+}
+
+impl LiveRead {
+    /// A read that failed before listing anything, at `at`, from `source`.
+    fn failed_with(location: &str, source: String, error: LiveError) -> LiveRead {
+        let mut read = LiveRead { source, ..LiveRead::default() };
+        read.fail(location, error);
+        read
+    }
+
+    /// Records `error` as why the whole read failed (over a required kind
+    /// that failed first: this is the reason), as the first diagnostic, an
+    /// error at `location`.
+    fn fail(&mut self, location: &str, error: LiveError) {
+        self.failed = true;
+        self.diagnostics.insert(0, Diagnostic::error(at(location), error.to_string()));
+        self.error = Some(error);
+    }
 }
 
 /// Runs the lists, a few at once, and returns their results in job order.
@@ -306,7 +316,7 @@ async fn list_every_kind(
     jobs: Vec<Job>,
     options: &LiveOptions,
     progress: &Progress,
-) -> (Vec<(Job, Result<Vec<Value>, Failure>)>, Option<String>) {
+) -> (Vec<(Job, Result<Vec<Value>, Failure>)>, Option<LiveError>) {
     let lists = futures::stream::iter(jobs)
         .map(|job| async move {
             let result = list_all(client, name, &job, options, progress).await;
@@ -327,19 +337,21 @@ async fn list_every_kind(
         }
     };
     // On time out, dropping `collect` cancels the lists still running.
-    let late = tokio::time::timeout(options.deadline, collect).await.is_err().then(|| {
-        format!("cannot read {name}: not read within {}s (`--read-deadline`)", options.deadline.as_secs_f64())
-    });
+    let late = tokio::time::timeout(options.deadline, collect)
+        .await
+        .is_err()
+        .then(|| LiveError::Deadline { cluster: name.to_owned(), seconds: options.deadline.as_secs_f64() });
     (results, late)
 }
 
 /// A required kind that could not be listed: an error, whatever the HTTP
-/// status, since every answer would rest on its absence.
-fn required_kind_failed(diagnostic: Diagnostic, list: &ListKind) -> Diagnostic {
-    Diagnostic::error(
-        diagnostic.location,
-        format!("{}; kubereach cannot answer without `{}`", diagnostic.message, list.resource),
-    )
+/// status, since every answer would rest on its absence. The read fails.
+fn required_kind_failed(read: &mut LiveRead, diagnostic: Diagnostic, list: &ListKind) -> Diagnostic {
+    let error = LiveError::RequiredKind { reason: diagnostic.message, resource: list.resource };
+    read.failed = true;
+    let message = error.to_string();
+    read.error.get_or_insert(error);
+    Diagnostic::error(diagnostic.location, message)
 }
 
 fn jobs(base: &str, namespaces: &[String]) -> Vec<Job> {
@@ -467,10 +479,7 @@ async fn list_all(
         };
         let url = job.url.as_str();
         let Value::Object(mut page) = page else {
-            return Err(Failure::Kind(Diagnostic::error(
-                at(url),
-                "expected a list object from the API server",
-            )));
+            return Err(Failure::Kind(Diagnostic::error(at(url), LiveError::NotAList.to_string())));
         };
         match page.remove("items") {
             Some(Value::Array(page_items)) => {
@@ -479,7 +488,10 @@ async fn list_all(
             }
             Some(Value::Null) | None => {}
             Some(_) => {
-                return Err(Failure::Kind(Diagnostic::error(at(url), "`items` of the list is not an array")));
+                return Err(Failure::Kind(Diagnostic::error(
+                    at(url),
+                    LiveError::ItemsNotAnArray.to_string(),
+                )));
             }
         }
         match next_token(&page) {
@@ -488,14 +500,9 @@ async fn list_all(
             _ => return Ok(items),
         }
     }
-    Err(Failure::Kind(Diagnostic::error(
-        at(&job.url),
-        format!(
-            "the API server answered more than {MAX_PAGES} pages of {PAGE_SIZE} `{}`, each with a new \
-             `continue` token: stopped there",
-            job.list.resource
-        ),
-    )))
+    let error =
+        LiveError::TooManyPages { resource: job.list.resource, pages: MAX_PAGES, page_size: PAGE_SIZE };
+    Err(Failure::Kind(Diagnostic::error(at(&job.url), error.to_string())))
 }
 
 fn next_token(page: &Map<String, Value>) -> Option<String> {
@@ -519,15 +526,8 @@ async fn get(
     let body = match request::get_with_retries(client, target, accept, options.max_response_size).await {
         Ok(body) => body,
         Err(Refused::TooLarge(limit)) => {
-            return Err(Failure::Kind(Diagnostic::error(
-                at(url),
-                format!(
-                    "the API server's answer listing `{}` is larger than the limit of {} MiB (raise it with \
-                     `--max-response-size`)",
-                    list.resource,
-                    limit / (1024 * 1024)
-                ),
-            )));
+            let error = LiveError::TooLarge { resource: list.resource, mib: limit / (1024 * 1024) };
+            return Err(Failure::Kind(Diagnostic::error(at(url), error.to_string())));
         }
         Err(Refused::Kube(kube::Error::Api(status))) => {
             return api_error(status.code, &status.message, name, url, list)
@@ -536,18 +536,16 @@ async fn get(
         // the whole chain, since the root cause alone (`No such file or
         // directory`) does not say which command or file.
         Err(Refused::Kube(kube::Error::Auth(error))) => {
-            return Err(Failure::Cluster(format!("cannot authenticate to {name}: {}", error_chain(&error))));
+            let (cluster, chain) = (name.to_owned(), error_chain(&error));
+            return Err(Failure::Cluster(LiveError::Authentication { cluster, chain }));
         }
         Err(Refused::Kube(error)) => {
             return Err(Failure::Cluster(unreachable(name, &error, options.timeout)))
         }
     };
-    serde_json::from_slice(&body).map(Some).map_err(|error| {
-        Failure::Kind(Diagnostic::error(
-            at(url),
-            format!("the API server's answer is not valid JSON: {error}"),
-        ))
-    })
+    serde_json::from_slice(&body)
+        .map(Some)
+        .map_err(|error| Failure::Kind(Diagnostic::error(at(url), LiveError::NotJson(error).to_string())))
 }
 
 fn api_error(
@@ -557,38 +555,20 @@ fn api_error(
     url: &str,
     list: &ListKind,
 ) -> Result<Option<Value>, Failure> {
-    let resource = list.resource;
-    let group_version = list.api_version;
+    let (resource, weakens) = (list.resource, list.weakens);
     let said = if message.is_empty() { String::new() } else { format!(" ({message})") };
-    match code {
-        404 if list.optional => Ok(None),
-        401 => Err(Failure::Cluster(format!(
-            "{name} rejected the credentials (HTTP 401 Unauthorized){said}: they are missing, invalid or \
-             expired; log in again or refresh the token, then retry"
-        ))),
-        403 => Err(Failure::Kind(Diagnostic::warning(
-            at(url),
-            format!(
-                "forbidden to list `{resource}` (HTTP 403): {}; deploy/rbac.yaml grants it",
-                list.weakens
-            ),
-        ))),
-        404 => Err(Failure::Kind(Diagnostic::warning(
-            at(url),
-            format!(
-                "the API server does not serve `{resource}` in {group_version} (HTTP 404): {}",
-                list.weakens
-            ),
-        ))),
-        _ => Err(Failure::Kind(Diagnostic::warning(
-            at(url),
-            format!("cannot list `{resource}` (HTTP {code}){said}: {}", list.weakens),
-        ))),
-    }
+    let error = match code {
+        404 if list.optional => return Ok(None),
+        401 => return Err(Failure::Cluster(LiveError::Unauthorized { cluster: name.to_owned(), said })),
+        403 => LiveError::Forbidden { resource, weakens },
+        404 => LiveError::NotServed { resource, group_version: list.api_version, weakens },
+        _ => LiveError::Status { resource, code, said, weakens },
+    };
+    Err(Failure::Kind(Diagnostic::warning(at(url), error.to_string())))
 }
 
 /// Why nothing could be read, for an error that is not an HTTP status.
-fn unreachable(name: &str, error: &kube::Error, timeout: Duration) -> String {
+fn unreachable(name: &str, error: &kube::Error, timeout: Duration) -> LiveError {
     let chain = error_chain(error);
     let lower = chain.to_lowercase();
     let reason = if lower.contains("timed out") || lower.contains("timeout") || lower.contains("deadline") {
@@ -613,7 +593,7 @@ fn unreachable(name: &str, error: &kube::Error, timeout: Duration) -> String {
     } else {
         innermost(error)
     };
-    format!("cannot read {name}: {reason}")
+    LiveError::Unreachable { cluster: name.to_owned(), reason }
 }
 
 /// The root cause, which says what happened (`Connection refused (os error
