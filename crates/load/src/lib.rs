@@ -13,6 +13,7 @@ use kubereach_core::{Cluster, ClusterBuilder, Diagnostic, Origin};
 
 mod columns;
 mod decode;
+pub mod fuzz;
 mod kinds;
 mod live;
 mod parallel;
