@@ -1,6 +1,6 @@
 //! `kubereach lab` for real: these tests create network namespaces, so
-//! they need root on Linux (CI has it) and `ip`, `nft`, `conntrack`, `nc`
-//! and `dig` (scripts/setup/lab.sh installs them). Elsewhere each test prints
+//! they need root on Linux (CI has it) and `ip`, `nft`, `conntrack`, `nc`,
+//! `dig` and `curl` (scripts/setup/lab.sh installs them). Elsewhere each test prints
 //! why it skips and passes. Every test uses a lab name of its own and ends
 //! by checking `down` left nothing: no namespace, no `/etc/netns` entry, no
 //! state under /run, no supervisor process.
@@ -24,7 +24,7 @@ fn skip_reason() -> Option<String> {
     if euid != Some("0") {
         return Some("not root (lab tests create network namespaces)".into());
     }
-    for tool in ["ip", "nft", "conntrack", "nc", "dig"] {
+    for tool in ["ip", "nft", "conntrack", "nc", "dig", "curl"] {
         let found = Command::new("sh").args(["-c", &format!("command -v {tool}")]).output();
         if !found.is_ok_and(|o| o.status.success()) {
             return Some(format!("`{tool}` is missing (scripts/setup/lab.sh installs it)"));
