@@ -387,3 +387,85 @@ pub fn merge(report: &mut ProbeReport, requests: &[Request], observed: &[Answer]
     }
     crate::probe::sort(&mut report.disagreements);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kubereach_core::cni::{self, PluginOverrides, PolicyView};
+
+    /// The controller's LoadBalancer Service, and a namespace whose policy
+    /// keeps the controller out.
+    const EXPOSED: &str = "
+apiVersion: v1
+kind: Service
+metadata: {name: ingress-nginx-controller, namespace: ingress-nginx}
+spec:
+  type: LoadBalancer
+  selector: {app: ctl}
+  ports: [{name: http, port: 80}, {name: https, port: 443}]
+status: {loadBalancer: {ingress: [{ip: 203.0.113.7}]}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: vault, namespace: locked, labels: {app: vault}}
+spec:
+  containers: [{name: c, image: vault, ports: [{containerPort: 8200}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: vault, namespace: locked}
+spec:
+  selector: {app: vault}
+  ports: [{port: 80, targetPort: 8200}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny, namespace: locked}
+spec: {podSelector: {}, policyTypes: [Ingress]}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: vault, namespace: locked}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: vault.test
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: vault, port: {number: 80}}}}
+";
+
+    fn check() -> Vec<(String, String)> {
+        let yaml = format!("{}---{EXPOSED}", crate::ingress_route::tests::CLUSTER);
+        let cluster = crate::test_cluster(&yaml);
+        let plan = crate::plan::build(&cluster, "t", None).unwrap();
+        let plugin = cni::behaviour(&cluster, &PluginOverrides::default());
+        let engine = PolicyEngine::for_plugin(&cluster, plugin, PolicyView::AsWritten);
+        let (requests, skipped) = plan_requests(&cluster, &engine, &plan);
+        assert!(skipped.is_empty(), "{skipped:?}");
+        assert!(requests.iter().all(|r| r.via.0 == std::net::Ipv4Addr::new(203, 0, 113, 7)));
+        requests.into_iter().map(|r| (r.url, r.expected.describe())).collect()
+    }
+
+    // The prediction is the trace's: allowed is a 200 from a backend pod, a
+    // wrong class or no matching path the controller's 404, a backend
+    // naming the pod's port 503, a policy that keeps the controller out
+    // 504 (https://kubernetes.io/docs/concepts/services-networking/ingress/,
+    // ingress-nginx's default backend and upstream errors); plain HTTP to a
+    // TLS host the 308; HTTPS the lab CA's certificate only with the Secret.
+    #[test]
+    fn every_rule_path_is_requested_with_the_traces_answer() {
+        let answers = check();
+        let answer = |url: &str| {
+            answers.iter().find(|(u, _)| u == url).map(|(_, a)| a.as_str()).unwrap_or_else(|| panic!("{url}"))
+        };
+        assert_eq!(answer("https://shop.test/app"), "200 from shop/web, lab CA certificate");
+        assert_eq!(answer("https://shop.test/app/probe"), "200 from shop/web, lab CA certificate");
+        assert_eq!(answer("https://shop.test/exact/probe"), "404, lab CA certificate");
+        assert_eq!(answer("https://shop.test/pod-port"), "503, lab CA certificate");
+        assert_eq!(answer("http://shop.test/app"), "308");
+        assert_eq!(answer("http://plain.test/"), "200 from shop/web");
+        assert_eq!(answer("http://other.test/"), "404");
+        assert_eq!(answer("http://vault.test/"), "504");
+    }
+}

@@ -344,7 +344,46 @@ pub fn tls_config(
 
 #[cfg(test)]
 mod tests {
+    use std::io::{Read, Write};
+
     use super::*;
+
+    /// Sends `request` to the proxy at `address` (loopback) and returns the answer.
+    fn ask(address: SocketAddr, request: &str) -> String {
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        answer
+    }
+
+    // The proxy on loopback (no lab, no root): the controller's own answers
+    // and anything-but-HTTP. Requests that would reach a backend are the
+    // root tests' (their addresses exist only inside a lab).
+    #[test]
+    fn the_proxy_speaks_http_with_the_routes_answers() {
+        let cluster = crate::test_cluster(crate::ingress_route::tests::CLUSTER);
+        let plan = crate::plan::build(&cluster, "t", None).unwrap();
+        let pod = plan.topology.pod_named("ingress-nginx", "ingress-nginx-controller").unwrap();
+        let who = "ingress-nginx/ingress-nginx-controller".to_owned();
+        let controller = Controller::new(Arc::new(cluster), Arc::new(plan.clone()), PodId(pod.pod), who);
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        let ca = Arc::new(crate::ingress_tls::LabCa::new().unwrap());
+        let fake = crate::ingress_tls::fake_certificate().unwrap();
+        let resolver = crate::ingress_tls::SniResolver::new(ca, fake, Box::new(|_| false));
+        let tls = tls_config(Arc::new(resolver)).unwrap();
+        std::thread::spawn(move || serve(controller, vec![(listener, Scheme::Http)], tls));
+        let wrong_class = ask(address, "GET / HTTP/1.1\r\nHost: other.test\r\nConnection: close\r\n\r\n");
+        assert!(wrong_class.starts_with("HTTP/1.1 404 Not Found\r\n"), "{wrong_class}");
+        assert!(wrong_class.ends_with("default backend - 404\n"), "{wrong_class}");
+        let redirect =
+            ask(address, "GET /app?x=1 HTTP/1.1\r\nHost: shop.test:80\r\nConnection: close\r\n\r\n");
+        assert!(redirect.starts_with("HTTP/1.1 308 Permanent Redirect\r\n"), "{redirect}");
+        assert!(redirect.contains("location: https://shop.test/app?x=1\r\n"), "{redirect}");
+        assert_eq!(ask(address, "probe\n"), "ingress-nginx/ingress-nginx-controller\n");
+    }
 
     #[test]
     fn host_headers_lose_their_port() {

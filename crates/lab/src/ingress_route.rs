@@ -189,10 +189,11 @@ pub fn certificate_for(cluster: &Cluster, controller: PodId, host: &str) -> Opti
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    const CLUSTER: &str = "
+    /// An ingress-nginx controller, a Service and pod, and Ingresses of two classes.
+    pub(crate) const CLUSTER: &str = "
 apiVersion: networking.k8s.io/v1
 kind: IngressClass
 metadata: {name: nginx}
