@@ -1,6 +1,6 @@
 //! `kubereach lab` for real: these tests create network namespaces, so
-//! they need root on Linux (CI has it) and `ip`, `nft`, `conntrack`, `nc`
-//! and `dig` (scripts/setup/lab.sh installs them). Elsewhere each test prints
+//! they need root on Linux (CI has it) and `ip`, `nft`, `conntrack`, `nc`,
+//! `dig` and `curl` (scripts/setup/lab.sh installs them). Elsewhere each test prints
 //! why it skips and passes. Every test uses a lab name of its own and ends
 //! by checking `down` left nothing: no namespace, no `/etc/netns` entry, no
 //! state under /run, no supervisor process.
@@ -24,7 +24,7 @@ fn skip_reason() -> Option<String> {
     if euid != Some("0") {
         return Some("not root (lab tests create network namespaces)".into());
     }
-    for tool in ["ip", "nft", "conntrack", "nc", "dig"] {
+    for tool in ["ip", "nft", "conntrack", "nc", "dig", "curl"] {
         let found = Command::new("sh").args(["-c", &format!("command -v {tool}")]).output();
         if !found.is_ok_and(|o| o.status.success()) {
             return Some(format!("`{tool}` is missing (scripts/setup/lab.sh installs it)"));
@@ -495,4 +495,93 @@ fn a_disagreement_names_the_lab_rule_that_dropped_it() {
         ),
         "{stdout}"
     );
+}
+
+/// `curl` from `external` to `url`, reaching the controller at `via`
+/// (`ADDRESS:PORT`, `--connect-to`: no DNS), verifying HTTPS with the lab
+/// CA unless `insecure`: curl's exit code, the status and the body.
+fn curl_ingress(lab: &Lab, url: &str, via: &str, insecure: bool) -> (Option<i32>, String, String) {
+    let host = url.split("://").nth(1).unwrap().split('/').next().unwrap();
+    let port = if url.starts_with("https") { 443 } else { 80 };
+    let connect_to = format!("{host}:{port}:{via}");
+    let ca = format!("/run/kubereach-lab/{}/ca.crt", lab.name);
+    let mut command =
+        vec!["curl", "-sS", "--max-time", "8", "--connect-to", &connect_to, "-w", "\n%{http_code}"];
+    if insecure {
+        command.push("-k");
+    } else {
+        command.extend(["--cacert", ca.as_str()]);
+    }
+    command.push(url);
+    let output = lab.exec("external", &command);
+    let stdout = text(&output.stdout);
+    let (body, status) = stdout.rsplit_once('\n').unwrap_or(("", &stdout));
+    (output.status.code(), status.to_owned(), body.to_owned())
+}
+
+// The demo's Ingresses through the lab's controller (docs/lab.md, the
+// ingress chapter): its TLS Secret is left to cert-manager, so HTTPS gets
+// ingress-nginx's fake certificate (curl cannot verify it; -k gets
+// through); plain HTTP to that TLS host gets the 308 redirect; the admin
+// host's `/` is `Exact`, so `/users` falls to the controller's 404; and
+// the frontend does not admit the controller, which times out (504).
+#[test]
+fn demo_ingress_requests_go_through_a_real_proxy() {
+    require_root!();
+    let dir = demo_dir(false);
+    let lab = Lab::up("tingr", dir.path());
+    let via = "203.0.113.10:443";
+    let (code, _, _) = curl_ingress(&lab, "https://api.yourapp.com/v1/users", via, false);
+    assert_eq!(code, Some(60), "the fake certificate does not verify");
+    let (_, status, body) = curl_ingress(&lab, "https://api.yourapp.com/v1/users", via, true);
+    assert_eq!((status.as_str(), body.trim()), ("200", "production/api"));
+    let (_, status, _) = curl_ingress(&lab, "http://api.yourapp.com/v1/users", "203.0.113.10:80", false);
+    assert_eq!(status, "308");
+    let (_, status, _) = curl_ingress(&lab, "http://admin.yourapp.com/users", "203.0.113.10:80", false);
+    assert_eq!(status, "404");
+    let (_, status, _) = curl_ingress(&lab, "http://admin.yourapp.com/", "203.0.113.10:80", false);
+    assert_eq!(status, "504");
+    // Anything but HTTP on the controller's port gets the pod's name, as
+    // every pod's port answers.
+    let answer = lab.exec("external", &["nc", "-w", "2", "203.0.113.10", "80"]);
+    assert_eq!(text(&answer.stdout).trim(), "ingress-nginx/ingress-nginx-controller");
+}
+
+// Generated namespaces with Ingresses: TLS with a present Secret (verified
+// with the lab CA) and an absent one (the fake certificate), a wrong
+// class (the controller's 404), Prefix against Exact, a backend by the
+// Service port's name, one naming the pod's port (503), and a namespace
+// whose policy keeps the controller out (504); `lab probe` agrees with
+// `trace` on every request.
+#[test]
+fn generated_cluster_with_ingresses_agrees_with_the_model() {
+    require_root!();
+    let dir = tempfile::tempdir().unwrap();
+    let seed = std::env::var("KUBEREACH_LAB_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
+    gen::write(dir.path(), seed, 30);
+    gen::write_ingress(dir.path(), seed);
+    let lab = Lab::up("tgenin", dir.path());
+    let report = lab.probe();
+    assert_eq!(report["disagree"], 0, "{report:#}");
+    let (https, http) = ("203.0.113.50:443", "203.0.113.50:80");
+    let (code, status, _) = curl_ingress(&lab, "https://shop.shop.test/pod-port", https, false);
+    assert_eq!(
+        (code, status.as_str()),
+        (Some(0), "503"),
+        "verified with the lab CA; the pod's port is no Service port"
+    );
+    let (code, _, _) = curl_ingress(&lab, "https://shop.nocert.test/", https, false);
+    assert_eq!(code, Some(60), "the Secret is absent: the fake certificate");
+    let (_, status, _) = curl_ingress(&lab, "http://shop.wrong.test/", http, false);
+    assert_eq!(status, "404");
+    let (_, status, _) = curl_ingress(&lab, "https://shop.shop.test/exact/more", https, false);
+    assert_eq!(status, "404");
+    let (_, status, _) = curl_ingress(&lab, "http://shop.shop.test/app", http, false);
+    assert_eq!(status, "308");
+    let (_, status, _) = curl_ingress(&lab, "http://vault.locked.test/", http, false);
+    assert_eq!(status, "504");
+    let trace =
+        kubereach(&["trace", "external", "http://vault.locked.test/", "-f", dir.path().to_str().unwrap()]);
+    assert_eq!(trace.status.code(), Some(1));
+    assert!(text(&trace.stdout).contains("network-policy-ingress"), "{}", text(&trace.stdout));
 }

@@ -321,7 +321,7 @@ fn parse_ahosts(output: &str) -> Vec<Ipv4Addr> {
 
 /// Runs `command`, reading at most [`MAX_OUTPUT`] of its stdout and killing
 /// it after [`COMMAND_DEADLINE`]: its exit code and output.
-fn run_bounded(mut command: Command) -> Result<(Option<i32>, String), String> {
+pub(crate) fn run_bounded(mut command: Command) -> Result<(Option<i32>, String), String> {
     let mut child: Child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -161,6 +161,9 @@ pub struct ProbeReport {
     /// Name lookups: expected × observed counts (human output only).
     #[serde(skip)]
     pub dns_confusion: BTreeMap<(String, String), usize>,
+    /// Ingress requests: expected × observed status counts (human output only).
+    #[serde(skip)]
+    pub ingress_confusion: BTreeMap<(String, String), usize>,
 }
 
 impl Expected {
@@ -565,13 +568,7 @@ fn predict(
 ) -> (Expected, String) {
     let options = TraceOptions { protocol, http: Default::default() };
     let report = trace::trace(cluster, engine, source, destination, &options);
-    let deciding = report
-        .steps
-        .iter()
-        .find(|s| Some(s.layer) == report.blocked_at)
-        .or_else(|| report.steps.last())
-        .map(|s| format!("{}: {}", s.layer.as_str(), s.summary))
-        .unwrap_or_default();
+    let deciding = deciding_step(&report);
     let expected = match (report.verdict, report.blocked_at) {
         (Verdict::Allowed, _) => Expected::Connected(answerer.to_owned()),
         (
@@ -587,6 +584,17 @@ fn predict(
         _ => Expected::Dropped,
     };
     (expected, deciding)
+}
+
+/// The trace's deciding step, `layer: summary`: where it was blocked, else its last.
+pub(crate) fn deciding_step(report: &trace::Trace) -> String {
+    report
+        .steps
+        .iter()
+        .find(|s| Some(s.layer) == report.blocked_at)
+        .or_else(|| report.steps.last())
+        .map(|s| format!("{}: {}", s.layer.as_str(), s.summary))
+        .unwrap_or_default()
 }
 
 /// At most this many disagreements are sent once more to find the lab's
@@ -702,6 +710,7 @@ fn compare(probes: &[Probe], observed: &[Option<Observed>], skipped: Vec<Skipped
         confusion: BTreeMap::new(),
         skipped_list: skipped,
         dns_confusion: BTreeMap::new(),
+        ingress_confusion: BTreeMap::new(),
     };
     for (probe, outcome) in probes.iter().zip(observed) {
         let outcome = outcome.clone().unwrap_or(Observed::Error("not sent".into()));

@@ -47,8 +47,17 @@ enum Socket {
 pub fn run(name: &str, cluster: Cluster) -> Result<(), LabError> {
     let state: State = crate::exec::read_state(name)?;
     let dns_ports = Arc::new(dns_sockets(&cluster, &state.plan));
+    // The ingress controller pods' ports 80 and 443 are the proxy's.
+    let proxied: Arc<BTreeSet<(u32, u16)>> = Arc::new(
+        crate::ingress_controller::controller_pods(&cluster, &state.plan)
+            .into_iter()
+            .flat_map(|(pod, ports)| ports.into_iter().map(move |(port, _)| (pod.pod, port)))
+            .collect(),
+    );
+    let shared = Arc::new(cluster.clone());
     let dns = Arc::new(LabDns::new(cluster, &state.plan));
     let dir = state_dir(name);
+    crate::ingress_controller::start_all(&shared, &Arc::new(state.plan.clone()), &dir)?;
     std::fs::write(dir.join("supervisor.pid"), std::process::id().to_string())
         .map_err(|source| LabError::Io { context: "cannot write the supervisor's pid".into(), source })?;
     let mut by_netns: BTreeMap<String, Vec<LabPod>> = BTreeMap::new();
@@ -58,9 +67,11 @@ pub fn run(name: &str, cluster: Cluster) -> Result<(), LabError> {
     let mut notes = Vec::new();
     let mut binders = Vec::new();
     for (netns, pods) in by_netns {
-        let (dns, dns_ports) = (Arc::clone(&dns), Arc::clone(&dns_ports));
-        binders
-            .push((netns.clone(), crate::netns::spawn_in(&netns, move || bind_all(&pods, &dns_ports, &dns))));
+        let (dns, dns_ports, proxied) = (Arc::clone(&dns), Arc::clone(&dns_ports), Arc::clone(&proxied));
+        binders.push((
+            netns.clone(),
+            crate::netns::spawn_in(&netns, move || bind_all(&pods, &dns_ports, &dns, &proxied)),
+        ));
     }
     let mut sockets: Sockets = Vec::new();
     for (netns, binder) in binders {
@@ -93,17 +104,22 @@ pub fn run(name: &str, cluster: Cluster) -> Result<(), LabError> {
 }
 
 /// Binds every port of `pods` (all in the calling thread's namespace);
-/// those in `dns_ports` serve `dns` too.
+/// those in `dns_ports` serve `dns` too; those in `proxied` (TCP, the
+/// ingress controller's) are left to [`crate::ingress_controller`].
 fn bind_all(
     pods: &[LabPod],
     dns_ports: &BTreeSet<(u32, u16, Protocol)>,
     dns: &Arc<LabDns>,
+    proxied: &BTreeSet<(u32, u16)>,
 ) -> io::Result<(Sockets, Vec<String>)> {
     let mut sockets = Vec::new();
     let mut skipped = Vec::new();
     for pod in pods {
         let name = format!("{}/{}", pod.namespace, pod.name);
         for port in &pod.ports {
+            if port.protocol == Protocol::Tcp && proxied.contains(&(pod.pod, port.port)) {
+                continue;
+            }
             let serves_dns = dns_ports.contains(&(pod.pod, port.port, port.protocol));
             let who = Who { pod: name.clone(), dns: serves_dns.then(|| Arc::clone(dns)) };
             let address = SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port.port);
@@ -131,7 +147,7 @@ const FIRST_BYTES: Duration = Duration::from_millis(500);
 
 /// A TCP listener with a deep accept queue: probes open hundreds of
 /// connections to one pod at once.
-fn listen(address: SocketAddrV4) -> io::Result<TcpListener> {
+pub(crate) fn listen(address: SocketAddrV4) -> io::Result<TcpListener> {
     let socket =
         socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, Some(socket2::Protocol::TCP))?;
     socket.set_reuse_address(true)?;

@@ -126,6 +126,11 @@ fn probe(args: &LabProbeArgs) -> Result<ExitStatus> {
     let (lookups, skipped) = kubereach_lab::dns_probe::plan_lookups(&cluster, &effective, &plan);
     let resolved = kubereach_lab::dns_probe::run(&lookups);
     kubereach_lab::dns_probe::merge(&mut report, &lookups, &resolved, skipped);
+    // Ingress requests from `external`, through the lab's ingress controller.
+    let (requests, skipped) = kubereach_lab::ingress_probe::plan_requests(&cluster, &engine, &plan);
+    let ca = exec::state_dir(&args.name).join(kubereach_lab::ingress_controller::CA_FILE);
+    let answers = kubereach_lab::ingress_probe::run(&requests, &ca);
+    kubereach_lab::ingress_probe::merge(&mut report, &requests, &answers, skipped);
     match args.format {
         Format::Human => output::write_stdout(&output::probe::human(&report))?,
         Format::Json => output::write_json(&report)?,

@@ -38,6 +38,9 @@ pub fn human(report: &ProbeReport) -> String {
             out.push('\n');
         }
     }
+    if !report.ingress_confusion.is_empty() {
+        out.push_str(&ingress_table(report));
+    }
     // Skipped probes, by reason: what the lab cannot check, and why.
     let mut reasons: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
     for skipped in &report.skipped_list {
@@ -69,6 +72,33 @@ pub fn human(report: &ProbeReport) -> String {
                 }
             }
         }
+    }
+    out
+}
+
+/// The Ingress requests' table: the model's status × the status `curl` got.
+fn ingress_table(report: &ProbeReport) -> String {
+    use kubereach_lab::ingress_probe::CLASSES;
+    let mut out = format!("\n{:<22}", "ingress requests");
+    for column in CLASSES {
+        out.push_str(&format!("{column:>7}"));
+    }
+    out.push('\n');
+    for row in CLASSES {
+        let counts: Vec<usize> = CLASSES
+            .iter()
+            .map(|column| {
+                report.ingress_confusion.get(&(row.to_owned(), column.to_string())).copied().unwrap_or(0)
+            })
+            .collect();
+        if counts.iter().all(|c| *c == 0) {
+            continue;
+        }
+        out.push_str(&format!("{row:<22}"));
+        for count in counts {
+            out.push_str(&format!("{count:>7}"));
+        }
+        out.push('\n');
     }
     out
 }

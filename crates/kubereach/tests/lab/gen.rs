@@ -197,3 +197,38 @@ fn dns_yaml(namespaces: &[&str]) -> String {
     }
     out
 }
+
+/// Writes `ingress.yaml` into `dir`, beside a cluster [`write`] made from
+/// the same namespaces: an ingress-nginx controller behind a LoadBalancer
+/// Service, its IngressClass, and per namespace Ingresses with TLS (a
+/// Secret present, one absent), Prefix and Exact paths, backends by Service
+/// port number and name, one naming the pod's port instead (503), one
+/// whose Service has no endpoints (503), a wildcard host, a wrong class;
+/// plus a namespace whose default-deny policy keeps the controller out
+/// (504). Each namespace's random policies decide the rest.
+pub fn write_ingress(dir: &Path, seed: u64) {
+    let mut rng = Rng(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) | 1);
+    let mut out = String::from(
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: edge\n---\n\
+         apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata:\n  name: nginx\nspec:\n  controller: k8s.io/ingress-nginx\n---\n\
+         apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ingress-nginx-controller\n  namespace: edge\nspec:\n  selector:\n    matchLabels:\n      app: ingress-nginx\n  template:\n    metadata:\n      labels:\n        app: ingress-nginx\n    spec:\n      containers:\n        - name: controller\n          image: registry.k8s.io/ingress-nginx/controller:v1.11.2\n          args: [/nginx-ingress-controller, --ingress-class=nginx]\n          ports:\n            - {name: http, containerPort: 80}\n            - {name: https, containerPort: 443}\n---\n\
+         apiVersion: v1\nkind: Service\nmetadata:\n  name: ingress-nginx-controller\n  namespace: edge\nspec:\n  type: LoadBalancer\n  selector:\n    app: ingress-nginx\n  ports:\n    - {name: http, port: 80, targetPort: http}\n    - {name: https, port: 443, targetPort: https}\nstatus:\n  loadBalancer:\n    ingress:\n      - ip: 203.0.113.50\n---\n",
+    );
+    for namespace in ["shop", "pay", "ops", "data"] {
+        let (app, port) = if rng.below(2) == 0 { ("web", "number: 80") } else { ("api", "name: http") };
+        let _ = write!(
+            out,
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: tls-{namespace}\n  namespace: {namespace}\ntype: kubernetes.io/tls\n---\n\
+             apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: site\n  namespace: {namespace}\nspec:\n  ingressClassName: nginx\n  tls:\n    - hosts: [{namespace}.shop.test]\n      secretName: tls-{namespace}\n    - hosts: [{namespace}.nocert.test]\n      secretName: not-issued-yet\n  rules:\n    - host: {namespace}.shop.test\n      http:\n        paths:\n          - {{path: /app, pathType: Prefix, backend: {{service: {{name: {app}, port: {{{port}}}}}}}}}\n          - {{path: /exact, pathType: Exact, backend: {{service: {{name: api, port: {{name: http}}}}}}}}\n          - {{path: /pod-port, pathType: Exact, backend: {{service: {{name: web, port: {{number: 8080}}}}}}}}\n          - {{path: /orphan, pathType: Prefix, backend: {{service: {{name: orphan, port: {{number: 80}}}}}}}}\n    - host: {namespace}.nocert.test\n      http:\n        paths:\n          - {{path: /, pathType: Prefix, backend: {{service: {{name: web, port: {{number: 80}}}}}}}}\n    - host: \"*.{namespace}.wild.test\"\n      http:\n        paths:\n          - {{path: /, pathType: ImplementationSpecific, backend: {{service: {{name: cache, port: {{name: http}}}}}}}}\n---\n\
+             apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: wrong-class\n  namespace: {namespace}\nspec:\n  ingressClassName: nginx-internal\n  rules:\n    - host: {namespace}.wrong.test\n      http:\n        paths:\n          - {{path: /, pathType: Prefix, backend: {{service: {{name: web, port: {{number: 80}}}}}}}}\n---\n"
+        );
+    }
+    out.push_str(
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: locked\n---\n\
+         apiVersion: v1\nkind: Pod\nmetadata:\n  name: vault\n  namespace: locked\n  labels:\n    app: vault\nspec:\n  containers:\n    - name: main\n      image: example/vault\n      ports:\n        - {name: http, containerPort: 8200}\n---\n\
+         apiVersion: v1\nkind: Service\nmetadata:\n  name: vault\n  namespace: locked\nspec:\n  selector:\n    app: vault\n  ports:\n    - {port: 80, targetPort: http}\n---\n\
+         apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny\n  namespace: locked\nspec:\n  podSelector: {}\n  policyTypes: [Ingress]\n---\n\
+         apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: vault\n  namespace: locked\nspec:\n  ingressClassName: nginx\n  rules:\n    - host: vault.locked.test\n      http:\n        paths:\n          - {path: /, pathType: Prefix, backend: {service: {name: vault, port: {number: 80}}}}\n---\n",
+    );
+    std::fs::write(dir.join("ingress.yaml"), out).unwrap();
+}
