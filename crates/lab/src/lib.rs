@@ -25,6 +25,7 @@ pub mod cluster_dns;
 pub mod counters;
 pub mod dns_probe;
 pub mod exec;
+pub mod native_policy;
 pub mod netns;
 pub mod plan;
 pub mod policy;
