@@ -496,3 +496,7 @@ fn a_disagreement_names_the_lab_rule_that_dropped_it() {
         "{stdout}"
     );
 }
+
+// After `require_root!`, which it uses.
+#[path = "lab/native.rs"]
+mod native;
