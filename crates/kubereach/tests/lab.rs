@@ -585,3 +585,6 @@ fn generated_cluster_with_ingresses_agrees_with_the_model() {
     assert_eq!(trace.status.code(), Some(1));
     assert!(text(&trace.stdout).contains("network-policy-ingress"), "{}", text(&trace.stdout));
 }
+// After `require_root!`, which it uses.
+#[path = "lab/native.rs"]
+mod native;

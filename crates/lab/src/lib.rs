@@ -30,6 +30,7 @@ pub mod ingress_probe;
 pub mod ingress_proxy;
 pub mod ingress_route;
 pub mod ingress_tls;
+pub mod native_policy;
 pub mod netns;
 pub mod plan;
 pub mod policy;

@@ -55,6 +55,10 @@ pub struct Enforced {
 /// tiers in order: its own address, the admin rules, then the
 /// NetworkPolicy chain (rules when isolated, else the baseline chain).
 pub fn ruleset(cluster: &Cluster, topology: &Topology, node: usize, enforced: Enforced) -> Option<String> {
+    // Cilium's and Calico's own policies: every pod's chains from the core's engine.
+    if let Some(native) = crate::native_policy::ruleset(cluster, topology, node, enforced) {
+        return native;
+    }
     let all_pods: Vec<String> =
         topology.pods.iter().filter(|p| !p.host_network).map(|p| p.address.to_string()).collect();
     let mut dispatch = Vec::new();

@@ -84,6 +84,7 @@ mod intent;
 mod ip;
 mod node_local;
 mod peers;
+mod pod_rules;
 mod resolve;
 mod select;
 
@@ -107,6 +108,7 @@ pub use intent::{denial_intent, denies_all, DenialIntent};
 pub use ip::IpRange;
 pub use node_local::{host_network_addresses, Exemption};
 pub use peers::{peer_pods, policy_capable, policy_capable_pods, selected_pods, PeerPods};
+pub use pod_rules::{CalicoTierRules, NetworkRules, PeerConnections, PodRule, PodRules, RulePeer};
 pub use resolve::{ResolvedPolicy, ResolvedRule};
 
 use crate::cni::{PluginBehaviour, PolicyView};

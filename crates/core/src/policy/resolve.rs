@@ -121,7 +121,7 @@ impl PolicyEngine<'_> {
 }
 
 /// The pods of each class.
-fn pods_by_class(compiled: &Compiled<'_>) -> Vec<Vec<PodId>> {
+pub(super) fn pods_by_class(compiled: &Compiled<'_>) -> Vec<Vec<PodId>> {
     let mut pods = vec![Vec::new(); compiled.classes.len()];
     for (pod, &class) in compiled.pod_class.iter().enumerate() {
         pods[class as usize].push(PodId(pod as u32));

@@ -35,6 +35,7 @@ fn up(args: &LabUpArgs) -> Result<ExitStatus> {
         return Ok(ExitStatus::Error);
     }
     let plan = plan::build(&loaded.cluster, &args.name, None)?;
+    print_caveats(&loaded.cluster);
     if args.dry_run {
         output::write_stdout(&plan.render())?;
         return Ok(ExitStatus::Success);
@@ -117,6 +118,7 @@ fn probe(args: &LabProbeArgs) -> Result<ExitStatus> {
     let plugin = cni::behaviour(&cluster, &overrides);
     let engine = PolicyEngine::for_plugin(&cluster, plugin.clone(), PolicyView::AsWritten);
     let (probes, skipped) = kubereach_lab::probe::plan_probes(&cluster, &engine, &plan);
+    print_caveats(&cluster);
     let timeout = std::time::Duration::from_millis(args.timeout_ms);
     let nodes: Vec<String> = plan.topology.nodes.iter().map(|n| n.netns.clone()).collect();
     let mut report =
@@ -137,6 +139,14 @@ fn probe(args: &LabProbeArgs) -> Result<ExitStatus> {
         Format::Yaml => output::write_yaml(&report)?,
     }
     Ok(if report.disagree == 0 { ExitStatus::Success } else { ExitStatus::Failure })
+}
+
+/// What the lab cannot enforce of Cilium's and Calico's policies (L7
+/// rules, `toFQDNs`), on stderr: the lab says so rather than pretend.
+fn print_caveats(cluster: &kubereach_core::Cluster) {
+    for note in kubereach_lab::native_policy::caveat_notes(cluster) {
+        eprintln!("note: {}", output::escape::terminal(&note, false));
+    }
 }
 
 fn ls() -> Result<ExitStatus> {
