@@ -44,8 +44,9 @@ fn cluster_traffic_policy_hides_the_client_from_ip_blocks() {
         "203.0.113.10:80",
         "pass source\npass service-type\npass service-port\npass endpoints\npass readiness\nfail network-policy-ingress\n=> blocked at network-policy-ingress",
         &[
-            (Layer::Readiness, "so policies on the pods see `192.168.0.11` (node `n1`)"),
-            (Layer::NetworkPolicyIngress, "`ipBlock` `192.168.0.11/32`"),
+            // Either node may receive it from the load balancer: each is judged.
+            (Layer::Readiness, "each judged: `192.168.0.11` (node `n1`), `192.168.0.12` (node `n2`)"),
+            (Layer::NetworkPolicyIngress, "`ipBlock` `192.168.0.11/32`, `192.168.0.12/32`"),
         ],
     );
     // The node addresses are what an ipBlock must name.

@@ -147,6 +147,8 @@ pub(super) fn apply_source_ranges(step: Step, value: &Service, client: Client) -
 /// The client the backend pods see after the Service: behind
 /// `externalTrafficPolicy: Cluster`, a node's address instead of the
 /// client's; with the evidence that says so. Unchanged for other paths.
+/// When several nodes may receive the connection, the first stands for
+/// them here, and [`snat_sources`] gives them all to judge.
 pub(super) fn client_at_pods(
     cluster: &Cluster,
     client: Client,
@@ -156,14 +158,7 @@ pub(super) fn client_at_pods(
     if !matches!(client, Client::External(_)) {
         return (client, None);
     }
-    let arrival = match via {
-        Via::NodePort { node, .. } => Arrival::NodePort { node: node.as_deref() },
-        Via::LoadBalancer { .. } => Arrival::LoadBalancer,
-        Via::ExternalIp { .. } => Arrival::ExternalIp,
-        Via::Named if service_kind(value) == Some(ServiceKind::LoadBalancer) => Arrival::LoadBalancer,
-        Via::Named => Arrival::NodePort { node: None },
-        Via::ClusterIp | Via::Ingress | Via::Gateway => return (client, None),
-    };
+    let Some(arrival) = arrival(value, via) else { return (client, None) };
     match source_at_pods(cluster, value, arrival) {
         SourceAtPods::Client => {
             (client, Some("`externalTrafficPolicy: Local`: the pods see the client's own address".to_owned()))
@@ -175,23 +170,62 @@ pub(super) fn client_at_pods(
                     Some("`externalTrafficPolicy: Cluster`: nodes forward to endpoints anywhere and SNAT the client's address to their own, and the input does not show the nodes' addresses: policies are judged for any address outside the cluster".to_owned()),
                 );
             };
-            let others = if addresses.len() > 1 {
-                format!(" (or another node's: {}; judged with the first)", list(&addresses[1..]))
+            let seen = if addresses.len() > 1 {
+                format!(
+                    "the address of the node that receives the connection, each judged: {}",
+                    node_addresses_text(&addresses)
+                )
             } else {
-                String::new()
+                format!("{} (node {})", code(address), code(node))
             };
             let evidence = format!(
-                "`externalTrafficPolicy: Cluster`: nodes forward to endpoints anywhere and SNAT the client's address to their own, so policies on the pods see {} (node {}){others}, not the client's address",
-                code(address),
-                code(node)
+                "`externalTrafficPolicy: Cluster`: nodes forward to endpoints anywhere and SNAT the client's address to their own, so policies on the pods see {seen}, not the client's address"
             );
             (Client::External(Some(*address)), Some(evidence))
         }
     }
 }
 
-fn list(addresses: &[(String, IpAddr)]) -> String {
-    let shown: Vec<String> = addresses.iter().take(4).map(|(_, a)| code(a)).collect();
+/// Behind `externalTrafficPolicy: Cluster`, the nodes (name, address)
+/// that may receive a connection from outside and SNAT it to their own
+/// address, when more than one may (a load balancer's or an external
+/// IP's traffic, or a node port at a node not named): which one is not
+/// the client's choice, so the policies on the pods are judged for each.
+/// Empty otherwise.
+pub(super) fn snat_sources(
+    cluster: &Cluster,
+    client: Client,
+    value: &Service,
+    via: &Via,
+) -> Vec<(String, IpAddr)> {
+    if !matches!(client, Client::External(_)) {
+        return Vec::new();
+    }
+    let Some(arrival) = arrival(value, via) else { return Vec::new() };
+    match source_at_pods(cluster, value, arrival) {
+        SourceAtPods::Node { addresses } if addresses.len() > 1 => addresses,
+        SourceAtPods::Node { .. } | SourceAtPods::Client => Vec::new(),
+    }
+}
+
+/// How a connection from outside arrives at the Service, for a path
+/// through the Service's proxying (`None` through a proxy or a cluster IP).
+fn arrival<'v>(value: &Service, via: &'v Via) -> Option<Arrival<'v>> {
+    Some(match via {
+        Via::NodePort { node, .. } => Arrival::NodePort { node: node.as_deref() },
+        Via::LoadBalancer { .. } => Arrival::LoadBalancer,
+        Via::ExternalIp { .. } => Arrival::ExternalIp,
+        Via::Named if service_kind(value) == Some(ServiceKind::LoadBalancer) => Arrival::LoadBalancer,
+        Via::Named => Arrival::NodePort { node: None },
+        Via::ClusterIp | Via::Ingress | Via::Gateway => return None,
+    })
+}
+
+/// `` `192.168.0.11` (node `n1`), `192.168.0.12` (node `n2`) ``, at most
+/// four, then how many more.
+pub(super) fn node_addresses_text(addresses: &[(String, IpAddr)]) -> String {
+    let shown: Vec<String> =
+        addresses.iter().take(4).map(|(node, a)| format!("{} (node {})", code(a), code(node))).collect();
     let more =
         if addresses.len() > 4 { format!(", … {} more", addresses.len() - 4) } else { String::new() };
     format!("{}{more}", shown.join(", "))

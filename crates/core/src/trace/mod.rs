@@ -33,6 +33,7 @@ mod parse;
 mod policy_layers;
 mod rejected;
 mod service_layers;
+mod snat_layers;
 mod stream_layers;
 mod text;
 
@@ -299,6 +300,9 @@ struct Ctx<'a, 'c> {
     http: HttpRequestOptions,
     /// The one pod of a template the destination names, if it does.
     replica: Option<Replica>,
+    /// Behind `externalTrafficPolicy: Cluster`, the nodes (name, address)
+    /// whose SNATed traffic the pods deny: what an ingress fix must admit.
+    snat_nodes: Vec<(String, IpAddr)>,
 }
 
 /// One pod of a workload the model holds as a template (its
@@ -317,7 +321,15 @@ impl<'a, 'c> Ctx<'a, 'c> {
         protocol: Protocol,
         http: HttpRequestOptions,
     ) -> Ctx<'a, 'c> {
-        Ctx { cluster, engine, protocol, policies: PolicyFacts::default(), http, replica: None }
+        Ctx {
+            cluster,
+            engine,
+            protocol,
+            policies: PolicyFacts::default(),
+            http,
+            replica: None,
+            snat_nodes: Vec::new(),
+        }
     }
 
     /// The replica `pod` stands for on this path: `Some` when the
@@ -483,6 +495,13 @@ impl Walk {
     /// the objects say is wanted, so a block there is never meant.
     fn may_intend_block(&self, client: Client) -> bool {
         matches!(client, Client::Pod(_)) && self.order == &PATH_ORDER
+    }
+
+    /// Adds `evidence` to the step of `layer` already recorded.
+    fn note(&mut self, layer: Layer, evidence: impl IntoIterator<Item = String>) {
+        if let Some(step) = self.steps.iter_mut().find(|s| s.layer == layer) {
+            step.evidence.extend(evidence);
+        }
     }
 
     /// Records that `layer` does not apply, and why, unless it was checked already.

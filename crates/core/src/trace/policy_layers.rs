@@ -8,6 +8,7 @@ use k8s_openapi::api::core::v1::Service;
 
 use super::intended::intended_block;
 use super::native_steps::{fqdn_caveat, l7_caveat, native_denial};
+use super::snat_layers;
 use super::text::{at, code, count, declared_ports, exec_target, identifying_labels, labels_text, pod_id};
 use super::{Backend, Client, Ctx, Flow, Hop, Layer, Status, Step, Walk};
 use crate::cni::{Clue, CniSource, Enforcement, Reason};
@@ -38,7 +39,11 @@ pub(super) fn denial_evidence(explanation: &Explanation, protocol: Protocol, por
 }
 
 /// The facts of one direction for `protocol`/`port`.
-fn direction_evidence(direction: &DirectionExplanation, protocol: Protocol, port: u16) -> Vec<String> {
+pub(super) fn direction_evidence(
+    direction: &DirectionExplanation,
+    protocol: Protocol,
+    port: u16,
+) -> Vec<String> {
     let mut evidence = Vec::new();
     let which = match direction.direction {
         Direction::Egress => "egress",
@@ -129,11 +134,11 @@ fn l7_status(l7: Option<String>, summary: &mut String, evidence: &mut Vec<String
 }
 
 /// What a direction did for one backend.
-struct Judged {
-    backend: Backend,
-    explanation: Option<Explanation>,
+pub(super) struct Judged {
+    pub(super) backend: Backend,
+    pub(super) explanation: Option<Explanation>,
     egress: bool,
-    ingress: bool,
+    pub(super) ingress: bool,
     /// External sources with no address given: the blocks admitted, when
     /// only some are.
     partial_sources: Vec<IpRange>,
@@ -156,7 +161,7 @@ pub(super) fn policy_path(
     destination_step(ctx, walk, &reachable)
 }
 
-fn judge(ctx: &mut Ctx<'_, '_>, client: Client, backend: &Backend, protocol: Protocol) -> Judged {
+pub(super) fn judge(ctx: &mut Ctx<'_, '_>, client: Client, backend: &Backend, protocol: Protocol) -> Judged {
     let engine = ctx.engine;
     let port = u16::try_from(backend.port).ok().filter(|p| *p != 0);
     let from = match client {
@@ -214,7 +219,7 @@ fn judge(ctx: &mut Ctx<'_, '_>, client: Client, backend: &Backend, protocol: Pro
 /// The status of a policy denial at `layer`: a failure, or a warning when
 /// the network plugin does not enforce NetworkPolicy (the `cni` layer then
 /// says so).
-fn unenforced(ctx: &mut Ctx<'_, '_>, layer: Layer, summary: String) -> (Status, String) {
+pub(super) fn unenforced(ctx: &mut Ctx<'_, '_>, layer: Layer, summary: String) -> (Status, String) {
     if ctx.cni().network_policy.enforcement.assumed() {
         return (Status::Fail, summary);
     }
@@ -368,7 +373,7 @@ fn egress_step(
     Ok(all)
 }
 
-fn ingress_step(
+pub(super) fn ingress_step(
     ctx: &mut Ctx<'_, '_>,
     walk: &mut Walk,
     client: Client,
@@ -568,7 +573,7 @@ fn dnat_hint(
     (evidence, Some(fix))
 }
 
-fn ingress_fix(
+pub(super) fn ingress_fix(
     ctx: &Ctx<'_, '_>,
     client: Client,
     judged: &Judged,
@@ -602,6 +607,7 @@ fn ingress_fix(
                 format!("namespace {} pods {source_labels}", code(&source.namespace))
             }
         }
+        Client::External(Some(_)) if !ctx.snat_nodes.is_empty() => snat_layers::node_blocks(&ctx.snat_nodes),
         Client::External(Some(address)) => format!("`ipBlock` {}", code(IpRange::from_addr(address).id())),
         Client::External(None) => "`ipBlock` `0.0.0.0/0` (or the clients' ranges)".to_owned(),
         Client::IngressController => "the ingress controller's namespace".to_owned(),
@@ -656,7 +662,7 @@ fn exempt_summary(ctx: &Ctx<'_, '_>, client: Client, judged: &[&Judged]) -> Opti
 }
 
 /// `` `production/api` (3 replicas) `` or "3 endpoints".
-fn destination_phrase(judged: &[&Judged]) -> String {
+pub(super) fn destination_phrase(judged: &[&Judged]) -> String {
     match judged {
         [one] => one.backend.name.clone(),
         many => {
@@ -680,7 +686,7 @@ fn ports_of(judged: &[&Judged]) -> String {
 }
 
 /// The `cni` layer: whether the plugin enforces the policies the trace met.
-fn cni_step(ctx: &Ctx<'_, '_>, walk: &mut Walk) {
+pub(super) fn cni_step(ctx: &Ctx<'_, '_>, walk: &mut Walk) {
     let detection = ctx.cni();
     let verdict = &detection.network_policy;
     let plugin = verdict.by.map(|cni| code(cni.name()));
@@ -790,7 +796,7 @@ fn reason_text(reason: &Reason) -> String {
 }
 
 /// The `destination` layer: the reached pods serve the port.
-fn destination_step(ctx: &Ctx<'_, '_>, walk: &mut Walk, reachable: &[Backend]) -> Flow<()> {
+pub(super) fn destination_step(ctx: &Ctx<'_, '_>, walk: &mut Walk, reachable: &[Backend]) -> Flow<()> {
     let cluster = ctx.cluster;
     let protocol = ctx.protocol;
     let mut seen = BTreeSet::new();

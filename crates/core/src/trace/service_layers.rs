@@ -9,7 +9,7 @@ use k8s_openapi::api::core::v1::{Service, ServicePort};
 use super::text::{
     at, close_matches, code, count, declared_ports, kubectl_pods, labels_text, pod_id, ports_list,
 };
-use super::{exposure_steps, policy_layers};
+use super::{exposure_steps, policy_layers, snat_layers};
 use super::{Backend, Client, Ctx, Flow, Hop, Layer, Status, Step, Via, Walk};
 use crate::dns;
 use crate::endpoints::{service_endpoints, EndpointExclusion, EndpointSource, PortEndpoint, PortEndpoints};
@@ -58,8 +58,12 @@ pub(super) fn service_path<'c>(
     let (service_port, endpoints) = service_port_step(ctx, walk, service, port, &via, outside)?;
     endpoints_step(ctx, walk, service, &endpoints)?;
     let backends = readiness_step(ctx, walk, client, service, endpoints, &via)?;
-    let (client, _) = exposure_steps::client_at_pods(ctx.cluster, client, &service.value, &via);
     let hop = Hop { service: Some(&service.value), service_port: Some(service_port.port) };
+    let nodes = exposure_steps::snat_sources(ctx.cluster, client, &service.value, &via);
+    if !nodes.is_empty() {
+        return snat_layers::policy_path(ctx, walk, &nodes, &backends, hop);
+    }
+    let (client, _) = exposure_steps::client_at_pods(ctx.cluster, client, &service.value, &via);
     policy_layers::policy_path(ctx, walk, client, &backends, hop)
 }
 

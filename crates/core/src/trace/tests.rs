@@ -15,6 +15,7 @@ mod ingress_layers;
 mod patterns;
 mod policy;
 mod service;
+mod snat;
 mod source;
 
 // ---- fixtures ----
