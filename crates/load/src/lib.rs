@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use kubereach_core::{Cluster, ClusterBuilder, Diagnostic, Origin};
 
+mod binary;
 mod columns;
 mod decode;
 mod kinds;
@@ -20,6 +21,7 @@ pub mod progress;
 mod snapshot;
 pub mod yaml;
 
+pub use binary::{BinarySnapshot, SnapshotFileError};
 pub use kinds::{lower_document, DocumentOutcome};
 pub use live::{
     listed_resources, load_live, lower_live, read_live, redact_userinfo, sanitize, LiveObject, LiveOptions,
@@ -92,6 +94,11 @@ pub fn load_into(inputs: &[Input], options: &LoadOptions, builder: &mut ClusterB
     if let Some(domain) = &options.cluster_domain {
         builder.cluster_domain(domain);
     }
+    load_inputs_into(inputs, options, builder);
+}
+
+/// [`load_into`] into any sink (a [`BinarySnapshot`] being made).
+pub(crate) fn load_inputs_into(inputs: &[Input], options: &LoadOptions, builder: &mut impl kinds::Sink) {
     let mut progress = progress::FileProgress::new(options.progress);
     for input in inputs {
         match input {
@@ -194,6 +201,9 @@ fn location(file: Option<&Path>) -> kubereach_core::origin::Location {
 }
 
 fn load_bytes(name: Option<&Path>, bytes: &[u8], builder: &mut impl kinds::Sink) {
+    if binary::is_snapshot(bytes) {
+        return binary::load(name, bytes, builder);
+    }
     let display = name.map(|p| p.display().to_string());
     // Binary files (images, archives) are refused before parsing: the YAML
     // scanner would report a confusing syntax error.
@@ -206,7 +216,7 @@ fn load_bytes(name: Option<&Path>, bytes: &[u8], builder: &mut impl kinds::Sink)
 fn load_path(
     path: &Path,
     options: &LoadOptions,
-    builder: &mut ClusterBuilder,
+    builder: &mut impl kinds::Sink,
     progress: &mut progress::FileProgress,
 ) {
     let metadata = match std::fs::metadata(path) {
@@ -218,10 +228,11 @@ fn load_path(
     };
     if metadata.is_dir() {
         let mut files = Vec::new();
-        let mut walk =
-            Walk { root: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned()), builder };
+        let mut walk = Walk {
+            root: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned()),
+            builder: &mut *builder,
+        };
         walk.directory(path, &mut files);
-        let builder = walk.builder;
         if files.is_empty() {
             builder.diagnostic(Diagnostic::error(
                 location(Some(path)),
@@ -247,6 +258,13 @@ fn load_file(path: &Path, options: &LoadOptions, builder: &mut impl kinds::Sink,
     }
     match read_text_file(path, buffer) {
         Ok(true) => load_bytes(Some(path), buffer, builder),
+        // Read whole only now: the head showed binary data.
+        Ok(false) if binary::is_snapshot(buffer) => match std::fs::read(path) {
+            Ok(bytes) => binary::load(Some(path), &bytes, builder),
+            Err(error) => {
+                builder.diagnostic(Diagnostic::error(location(Some(path)), format!("cannot read: {error}")));
+            }
+        },
         Ok(false) => {
             builder.diagnostic(Diagnostic::error(location(Some(path)), decode::BINARY_FILE));
         }
@@ -286,7 +304,7 @@ fn read_text_file(path: &Path, bytes: &mut Vec<u8>) -> std::io::Result<bool> {
 struct Walk<'a> {
     /// The directory given, canonical.
     root: PathBuf,
-    builder: &'a mut ClusterBuilder,
+    builder: &'a mut dyn kinds::Sink,
 }
 
 impl Walk<'_> {
