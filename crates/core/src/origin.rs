@@ -119,6 +119,18 @@ impl FieldLines {
         )
     }
 
+    /// Every path with its line and column (0 when unknown), in path
+    /// order: what [`FieldLines::from_sorted_with_columns`] takes to build
+    /// the same table again.
+    pub fn to_triples(&self) -> Vec<(String, u32, u32)> {
+        let mut triples = Vec::with_capacity(self.entries.len());
+        self.walk(0, |path, entry| {
+            triples.push((path.to_owned(), entry.line, u32::from(entry.column)));
+            true
+        });
+        triples
+    }
+
     /// The number of fields.
     pub fn len(&self) -> usize {
         self.entries.len()

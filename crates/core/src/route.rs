@@ -19,13 +19,13 @@
 use k8s_openapi::api::core::v1::{Service, ServicePort};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::Cluster;
 use crate::service::{names_service_port, resolve_target_port, BackendPort};
 
 /// A Route: the router sends the traffic of a host to Services.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Route {
     /// Name, namespace, labels.
@@ -37,7 +37,7 @@ pub struct Route {
 }
 
 /// `spec` of a Route.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RouteSpec {
     /// The main backend.
@@ -64,7 +64,7 @@ pub struct RouteSpec {
 }
 
 /// `spec.tls` of a Route.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RouteTls {
     /// `edge`, `passthrough` or `reencrypt`.
@@ -76,7 +76,7 @@ pub struct RouteTls {
 }
 
 /// A backend of a Route.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RouteTarget {
     /// Always `Service` (the default).
@@ -148,7 +148,7 @@ pub fn selects_port(
 }
 
 /// `spec.port` of a Route.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RoutePort {
     /// A Service port's name or number, or its target port.

@@ -72,30 +72,40 @@ struct TraefikRoute {
     match_: String,
 }
 
+/// The kinds [`read`] knows, as [`UnmodelledRoute::kind`] names them.
+pub const KINDS: [&str; 4] =
+    ["Istio VirtualService", "Istio Gateway", "Contour HTTPProxy", "Traefik IngressRoute"];
+
+/// The [`UnmodelledRoute::kind`] named `name`, if [`read`] gives it (a
+/// kind read back from a stored form).
+pub fn kind_named(name: &str) -> Option<&'static str> {
+    KINDS.iter().copied().find(|kind| *kind == name)
+}
+
 /// The hosts claimed by `value`, a `kind` of API `group`, if it is one of
 /// the routing kinds above; `None` for other kinds or unreadable objects.
 pub fn read(kind: &str, group: &str, value: serde_json::Value) -> Option<UnmodelledRoute> {
     let (kind, meta, hosts): (&'static str, ObjectMeta, Vec<String>) = match (kind, group) {
         ("VirtualService", "networking.istio.io") => {
             let o: Object<VirtualServiceSpec> = serde_json::from_value(value).ok()?;
-            ("Istio VirtualService", o.metadata, o.spec.unwrap_or_default().hosts)
+            (KINDS[0], o.metadata, o.spec.unwrap_or_default().hosts)
         }
         ("Gateway", "networking.istio.io") => {
             let o: Object<IstioGatewaySpec> = serde_json::from_value(value).ok()?;
             let hosts = o.spec.unwrap_or_default().servers.into_iter().flat_map(|s| s.hosts);
             let hosts = hosts.map(|h| h.rsplit_once('/').map_or(h.clone(), |(_, host)| host.to_owned()));
-            ("Istio Gateway", o.metadata, hosts.collect())
+            (KINDS[1], o.metadata, hosts.collect())
         }
         ("HTTPProxy", "projectcontour.io") => {
             let o: Object<HttpProxySpec> = serde_json::from_value(value).ok()?;
             let fqdn = o.spec.and_then(|s| s.virtualhost).map(|v| v.fqdn).filter(|f| !f.is_empty());
-            ("Contour HTTPProxy", o.metadata, fqdn.into_iter().collect())
+            (KINDS[2], o.metadata, fqdn.into_iter().collect())
         }
         ("IngressRoute", "traefik.io" | "traefik.containo.us") => {
             let o: Object<IngressRouteSpec> = serde_json::from_value(value).ok()?;
             let hosts =
                 o.spec.unwrap_or_default().routes.iter().flat_map(|r| traefik_hosts(&r.match_)).collect();
-            ("Traefik IngressRoute", o.metadata, hosts)
+            (KINDS[3], o.metadata, hosts)
         }
         _ => return None,
     };

@@ -61,7 +61,7 @@ enum Recording {
 
 impl Recorded {
     /// Hands everything recorded to `builder`, in the order it came.
-    pub(crate) fn replay(self, builder: &mut ClusterBuilder) {
+    pub(crate) fn replay(self, builder: &mut impl Sink) {
         for recording in self.0 {
             match recording {
                 Recording::Add(resource, origin) => {

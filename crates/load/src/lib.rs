@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use kubereach_core::{Cluster, ClusterBuilder, Diagnostic, Origin};
 
+mod binary;
 mod columns;
 mod decode;
 pub mod fuzz;
@@ -22,6 +23,7 @@ mod snapshot;
 mod walk;
 pub mod yaml;
 
+pub use binary::{BinarySnapshot, SnapshotFileError};
 pub use kinds::{lower_document, DocumentOutcome};
 pub use live::LiveError;
 pub use live::{
@@ -95,6 +97,11 @@ pub fn load_into(inputs: &[Input], options: &LoadOptions, builder: &mut ClusterB
     if let Some(domain) = &options.cluster_domain {
         builder.cluster_domain(domain);
     }
+    load_inputs_into(inputs, options, builder);
+}
+
+/// [`load_into`] into any sink (a [`BinarySnapshot`] being made).
+pub(crate) fn load_inputs_into(inputs: &[Input], options: &LoadOptions, builder: &mut impl kinds::Sink) {
     let mut progress = progress::FileProgress::new(options.progress);
     for input in inputs {
         match input {
@@ -197,6 +204,9 @@ fn location(file: Option<&Path>) -> kubereach_core::origin::Location {
 }
 
 fn load_bytes(name: Option<&Path>, bytes: &[u8], builder: &mut impl kinds::Sink) {
+    if binary::is_snapshot(bytes) {
+        return binary::load(name, bytes, builder);
+    }
     let display = name.map(|p| p.display().to_string());
     // Binary files (images, archives) are refused before parsing: the YAML
     // scanner would report a confusing syntax error.
@@ -209,7 +219,7 @@ fn load_bytes(name: Option<&Path>, bytes: &[u8], builder: &mut impl kinds::Sink)
 fn load_path(
     path: &Path,
     options: &LoadOptions,
-    builder: &mut ClusterBuilder,
+    builder: &mut impl kinds::Sink,
     progress: &mut progress::FileProgress,
 ) {
     let metadata = match std::fs::metadata(path) {
@@ -246,6 +256,13 @@ fn load_file(path: &Path, options: &LoadOptions, builder: &mut impl kinds::Sink,
     }
     match read_text_file(path, buffer) {
         Ok(true) => load_bytes(Some(path), buffer, builder),
+        // Read whole only now: the head showed binary data.
+        Ok(false) if binary::is_snapshot(buffer) => match std::fs::read(path) {
+            Ok(bytes) => binary::load(Some(path), &bytes, builder),
+            Err(error) => {
+                builder.diagnostic(Diagnostic::error(location(Some(path)), format!("cannot read: {error}")));
+            }
+        },
         Ok(false) => {
             builder.diagnostic(Diagnostic::error(location(Some(path)), decode::BINARY_FILE));
         }

@@ -6,8 +6,6 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 
-use kubereach_core::ClusterBuilder;
-
 use crate::kinds::Recorded;
 use crate::progress::FileProgress;
 use crate::LoadOptions;
@@ -23,7 +21,7 @@ const MAX_AHEAD: usize = 64;
 pub(crate) fn load_files(
     files: &[PathBuf],
     options: &LoadOptions,
-    builder: &mut ClusterBuilder,
+    builder: &mut impl crate::kinds::Sink,
     progress: &mut FileProgress,
 ) {
     let threads =
@@ -111,6 +109,7 @@ impl Queue {
 mod tests {
     use super::*;
     use crate::{load, load_str, Input};
+    use kubereach_core::ClusterBuilder;
 
     /// A directory of files whose diagnostics depend on their order
     /// (duplicates replace earlier definitions) loads as the files would one

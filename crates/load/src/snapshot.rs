@@ -36,7 +36,7 @@ pub fn snapshot_yaml(read: &LiveRead, taken_at: &str) -> String {
 /// where a good one was (a full disk, a file size limit, an interrupt): the
 /// text goes to a new file beside it, readable by its owner only (mode 0600:
 /// a snapshot describes the cluster), is synced, then renamed over `path`.
-pub fn write_snapshot(path: &Path, text: &str) -> Result<(), SnapshotError> {
+pub fn write_snapshot(path: &Path, content: impl AsRef<[u8]>) -> Result<(), SnapshotError> {
     let Some(file_name) = path.file_name() else {
         return Err(SnapshotError::NotAFile { path: path.to_owned() });
     };
@@ -44,7 +44,7 @@ pub fn write_snapshot(path: &Path, text: &str) -> Result<(), SnapshotError> {
     temporary_name.push(file_name);
     temporary_name.push(format!(".{}.tmp", std::process::id()));
     let temporary = path.with_file_name(temporary_name);
-    let written = write_new_private(&temporary, text.as_bytes())
+    let written = write_new_private(&temporary, content.as_ref())
         .map_err(|source| SnapshotError::Write { temporary: temporary.clone(), source })
         .and_then(|()| {
             std::fs::rename(&temporary, path)

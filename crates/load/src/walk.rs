@@ -3,14 +3,14 @@
 
 use std::path::{Path, PathBuf};
 
-use kubereach_core::{ClusterBuilder, Diagnostic};
+use kubereach_core::Diagnostic;
 
 use crate::location;
 
 /// The manifest files under the directory `dir`, recursively, sorted by
 /// path; every entry left out for a reason the user may not expect (a link
 /// not followed, a FIFO, an entry that cannot be read) is a diagnostic.
-pub(crate) fn manifest_files(dir: &Path, builder: &mut ClusterBuilder) -> Vec<PathBuf> {
+pub(crate) fn manifest_files(dir: &Path, builder: &mut dyn crate::kinds::Sink) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let mut walk = Walk { root: std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned()), builder };
     walk.directory(dir, &mut files);
@@ -27,7 +27,7 @@ pub(crate) fn manifest_files(dir: &Path, builder: &mut ClusterBuilder) -> Vec<Pa
 struct Walk<'a> {
     /// The directory given, canonical.
     root: PathBuf,
-    builder: &'a mut ClusterBuilder,
+    builder: &'a mut dyn crate::kinds::Sink,
 }
 
 impl Walk<'_> {
@@ -125,6 +125,7 @@ fn is_manifest(path: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kubereach_core::ClusterBuilder;
 
     #[test]
     fn an_entry_whose_type_cannot_be_read_is_an_error_naming_it() {

@@ -5,7 +5,7 @@
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// A Calico object the model reads.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,7 +66,7 @@ impl CalicoObject {
 }
 
 /// A `NetworkPolicy` or `GlobalNetworkPolicy`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CalicoPolicy {
     /// Name, namespace.
@@ -78,7 +78,7 @@ pub struct CalicoPolicy {
 }
 
 /// `spec` of both policy kinds.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PolicySpec {
     /// The tier (default `default`).
@@ -117,7 +117,7 @@ pub struct PolicySpec {
 }
 
 /// One rule: an action on the traffic it matches.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Rule {
     /// `Allow`, `Deny`, `Pass` or `Log`.
@@ -150,7 +150,7 @@ pub struct Rule {
 }
 
 /// `source` / `destination`: every field present must match (ANDed).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EntityRule {
     /// Addresses in one of these CIDRs.
@@ -183,7 +183,7 @@ pub struct EntityRule {
 }
 
 /// `serviceAccounts`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceAccountMatch {
     /// By name.
@@ -195,7 +195,7 @@ pub struct ServiceAccountMatch {
 }
 
 /// `services`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceMatch {
     /// The Service's name.
@@ -207,7 +207,7 @@ pub struct ServiceMatch {
 }
 
 /// A `Tier`: an ordered group of policies.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Tier {
     /// Name.
@@ -219,7 +219,7 @@ pub struct Tier {
 }
 
 /// `Tier.spec`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TierSpec {
     /// Lower first; absent is last.
@@ -234,7 +234,7 @@ pub struct TierSpec {
 /// The operator's `Installation`
 /// (<https://docs.tigera.io/calico/latest/reference/installation/api#installation>),
 /// for the fields that identify the plugin.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Installation {
     /// Name (`default`).
@@ -249,7 +249,7 @@ pub struct Installation {
 }
 
 /// `Installation.spec`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InstallationSpec {
     /// `Calico` or `TigeraSecureEnterprise`.
@@ -261,7 +261,7 @@ pub struct InstallationSpec {
 }
 
 /// `Installation.spec.cni`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InstallationCni {
     /// `Calico`, `AmazonVPC`, `AzureVNET` or `GKE`.
@@ -270,7 +270,7 @@ pub struct InstallationCni {
 }
 
 /// `Installation.status`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InstallationStatus {
     /// The version running (`v3.29.1`).

@@ -3,7 +3,7 @@
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Which of the two kinds an object is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -34,7 +34,7 @@ pub struct CiliumObject {
 }
 
 /// Both kinds share one schema: a rule in `spec`, more in `specs`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CiliumPolicy {
     /// Name, namespace.
@@ -61,7 +61,7 @@ impl CiliumPolicy {
 }
 
 /// One rule: the endpoints it applies to and what they may send and receive.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CiliumRule {
     /// The pods the rule applies to.
@@ -92,7 +92,7 @@ pub struct CiliumRule {
 
 /// `enableDefaultDeny` (Cilium 1.15+): unset directions default to true
 /// when the rule has rules in that direction.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DefaultDeny {
     /// Ingress.
@@ -105,7 +105,7 @@ pub struct DefaultDeny {
 
 /// An ingress (or ingressDeny) rule. Its peer fields are ORed; `toPorts`
 /// restricts the ports.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IngressRule {
     /// Source endpoints by labels.
@@ -138,7 +138,7 @@ pub struct IngressRule {
 }
 
 /// An egress (or egressDeny) rule.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EgressRule {
     /// Destination endpoints by labels.
@@ -177,7 +177,7 @@ pub struct EgressRule {
 }
 
 /// A CIDR with exceptions (`fromCIDRSet`/`toCIDRSet`).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CidrRule {
     /// The CIDR.
@@ -192,7 +192,7 @@ pub struct CidrRule {
 }
 
 /// `toPorts[]`: ports, and L7 rules on them.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PortRule {
     /// The ports; none means every port.
@@ -205,7 +205,7 @@ pub struct PortRule {
 }
 
 /// One port: a number (or name), an optional end, a protocol.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PortProtocol {
     /// A number, a name, or `"0"`/absent for every port.
@@ -220,7 +220,7 @@ pub struct PortProtocol {
 }
 
 /// A Service by name or by labels (`toServices`).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceSelector {
     /// By name.
@@ -232,7 +232,7 @@ pub struct ServiceSelector {
 }
 
 /// `k8sService`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceName {
     /// The Service's name.
@@ -244,7 +244,7 @@ pub struct ServiceName {
 }
 
 /// `k8sServiceSelector`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceLabels {
     /// The Services' labels.
@@ -256,7 +256,7 @@ pub struct ServiceLabels {
 }
 
 /// `toFQDNs[]`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FqdnSelector {
     /// An exact name.

@@ -28,7 +28,7 @@
 //! wildcard over shorter) goes first, as for listener hostnames.
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::listener::{hostname_matches, HostnameMatch};
 use super::types::{BackendRef, ParentReference};
@@ -36,7 +36,7 @@ use super::AnyRoute;
 
 /// A TLSRoute, TCPRoute or UDPRoute: the three share their shape
 /// (TCPRoute and UDPRoute have no `hostnames`).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StreamRoute {
     /// Name, namespace, creation timestamp (the tie-breaker of conflicts).
@@ -48,7 +48,7 @@ pub struct StreamRoute {
 }
 
 /// `TLSRoute.spec`, `TCPRoute.spec`, `UDPRoute.spec`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StreamRouteSpec {
     /// The Gateways (and listeners) the route attaches to.
@@ -63,7 +63,7 @@ pub struct StreamRouteSpec {
 }
 
 /// A rule of a TLSRoute, TCPRoute or UDPRoute.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StreamRouteRule {
     /// Its name (optional).

@@ -9,13 +9,13 @@
 //! these is read.
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The API group of every Gateway API kind.
 pub const GROUP: &str = "gateway.networking.k8s.io";
 
 /// A class of Gateways, implemented by one controller.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GatewayClass {
     /// Name (cluster-scoped).
@@ -30,7 +30,7 @@ pub struct GatewayClass {
 }
 
 /// `GatewayClass.spec`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GatewayClassSpec {
     /// The controller that manages Gateways of this class
@@ -40,7 +40,7 @@ pub struct GatewayClassSpec {
 }
 
 /// A status that holds only conditions.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConditionsStatus {
     /// `Accepted`, `Programmed`, …
@@ -50,7 +50,7 @@ pub struct ConditionsStatus {
 
 /// A status condition; only the fields kubereach reads, all optional so
 /// that hand-written dumps load.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Condition {
     /// `Accepted`, `Programmed`, `ResolvedRefs`, …
@@ -68,7 +68,7 @@ pub struct Condition {
 }
 
 /// A Gateway: listeners on addresses, served by its class's controller.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Gateway {
     /// Name, namespace, labels.
@@ -83,7 +83,7 @@ pub struct Gateway {
 }
 
 /// `Gateway.spec`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GatewaySpec {
     /// The GatewayClass.
@@ -98,7 +98,7 @@ pub struct GatewaySpec {
 }
 
 /// `Gateway.status`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GatewayStatus {
     /// The addresses the Gateway is reachable at.
@@ -110,7 +110,7 @@ pub struct GatewayStatus {
 }
 
 /// An address of a Gateway.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GatewayAddress {
     /// `IPAddress` (the default), `Hostname` or an implementation's type.
@@ -123,7 +123,7 @@ pub struct GatewayAddress {
 
 /// A listener: a port, a protocol, an optional hostname, TLS settings and
 /// which routes may attach.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Listener {
     /// Unique in the Gateway; what a `parentRef`'s `sectionName` names.
@@ -147,7 +147,7 @@ pub struct Listener {
 }
 
 /// `Listener.tls`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ListenerTls {
     /// `Terminate` (the default) or `Passthrough`.
@@ -159,7 +159,7 @@ pub struct ListenerTls {
 }
 
 /// A reference to an object by group, kind, name and optional namespace.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectReference {
     /// API group (`""`, the core group, by default).
@@ -177,7 +177,7 @@ pub struct ObjectReference {
 }
 
 /// `Listener.allowedRoutes`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AllowedRoutes {
     /// From which namespaces.
@@ -189,7 +189,7 @@ pub struct AllowedRoutes {
 }
 
 /// `allowedRoutes.namespaces`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RouteNamespaces {
     /// `Same` (the default), `All` or `Selector`.
@@ -201,7 +201,7 @@ pub struct RouteNamespaces {
 }
 
 /// A route kind, in `allowedRoutes.kinds`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RouteGroupKind {
     /// Group (`gateway.networking.k8s.io` by default).
@@ -213,7 +213,7 @@ pub struct RouteGroupKind {
 }
 
 /// An HTTPRoute: hostnames and rules sending HTTP requests to backends.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HttpRoute {
     /// Name, namespace, creation timestamp (a tie-breaker of precedence).
@@ -225,7 +225,7 @@ pub struct HttpRoute {
 }
 
 /// `HTTPRoute.spec`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HttpRouteSpec {
     /// The Gateways (and listeners) the route attaches to.
@@ -240,7 +240,7 @@ pub struct HttpRouteSpec {
 }
 
 /// A `parentRef` of a route.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ParentReference {
     /// `gateway.networking.k8s.io` by default.
@@ -264,7 +264,7 @@ pub struct ParentReference {
 }
 
 /// A rule of an HTTPRoute.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HttpRouteRule {
     /// Its name (optional).
@@ -282,7 +282,7 @@ pub struct HttpRouteRule {
 }
 
 /// One match of a rule: every field present must match.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HttpRouteMatch {
     /// The path (`PathPrefix /` when absent).
@@ -300,7 +300,7 @@ pub struct HttpRouteMatch {
 }
 
 /// `matches[].path`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HttpPathMatch {
     /// `Exact`, `PathPrefix` (the default) or `RegularExpression`.
@@ -312,7 +312,7 @@ pub struct HttpPathMatch {
 }
 
 /// A header or query-parameter match.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HttpHeaderMatch {
     /// `Exact` (the default) or `RegularExpression`.
@@ -327,7 +327,7 @@ pub struct HttpHeaderMatch {
 }
 
 /// A filter of a rule or backend.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HttpRouteFilter {
     /// `RequestRedirect`, `URLRewrite`, `RequestHeaderModifier`, …
@@ -342,7 +342,7 @@ pub struct HttpRouteFilter {
 }
 
 /// `RequestRedirect`: the Gateway answers with a redirect; no backend is reached.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestRedirect {
     /// `http` or `https`.
@@ -363,7 +363,7 @@ pub struct RequestRedirect {
 }
 
 /// `URLRewrite`: the request reaches the backend with another host or path.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UrlRewrite {
     /// The new `Host`.
@@ -375,7 +375,7 @@ pub struct UrlRewrite {
 }
 
 /// How a redirect or rewrite changes the path.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PathModifier {
     /// `ReplaceFullPath` or `ReplacePrefixMatch`.
@@ -390,7 +390,7 @@ pub struct PathModifier {
 }
 
 /// A backend of a rule.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BackendRef {
     /// `""` (core) by default.
@@ -414,7 +414,7 @@ pub struct BackendRef {
 }
 
 /// A GRPCRoute: gRPC services and methods to backends.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GrpcRoute {
     /// Name, namespace, creation timestamp.
@@ -426,7 +426,7 @@ pub struct GrpcRoute {
 }
 
 /// `GRPCRoute.spec`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GrpcRouteSpec {
     /// The Gateways (and listeners) the route attaches to.
@@ -441,7 +441,7 @@ pub struct GrpcRouteSpec {
 }
 
 /// A rule of a GRPCRoute.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GrpcRouteRule {
     /// Any of these selects the rule; every request when empty.
@@ -453,7 +453,7 @@ pub struct GrpcRouteRule {
 }
 
 /// One match of a GRPCRoute rule.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GrpcRouteMatch {
     /// The service and method.
@@ -465,7 +465,7 @@ pub struct GrpcRouteMatch {
 }
 
 /// `matches[].method` of a GRPCRoute.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GrpcMethodMatch {
     /// `Exact` (the default) or `RegularExpression`.
@@ -480,7 +480,7 @@ pub struct GrpcMethodMatch {
 }
 
 /// A ReferenceGrant: lets objects of other namespaces refer to objects of its own.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReferenceGrant {
     /// Name and namespace (the namespace of the referents).
@@ -492,7 +492,7 @@ pub struct ReferenceGrant {
 }
 
 /// `ReferenceGrant.spec`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReferenceGrantSpec {
     /// The referrers: group, kind and namespace.
@@ -504,7 +504,7 @@ pub struct ReferenceGrantSpec {
 }
 
 /// `ReferenceGrant.spec.from[]`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReferenceGrantFrom {
     /// Group of the referrer.
@@ -519,7 +519,7 @@ pub struct ReferenceGrantFrom {
 }
 
 /// `ReferenceGrant.spec.to[]`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReferenceGrantTo {
     /// Group of the referent (`""` for Services and Secrets).

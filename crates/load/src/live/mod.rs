@@ -1,7 +1,7 @@
 //! Reads a live cluster through the Kubernetes list API, with kube-rs.
 //!
 //! Every kind the model uses is listed concurrently, page by page
-//! (`limit`/`continue`), then each item goes through [`lower_document`] in
+//! (`limit`/`continue`), then each item goes through [`lower_document`](crate::lower_document) in
 //! a fixed order, as if it came from a file named after the list's URL, so
 //! the answers do not depend on which list came back first. Secrets are
 //! listed as metadata only: their data is never requested.
@@ -17,8 +17,6 @@ use serde_json::{Map, Value};
 
 use kubereach_core::origin::Location;
 use kubereach_core::{ClusterBuilder, Diagnostic, Origin};
-
-use crate::lower_document;
 
 mod calico;
 mod connect;
@@ -154,12 +152,17 @@ pub fn load_live(source: &LiveSource, options: &LiveOptions, builder: &mut Clust
 /// Puts what [`read_live`] read into `builder`, each object with its
 /// list's URL as origin.
 pub fn lower_live(read: LiveRead, builder: &mut ClusterBuilder) {
+    lower_live_into(read, builder);
+}
+
+/// [`lower_live`] into any sink (a binary snapshot being made).
+pub(crate) fn lower_live_into(read: LiveRead, builder: &mut impl crate::kinds::Sink) {
     for diagnostic in read.diagnostics {
         builder.diagnostic(diagnostic);
     }
     for object in read.objects {
         let origin = Origin { file: Some(object.list_url), ..Origin::default() };
-        lower_document(object.value, origin, builder);
+        crate::kinds::lower_document_into(object.value, origin, builder);
     }
 }
 

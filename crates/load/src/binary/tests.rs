@@ -1,0 +1,113 @@
+use std::path::PathBuf;
+
+use kubereach_core::{Cluster, ClusterBuilder};
+
+use super::*;
+use crate::{load, load_raw, Input, LoadOptions};
+
+/// Every manifest of the repository's tests: every kind the model reads,
+/// broken documents, duplicates, unknown kinds, `List`s, JSON, UTF-16.
+fn every_fixture() -> Vec<Input> {
+    let crates = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    vec![Input::Path(crates.join("kubereach/tests")), Input::Path(crates.join("load/tests/fixtures"))]
+}
+
+fn snapshot_bytes(inputs: &[Input], env_values: EnvValues) -> Vec<u8> {
+    BinarySnapshot::from_inputs(inputs, &LoadOptions::new(), env_values).to_bytes().expect("encodes")
+}
+
+fn load_snapshot(bytes: &[u8]) -> Cluster {
+    let mut builder = ClusterBuilder::new();
+    load_raw(Some("cluster.snapshot"), bytes, &mut builder);
+    builder.build()
+}
+
+/// The whole model (objects with their origins, field lines and columns,
+/// pods, workloads, diagnostics) is the same from the snapshot as from the
+/// manifests it was made of.
+#[test]
+fn a_snapshot_loads_as_the_manifests_it_was_made_of() {
+    let inputs = every_fixture();
+    let direct = load(&inputs, &LoadOptions::new());
+    assert!(direct.diagnostics().len() > 100, "the fixtures have broken documents");
+    assert!(!direct.gateway_api().is_empty() && !direct.cilium_policies().is_empty());
+    assert!(!direct.calico_objects().is_empty() && !direct.unmodelled_routes().is_empty());
+    let replayed = load_snapshot(&snapshot_bytes(&inputs, EnvValues::Kept));
+    assert_eq!(format!("{replayed:#?}"), format!("{direct:#?}"));
+}
+
+#[test]
+fn secret_data_and_environment_values_are_never_written() {
+    let dir = std::env::temp_dir().join(format!("kubereach-binary-secret-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let manifest = dir.join("app.yaml");
+    std::fs::write(
+        &manifest,
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: '{\"data\":{\"password\":\"aHVudGVyMg==\"}}'\nstringData:\n  password: hunter2\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  selector:\n    matchLabels: {app: a}\n  template:\n    metadata:\n      labels: {app: a}\n    spec:\n      containers:\n        - name: c\n          image: i\n          env:\n            - name: API_KEY\n              value: sk-live-12345\n",
+    )
+    .unwrap();
+    let inputs = [Input::Path(manifest)];
+    let dropped = snapshot_bytes(&inputs, EnvValues::Dropped);
+    let kept = snapshot_bytes(&inputs, EnvValues::Kept);
+    std::fs::remove_dir_all(&dir).unwrap();
+    let holds = |bytes: &[u8], text: &str| bytes.windows(text.len()).any(|w| w == text.as_bytes());
+    for secret in ["hunter2", "aHVudGVyMg", "last-applied"] {
+        assert!(!holds(&dropped, secret) && !holds(&kept, secret), "{secret} written");
+    }
+    assert!(!holds(&dropped, "sk-live-12345") && holds(&dropped, "API_KEY"));
+    assert!(holds(&kept, "sk-live-12345"), "kept when asked");
+    let cluster = load_snapshot(&dropped);
+    assert_eq!((cluster.secrets().len(), cluster.workloads().len()), (1, 1));
+}
+
+/// Every way a file can be cut short or damaged is an error naming the
+/// file, never a panic, and never an object read from damaged bytes.
+#[test]
+fn truncated_or_damaged_snapshots_are_errors_naming_the_file() {
+    let crates = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let bytes =
+        snapshot_bytes(&[Input::Path(crates.join("kubereach/tests/fixtures/model"))], EnvValues::Kept);
+    assert!(!load_snapshot(&bytes).services().is_empty());
+    let step = (bytes.len() / 500).max(1);
+    for cut in (header::MAGIC_PREFIX.len()..bytes.len()).step_by(step) {
+        let cluster = load_snapshot(&bytes[..cut]);
+        assert!(cluster.services().is_empty(), "cut at {cut}");
+        let [error] = cluster.diagnostics() else { panic!("cut at {cut}: {:?}", cluster.diagnostics()) };
+        assert_eq!(error.location.file.as_deref(), Some("cluster.snapshot"));
+    }
+    for at in (header::MAGIC.len()..bytes.len()).step_by(step) {
+        let mut damaged = bytes.clone();
+        damaged[at] ^= 0x20;
+        let cluster = load_snapshot(&damaged);
+        assert!(cluster.diagnostics().iter().any(|d| d.message.contains("re-create")), "byte {at}");
+    }
+}
+
+/// Content whose checksum was made to match (a crafted file) is decoded
+/// with every length checked: an error, never a panic or a huge allocation.
+#[test]
+fn crafted_content_is_an_error_not_a_panic() {
+    let crates = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let bytes =
+        snapshot_bytes(&[Input::Path(crates.join("kubereach/tests/fixtures/model"))], EnvValues::Kept);
+    let content = header::decode(&bytes).unwrap().to_vec();
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    for round in 0..400 {
+        let mut crafted = content.clone();
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let at = (seed as usize) % crafted.len();
+        crafted[at] = (seed >> 32) as u8;
+        if round % 4 == 0 {
+            crafted.truncate(at);
+        }
+        // A length prefix claiming 4 GiB: refused against what is left.
+        if round % 7 == 0 && at + 5 <= crafted.len() {
+            crafted[at..at + 5].copy_from_slice(&[0xdb, 0xff, 0xff, 0xff, 0xff]);
+        }
+        let _ = load_snapshot(&header::encode(&crafted));
+    }
+    let cluster = load_snapshot(&header::encode(&[0x91, 0x01]));
+    assert!(cluster.diagnostics()[0].message.starts_with("a damaged kubereach snapshot"));
+}
