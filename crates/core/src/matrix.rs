@@ -8,16 +8,18 @@
 //! left out.
 //!
 //! A workload's node takes the connections of its first pod in the
-//! cluster's order (the pods of a workload are normally alike).
+//! cluster's order (the pods of a workload are normally alike), plus
+//! every connection where some of its pods and the other end's are a pod
+//! and its own node, which policies never block.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
 use crate::model::{Cluster, PodId};
-use crate::policy::{Direction, Endpoint, IpRange, PolicyEngine};
+use crate::policy::{ClassMatrix, Direction, Endpoint, IpRange, PolicyEngine};
 use crate::ports::{ConnectionSet, PortSet, Protocol};
 
 /// Schema id of the JSON form.
@@ -186,83 +188,37 @@ impl Serialize for Matrix {
 /// The matrix of `engine`'s cluster.
 pub fn matrix(engine: &PolicyEngine<'_>, options: &MatrixOptions) -> Matrix {
     let cluster = engine.cluster();
-    let classes = engine.class_matrix();
-
-    // Workload or pod nodes, each with the pod that stands for it.
-    let mut nodes: Vec<Node> = Vec::new();
-    let mut roles: Vec<Role> = Vec::new();
-    let mut seen: HashMap<(String, String, String), ()> = HashMap::new();
-    for (index, pod) in cluster.pods().iter().enumerate() {
-        let id = PodId(index as u32);
-        let workload = cluster.workload_ref(pod);
-        let (kind, name) = match options.granularity {
-            Granularity::Workloads => (workload.kind, workload.name),
-            Granularity::Pods if pod.is_representative() => (workload.kind, pod.name.clone()),
-            Granularity::Pods => ("Pod".to_owned(), pod.name.clone()),
-        };
-        if seen.insert((kind.clone(), pod.namespace.clone(), name.clone()), ()).is_some() {
-            continue;
-        }
-        nodes.push(Node {
-            id: format!("{}/{name}", pod.namespace),
-            kind: NodeKind::Workload(kind),
-            namespace: Some(pod.namespace.clone()),
-            name,
-        });
-        roles.push(Role::Member { pod: id, class: classes.index(&Endpoint::Pod(id)) });
-    }
-
-    // External nodes: the ranges sources and destinations are told apart by.
-    let mut externals: BTreeMap<IpRange, (bool, bool)> = BTreeMap::new();
-    for range in engine.external_sources() {
-        externals.entry(*range).or_default().0 = true;
-    }
-    for range in engine.external_destinations() {
-        externals.entry(*range).or_default().1 = true;
-    }
-    for (range, (source, destination)) in externals {
-        nodes.push(Node {
-            id: range.id(),
-            kind: NodeKind::External(range),
-            namespace: None,
-            name: range.id(),
-        });
-        let index = classes.index(&Endpoint::External(range));
-        roles.push(Role::External { index, source, destination });
-    }
-
-    let routes =
-        if options.ingress_controller { ingress_routes(cluster, &nodes, &roles) } else { BTreeMap::new() };
+    let classes = &engine.class_matrix();
+    let mut peers = Peers::default();
+    peers.add_members(cluster, classes, options.granularity);
+    peers.add_externals(engine, classes);
+    let routes = if options.ingress_controller {
+        ingress_routes(cluster, &peers.nodes, &peers.roles)
+    } else {
+        BTreeMap::new()
+    };
     if !routes.is_empty() {
-        nodes.push(Node {
-            id: INGRESS_CONTROLLER_ID.to_owned(),
-            kind: NodeKind::IngressController,
-            namespace: None,
-            name: "ingress-controller".to_owned(),
-        });
-        roles.push(Role::IngressController);
+        peers.push(
+            Node {
+                id: INGRESS_CONTROLLER_ID.to_owned(),
+                kind: NodeKind::IngressController,
+                namespace: None,
+                name: "ingress-controller".to_owned(),
+            },
+            Role::IngressController,
+            Vec::new(),
+        );
     }
-
     // Sort nodes by label, so edges come out sorted as they are emitted.
-    let labels: Vec<String> = nodes.iter().map(Node::label).collect();
-    let mut order: Vec<usize> = (0..nodes.len()).collect();
-    order.sort_by(|&a, &b| labels[a].cmp(&labels[b]).then_with(|| nodes[a].id.cmp(&nodes[b].id)));
-    let mut position = vec![0; nodes.len()];
-    for (new, &old) in order.iter().enumerate() {
-        position[old] = new;
-    }
-    let routes: BTreeMap<usize, ConnectionSet> = routes.into_iter().map(|(k, v)| (position[k], v)).collect();
-    let mut slots: Vec<Option<Node>> = nodes.into_iter().map(Some).collect();
-    let nodes: Vec<Node> = order.iter().map(|&i| slots[i].take().expect("each node once")).collect();
-    let roles: Vec<Role> = order.iter().map(|&i| roles[i]).collect();
+    let (peers, routes) = peers.sorted(routes);
 
     let filters = &options.filters;
     let restricted = !filters.focus.is_empty() || !filters.namespaces.is_empty();
-    let selected: Vec<bool> = nodes.iter().map(|n| filters.selects(n)).collect();
-    let peers: Vec<bool> = nodes.iter().map(|n| filters.selects_peer(n)).collect();
+    let selected: Vec<bool> = peers.nodes.iter().map(|n| filters.selects(n)).collect();
+    let peer_filter: Vec<bool> = peers.nodes.iter().map(|n| filters.selects_peer(n)).collect();
     let keep = |from: usize, to: usize| {
-        let into = selected[to] && peers[from];
-        let out = selected[from] && peers[to];
+        let into = selected[to] && peer_filter[from];
+        let out = selected[from] && peer_filter[to];
         match (restricted, filters.direction) {
             (false, _) => true,
             (true, None) => into || out,
@@ -270,9 +226,112 @@ pub fn matrix(engine: &PolicyEngine<'_>, options: &MatrixOptions) -> Matrix {
             (true, Some(Direction::Egress)) => out,
         }
     };
-    // Edges per source node, computed a class-matrix row at a time.
-    let mut shared: Vec<Option<Arc<ConnectionSet>>> = vec![None; classes.distinct_sets()];
-    let mut share = |id: usize| shared[id].get_or_insert_with(|| Arc::new(classes.set(id).clone())).clone();
+    let visit = Visit { selected: &selected, restricted, keep: &keep };
+    let mut buckets = class_edges(classes, &peers.roles, &visit);
+    controller_edges(classes, &peers.roles, &routes, &keep, &mut buckets);
+    add_node_exemptions(engine, &peers.members, &keep, &mut buckets);
+    let edges = edges_of(buckets, filters.port);
+    prune(peers.nodes, edges, if restricted { Some(selected) } else { None })
+}
+
+/// The nodes of the matrix as they are gathered: each with its role and
+/// the pods it stands for (all of a workload's pods in the input).
+#[derive(Default)]
+struct Peers {
+    nodes: Vec<Node>,
+    roles: Vec<Role>,
+    members: Vec<Vec<PodId>>,
+}
+
+impl Peers {
+    fn push(&mut self, node: Node, role: Role, members: Vec<PodId>) {
+        self.nodes.push(node);
+        self.roles.push(role);
+        self.members.push(members);
+    }
+
+    /// Workload or pod nodes, each with the pod that stands for it (the
+    /// first in the cluster's order) and every pod it holds.
+    fn add_members(&mut self, cluster: &Cluster, classes: &ClassMatrix<'_>, granularity: Granularity) {
+        let mut seen: HashMap<(String, String, String), usize> = HashMap::new();
+        for (index, pod) in cluster.pods().iter().enumerate() {
+            let id = PodId(index as u32);
+            let workload = cluster.workload_ref(pod);
+            let (kind, name) = match granularity {
+                Granularity::Workloads => (workload.kind, workload.name),
+                Granularity::Pods if pod.is_representative() => (workload.kind, pod.name.clone()),
+                Granularity::Pods => ("Pod".to_owned(), pod.name.clone()),
+            };
+            let key = (kind.clone(), pod.namespace.clone(), name.clone());
+            if let Some(&node) = seen.get(&key) {
+                self.members[node].push(id);
+                continue;
+            }
+            seen.insert(key, self.nodes.len());
+            let node = Node {
+                id: format!("{}/{name}", pod.namespace),
+                kind: NodeKind::Workload(kind),
+                namespace: Some(pod.namespace.clone()),
+                name,
+            };
+            self.push(node, Role::Member { pod: id, class: classes.index(&Endpoint::Pod(id)) }, vec![id]);
+        }
+    }
+
+    /// External nodes: the ranges sources and destinations are told apart by.
+    fn add_externals(&mut self, engine: &PolicyEngine<'_>, classes: &ClassMatrix) {
+        let mut externals: BTreeMap<IpRange, (bool, bool)> = BTreeMap::new();
+        for range in engine.external_sources() {
+            externals.entry(*range).or_default().0 = true;
+        }
+        for range in engine.external_destinations() {
+            externals.entry(*range).or_default().1 = true;
+        }
+        for (range, (source, destination)) in externals {
+            let node =
+                Node { id: range.id(), kind: NodeKind::External(range), namespace: None, name: range.id() };
+            let index = classes.index(&Endpoint::External(range));
+            self.push(node, Role::External { index, source, destination }, Vec::new());
+        }
+    }
+
+    /// The nodes sorted by label (then id), with `routes` renumbered to match.
+    fn sorted(self, routes: BTreeMap<usize, ConnectionSet>) -> (Peers, BTreeMap<usize, ConnectionSet>) {
+        let labels: Vec<String> = self.nodes.iter().map(Node::label).collect();
+        let mut order: Vec<usize> = (0..self.nodes.len()).collect();
+        order.sort_by(|&a, &b| {
+            labels[a].cmp(&labels[b]).then_with(|| self.nodes[a].id.cmp(&self.nodes[b].id))
+        });
+        let mut position = vec![0; self.nodes.len()];
+        for (new, &old) in order.iter().enumerate() {
+            position[old] = new;
+        }
+        let routes = routes.into_iter().map(|(k, v)| (position[k], v)).collect();
+        let mut slots: Vec<Option<(Node, Vec<PodId>)>> =
+            self.nodes.into_iter().zip(self.members).map(Some).collect();
+        let mut sorted = Peers::default();
+        for &i in &order {
+            let (node, members) = slots[i].take().expect("each node once");
+            sorted.push(node, self.roles[i], members);
+        }
+        (sorted, routes)
+    }
+}
+
+/// Which pairs the filters keep, for [`class_edges`].
+struct Visit<'a, K> {
+    selected: &'a [bool],
+    restricted: bool,
+    keep: &'a K,
+}
+
+/// The edges per source node from the class matrix, a row at a time.
+fn class_edges<K: Fn(usize, usize) -> bool + Sync>(
+    classes: &ClassMatrix<'_>,
+    roles: &[Role],
+    visit: &Visit<'_, K>,
+) -> Vec<Vec<(usize, Arc<ConnectionSet>)>> {
+    let (selected, restricted, keep) = (visit.selected, visit.restricted, visit.keep);
     let mut by_peer: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     let mut destination_peer: Vec<Option<usize>> = vec![None; roles.len()];
     for (node, role) in roles.iter().enumerate() {
@@ -304,50 +363,60 @@ pub fn matrix(engine: &PolicyEngine<'_>, options: &MatrixOptions) -> Matrix {
             .iter()
             .map(|&from| {
                 let external_source = matches!(roles[from], Role::External { .. });
-                let mut out = Vec::new();
                 let candidates =
                     if restricted && !selected[from] { &selected_destinations } else { &destinations };
-                for &to in candidates {
-                    let Some(destination) = destination_peer[to] else { continue };
-                    if from == to
-                        || (external_source && matches!(roles[to], Role::External { .. }))
-                        || !keep(from, to)
-                    {
-                        continue;
-                    }
-                    let id = row[destination];
-                    if id != 0 {
-                        out.push((to as u32, id));
-                    }
-                }
+                let out = candidates
+                    .iter()
+                    .filter_map(|&to| {
+                        let destination = destination_peer[to]?;
+                        let skip = from == to
+                            || (external_source && matches!(roles[to], Role::External { .. }))
+                            || !keep(from, to);
+                        let id = row[destination];
+                        (!skip && id != 0).then_some((to as u32, id))
+                    })
+                    .collect();
                 (from, out)
             })
             .collect()
     });
-    let mut buckets: Vec<Vec<(usize, Arc<ConnectionSet>)>> = vec![Vec::new(); nodes.len()];
+    let mut shared: Vec<Option<Arc<ConnectionSet>>> = vec![None; classes.distinct_sets()];
+    let mut share = |id: usize| shared[id].get_or_insert_with(|| Arc::new(classes.set(id).clone())).clone();
+    let mut buckets: Vec<Vec<(usize, Arc<ConnectionSet>)>> = vec![Vec::new(); roles.len()];
     for (from, out) in found.into_iter().flatten() {
         buckets[from] = out.into_iter().map(|(to, id)| (to as usize, share(id as usize))).collect();
     }
-    if let Some(controller) = roles.iter().position(|r| matches!(r, Role::IngressController)) {
-        let source = classes.index(&Endpoint::IngressController);
-        for (&to, ports) in &routes {
-            let Role::Member { pod, .. } = roles[to] else { continue };
-            if !keep(controller, to) {
-                continue;
-            }
-            let allowed = classes.get(source, classes.index(&Endpoint::Pod(pod))).intersection(ports);
-            if !allowed.is_empty() {
-                buckets[controller].push((to, Arc::new(allowed)));
-            }
+    buckets
+}
+
+/// The `{ingress-controller}` node's edges: the routed ports its policies allow.
+fn controller_edges(
+    classes: &ClassMatrix<'_>,
+    roles: &[Role],
+    routes: &BTreeMap<usize, ConnectionSet>,
+    keep: &impl Fn(usize, usize) -> bool,
+    buckets: &mut [Vec<(usize, Arc<ConnectionSet>)>],
+) {
+    let Some(controller) = roles.iter().position(|r| matches!(r, Role::IngressController)) else { return };
+    let source = classes.index(&Endpoint::IngressController);
+    for (&to, ports) in routes {
+        let Role::Member { pod, .. } = roles[to] else { continue };
+        if !keep(controller, to) {
+            continue;
+        }
+        let allowed = classes.get(source, classes.index(&Endpoint::Pod(pod))).intersection(ports);
+        if !allowed.is_empty() {
+            buckets[controller].push((to, Arc::new(allowed)));
         }
     }
-    if options.granularity == Granularity::Pods {
-        add_node_exemptions(engine, &roles, &keep, &mut buckets);
-    }
+}
+
+/// The edges of `buckets`, reduced to `port` when the filter names one.
+fn edges_of(buckets: Vec<Vec<(usize, Arc<ConnectionSet>)>>, port: Option<(Protocol, u16)>) -> Vec<Edge> {
     let mut edges: Vec<Edge> = Vec::with_capacity(buckets.iter().map(Vec::len).sum());
     for (from, bucket) in buckets.into_iter().enumerate() {
         for (to, connections) in bucket {
-            let connections = match filters.port {
+            let connections = match port {
                 Some((protocol, port)) if !connections.contains(protocol, port) => continue,
                 Some((protocol, port)) => {
                     Arc::new(ConnectionSet::from_ports(protocol, PortSet::single(i64::from(port))))
@@ -357,9 +426,13 @@ pub fn matrix(engine: &PolicyEngine<'_>, options: &MatrixOptions) -> Matrix {
             edges.push(Edge { from, to, connections });
         }
     }
+    edges
+}
 
-    // Keep every node the filters select, and every node an edge touches.
-    let mut kept: Vec<bool> = if restricted { selected } else { vec![true; nodes.len()] };
+/// The matrix of the nodes the filters select (`None`: every node) and
+/// every node an edge touches.
+fn prune(nodes: Vec<Node>, mut edges: Vec<Edge>, selected: Option<Vec<bool>>) -> Matrix {
+    let mut kept: Vec<bool> = selected.unwrap_or_else(|| vec![true; nodes.len()]);
     for edge in &edges {
         kept[edge.from] = true;
         kept[edge.to] = true;
@@ -383,50 +456,54 @@ pub fn matrix(engine: &PolicyEngine<'_>, options: &MatrixOptions) -> Matrix {
     Matrix { nodes, edges }
 }
 
-/// At pod granularity, every connection between a pod and a `hostNetwork`
-/// pod of its node: policies never block traffic between a pod and its node
-/// ([`PolicyEngine::exemption`]), which the class matrix, answering for
-/// classes of pods, cannot tell. (Workload nodes stand for pods on many
-/// nodes; there the policies' answer stays.)
+/// Every connection between two matrix nodes some pods of which are a pod
+/// and its node (a `hostNetwork` pod on the same node): policies never
+/// block traffic between a pod and its node ([`PolicyEngine::exemption`]),
+/// which the class matrix, answering for classes of pods, cannot tell. A
+/// workload node stands for all its pods: its edge gets every connection
+/// when any of its pods is exempt with a pod of the other end, as a trace
+/// from that pod finds the other end reachable.
 fn add_node_exemptions(
     engine: &PolicyEngine<'_>,
-    roles: &[Role],
+    members: &[Vec<PodId>],
     keep: &impl Fn(usize, usize) -> bool,
     buckets: &mut [Vec<(usize, Arc<ConnectionSet>)>],
 ) {
     let cluster = engine.cluster();
-    // Member nodes by the node their pod runs on: (all, hostNetwork ones).
-    let mut by_node: BTreeMap<&str, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
-    for (index, role) in roles.iter().enumerate() {
-        let Role::Member { pod, .. } = *role else { continue };
-        let pod = cluster.pod(pod);
-        let Some(node) = pod.spec.node_name.as_deref().filter(|n| !n.is_empty()) else { continue };
-        let entry = by_node.entry(node).or_default();
-        entry.0.push(index);
-        if pod.host_network() {
-            entry.1.push(index);
+    // (matrix node, pod) by the node the pod runs on: (all, hostNetwork ones).
+    type OnNode = (Vec<(usize, PodId)>, Vec<(usize, PodId)>);
+    let mut by_node: BTreeMap<&str, OnNode> = BTreeMap::new();
+    for (index, pods) in members.iter().enumerate() {
+        for &id in pods {
+            let pod = cluster.pod(id);
+            let Some(node) = pod.spec.node_name.as_deref().filter(|n| !n.is_empty()) else { continue };
+            let entry = by_node.entry(node).or_default();
+            entry.0.push((index, id));
+            if pod.host_network() {
+                entry.1.push((index, id));
+            }
+        }
+    }
+    let mut exempt: BTreeSet<(usize, usize)> = BTreeSet::new();
+    for (all, host_network) in by_node.values() {
+        let pairs = host_network.iter().flat_map(|&h| all.iter().flat_map(move |&m| [(h, m), (m, h)]));
+        for ((from, a), (to, b)) in pairs {
+            if from == to || exempt.contains(&(from, to)) || !keep(from, to) {
+                continue;
+            }
+            if engine.exemption(&Endpoint::Pod(a), &Endpoint::Pod(b)).is_some() {
+                exempt.insert((from, to));
+            }
         }
     }
     let all = Arc::new(ConnectionSet::all());
-    for (members, host_network) in by_node.values() {
-        let pairs = host_network.iter().flat_map(|&h| members.iter().flat_map(move |&m| [(h, m), (m, h)]));
-        for (from, to) in pairs {
-            let (Role::Member { pod: a, .. }, Role::Member { pod: b, .. }) = (roles[from], roles[to]) else {
-                continue;
-            };
-            if from == to
-                || !keep(from, to)
-                || engine.exemption(&Endpoint::Pod(a), &Endpoint::Pod(b)).is_none()
-            {
-                continue;
-            }
-            let bucket = &mut buckets[from];
-            match bucket.iter_mut().find(|(t, _)| *t == to) {
-                Some(edge) => edge.1 = all.clone(),
-                None => {
-                    bucket.push((to, all.clone()));
-                    bucket.sort_by_key(|(t, _)| *t);
-                }
+    for (from, to) in exempt {
+        let bucket = &mut buckets[from];
+        match bucket.iter_mut().find(|(t, _)| *t == to) {
+            Some(edge) => edge.1 = all.clone(),
+            None => {
+                bucket.push((to, all.clone()));
+                bucket.sort_by_key(|(t, _)| *t);
             }
         }
     }

@@ -42,14 +42,14 @@ export function renderTree(list, state, actions) {
         classes.get(key).push(workload);
       }
       children = el('ul', { class: 'classes' }, [...classes].map(([id, list]) => el('li', { 'data-class': id, class: state.selected === `c:${id}` ? 'selected' : null },
-        el('button', { type: 'button', onclick: () => actions.selectClass(id) }, `class ${id}: ${list.length} workloads, ${list.reduce((sum, w) => sum + w.pods, 0)} pods`),
+        el('button', { type: 'button', onclick: () => actions.selectClass(id) }, `class ${id}: ${counted(list.length, 'workload', 'workloads')}, ${counted(list.reduce((sum, w) => sum + w.pods, 0), 'pod', 'pods')}`),
         el('ul', {}, list.map(item)))));
     } else if (expanded) {
       children = el('ul', {}, members.map(item));
     }
     const byClass = expanded && state.byClass.has(namespace.name);
     const classes = namespace.name === OUTSIDE ? null
-      : el('button', { type: 'button', class: 'by-class', 'aria-pressed': byClass ? 'true' : 'false', title: `draw as ${namespace.classes} classes of pods with identical connectivity`, onclick: () => actions.toggleClasses(namespace.name) }, `${namespace.classes} classes`);
+      : el('button', { type: 'button', class: 'by-class', 'aria-pressed': byClass ? 'true' : 'false', title: `draw as ${counted(namespace.classes, 'class', 'classes')} of pods with identical connectivity`, onclick: () => actions.toggleClasses(namespace.name) }, counted(namespace.classes, 'class', 'classes'));
     return el('li', { 'data-namespace': namespace.name, class: state.selected === `ns:${namespace.name}` ? 'selected' : null },
       el('button', { type: 'button', 'aria-expanded': expanded ? 'true' : 'false', title: expanded ? 'collapse' : 'expand', onclick: () => actions.toggle(namespace.name) }, expanded ? '▾' : '▸'),
       el('button', { type: 'button', class: 'namespace-name', onclick: () => actions.selectNamespace(namespace.name) }, name),
@@ -242,4 +242,9 @@ export function dnsResult(target, report) {
     el('ol', { class: 'queries' }, report.queries.map((query) => el('li', {}, `${query.name} ${query.type} → `, answerText(query.answer)))),
     el('p', { class: 'dns-answer' }, el('strong', {}, 'answer: '), answerText(report.answer)),
     report.server ? el('p', { class: report.server.status === 'fail' ? 'error' : null }, `DNS server: ${report.server.summary}`) : null);
+}
+
+// `1 class`, `3 classes`: the noun agrees with the count.
+function counted(n, one, many) {
+  return `${n} ${n === 1 ? one : many}`;
 }

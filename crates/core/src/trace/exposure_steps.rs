@@ -208,6 +208,18 @@ pub(super) fn snat_sources(
     }
 }
 
+/// Whether, behind `externalTrafficPolicy: Cluster`, a node SNATs the
+/// connection to an address the input does not show (no Node addresses):
+/// then only an `ipBlock` of the nodes' addresses admits it, never one of
+/// the client's.
+pub(super) fn snat_hides_nodes(cluster: &Cluster, client: Client, value: &Service, via: &Via) -> bool {
+    if !matches!(client, Client::External(_)) {
+        return false;
+    }
+    let Some(arrival) = arrival(value, via) else { return false };
+    matches!(source_at_pods(cluster, value, arrival), SourceAtPods::Node { addresses } if addresses.is_empty())
+}
+
 /// How a connection from outside arrives at the Service, for a path
 /// through the Service's proxying (`None` through a proxy or a cluster IP).
 fn arrival<'v>(value: &Service, via: &'v Via) -> Option<Arrival<'v>> {

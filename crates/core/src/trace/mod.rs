@@ -303,6 +303,9 @@ struct Ctx<'a, 'c> {
     /// Behind `externalTrafficPolicy: Cluster`, the nodes (name, address)
     /// whose SNATed traffic the pods deny: what an ingress fix must admit.
     snat_nodes: Vec<(String, IpAddr)>,
+    /// Behind `externalTrafficPolicy: Cluster`, whether the nodes' addresses
+    /// that replace the client's are not in the input.
+    snat_hidden: bool,
 }
 
 /// One pod of a workload the model holds as a template (its
@@ -329,6 +332,7 @@ impl<'a, 'c> Ctx<'a, 'c> {
             http,
             replica: None,
             snat_nodes: Vec::new(),
+            snat_hidden: false,
         }
     }
 

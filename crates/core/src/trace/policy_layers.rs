@@ -609,6 +609,8 @@ pub(super) fn ingress_fix(
         }
         Client::External(Some(_)) if !ctx.snat_nodes.is_empty() => snat_layers::node_blocks(&ctx.snat_nodes),
         Client::External(Some(address)) => format!("`ipBlock` {}", code(IpRange::from_addr(address).id())),
+        // The clients' ranges would not match: the node's address replaces them.
+        Client::External(None) if ctx.snat_hidden => "an `ipBlock` of the nodes' addresses (under `externalTrafficPolicy: Cluster` the receiving node's address replaces the client's)".to_owned(),
         Client::External(None) => "`ipBlock` `0.0.0.0/0` (or the clients' ranges)".to_owned(),
         Client::IngressController => "the ingress controller's namespace".to_owned(),
     };

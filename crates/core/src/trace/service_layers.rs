@@ -63,6 +63,7 @@ pub(super) fn service_path<'c>(
     if !nodes.is_empty() {
         return snat_layers::policy_path(ctx, walk, &nodes, &backends, hop);
     }
+    ctx.snat_hidden = exposure_steps::snat_hides_nodes(ctx.cluster, client, &service.value, &via);
     let (client, _) = exposure_steps::client_at_pods(ctx.cluster, client, &service.value, &via);
     policy_layers::policy_path(ctx, walk, client, &backends, hop)
 }

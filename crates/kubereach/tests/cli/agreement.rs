@@ -266,3 +266,120 @@ fn flannel_matrix_is_effective_and_says_so() {
     let json = dir.run(&["matrix", "--pods", "-f", ".", "--format", "json"]);
     assert!(json.stderr.contains("note: `flannel` does not enforce NetworkPolicy"), "{json}");
 }
+
+/// Two workloads spread over nodes: a `hostNetwork` DaemonSet `agent` on
+/// node-1 and node-2, a StatefulSet `web` on node-1 and node-3, a
+/// StatefulSet `db` on node-3 alone, and a default-deny policy in `shop`.
+const NODE_WORKLOADS: &str = "\
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: monitoring}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec: {hostNetwork: true, containers: [{name: agent, image: agent:1.0}]}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: web, namespace: shop}
+spec:
+  serviceName: web
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: web:1.0, ports: [{containerPort: 8080}]}]}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, namespace: shop}
+spec:
+  serviceName: db
+  replicas: 1
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: db, image: db:1.0, ports: [{containerPort: 8080}]}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
+";
+
+/// A running pod of `owner` (`Kind/name`) on `node`.
+fn owned_pod(
+    namespace: &str,
+    name: &str,
+    owner: &str,
+    app: &str,
+    node: &str,
+    ip: &str,
+    host: bool,
+) -> String {
+    let (kind, owner_name) = owner.split_once('/').unwrap();
+    let api = "apps/v1";
+    format!(
+        "---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: {name}
+  namespace: {namespace}
+  labels: {{app: {app}}}
+  ownerReferences: [{{apiVersion: {api}, kind: {kind}, name: {owner_name}, uid: u-{owner_name}, controller: true}}]
+spec:
+  nodeName: {node}
+  hostNetwork: {host}
+  containers: [{{name: {app}, image: '{app}:1.0', ports: [{{containerPort: 8080}}]}}]
+status: {{phase: Running, podIP: {ip}, podIPs: [{{ip: {ip}}}], conditions: [{{type: Ready, status: 'True'}}]}}
+"
+    )
+}
+
+/// Node traffic is never blocked by policies
+/// (https://kubernetes.io/docs/concepts/services-networking/network-policies/:
+/// "traffic to and from the node where a Pod is running is always allowed").
+/// At workload granularity a `matrix` edge stands for all the pods of both
+/// ends: it is there exactly when `trace` from some pod of the source finds
+/// the destination workload reachable (here through the pods that share a
+/// node with a `hostNetwork` pod, the others being denied).
+#[test]
+fn node_traffic_per_workload_agrees_with_trace() {
+    let dir = TestDir::new();
+    let mut cluster = NODE_WORKLOADS.to_owned();
+    for (namespace, name, owner, app, node, ip, host) in [
+        ("monitoring", "agent-a", "DaemonSet/agent", "agent", "node-1", "10.0.0.1", true),
+        ("monitoring", "agent-b", "DaemonSet/agent", "agent", "node-2", "10.0.0.2", true),
+        ("shop", "web-0", "StatefulSet/web", "web", "node-1", "10.244.1.5", false),
+        ("shop", "web-1", "StatefulSet/web", "web", "node-3", "10.244.3.5", false),
+        ("shop", "db-0", "StatefulSet/db", "db", "node-3", "10.244.3.6", false),
+    ] {
+        cluster.push_str(&owned_pod(namespace, name, owner, app, node, ip, host));
+    }
+    dir.write("cluster.yaml", cluster);
+    let matrix = dir.run(&["matrix", "-f", ".", "--format", "json"]);
+    matrix.assert_code(0);
+    let json = matrix.json();
+    let edge = |from: &str, to: &str| {
+        json["edges"].as_array().unwrap().iter().any(|e| e["from"] == from && e["to"] == to)
+    };
+    let cases: [(&str, &[&str], &str, bool); 4] = [
+        ("monitoring/agent", &["monitoring/agent-a", "monitoring/agent-b"], "shop/web", true),
+        ("monitoring/agent", &["monitoring/agent-a", "monitoring/agent-b"], "shop/db", false),
+        ("shop/web", &["shop/web-0", "shop/web-1"], "monitoring/agent", true),
+        ("shop/db", &["shop/db-0"], "monitoring/agent", false),
+    ];
+    for (from, pods, to, allowed) in cases {
+        assert_eq!(edge(from, to), allowed, "matrix {from} → {to}:\n{json}");
+        let reached: Vec<&str> = pods
+            .iter()
+            .copied()
+            .filter(|pod| dir.run(&["trace", pod, &format!("{to}:8080"), "-f", "."]).code == Some(0))
+            .collect();
+        assert_eq!(!reached.is_empty(), allowed, "trace from the pods of {from} → {to}: {reached:?}");
+    }
+}

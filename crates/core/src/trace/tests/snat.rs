@@ -125,3 +125,29 @@ fn local_keeps_the_client() {
         &[(Layer::NetworkPolicyIngress, "admits `198.51.100.7`")],
     );
 }
+
+// No Node in the input: the nodes' addresses are not known, and the fix
+// must not suggest the clients' ranges, which the SNAT replaces.
+#[test]
+fn hidden_node_addresses_fix_names_the_nodes() {
+    let objects = with(vec![
+        pod("shop", "web", json!({"app": "web"}), json!([{"containerPort": 8080}]), "10.244.1.9", true, "n1"),
+        service(
+            "shop",
+            "web",
+            json!({"type": "NodePort", "selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": 8080, "nodePort": 30080}]}),
+        ),
+        policy(
+            "shop",
+            "deny",
+            json!({"podSelector": {"matchLabels": {"app": "web"}}, "policyTypes": ["Ingress"]}),
+        ),
+    ]);
+    check(
+        objects,
+        "external:198.51.100.7",
+        "svc/shop/web:80",
+        "pass source\npass service-type\npass service-port\npass endpoints\npass readiness\nfail network-policy-ingress\n=> blocked at network-policy-ingress",
+        &[(Layer::NetworkPolicyIngress, "an `ipBlock` of the nodes' addresses (under `externalTrafficPolicy: Cluster`")],
+    );
+}
