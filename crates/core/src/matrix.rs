@@ -20,6 +20,9 @@ use crate::model::{Cluster, PodId};
 use crate::policy::{Direction, Endpoint, IpRange, PolicyEngine};
 use crate::ports::{ConnectionSet, PortSet, Protocol};
 
+mod gateway;
+pub use gateway::{gateway_peer_id, parse_gateway_peer_id, peer_endpoint};
+
 /// Schema id of the JSON form.
 pub const SCHEMA: &str = "kubereach.matrix/v1";
 
@@ -75,6 +78,8 @@ pub enum NodeKind {
     External(IpRange),
     /// The symbolic ingress controller.
     IngressController,
+    /// A Gateway's data plane (`{gateway:NAMESPACE/NAME}`).
+    Gateway,
 }
 
 /// A node of the matrix.
@@ -98,6 +103,7 @@ impl Node {
             NodeKind::Workload(kind) => kind,
             NodeKind::External(_) => "External",
             NodeKind::IngressController => "IngressController",
+            NodeKind::Gateway => "Gateway",
         }
     }
 
@@ -110,6 +116,7 @@ impl Node {
             }
             NodeKind::External(range) => format!("{range}[External]"),
             NodeKind::IngressController => INGRESS_CONTROLLER_ID.to_owned(),
+            NodeKind::Gateway => self.id.clone(),
         }
     }
 }
@@ -242,6 +249,14 @@ pub fn matrix(engine: &PolicyEngine<'_>, options: &MatrixOptions) -> Matrix {
         });
         roles.push(Role::IngressController);
     }
+    let gateways =
+        if options.ingress_controller { gateway::gateway_peers(engine, &roles) } else { Vec::new() };
+    let mut gateway_nodes: Vec<usize> = Vec::with_capacity(gateways.len());
+    for peer in &gateways {
+        gateway_nodes.push(nodes.len());
+        nodes.push(peer.node.clone());
+        roles.push(Role::Gateway);
+    }
 
     // Sort nodes by label, so edges come out sorted as they are emitted.
     let labels: Vec<String> = nodes.iter().map(Node::label).collect();
@@ -252,6 +267,7 @@ pub fn matrix(engine: &PolicyEngine<'_>, options: &MatrixOptions) -> Matrix {
         position[old] = new;
     }
     let routes: BTreeMap<usize, ConnectionSet> = routes.into_iter().map(|(k, v)| (position[k], v)).collect();
+    let gateway_nodes: Vec<usize> = gateway_nodes.into_iter().map(|i| position[i]).collect();
     let mut slots: Vec<Option<Node>> = nodes.into_iter().map(Some).collect();
     let nodes: Vec<Node> = order.iter().map(|&i| slots[i].take().expect("each node once")).collect();
     let roles: Vec<Role> = order.iter().map(|&i| roles[i]).collect();
@@ -289,7 +305,7 @@ pub fn matrix(engine: &PolicyEngine<'_>, options: &MatrixOptions) -> Matrix {
                     destination_peer[node] = Some(index);
                 }
             }
-            Role::IngressController => {}
+            Role::IngressController | Role::Gateway => {}
         }
     }
     let sources: Vec<usize> = by_peer.keys().copied().collect();
@@ -341,6 +357,7 @@ pub fn matrix(engine: &PolicyEngine<'_>, options: &MatrixOptions) -> Matrix {
             }
         }
     }
+    gateway::add_gateway_edges(&gateways, &gateway_nodes, &position, &keep, &mut buckets);
     if options.granularity == Granularity::Pods {
         add_node_exemptions(engine, &roles, &keep, &mut buckets);
     }
@@ -451,6 +468,8 @@ enum Role {
         destination: bool,
     },
     IngressController,
+    /// A Gateway's data plane ([`gateway`]).
+    Gateway,
 }
 
 impl Filters {
@@ -468,8 +487,8 @@ impl Filters {
     }
 }
 
-/// Whether `reference` (`namespace/name`, `name`, or the ingress
-/// controller) names `node`.
+/// Whether `reference` (`namespace/name`, `name`, the ingress controller
+/// or a Gateway peer) names `node`.
 fn names(reference: &str, node: &Node) -> bool {
     match node.kind {
         NodeKind::Workload(_) => node.id == reference || node.name == reference,
@@ -477,6 +496,7 @@ fn names(reference: &str, node: &Node) -> bool {
             reference == "ingress-controller" || reference == INGRESS_CONTROLLER_ID
         }
         NodeKind::External(_) => false,
+        NodeKind::Gateway => gateway::names(reference, node),
     }
 }
 

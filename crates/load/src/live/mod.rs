@@ -23,6 +23,7 @@ use crate::lower_document;
 mod calico;
 mod connect;
 mod credentials;
+mod gateway_versions;
 mod kinds;
 mod request;
 
@@ -266,6 +267,7 @@ async fn read(source: &LiveSource, options: &LiveOptions, environment: &Environm
         }
     }
     calico::keep_one_calico_form(&mut read.objects);
+    gateway_versions::keep_one_gateway_version(&mut read.objects);
     if let Some(failure) = cluster_failure {
         // One error, not one per kind: they all failed for the same reason.
         read.failed = true;
