@@ -346,6 +346,9 @@ fn endpoint(engine: &PolicyEngine<'_>, node: &DiffNode) -> Option<Endpoint> {
     if node.id == crate::matrix::INGRESS_CONTROLLER_ID {
         return Some(Endpoint::IngressController);
     }
+    if let Some(gateway) = crate::matrix::peer_endpoint(engine, &node.id) {
+        return Some(gateway);
+    }
     if let Some(range) = IpRange::parse_cidr(&node.id).or_else(|| parse_dash_range(&node.id)) {
         return Some(Endpoint::External(range));
     }

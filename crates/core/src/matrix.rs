@@ -22,6 +22,9 @@ use crate::model::{Cluster, PodId};
 use crate::policy::{ClassMatrix, Direction, Endpoint, IpRange, PolicyEngine};
 use crate::ports::{ConnectionSet, PortSet, Protocol};
 
+mod gateway;
+pub use gateway::{gateway_peer_id, parse_gateway_peer_id, peer_endpoint};
+
 /// Schema id of the JSON form.
 pub const SCHEMA: &str = "kubereach.matrix/v1";
 
@@ -77,6 +80,8 @@ pub enum NodeKind {
     External(IpRange),
     /// The symbolic ingress controller.
     IngressController,
+    /// A Gateway's data plane (`{gateway:NAMESPACE/NAME}`).
+    Gateway,
 }
 
 /// A node of the matrix.
@@ -100,6 +105,7 @@ impl Node {
             NodeKind::Workload(kind) => kind,
             NodeKind::External(_) => "External",
             NodeKind::IngressController => "IngressController",
+            NodeKind::Gateway => "Gateway",
         }
     }
 
@@ -112,6 +118,7 @@ impl Node {
             }
             NodeKind::External(range) => format!("{range}[External]"),
             NodeKind::IngressController => INGRESS_CONTROLLER_ID.to_owned(),
+            NodeKind::Gateway => self.id.clone(),
         }
     }
 }
@@ -209,8 +216,16 @@ pub fn matrix(engine: &PolicyEngine<'_>, options: &MatrixOptions) -> Matrix {
             Vec::new(),
         );
     }
+    let gateways =
+        if options.ingress_controller { gateway::gateway_peers(engine, &peers.roles) } else { Vec::new() };
+    let mut gateway_nodes: Vec<usize> = Vec::with_capacity(gateways.len());
+    for peer in &gateways {
+        gateway_nodes.push(peers.nodes.len());
+        peers.push(peer.node.clone(), Role::Gateway, Vec::new());
+    }
     // Sort nodes by label, so edges come out sorted as they are emitted.
-    let (peers, routes) = peers.sorted(routes);
+    let (peers, routes, position) = peers.sorted(routes);
+    let gateway_nodes: Vec<usize> = gateway_nodes.into_iter().map(|i| position[i]).collect();
 
     let filters = &options.filters;
     let restricted = !filters.focus.is_empty() || !filters.namespaces.is_empty();
@@ -229,6 +244,7 @@ pub fn matrix(engine: &PolicyEngine<'_>, options: &MatrixOptions) -> Matrix {
     let visit = Visit { selected: &selected, restricted, keep: &keep };
     let mut buckets = class_edges(classes, &peers.roles, &visit);
     controller_edges(classes, &peers.roles, &routes, &keep, &mut buckets);
+    gateway::add_gateway_edges(&gateways, &gateway_nodes, &position, &keep, &mut buckets);
     add_node_exemptions(engine, &peers.members, &keep, &mut buckets);
     let edges = edges_of(buckets, filters.port);
     prune(peers.nodes, edges, if restricted { Some(selected) } else { None })
@@ -296,7 +312,8 @@ impl Peers {
     }
 
     /// The nodes sorted by label (then id), with `routes` renumbered to match.
-    fn sorted(self, routes: BTreeMap<usize, ConnectionSet>) -> (Peers, BTreeMap<usize, ConnectionSet>) {
+    /// Also the new position of every node, by its old index.
+    fn sorted(self, routes: BTreeMap<usize, ConnectionSet>) -> (Peers, BTreeMap<usize, ConnectionSet>, Vec<usize>) {
         let labels: Vec<String> = self.nodes.iter().map(Node::label).collect();
         let mut order: Vec<usize> = (0..self.nodes.len()).collect();
         order.sort_by(|&a, &b| {
@@ -314,7 +331,7 @@ impl Peers {
             let (node, members) = slots[i].take().expect("each node once");
             sorted.push(node, self.roles[i], members);
         }
-        (sorted, routes)
+        (sorted, routes, position)
     }
 }
 
@@ -348,7 +365,7 @@ fn class_edges<K: Fn(usize, usize) -> bool + Sync>(
                     destination_peer[node] = Some(index);
                 }
             }
-            Role::IngressController => {}
+            Role::IngressController | Role::Gateway => {}
         }
     }
     let sources: Vec<usize> = by_peer.keys().copied().collect();
@@ -528,6 +545,8 @@ enum Role {
         destination: bool,
     },
     IngressController,
+    /// A Gateway's data plane ([`gateway`]).
+    Gateway,
 }
 
 impl Filters {
@@ -545,8 +564,8 @@ impl Filters {
     }
 }
 
-/// Whether `reference` (`namespace/name`, `name`, or the ingress
-/// controller) names `node`.
+/// Whether `reference` (`namespace/name`, `name`, the ingress controller
+/// or a Gateway peer) names `node`.
 fn names(reference: &str, node: &Node) -> bool {
     match node.kind {
         NodeKind::Workload(_) => node.id == reference || node.name == reference,
@@ -554,6 +573,7 @@ fn names(reference: &str, node: &Node) -> bool {
             reference == "ingress-controller" || reference == INGRESS_CONTROLLER_ID
         }
         NodeKind::External(_) => false,
+        NodeKind::Gateway => gateway::names(reference, node),
     }
 }
 

@@ -297,6 +297,7 @@ pub struct MatrixArgs {
     #[arg(long, num_args = 2, value_names = ["SOURCE", "DESTINATION"])]
     pub explain: Option<Vec<String>>,
     /// Leave out the symbolic `{ingress-controller}` source of Ingress traffic.
+    /// The Gateways' peers (`{gateway:NAMESPACE/NAME}`) are left out with it.
     #[arg(long)]
     pub no_ingress_controller: bool,
     /// Evaluate every policy as written, even the kinds the network plugin does not enforce

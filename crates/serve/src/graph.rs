@@ -214,7 +214,7 @@ pub(crate) fn representatives(cluster: &Cluster) -> BTreeMap<String, (PodId, u64
 
 /// How each workload is reachable from outside the cluster: as the
 /// backend of an Ingress (a backend the ingress layer finds a Service port
-/// for), through a NodePort or LoadBalancer Service selecting its pods, or
+/// for), through a Gateway (an edge of its matrix peer), through a NodePort or LoadBalancer Service selecting its pods, or
 /// through an `ipBlock` that a policy isolating it admits (an edge from an
 /// external range into a workload isolated for ingress; one that is not
 /// isolated admits everything, and has its own marker).
@@ -249,6 +249,11 @@ fn exposure(
     }
     for edge in &matrix.edges {
         let (from, to) = (&matrix.nodes[edge.from], &matrix.nodes[edge.to]);
+        // A Gateway's data plane reaches it (the matrix's `{gateway:…}` peer).
+        if from.kind == NodeKind::Gateway {
+            exposure.entry(to.id.clone()).or_default().insert("Gateway");
+            continue;
+        }
         let NodeKind::External(_) = from.kind else { continue };
         let Some((pod, _)) = representatives.get(&to.id) else { continue };
         if engine.is_isolated(*pod, Direction::Ingress) {

@@ -12,6 +12,7 @@
 //! - [`matching`]: which rule of which attached route takes a request, in
 //!   the precedence the spec orders;
 //! - [`backend`]: backendRefs to Service ports, and ReferenceGrants;
+//! - [`data_plane`]: the pods and ports a Gateway's proxies connect to;
 //! - [`claim`]: which Gateways take a request for a host;
 //! - [`redirect`]: where a `RequestRedirect` filter sends the client;
 //! - [`stream`]: TLSRoute (by SNI name), TCPRoute and UDPRoute (by
@@ -22,6 +23,7 @@ pub mod attach;
 pub mod backend;
 pub mod claim;
 pub mod class;
+pub mod data_plane;
 pub mod listener;
 pub mod matching;
 pub mod redirect;

@@ -1,7 +1,7 @@
 //! Where the ingress controllers send traffic, for the whole cluster: every
-//! Service backend of every Ingress, OpenShift Route and attached Gateway API
-//! route, and the container
-//! port it reaches on each pod. `matrix` draws its `{ingress-controller}`
+//! Service backend of every Ingress and OpenShift Route, and the container
+//! port it reaches on each pod (a Gateway's are
+//! [`crate::gateway::data_plane::backend_ports`]). `matrix` draws its `{ingress-controller}`
 //! edges from this; the Ingress side is [`super::check_backends`], the one
 //! answer `trace` and `check` use too.
 //!
@@ -63,39 +63,6 @@ pub fn controller_backends(cluster: &Cluster) -> Vec<ControllerBackend<'_>> {
             let Some(found) = cluster.service(namespace, name) else { continue };
             backends
                 .push(ControllerBackend { service: found, ports: BackendPorts::RouteTarget(target.clone()) });
-        }
-    }
-    backends.extend(gateway_backends(cluster));
-    backends
-}
-
-/// The backends of Gateway API routes attached to a Gateway, by Service
-/// port: a Gateway's proxies reach them as an ingress controller does.
-/// Backends that do not resolve (no Service, no such port, no
-/// ReferenceGrant) or have weight 0 receive nothing.
-fn gateway_backends(cluster: &Cluster) -> Vec<ControllerBackend<'_>> {
-    use crate::gateway::attach::{attachments, Attachment};
-    use crate::gateway::backend::resolve_backend;
-    let mut backends = Vec::new();
-    for route in cluster.gateway_api().routes() {
-        if !attachments(cluster, route).iter().any(|a| matches!(a.outcome, Attachment::Attached { .. })) {
-            continue;
-        }
-        for (_, _, backend) in route.backend_refs() {
-            let resolved = resolve_backend(cluster, route.kind(), route.namespace(), backend);
-            if resolved.problem.is_some() || resolved.weight <= 0 {
-                continue;
-            }
-            let namespace = backend.namespace.as_deref().unwrap_or(route.namespace());
-            let Some(found) = cluster.service(namespace, &backend.name) else { continue };
-            let Some(number) = backend.port else { continue };
-            let ports = service_ports(&found.value).iter().filter(|p| p.port == number);
-            for port in ports {
-                backends.push(ControllerBackend {
-                    service: found,
-                    ports: BackendPorts::Port(PortRef::Number(port.port)),
-                });
-            }
         }
     }
     backends

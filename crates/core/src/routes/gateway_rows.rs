@@ -5,6 +5,7 @@
 use super::{backend, source_object, Action, Backend, FrontendKind, Listener, PathRule, Proxies, RouteRow};
 use crate::gateway::backend::{resolve_backend, BackendProblem};
 use crate::gateway::class::{addresses, data_plane_pods, gateway_class, GatewayAddresses};
+use crate::gateway::data_plane::backend_service_port;
 use crate::gateway::redirect::{location, Redirected};
 use crate::gateway::stream::experimental;
 use crate::gateway::types::{BackendRef, Gateway, HttpRouteFilter, HttpRouteMatch};
@@ -219,9 +220,11 @@ fn backends(context: &RowContext<'_, '_>, route: AnyRoute<'_>, refs: &[BackendRe
             let reference = ServiceRef { namespace: resolved.namespace.clone(), name: b.name.clone() };
             let written = b.port.map(|p| p.to_string()).unwrap_or_default();
             let service_port = match (&resolved.problem, resolved.service) {
-                (None, Some(service)) => service_ports(&service.value)
-                    .iter()
-                    .find(|p| Some(p.port) == b.port)
+                (None, Some(service)) => b
+                    .port
+                    .and_then(|number| {
+                        backend_service_port(service_ports(&service.value), number, route.kind())
+                    })
                     .map(|p| (&service.value, p))
                     .ok_or("port-not-found"),
                 (Some(problem), _) => Err(problem_code(problem)),

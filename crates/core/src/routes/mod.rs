@@ -18,6 +18,7 @@ mod gateway_rows;
 mod ingress_rows;
 mod openshift_rows;
 pub mod outcome;
+mod router_outcome;
 
 use serde::Serialize;
 
@@ -27,6 +28,7 @@ use crate::service::{port_protocol, resolve_target_port, ServiceRef};
 use k8s_openapi::api::core::v1::{Service, ServicePort};
 
 pub use annotations::{AnnotationEffect, AnnotationNote};
+pub(crate) use gateway_rows::gateway_proxies;
 
 /// The JSON schema id of `routes --format json`.
 pub const SCHEMA: &str = "kubereach.routes/v1";
@@ -221,6 +223,24 @@ pub enum Proxies {
     Symbolic,
 }
 
+impl Proxies {
+    /// The endpoints policy judges the proxies' connections from: one pod
+    /// of each policy class among the proxies (a connection may come from
+    /// any of them), every outside address, or the symbolic controller.
+    pub fn sources(&self, engine: &PolicyEngine<'_>) -> Vec<Endpoint> {
+        match self {
+            Proxies::Pods(pods) => {
+                let mut seen = std::collections::BTreeSet::new();
+                pods.iter().filter(|p| seen.insert(engine.class_of(**p))).map(|p| Endpoint::Pod(*p)).collect()
+            }
+            Proxies::Outside => {
+                crate::policy::IpRange::parse_cidr("0.0.0.0/0").map(Endpoint::External).into_iter().collect()
+            }
+            Proxies::Symbolic => vec![Endpoint::IngressController],
+        }
+    }
+}
+
 /// A backend Service port: its workloads (sorted), the container ports
 /// its `targetPort` resolves to on them, and whether policy lets the
 /// proxies reach each of them there — the one answer the table, the
@@ -232,16 +252,7 @@ pub fn reach(
     port: &ServicePort,
 ) -> (Vec<String>, Vec<u16>, PolicyVerdict) {
     let cluster = engine.cluster();
-    let sources: Vec<Endpoint> = match proxies {
-        Proxies::Pods(pods) => {
-            let mut seen = std::collections::BTreeSet::new();
-            pods.iter().filter(|p| seen.insert(engine.class_of(**p))).map(|p| Endpoint::Pod(*p)).collect()
-        }
-        Proxies::Outside => {
-            crate::policy::IpRange::parse_cidr("0.0.0.0/0").map(Endpoint::External).into_iter().collect()
-        }
-        Proxies::Symbolic => vec![Endpoint::IngressController],
-    };
+    let sources = proxies.sources(engine);
     let mut pods = std::collections::BTreeSet::new();
     let mut ports = std::collections::BTreeSet::new();
     let mut refused = std::collections::BTreeSet::new();

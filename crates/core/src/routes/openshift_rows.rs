@@ -62,7 +62,7 @@ pub(super) fn rows(engine: &PolicyEngine<'_>) -> Vec<RouteRow> {
 }
 
 /// The default router's pods when the input has them (its namespace), else symbolic.
-fn router_proxies(cluster: &Cluster) -> Proxies {
+pub(super) fn router_proxies(cluster: &Cluster) -> Proxies {
     let pods = cluster.pods_in(ROUTER_NAMESPACE);
     if pods.is_empty() {
         Proxies::Symbolic
@@ -107,4 +107,28 @@ fn route_backends(engine: &PolicyEngine<'_>, proxies: &Proxies, route: &Object<R
         }
     }
     backends
+}
+
+/// The Service ports a Route's requests go to: for `to` and each of
+/// `alternateBackends` with a weight above 0 (0 sends nothing), a Service
+/// of the input, the ports its `targetPort` selects ([`selects_port`]).
+pub(super) fn forwarded_ports<'c>(
+    cluster: &'c Cluster,
+    route: &'c Object<Route>,
+) -> Vec<(&'c Object<k8s_openapi::api::core::v1::Service>, &'c k8s_openapi::api::core::v1::ServicePort)> {
+    let namespace = route.value.metadata.namespace.as_deref().unwrap_or("default");
+    let target = route.value.spec.port.as_ref().map(|p| &p.target_port);
+    let mut found = Vec::new();
+    for (to, weight) in route.value.weighted_backends() {
+        if weight <= 0 || to.kind.as_deref().is_some_and(|k| k != "Service") {
+            continue;
+        }
+        let Some(service) = cluster.service(namespace, &to.name) else { continue };
+        for port in service_ports(&service.value) {
+            if selects_port(cluster, &service.value, target, port) {
+                found.push((service, port));
+            }
+        }
+    }
+    found
 }

@@ -1,6 +1,7 @@
 //! Where one request goes in a cluster: through the Gateway that takes
 //! the host ([`crate::gateway::claim::taking_claim`], the choice `trace`
 //! makes), else through the Ingresses of a class ([`crate::ingress::route`]),
+//! else through an OpenShift Route ([`super::router_outcome`]),
 //! and what the client gets: a backend Service port, a redirect, a 404.
 
 use std::collections::BTreeSet;
@@ -144,6 +145,9 @@ pub fn resolve(engine: &PolicyEngine<'_>, probe: &Probe) -> Resolution {
     {
         return through_ingress(engine, route, probe);
     }
+    if let Some(resolution) = super::router_outcome::through_router(engine, probe) {
+        return resolution;
+    }
     let unmodelled: Vec<ResolutionNote> = cluster
         .unmodelled_routes()
         .iter()
@@ -248,7 +252,7 @@ fn matched_prefix(route: AnyRoute<'_>, rule: usize, index: Option<usize>) -> Opt
         .then(|| path.value.clone().unwrap_or_else(|| "/".to_owned()))
 }
 
-fn rule_ref(kind: &str, object: String, matched: String, location: Location) -> RuleRef {
+pub(super) fn rule_ref(kind: &str, object: String, matched: String, location: Location) -> RuleRef {
     RuleRef { kind: kind.to_owned(), object, matched, file: location.file, line: location.line }
 }
 
@@ -271,13 +275,19 @@ fn regex_rules_for(cluster: &Cluster, host: &str) -> bool {
 
 /// The Service ports a request reaches, and those whose policies refuse the proxies.
 #[derive(Default)]
-struct Forwarding {
+pub(super) struct Forwarding {
     backends: BTreeSet<String>,
     refused: BTreeSet<String>,
 }
 
 impl Forwarding {
-    fn add(&mut self, engine: &PolicyEngine<'_>, proxies: &Proxies, service: &Service, port: &ServicePort) {
+    pub(super) fn add(
+        &mut self,
+        engine: &PolicyEngine<'_>,
+        proxies: &Proxies,
+        service: &Service,
+        port: &ServicePort,
+    ) {
         let name = format!("{}:{}", ServiceRef::of(service).id(), port.port);
         if let (_, _, PolicyVerdict::Blocked { .. }) = reach(engine, proxies, service, port) {
             self.refused.insert(name.clone());
@@ -285,7 +295,7 @@ impl Forwarding {
         self.backends.insert(name);
     }
 
-    fn outcome(self) -> Outcome {
+    pub(super) fn outcome(self) -> Outcome {
         if self.backends.is_empty() {
             return Outcome::NoBackend;
         }

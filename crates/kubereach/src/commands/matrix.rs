@@ -148,6 +148,13 @@ fn unknown_workload(cluster: &Cluster, reference: &str) -> Option<String> {
     if reference == "ingress-controller" || reference == matrix::INGRESS_CONTROLLER_ID {
         return None;
     }
+    // A Gateway's peer, `{gateway:NAMESPACE/NAME}`, with or without braces.
+    let bare = reference.trim_start_matches('{').trim_end_matches('}');
+    if let Some((namespace, name)) = matrix::parse_gateway_peer_id(&format!("{{{bare}}}")) {
+        if cluster.gateway_api().gateway(namespace, name).is_some() {
+            return None;
+        }
+    }
     // `NAME` alone is looked for in every namespace, as netpol-analyzer's
     // `--focusworkload` does.
     let (namespaces, name): (Vec<&str>, &str) = match reference.split_once('/') {

@@ -74,6 +74,7 @@ pub fn human(matrix: &Matrix) -> String {
             NodeKind::Workload(_) => from.namespace.clone().unwrap_or_default(),
             NodeKind::External(_) => "(outside the cluster)".to_owned(),
             NodeKind::IngressController => "(ingress controller)".to_owned(),
+            NodeKind::Gateway => "(gateways)".to_owned(),
         };
         groups.entry(group).or_default().push((short(from), long(to), edge.connections.to_string()));
     }

@@ -164,31 +164,93 @@ fn node_traffic_agrees_with_trace() {
     }
 }
 
-/// The backends of attached Gateway API routes are reached by
-/// `{ingress-controller}`, on the pods' ports behind the backendRefs'
-/// Service ports; `api/api`, which admits only the Envoy Gateway
-/// namespace, is reached by the real proxies and not by the symbolic
-/// controller; routes that do not attach add nothing.
+/// A peer per Gateway, `{gateway:NAMESPACE/NAME}`, reaches the backends
+/// of the routes attached to it, on the pods' ports behind the
+/// backendRefs' Service ports, as far as the backends' policies let its
+/// proxies through: `api/api` admits only the Envoy Gateway namespace,
+/// where `infra/public`'s proxies run; routes that do not attach
+/// (`blog`, not allowed by the listener) add nothing; the Gateway API
+/// backends are no longer `{ingress-controller}`'s.
 #[test]
-fn gateway_routes_feed_the_ingress_controller_peer() {
+fn gateway_peers_in_the_matrix() {
     let dir = super::util::repo_root().join("crates/kubereach/tests/trace/fixtures");
-    let args = ["matrix", "-f", "kube-system.yaml", "-f", "gateway-api.yaml", "--format", "connlist"];
-    let run = super::util::run_in(&dir, &[&args[..], &["-f", "gateway-route-not-allowed"]].concat(), None);
+    let args =
+        ["matrix", "-f", "kube-system.yaml", "-f", "gateway-api.yaml", "-f", "gateway-route-not-allowed"];
+    let run = super::util::run_in(&dir, &[&args[..], &["--format", "connlist"]].concat(), None);
     run.assert_code(0);
-    let controller: Vec<&str> =
-        run.stdout.lines().filter(|l| l.starts_with("{ingress-controller}")).collect();
+    let peers: Vec<&str> =
+        run.stdout.lines().filter(|l| l.starts_with("{gateway:") || l.starts_with("{ingress")).collect();
     assert_eq!(
-        controller,
+        peers,
         [
-            "{ingress-controller} => internal/dashboard[Deployment] : TCP 3000",
-            "{ingress-controller} => shop/cart[Deployment] : TCP 9000",
-            "{ingress-controller} => shop/storefront[Deployment] : TCP 8080",
-        ]
-    );
-    assert!(
-        run.stdout.contains(
-            "envoy-gateway-system/envoy-infra-public[Deployment] => api/api[Deployment] : TCP 8080"
-        ),
+            "{gateway:infra/public} => api/api[Deployment] : TCP 8080",
+            "{gateway:infra/public} => shop/cart[Deployment] : TCP 9000",
+            "{gateway:infra/public} => shop/storefront[Deployment] : TCP 8080",
+            "{gateway:internal/internal} => internal/dashboard[Deployment] : TCP 3000",
+        ],
         "{run}"
     );
+    let json = super::util::run_in(&dir, &[&args[..], &["--format", "json"]].concat(), None).json();
+    let node =
+        json["nodes"].as_array().unwrap().iter().find(|n| n["id"] == "{gateway:infra/public}").cloned();
+    assert_eq!(
+        node,
+        Some(
+            serde_json::json!({"id": "{gateway:infra/public}", "kind": "Gateway", "namespace": "infra", "name": "public"})
+        )
+    );
+    let edge = json["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["from"] == "{gateway:infra/public}" && e["to"] == "api/api")
+        .cloned();
+    assert_eq!(
+        edge.map(|e| e["ports"].clone()),
+        Some(serde_json::json!([{"protocol": "TCP", "from": 8080, "to": 8080}]))
+    );
+    // `--namespace` keeps the Gateways of the namespace; `--focusworkload`
+    // names one by its id.
+    let human = super::util::run_in(&dir, &[&args[..], &["-n", "internal"]].concat(), None);
+    assert!(
+        human
+            .stdout
+            .contains("(gateways)\n  {gateway:internal/internal} → internal/dashboard[Deployment]  TCP 3000"),
+        "{human}"
+    );
+    let focus = super::util::run_in(
+        &dir,
+        &[&args[..], &["--focus", "gateway:infra/public", "--format", "connlist"]].concat(),
+        None,
+    );
+    focus.assert_code(0);
+    assert_eq!(focus.stdout.lines().count(), 3, "{focus}");
+}
+
+/// `diff` of a migration from Ingress to Gateway API: the backends are no
+/// longer reached by `{ingress-controller}` but by the Gateway's peer, and
+/// a NetworkPolicy that admitted ingress-nginx's namespace refuses the
+/// Gateway's proxies.
+#[test]
+fn diff_of_an_ingress_to_gateway_migration() {
+    let dir = super::util::repo_root().join("crates/kubereach/tests/routes/fixtures/regex-default-backend");
+    let run = super::util::run_in(&dir, &["diff", "old", "new", "--format", "json"], None);
+    run.assert_code(1);
+    let json = run.json();
+    let changes: Vec<String> = json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["from"]["id"].as_str().is_some_and(|id| id.starts_with('{')))
+        .map(|c| {
+            format!(
+                "{} {} => {}",
+                c["kind"].as_str().unwrap(),
+                c["from"]["id"].as_str().unwrap(),
+                c["to"]["id"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(changes.iter().any(|c| c.starts_with("removed {ingress-controller} => ")), "{changes:#?}");
+    assert!(changes.iter().any(|c| c.starts_with("added {gateway:")), "{changes:#?}");
 }

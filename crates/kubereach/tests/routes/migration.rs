@@ -1,4 +1,5 @@
-//! `routes --diff OLD NEW` on three ingress-nginx → Gateway API migrations.
+//! `routes --diff OLD NEW` on three ingress-nginx → Gateway API migrations,
+//! and two from OpenShift Routes.
 
 use std::collections::BTreeSet;
 
@@ -100,4 +101,48 @@ fn a_shared_gateway_for_two_teams() {
         ])
     );
     assert_eq!(json["dropped_annotations"], serde_json::json!([]));
+}
+
+// OpenShift Routes → an Ingress: the router's path `/api` takes `/api/sub`
+// and not `/apix` (its regexp `PATH(/.*)?`), as `Prefix` does; edge TLS
+// with `insecureEdgeTerminationPolicy: Allow` serves HTTP and HTTPS, as
+// ingress-nginx does with `ssl-redirect: "false"`.
+#[test]
+fn openshift_routes_to_an_equivalent_ingress() {
+    let run = diff("routes-to-ingress", "json");
+    run.assert_code(0);
+    let json = run.json();
+    assert!(json["requests"].as_u64().unwrap() >= 10, "{json:#}");
+    assert_eq!(json["differences"], serde_json::json!([]), "{json:#}");
+    assert_eq!(json["unverified"], serde_json::json!([]), "{json:#}");
+}
+
+// OpenShift Routes → Gateway API: the Routes redirect plain HTTP to HTTPS
+// (`Redirect`: the router's 302), the Gateway's HTTP listener serves it;
+// the canary of `alternateBackends` is gone.
+#[test]
+fn openshift_routes_to_gateway_api_with_differences() {
+    let run = diff("routes-to-gateway", "json");
+    run.assert_code(1);
+    let json = run.json();
+    assert_eq!(causes(&json, "differences"), set(&["backend-changed", "https-redirect-dropped"]), "{json:#}");
+    let redirect = json["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["request"]["scheme"] == "http" && d["request"]["path"] == "/api")
+        .expect("plain HTTP to /api differs");
+    assert_eq!(redirect["old"]["outcome"]["result"], "redirect", "{redirect:#}");
+    assert_eq!(redirect["old"]["rule"]["object"], "shop/api", "{redirect:#}");
+    let canary = json["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["request"]["scheme"] == "https" && d["request"]["path"] == "/")
+        .expect("HTTPS to / differs");
+    assert_eq!(
+        canary["old"]["outcome"]["backends"],
+        serde_json::json!(["shop/storefront-canary:80", "shop/storefront:80"]),
+        "{canary:#}"
+    );
 }

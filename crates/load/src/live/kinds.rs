@@ -275,6 +275,65 @@ pub(super) const KINDS: &[ListKind] = &[
             "no ReferenceGrants: cross-namespace backends reported as not permitted",
         )
     },
+    // TLSRoute is served at `v1` since Gateway API v1.5 (standard channel),
+    // at `v1alpha3` and `v1alpha2` before (experimental channel); every
+    // served version is listed and one kept (`super::gateway_versions`).
+    // TCPRoute and UDPRoute are experimental, at `v1alpha2` only.
+    ListKind {
+        optional: true,
+        ..kind(
+            "apis/gateway.networking.k8s.io/v1",
+            "tlsroutes",
+            "TLSRoute",
+            "gateway.networking.k8s.io/v1",
+            Scope::Namespaced,
+            "no TLSRoutes: TLS passthrough and SNI routes through Gateways unknown",
+        )
+    },
+    ListKind {
+        optional: true,
+        ..kind(
+            "apis/gateway.networking.k8s.io/v1alpha3",
+            "tlsroutes",
+            "TLSRoute",
+            "gateway.networking.k8s.io/v1alpha3",
+            Scope::Namespaced,
+            "no TLSRoutes: TLS passthrough and SNI routes through Gateways unknown",
+        )
+    },
+    ListKind {
+        optional: true,
+        ..kind(
+            "apis/gateway.networking.k8s.io/v1alpha2",
+            "tlsroutes",
+            "TLSRoute",
+            "gateway.networking.k8s.io/v1alpha2",
+            Scope::Namespaced,
+            "no TLSRoutes: TLS passthrough and SNI routes through Gateways unknown",
+        )
+    },
+    ListKind {
+        optional: true,
+        ..kind(
+            "apis/gateway.networking.k8s.io/v1alpha2",
+            "tcproutes",
+            "TCPRoute",
+            "gateway.networking.k8s.io/v1alpha2",
+            Scope::Namespaced,
+            "no TCPRoutes: TCP routes through Gateways unknown",
+        )
+    },
+    ListKind {
+        optional: true,
+        ..kind(
+            "apis/gateway.networking.k8s.io/v1alpha2",
+            "udproutes",
+            "UDPRoute",
+            "gateway.networking.k8s.io/v1alpha2",
+            Scope::Namespaced,
+            "no UDPRoutes: UDP routes through Gateways unknown",
+        )
+    },
     // The network plugins' own policies (issue: Cilium and Calico native
     // policies): without them a verdict on such a cluster can be plainly wrong.
     ListKind {

@@ -22,6 +22,7 @@ mod calico;
 mod connect;
 mod credentials;
 mod error;
+mod gateway_versions;
 mod kinds;
 mod request;
 
@@ -270,6 +271,7 @@ fn collect_lists(
         }
     }
     calico::keep_one_calico_form(&mut read.objects);
+    gateway_versions::keep_one_gateway_version(&mut read.objects);
     if let Some((url, error)) = cluster_failure {
         read.fail(&url, error);
     } else if lists_failed == lists {

@@ -311,6 +311,16 @@ fn answer(target: &str, authorization: Option<&str>, live: &Path, behaviour: &Be
             Err(_) => (404, status(404, "NotFound", "the server could not find the requested resource")),
         };
     }
+    // Gateway API versions are served from
+    // `gateway.networking.k8s.io-VERSION-RESOURCE.json` when that fixture
+    // exists (a kind may be served at several versions), absent otherwise.
+    if let Some(version) = path.split("/gateway.networking.k8s.io/").nth(1).and_then(|v| v.split('/').next())
+    {
+        let name = format!("gateway.networking.k8s.io-{version}-{resource}.json");
+        if let Ok(body) = std::fs::read_to_string(live.join(name)) {
+            return (200, body);
+        }
+    }
     if behaviour.not_served.contains(&resource)
         || path.contains("/policy.networking.k8s.io/")
         || path.contains("/gateway.networking.k8s.io/")
