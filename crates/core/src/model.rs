@@ -3,8 +3,12 @@
 //! manifests leave out (implicit namespaces, defaults, the pods a workload
 //! stands for).
 
+mod builder;
 mod missing_owners;
+mod resource;
 mod stored;
+
+pub use builder::{config_map_is_read, ClusterBuilder};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -18,7 +22,6 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::networking::v1::{Ingress, IngressClass, NetworkPolicy};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 
 use crate::admin_policy::{AdminNetworkPolicy, BaselineAdminNetworkPolicy};
@@ -593,526 +596,11 @@ impl Cluster {
     }
 }
 
-/// Collects objects, then builds a [`Cluster`]: defaults, implicit namespaces,
-/// pod ownership and representative pods.
-#[derive(Debug, Default)]
-pub struct ClusterBuilder {
-    /// Objects in arrival order, boxed so that neither the index nor this
-    /// list moves these large values as they grow, and `build` frees each as
-    /// it takes it.
-    objects: Vec<Option<stored::StoredObject>>,
-    /// Position in `objects` by kind, namespace and name: the build order.
-    index: BTreeMap<ObjectKey, usize>,
-    skipped_kinds: BTreeMap<String, usize>,
-    unknown_kinds: Vec<crate::api_kinds::UnknownKind>,
-    diagnostics: Vec<Diagnostic>,
-    rejected: Vec<crate::validate::Rejected>,
-    cluster_domain: Option<String>,
-    unmodelled_routes: Vec<Object<UnmodelledRoute>>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct ObjectKey {
-    kind: &'static str,
-    namespace: String,
-    name: String,
-}
-
-impl Resource {
-    /// The Kubernetes `kind`.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Resource::Namespace(_) => "Namespace",
-            Resource::Node(_) => "Node",
-            Resource::Pod(_) => "Pod",
-            Resource::Deployment(_) => "Deployment",
-            Resource::StatefulSet(_) => "StatefulSet",
-            Resource::DaemonSet(_) => "DaemonSet",
-            Resource::ReplicaSet(_) => "ReplicaSet",
-            Resource::ReplicationController(_) => "ReplicationController",
-            Resource::Job(_) => "Job",
-            Resource::CronJob(_) => "CronJob",
-            Resource::Service(_) => "Service",
-            Resource::Endpoints(_) => "Endpoints",
-            Resource::EndpointSlice(_) => "EndpointSlice",
-            Resource::Ingress(_) => "Ingress",
-            Resource::Route(_) => "Route",
-            Resource::GatewayApi(o) => o.kind(),
-            Resource::Cilium(o) => o.kind.as_str(),
-            // Keyed apart from the Kubernetes kinds of the same name.
-            Resource::Calico(o) => match o {
-                crate::calico::CalicoObject::NetworkPolicy(_) => "NetworkPolicy.projectcalico.org",
-                crate::calico::CalicoObject::GlobalNetworkPolicy(_) => "GlobalNetworkPolicy",
-                crate::calico::CalicoObject::Tier(_) => "Tier",
-                crate::calico::CalicoObject::Installation(_) => "Installation",
-            },
-            Resource::IngressClass(_) => "IngressClass",
-            Resource::NetworkPolicy(_) => "NetworkPolicy",
-            Resource::AdminNetworkPolicy(_) => "AdminNetworkPolicy",
-            Resource::BaselineAdminNetworkPolicy(_) => "BaselineAdminNetworkPolicy",
-            Resource::Secret(_) => "Secret",
-            Resource::ConfigMap(_) => "ConfigMap",
-        }
-    }
-
-    /// Whether objects of this kind live in a namespace.
-    pub fn is_namespaced(&self) -> bool {
-        if let Resource::GatewayApi(o) = self {
-            return o.is_namespaced();
-        }
-        if let Resource::Calico(o) = self {
-            return o.is_namespaced();
-        }
-        if let Resource::Cilium(o) = self {
-            return o.kind == crate::cilium::CiliumKind::NetworkPolicy;
-        }
-        !matches!(
-            self,
-            Resource::Namespace(_)
-                | Resource::Node(_)
-                | Resource::IngressClass(_)
-                | Resource::AdminNetworkPolicy(_)
-                | Resource::BaselineAdminNetworkPolicy(_)
-        )
-    }
-
-    /// The object's metadata.
-    pub fn metadata(&self) -> &ObjectMeta {
-        match self {
-            Resource::Namespace(o) => &o.metadata,
-            Resource::Node(o) => &o.metadata,
-            Resource::Pod(o) => &o.metadata,
-            Resource::Deployment(o) => &o.metadata,
-            Resource::StatefulSet(o) => &o.metadata,
-            Resource::DaemonSet(o) => &o.metadata,
-            Resource::ReplicaSet(o) => &o.metadata,
-            Resource::ReplicationController(o) => &o.metadata,
-            Resource::Job(o) => &o.metadata,
-            Resource::CronJob(o) => &o.metadata,
-            Resource::Service(o) => &o.metadata,
-            Resource::Endpoints(o) => &o.metadata,
-            Resource::EndpointSlice(o) => &o.metadata,
-            Resource::Ingress(o) => &o.metadata,
-            Resource::Route(o) => &o.metadata,
-            Resource::GatewayApi(o) => o.metadata(),
-            Resource::Cilium(o) => &o.policy.metadata,
-            Resource::Calico(o) => o.metadata(),
-            Resource::IngressClass(o) => &o.metadata,
-            Resource::NetworkPolicy(o) => &o.metadata,
-            Resource::AdminNetworkPolicy(o) => &o.metadata,
-            Resource::BaselineAdminNetworkPolicy(o) => &o.metadata,
-            Resource::Secret(o) => &o.metadata,
-            Resource::ConfigMap(o) => &o.metadata,
-        }
-    }
-
-    fn metadata_mut(&mut self) -> &mut ObjectMeta {
-        match self {
-            Resource::Namespace(o) => &mut o.metadata,
-            Resource::Node(o) => &mut o.metadata,
-            Resource::Pod(o) => &mut o.metadata,
-            Resource::Deployment(o) => &mut o.metadata,
-            Resource::StatefulSet(o) => &mut o.metadata,
-            Resource::DaemonSet(o) => &mut o.metadata,
-            Resource::ReplicaSet(o) => &mut o.metadata,
-            Resource::ReplicationController(o) => &mut o.metadata,
-            Resource::Job(o) => &mut o.metadata,
-            Resource::CronJob(o) => &mut o.metadata,
-            Resource::Service(o) => &mut o.metadata,
-            Resource::Endpoints(o) => &mut o.metadata,
-            Resource::EndpointSlice(o) => &mut o.metadata,
-            Resource::Ingress(o) => &mut o.metadata,
-            Resource::Route(o) => &mut o.metadata,
-            Resource::GatewayApi(o) => o.metadata_mut(),
-            Resource::Cilium(o) => &mut o.policy.metadata,
-            Resource::Calico(o) => o.metadata_mut(),
-            Resource::IngressClass(o) => &mut o.metadata,
-            Resource::NetworkPolicy(o) => &mut o.metadata,
-            Resource::AdminNetworkPolicy(o) => &mut o.metadata,
-            Resource::BaselineAdminNetworkPolicy(o) => &mut o.metadata,
-            Resource::Secret(o) => &mut o.metadata,
-            Resource::ConfigMap(o) => &mut o.metadata,
-        }
-    }
-}
-
-impl ClusterBuilder {
-    /// An empty builder.
-    pub fn new() -> ClusterBuilder {
-        ClusterBuilder::default()
-    }
-
-    /// Sets the cluster domain, overriding the CoreDNS ConfigMap (`--cluster-domain`).
-    pub fn cluster_domain(&mut self, domain: &str) -> &mut ClusterBuilder {
-        self.cluster_domain = Some(domain.trim_end_matches('.').to_owned());
-        self
-    }
-
-    /// Adds an object. A namespaced object without a namespace goes to
-    /// `default`, as `kubectl apply` would put it. An object with the same
-    /// kind, namespace and name as an earlier one replaces it, with a warning.
-    pub fn add(&mut self, resource: Resource, origin: Origin) -> &mut ClusterBuilder {
-        let mut resource = resource;
-        strip_secret_data(&mut resource);
-        if let Resource::ConfigMap(config_map) = &resource {
-            let meta = &config_map.metadata;
-            if !config_map_is_read(meta.namespace.as_deref(), meta.name.as_deref()) {
-                self.skip("ConfigMap");
-                return self;
-            }
-        }
-        let namespaced = resource.is_namespaced();
-        let kind = resource.kind();
-        let meta = resource.metadata_mut();
-        if namespaced && meta.namespace.as_deref().is_none_or(str::is_empty) {
-            meta.namespace = Some("default".to_owned());
-        }
-        if !namespaced {
-            meta.namespace = None;
-        }
-        let key = ObjectKey {
-            kind,
-            namespace: meta.namespace.clone().unwrap_or_default(),
-            name: meta.name.clone().unwrap_or_default(),
-        };
-        // The API server would refuse it: it never exists (and an earlier
-        // definition of the same object stays).
-        let violations = crate::validate::validate(&resource);
-        if !violations.is_empty() {
-            let object = Object { value: resource, origin };
-            self.rejected.push(crate::validate::Rejected { object, violations });
-            return self;
-        }
-        if let Some(&position) = self.index.get(&key) {
-            let previous = self.objects[position].as_ref().expect("indexed objects are present");
-            let what = if key.namespace.is_empty() {
-                format!("{} `{}`", key.kind, key.name)
-            } else {
-                format!("{} `{}/{}`", key.kind, key.namespace, key.name)
-            };
-            self.diagnostics.push(Diagnostic::warning(
-                origin.location(),
-                format!(
-                    "duplicate {what}: this definition replaces the one at {}",
-                    previous.origin.location()
-                ),
-            ));
-            self.objects[position] = Some(stored::StoredObject::new(resource, origin));
-            return self;
-        }
-        self.index.insert(key, self.objects.len());
-        self.objects.push(Some(stored::StoredObject::new(resource, origin)));
-        self
-    }
-
-    /// Counts an object of a kind the model does not use.
-    pub fn skip(&mut self, kind: &str) -> &mut ClusterBuilder {
-        *self.skipped_kinds.entry(kind.to_owned()).or_default() += 1;
-        self
-    }
-
-    /// Counts an object of a kind the model does not use, and keeps it
-    /// aside when its kind does not exist in its API group (a typo).
-    /// `name` is `metadata.name` (`namespace`, `metadata.namespace`).
-    pub fn skip_object(&mut self, kind: &str, api_version: &str, name: (Option<&str>, &str), origin: Origin) {
-        self.skip(kind);
-        if let Some(close) = crate::api_kinds::unknown(kind, api_version) {
-            self.unknown_kinds.push(crate::api_kinds::UnknownKind {
-                kind: kind.to_owned(),
-                api_version: api_version.to_owned(),
-                namespace: name.0.map(str::to_owned),
-                name: name.1.to_owned(),
-                close,
-                origin,
-            });
-        }
-    }
-
-    /// Nothing was read: no object, not even one of a kind the model skips.
-    pub fn is_empty(&self) -> bool {
-        self.objects.is_empty() && self.skipped_kinds.is_empty() && self.rejected.is_empty()
-    }
-
-    /// Keeps the hosts an object of a kind the model does not use claims
-    /// (counted as skipped too), for traces to name it.
-    pub fn unmodelled_route(&mut self, route: UnmodelledRoute, origin: Origin) -> &mut ClusterBuilder {
-        self.skip(route.plain_kind());
-        self.unmodelled_routes.push(Object { value: route, origin });
-        self
-    }
-
-    /// Records a problem found while reading the input.
-    pub fn diagnostic(&mut self, diagnostic: Diagnostic) -> &mut ClusterBuilder {
-        self.diagnostics.push(diagnostic);
-        self
-    }
-
-    /// Builds the model.
-    pub fn build(self) -> Cluster {
-        let mut cluster = Cluster {
-            skipped_kinds: self.skipped_kinds,
-            unknown_kinds: self.unknown_kinds,
-            diagnostics: self.diagnostics,
-            unmodelled_routes: self.unmodelled_routes,
-            rejected: self.rejected,
-            ..Cluster::default()
-        };
-        let mut k8s_pods = Vec::new();
-        let mut objects = self.objects;
-        for position in self.index.into_values() {
-            let Some(object) = objects[position].take() else { continue };
-            let Object { value, origin } = object.into_object();
-            match value {
-                Resource::Namespace(ns) => {
-                    let name = ns.metadata.name.clone().unwrap_or_default();
-                    let mut labels = ns.metadata.labels.clone().unwrap_or_default();
-                    labels.insert(NAMESPACE_NAME_LABEL.to_owned(), name.clone());
-                    let annotations = ns.metadata.annotations.clone().unwrap_or_default();
-                    let namespace =
-                        Namespace { name: name.clone(), labels, annotations, origin: Some(origin) };
-                    cluster.namespaces.insert(name, namespace);
-                }
-                Resource::Node(node) => cluster.nodes.push(Object { value: node, origin }),
-                Resource::Pod(pod) => k8s_pods.push(Object { value: pod, origin }),
-                Resource::Service(mut service) => {
-                    default_service(&mut service);
-                    cluster.services.push(Object { value: service, origin });
-                }
-                Resource::Endpoints(e) => cluster.endpoints.push(Object { value: e, origin }),
-                Resource::EndpointSlice(e) => cluster.endpoint_slices.push(Object { value: e, origin }),
-                Resource::Ingress(ingress) => {
-                    check_ingress(&ingress, &origin, &mut cluster.diagnostics);
-                    cluster.ingresses.push(Object { value: ingress, origin });
-                }
-                Resource::IngressClass(c) => cluster.ingress_classes.push(Object { value: c, origin }),
-                Resource::Route(r) => cluster.routes.push(Object { value: r, origin }),
-                Resource::GatewayApi(o) => cluster.gateway_api.add(o, origin),
-                Resource::Cilium(o) => cluster.cilium_policies.push(Object { value: o, origin }),
-                Resource::Calico(o) => cluster.calico_objects.push(Object { value: o, origin }),
-                Resource::NetworkPolicy(mut policy) => {
-                    default_network_policy(&mut policy);
-                    cluster.network_policies.push(Object { value: policy, origin });
-                }
-                Resource::AdminNetworkPolicy(p) => {
-                    cluster.admin_network_policies.push(Object { value: p, origin })
-                }
-                Resource::BaselineAdminNetworkPolicy(p) => {
-                    cluster.baseline_admin_network_policies.push(Object { value: p, origin })
-                }
-                Resource::Secret(s) => cluster.secrets.push(Object { value: s, origin }),
-                Resource::ConfigMap(c) => cluster.coredns_config = Some(Object { value: c, origin }),
-                workload => cluster.workloads.extend(lower_workload(workload, origin)),
-            }
-        }
-        cluster.admin_network_policies.sort_by(|a, b| {
-            (a.value.spec.priority, &a.value.metadata.name)
-                .cmp(&(b.value.spec.priority, &b.value.metadata.name))
-        });
-        cluster.cluster_domain = self
-            .cluster_domain
-            .or_else(|| cluster.coredns_config.as_ref().and_then(|c| corefile_cluster_domain(&c.value)))
-            .unwrap_or_else(|| DEFAULT_CLUSTER_DOMAIN.to_owned());
-        link_workload_owners(&mut cluster.workloads);
-        let pods = lower_pods(&cluster.workloads, k8s_pods);
-        cluster.pods = pods;
-        add_implicit_namespaces(&mut cluster);
-        for (index, pod) in cluster.pods.iter().enumerate() {
-            cluster.pods_by_namespace.entry(pod.namespace.clone()).or_default().push(PodId(index as u32));
-        }
-        cluster.diagnostics.sort();
-        cluster
-    }
-}
-
-fn strip_secret_data(resource: &mut Resource) {
-    if let Resource::Secret(secret) = resource {
-        // Secret values are never kept: only metadata and type are needed.
-        secret.data = None;
-        secret.string_data = None;
-        if let Some(annotations) = &mut secret.metadata.annotations {
-            annotations.remove("kubectl.kubernetes.io/last-applied-configuration");
-        }
-    }
-}
-
-/// Service defaults the API server applies: `type: ClusterIP`, port
-/// `protocol: TCP`, `targetPort` = `port`
-/// (<https://kubernetes.io/docs/reference/kubernetes-api/service-resources/service-v1/>).
-fn default_service(service: &mut Service) {
-    let spec = service.spec.get_or_insert_with(Default::default);
-    if spec.type_.as_deref().is_none_or(str::is_empty) {
-        spec.type_ = Some("ClusterIP".to_owned());
-    }
-    if spec.type_.as_deref() == Some("ExternalName") {
-        return;
-    }
-    for port in spec.ports.iter_mut().flatten() {
-        if port.protocol.as_deref().is_none_or(str::is_empty) {
-            port.protocol = Some("TCP".to_owned());
-        }
-        if port.target_port.is_none() {
-            port.target_port = Some(IntOrString::Int(port.port));
-        }
-    }
-}
-
-/// NetworkPolicy defaults: port protocol TCP, and `policyTypes` `[Ingress]`
-/// plus `Egress` when the policy has egress rules
-/// (<https://kubernetes.io/docs/reference/kubernetes-api/policy-resources/network-policy-v1/>,
-/// `pkg/apis/networking/v1/defaults.go`: `len(spec.Egress) != 0`).
-fn default_network_policy(policy: &mut NetworkPolicy) {
-    let spec = policy.spec.get_or_insert_with(Default::default);
-    if spec.policy_types.as_ref().is_none_or(Vec::is_empty) {
-        let mut types = vec!["Ingress".to_owned()];
-        if spec.egress.as_ref().is_some_and(|e| !e.is_empty()) {
-            types.push("Egress".to_owned());
-        }
-        spec.policy_types = Some(types);
-    }
-    let ports = spec
-        .ingress
-        .iter_mut()
-        .flatten()
-        .flat_map(|r| r.ports.iter_mut().flatten())
-        .chain(spec.egress.iter_mut().flatten().flat_map(|r| r.ports.iter_mut().flatten()));
-    for port in ports {
-        if port.protocol.as_deref().is_none_or(str::is_empty) {
-            port.protocol = Some("TCP".to_owned());
-        }
-    }
-}
-
-fn check_ingress(ingress: &Ingress, origin: &Origin, diagnostics: &mut Vec<Diagnostic>) {
-    let rules = ingress.spec.iter().flat_map(|s| s.rules.iter().flatten()).enumerate();
-    for (r, rule) in rules {
-        for (p, path) in rule.http.iter().flat_map(|h| h.paths.iter()).enumerate() {
-            if path.path_type.is_empty() {
-                diagnostics.push(Diagnostic::warning(
-                    origin.field_location(&format!("spec.rules[{r}].http.paths[{p}]")),
-                    "`pathType` is required in networking.k8s.io/v1 Ingress paths: treated as `ImplementationSpecific`",
-                ));
-            }
-        }
-    }
-}
-
-/// The zone of the `kubernetes` plugin in a CoreDNS Corefile
-/// (`kubernetes cluster.local in-addr.arpa ip6.arpa`).
-/// Whether the model reads the ConfigMap `namespace/name`: only CoreDNS's
-/// `kube-system/coredns` (its Corefile), every other is left out, as a
-/// snapshot leaves it out.
-pub fn config_map_is_read(namespace: Option<&str>, name: Option<&str>) -> bool {
-    namespace == Some("kube-system") && name == Some("coredns")
-}
-
-fn corefile_cluster_domain(config_map: &ConfigMap) -> Option<String> {
-    let corefile = config_map.data.as_ref()?.get("Corefile")?;
-    corefile.lines().find_map(|line| {
-        let mut words = line.split_whitespace();
-        if words.next()? != "kubernetes" {
-            return None;
-        }
-        words
-            .find(|zone| !zone.ends_with(".arpa") && !zone.ends_with(".arpa.") && *zone != "{")
-            .map(|zone| zone.trim_end_matches('.').to_owned())
-    })
-}
-
-fn lower_workload(mut resource: Resource, origin: Origin) -> Option<Workload> {
-    let kind = WorkloadKind::from_kind(resource.kind())?;
-    let meta = std::mem::take(resource.metadata_mut());
-    let stateful = match &resource {
-        Resource::StatefulSet(s) => s.spec.as_ref().map(|spec| StatefulIdentity {
-            service_name: spec.service_name.clone().unwrap_or_default(),
-            first_ordinal: spec.ordinals.as_ref().and_then(|o| o.start).unwrap_or(0).max(0),
-        }),
-        _ => None,
-    };
-    let (replicas, selector, template) = match resource {
-        Resource::Deployment(d) => {
-            let spec = d.spec.unwrap_or_default();
-            (Some(spec.replicas.unwrap_or(1)), Some(spec.selector), spec.template)
-        }
-        Resource::StatefulSet(s) => {
-            let spec = s.spec.unwrap_or_default();
-            (Some(spec.replicas.unwrap_or(1)), Some(spec.selector), spec.template)
-        }
-        Resource::DaemonSet(d) => {
-            let spec = d.spec.unwrap_or_default();
-            (None, Some(spec.selector), spec.template)
-        }
-        Resource::ReplicaSet(r) => {
-            let spec = r.spec.unwrap_or_default();
-            (Some(spec.replicas.unwrap_or(1)), Some(spec.selector), spec.template.unwrap_or_default())
-        }
-        Resource::ReplicationController(r) => {
-            let spec = r.spec.unwrap_or_default();
-            let template = spec.template.unwrap_or_default();
-            // An RC without a selector defaults it to the template's labels.
-            let selector = spec
-                .selector
-                .or_else(|| template.metadata.as_ref().and_then(|m| m.labels.clone()))
-                .map(|labels| LabelSelector { match_labels: Some(labels), ..Default::default() });
-            (Some(spec.replicas.unwrap_or(1)), selector, template)
-        }
-        Resource::Job(j) => {
-            let spec = j.spec.unwrap_or_default();
-            // A finished Job (condition `Complete` or `Failed`, as the Job
-            // controller sets them) runs no pod any more.
-            let finished = j
-                .status
-                .iter()
-                .flat_map(|s| s.conditions.iter().flatten())
-                .any(|c| matches!(c.type_.as_str(), "Complete" | "Failed") && c.status == "True");
-            (Some(if finished { 0 } else { spec.parallelism.unwrap_or(1) }), spec.selector, spec.template)
-        }
-        Resource::CronJob(c) => {
-            let spec = c.spec.unwrap_or_default();
-            let job = spec.job_template.spec.unwrap_or_default();
-            (None, job.selector, job.template)
-        }
-        _ => return None,
-    };
-    Some(Workload {
-        kind,
-        namespace: meta.namespace.clone().unwrap_or_default(),
-        name: meta.name.clone().unwrap_or_default(),
-        metadata: meta,
-        replicas,
-        selector,
-        template: template.into(),
-        owner: None,
-        stateful,
-        origin,
-    })
-}
-
 fn owner_references(meta: Option<&ObjectMeta>) -> impl Iterator<Item = (&str, &str)> {
     meta.and_then(|m| m.owner_references.as_ref())
         .into_iter()
         .flatten()
         .map(|r| (r.kind.as_str(), r.name.as_str()))
-}
-
-/// Links ReplicaSet → Deployment and Job → CronJob through `ownerReferences`.
-fn link_workload_owners(workloads: &mut [Workload]) {
-    let index: BTreeMap<(WorkloadKind, &str, &str), WorkloadId> = workloads
-        .iter()
-        .enumerate()
-        .map(|(i, w)| ((w.kind, w.namespace.as_str(), w.name.as_str()), WorkloadId(i as u32)))
-        .collect();
-    let owners: Vec<Option<WorkloadId>> = workloads
-        .iter()
-        .map(|w| {
-            owner_references(Some(&w.metadata)).find_map(|(kind, name)| {
-                let kind = WorkloadKind::from_kind(kind)?;
-                index.get(&(kind, w.namespace.as_str(), name)).copied()
-            })
-        })
-        .collect();
-    for (workload, owner) in workloads.iter_mut().zip(owners) {
-        workload.owner = owner;
-    }
 }
 
 impl Workload {
@@ -1130,11 +618,14 @@ impl Workload {
     }
 }
 
+/// The workloads by kind, namespace and name.
+type WorkloadIndex<'a> = BTreeMap<(WorkloadKind, &'a str, &'a str), WorkloadId>;
+
 /// Turns input pods into model pods with their owners, and adds one
 /// representative pod for each top-level workload none of whose pods is in
 /// the input.
 fn lower_pods(workloads: &[Workload], k8s_pods: Vec<Object<K8sPod>>) -> Vec<Pod> {
-    let index: BTreeMap<(WorkloadKind, &str, &str), WorkloadId> = workloads
+    let index: WorkloadIndex<'_> = workloads
         .iter()
         .enumerate()
         .map(|(i, w)| ((w.kind, w.namespace.as_str(), w.name.as_str()), WorkloadId(i as u32)))
@@ -1145,48 +636,11 @@ fn lower_pods(workloads: &[Workload], k8s_pods: Vec<Object<K8sPod>>) -> Vec<Pod>
         let meta = value.metadata;
         let namespace = meta.namespace.clone().unwrap_or_default();
         let labels = meta.labels.clone().unwrap_or_default();
-        let owner = owner_references(Some(&meta))
-            .find(|(kind, _)| WorkloadKind::from_kind(kind).is_some())
-            .map(|(kind, name)| {
-                let workload_kind = WorkloadKind::from_kind(kind).expect("filtered above");
-                match index.get(&(workload_kind, namespace.as_str(), name)) {
-                    Some(&id) => PodOwner::Workload(workloads[id.0 as usize].top_level(workloads, id)),
-                    None => missing_owners::creator_of_missing_owner(
-                        workloads,
-                        &namespace,
-                        workload_kind,
-                        name,
-                        &labels,
-                    )
-                    .map_or_else(
-                        || PodOwner::Unresolved { kind: kind.to_owned(), name: name.to_owned() },
-                        PodOwner::Workload,
-                    ),
-                }
-            })
-            // A controller reference without `kind` still names the pod's
-            // workload; with no kind to tell, the pod stays a `Pod`.
-            .or_else(|| {
-                meta.owner_references
-                    .iter()
-                    .flatten()
-                    .find(|r| r.kind.is_empty() && r.controller == Some(true))
-                    .map(|r| PodOwner::Unresolved { kind: "Pod".to_owned(), name: r.name.clone() })
-            })
-            .or_else(|| {
-                owner_by_labels(
-                    workloads,
-                    &namespace,
-                    &meta,
-                    value.spec.as_ref().and_then(|s| s.restart_policy.as_deref()),
-                )
-            })
-            .map(|owner| {
-                if let PodOwner::Workload(id) = owner {
-                    with_real_pods.insert(id);
-                }
-                owner
-            });
+        let restart_policy = value.spec.as_ref().and_then(|s| s.restart_policy.as_deref());
+        let owner = pod_owner(workloads, &index, &meta, (&namespace, &labels), restart_policy);
+        if let Some(PodOwner::Workload(id)) = owner {
+            with_real_pods.insert(id);
+        }
         let mut spec = value.spec.unwrap_or_default();
         default_pod_spec(&mut spec);
         let terminating = meta.deletion_timestamp.is_some();
@@ -1203,6 +657,53 @@ fn lower_pods(workloads: &[Workload], k8s_pods: Vec<Object<K8sPod>>) -> Vec<Pod>
             origin,
         });
     }
+    representative_pods(workloads, &with_real_pods, &mut pods);
+    pods
+}
+
+/// The owner of an input pod with metadata `meta` in `namespace` with
+/// `labels`: by its controller's `ownerReferences`, else by labels.
+fn pod_owner(
+    workloads: &[Workload],
+    index: &WorkloadIndex<'_>,
+    meta: &ObjectMeta,
+    (namespace, labels): (&str, &Labels),
+    restart_policy: Option<&str>,
+) -> Option<PodOwner> {
+    owner_references(Some(meta))
+        .find(|(kind, _)| WorkloadKind::from_kind(kind).is_some())
+        .map(|(kind, name)| {
+            let workload_kind = WorkloadKind::from_kind(kind).expect("filtered above");
+            match index.get(&(workload_kind, namespace, name)) {
+                Some(&id) => PodOwner::Workload(workloads[id.0 as usize].top_level(workloads, id)),
+                None => missing_owners::creator_of_missing_owner(
+                    workloads,
+                    namespace,
+                    workload_kind,
+                    name,
+                    labels,
+                )
+                .map_or_else(
+                    || PodOwner::Unresolved { kind: kind.to_owned(), name: name.to_owned() },
+                    PodOwner::Workload,
+                ),
+            }
+        })
+        // A controller reference without `kind` still names the pod's
+        // workload; with no kind to tell, the pod stays a `Pod`.
+        .or_else(|| {
+            meta.owner_references
+                .iter()
+                .flatten()
+                .find(|r| r.kind.is_empty() && r.controller == Some(true))
+                .map(|r| PodOwner::Unresolved { kind: "Pod".to_owned(), name: r.name.clone() })
+        })
+        .or_else(|| owner_by_labels(workloads, namespace, meta, restart_policy))
+}
+
+/// Adds to `pods` one representative pod for each top-level workload that
+/// is not in `with_real_pods`.
+fn representative_pods(workloads: &[Workload], with_real_pods: &BTreeSet<WorkloadId>, pods: &mut Vec<Pod>) {
     for (i, workload) in workloads.iter().enumerate() {
         let id = WorkloadId(i as u32);
         if workload.owner.is_some() || with_real_pods.contains(&id) {
@@ -1232,7 +733,6 @@ fn lower_pods(workloads: &[Workload], k8s_pods: Vec<Object<K8sPod>>) -> Vec<Pod>
             origin: workload.origin.clone(),
         });
     }
-    pods
 }
 
 /// A pod without `ownerReferences` (a dump whose references were stripped)

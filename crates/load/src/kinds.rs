@@ -115,22 +115,9 @@ fn lower_item(
     list_kind: Option<(&str, &str)>,
     builder: &mut impl Sink,
 ) -> DocumentOutcome {
-    let Value::Object(mut map) = value else {
-        if value.is_null() {
-            return DocumentOutcome::Skipped;
-        }
-        if value.is_array() {
-            builder.diagnostic(Diagnostic::warning(
-                origin.location(),
-                "skipped a document that is a list, not a Kubernetes object (use `kind: List` with `items`)",
-            ));
-            return DocumentOutcome::Skipped;
-        }
-        builder.diagnostic(Diagnostic::error(
-            origin.location(),
-            format!("expected a Kubernetes object (a mapping), found {}", value_kind(&value)),
-        ));
-        return DocumentOutcome::Failed;
+    let mut map = match value {
+        Value::Object(map) => map,
+        other => return lower_non_object(&other, &origin, builder),
     };
     if let Some((kind, api_version)) = list_kind {
         map.entry("kind").or_insert_with(|| Value::String(kind.to_owned()));
@@ -141,73 +128,16 @@ fn lower_item(
         return DocumentOutcome::Failed;
     };
     if kind == "List" || (kind.ends_with("List") && map.get("items").is_some_and(Value::is_array)) {
-        let Some(Value::Array(items)) = map.remove("items") else {
-            builder.diagnostic(Diagnostic::error(
-                origin.field_location("items"),
-                format!("`{kind}` without an `items` list"),
-            ));
-            return DocumentOutcome::Failed;
-        };
-        let api_version = map.get("apiVersion").and_then(Value::as_str).unwrap_or("v1");
-        let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty()).map(|k| (k, api_version));
-        let mut outcome = DocumentOutcome::Skipped;
-        for (index, item) in items.into_iter().enumerate() {
-            let item_origin = sub_origin(&origin, &format!("items[{index}]"));
-            match lower_item(item, item_origin, item_kind, builder) {
-                DocumentOutcome::Failed => outcome = DocumentOutcome::Failed,
-                DocumentOutcome::Loaded if outcome == DocumentOutcome::Skipped => {
-                    outcome = DocumentOutcome::Loaded
-                }
-                _ => {}
-            }
-        }
-        return outcome;
+        return lower_list(&kind, map, &origin, builder);
     }
     let api_version = map.get("apiVersion").and_then(Value::as_str).unwrap_or("").to_owned();
     let Some(target) = target_kind(&kind, &api_version) else {
-        let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
-        let field = |name: &str| map.get("metadata").and_then(|m| m.get(name)).and_then(Value::as_str);
-        let name = (field("namespace").map(str::to_owned), field("name").unwrap_or_default().to_owned());
-        match kubereach_core::unmodelled::read(&kind, group, Value::Object(map)) {
-            Some(route) => {
-                builder.unmodelled_route(route, origin);
-            }
-            None => builder.skip_object(&kind, &api_version, (name.0.as_deref(), &name.1), origin),
-        };
+        lower_unmodelled(&kind, &api_version, map, origin, builder);
         return DocumentOutcome::Skipped;
     };
-    match target.accepts(&api_version) {
-        Accepted::Yes => {}
-        Accepted::Legacy(current) => {
-            builder.diagnostic(Diagnostic::note(
-                origin.field_location("apiVersion"),
-                format!("`{api_version}` {kind} is a removed API version: read as `{current}`"),
-            ));
-            map.insert("apiVersion".to_owned(), Value::String(current.to_owned()));
-        }
-        Accepted::No(hint) => {
-            let message = if api_version.is_empty() {
-                format!("{kind} has no `apiVersion`: expected `{}`", target.api_version)
-            } else {
-                format!("unsupported apiVersion `{api_version}` for {kind}: {hint}")
-            };
-            builder.diagnostic(Diagnostic::error(origin.field_location("apiVersion"), message));
-            return DocumentOutcome::Failed;
-        }
-    }
-    let has_name = map
-        .get("metadata")
-        .and_then(|m| m.get("name"))
-        .and_then(Value::as_str)
-        .is_some_and(|n| !n.is_empty());
-    if !has_name {
-        let generate_name = map.get("metadata").and_then(|m| m.get("generateName")).is_some();
-        let message = if generate_name {
-            format!("{kind} has `metadata.generateName` but no `metadata.name`: the API server picks the name at creation, so it cannot be referenced; give it a name")
-        } else {
-            format!("{kind} has no `metadata.name`")
-        };
-        builder.diagnostic(Diagnostic::error(origin.field_location("metadata"), message));
+    if !accept_api_version(&target, (&kind, &api_version), &mut map, &origin, builder)
+        || !has_name(&kind, &map, &origin, builder)
+    {
         return DocumentOutcome::Failed;
     }
     if kind == "Secret" {
@@ -231,6 +161,125 @@ fn lower_item(
             DocumentOutcome::Failed
         }
     }
+}
+
+/// A document that is not a mapping: empty (skipped), a bare list (skipped
+/// with a warning) or a scalar (an error).
+fn lower_non_object(value: &Value, origin: &Origin, builder: &mut impl Sink) -> DocumentOutcome {
+    if value.is_null() {
+        return DocumentOutcome::Skipped;
+    }
+    if value.is_array() {
+        builder.diagnostic(Diagnostic::warning(
+            origin.location(),
+            "skipped a document that is a list, not a Kubernetes object (use `kind: List` with `items`)",
+        ));
+        return DocumentOutcome::Skipped;
+    }
+    builder.diagnostic(Diagnostic::error(
+        origin.location(),
+        format!("expected a Kubernetes object (a mapping), found {}", value_kind(value)),
+    ));
+    DocumentOutcome::Failed
+}
+
+/// A `List` (or typed list such as `PodList`): each item lowered on its own.
+fn lower_list(
+    kind: &str,
+    mut map: serde_json::Map<String, Value>,
+    origin: &Origin,
+    builder: &mut impl Sink,
+) -> DocumentOutcome {
+    let Some(Value::Array(items)) = map.remove("items") else {
+        builder.diagnostic(Diagnostic::error(
+            origin.field_location("items"),
+            format!("`{kind}` without an `items` list"),
+        ));
+        return DocumentOutcome::Failed;
+    };
+    let api_version = map.get("apiVersion").and_then(Value::as_str).unwrap_or("v1");
+    let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty()).map(|k| (k, api_version));
+    let mut outcome = DocumentOutcome::Skipped;
+    for (index, item) in items.into_iter().enumerate() {
+        let item_origin = sub_origin(origin, &format!("items[{index}]"));
+        match lower_item(item, item_origin, item_kind, builder) {
+            DocumentOutcome::Failed => outcome = DocumentOutcome::Failed,
+            DocumentOutcome::Loaded if outcome == DocumentOutcome::Skipped => {
+                outcome = DocumentOutcome::Loaded
+            }
+            _ => {}
+        }
+    }
+    outcome
+}
+
+/// An object of a kind the model does not read: kept aside when it routes
+/// traffic (its hosts), else counted as skipped.
+fn lower_unmodelled(
+    kind: &str,
+    api_version: &str,
+    map: serde_json::Map<String, Value>,
+    origin: Origin,
+    builder: &mut impl Sink,
+) {
+    let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+    let field = |name: &str| map.get("metadata").and_then(|m| m.get(name)).and_then(Value::as_str);
+    let name = (field("namespace").map(str::to_owned), field("name").unwrap_or_default().to_owned());
+    match kubereach_core::unmodelled::read(kind, group, Value::Object(map)) {
+        Some(route) => builder.unmodelled_route(route, origin),
+        None => builder.skip_object(kind, api_version, (name.0.as_deref(), &name.1), origin),
+    }
+}
+
+/// Whether `api_version` is one the model reads `kind` at; a removed version
+/// is rewritten to the current one with a note, an unknown one is an error.
+fn accept_api_version(
+    target: &TargetKind,
+    (kind, api_version): (&str, &str),
+    map: &mut serde_json::Map<String, Value>,
+    origin: &Origin,
+    builder: &mut impl Sink,
+) -> bool {
+    match target.accepts(api_version) {
+        Accepted::Yes => true,
+        Accepted::Legacy(current) => {
+            builder.diagnostic(Diagnostic::note(
+                origin.field_location("apiVersion"),
+                format!("`{api_version}` {kind} is a removed API version: read as `{current}`"),
+            ));
+            map.insert("apiVersion".to_owned(), Value::String(current.to_owned()));
+            true
+        }
+        Accepted::No(hint) => {
+            let message = if api_version.is_empty() {
+                format!("{kind} has no `apiVersion`: expected `{}`", target.api_version)
+            } else {
+                format!("unsupported apiVersion `{api_version}` for {kind}: {hint}")
+            };
+            builder.diagnostic(Diagnostic::error(origin.field_location("apiVersion"), message));
+            false
+        }
+    }
+}
+
+/// Whether the object has a `metadata.name`; an error says why not.
+fn has_name(
+    kind: &str,
+    map: &serde_json::Map<String, Value>,
+    origin: &Origin,
+    builder: &mut impl Sink,
+) -> bool {
+    let metadata = map.get("metadata");
+    if metadata.and_then(|m| m.get("name")).and_then(Value::as_str).is_some_and(|n| !n.is_empty()) {
+        return true;
+    }
+    let message = if metadata.and_then(|m| m.get("generateName")).is_some() {
+        format!("{kind} has `metadata.generateName` but no `metadata.name`: the API server picks the name at creation, so it cannot be referenced; give it a name")
+    } else {
+        format!("{kind} has no `metadata.name`")
+    };
+    builder.diagnostic(Diagnostic::error(origin.field_location("metadata"), message));
+    false
 }
 
 type DeserializeResult = Result<Resource, serde_path_to_error::Error<serde_json::Error>>;

@@ -179,9 +179,9 @@ fn load_decoded(name: Option<&str>, text: &str, invalid: &[decode::Invalid], bui
                 builder.diagnostic(Diagnostic::error(
                     kubereach_core::origin::Location::new(
                         name.map(str::to_owned),
-                        error.line.min(last_line()),
+                        error.line().min(last_line()),
                     ),
-                    error.message,
+                    error.message(),
                 ));
             }
             Ok(parsed) => {

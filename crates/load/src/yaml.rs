@@ -28,6 +28,7 @@
 use serde_json::Value;
 
 mod builder;
+mod error;
 mod events;
 mod fast;
 mod fields;
@@ -37,6 +38,7 @@ mod tabs;
 #[cfg(test)]
 mod tests;
 
+pub use error::YamlError;
 use events::{parse_yaml, tidy_message};
 use fields::Fields;
 use split::{find_content, split_documents, strip_line_boms, Chunk, Content};
@@ -81,25 +83,6 @@ pub struct ParsedDocument {
     /// the root alone.
     pub field_lines: Vec<(String, u32)>,
 }
-
-/// A syntax or structure error in a document.
-#[derive(Debug, Clone, PartialEq)]
-pub struct YamlError {
-    /// 1-based line in the whole input.
-    pub line: u32,
-    /// 1-based column (in characters) on that line.
-    pub column: u32,
-    /// What went wrong, lowercase, without a trailing period.
-    pub message: String,
-}
-
-impl std::fmt::Display for YamlError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "line {} column {}: {}", self.line, self.column, self.message)
-    }
-}
-
-impl std::error::Error for YamlError {}
 
 /// Splits `text` into documents and parses each one.
 ///
@@ -188,7 +171,7 @@ fn parse_chunk(text: &str, chunk: &Chunk<'_>, content: &Content) -> Result<Parse
             if line_in_body == 0 {
                 column = column.saturating_add(content.column);
             }
-            Err(YamlError {
+            Err(YamlError::Syntax {
                 line: content_line.saturating_add(line_in_body),
                 column,
                 message: tidy_message(&message),

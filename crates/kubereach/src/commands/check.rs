@@ -149,7 +149,7 @@ fn load_config(path: Option<&Path>) -> Result<FileConfig, CommandError> {
     if let Some(extra) = documents.next() {
         return Err(invalid(extra.line, "a config file holds one document".to_owned()));
     }
-    let parsed = document.content.map_err(|e| invalid(e.line, e.message))?;
+    let parsed = document.content.map_err(|e| invalid(e.line(), e.message()))?;
     check::parse_config(&parsed.value).map_err(|error| {
         invalid(line_of(&parsed.field_lines, &error.path).unwrap_or(document.line), error.message)
     })

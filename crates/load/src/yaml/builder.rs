@@ -20,8 +20,9 @@ pub(super) struct Pos {
 }
 
 impl Pos {
-    pub(super) fn error(self, message: impl Into<String>) -> YamlError {
-        YamlError { line: self.line, column: self.column, message: message.into() }
+    /// The error `make` builds from a line and column, at this position.
+    pub(super) fn error(self, make: impl FnOnce(u32, u32) -> YamlError) -> YamlError {
+        make(self.line, self.column)
     }
 }
 
@@ -233,7 +234,7 @@ impl Builder {
     pub(super) fn alias(&mut self, id: usize, pos: Pos) -> Result<(), YamlError> {
         self.begin_node(pos);
         let Some(Some((value, size))) = self.anchors.get(id) else {
-            return Err(pos.error("alias to an anchor whose node is not complete"));
+            return Err(pos.error(|line, column| YamlError::IncompleteAlias { line, column }));
         };
         let size = *size;
         // The copy must not nest deeper than a node written out could.
@@ -273,7 +274,9 @@ impl Builder {
         let is_merge = style == ScalarStyle::Plain
             && text == "<<"
             && tag.is_none_or(|t| t.handle == CORE_TAG_HANDLE && t.suffix == "merge");
-        let value = scalar_value(text, style, tag).map_err(|m| pos.error(m))?;
+        let value = scalar_value(text, style, tag).map_err(|(text, tag)| {
+            pos.error(|line, column| YamlError::InvalidTagged { line, column, text, tag })
+        })?;
         self.complete(value, Size::SCALAR, anchor, pos, is_merge)
     }
 
@@ -369,12 +372,8 @@ impl Builder {
         });
         let shown: String = key.chars().take(64).collect();
         let ellipsis = if shown.len() < key.len() { "…" } else { "" };
-        match first {
-            Some(line) => {
-                pos.error(format!("mapping key `{shown}{ellipsis}` already defined at line {line}"))
-            }
-            None => pos.error(format!("mapping key `{shown}{ellipsis}` already defined")),
-        }
+        let key = format!("{shown}{ellipsis}");
+        pos.error(|line, column| YamlError::DuplicateKey { line, column, key, first_line: first })
     }
 }
 
@@ -383,17 +382,17 @@ impl Builder {
 fn count_copies(copied: &mut u64, nodes: u64, pos: Pos) -> Result<(), YamlError> {
     *copied = copied.saturating_add(nodes);
     if *copied > MAX_ALIAS_NODES {
-        return Err(pos.error(format!("anchors and aliases expand to more than {MAX_ALIAS_NODES} nodes")));
+        return Err(pos.error(|line, column| YamlError::TooManyAliasNodes { line, column }));
     }
     Ok(())
 }
 
 fn depth_error(pos: Pos) -> YamlError {
-    pos.error(format!("nesting deeper than {MAX_DEPTH} levels"))
+    pos.error(|line, column| YamlError::TooDeep { line, column })
 }
 
 fn merge_error(pos: Pos) -> YamlError {
-    pos.error("merge key `<<` needs a mapping or a list of mappings")
+    pos.error(|line, column| YamlError::BadMerge { line, column })
 }
 
 /// The string form of a mapping key.

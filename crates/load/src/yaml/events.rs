@@ -46,7 +46,7 @@ pub(super) fn tidy_message(message: &str) -> String {
 fn scan_error(e: &ScanError, line_offset: u32) -> ChunkError {
     let marker = e.marker();
     ChunkError {
-        error: YamlError {
+        error: YamlError::Syntax {
             line: to_u32(marker.line().max(1)).saturating_add(line_offset),
             column: to_u32(marker.col()).saturating_add(1),
             message: tidy_message(e.info()),

@@ -14,10 +14,10 @@ pub(super) fn scalar_value(
     text: Cow<'_, str>,
     style: ScalarStyle,
     tag: Option<&Tag>,
-) -> Result<Value, String> {
+) -> Result<Value, (String, &'static str)> {
     if let Some(tag) = tag {
         if tag.handle == CORE_TAG_HANDLE {
-            let invalid = |kind: &str| format!("`{text}` is not a valid `!!{kind}`");
+            let invalid = |kind: &'static str| (text.to_string(), kind);
             match tag.suffix.as_str() {
                 "str" => return Ok(Value::String(text.into_owned())),
                 "null" => return Ok(Value::Null),

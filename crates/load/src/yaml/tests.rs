@@ -13,8 +13,10 @@ fn check(text: &str) -> Vec<(u32, Result<Value, String>)> {
     parse_stream(text)
         .into_iter()
         .map(|d| {
-            let content =
-                d.content.map(|p| p.value).map_err(|e| format!("{}:{}: {}", e.line, e.column, e.message));
+            let content = d
+                .content
+                .map(|p| p.value)
+                .map_err(|e| format!("{}:{}: {}", e.line(), e.column(), e.message()));
             (d.line, content)
         })
         .collect()
@@ -155,22 +157,22 @@ e: 5
 #[test]
 fn error_lines_and_messages() {
     let e = error("a: 1\nb: \"open\n");
-    assert_eq!(e.line, 2);
-    assert!(e.message.contains("quoted scalar"), "{}", e.message);
+    assert_eq!(e.line(), 2);
+    assert!(e.message().contains("quoted scalar"), "{}", e.message());
     // The first document is fine; this is the second one.
     let docs = parse_stream("x: 1\n---\na:\n\tb: 1\n");
     assert!(docs[0].content.is_ok());
     let e2 = docs[1].content.clone().unwrap_err();
-    assert_eq!(e2.line, 4);
-    assert!(e2.message.contains("tab"), "{}", e2.message);
+    assert_eq!(e2.line(), 4);
+    assert!(e2.message().contains("tab"), "{}", e2.message());
     let e = error("]\n");
-    assert_eq!((e.line, e.column), (1, 1));
+    assert_eq!((e.line(), e.column()), (1, 1));
     let e = error("a: *nothing\n");
-    assert_eq!(e.line, 1);
-    assert!(e.message.contains("anchor"), "{}", e.message);
+    assert_eq!(e.line(), 1);
+    assert!(e.message().contains("anchor"), "{}", e.message());
     for e in [error("a: 1\n  b: 2\n"), error("- a\nb: 1\n")] {
-        assert!(!e.message.ends_with('.'));
-        assert!(!e.message.starts_with(char::is_uppercase), "{}", e.message);
+        assert!(!e.message().ends_with('.'));
+        assert!(!e.message().starts_with(char::is_uppercase), "{}", e.message());
     }
 }
 
@@ -214,8 +216,8 @@ again: *s
     // A quoted `<<` is an ordinary key.
     assert_eq!(value("\"<<\": 1\n"), json!({"<<": 1}));
     let e = error("a: &a 1\nb:\n  <<: *a\n");
-    assert_eq!(e.line, 3);
-    assert!(e.message.contains("merge"), "{}", e.message);
+    assert_eq!(e.line(), 3);
+    assert!(e.message().contains("merge"), "{}", e.message());
     // Anchors are redefinable; an alias takes the latest.
     assert_eq!(value("- &a 1\n- *a\n- &a 2\n- *a\n"), json!([1, 1, 2, 2]));
     // An alias inside its own anchor cannot be expanded.
@@ -233,7 +235,7 @@ fn billion_laughs_is_capped() {
         previous = name;
     }
     let e = error(&text);
-    assert!(e.message.contains("more than 1000000 nodes"), "{}", e.message);
+    assert!(e.message().contains("more than 1000000 nodes"), "{}", e.message());
     // A small expansion is fine.
     assert_eq!(value("a: &a [1, 2]\nb: [*a, *a]\n")["b"], json!([[1, 2], [1, 2]]));
 }
@@ -249,14 +251,14 @@ fn deep_nesting_does_not_overflow() {
 
     let block = "- ".repeat(100_000) + "x\n";
     let e = error(&block);
-    assert_eq!(e.message, "nesting deeper than 512 levels");
-    assert_eq!(e.line, 1);
+    assert_eq!(e.message(), "nesting deeper than 512 levels");
+    assert_eq!(e.line(), 1);
 
     let mut indented = String::new();
     for i in 0..1000 {
         let _ = writeln!(indented, "{}k{i}:", " ".repeat(i));
     }
-    assert_eq!(error(&indented).message, "nesting deeper than 512 levels");
+    assert_eq!(error(&indented).message(), "nesting deeper than 512 levels");
 
     // Aliases cannot nest values deeper either.
     let mut text = String::from("a0: &a0 x\n");
@@ -264,8 +266,8 @@ fn deep_nesting_does_not_overflow() {
         let _ = writeln!(text, "a{i}: &a{i} {}*a{}{}", "[".repeat(100), i - 1, "]".repeat(100));
     }
     let e = error(&text);
-    assert_eq!(e.message, "nesting deeper than 512 levels");
-    assert_eq!(e.line, 7);
+    assert_eq!(e.message(), "nesting deeper than 512 levels");
+    assert_eq!(e.line(), 7);
 
     // 512 levels are fine.
     let ok = "- ".repeat(MAX_DEPTH) + "x\n";
@@ -292,8 +294,8 @@ fn json_documents() {
     assert_eq!(docs.len(), 2);
     let e = docs[1].content.clone().unwrap_err();
     assert_eq!(docs[1].line, 3);
-    assert!(e.line == 4 || e.line == 5, "{e:?}");
-    assert!(!e.message.is_empty());
+    assert!(e.line() == 4 || e.line() == 5, "{e:?}");
+    assert!(!e.message().is_empty());
 }
 
 #[test]
@@ -312,11 +314,11 @@ fn json_fallback_on_saphyr_rejection() {
     assert_eq!(value(text), json!({"a": [1, 2]}));
     // A JSON error on the first line is placed after the `---` marker.
     let e = parse_stream("x: 1\n--- {\"a\":\t1,,}\n")[1].content.clone().unwrap_err();
-    assert_eq!((e.line, e.column), (2, 13));
+    assert_eq!((e.line(), e.column()), (2, 13));
     // Deep JSON beyond the YAML parser's flow limit is an error, not a
     // crash.
     let deep = "[".repeat(300) + &"]".repeat(300);
-    assert!(error(&deep).message.contains("recursion"), "{:?}", error(&deep));
+    assert!(error(&deep).message().contains("recursion"), "{:?}", error(&deep));
 }
 
 #[test]
@@ -331,10 +333,10 @@ fn tabs_before_content_inside_a_flow_collection() {
     assert_eq!(line_of(&doc, "spec.m.b"), Some(9));
     // In block indentation a tab stays an error, on its line.
     let e = error("a:\n  b: [1,\n    2]\n  c:\n\td: 1\n");
-    assert_eq!(e.line, 5);
-    assert!(e.message.starts_with("tabs disallowed"), "{}", e.message);
+    assert_eq!(e.line(), 5);
+    assert!(e.message().starts_with("tabs disallowed"), "{}", e.message());
     let e = error("a:\n\t[1, 2]\n");
-    assert_eq!(e.line, 2);
+    assert_eq!(e.line(), 2);
 }
 
 #[test]
@@ -387,8 +389,8 @@ tagged:
         })
     );
     let e = error("a:\n  b: !!int abc\n");
-    assert_eq!(e.line, 2);
-    assert!(e.message.contains("!!int"), "{}", e.message);
+    assert_eq!(e.line(), 2);
+    assert!(e.message().contains("!!int"), "{}", e.message());
 }
 
 #[test]
@@ -408,14 +410,14 @@ fn keys_become_strings() {
 #[test]
 fn duplicate_keys_are_an_error_at_the_second_one() {
     let e = error("a: 1\nb: 2\na: 3\n");
-    assert_eq!((e.line, e.message.as_str()), (3, "mapping key `a` already defined at line 1"));
+    assert_eq!((e.line(), e.message().as_str()), (3, "mapping key `a` already defined at line 1"));
     let e = error("metadata:\n  name: x\n  labels: {app: a, app: b}\n");
-    assert_eq!((e.line, e.message.as_str()), (3, "mapping key `app` already defined at line 3"));
+    assert_eq!((e.line(), e.message().as_str()), (3, "mapping key `app` already defined at line 3"));
     let e = error("{\"a\": 1, \"a\": 2}");
-    assert_eq!(e.message, "mapping key `a` already defined at line 1");
+    assert_eq!(e.message(), "mapping key `a` already defined at line 1");
     // Two files concatenated without `---`: the second starts with a comment.
     let e = error("kind: Service\nmetadata: {name: a}\n# b.yaml\nkind: Pod\nmetadata: {name: b}\n");
-    assert_eq!((e.line, e.message.as_str()), (4, "mapping key `kind` already defined at line 1"));
+    assert_eq!((e.line(), e.message().as_str()), (4, "mapping key `kind` already defined at line 1"));
     // Keys merged with `<<` may be overridden.
     assert_eq!(value("base: &b {a: 1}\nm:\n  <<: *b\n  a: 2\n")["m"], json!({"a": 2}));
 }
