@@ -1,6 +1,8 @@
-//! The analysis commands on a loaded cluster: `check`, one `trace`, and
-//! `matrix --focus`, each from the loaded cluster to its report (the policy
-//! engine compiled inside, as the commands do); and the parts they share:
+//! The analysis commands on a loaded cluster: `check`, one `trace`,
+//! `matrix --focus`, the whole `matrix` and `diff` of the cluster with
+//! itself, each from the loaded cluster to its report (the policy engine
+//! compiled inside, as the commands do; `trace` with the engine compiled
+//! beforehand, the query alone); and the parts they share:
 //! compiling the policy engine, and the engine's question "what may
 //! addresses outside the cluster open to this pod" for every pod (KR309's).
 //! Run by hand, never in CI.
@@ -29,6 +31,7 @@ use std::time::Duration;
 use criterion::{Criterion, SamplingMode};
 use kubereach_core::check::{check, Config};
 use kubereach_core::cni::{behaviour, PolicyView};
+use kubereach_core::diff::{diff, Side};
 use kubereach_core::matrix::{matrix, Filters, Granularity, MatrixOptions};
 use kubereach_core::policy::PolicyEngine;
 use kubereach_core::ports::Protocol;
@@ -90,6 +93,24 @@ fn main() {
         b.iter(|| {
             let engine = PolicyEngine::for_plugin(&cluster, plugin.clone(), PolicyView::Effective);
             black_box(matrix(&engine, &focus).edges.len())
+        })
+    });
+    let whole = MatrixOptions { filters: Filters::default(), ..focus.clone() };
+    group.bench_function("matrix (whole)", |b| {
+        b.iter(|| {
+            let engine = PolicyEngine::for_plugin(&cluster, plugin.clone(), PolicyView::Effective);
+            black_box(matrix(&engine, &whole).edges.len())
+        })
+    });
+    // `diff DIR DIR`: both sides compiled and swept, then compared.
+    group.bench_function("diff (the cluster with itself)", |b| {
+        b.iter(|| {
+            let old = PolicyEngine::for_plugin(&cluster, plugin.clone(), PolicyView::Effective);
+            let new = PolicyEngine::for_plugin(&cluster, plugin.clone(), PolicyView::Effective);
+            let (old_matrix, new_matrix) = (matrix(&old, &whole), matrix(&new, &whole));
+            let sides =
+                (Side { engine: &old, matrix: &old_matrix }, Side { engine: &new, matrix: &new_matrix });
+            black_box(diff(&sides.0, &sides.1).changes.len())
         })
     });
     group.finish();

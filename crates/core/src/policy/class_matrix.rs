@@ -671,11 +671,61 @@ struct Scratch {
     events: Vec<(u32, u32)>,
     signature: Vec<u64>,
     named: Vec<u64>,
+    memo: Memo,
+}
+
+/// Verdicts of one profile by the set of its rules that match (a
+/// signature, one bit per rule) and the target named ports resolve on.
+#[derive(Default)]
+struct Memo {
     key: Vec<u64>,
-    /// Verdicts by signature and target, for profiles of at most 64 rules.
+    /// By signature and target, for profiles of at most 64 rules.
     small: FxHashMap<(u64, u64), u32>,
-    /// Verdicts by signature words and target, for larger profiles.
+    /// By signature words and target, for larger profiles.
     large: FxHashMap<Vec<u64>, u32>,
+}
+
+impl Memo {
+    fn clear(&mut self) {
+        self.small.clear();
+        self.large.clear();
+    }
+
+    /// The verdict id for the rules of `profile` that `signature` marks,
+    /// evaluated once per signature and target.
+    fn verdict(
+        &mut self,
+        compiled: &Compiled<'_>,
+        profile: &Profile,
+        interner: &mut Interner,
+        signature: &[u64],
+        target: Target,
+    ) -> u32 {
+        let target_word = match target {
+            Target::Ports(p) => u64::from(p),
+            Target::External => u64::MAX,
+        };
+        let small = signature.len() == 1;
+        let cached = if small {
+            self.small.get(&(signature[0], target_word)).copied()
+        } else {
+            self.key.clear();
+            self.key.extend_from_slice(signature);
+            self.key.push(target_word);
+            self.large.get(self.key.as_slice()).copied()
+        };
+        if let Some(id) = cached {
+            return id;
+        }
+        let matched = |i: usize| signature[i / 64] & (1 << (i % 64)) != 0;
+        let id = interner.id(compiled.evaluate(profile, &matched, target, None));
+        if small {
+            self.small.insert((signature[0], target_word), id);
+        } else {
+            self.large.insert(self.key.clone(), id);
+        }
+        id
+    }
 }
 
 /// The row of a profile: egress (`ports` is `None`: named ports resolve on
@@ -692,20 +742,67 @@ fn row(
         return Row::constant(ALL);
     }
     let classes = compiled.classes.len();
-    let peers = classes + compiled.blocks.len();
+    let peers = (classes + compiled.blocks.len()) as u32;
+    row_events(compiled, profile, ports.is_none(), runs, scratch);
+    let Scratch { events, signature, named, memo } = scratch;
+    let mut segments: Vec<(u32, u32)> = Vec::new();
+    let push = |segments: &mut Vec<(u32, u32)>, start: u32, id: u32| match segments.last() {
+        Some(&(_, last)) if last == id => {}
+        _ => segments.push((start, id)),
+    };
+    let mut next = 0;
+    let mut position = 0u32;
+    while position < peers {
+        // Toggle the rules whose intervals start or end here.
+        while next < events.len() && events[next].0 == position {
+            let bit = events[next].1 as usize;
+            signature[bit / 64] ^= 1 << (bit % 64);
+            next += 1;
+        }
+        let end = events.get(next).map_or(peers, |e| e.0).min(peers);
+        let needs_ports = signature.iter().zip(named.iter()).any(|(s, n)| s & n != 0);
+        let mut verdict = |target| memo.verdict(compiled, profile, interner, signature, target);
+        match ports {
+            Some(p) => push(&mut segments, position, verdict(Target::Ports(p))),
+            None if !needs_ports => push(&mut segments, position, verdict(Target::External)),
+            None => {
+                for peer in position..end {
+                    let target = if (peer as usize) < classes {
+                        compiled.target_of(Peer::Class(peer))
+                    } else {
+                        Target::External
+                    };
+                    push(&mut segments, peer, verdict(target));
+                }
+            }
+        }
+        position = end;
+    }
+    Row { segments }
+}
+
+/// Fills `scratch` for a sweep of `profile`'s rules: the sorted events
+/// `(peer, rule position)` where a rule's peer intervals start or end, an
+/// empty signature, and (for an egress row, `egress`) the rules whose
+/// verdict depends on the destination's container ports.
+fn row_events(
+    compiled: &Compiled<'_>,
+    profile: &Profile,
+    egress: bool,
+    runs: &mut Runs<'_>,
+    scratch: &mut Scratch,
+) {
     let width = profile.rules.len().div_ceil(64).max(1);
-    let Scratch { events, signature, named, key, small, large } = scratch;
+    let Scratch { events, signature, named, memo } = scratch;
     events.clear();
-    small.clear();
-    large.clear();
+    memo.clear();
     signature.clear();
     signature.resize(width, 0);
-    // Rules whose verdict depends on the destination's container ports.
     named.clear();
     named.resize(width, 0);
     for (position, &rule) in profile.rules.iter().enumerate() {
         let rule = &compiled.rules[rule as usize];
-        if ports.is_none() && !rule.ports.named.is_empty() {
+        if egress && !rule.ports.named.is_empty() {
             named[position / 64] |= 1 << (position % 64);
         }
         for &(start, end) in runs.of(rule.peers) {
@@ -714,64 +811,6 @@ fn row(
         }
     }
     events.sort_unstable();
-    let mut segments: Vec<(u32, u32)> = Vec::new();
-    let mut verdict = |signature: &[u64], target: Target| -> u32 {
-        let target_word = match target {
-            Target::Ports(p) => u64::from(p),
-            Target::External => u64::MAX,
-        };
-        let cached = if width == 1 {
-            small.get(&(signature[0], target_word)).copied()
-        } else {
-            key.clear();
-            key.extend_from_slice(signature);
-            key.push(target_word);
-            large.get(key.as_slice()).copied()
-        };
-        if let Some(id) = cached {
-            return id;
-        }
-        let matched = |i: usize| signature[i / 64] & (1 << (i % 64)) != 0;
-        let id = interner.id(compiled.evaluate(profile, &matched, target, None));
-        if width == 1 {
-            small.insert((signature[0], target_word), id);
-        } else {
-            large.insert(key.clone(), id);
-        }
-        id
-    };
-    let push = |segments: &mut Vec<(u32, u32)>, start: u32, id: u32| match segments.last() {
-        Some(&(_, last)) if last == id => {}
-        _ => segments.push((start, id)),
-    };
-    let mut next = 0;
-    let mut position = 0u32;
-    while (position as usize) < peers {
-        // Toggle the rules whose intervals start or end here.
-        while next < events.len() && events[next].0 == position {
-            let bit = events[next].1 as usize;
-            signature[bit / 64] ^= 1 << (bit % 64);
-            next += 1;
-        }
-        let end = events.get(next).map_or(peers as u32, |e| e.0).min(peers as u32);
-        let needs_ports = signature.iter().zip(named.iter()).any(|(s, n)| s & n != 0);
-        match ports {
-            Some(p) => push(&mut segments, position, verdict(signature, Target::Ports(p))),
-            None if !needs_ports => push(&mut segments, position, verdict(signature, Target::External)),
-            None => {
-                for peer in position..end {
-                    let target = if (peer as usize) < classes {
-                        compiled.target_of(Peer::Class(peer))
-                    } else {
-                        Target::External
-                    };
-                    push(&mut segments, peer, verdict(signature, target));
-                }
-            }
-        }
-        position = end;
-    }
-    Row { segments }
 }
 
 #[cfg(test)]

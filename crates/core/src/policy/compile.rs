@@ -1,30 +1,30 @@
 //! Compiling a cluster's policies into classes, peer sets and profiles.
 //!
-//! Cilium's and Calico's own policies compile in `compile/cilium.rs` and
-//! `compile/calico.rs` into the same rules, peer sets and profiles.
+//! Each kind of policy compiles in its own file into the same rules, peer
+//! sets and profiles: NetworkPolicy in `compile/network.rs`, the admin
+//! tiers in `compile/admin.rs`, Cilium's and Calico's own policies in
+//! `compile/cilium.rs` and `compile/calico.rs`.
 
+mod admin;
 mod calico;
 mod cilium;
+mod network;
 
 use std::net::IpAddr;
 use std::ops::Range;
 
 use k8s_openapi::api::core::v1::Node;
-use k8s_openapi::api::networking::v1::{NetworkPolicyPeer, NetworkPolicyPort};
+use k8s_openapi::api::networking::v1::NetworkPolicyPeer;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::bitset::BitSet;
 use super::ip::{self, IpRange};
 use super::select::{FxHashMap, Interner, Requirement, Selector};
 use super::{Direction, HostNetwork, PolicyKind, PolicyOptions, Tiers, INGRESS_CONTROLLER_NAMESPACE};
-use crate::admin_policy::{
-    AdminNetworkPolicyEgressRule, AdminNetworkPolicyIngressRule, AdminNetworkPolicyPeer,
-    AdminNetworkPolicyPort, AdminNetworkPolicySubject, AdminPolicyAction,
-};
+use crate::admin_policy::AdminPolicyAction;
 use crate::model::{Cluster, NAMESPACE_NAME_LABEL};
 use crate::origin::Origin;
-use crate::ports::{ConnectionSet, PortSet, Protocol};
+use crate::ports::{ConnectionSet, Protocol};
 
 /// The tiers rules come from, in evaluation order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -411,6 +411,28 @@ pub(super) fn node_addresses(node: &Node) -> Vec<IpAddr> {
     addresses
 }
 
+/// Port profiles, numbered as first seen; `0` is the empty one.
+struct PortProfiles {
+    profiles: Vec<PortProfile>,
+    ids: FxHashMap<PortProfile, u32>,
+}
+
+impl PortProfiles {
+    fn new() -> PortProfiles {
+        PortProfiles { profiles: vec![Vec::new()], ids: [(Vec::new(), 0)].into_iter().collect() }
+    }
+
+    fn id(&mut self, ports: PortProfile) -> u32 {
+        if let Some(&id) = self.ids.get(&ports) {
+            return id;
+        }
+        let id = self.profiles.len() as u32;
+        self.ids.insert(ports.clone(), id);
+        self.profiles.push(ports);
+        id
+    }
+}
+
 fn named_ports(pod: &crate::model::Pod) -> PortProfile {
     let mut ports: PortProfile = Vec::new();
     for port in pod.container_ports() {
@@ -442,9 +464,7 @@ impl<'c> Builder<'c> {
         names.sort_unstable();
         names.dedup();
         self.namespace_names = names.clone();
-        let mut port_profiles: Vec<PortProfile> = vec![Vec::new()];
-        let mut port_profile_ids: FxHashMap<PortProfile, u32> = FxHashMap::default();
-        port_profile_ids.insert(Vec::new(), 0);
+        let mut port_profiles = PortProfiles::new();
         let mut pod_class = vec![u32::MAX; cluster.pods().len()];
         let mut class_ids: FxHashMap<ClassKey, u32> = FxHashMap::default();
         for (ns_index, name) in names.iter().enumerate() {
@@ -455,30 +475,7 @@ impl<'c> Builder<'c> {
             };
             let start = self.classes.len() as u32;
             for &pod_id in cluster.pods_in(name) {
-                let pod = cluster.pod(pod_id);
-                let labels = self.interner.labels(&pod.labels);
-                let ports = named_ports(pod);
-                let ports = match port_profile_ids.get(&ports) {
-                    Some(&id) => id,
-                    None => {
-                        let id = port_profiles.len() as u32;
-                        port_profile_ids.insert(ports.clone(), id);
-                        port_profiles.push(ports);
-                        id
-                    }
-                };
-                let host_network = pod.host_network() && host == HostNetwork::Node;
-                let blocks = if host_network || options.ip_blocks_match_pods {
-                    self.pod_blocks(pod)
-                } else {
-                    Vec::new()
-                };
-                let account = if self.by_service_account {
-                    self.interner.id(pod.spec.service_account_name.as_deref().unwrap_or("default"))
-                } else {
-                    0
-                };
-                let key: ClassKey = (ns_index, labels, ports, host_network, blocks, account);
+                let key = self.class_key(pod_id, ns_index, &mut port_profiles, options, host);
                 let next = self.classes.len() as u32;
                 let representative = &mut self.representative;
                 let class = *class_ids.entry(key).or_insert_with_key(|key| {
@@ -513,7 +510,32 @@ impl<'c> Builder<'c> {
             profiles: [0, 0],
         });
         self.namespaces.push(NamespaceInfo { labels, classes: ingress_controller..ingress_controller + 1 });
-        (pod_class, port_profiles, ingress_controller)
+        (pod_class, port_profiles.profiles, ingress_controller)
+    }
+
+    /// What tells `pod` (of the namespace numbered `ns_index`) apart from
+    /// other pods for every policy.
+    fn class_key(
+        &mut self,
+        pod_id: crate::model::PodId,
+        ns_index: u32,
+        port_profiles: &mut PortProfiles,
+        options: PolicyOptions,
+        host: HostNetwork,
+    ) -> ClassKey {
+        let cluster = self.cluster;
+        let pod = cluster.pod(pod_id);
+        let labels = self.interner.labels(&pod.labels);
+        let ports = port_profiles.id(named_ports(pod));
+        let host_network = pod.host_network() && host == HostNetwork::Node;
+        let blocks =
+            if host_network || options.ip_blocks_match_pods { self.pod_blocks(pod) } else { Vec::new() };
+        let account = if self.by_service_account {
+            self.interner.id(pod.spec.service_account_name.as_deref().unwrap_or("default"))
+        } else {
+            0
+        };
+        (ns_index, labels, ports, host_network, blocks, account)
     }
 
     /// The blocks of a pod's addresses: `status.podIPs`, else (for a
@@ -723,72 +745,6 @@ impl<'c> Builder<'c> {
         }
     }
 
-    /// A NetworkPolicy peer of a policy in `namespace`.
-    fn network_policy_peer(&mut self, namespace: &BitSet, peer: &NetworkPolicyPeer) -> PeerSet {
-        if let Some(block) = &peer.ip_block {
-            let Some(cidr) = IpRange::parse_cidr(&block.cidr) else { return self.empty_peer_set() };
-            let except: Vec<IpRange> =
-                block.except.iter().flatten().filter_map(|e| IpRange::parse_cidr(e)).collect();
-            let blocks = self.blocks_in(&[cidr], &except);
-            let classes = self.addressed_in(&blocks);
-            return PeerSet { classes, blocks, everything: false };
-        }
-        let namespaces = match &peer.namespace_selector {
-            Some(selector) => self.select_namespaces(selector),
-            None if peer.pod_selector.is_some() => namespace.clone(),
-            // A peer with no field: the API server rejects it.
-            None => return self.empty_peer_set(),
-        };
-        let everything = LabelSelector::default();
-        let classes =
-            self.select_classes(&namespaces, peer.pod_selector.as_ref().unwrap_or(&everything)).clone();
-        PeerSet { classes, blocks: BitSet::new(self.blocks.len()), everything: false }
-    }
-
-    /// An admin policy peer (`namespaces`, `pods`, `nodes` or `networks`).
-    fn admin_peer(&mut self, peer: &AdminNetworkPolicyPeer) -> PeerSet {
-        let mut set = self.empty_peer_set();
-        if let Some(selector) = &peer.namespaces {
-            let namespaces = self.select_namespaces(selector);
-            let selected = self.select_compiled(&namespaces, Selector::everything()).clone();
-            set.classes.union_with(&selected);
-        }
-        if let Some(pods) = &peer.pods {
-            let namespaces = self.select_namespaces(&pods.namespace_selector);
-            let selected = self.select_classes(&namespaces, &pods.pod_selector).clone();
-            set.classes.union_with(&selected);
-        }
-        let mut ranges: Vec<IpRange> = Vec::new();
-        if let Some(selector) = &peer.nodes {
-            let selector = Selector::compile(selector, &mut self.interner);
-            for node in self.nodes.iter().filter(|n| selector.matches(&n.labels)) {
-                ranges.extend(node.addresses.iter().map(|a| IpRange::from_addr(*a)));
-            }
-        }
-        ranges.extend(peer.networks.iter().flatten().filter_map(|n| IpRange::parse_cidr(n)));
-        if !ranges.is_empty() {
-            let blocks = self.blocks_in(&ranges, &[]);
-            set.classes.union_with(&self.addressed_in(&blocks));
-            set.blocks.union_with(&blocks);
-        }
-        set
-    }
-
-    fn admin_subject(&mut self, subject: &AdminNetworkPolicySubject) -> BitSet {
-        let mut set = BitSet::new(self.class_count());
-        if let Some(selector) = &subject.namespaces {
-            let namespaces = self.select_namespaces(selector);
-            let selected = self.select_compiled(&namespaces, Selector::everything()).clone();
-            set.union_with(&selected);
-        }
-        if let Some(pods) = &subject.pods {
-            let namespaces = self.select_namespaces(&pods.namespace_selector);
-            let selected = self.select_classes(&namespaces, &pods.pod_selector).clone();
-            set.union_with(&selected);
-        }
-        set
-    }
-
     /// Compiles every policy: returns the policies, their rules, and per
     /// policy and direction the subject classes (`None` when the policy
     /// does not apply in that direction).
@@ -806,22 +762,16 @@ impl<'c> Builder<'c> {
         let mut subjects = Vec::new();
         // Admin policies first (already sorted by priority, then name).
         for object in admin {
-            let policy = policies.len() as u32;
-            let anp = &object.value;
-            policies.push(PolicyMeta {
+            let spec = &object.value.spec;
+            let admin = admin::AdminPolicy {
                 kind: PolicyKind::AdminNetworkPolicy,
-                namespace: None,
-                name: anp.metadata.name.as_deref().unwrap_or_default(),
+                name: object.value.metadata.name.as_deref().unwrap_or_default(),
                 origin: &object.origin,
-                calico_tier: None,
-                isolates: [false, false],
-            });
-            let subject = ids(&self.admin_subject(&anp.spec.subject));
-            self.admin_rules(RuleTier::Admin, policy, &anp.spec.ingress, &anp.spec.egress, &mut rules);
-            subjects.push([
-                (!anp.spec.ingress.is_empty()).then(|| subject.clone()),
-                (!anp.spec.egress.is_empty()).then_some(subject),
-            ]);
+                subject: &spec.subject,
+                ingress: &spec.ingress,
+                egress: &spec.egress,
+            };
+            self.compile_admin(RuleTier::Admin, admin, &mut policies, &mut rules, &mut subjects);
         }
         // Calico's policies ordered before NetworkPolicies (lower tiers,
         // lower orders in the `default` tier), NetworkPolicies, the rest.
@@ -832,64 +782,7 @@ impl<'c> Builder<'c> {
         }
         let default_tier = self.calico_tiers.iter().position(|t| t.name == crate::calico::DEFAULT_TIER);
         for object in network {
-            let policy = policies.len() as u32;
-            let np = &object.value;
-            let namespace = np.metadata.namespace.as_deref();
-            let types = np.spec.as_ref().and_then(|s| s.policy_types.as_deref()).unwrap_or_default();
-            let has = |t: &str| types.iter().any(|x| x == t);
-            policies.push(PolicyMeta {
-                kind: PolicyKind::NetworkPolicy,
-                namespace,
-                name: np.metadata.name.as_deref().unwrap_or_default(),
-                origin: &object.origin,
-                calico_tier: default_tier.map(|t| t as u32),
-                isolates: [has("Ingress"), has("Egress")],
-            });
-            let Some(spec) = &np.spec else {
-                subjects.push([None, None]);
-                continue;
-            };
-            let namespace_set = self.one_namespace(namespace);
-            let everything = LabelSelector::default();
-            // A missing podSelector is the empty selector: every pod.
-            let subject =
-                ids(self.select_classes(&namespace_set, spec.pod_selector.as_ref().unwrap_or(&everything)));
-            let types = spec.policy_types.as_deref().unwrap_or_default();
-            let has = |t: &str| types.iter().any(|x| x == t);
-            let mut subject_of = [None, None];
-            if has("Ingress") {
-                for (index, rule) in spec.ingress.iter().flatten().enumerate() {
-                    let peers = self.network_policy_peers(&namespace_set, rule.from.as_deref());
-                    rules.push(Rule::new(
-                        RuleTier::Network,
-                        AdminPolicyAction::Allow,
-                        policy,
-                        Direction::Ingress,
-                        index as u32,
-                        None,
-                        peers,
-                        network_policy_ports(rule.ports.as_deref()),
-                    ));
-                }
-                subject_of[0] = Some(subject.clone());
-            }
-            if has("Egress") {
-                for (index, rule) in spec.egress.iter().flatten().enumerate() {
-                    let peers = self.network_policy_peers(&namespace_set, rule.to.as_deref());
-                    rules.push(Rule::new(
-                        RuleTier::Network,
-                        AdminPolicyAction::Allow,
-                        policy,
-                        Direction::Egress,
-                        index as u32,
-                        None,
-                        peers,
-                        network_policy_ports(rule.ports.as_deref()),
-                    ));
-                }
-                subject_of[1] = Some(subject);
-            }
-            subjects.push(subject_of);
+            self.compile_network_policy(object, default_tier, &mut policies, &mut rules, &mut subjects);
         }
         for native in &calico[split..] {
             self.compile_calico(native, &mut policies, &mut rules, &mut subjects);
@@ -900,77 +793,19 @@ impl<'c> Builder<'c> {
             }
         }
         // The BaselineAdminNetworkPolicy is a singleton named `default`.
-        for object in baseline {
-            let banp = &object.value;
-            if banp.metadata.name.as_deref() != Some("default") {
-                continue;
-            }
-            let policy = policies.len() as u32;
-            policies.push(PolicyMeta {
+        for object in baseline.iter().filter(|o| o.value.metadata.name.as_deref() == Some("default")) {
+            let spec = &object.value.spec;
+            let banp = admin::AdminPolicy {
                 kind: PolicyKind::BaselineAdminNetworkPolicy,
-                namespace: None,
                 name: "default",
                 origin: &object.origin,
-                calico_tier: None,
-                isolates: [false, false],
-            });
-            let subject = ids(&self.admin_subject(&banp.spec.subject));
-            self.admin_rules(RuleTier::Baseline, policy, &banp.spec.ingress, &banp.spec.egress, &mut rules);
-            subjects.push([
-                (!banp.spec.ingress.is_empty()).then(|| subject.clone()),
-                (!banp.spec.egress.is_empty()).then_some(subject),
-            ]);
+                subject: &spec.subject,
+                ingress: &spec.ingress,
+                egress: &spec.egress,
+            };
+            self.compile_admin(RuleTier::Baseline, banp, &mut policies, &mut rules, &mut subjects);
         }
         (policies, rules, subjects)
-    }
-
-    /// `from`/`to`: absent or empty matches every peer ("If this field is
-    /// empty or missing, this rule matches all sources").
-    fn network_policy_peers(&mut self, namespace: &BitSet, peers: Option<&[NetworkPolicyPeer]>) -> u32 {
-        let peers = peers.unwrap_or_default();
-        if peers.is_empty() {
-            return self.everything();
-        }
-        let mut set = self.network_policy_peer(namespace, &peers[0]);
-        for peer in &peers[1..] {
-            let one = self.network_policy_peer(namespace, peer);
-            set.classes.union_with(&one.classes);
-            set.blocks.union_with(&one.blocks);
-        }
-        self.intern_peer_set(set)
-    }
-
-    fn admin_rules(
-        &mut self,
-        tier: RuleTier,
-        policy: u32,
-        ingress: &[AdminNetworkPolicyIngressRule],
-        egress: &[AdminNetworkPolicyEgressRule],
-        rules: &mut Vec<Rule>,
-    ) {
-        let ingress = ingress.iter().map(|r| (Direction::Ingress, &r.name, r.action, &r.from, &r.ports));
-        let egress = egress.iter().map(|r| (Direction::Egress, &r.name, r.action, &r.to, &r.ports));
-        let mut index = [0u32; 2];
-        for (direction, name, action, peers, ports) in ingress.chain(egress) {
-            let mut set = self.empty_peer_set();
-            for peer in peers {
-                let one = self.admin_peer(peer);
-                set.classes.union_with(&one.classes);
-                set.blocks.union_with(&one.blocks);
-            }
-            let peers = self.intern_peer_set(set);
-            rules.push(Rule::new(
-                tier,
-                action,
-                policy,
-                direction,
-                index[direction.index()],
-                name.clone(),
-                peers,
-                admin_ports(ports.as_deref()),
-            ));
-            index[direction.index()] += 1;
-        }
     }
 
     /// Each class's profile per direction.
@@ -1030,64 +865,4 @@ impl<'c> Builder<'c> {
 /// and a bit set is as large as the cluster.
 fn ids(set: &BitSet) -> Vec<u32> {
     set.iter().map(|c| c as u32).collect()
-}
-
-/// NetworkPolicy ports: absent or empty means every port and protocol; a
-/// port without `port` is every port of its protocol; `endPort` makes a
-/// range; a string port is a container port name (protocol default TCP).
-fn network_policy_ports(ports: Option<&[NetworkPolicyPort]>) -> RulePorts {
-    let ports = ports.unwrap_or_default();
-    if ports.is_empty() {
-        return RulePorts { numeric: ConnectionSet::all(), named: Vec::new() };
-    }
-    let mut numeric = ConnectionSet::none();
-    let mut named = Vec::new();
-    for port in ports {
-        // The model defaults the protocol to TCP; an unknown one matches nothing.
-        let Some(protocol) = Protocol::parse(port.protocol.as_deref().unwrap_or("TCP")) else { continue };
-        match &port.port {
-            None => numeric = numeric.union(&ConnectionSet::protocol(protocol)),
-            Some(IntOrString::Int(number)) => {
-                let last = port.end_port.unwrap_or(*number);
-                let set = PortSet::range(i64::from(*number), i64::from(last));
-                numeric = numeric.union(&ConnectionSet::from_ports(protocol, set));
-            }
-            // A string is a port name (`"80"` too: the API server validates
-            // it as a name, and no container port has it).
-            Some(IntOrString::String(name)) => named.push((Some(protocol), name.clone())),
-        }
-    }
-    named.sort();
-    named.dedup();
-    RulePorts { numeric, named }
-}
-
-/// Admin policy ports: absent means every port; `portNumber`, `portRange`
-/// (protocol default TCP) and `namedPort`.
-fn admin_ports(ports: Option<&[AdminNetworkPolicyPort]>) -> RulePorts {
-    let Some(ports) = ports else {
-        return RulePorts { numeric: ConnectionSet::all(), named: Vec::new() };
-    };
-    let mut numeric = ConnectionSet::none();
-    let mut named = Vec::new();
-    for port in ports {
-        if let Some(number) = &port.port_number {
-            if let Some(protocol) = Protocol::parse(number.protocol.as_deref().unwrap_or("TCP")) {
-                let set = PortSet::single(i64::from(number.port));
-                numeric = numeric.union(&ConnectionSet::from_ports(protocol, set));
-            }
-        }
-        if let Some(range) = &port.port_range {
-            if let Some(protocol) = Protocol::parse(range.protocol.as_deref().unwrap_or("TCP")) {
-                let set = PortSet::range(i64::from(range.start), i64::from(range.end));
-                numeric = numeric.union(&ConnectionSet::from_ports(protocol, set));
-            }
-        }
-        if let Some(name) = &port.named_port {
-            named.push((None, name.clone()));
-        }
-    }
-    named.sort();
-    named.dedup();
-    RulePorts { numeric, named }
 }

@@ -71,14 +71,44 @@ impl<'c> Compiled<'c> {
         }
         let rules: Vec<(usize, &Rule)> =
             profile.rules.iter().enumerate().map(|(i, &r)| (i, &self.rules[r as usize])).collect();
+        let (mut allowed, decided, passed) = self.admin_tier(&rules, matched, target, trace.as_deref_mut());
+        let mut remaining = ConnectionSet::all().difference(&decided).union(&passed);
+        if remaining.is_empty() {
+            return allowed;
+        }
+        // Cilium's deny rules win over every allow rule (Cilium implements
+        // no admin tier, so they never meet one).
+        let denied = self.cilium_denials(&rules, matched, target, &remaining, trace.as_deref_mut());
+        if profile.calico {
+            let (by_tiers, passed) =
+                self.calico_tiers(profile, &rules, matched, target, &remaining, trace.as_deref_mut());
+            allowed = allowed.union(&by_tiers);
+            remaining = passed;
+        } else if profile.isolated {
+            let network = self.network_tier(&rules, matched, target, &remaining, &denied, trace);
+            return allowed.union(&network);
+        } else {
+            remaining = remaining.difference(&denied);
+        }
+        if remaining.is_empty() {
+            return allowed;
+        }
+        allowed.union(&self.baseline_tier(&rules, matched, target, &remaining, trace))
+    }
+
+    /// The admin tier: per port, the first matching rule decides.
+    /// Returns `(allowed, decided, passed)`.
+    fn admin_tier(
+        &self,
+        rules: &[(usize, &Rule)],
+        matched: &dyn Fn(usize) -> bool,
+        target: Target,
+        mut trace: Option<&mut Vec<Step>>,
+    ) -> (ConnectionSet, ConnectionSet, ConnectionSet) {
         let mut allowed = ConnectionSet::none();
-        // Admin tier: per port, the first matching rule decides.
         let mut decided = ConnectionSet::none();
         let mut passed = ConnectionSet::none();
-        for &(i, rule) in rules.iter().filter(|(_, r)| r.tier == RuleTier::Admin) {
-            if !matched(i) {
-                continue;
-            }
+        for rule in matching(rules, matched, |r| r.tier == RuleTier::Admin) {
             let new = self.resolve(rule, target).difference(&decided);
             if new.is_empty() {
                 continue;
@@ -93,69 +123,68 @@ impl<'c> Compiled<'c> {
                 trace.push(self.rule_step(rule, verdict(rule.action), new));
             }
         }
-        let mut remaining = ConnectionSet::all().difference(&decided).union(&passed);
-        if remaining.is_empty() {
-            return allowed;
-        }
-        // Cilium's deny rules win over every allow rule (Cilium implements
-        // no admin tier, so they never meet one).
-        let denied = self.cilium_denials(&rules, matched, target, &remaining, trace.as_deref_mut());
-        if profile.calico {
-            let (by_tiers, passed) =
-                self.calico_tiers(profile, &rules, matched, target, &remaining, trace.as_deref_mut());
-            allowed = allowed.union(&by_tiers);
-            remaining = passed;
-        } else if profile.isolated {
-            // NetworkPolicy (and Cilium allow) tier: the union of matching
-            // rules, less Cilium's denials; the rest is denied.
-            let mut network = ConnectionSet::none();
-            let allows = |r: &Rule| {
-                r.tier == RuleTier::Network
-                    || (r.tier == RuleTier::Cilium && r.action == AdminPolicyAction::Allow)
-            };
-            for &(i, rule) in rules.iter().filter(|(_, r)| allows(r)) {
-                if !matched(i) {
-                    continue;
-                }
-                let new = self.resolve(rule, target).intersection(&remaining).difference(&denied);
-                if new.is_empty() {
-                    continue;
-                }
-                network = network.union(&new);
-                if let Some(trace) = trace.as_deref_mut() {
-                    trace.push(self.rule_step(rule, Verdict::Allow, new));
-                }
-            }
-            if let Some(trace) = trace {
-                let rest = remaining.difference(&network).difference(&denied);
-                if !rest.is_empty() {
-                    trace.push(Step {
-                        tier: Tier::Network,
-                        verdict: Verdict::Deny,
-                        policy: None,
-                        rule: None,
-                        rule_name: None,
-                        location: None,
-                        connections: rest,
-                        calico_tier: None,
-                        caveat: None,
-                    });
-                }
-            }
-            return allowed.union(&network);
-        } else {
-            remaining = remaining.difference(&denied);
-        }
-        if remaining.is_empty() {
-            return allowed;
-        }
-        // Baseline tier on what is left, then allow by default.
-        let mut baseline_decided = ConnectionSet::none();
-        for &(i, rule) in rules.iter().filter(|(_, r)| r.tier == RuleTier::Baseline) {
-            if !matched(i) {
+        (allowed, decided, passed)
+    }
+
+    /// The NetworkPolicy (and Cilium allow) tier of an isolated subject:
+    /// the union of matching rules within `remaining`, less Cilium's
+    /// denials; the rest is denied.
+    fn network_tier(
+        &self,
+        rules: &[(usize, &Rule)],
+        matched: &dyn Fn(usize) -> bool,
+        target: Target,
+        remaining: &ConnectionSet,
+        denied: &ConnectionSet,
+        mut trace: Option<&mut Vec<Step>>,
+    ) -> ConnectionSet {
+        let mut network = ConnectionSet::none();
+        let allows = |r: &Rule| {
+            r.tier == RuleTier::Network
+                || (r.tier == RuleTier::Cilium && r.action == AdminPolicyAction::Allow)
+        };
+        for rule in matching(rules, matched, allows) {
+            let new = self.resolve(rule, target).intersection(remaining).difference(denied);
+            if new.is_empty() {
                 continue;
             }
-            let new = self.resolve(rule, target).intersection(&remaining).difference(&baseline_decided);
+            network = network.union(&new);
+            if let Some(trace) = trace.as_deref_mut() {
+                trace.push(self.rule_step(rule, Verdict::Allow, new));
+            }
+        }
+        if let Some(trace) = trace {
+            let rest = remaining.difference(&network).difference(denied);
+            if !rest.is_empty() {
+                trace.push(Step {
+                    tier: Tier::Network,
+                    verdict: Verdict::Deny,
+                    policy: None,
+                    rule: None,
+                    rule_name: None,
+                    location: None,
+                    connections: rest,
+                    calico_tier: None,
+                    caveat: None,
+                });
+            }
+        }
+        network
+    }
+
+    /// The baseline tier on what is left, then allow by default: what it allows.
+    fn baseline_tier(
+        &self,
+        rules: &[(usize, &Rule)],
+        matched: &dyn Fn(usize) -> bool,
+        target: Target,
+        remaining: &ConnectionSet,
+        mut trace: Option<&mut Vec<Step>>,
+    ) -> ConnectionSet {
+        let mut allowed = ConnectionSet::none();
+        let mut baseline_decided = ConnectionSet::none();
+        for rule in matching(rules, matched, |r| r.tier == RuleTier::Baseline) {
+            let new = self.resolve(rule, target).intersection(remaining).difference(&baseline_decided);
             if new.is_empty() {
                 continue;
             }
@@ -187,10 +216,7 @@ impl<'c> Compiled<'c> {
     ) -> ConnectionSet {
         let mut denied = ConnectionSet::none();
         let denies = |r: &Rule| r.tier == RuleTier::Cilium && r.action == AdminPolicyAction::Deny;
-        for &(i, rule) in rules.iter().filter(|(_, r)| denies(r)) {
-            if !matched(i) {
-                continue;
-            }
+        for rule in matching(rules, matched, denies) {
             let new = self.resolve(rule, target).intersection(remaining).difference(&denied);
             if new.is_empty() {
                 continue;
@@ -495,6 +521,15 @@ impl<'c> Compiled<'c> {
         let Some(class) = self.subject_class(&Endpoint::Pod(pod)) else { return Vec::new() };
         self.profile_of(class, direction).policies.iter().map(|&p| self.policy_ref(p)).collect()
     }
+}
+
+/// The rules of `rules` that `keep` accepts and the peer matches, in order.
+fn matching<'r>(
+    rules: &'r [(usize, &'r Rule)],
+    matched: &'r dyn Fn(usize) -> bool,
+    keep: impl Fn(&Rule) -> bool + 'r,
+) -> impl Iterator<Item = &'r Rule> + 'r {
+    rules.iter().filter(move |(i, rule)| keep(rule) && matched(*i)).map(|&(_, rule)| rule)
 }
 
 pub(super) fn verdict(action: AdminPolicyAction) -> Verdict {

@@ -107,7 +107,9 @@ pub use class_matrix::ClassMatrix;
 pub use intent::{denial_intent, denies_all, DenialIntent};
 pub use ip::IpRange;
 pub use node_local::{host_network_addresses, Exemption};
-pub use peers::{peer_pods, policy_capable, policy_capable_pods, selected_pods, PeerPods};
+pub use peers::{
+    peer_pods, peer_selects_a_pod, policy_capable, policy_capable_pods, selected_pods, PeerPods,
+};
 pub use pod_rules::{CalicoTierRules, NetworkRules, PeerConnections, PodRule, PodRules, RulePeer};
 pub use resolve::{ResolvedPolicy, ResolvedRule};
 

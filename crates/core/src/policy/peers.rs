@@ -109,6 +109,50 @@ pub fn peer_pods(
     PeerPods::Pods { namespaces, pods }
 }
 
+/// Whether `peer`, in a policy of `namespace`, selects at least one pod:
+/// [`peer_pods`] answering `Pods` with pods (`false` for an `ipBlock` or an
+/// invalid peer). It stops at the first pod, so a check over every peer of
+/// a large cluster costs about one lookup per peer rather than every pod
+/// each peer covers.
+pub fn peer_selects_a_pod(
+    cluster: &Cluster,
+    namespace: &str,
+    peer: &NetworkPolicyPeer,
+    host_network: HostNetwork,
+) -> bool {
+    if peer.ip_block.is_some() {
+        return false;
+    }
+    let everything = LabelSelector::default();
+    let pod_selector = peer.pod_selector.as_ref().unwrap_or(&everything);
+    let selects = |id: PodId| {
+        policy_capable(cluster, id, host_network) && selector_matches(pod_selector, &cluster.pod(id).labels)
+    };
+    let Some(namespace_selector) = &peer.namespace_selector else {
+        // A `podSelector` alone: the policy's own namespace.
+        return peer.pod_selector.is_some() && cluster.pods_in(namespace).iter().any(|&id| selects(id));
+    };
+    // As `peer_pods`: only namespaces of the input, by their labels.
+    let namespace_selected = |name: &str| {
+        cluster.namespace(name).is_some_and(|ns| selector_matches(namespace_selector, &ns.labels))
+    };
+    match cluster.index().selector_candidates(pod_selector) {
+        Some(candidates) => {
+            candidates.into_iter().any(|id| namespace_selected(&cluster.pod(id).namespace) && selects(id))
+        }
+        None => {
+            let names: Box<dyn Iterator<Item = &String>> =
+                match cluster.index().namespace_candidates(namespace_selector) {
+                    Some(candidates) => Box::new(candidates.iter()),
+                    None => Box::new(cluster.namespaces().keys()),
+                };
+            names
+                .filter(|name| namespace_selected(name))
+                .any(|name| cluster.pods_in(name).iter().any(|&id| selects(id)))
+        }
+    }
+}
+
 /// Whether policies can apply to pod `id`: not on the host network, unless
 /// the plugin treats such pods as pods.
 pub fn policy_capable(cluster: &Cluster, id: PodId, host_network: HostNetwork) -> bool {
@@ -121,6 +165,54 @@ mod tests {
 
     use super::*;
     use crate::testing::cluster;
+
+    // `peer_selects_a_pod` is `peer_pods` answering pods, peer by peer.
+    #[test]
+    fn selects_a_pod_agrees_with_peer_pods() {
+        let pod = |name: &str, namespace: &str, labels: serde_json::Value, host: bool| {
+            json!({"kind": "Pod", "metadata": {"name": name, "namespace": namespace, "labels": labels},
+                   "spec": {"hostNetwork": host, "containers": [{"name": "c", "image": "c"}]}})
+        };
+        let namespace = |name: &str, labels: serde_json::Value| json!({"kind": "Namespace", "metadata": {"name": name, "labels": labels}});
+        let cluster = cluster(vec![
+            namespace("a", json!({"team": "x"})),
+            namespace("b", json!({"team": "y"})),
+            pod("web", "a", json!({"app": "web"}), false),
+            pod("agent", "a", json!({"app": "agent"}), true),
+            pod("db", "b", json!({"app": "db", "tier": "data"}), false),
+            // A namespace without a Namespace object: no namespaceSelector selects it.
+            pod("stray", "c", json!({"app": "stray"}), false),
+        ]);
+        let peers = [
+            json!({"podSelector": {}}),
+            json!({"podSelector": {"matchLabels": {"app": "web"}}}),
+            json!({"podSelector": {"matchLabels": {"app": "db"}}}),
+            json!({"podSelector": {"matchLabels": {"app": "agent"}}}),
+            json!({"namespaceSelector": {}}),
+            json!({"namespaceSelector": {"matchLabels": {"team": "y"}}}),
+            json!({"namespaceSelector": {"matchLabels": {"team": "z"}}}),
+            json!({"namespaceSelector": {"matchExpressions": [{"key": "team", "operator": "Exists"}]}}),
+            json!({"namespaceSelector": {}, "podSelector": {"matchLabels": {"app": "stray"}}}),
+            json!({"namespaceSelector": {"matchLabels": {"team": "x"}}, "podSelector": {"matchLabels": {"app": "db"}}}),
+            json!({"namespaceSelector": {"matchLabels": {"team": "y"}}, "podSelector": {"matchExpressions": [{"key": "tier", "operator": "In", "values": ["data"]}]}}),
+            json!({"namespaceSelector": {}, "podSelector": {"matchExpressions": [{"key": "tier", "operator": "DoesNotExist"}]}}),
+            json!({"ipBlock": {"cidr": "10.0.0.0/8"}}),
+            json!({}),
+        ];
+        for peer in peers {
+            let peer: NetworkPolicyPeer = serde_json::from_value(peer).unwrap();
+            for namespace in ["a", "b", "c"] {
+                for host_network in [HostNetwork::Node, HostNetwork::Pod] {
+                    let expected = matches!(
+                        peer_pods(&cluster, namespace, &peer, host_network),
+                        PeerPods::Pods { pods, .. } if !pods.is_empty()
+                    );
+                    let found = peer_selects_a_pod(&cluster, namespace, &peer, host_network);
+                    assert_eq!(found, expected, "{peer:?} in {namespace}, {host_network:?}");
+                }
+            }
+        }
+    }
 
     // hostNetwork pods are node traffic by default: no selector matches them
     // (https://kubernetes.io/docs/concepts/services-networking/network-policies/#networkpolicy-and-hostnetwork-pods);

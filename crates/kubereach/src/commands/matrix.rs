@@ -23,17 +23,7 @@ pub fn run(args: &MatrixArgs) -> Result<ExitStatus> {
         (a, b) => a.or(b),
     };
     if let Some(pair) = &args.explain {
-        let from = endpoint(&loaded.cluster, &pair[0])?;
-        let to = endpoint(&loaded.cluster, &pair[1])?;
-        if let Some(note) = &note {
-            eprintln!("note: {note}");
-        }
-        let explanation = engine.explain(&from, &to);
-        match args.format {
-            MatrixFormat::Json => output::write_json(&explanation)?,
-            MatrixFormat::Yaml => output::write_yaml(&explanation)?,
-            _ => output::write_stdout(&output::matrix::explanation(&pair[0], &pair[1], &explanation))?,
-        }
+        explain(&engine, pair, note.as_deref(), args.format)?;
         return Ok(exit(&loaded));
     }
     if let Some(unknown) = unknown_names(&loaded.cluster, args) {
@@ -41,19 +31,7 @@ pub fn run(args: &MatrixArgs) -> Result<ExitStatus> {
         eprintln!("kubereach: {unknown}: a name that does not exist is a usage error, not an empty matrix");
         return Ok(ExitStatus::Error);
     }
-    let mut focus = args.focus.clone();
-    if let Some(selector) = &args.selector {
-        let labelled = label_query::labelled(&loaded.cluster, &selector.selector, args.pods);
-        if labelled.is_empty() {
-            eprintln!(
-                "kubereach: no {} matches `-l {}`",
-                if args.pods { "pod" } else { "workload" },
-                selector.text
-            );
-            return Ok(ExitStatus::Error);
-        }
-        focus.extend(labelled);
-    }
+    let Some(focus) = focus(&loaded.cluster, args) else { return Ok(ExitStatus::Error) };
     let options = MatrixOptions {
         granularity: if args.pods { Granularity::Pods } else { Granularity::Workloads },
         ingress_controller: !args.no_ingress_controller,
@@ -69,29 +47,7 @@ pub fn run(args: &MatrixArgs) -> Result<ExitStatus> {
         },
     };
     let report = matrix::matrix(&engine, &options);
-    let text = match args.format {
-        // Streamed: hundreds of MiB for a large cluster.
-        MatrixFormat::Json | MatrixFormat::Yaml | MatrixFormat::Connlist => None,
-        MatrixFormat::Human => Some(output::matrix::human(&report)),
-        MatrixFormat::Csv => Some(output::matrix::csv(&report)),
-        MatrixFormat::Md => Some(output::matrix::markdown(&report)),
-        MatrixFormat::Dot => Some(output::matrix::dot(&report)),
-    };
-    match text {
-        Some(mut text) if args.format == MatrixFormat::Human => {
-            if let Some(note) = &note {
-                text.push_str(&format!("note: {note}\n"));
-            }
-            output::write_stdout(&text)?
-        }
-        Some(text) => output::write_stdout(&text)?,
-        None if args.format == MatrixFormat::Yaml => output::write_yaml(&report)?,
-        None if args.format == MatrixFormat::Connlist => output::matrix::write_connlist(&report, args.port)?,
-        None => output::matrix::write_json(&report)?,
-    }
-    if let (Some(note), false) = (&note, args.format == MatrixFormat::Human) {
-        eprintln!("note: {note}");
-    }
+    write(&report, args, note.as_deref())?;
     let status = exit(&loaded);
     // The process ends right after this: freeing millions of edges and the
     // cluster would only cost time (tens of milliseconds at 10,000 pods).
@@ -99,6 +55,74 @@ pub fn run(args: &MatrixArgs) -> Result<ExitStatus> {
     std::mem::forget(engine);
     std::mem::forget(loaded);
     Ok(status)
+}
+
+/// `--explain FROM TO`: the policies' decision for one pair.
+fn explain(
+    engine: &PolicyEngine<'_>,
+    pair: &[String],
+    note: Option<&str>,
+    format: MatrixFormat,
+) -> Result<()> {
+    let from = endpoint(engine.cluster(), &pair[0])?;
+    let to = endpoint(engine.cluster(), &pair[1])?;
+    if let Some(note) = note {
+        eprintln!("note: {note}");
+    }
+    let explanation = engine.explain(&from, &to);
+    match format {
+        MatrixFormat::Json => output::write_json(&explanation),
+        MatrixFormat::Yaml => output::write_yaml(&explanation),
+        _ => output::write_stdout(&output::matrix::explanation(&pair[0], &pair[1], &explanation)),
+    }
+}
+
+/// The `--focus` names and those `-l` selects; `None` (said on stderr)
+/// when `-l` selects nothing.
+fn focus(cluster: &Cluster, args: &MatrixArgs) -> Option<Vec<String>> {
+    let mut focus = args.focus.clone();
+    if let Some(selector) = &args.selector {
+        let labelled = label_query::labelled(cluster, &selector.selector, args.pods);
+        if labelled.is_empty() {
+            eprintln!(
+                "kubereach: no {} matches `-l {}`",
+                if args.pods { "pod" } else { "workload" },
+                selector.text
+            );
+            return None;
+        }
+        focus.extend(labelled);
+    }
+    Some(focus)
+}
+
+/// Writes `report` in `args.format`, with `note` after a human table and
+/// on stderr otherwise.
+fn write(report: &matrix::Matrix, args: &MatrixArgs, note: Option<&str>) -> Result<()> {
+    let text = match args.format {
+        // Streamed: hundreds of MiB for a large cluster.
+        MatrixFormat::Json | MatrixFormat::Yaml | MatrixFormat::Connlist => None,
+        MatrixFormat::Human => Some(output::matrix::human(report)),
+        MatrixFormat::Csv => Some(output::matrix::csv(report)),
+        MatrixFormat::Md => Some(output::matrix::markdown(report)),
+        MatrixFormat::Dot => Some(output::matrix::dot(report)),
+    };
+    match text {
+        Some(mut text) if args.format == MatrixFormat::Human => {
+            if let Some(note) = note {
+                text.push_str(&format!("note: {note}\n"));
+            }
+            output::write_stdout(&text)?
+        }
+        Some(text) => output::write_stdout(&text)?,
+        None if args.format == MatrixFormat::Yaml => output::write_yaml(report)?,
+        None if args.format == MatrixFormat::Connlist => output::matrix::write_connlist(report, args.port)?,
+        None => output::matrix::write_json(report)?,
+    }
+    if let (Some(note), false) = (note, args.format == MatrixFormat::Human) {
+        eprintln!("note: {note}");
+    }
+    Ok(())
 }
 
 fn exit(loaded: &super::Loaded) -> ExitStatus {

@@ -12,7 +12,7 @@ use crate::check::similar::{near_misses_among, similar};
 use crate::check::{declare_rule, list, Context, Emitter, Subject};
 use crate::labels::{display_selector, selector_matches, selects_everything};
 use crate::model::{Cluster, PodId, NAMESPACE_NAME_LABEL};
-use crate::policy::{peer_pods, policy_capable, selected_pods, PeerPods};
+use crate::policy::{peer_pods, peer_selects_a_pod, policy_capable, selected_pods, PeerPods};
 
 declare_rule! {
     /// ## What it does
@@ -360,6 +360,10 @@ fn networkpolicy_peer_selects_nothing(ctx: &Context<'_>, out: &mut Emitter<'_>) 
     for policy in cluster.network_policies() {
         let namespace = policy_namespace(&policy.value);
         for (path, peer) in peers(&policy.value) {
+            // Most peers select a pod: find the first one before listing them all.
+            if peer_selects_a_pod(cluster, namespace, peer, ctx.host_network()) {
+                continue;
+            }
             let PeerPods::Pods { namespaces, pods } = peer_pods(cluster, namespace, peer, ctx.host_network())
             else {
                 continue;
