@@ -84,6 +84,15 @@ pub struct SnapshotArgs {
     /// the model reads: passwords and API keys are often set there).
     #[arg(long)]
     pub include_env_values: bool,
+    /// Write a binary snapshot instead of YAML: every command reads it with `-f` (known by its
+    /// content, whatever its name) many times faster, with the same answers; only the kubereach
+    /// version that wrote it reads it.
+    #[arg(long)]
+    pub binary: bool,
+    /// Take the snapshot of these manifests (a file, a directory read recursively, `-` for
+    /// standard input; repeatable) instead of a live cluster. Needs `--binary`.
+    #[arg(short = 'f', long = "filename", value_name = "PATH", requires = "binary")]
+    pub filenames: Vec<String>,
     #[command(flatten)]
     pub live: LiveArgs,
 }

@@ -13,6 +13,8 @@ mod agreement;
 mod architecture;
 #[path = "cli/bad_input.rs"]
 mod bad_input;
+#[path = "cli/binary_snapshot.rs"]
+mod binary_snapshot;
 #[path = "cli/conventions.rs"]
 mod conventions;
 #[path = "cli/credentials.rs"]
