@@ -313,7 +313,10 @@ impl Peers {
 
     /// The nodes sorted by label (then id), with `routes` renumbered to match.
     /// Also the new position of every node, by its old index.
-    fn sorted(self, routes: BTreeMap<usize, ConnectionSet>) -> (Peers, BTreeMap<usize, ConnectionSet>, Vec<usize>) {
+    fn sorted(
+        self,
+        routes: BTreeMap<usize, ConnectionSet>,
+    ) -> (Peers, BTreeMap<usize, ConnectionSet>, Vec<usize>) {
         let labels: Vec<String> = self.nodes.iter().map(Node::label).collect();
         let mut order: Vec<usize> = (0..self.nodes.len()).collect();
         order.sort_by(|&a, &b| {
