@@ -229,10 +229,7 @@ pub fn inventory_on(cluster: &Cluster, plugin: &crate::cni::PluginBehaviour) -> 
         namespaces: namespaces.into_values().collect(),
         cluster: cluster_scoped(cluster),
         skipped_kinds: cluster.skipped_kinds().clone(),
-        native_policies: crate::cni::native_policy_counts(
-            cluster,
-            &crate::cni::behaviour(cluster, &Default::default()),
-        ),
+        native_policies: crate::cni::native_policy_counts(cluster, plugin),
         diagnostics: cluster.diagnostics().to_vec(),
     }
 }

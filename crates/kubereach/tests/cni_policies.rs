@@ -158,4 +158,9 @@ fn inventory_lists_native_policies() {
         json["native_policies"].as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["GlobalNetworkPolicy", "NetworkPolicy.projectcalico.org", "Tier"], "{run}");
     assert_eq!(json["native_policies"][0]["enforced"], true, "{run}");
+    // `--cni` overrides the detected plugin for the counts too: Calico's
+    // policies on Cilium are not enforced.
+    let run = util::run(&dir(), &["inventory", "-f", "calico", "--cni", "cilium", "-o", "json"]);
+    let json = run.json();
+    assert_eq!(json["native_policies"][0]["enforced"], false, "{run}");
 }
