@@ -9,7 +9,7 @@ use k8s_openapi::api::core::v1::Service;
 
 use super::text::{at, close_matches, code, either, exec_target, kubectl_pods, pod_id, pod_title};
 use super::{Client, Ctx, Flow, Landing, Layer, Status, Step, TraceDestination, TraceSource, Via, Walk};
-use crate::dns::{self, Answer, Nameserver, Outcome, QueryType, RecordData, Resolution};
+use crate::dns::{self, Answer, Nameserver, Outcome, QueryType, Record, RecordData, Resolution};
 use crate::model::{Cluster, Object, PodId, Readiness};
 use crate::service::{
     cluster_ips, external_ips, find_node_port, lb_addresses, service_kind, ServiceKind, ServiceRef,
@@ -156,32 +156,7 @@ pub(super) fn source_step(ctx: &mut Ctx<'_, '_>, walk: &mut Walk, source: &Trace
     };
     let id = match find_pod(cluster, namespace, name) {
         Ok(id) => id,
-        Err(not_found) => {
-            let wanted = code(format!("{namespace}/{name}"));
-            let mut evidence = Vec::new();
-            if !not_found.namespace_exists {
-                evidence.push(format!("namespace {} is not in the input", code(namespace)));
-            }
-            evidence.extend(not_found.elsewhere.iter().map(|id| format!("{} exists", code(id))));
-            let mut fix = match not_found.hint() {
-                Some(hint) => hint,
-                None => format!("check the name: no pod or workload in {} is close to it", code(namespace)),
-            };
-            if let Some(rejected) = super::rejected::rejected_workload(cluster, namespace, name) {
-                let (why, rejected_fix) = super::rejected::explain(rejected);
-                evidence.push(why);
-                fix = rejected_fix;
-            }
-            let step =
-                Step::new(Layer::Source, Status::Fail, format!("no pod or workload {wanted} in the input"))
-                    .evidence(evidence)
-                    .fix(fix)
-                    .kubectl(format!(
-                        "kubectl get pods,deployments,statefulsets,daemonsets -n {}",
-                        quote(namespace)
-                    ));
-            return walk.add(step).map(|()| Client::External(None));
-        }
+        Err(not_found) => return source_not_found(cluster, walk, namespace, name, &not_found),
     };
     let pod = cluster.pod(id);
     let mut status = Status::Pass;
@@ -225,6 +200,37 @@ pub(super) fn source_step(ctx: &mut Ctx<'_, '_>, walk: &mut Walk, source: &Trace
     Ok(Client::Pod(id))
 }
 
+/// The `source` layer when no pod or workload has the name: blocked, with
+/// the close names and any object the API server would have rejected.
+fn source_not_found(
+    cluster: &Cluster,
+    walk: &mut Walk,
+    namespace: &str,
+    name: &str,
+    not_found: &PodNotFound,
+) -> Flow<Client> {
+    let wanted = code(format!("{namespace}/{name}"));
+    let mut evidence = Vec::new();
+    if !not_found.namespace_exists {
+        evidence.push(format!("namespace {} is not in the input", code(namespace)));
+    }
+    evidence.extend(not_found.elsewhere.iter().map(|id| format!("{} exists", code(id))));
+    let mut fix = match not_found.hint() {
+        Some(hint) => hint,
+        None => format!("check the name: no pod or workload in {} is close to it", code(namespace)),
+    };
+    if let Some(rejected) = super::rejected::rejected_workload(cluster, namespace, name) {
+        let (why, rejected_fix) = super::rejected::explain(rejected);
+        evidence.push(why);
+        fix = rejected_fix;
+    }
+    let step = Step::new(Layer::Source, Status::Fail, format!("no pod or workload {wanted} in the input"))
+        .evidence(evidence)
+        .fix(fix)
+        .kubectl(format!("kubectl get pods,deployments,statefulsets,daemonsets -n {}", quote(namespace)));
+    walk.add(step).map(|()| Client::External(None))
+}
+
 /// The `dns` layer from a pod: `host` resolved as the pod's resolver would,
 /// the DNS server reachable, and where the answer leads.
 pub(super) fn dns_from_pod<'c>(
@@ -247,15 +253,7 @@ pub(super) fn dns_from_pod<'c>(
         quote(&exec_target(cluster, pod)),
         quote(host)
     );
-    let mut evidence = vec![resolver_line(&resolution)];
-    for (i, query) in resolution.queries.iter().enumerate() {
-        evidence.push(format!(
-            "query {}: {} A → {}",
-            i + 1,
-            code(&query.name),
-            answer_text(ctx, &query.answer)
-        ));
-    }
+    let mut evidence = query_evidence(ctx, &resolution);
     let mut status = Status::Pass;
     let mut fix = String::new();
     if resolution.resolver.cluster_dns && !resolution.queries.is_empty() {
@@ -302,16 +300,7 @@ pub(super) fn dns_from_pod<'c>(
             walk.block(step)
         }
         Outcome::Unknown if !alias => {
-            let summary = match resolution.answer {
-                Answer::Upstream => {
-                    format!("{} is resolved by the pod's own nameservers, outside the model", code(host))
-                }
-                _ => format!(
-                    "{} is outside the cluster domain {}: cluster DNS forwards it upstream",
-                    code(host),
-                    code(cluster.cluster_domain())
-                ),
-            };
+            let summary = upstream_summary(cluster, host, &resolution.answer);
             walk.add(Step::new(Layer::Dns, status, summary).evidence(evidence).fix(fix).kubectl(lookup))?;
             Ok(Landing::Outside { name: host.to_owned(), address: None })
         }
@@ -320,6 +309,34 @@ pub(super) fn dns_from_pod<'c>(
             walk.add(Step::new(Layer::Dns, status, summary).evidence(evidence).fix(fix).kubectl(lookup))?;
             Ok(landing)
         }
+    }
+}
+
+/// The resolver's settings, then each query the pod sends and its answer.
+fn query_evidence(ctx: &Ctx<'_, '_>, resolution: &Resolution) -> Vec<String> {
+    let mut evidence = vec![resolver_line(resolution)];
+    for (i, query) in resolution.queries.iter().enumerate() {
+        evidence.push(format!(
+            "query {}: {} A → {}",
+            i + 1,
+            code(&query.name),
+            answer_text(ctx, &query.answer)
+        ));
+    }
+    evidence
+}
+
+/// The `dns` summary of a name answered outside the model.
+fn upstream_summary(cluster: &Cluster, host: &str, answer: &Answer) -> String {
+    match answer {
+        Answer::Upstream => {
+            format!("{} is resolved by the pod's own nameservers, outside the model", code(host))
+        }
+        _ => format!(
+            "{} is outside the cluster domain {}: cluster DNS forwards it upstream",
+            code(host),
+            code(cluster.cluster_domain())
+        ),
     }
 }
 
@@ -352,8 +369,11 @@ fn landing_of_answer<'c>(
             return (Landing::Service { service, via: Via::ClusterIp }, summary);
         }
     }
-    let addresses: Vec<_> =
-        records.iter().filter(|r| matches!(r.data, RecordData::A { .. } | RecordData::Aaaa { .. })).collect();
+    let addresses: Vec<&Record> = records
+        .iter()
+        .copied()
+        .filter(|r| matches!(r.data, RecordData::A { .. } | RecordData::Aaaa { .. }))
+        .collect();
     let shown: Vec<String> = addresses
         .iter()
         .map(|r| match &r.data {
@@ -372,40 +392,7 @@ fn landing_of_answer<'c>(
         return (Landing::Outside { name: host.to_owned(), address: None }, resolved);
     };
     if let Some(service) = service_of(cluster, first.service.as_ref()) {
-        let id = code(ServiceRef::of(&service.value).id());
-        let headless = service_kind(&service.value) == Some(ServiceKind::Headless);
-        if headless && first.name.trim_end_matches('.') != dns::service_fqdn(cluster, &service.value) {
-            // `hostname.service.ns.svc`: one endpoint of a headless Service.
-            let pods: Vec<PodId> = addresses.iter().filter_map(|r| r.pod).collect();
-            if let [pod] = pods[..] {
-                if cluster.pod(pod).is_representative() {
-                    // A StatefulSet's pod by its own name: one replica of the template.
-                    let hostname = first.name.split('.').next().unwrap_or_default();
-                    let name = format!("{}/{hostname}", cluster.pod(pod).namespace);
-                    let summary = format!("{resolved}, an endpoint of headless Service {id}");
-                    return (Landing::Replica { pod, name }, summary);
-                }
-            }
-            if !pods.is_empty() {
-                return (Landing::Pods(pods), format!("{resolved}, an endpoint of headless Service {id}"));
-            }
-        }
-        let summary = if headless {
-            format!(
-                "{} resolves to the ready endpoints of headless Service {id}: {}",
-                code(host),
-                shown.join(", ")
-            )
-        } else {
-            let address = match &first.data {
-                RecordData::A { address: Some(a) } | RecordData::Aaaa { address: Some(a) } => {
-                    format!("at {}", code(a))
-                }
-                _ => "(cluster IP assigned at creation)".to_owned(),
-            };
-            format!("{} resolves to Service {id} {address}", code(host))
-        };
-        return (Landing::Service { service, via: Via::ClusterIp }, summary);
+        return service_landing(cluster, service, host, &addresses, &shown, &resolved);
     }
     if let Some(pod) = first.pod {
         let title = if pod == client { "the pod itself".to_owned() } else { pod_title(cluster, pod) };
@@ -418,6 +405,53 @@ fn landing_of_answer<'c>(
         }
         _ => (Landing::Outside { name: host.to_owned(), address: None }, resolved),
     }
+}
+
+/// Where an answer of `service`'s records leads: the Service, or for a
+/// headless Service's `hostname.service` name, its one endpoint's pods.
+fn service_landing<'c>(
+    cluster: &'c Cluster,
+    service: &'c Object<Service>,
+    host: &str,
+    addresses: &[&Record],
+    shown: &[String],
+    resolved: &str,
+) -> (Landing<'c>, String) {
+    let first = addresses[0];
+    let id = code(ServiceRef::of(&service.value).id());
+    let headless = service_kind(&service.value) == Some(ServiceKind::Headless);
+    if headless && first.name.trim_end_matches('.') != dns::service_fqdn(cluster, &service.value) {
+        // `hostname.service.ns.svc`: one endpoint of a headless Service.
+        let pods: Vec<PodId> = addresses.iter().filter_map(|r| r.pod).collect();
+        if let [pod] = pods[..] {
+            if cluster.pod(pod).is_representative() {
+                // A StatefulSet's pod by its own name: one replica of the template.
+                let hostname = first.name.split('.').next().unwrap_or_default();
+                let name = format!("{}/{hostname}", cluster.pod(pod).namespace);
+                let summary = format!("{resolved}, an endpoint of headless Service {id}");
+                return (Landing::Replica { pod, name }, summary);
+            }
+        }
+        if !pods.is_empty() {
+            return (Landing::Pods(pods), format!("{resolved}, an endpoint of headless Service {id}"));
+        }
+    }
+    let summary = if headless {
+        format!(
+            "{} resolves to the ready endpoints of headless Service {id}: {}",
+            code(host),
+            shown.join(", ")
+        )
+    } else {
+        let address = match &first.data {
+            RecordData::A { address: Some(a) } | RecordData::Aaaa { address: Some(a) } => {
+                format!("at {}", code(a))
+            }
+            _ => "(cluster IP assigned at creation)".to_owned(),
+        };
+        format!("{} resolves to Service {id} {address}", code(host))
+    };
+    (Landing::Service { service, via: Via::ClusterIp }, summary)
 }
 
 /// The summary, evidence and fix for a name that does not resolve.

@@ -45,37 +45,7 @@ pub(super) fn tls_outcome(
     let secret = tls.secret.as_deref().map(code).unwrap_or_default();
     let tls_at = at(&tls.location);
     if scheme == Scheme::Http {
-        let covered = tls.status != TlsStatus::NotConfigured;
-        let evidence = match plain_http(controller, &ingress.value, covered) {
-            PlainHttp::Served => return TlsOutcome::Through { evidence: Vec::new(), warn: false },
-            PlainHttp::Redirect { code: status } => {
-                let why = match (covered, ssl_redirect_annotation(controller)) {
-                    (true, Some(annotation)) => format!(
-                        "a `spec.tls` entry{tls_at} covers the host, and the controller redirects such hosts by default (the annotation {} set to `\"false\"` turns it off)",
-                        code(annotation)
-                    ),
-                    (true, None) => format!("a `spec.tls` entry{tls_at} covers the host"),
-                    (false, _) => "the Ingress forces the redirect".to_owned(),
-                };
-                let redirect = format!(
-                    "HTTP gets a {status} redirect to {}: {why}; the request reaches the backend only over HTTPS",
-                    code(format!("https://{host}{path}"))
-                );
-                // The client follows the redirect: the HTTPS leg's certificate applies.
-                return match tls_outcome(cluster, ingress, controller, host, path, Scheme::Https) {
-                    TlsOutcome::Through { evidence, .. } => {
-                        TlsOutcome::Through { evidence: [vec![redirect], evidence].concat(), warn: true }
-                    }
-                    TlsOutcome::Blocked { why, fix } => {
-                        TlsOutcome::Blocked { why: format!("HTTP is redirected to HTTPS, and {why}"), fix }
-                    }
-                };
-            }
-            PlainHttp::Unknown => format!(
-                "a `spec.tls` entry{tls_at} covers the host: whether plain HTTP is redirected to HTTPS depends on the controller"
-            ),
-        };
-        return TlsOutcome::Through { evidence: vec![evidence], warn: true };
+        return plain_http_outcome(cluster, ingress, controller, host, path);
     }
     match (&tls.status, &tls.cert_manager) {
         (TlsStatus::Ok, _) => {
@@ -122,4 +92,48 @@ pub(super) fn tls_outcome(
             }
         }
     }
+}
+
+/// How plain HTTP to `host` of `ingress` fares: served, or redirected to
+/// HTTPS (whose certificate then applies), as `controller` does it.
+fn plain_http_outcome(
+    cluster: &Cluster,
+    ingress: &Object<Ingress>,
+    controller: Option<ControllerKind>,
+    host: &str,
+    path: &str,
+) -> TlsOutcome {
+    let tls = check_tls(cluster, ingress, host);
+    let tls_at = at(&tls.location);
+    let covered = tls.status != TlsStatus::NotConfigured;
+    let evidence = match plain_http(controller, &ingress.value, covered) {
+        PlainHttp::Served => return TlsOutcome::Through { evidence: Vec::new(), warn: false },
+        PlainHttp::Redirect { code: status } => {
+            let why = match (covered, ssl_redirect_annotation(controller)) {
+                (true, Some(annotation)) => format!(
+                    "a `spec.tls` entry{tls_at} covers the host, and the controller redirects such hosts by default (the annotation {} set to `\"false\"` turns it off)",
+                    code(annotation)
+                ),
+                (true, None) => format!("a `spec.tls` entry{tls_at} covers the host"),
+                (false, _) => "the Ingress forces the redirect".to_owned(),
+            };
+            let redirect = format!(
+                "HTTP gets a {status} redirect to {}: {why}; the request reaches the backend only over HTTPS",
+                code(format!("https://{host}{path}"))
+            );
+            // The client follows the redirect: the HTTPS leg's certificate applies.
+            return match tls_outcome(cluster, ingress, controller, host, path, Scheme::Https) {
+                TlsOutcome::Through { evidence, .. } => {
+                    TlsOutcome::Through { evidence: [vec![redirect], evidence].concat(), warn: true }
+                }
+                TlsOutcome::Blocked { why, fix } => {
+                    TlsOutcome::Blocked { why: format!("HTTP is redirected to HTTPS, and {why}"), fix }
+                }
+            };
+        }
+        PlainHttp::Unknown => format!(
+            "a `spec.tls` entry{tls_at} covers the host: whether plain HTTP is redirected to HTTPS depends on the controller"
+        ),
+    };
+    TlsOutcome::Through { evidence: vec![evidence], warn: true }
 }
