@@ -1,7 +1,8 @@
 //! Where one request goes in a cluster: through the Gateway that takes
 //! the host ([`crate::gateway::claim::taking_claim`], the choice `trace`
 //! makes), else through the Ingresses of a class ([`crate::ingress::route`]),
-//! else through an OpenShift Route ([`super::router_outcome`]),
+//! else through an OpenShift Route (as the router picks it, with
+//! [`crate::route::route_takes_host`] and [`crate::route::route_path_matches`]),
 //! and what the client gets: a backend Service port, a redirect, a 404.
 
 use std::collections::BTreeSet;
