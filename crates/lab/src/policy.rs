@@ -54,6 +54,7 @@ pub struct Enforced {
 /// when no policy applies to a pod of the node. Each pod chain asks the
 /// tiers in order: its own address, the admin rules, then the
 /// NetworkPolicy chain (rules when isolated, else the baseline chain).
+#[expect(clippy::too_many_lines, reason = "longer than 80 lines; to be split")]
 pub fn ruleset(cluster: &Cluster, topology: &Topology, node: usize, enforced: Enforced) -> Option<String> {
     // Cilium's and Calico's own policies: every pod's chains from the core's engine.
     if let Some(native) = crate::native_policy::ruleset(cluster, topology, node, enforced) {
