@@ -54,7 +54,6 @@ pub struct Enforced {
 /// when no policy applies to a pod of the node. Each pod chain asks the
 /// tiers in order: its own address, the admin rules, then the
 /// NetworkPolicy chain (rules when isolated, else the baseline chain).
-#[expect(clippy::too_many_lines, reason = "longer than 80 lines; to be split")]
 pub fn ruleset(cluster: &Cluster, topology: &Topology, node: usize, enforced: Enforced) -> Option<String> {
     // Cilium's and Calico's own policies: every pod's chains from the core's engine.
     if let Some(native) = crate::native_policy::ruleset(cluster, topology, node, enforced) {
@@ -66,63 +65,11 @@ pub fn ruleset(cluster: &Cluster, topology: &Topology, node: usize, enforced: En
     let mut chains = String::new();
     for lab_pod in topology.pods.iter().filter(|p| p.node == node && !p.host_network) {
         for direction in [Direction::Ingress, Direction::Egress] {
-            let word = direction_word(direction);
-            let name = format!("{word}-pod{}", lab_pod.pod + 1);
-            let np_chain = format!("np-{name}");
-            let baseline_chain = format!("baseline-{name}");
-            let policies =
-                if enforced.network_policy { selecting(cluster, lab_pod, direction) } else { Vec::new() };
-            let admin = if enforced.admin {
-                crate::admin::rules(
-                    cluster,
-                    topology,
-                    lab_pod,
-                    direction,
-                    AdminTier::Admin,
-                    &format!("goto {np_chain}"),
-                )
-            } else {
-                Vec::new()
-            };
-            let baseline = if enforced.baseline && policies.is_empty() {
-                crate::admin::rules(cluster, topology, lab_pod, direction, AdminTier::Baseline, "return")
-            } else {
-                Vec::new()
-            };
-            if policies.is_empty() && admin.is_empty() && baseline.is_empty() {
-                continue;
+            let all = &all_pods;
+            if let Some(rule) = pod_chains(cluster, topology, lab_pod, direction, enforced, all, &mut chains)
+            {
+                dispatch.push(rule);
             }
-            let link = lab_pod.host_link.as_deref().unwrap_or_default();
-            let hook = match direction {
-                Direction::Ingress => "oifname",
-                Direction::Egress => "iifname",
-            };
-            dispatch.push(format!("{hook} \"{link}\" jump {name}"));
-            let own = match direction {
-                Direction::Ingress => "saddr",
-                Direction::Egress => "daddr",
-            };
-            let _ =
-                writeln!(chains, "\tchain {name} {{\n\t\t# {}/{} {word}", lab_pod.namespace, lab_pod.name);
-            let _ = writeln!(chains, "\t\tip {own} {} return", lab_pod.address);
-            for rule in &admin {
-                let _ = writeln!(chains, "\t\t{rule}");
-            }
-            let _ = writeln!(chains, "\t\tgoto {np_chain}\n\t}}\n\tchain {np_chain} {{");
-            if policies.is_empty() {
-                let _ = writeln!(chains, "\t\tgoto {baseline_chain}\n\t}}\n\tchain {baseline_chain} {{");
-                for rule in &baseline {
-                    let _ = writeln!(chains, "\t\t{rule}");
-                }
-            } else {
-                for policy in policies {
-                    for rule in compile_policy(cluster, topology, policy, lab_pod, direction, &all_pods) {
-                        let _ = writeln!(chains, "\t\t{rule}");
-                    }
-                }
-                chains.push_str("\t\tdrop\n");
-            }
-            chains.push_str("\t}\n");
         }
     }
     if dispatch.is_empty() {
@@ -140,6 +87,75 @@ pub fn ruleset(cluster: &Cluster, topology: &Topology, node: usize, enforced: En
     out.push_str(&chains);
     out.push_str("}\n");
     Some(out)
+}
+
+/// The chains of `lab_pod` in `direction`, appended to `chains`, and the
+/// forward chain's rule that jumps to them; `None` when no tier applies.
+fn pod_chains(
+    cluster: &Cluster,
+    topology: &Topology,
+    lab_pod: &LabPod,
+    direction: Direction,
+    enforced: Enforced,
+    all_pods: &[String],
+    chains: &mut String,
+) -> Option<String> {
+    let word = direction_word(direction);
+    let name = format!("{word}-pod{}", lab_pod.pod + 1);
+    let np_chain = format!("np-{name}");
+    let baseline_chain = format!("baseline-{name}");
+    let policies = if enforced.network_policy { selecting(cluster, lab_pod, direction) } else { Vec::new() };
+    let admin = if enforced.admin {
+        crate::admin::rules(
+            cluster,
+            topology,
+            lab_pod,
+            direction,
+            AdminTier::Admin,
+            &format!("goto {np_chain}"),
+        )
+    } else {
+        Vec::new()
+    };
+    let baseline = if enforced.baseline && policies.is_empty() {
+        crate::admin::rules(cluster, topology, lab_pod, direction, AdminTier::Baseline, "return")
+    } else {
+        Vec::new()
+    };
+    if policies.is_empty() && admin.is_empty() && baseline.is_empty() {
+        return None;
+    }
+    let link = lab_pod.host_link.as_deref().unwrap_or_default();
+    let hook = match direction {
+        Direction::Ingress => "oifname",
+        Direction::Egress => "iifname",
+    };
+    let dispatch = format!("{hook} \"{link}\" jump {name}");
+    let own = match direction {
+        Direction::Ingress => "saddr",
+        Direction::Egress => "daddr",
+    };
+    let _ = writeln!(chains, "\tchain {name} {{\n\t\t# {}/{} {word}", lab_pod.namespace, lab_pod.name);
+    let _ = writeln!(chains, "\t\tip {own} {} return", lab_pod.address);
+    for rule in &admin {
+        let _ = writeln!(chains, "\t\t{rule}");
+    }
+    let _ = writeln!(chains, "\t\tgoto {np_chain}\n\t}}\n\tchain {np_chain} {{");
+    if policies.is_empty() {
+        let _ = writeln!(chains, "\t\tgoto {baseline_chain}\n\t}}\n\tchain {baseline_chain} {{");
+        for rule in &baseline {
+            let _ = writeln!(chains, "\t\t{rule}");
+        }
+    } else {
+        for policy in policies {
+            for rule in compile_policy(cluster, topology, policy, lab_pod, direction, all_pods) {
+                let _ = writeln!(chains, "\t\t{rule}");
+            }
+        }
+        chains.push_str("\t\tdrop\n");
+    }
+    chains.push_str("\t}\n");
+    Some(dispatch)
 }
 
 fn direction_word(direction: Direction) -> &'static str {
