@@ -19,24 +19,25 @@
 //! (<https://kubernetes.io/docs/reference/networking/virtual-ips/#traffic-to-terminating-endpoints>).
 
 use std::collections::BTreeSet;
-use std::net::IpAddr;
 
-use k8s_openapi::api::core::v1::{Service, ServicePort};
+use k8s_openapi::api::core::v1::{Endpoints, Service, ServicePort};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use serde::Serialize;
 
-use crate::labels::map_selector_matches;
-use crate::model::{Cluster, Pod, PodId, Readiness};
+use crate::model::{Cluster, PodId};
 use crate::ports::Protocol;
-use crate::service::{
-    port_protocol, publishes_not_ready_addresses, resolve_target_port, selector, service_kind, service_ports,
-    target_port, PortRef, ServiceKind, ServicePortKey, ServiceRef,
-};
+use crate::service::{selector, service_kind, ServiceKind, ServicePortKey, ServiceRef};
 
+mod computed;
+#[cfg(test)]
+mod fixtures;
 mod published;
+mod receiving;
 
-use published::{collect_slices, slice_names, Collected, Published};
-
+pub(crate) use computed::node_internal_ips;
+pub use computed::pod_conditions;
+use computed::{compute, computed_endpoint, selected_pods};
+use published::{collect_endpoints_object, collect_slices, slice_names, Collected};
 /// The label that ties an EndpointSlice to its Service.
 pub const SERVICE_NAME_LABEL: &str = "kubernetes.io/service-name";
 
@@ -262,7 +263,6 @@ pub struct EndpointCounts {
 /// Endpoints object, else computed from the selected pods; computed plus
 /// the custom slices when a Service with a selector has only custom slices
 /// in the input.
-#[expect(clippy::too_many_lines, reason = "longer than 80 lines; to be split")]
 pub fn service_endpoints(cluster: &Cluster, service: &Service) -> ServiceEndpoints {
     let service_ref = ServiceRef::of(service);
     let mut result = ServiceEndpoints {
@@ -276,102 +276,34 @@ pub fn service_endpoints(cluster: &Cluster, service: &Service) -> ServiceEndpoin
     if service_kind(service) == Some(ServiceKind::ExternalName) {
         return result;
     }
-    let mut slices: Vec<_> = cluster
-        .endpoint_slices()
-        .iter()
-        .map(|o| &o.value)
-        .filter(|s| {
-            s.metadata.namespace.as_deref() == Some(service_ref.namespace.as_str())
-                && s.metadata.labels.as_ref().and_then(|l| l.get(SERVICE_NAME_LABEL))
-                    == Some(&service_ref.name)
-        })
-        .collect();
-    slices.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
-    let endpoints_object = cluster.endpoints().iter().map(|o| &o.value).find(|e| {
-        e.metadata.namespace.as_deref() == Some(service_ref.namespace.as_str())
-            && e.metadata.name.as_deref() == Some(service_ref.name.as_str())
-    });
+    let slices = service_slices(cluster, &service_ref);
+    let namespace = service_ref.namespace.as_str();
     let mut collected = Collected::default();
     // Custom slices next to a selector add endpoints to the controller's
     // own slices, which a manifest does not hold: compute those then.
-    let (managed, custom): (Vec<&EndpointSlice>, Vec<&EndpointSlice>) =
-        slices.iter().copied().partition(|s| {
-            s.metadata.labels.as_ref().and_then(|l| l.get(MANAGED_BY_LABEL)).map(String::as_str)
-                == Some(ENDPOINTSLICE_CONTROLLER)
-        });
-    if selector(service).is_some() && managed.is_empty() && !custom.is_empty() {
-        result.source = EndpointSource::ComputedWithEndpointSlices { names: slice_names(&custom) };
+    if selector(service).is_some() && !slices.is_empty() && !slices.iter().any(|s| managed_by_controller(s)) {
+        result.source = EndpointSource::ComputedWithEndpointSlices { names: slice_names(&slices) };
         compute(cluster, service, &mut result);
-        collect_slices(cluster, &service_ref.namespace, &custom, &mut collected);
+        collect_slices(cluster, namespace, &slices, &mut collected);
         let computed: BTreeSet<PodId> = result.endpoints.iter().filter_map(|e| e.pod).collect();
         let added =
             collected.into_endpoints().into_iter().filter(|e| e.pod.is_none_or(|id| !computed.contains(&id)));
         result.endpoints.extend(added);
-        result.endpoints.sort();
-        result.excluded.sort();
-        return result;
-    }
-    if !slices.is_empty() {
+    } else if !slices.is_empty() {
         result.source = EndpointSource::EndpointSlices { names: slice_names(&slices) };
-        collect_slices(cluster, &service_ref.namespace, &slices, &mut collected);
-    } else if let Some(object) = endpoints_object {
+        collect_slices(cluster, namespace, &slices, &mut collected);
+        publish(cluster, service, collected, &mut result);
+    } else if let Some(object) = endpoints_object(cluster, &service_ref) {
         result.source = EndpointSource::Endpoints { name: service_ref.name.clone() };
-        for subset in object.subsets.iter().flatten() {
-            let ports: Vec<EndpointPort> = subset
-                .ports
-                .iter()
-                .flatten()
-                .map(|p| EndpointPort {
-                    name: p.name.clone().filter(|n| !n.is_empty()),
-                    port: p.port,
-                    protocol: p.protocol.as_deref().and_then(Protocol::parse).unwrap_or(Protocol::Tcp),
-                })
-                .collect();
-            let ready = EndpointConditions { ready: true, serving: true, terminating: false };
-            let not_ready = EndpointConditions { ready: false, serving: false, terminating: false };
-            let addresses = subset.addresses.iter().flatten().map(|a| (a, ready));
-            let not_ready_addresses = subset.not_ready_addresses.iter().flatten().map(|a| (a, not_ready));
-            for (address, conditions) in addresses.chain(not_ready_addresses) {
-                collected.add(
-                    cluster,
-                    &service_ref.namespace,
-                    Published::of_address(address, &ports, conditions),
-                );
-            }
-        }
+        collect_endpoints_object(cluster, namespace, object, &mut collected);
+        publish(cluster, service, collected, &mut result);
     } else if selector(service).is_some() {
         result.source = EndpointSource::Computed;
         compute(cluster, service, &mut result);
     }
-    if !matches!(result.source, EndpointSource::Computed) {
-        result.endpoints = collected.into_endpoints();
-        let published_pods: BTreeSet<PodId> = result.endpoints.iter().filter_map(|e| e.pod).collect();
-        // Selected pods the objects leave out: the controller's reason if it
-        // has one, else the objects are stale.
-        for id in selected_pods(cluster, service) {
-            if cluster.pod(id).is_representative() || published_pods.contains(&id) {
-                continue;
-            }
-            let reason = computed_endpoint(cluster, service, id)
-                .err()
-                .unwrap_or(EndpointExclusion::NotInEndpointObjects);
-            result.excluded.push(ExcludedPod { pod: id, reason });
-        }
-    }
     result.endpoints.sort();
     result.excluded.sort();
     result
-}
-
-/// Adds the endpoints the EndpointSlice controller computes from the
-/// selected pods to `result`, and the pods it leaves out.
-fn compute(cluster: &Cluster, service: &Service, result: &mut ServiceEndpoints) {
-    for id in selected_pods(cluster, service) {
-        match computed_endpoint(cluster, service, id) {
-            Ok(endpoint) => result.endpoints.push(endpoint),
-            Err(reason) => result.excluded.push(ExcludedPod { pod: id, reason }),
-        }
-    }
 }
 
 /// The backends of `port`, one of `service`'s ports.
@@ -379,490 +311,59 @@ pub fn port_endpoints(cluster: &Cluster, service: &Service, port: &ServicePort) 
     service_endpoints(cluster, service).for_port(cluster, port)
 }
 
-impl ServiceEndpoints {
-    /// The backends of one Service port: each published endpoint with the
-    /// port it serves it on, plus the selected pods left out, with whether
-    /// each receives traffic under the `Cluster` traffic policy.
-    pub fn for_port(&self, cluster: &Cluster, port: &ServicePort) -> PortEndpoints {
-        let key = ServicePortKey::of(port);
-        let mut endpoints: Vec<PortEndpoint> = self
-            .endpoints
-            .iter()
-            .map(|endpoint| {
-                let served = endpoint.ports.iter().find(|p| p.name == key.name && p.protocol == key.protocol);
-                let exclusion = match (served, endpoint.pod, target_port(port)) {
-                    (Some(_), _, _) => None,
-                    (None, Some(id), PortRef::Name(name))
-                        if cluster.pod(id).named_port(&name, key.protocol.as_str()).is_none() =>
-                    {
-                        Some(EndpointExclusion::TargetPortNotFound { name, protocol: key.protocol })
-                    }
-                    (None, _, _) => Some(EndpointExclusion::PortNotPublished),
-                };
-                PortEndpoint {
-                    pod: endpoint.pod,
-                    target: endpoint.target.clone(),
-                    addresses: endpoint.addresses.clone(),
-                    port: served.map(|p| p.port),
-                    node_name: endpoint.node_name.clone(),
-                    host_network: endpoint.host_network,
-                    conditions: Some(endpoint.conditions),
-                    assumed_ready: endpoint.assumed_ready,
-                    replicas: endpoint.replicas,
-                    exclusion,
-                }
-            })
-            .collect();
-        endpoints.extend(self.excluded.iter().map(|excluded| {
-            let pod = cluster.pod(excluded.pod);
-            PortEndpoint {
-                pod: Some(excluded.pod),
-                target: Some(pod_target(pod)),
-                addresses: pod.ips(),
-                port: None,
-                node_name: pod.spec.node_name.clone(),
-                host_network: pod.host_network(),
-                conditions: None,
-                assumed_ready: false,
-                replicas: pod.replicas,
-                exclusion: Some(excluded.reason.clone()),
-            }
-        }));
-        select_receiving(&mut endpoints);
-        endpoints.sort();
-        PortEndpoints { service: self.service.clone(), port: key, source: self.source.clone(), endpoints }
-    }
-
-    /// Endpoints whose `ready` condition is true: the ones DNS publishes for a
-    /// headless Service.
-    pub fn ready(&self) -> impl Iterator<Item = &Endpoint> {
-        self.endpoints.iter().filter(|e| e.conditions.ready)
-    }
-}
-
-impl PortEndpoints {
-    /// The backends as seen from `node` under a `Local` traffic policy
-    /// (`externalTrafficPolicy` for traffic arriving at that node,
-    /// `internalTrafficPolicy` for a client pod on it): only endpoints on
-    /// that node, with the same terminating fallback among them
-    /// (<https://kubernetes.io/docs/reference/networking/virtual-ips/#traffic-policies>).
-    pub fn on_node(&self, node: &str) -> PortEndpoints {
-        let mut local = self.clone();
-        for endpoint in &mut local.endpoints {
-            if !endpoint.is_serving_port() {
-                continue;
-            }
-            endpoint.exclusion = match &endpoint.node_name {
-                None => Some(EndpointExclusion::NodeUnknown),
-                Some(name) if name != node => Some(EndpointExclusion::NotLocal { node: name.clone() }),
-                Some(_) => None,
-            };
-        }
-        select_receiving(&mut local.endpoints);
-        local
-    }
-
-    /// The backends receiving traffic.
-    pub fn receiving(&self) -> impl Iterator<Item = &PortEndpoint> {
-        self.endpoints.iter().filter(|e| e.exclusion.is_none())
-    }
-
-    /// How many pods are published, ready and receiving traffic.
-    pub fn counts(&self) -> EndpointCounts {
-        let mut counts = EndpointCounts::default();
-        for endpoint in &self.endpoints {
-            counts.total += endpoint.replicas;
-            if endpoint.is_serving_port() {
-                counts.published += endpoint.replicas;
-                if endpoint.conditions.is_some_and(|c| c.ready) {
-                    counts.ready += endpoint.replicas;
-                }
-            }
-            if endpoint.exclusion.is_none() {
-                counts.receiving += endpoint.replicas;
-                if endpoint.assumed_ready {
-                    counts.assumed += endpoint.replicas;
-                }
-            }
-        }
-        counts
-    }
-}
-
-impl PortEndpoint {
-    /// Published with this port (it may still be not ready or not local).
-    fn is_serving_port(&self) -> bool {
-        self.conditions.is_some() && self.port.is_some()
-    }
-}
-
-/// The conditions the EndpointSlice controller gives a pod's endpoint
-/// (`podToEndpoint`), and whether readiness was assumed. A pod without status
-/// (a manifest) is assumed ready.
-pub fn pod_conditions(
-    readiness: Readiness,
-    terminating: bool,
-    publish_not_ready: bool,
-) -> (EndpointConditions, bool) {
-    let (serving, assumed) = match readiness {
-        Readiness::Ready => (true, false),
-        Readiness::NotReady => (false, false),
-        Readiness::Unknown => (true, true),
-    };
-    let ready = publish_not_ready || (serving && !terminating);
-    (EndpointConditions { ready, serving, terminating }, assumed)
-}
-
-/// Marks the published endpoints that receive no traffic, among those still
-/// candidates: kube-proxy uses the ready ones, or, when there are none, the
-/// serving terminating ones (`CategorizeEndpoints`).
-fn select_receiving(endpoints: &mut [PortEndpoint]) {
-    let candidates = |e: &PortEndpoint| e.exclusion.is_none() && e.is_serving_port();
-    let any_ready = endpoints.iter().filter(|e| candidates(e)).any(|e| e.conditions.is_some_and(|c| c.ready));
-    for endpoint in endpoints.iter_mut().filter(|e| candidates(e)) {
-        let Some(conditions) = endpoint.conditions else { continue };
-        let receives =
-            if any_ready { conditions.ready } else { conditions.serving && conditions.terminating };
-        if !receives {
-            endpoint.exclusion = Some(if conditions.terminating {
-                EndpointExclusion::Terminating
-            } else {
-                EndpointExclusion::NotReady
-            });
-        }
-    }
-}
-
-/// Pods the Service's (non-empty) selector selects in its namespace.
-fn selected_pods(cluster: &Cluster, service: &Service) -> Vec<PodId> {
-    let Some(selector) = selector(service) else { return Vec::new() };
-    let namespace = ServiceRef::of(service).namespace;
-    cluster
-        .pods_in(&namespace)
+/// The input's EndpointSlices of the Service (label [`SERVICE_NAME_LABEL`]
+/// in its namespace), sorted by name.
+fn service_slices<'a>(cluster: &'a Cluster, service: &ServiceRef) -> Vec<&'a EndpointSlice> {
+    let mut slices: Vec<_> = cluster
+        .endpoint_slices()
         .iter()
-        .copied()
-        .filter(|&id| map_selector_matches(selector, &cluster.pod(id).labels))
-        .collect()
-}
-
-/// The endpoint the EndpointSlice controller makes for a selected pod, or why
-/// it makes none (`ShouldPodBeInEndpoints`, `podToEndpoint`, `getEndpointPorts`).
-fn computed_endpoint(cluster: &Cluster, service: &Service, id: PodId) -> Result<Endpoint, EndpointExclusion> {
-    let pod = cluster.pod(id);
-    if pod.replicas == 0 {
-        return Err(EndpointExclusion::NoReplicas);
-    }
-    let phase = pod.status.as_ref().and_then(|s| s.phase.as_deref());
-    if let Some(phase @ ("Succeeded" | "Failed")) = phase {
-        return Err(EndpointExclusion::Terminal { phase: phase.to_owned() });
-    }
-    let addresses = pod_addresses(cluster, service, pod);
-    if addresses.is_empty() && phase.is_some() {
-        return Err(EndpointExclusion::NoAddress);
-    }
-    let ports = service_ports(service)
-        .iter()
-        .filter_map(|port| {
-            let number = resolve_target_port(port, pod).ok()?;
-            Some(EndpointPort {
-                name: ServicePortKey::of(port).name,
-                port: number,
-                protocol: port_protocol(port),
-            })
+        .map(|o| &o.value)
+        .filter(|s| {
+            s.metadata.namespace.as_deref() == Some(service.namespace.as_str())
+                && s.metadata.labels.as_ref().and_then(|l| l.get(SERVICE_NAME_LABEL)) == Some(&service.name)
         })
         .collect();
-    let (conditions, assumed_ready) =
-        pod_conditions(pod.readiness(), pod_terminating(pod), publishes_not_ready_addresses(service));
-    let service_name = ServiceRef::of(service).name;
-    let hostname = pod
-        .spec
-        .hostname
-        .clone()
-        .filter(|h| !h.is_empty() && pod.spec.subdomain.as_deref() == Some(service_name.as_str()));
-    Ok(Endpoint {
-        pod: Some(id),
-        target: Some(pod_target(pod)),
-        addresses,
-        hostname,
-        node_name: pod.spec.node_name.clone().filter(|n| !n.is_empty()),
-        host_network: pod.host_network(),
-        ports,
-        conditions,
-        assumed_ready,
-        replicas: pod.replicas,
+    slices.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
+    slices
+}
+
+/// Whether the EndpointSlice controller manages `slice` (its
+/// [`MANAGED_BY_LABEL`] is [`ENDPOINTSLICE_CONTROLLER`]).
+fn managed_by_controller(slice: &EndpointSlice) -> bool {
+    slice.metadata.labels.as_ref().and_then(|l| l.get(MANAGED_BY_LABEL)).map(String::as_str)
+        == Some(ENDPOINTSLICE_CONTROLLER)
+}
+
+/// The input's legacy Endpoints object of the Service (named after it).
+fn endpoints_object<'a>(cluster: &'a Cluster, service: &ServiceRef) -> Option<&'a Endpoints> {
+    cluster.endpoints().iter().map(|o| &o.value).find(|e| {
+        e.metadata.namespace.as_deref() == Some(service.namespace.as_str())
+            && e.metadata.name.as_deref() == Some(service.name.as_str())
     })
 }
 
-/// Whether the pod is being deleted (`metadata.deletionTimestamp`).
-fn pod_terminating(pod: &Pod) -> bool {
-    pod.terminating
-}
-
-/// The pod's addresses of the Service's IP families (`getEndpointAddresses`);
-/// for a host-network pod without status, its node's internal IPs.
-fn pod_addresses(cluster: &Cluster, service: &Service, pod: &Pod) -> Vec<String> {
-    let mut addresses = pod.ips();
-    if addresses.is_empty() && pod.host_network() {
-        addresses =
-            pod.spec.node_name.as_deref().map(|node| node_internal_ips(cluster, node)).unwrap_or_default();
+/// Takes the endpoints the input's objects publish into `result`, and the
+/// selected pods they leave out: with the controller's reason if it has one,
+/// else because the objects are stale.
+fn publish(cluster: &Cluster, service: &Service, collected: Collected, result: &mut ServiceEndpoints) {
+    result.endpoints = collected.into_endpoints();
+    let published_pods: BTreeSet<PodId> = result.endpoints.iter().filter_map(|e| e.pod).collect();
+    for id in selected_pods(cluster, service) {
+        if cluster.pod(id).is_representative() || published_pods.contains(&id) {
+            continue;
+        }
+        let reason =
+            computed_endpoint(cluster, service, id).err().unwrap_or(EndpointExclusion::NotInEndpointObjects);
+        result.excluded.push(ExcludedPod { pod: id, reason });
     }
-    let families = service_families(service);
-    let mut addresses: Vec<String> = addresses
-        .into_iter()
-        .filter(|address| match (&families, address.parse::<IpAddr>()) {
-            (Some(families), Ok(ip)) => families.contains(&ip.is_ipv6()),
-            _ => true,
-        })
-        .collect();
-    addresses.sort();
-    addresses.dedup();
-    addresses
-}
-
-/// The IP families (as "is IPv6") the Service's endpoints are published for
-/// (`getAddressTypesForService`); `None` for both.
-fn service_families(service: &Service) -> Option<BTreeSet<bool>> {
-    let spec = service.spec.as_ref()?;
-    let families: BTreeSet<bool> = spec
-        .ip_families
-        .iter()
-        .flatten()
-        .filter_map(|f| match f.as_str() {
-            "IPv4" => Some(false),
-            "IPv6" => Some(true),
-            _ => None,
-        })
-        .collect();
-    if !families.is_empty() {
-        return Some(families);
-    }
-    let cluster_ip = spec.cluster_ip.as_deref()?.parse::<IpAddr>().ok()?;
-    Some(BTreeSet::from([cluster_ip.is_ipv6()]))
-}
-
-/// The `InternalIP` addresses of the node called `name`.
-pub(crate) fn node_internal_ips(cluster: &Cluster, name: &str) -> Vec<String> {
-    let Some(node) = cluster.nodes().iter().find(|n| n.value.metadata.name.as_deref() == Some(name)) else {
-        return Vec::new();
-    };
-    let addresses = node.value.status.iter().flat_map(|s| s.addresses.iter().flatten());
-    addresses.filter(|a| a.type_ == "InternalIP").map(|a| a.address.clone()).collect()
-}
-
-fn pod_target(pod: &Pod) -> TargetRef {
-    TargetRef { kind: "Pod".to_owned(), namespace: pod.namespace.clone(), name: pod.name.clone() }
 }
 
 #[cfg(test)]
 mod tests {
-    use serde_json::{json, Value};
+    use serde_json::json;
 
+    use super::fixtures::{check, describe, pod, web_service};
     use super::*;
-    use crate::testing::cluster;
-
-    /// A ready pod `name` in `default` with `labels`, IP and container ports.
-    fn pod(name: &str, ip: &str, ready: bool, ports: Value) -> Value {
-        json!({
-            "kind": "Pod",
-            "metadata": {"name": name, "namespace": "default", "labels": {"app": "web"}},
-            "spec": {"nodeName": format!("node-{}", &name[name.len() - 1..]), "containers": [{"name": "c", "ports": ports}]},
-            "status": {"phase": "Running", "podIP": ip, "podIPs": [{"ip": ip}],
-                       "conditions": [{"type": "Ready", "status": if ready { "True" } else { "False" }}]},
-        })
-    }
-
-    fn web_service(spec: Value) -> Value {
-        let mut spec = spec;
-        if spec.get("selector").is_none() {
-            spec["selector"] = json!({"app": "web"});
-        }
-        json!({"kind": "Service", "metadata": {"name": "web", "namespace": "default"}, "spec": spec})
-    }
-
-    /// One line per candidate backend of Service `default/web`'s port
-    /// `port_name` (the first port when `None`), seen from `node` when given.
-    fn describe(objects: Vec<Value>, port_name: Option<&str>, node: Option<&str>) -> String {
-        let cluster = cluster(objects);
-        let service = &cluster.service("default", "web").expect("service default/web").value;
-        let ports = service_ports(service);
-        let port = match port_name {
-            None => &ports[0],
-            Some(name) => ports.iter().find(|p| p.name.as_deref() == Some(name)).expect("port"),
-        };
-        let mut backends = port_endpoints(&cluster, service, port);
-        if let Some(node) = node {
-            backends = backends.on_node(node);
-        }
-        let mut lines = vec![format!("source {:?}", backends.source)];
-        for endpoint in &backends.endpoints {
-            let who = match (endpoint.pod, &endpoint.target) {
-                (Some(id), _) => cluster.pod(id).name.clone(),
-                (None, Some(target)) => format!("?{}", target.name),
-                (None, None) => "-".to_owned(),
-            };
-            let conditions = match endpoint.conditions {
-                None => "unpublished".to_owned(),
-                Some(c) => format!(
-                    "{}{}{}{}",
-                    if c.ready { "ready" } else { "not-ready" },
-                    if c.serving { " serving" } else { "" },
-                    if c.terminating { " terminating" } else { "" },
-                    if endpoint.assumed_ready { " assumed" } else { "" },
-                ),
-            };
-            let port = endpoint.port.map_or("-".to_owned(), |p| p.to_string());
-            let verdict = match &endpoint.exclusion {
-                None => "receives".to_owned(),
-                Some(exclusion) => format!("excluded {exclusion:?}"),
-            };
-            let replicas =
-                if endpoint.replicas == 1 { String::new() } else { format!(" x{}", endpoint.replicas) };
-            lines.push(format!(
-                "{who}{replicas} [{}]:{port} {conditions} {verdict}",
-                endpoint.addresses.join(",")
-            ));
-        }
-        let c = backends.counts();
-        lines.push(format!(
-            "counts total={} published={} ready={} receiving={} assumed={}",
-            c.total, c.published, c.ready, c.receiving, c.assumed
-        ));
-        lines.join("\n")
-    }
-
-    fn check(objects: Vec<Value>, expect: &str) {
-        check_port(objects, None, None, expect);
-    }
-
-    fn check_port(objects: Vec<Value>, port: Option<&str>, node: Option<&str>, expect: &str) {
-        let actual = describe(objects, port, node);
-        assert_eq!(actual, expect.trim(), "\nactual:\n{actual}");
-    }
-
-    // Without EndpointSlices in the input, endpoints are computed like the
-    // EndpointSlice controller: selected pods, ready from the Ready condition:
-    // https://kubernetes.io/docs/concepts/services-networking/endpoint-slices/#conditions
-    #[test]
-    fn computed_from_selected_pods() {
-        check(
-            vec![
-                web_service(json!({"ports": [{"port": 80, "targetPort": 8080}]})),
-                pod("web-1", "10.0.0.1", true, json!([])),
-                pod("web-2", "10.0.0.2", false, json!([])),
-                pod("web-3", "10.0.0.3", true, json!([])),
-                json!({"kind": "Pod", "metadata": {"name": "other", "labels": {"app": "db"}}, "spec": {"containers": []}}),
-            ],
-            "
-source Computed
-web-1 [10.0.0.1]:8080 ready serving receives
-web-2 [10.0.0.2]:8080 not-ready excluded NotReady
-web-3 [10.0.0.3]:8080 ready serving receives
-counts total=3 published=3 ready=2 receiving=2 assumed=0",
-        );
-    }
-
-    // A named targetPort is resolved per pod; a pod that does not declare it
-    // gets no port for that Service port:
-    // https://kubernetes.io/docs/concepts/services-networking/service/#field-spec-ports
-    #[test]
-    fn named_target_port_per_pod() {
-        check(
-            vec![
-                web_service(json!({"ports": [{"name": "http", "port": 80, "targetPort": "http"}]})),
-                pod("web-1", "10.0.0.1", true, json!([{"name": "http", "containerPort": 8080}])),
-                pod("web-2", "10.0.0.2", true, json!([{"name": "http", "containerPort": 9090}])),
-                pod("web-3", "10.0.0.3", true, json!([{"name": "web", "containerPort": 8080}])),
-            ],
-            "
-source Computed
-web-1 [10.0.0.1]:8080 ready serving receives
-web-2 [10.0.0.2]:9090 ready serving receives
-web-3 [10.0.0.3]:- ready serving excluded TargetPortNotFound { name: \"http\", protocol: Tcp }
-counts total=3 published=2 ready=2 receiving=2 assumed=0",
-        );
-    }
-
-    // Manifests have no status: readiness is assumed, and a workload's
-    // representative pod stands for its replicas; replicas: 0 means no pods:
-    // https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#scaling-a-deployment
-    #[test]
-    fn manifests_assume_readiness() {
-        let deployment = |name: &str, replicas: i32| {
-            json!({"kind": "Deployment", "metadata": {"name": name, "namespace": "default"},
-                   "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": "web", "v": name}},
-                            "template": {"metadata": {"labels": {"app": "web", "v": name}},
-                                         "spec": {"containers": [{"name": "c"}]}}}})
-        };
-        check(
-            vec![
-                web_service(json!({"ports": [{"port": 80}]})),
-                deployment("web", 3),
-                deployment("web-canary", 0),
-            ],
-            "
-source Computed
-web x3 []:80 ready serving assumed receives
-web-canary x0 []:- unpublished excluded NoReplicas
-counts total=3 published=3 ready=3 receiving=3 assumed=3",
-        );
-    }
-
-    // publishNotReadyAddresses marks every endpoint ready:
-    // https://kubernetes.io/docs/reference/kubernetes-api/service-resources/service-v1/#ServiceSpec
-    #[test]
-    fn publish_not_ready_addresses() {
-        check(
-            vec![
-                web_service(
-                    json!({"clusterIP": "None", "publishNotReadyAddresses": true, "ports": [{"port": 80}]}),
-                ),
-                pod("web-1", "10.0.0.1", false, json!([])),
-            ],
-            "
-source Computed
-web-1 [10.0.0.1]:80 ready receives
-counts total=1 published=1 ready=1 receiving=1 assumed=0",
-        );
-    }
-
-    // Finished pods and pods without an IP are not endpoints
-    // (ShouldPodBeInEndpoints): https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-phase
-    #[test]
-    fn terminal_and_unaddressed_pods_are_left_out() {
-        let mut done = pod("web-1", "10.0.0.1", false, json!([]));
-        done["status"]["phase"] = json!("Succeeded");
-        let pending = json!({"kind": "Pod", "metadata": {"name": "web-2", "labels": {"app": "web"}},
-                             "spec": {"containers": []}, "status": {"phase": "Pending"}});
-        check(
-            vec![web_service(json!({"ports": [{"port": 80}]})), done, pending],
-            "
-source Computed
-web-1 [10.0.0.1]:- unpublished excluded Terminal { phase: \"Succeeded\" }
-web-2 []:- unpublished excluded NoAddress
-counts total=2 published=0 ready=0 receiving=0 assumed=0",
-        );
-    }
-
-    // Host-network pods are published with the node's address (a host-network
-    // pod's status.podIPs are its host IPs); for a manifest, the node's
-    // InternalIP is used:
-    // https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#PodStatus
-    #[test]
-    fn host_network_pods_use_the_node_ip() {
-        check(
-            vec![
-                web_service(json!({"ports": [{"port": 80}]})),
-                json!({"kind": "Pod", "metadata": {"name": "web-1", "labels": {"app": "web"}},
-                       "spec": {"hostNetwork": true, "nodeName": "n1", "containers": []}}),
-                json!({"kind": "Node", "metadata": {"name": "n1"},
-                       "status": {"addresses": [{"type": "InternalIP", "address": "192.168.1.10"}, {"type": "Hostname", "address": "n1"}]}}),
-            ],
-            "
-source Computed
-web-1 [192.168.1.10]:80 ready serving assumed receives
-counts total=1 published=1 ready=1 receiving=1 assumed=1",
-        );
-    }
 
     // EndpointSlices from the input win over computing; nil conditions read
     // as ready/serving, not terminating; with no ready endpoint, serving
@@ -1020,111 +521,5 @@ counts total=3 published=3 ready=2 receiving=2 assumed=0",
             ],
             "source None\ncounts total=0 published=0 ready=0 receiving=0 assumed=0",
         );
-    }
-
-    // Each Service port has its own backends; a slice listing an endpoint
-    // without a port does not serve it:
-    // https://kubernetes.io/docs/concepts/services-networking/endpoint-slices/#endpointslices
-    #[test]
-    fn per_port_views_of_input_slices() {
-        let objects = vec![
-            web_service(
-                json!({"ports": [{"name": "http", "port": 80, "targetPort": "http"}, {"name": "metrics", "port": 9090}]}),
-            ),
-            pod("web-1", "10.0.0.1", true, json!([{"name": "http", "containerPort": 8080}])),
-            pod("web-2", "10.0.0.2", true, json!([])),
-            json!({"kind": "EndpointSlice", "metadata": {"name": "a", "namespace": "default", "labels": {"kubernetes.io/service-name": "web", MANAGED_BY_LABEL: ENDPOINTSLICE_CONTROLLER}},
-                   "addressType": "IPv4", "ports": [{"name": "http", "port": 8080}, {"name": "metrics", "port": 9090}],
-                   "endpoints": [{"addresses": ["10.0.0.1"], "targetRef": {"kind": "Pod", "name": "web-1"}}]}),
-            json!({"kind": "EndpointSlice", "metadata": {"name": "b", "namespace": "default", "labels": {"kubernetes.io/service-name": "web", MANAGED_BY_LABEL: ENDPOINTSLICE_CONTROLLER}},
-                   "addressType": "IPv4", "ports": [{"name": "metrics", "port": 9090}],
-                   "endpoints": [{"addresses": ["10.0.0.2"], "targetRef": {"kind": "Pod", "name": "web-2"}}]}),
-        ];
-        check_port(
-            objects.clone(),
-            Some("http"),
-            None,
-            "
-source EndpointSlices { names: [\"a\", \"b\"] }
-web-1 [10.0.0.1]:8080 ready serving receives
-web-2 [10.0.0.2]:- ready serving excluded TargetPortNotFound { name: \"http\", protocol: Tcp }
-counts total=2 published=1 ready=1 receiving=1 assumed=0",
-        );
-        check_port(
-            objects,
-            Some("metrics"),
-            None,
-            "
-source EndpointSlices { names: [\"a\", \"b\"] }
-web-1 [10.0.0.1]:9090 ready serving receives
-web-2 [10.0.0.2]:9090 ready serving receives
-counts total=2 published=2 ready=2 receiving=2 assumed=0",
-        );
-    }
-
-    // externalTrafficPolicy/internalTrafficPolicy Local: only node-local
-    // endpoints, with the terminating fallback among them:
-    // https://kubernetes.io/docs/reference/networking/virtual-ips/#traffic-policies
-    #[test]
-    fn local_traffic_policy_restricts_to_the_node() {
-        let objects = vec![
-            web_service(json!({"ports": [{"port": 80}]})),
-            pod("web-1", "10.0.0.1", true, json!([])),
-            pod("web-2", "10.0.0.2", false, json!([])),
-            json!({"kind": "Pod", "metadata": {"name": "web-x", "labels": {"app": "web"}}, "spec": {"containers": []}}),
-        ];
-        check_port(
-            objects.clone(),
-            None,
-            Some("node-1"),
-            "
-source Computed
-web-1 [10.0.0.1]:80 ready serving receives
-web-2 [10.0.0.2]:80 not-ready excluded NotLocal { node: \"node-2\" }
-web-x []:80 ready serving assumed excluded NodeUnknown
-counts total=3 published=3 ready=2 receiving=1 assumed=0",
-        );
-        check_port(
-            objects,
-            None,
-            Some("node-2"),
-            "
-source Computed
-web-1 [10.0.0.1]:80 ready serving excluded NotLocal { node: \"node-1\" }
-web-2 [10.0.0.2]:80 not-ready excluded NotReady
-web-x []:80 ready serving assumed excluded NodeUnknown
-counts total=3 published=3 ready=2 receiving=0 assumed=0",
-        );
-    }
-
-    // A pod whose hostname is set and whose subdomain names the Service gets
-    // that hostname on its endpoint:
-    // https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/#pod-s-hostname-and-subdomain-fields
-    #[test]
-    fn hostname_when_subdomain_matches() {
-        let mut named = pod("web-1", "10.0.0.1", true, json!([]));
-        named["spec"]["hostname"] = json!("one");
-        named["spec"]["subdomain"] = json!("web");
-        let mut elsewhere = pod("web-2", "10.0.0.2", true, json!([]));
-        elsewhere["spec"]["hostname"] = json!("two");
-        elsewhere["spec"]["subdomain"] = json!("other");
-        let cluster = cluster(vec![web_service(json!({"clusterIP": "None"})), named, elsewhere]);
-        let service = &cluster.service("default", "web").unwrap().value;
-        let endpoints = service_endpoints(&cluster, service);
-        let hostnames: Vec<_> = endpoints.endpoints.iter().map(|e| e.hostname.as_deref()).collect();
-        assert_eq!(hostnames, [Some("one"), None]);
-        assert!(endpoints.endpoints.iter().all(|e| e.ports.is_empty()));
-    }
-
-    // podToEndpoint: ready = publishNotReadyAddresses || (serving && !terminating).
-    // https://kubernetes.io/docs/concepts/services-networking/endpoint-slices/#conditions
-    #[test]
-    fn pod_conditions_like_the_controller() {
-        let c = |ready, serving, terminating| EndpointConditions { ready, serving, terminating };
-        assert_eq!(pod_conditions(Readiness::Ready, false, false), (c(true, true, false), false));
-        assert_eq!(pod_conditions(Readiness::Ready, true, false), (c(false, true, true), false));
-        assert_eq!(pod_conditions(Readiness::Ready, true, true), (c(true, true, true), false));
-        assert_eq!(pod_conditions(Readiness::NotReady, false, true), (c(true, false, false), false));
-        assert_eq!(pod_conditions(Readiness::Unknown, false, false), (c(true, true, false), true));
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{EndpointAddress, ObjectReference};
+use k8s_openapi::api::core::v1::{EndpointAddress, Endpoints, ObjectReference};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 
 use super::{Endpoint, EndpointConditions, EndpointPort, TargetRef};
@@ -60,8 +60,38 @@ pub(super) fn collect_slices(
     }
 }
 
+/// The endpoints of a legacy Endpoints object, into `collected`: its
+/// `addresses` are ready, its `notReadyAddresses` are not
+/// (<https://kubernetes.io/docs/reference/kubernetes-api/service-resources/endpoints-v1/>).
+pub(super) fn collect_endpoints_object(
+    cluster: &Cluster,
+    namespace: &str,
+    object: &Endpoints,
+    collected: &mut Collected,
+) {
+    for subset in object.subsets.iter().flatten() {
+        let ports: Vec<EndpointPort> = subset
+            .ports
+            .iter()
+            .flatten()
+            .map(|p| EndpointPort {
+                name: p.name.clone().filter(|n| !n.is_empty()),
+                port: p.port,
+                protocol: p.protocol.as_deref().and_then(Protocol::parse).unwrap_or(Protocol::Tcp),
+            })
+            .collect();
+        let ready = EndpointConditions { ready: true, serving: true, terminating: false };
+        let not_ready = EndpointConditions { ready: false, serving: false, terminating: false };
+        let addresses = subset.addresses.iter().flatten().map(|a| (a, ready));
+        let not_ready_addresses = subset.not_ready_addresses.iter().flatten().map(|a| (a, not_ready));
+        for (address, conditions) in addresses.chain(not_ready_addresses) {
+            collected.add(cluster, namespace, Published::of_address(address, &ports, conditions));
+        }
+    }
+}
+
 /// One endpoint as an input object writes it.
-pub(super) struct Published<'a> {
+struct Published<'a> {
     addresses: &'a [String],
     target_ref: Option<&'a ObjectReference>,
     hostname: Option<&'a str>,
@@ -71,7 +101,7 @@ pub(super) struct Published<'a> {
 }
 
 impl<'a> Published<'a> {
-    pub(super) fn of_address(
+    fn of_address(
         address: &'a EndpointAddress,
         ports: &'a [EndpointPort],
         conditions: EndpointConditions,
@@ -107,7 +137,7 @@ impl Collected {
         self.endpoints.into_values().collect()
     }
 
-    pub(super) fn add(&mut self, cluster: &Cluster, namespace: &str, published: Published<'_>) {
+    fn add(&mut self, cluster: &Cluster, namespace: &str, published: Published<'_>) {
         let addresses: Vec<String> = published.addresses.iter().filter(|a| !a.is_empty()).cloned().collect();
         // kube-proxy ignores endpoints without an address.
         if addresses.is_empty() {
