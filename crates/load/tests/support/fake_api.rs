@@ -252,84 +252,141 @@ fn status(code: u16, reason: &str, message: &str) -> String {
     .to_string()
 }
 
-#[expect(clippy::too_many_lines, reason = "longer than 80 lines; to be split")]
-fn answer(target: &str, authorization: Option<&str>, live: &Path, behaviour: &Behaviour) -> (u16, String) {
+/// One request, as the handlers of [`HANDLERS`] see it.
+struct Request<'a> {
+    path: &'a str,
+    query: &'a str,
+    /// The last segment of the path: the resource listed.
+    resource: &'a str,
+    authorization: Option<&'a str>,
+    live: &'a Path,
+    behaviour: &'a Behaviour,
+}
+
+/// A status code and a body.
+type Response = (u16, String);
+
+/// The route table: each handler answers a request or passes it on, tried
+/// in this order (misbehaviour first, then the fixtures of API groups that
+/// are optional); what none answers is read from the core fixtures.
+const HANDLERS: &[fn(&Request<'_>) -> Option<Response>] = &[
+    rejected_token,
+    failing,
+    flaky,
+    forbidden,
+    endless,
+    huge,
+    slow,
+    plugin_crd,
+    gateway_version,
+    not_served,
+];
+
+fn answer(target: &str, authorization: Option<&str>, live: &Path, behaviour: &Behaviour) -> Response {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let resource = path.rsplit('/').next().unwrap();
-    if behaviour.rejected_tokens.iter().any(|t| authorization == Some(format!("Bearer {t}").as_str())) {
-        return (401, status(401, "Unauthorized", "Unauthorized"));
+    let request = Request { path, query, resource, authorization, live, behaviour };
+    HANDLERS.iter().find_map(|handler| handler(&request)).unwrap_or_else(|| list_fixture(&request))
+}
+
+fn not_found() -> Response {
+    (404, status(404, "NotFound", "the server could not find the requested resource"))
+}
+
+fn rejected_token(request: &Request<'_>) -> Option<Response> {
+    let mut rejected = request.behaviour.rejected_tokens.iter();
+    rejected
+        .any(|t| request.authorization == Some(format!("Bearer {t}").as_str()))
+        .then(|| (401, status(401, "Unauthorized", "Unauthorized")))
+}
+
+fn failing(request: &Request<'_>) -> Option<Response> {
+    let &(_, code) = request.behaviour.failing.iter().find(|(r, _)| *r == request.resource || *r == "*")?;
+    Some((code, status(code, "ServiceUnavailable", "the server is currently unable to handle the request")))
+}
+
+fn flaky(request: &Request<'_>) -> Option<Response> {
+    use std::sync::atomic::Ordering;
+    let flaky = request.behaviour.flaky.as_ref().filter(|f| f.resource == request.resource)?;
+    flaky.left.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).ok()?;
+    Some((flaky.status, status(flaky.status, "TooManyRequests", "please try again later")))
+}
+
+fn forbidden(request: &Request<'_>) -> Option<Response> {
+    let forbidden = &request.behaviour.forbidden;
+    if !(forbidden.contains(&request.resource) || forbidden.contains(&"*")) {
+        return None;
     }
-    if let Some(&(_, code)) = behaviour.failing.iter().find(|(r, _)| *r == resource || *r == "*") {
-        return (
-            code,
-            status(code, "ServiceUnavailable", "the server is currently unable to handle the request"),
-        );
+    let resource = request.resource;
+    let message = format!("{resource} is forbidden: User \"viewer\" cannot list resource \"{resource}\"");
+    Some((403, status(403, "Forbidden", &message)))
+}
+
+fn endless(request: &Request<'_>) -> Option<Response> {
+    if request.behaviour.endless != Some(request.resource) {
+        return None;
     }
-    if let Some(flaky) = behaviour.flaky.as_ref().filter(|f| f.resource == resource) {
-        use std::sync::atomic::Ordering;
-        if flaky.left.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok() {
-            return (flaky.status, status(flaky.status, "TooManyRequests", "please try again later"));
-        }
-    }
-    if behaviour.forbidden.contains(&resource) || behaviour.forbidden.contains(&"*") {
-        return (
-            403,
-            status(
-                403,
-                "Forbidden",
-                &format!("{resource} is forbidden: User \"viewer\" cannot list resource \"{resource}\""),
-            ),
-        );
-    }
-    if behaviour.endless == Some(resource) {
-        let page = query.split('&').find_map(|p| p.strip_prefix("continue=")).unwrap_or("0");
-        let next = page.parse::<u64>().unwrap_or(0) + 1;
-        return (
-            200,
-            json!({"kind": "List", "apiVersion": "v1", "metadata": {"continue": next.to_string()},
-                            "items": []})
-            .to_string(),
-        );
-    }
-    if let Some((_, size)) = behaviour.huge.filter(|(huge, _)| *huge == resource) {
-        let list = r#"{"kind": "List", "apiVersion": "v1", "items": []}"#;
-        return (200, format!("{}{list}", " ".repeat(size.saturating_sub(list.len()))));
-    }
-    if let Some((slow, delay)) = behaviour.slow {
-        if slow == resource {
+    let page = request.query.split('&').find_map(|p| p.strip_prefix("continue=")).unwrap_or("0");
+    let next = page.parse::<u64>().unwrap_or(0) + 1;
+    let list =
+        json!({"kind": "List", "apiVersion": "v1", "metadata": {"continue": next.to_string()}, "items": []});
+    Some((200, list.to_string()))
+}
+
+fn huge(request: &Request<'_>) -> Option<Response> {
+    let (_, size) = request.behaviour.huge.filter(|(huge, _)| *huge == request.resource)?;
+    let list = r#"{"kind": "List", "apiVersion": "v1", "items": []}"#;
+    Some((200, format!("{}{list}", " ".repeat(size.saturating_sub(list.len())))))
+}
+
+/// Delays a slow resource and passes it on: it never answers itself.
+fn slow(request: &Request<'_>) -> Option<Response> {
+    if let Some((slow, delay)) = request.behaviour.slow {
+        if slow == request.resource {
             std::thread::sleep(delay);
         }
     }
-    // The network plugins' CRDs are served from `GROUP-RESOURCE.json` when
-    // that fixture exists (their resource names clash with core ones:
-    // Calico's `networkpolicies`), and are absent otherwise.
-    if let Some(group) = ["cilium.io", "projectcalico.org", "crd.projectcalico.org", "operator.tigera.io"]
+    None
+}
+
+/// The network plugins' CRDs are served from `GROUP-RESOURCE.json` when
+/// that fixture exists (their resource names clash with core ones:
+/// Calico's `networkpolicies`), and are absent otherwise.
+fn plugin_crd(request: &Request<'_>) -> Option<Response> {
+    let group = ["cilium.io", "projectcalico.org", "crd.projectcalico.org", "operator.tigera.io"]
         .into_iter()
-        .find(|group| path.contains(&format!("/{group}/")))
-    {
-        return match std::fs::read_to_string(live.join(format!("{group}-{resource}.json"))) {
-            Ok(body) => (200, body),
-            Err(_) => (404, status(404, "NotFound", "the server could not find the requested resource")),
-        };
-    }
-    // Gateway API versions are served from
-    // `gateway.networking.k8s.io-VERSION-RESOURCE.json` when that fixture
-    // exists (a kind may be served at several versions), absent otherwise.
-    if let Some(version) = path.split("/gateway.networking.k8s.io/").nth(1).and_then(|v| v.split('/').next())
-    {
-        let name = format!("gateway.networking.k8s.io-{version}-{resource}.json");
-        if let Ok(body) = std::fs::read_to_string(live.join(name)) {
-            return (200, body);
-        }
-    }
-    if behaviour.not_served.contains(&resource)
+        .find(|group| request.path.contains(&format!("/{group}/")))?;
+    let fixture = request.live.join(format!("{group}-{}.json", request.resource));
+    Some(std::fs::read_to_string(fixture).map_or_else(|_| not_found(), |body| (200, body)))
+}
+
+/// Gateway API versions are served from
+/// `gateway.networking.k8s.io-VERSION-RESOURCE.json` when that fixture
+/// exists (a kind may be served at several versions); others pass on.
+fn gateway_version(request: &Request<'_>) -> Option<Response> {
+    let version = request.path.split("/gateway.networking.k8s.io/").nth(1)?.split('/').next()?;
+    let name = format!("gateway.networking.k8s.io-{version}-{}.json", request.resource);
+    let body = std::fs::read_to_string(request.live.join(name)).ok()?;
+    Some((200, body))
+}
+
+/// Resources the behaviour leaves out, and the optional API groups without
+/// a fixture: 404, as from a server without them.
+fn not_served(request: &Request<'_>) -> Option<Response> {
+    let path = request.path;
+    let absent = request.behaviour.not_served.contains(&request.resource)
         || path.contains("/policy.networking.k8s.io/")
         || path.contains("/gateway.networking.k8s.io/")
-        || path.contains("/route.openshift.io/")
-    {
-        return (404, status(404, "NotFound", "the server could not find the requested resource"));
-    }
-    let token = query.split('&').find_map(|p| p.strip_prefix("continue=")).map(percent_decode);
+        || path.contains("/route.openshift.io/");
+    absent.then(not_found)
+}
+
+/// A list from `RESOURCE.json`, or its pages `RESOURCE-1.json` and
+/// `RESOURCE-2.json` joined by the first one's `continue` token; an empty
+/// list without a fixture.
+fn list_fixture(request: &Request<'_>) -> Response {
+    let (live, resource) = (request.live, request.resource);
+    let token = request.query.split('&').find_map(|p| p.strip_prefix("continue=")).map(percent_decode);
     let file = match token {
         Some(token) => {
             let first = read_fixture(live, &format!("{resource}-1.json")).unwrap();
