@@ -25,6 +25,13 @@ pub(crate) enum Peer {
     Unlisted,
 }
 
+/// What a first-match walk over a tier's rules decided, and of that what
+/// its rules allowed.
+struct FirstMatch {
+    decided: ConnectionSet,
+    allowed: ConnectionSet,
+}
+
 impl<'c> Compiled<'c> {
     /// The ports of `rule` towards `target`.
     pub(crate) fn resolve(&self, rule: &Rule, target: Target) -> ConnectionSet {
@@ -181,28 +188,15 @@ impl<'c> Compiled<'c> {
         remaining: &ConnectionSet,
         mut trace: Option<&mut Vec<Step>>,
     ) -> ConnectionSet {
-        let mut allowed = ConnectionSet::none();
-        let mut baseline_decided = ConnectionSet::none();
-        for rule in matching(rules, matched, |r| r.tier == RuleTier::Baseline) {
-            let new = self.resolve(rule, target).intersection(remaining).difference(&baseline_decided);
-            if new.is_empty() {
-                continue;
-            }
-            if rule.action == AdminPolicyAction::Allow {
-                allowed = allowed.union(&new);
-            }
-            baseline_decided = baseline_decided.union(&new);
-            if let Some(trace) = trace.as_deref_mut() {
-                trace.push(self.rule_step(rule, verdict(rule.action), new));
-            }
-        }
-        let rest = remaining.difference(&baseline_decided);
+        let baseline = |r: &Rule| r.tier == RuleTier::Baseline;
+        let walk = self.first_match(rules, matched, baseline, target, remaining, trace.as_deref_mut());
+        let rest = remaining.difference(&walk.decided);
         if let Some(trace) = trace {
             if !rest.is_empty() {
                 trace.push(default_step(Verdict::Allow, rest.clone()));
             }
         }
-        allowed.union(&rest)
+        walk.allowed.union(&rest)
     }
 
     /// What Cilium's deny rules of the profile that match take out of `remaining`.
@@ -212,21 +206,40 @@ impl<'c> Compiled<'c> {
         matched: &dyn Fn(usize) -> bool,
         target: Target,
         remaining: &ConnectionSet,
-        mut trace: Option<&mut Vec<Step>>,
+        trace: Option<&mut Vec<Step>>,
     ) -> ConnectionSet {
-        let mut denied = ConnectionSet::none();
         let denies = |r: &Rule| r.tier == RuleTier::Cilium && r.action == AdminPolicyAction::Deny;
-        for rule in matching(rules, matched, denies) {
-            let new = self.resolve(rule, target).intersection(remaining).difference(&denied);
+        self.first_match(rules, matched, denies, target, remaining, trace).decided
+    }
+
+    /// The walk `baseline_tier` and `cilium_denials` share: the rules `keep`
+    /// picks that the peer matches, in order, each deciding the part of
+    /// `remaining` no earlier one decided (the first match decides each
+    /// port), with a step per rule that decides something.
+    fn first_match(
+        &self,
+        rules: &[(usize, &Rule)],
+        matched: &dyn Fn(usize) -> bool,
+        keep: impl Fn(&Rule) -> bool,
+        target: Target,
+        remaining: &ConnectionSet,
+        mut trace: Option<&mut Vec<Step>>,
+    ) -> FirstMatch {
+        let mut walk = FirstMatch { decided: ConnectionSet::none(), allowed: ConnectionSet::none() };
+        for rule in matching(rules, matched, keep) {
+            let new = self.resolve(rule, target).intersection(remaining).difference(&walk.decided);
             if new.is_empty() {
                 continue;
             }
-            denied = denied.union(&new);
+            if rule.action == AdminPolicyAction::Allow {
+                walk.allowed = walk.allowed.union(&new);
+            }
+            walk.decided = walk.decided.union(&new);
             if let Some(trace) = trace.as_deref_mut() {
-                trace.push(self.rule_step(rule, Verdict::Deny, new));
+                trace.push(self.rule_step(rule, verdict(rule.action), new));
             }
         }
-        denied
+        walk
     }
 
     /// Calico's tiers, in order, on `remaining`: `(allowed, passed through
