@@ -37,22 +37,8 @@ pub(super) fn keep_one_calico_form(objects: &mut Vec<LiveObject>) {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
-    use serde_json::json;
-
     use super::*;
-
-    fn object(api_version: &str, kind: &str, name: &str) -> LiveObject {
-        LiveObject {
-            list_url: Arc::from("https://cluster/apis"),
-            value: json!({"apiVersion": api_version, "kind": kind, "metadata": {"name": name}}),
-        }
-    }
-
-    fn names(objects: &[LiveObject]) -> Vec<String> {
-        objects.iter().map(|o| format!("{} {}", o.value["apiVersion"], o.value["metadata"]["name"])).collect()
-    }
+    use crate::live::test_objects::{names, object};
 
     #[test]
     fn the_api_servers_form_wins_kind_by_kind() {

@@ -25,6 +25,8 @@ mod error;
 mod gateway_versions;
 mod kinds;
 mod request;
+#[cfg(test)]
+mod test_objects;
 
 pub use connect::LiveSource;
 use connect::{error_chain, Connection, Environment};
