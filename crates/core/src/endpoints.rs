@@ -17,6 +17,10 @@
 //! Which published endpoints receive traffic follows kube-proxy: the ready
 //! ones, or, when none is ready, the serving and terminating ones
 //! (<https://kubernetes.io/docs/reference/networking/virtual-ips/#traffic-to-terminating-endpoints>).
+//!
+//! This file holds the types and the choice of source; `published.rs` reads
+//! the input's objects, `computed.rs` computes as the controller would, and
+//! `receiving.rs` decides which backends receive traffic.
 
 use std::collections::BTreeSet;
 
@@ -38,6 +42,7 @@ pub(crate) use computed::node_internal_ips;
 pub use computed::pod_conditions;
 use computed::{compute, computed_endpoint, selected_pods};
 use published::{collect_endpoints_object, collect_slices, slice_names, Collected};
+
 /// The label that ties an EndpointSlice to its Service.
 pub const SERVICE_NAME_LABEL: &str = "kubernetes.io/service-name";
 
