@@ -56,7 +56,7 @@ pub(super) fn direction_evidence(
             .isolated_by
             .iter()
             .map(|p| {
-                let name = if kind == Some(p.kind) { code(policy_id(p)) } else { policy_name(p) };
+                let name = if kind == Some(p.kind) { code(p.id()) } else { policy_name(p) };
                 kind = Some(p.kind);
                 format!("{name}{}", at(&p.location))
             })
@@ -101,19 +101,8 @@ pub(super) fn direction_evidence(
     evidence
 }
 
-pub(super) fn policy_id(policy: &PolicyRef) -> String {
-    match &policy.namespace {
-        Some(namespace) => format!("{namespace}/{}", policy.name),
-        None => policy.name.clone(),
-    }
-}
-
 pub(super) fn policy_name(policy: &PolicyRef) -> String {
-    let kind = policy.kind.as_str();
-    match &policy.namespace {
-        Some(namespace) => format!("{kind} {}", code(format!("{namespace}/{}", policy.name))),
-        None => format!("{kind} {}", code(&policy.name)),
-    }
+    format!("{} {}", policy.kind.as_str(), code(policy.id()))
 }
 
 pub(super) fn rule_name(rule: Option<usize>, name: Option<&str>, policy: &PolicyRef) -> String {
