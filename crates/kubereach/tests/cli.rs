@@ -21,6 +21,8 @@ mod conventions;
 mod credentials;
 #[path = "cli/demo.rs"]
 mod demo;
+#[path = "cli/gateway_proxies.rs"]
+mod gateway_proxies;
 #[path = "cli/hostile.rs"]
 mod hostile;
 #[path = "cli/kubectl.rs"]

@@ -38,7 +38,7 @@ use std::net::Ipv4Addr;
 use kubereach_core::cni::{self, PluginOverrides, PolicyView};
 use kubereach_core::model::PodId;
 use kubereach_core::policy::{
-    Caveat, Direction, IpRange, NetworkRules, PodRule, PodRules, PolicyEngine, PolicyRef, RulePeer, Verdict,
+    Caveat, Direction, IpRange, NetworkRules, PodRule, PodRules, PolicyEngine, RulePeer, Verdict,
 };
 use kubereach_core::ports::{ConnectionSet, Protocol};
 use kubereach_core::Cluster;
@@ -102,7 +102,7 @@ pub fn caveat_notes(cluster: &Cluster) -> Vec<String> {
             format!(
                 "the lab enforces {} `{}` ({at}) at L3/L4 only: {}",
                 policy.kind.as_str(),
-                policy_name(&policy),
+                policy.id(),
                 caveat_text(&caveat)
             )
         })
@@ -126,14 +126,6 @@ fn caveat_text(caveat: &Caveat) -> String {
             "its `toFQDNs` ({}) allows nothing in the lab, whose names resolve at run time",
             names.join(", ")
         ),
-    }
-}
-
-/// `namespace/name`, or `name` for the cluster-scoped kinds.
-fn policy_name(policy: &PolicyRef) -> String {
-    match &policy.namespace {
-        Some(namespace) => format!("{namespace}/{}", policy.name),
-        None => policy.name.clone(),
     }
 }
 
@@ -214,7 +206,7 @@ impl Lowering {
             };
             let policy = &rule.policy;
             let at = rule.location.as_ref().map(|l| format!(" ({l})")).unwrap_or_default();
-            let name = comment(&format!("{}{at}", policy_name(policy)));
+            let name = comment(&format!("{}{at}", policy.id()));
             let _ = writeln!(out, "\t\t# {} {name}", policy.kind.as_str());
             if let Some(caveat) = &rule.caveat {
                 let _ = writeln!(out, "\t\t# not enforced: {}", comment(&caveat_text(caveat)));

@@ -76,7 +76,7 @@ pub(super) fn gateway_peers(engine: &PolicyEngine<'_>, roles: &[Role]) -> Vec<Ga
         let mut edges = BTreeMap::new();
         for (member, role) in roles.iter().enumerate() {
             let Role::Member { pod, .. } = *role else { continue };
-            let Some(wanted) = reached.get(&pod) else { continue };
+            let Some(wanted) = reached.get(&pod).filter(|_| !sources.is_empty()) else { continue };
             let to = Endpoint::Pod(pod);
             let allowed =
                 sources.iter().fold(wanted.clone(), |set, from| set.intersection(&engine.allowed(from, &to)));

@@ -285,6 +285,17 @@ pub struct PolicyRef {
     pub location: Location,
 }
 
+impl PolicyRef {
+    /// `namespace/name`, or `name` for the cluster-scoped kinds: how every
+    /// command names a policy.
+    pub fn id(&self) -> String {
+        match &self.namespace {
+            Some(namespace) => format!("{namespace}/{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
 /// Which layer of the policy API decided part of a connection set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]

@@ -727,3 +727,17 @@ fn alike_peers_share_row_groups() {
     assert_eq!(matrix.source_groups(), 3);
     assert_eq!(matrix.destination_groups(), 3);
 }
+
+/// A policy is named `namespace/name`, a cluster-scoped one (an
+/// AdminNetworkPolicy, which has no namespace) by its name alone.
+#[test]
+fn policy_ref_id_is_namespace_and_name() {
+    let reference = |namespace: Option<&str>, kind| super::PolicyRef {
+        kind,
+        namespace: namespace.map(str::to_owned),
+        name: "deny-all".to_owned(),
+        location: crate::origin::Location::new(None, 1),
+    };
+    assert_eq!(reference(Some("prod"), PolicyKind::NetworkPolicy).id(), "prod/deny-all");
+    assert_eq!(reference(None, PolicyKind::AdminNetworkPolicy).id(), "deny-all");
+}

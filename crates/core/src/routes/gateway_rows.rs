@@ -10,7 +10,7 @@ use crate::gateway::redirect::{location, Redirected};
 use crate::gateway::stream::experimental;
 use crate::gateway::types::{BackendRef, Gateway, HttpRouteFilter, HttpRouteMatch};
 use crate::gateway::{attach::attached_routes, object_id, AnyRoute};
-use crate::model::Cluster;
+use crate::model::{Cluster, PodId, Readiness};
 use crate::policy::PolicyEngine;
 use crate::service::{service_ports, ServiceRef};
 
@@ -44,11 +44,27 @@ pub(super) fn rows(engine: &PolicyEngine<'_>) -> Vec<RouteRow> {
     rows
 }
 
-/// Where a Gateway's proxies connect from.
+/// Where a Gateway's proxies connect from: the one answer `trace`,
+/// `routes` and the matrix give.
+///
+/// Only ready proxy pods carry requests. A pod that is not ready is left
+/// out of the endpoints of every Service that selects it ("If the
+/// readiness probe fails, the EndpointSlice controller removes the Pod's
+/// IP address from the EndpointSlices of all Services that match the
+/// Pod", <https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#container-probes>),
+/// so the `LoadBalancer` Service in front of the proxies sends it nothing
+/// and it opens no connection to a backend. When none is ready, the
+/// Gateway serves nothing ([`Proxies::NotReady`]): implementations report
+/// it as `Programmed: False` with reason `NoResources`
+/// (<https://gateway-api.sigs.k8s.io/reference/spec/#gatewayconditionreason>).
+/// Without proxy pods in the input, the controller decides: a cloud load
+/// balancer connects from outside, any other from pods the input lacks.
 pub(crate) fn gateway_proxies(cluster: &Cluster, gateway: &Gateway) -> Proxies {
     let pods = data_plane_pods(cluster, gateway);
     if !pods.is_empty() {
-        return Proxies::Pods(pods);
+        let ready: Vec<PodId> =
+            pods.iter().copied().filter(|p| cluster.pod(*p).readiness() != Readiness::NotReady).collect();
+        return if ready.is_empty() { Proxies::NotReady(pods) } else { Proxies::Pods(ready) };
     }
     match gateway_class(cluster, gateway).controller {
         Some(known) if !known.in_cluster => Proxies::Outside,
@@ -245,3 +261,7 @@ pub(crate) fn problem_code(problem: &BackendProblem) -> &'static str {
         BackendProblem::PortNotInService { .. } => "port-not-found",
     }
 }
+
+#[cfg(test)]
+#[path = "gateway_proxies_tests.rs"]
+mod gateway_proxies_tests;

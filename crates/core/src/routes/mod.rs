@@ -162,6 +162,8 @@ pub enum PolicyVerdict {
     },
     /// No pod to reach (no Service, no port, no selected pod).
     NoPods,
+    /// No proxy is ready to carry the request ([`Proxies::NotReady`]).
+    NoReadyProxies,
 }
 
 /// The object a row comes from.
@@ -221,6 +223,9 @@ pub enum Proxies {
     Outside,
     /// Not in the input: a pod of an unlabelled namespace of its own stands for them.
     Symbolic,
+    /// These pods of the input, none of them ready: no request reaches
+    /// them, so they open no connection to a backend.
+    NotReady(Vec<PodId>),
 }
 
 impl Proxies {
@@ -237,6 +242,7 @@ impl Proxies {
                 crate::policy::IpRange::parse_cidr("0.0.0.0/0").map(Endpoint::External).into_iter().collect()
             }
             Proxies::Symbolic => vec![Endpoint::IngressController],
+            Proxies::NotReady(_) => Vec::new(),
         }
     }
 }
@@ -274,6 +280,8 @@ pub fn reach(
     }
     let verdict = if pods.is_empty() {
         PolicyVerdict::NoPods
+    } else if matches!(proxies, Proxies::NotReady(_)) {
+        PolicyVerdict::NoReadyProxies
     } else if refused.is_empty() {
         PolicyVerdict::Allowed
     } else {

@@ -6,6 +6,8 @@
 //! connect to the backend Service's endpoints. The semantics are
 //! [`crate::gateway`]'s; this module words them.
 
+use std::collections::BTreeSet;
+
 use k8s_openapi::api::core::v1::Service;
 
 use super::ingress_layers::exposed_by;
@@ -24,8 +26,9 @@ use crate::gateway::tls::{certificates, Certificate};
 use crate::gateway::types::{Gateway, HttpRouteFilter};
 use crate::gateway::{object_id, AnyRoute};
 use crate::ingress::{self, RouteTarget};
-use crate::model::{Object, PodId, Readiness};
+use crate::model::{Object, PodId};
 use crate::ports::Protocol;
+use crate::routes::{gateway_proxies, Proxies};
 use crate::service::{PortRef, ServiceRef};
 use crate::shell::quote;
 
@@ -210,70 +213,25 @@ fn dns_step(
 
 /// The `gateway` layer; returns the client the backends see: the
 /// Gateway's proxies, or the outside for a cloud load balancer.
-#[expect(clippy::too_many_lines, reason = "longer than 80 lines; to be split")]
 fn gateway_step(ctx: &Ctx<'_, '_>, walk: &mut Walk, claim: &Claim<'_>) -> Flow<Client> {
-    let cluster = ctx.cluster;
     let gateway = &claim.gateway.value;
     let id = gateway_id(gateway);
     let class_name = &gateway.spec.gateway_class_name;
-    let resolution = gateway_class(cluster, gateway);
-    let Some(class) = resolution.class else {
-        let names: Vec<String> =
-            cluster.gateway_api().classes.iter().filter_map(|c| c.value.metadata.name.clone()).collect();
-        let fix = match close_matches(class_name, names.iter().cloned()).first() {
-            Some(close) => format!("did you mean {}? set `spec.gatewayClassName` of {id} to it", code(close)),
-            None if names.is_empty() => {
-                "install a Gateway API implementation; it creates its GatewayClass".to_owned()
-            }
-            None => format!("use one of {}", either(&names.iter().map(code).collect::<Vec<_>>())),
-        };
-        let step = Step::new(
-            Layer::Gateway,
-            Status::Fail,
-            format!(
-                "{id} asks for GatewayClass {}, which is not in the input: no controller serves it",
-                code(class_name)
-            ),
-        )
-        .evidence([format!(
-            "Gateway {id}{}",
-            at(&claim.gateway.origin.field_location("spec.gatewayClassName"))
-        )])
-        .fix(fix)
-        .kubectl("kubectl get gatewayclass");
-        return walk.block(step);
-    };
+    let resolution = gateway_class(ctx.cluster, gateway);
+    let Some(class) = resolution.class else { return missing_class(ctx, walk, claim) };
     let controller_name = &class.value.spec.controller_name;
-    let mut status = Status::Pass;
     let mut evidence = vec![format!(
         "GatewayClass {}{}: controller {}",
         code(class_name),
         at(&class.origin.location()),
         code(controller_name)
     )];
-    match resolution.acceptance {
-        Some(Acceptance::Rejected { reason, message }) => {
-            let step = Step::new(
-                Layer::Gateway,
-                Status::Fail,
-                format!("the GatewayClass {} is not accepted by its controller ({}): no Gateway of the class is served", code(class_name), code(&reason)),
-            )
-            .evidence(evidence.into_iter().chain([format!("`Accepted: False`: {message}")]))
-            .fix("fix the GatewayClass as its `Accepted` condition says")
-            .kubectl(format!("kubectl describe gatewayclass {}", quote(class_name)));
-            return walk.block(step);
-        }
-        Some(Acceptance::Accepted) => evidence.push("`Accepted: True` in its status".to_owned()),
-        Some(Acceptance::Assumed) => evidence.push("accepted, assumed: the input has no status".to_owned()),
-        Some(Acceptance::UnknownController) | None => {
-            status = Status::Warn;
-            evidence.push(format!("controller {} is not one kubereach knows; the input has no status saying it accepted the class", code(controller_name)));
-        }
-    }
+    let mut status =
+        acceptance_status(walk, class_name, controller_name, resolution.acceptance, &mut evidence)?;
     let listener = &gateway.spec.listeners[claim.listener];
     tls_evidence(ctx, walk, claim, &mut status, &mut evidence)?;
-    let known = known_controller(controller_name);
-    let product = known.map_or_else(|| code(controller_name), |k| k.name.to_owned());
+    let product =
+        known_controller(controller_name).map_or_else(|| code(controller_name), |k| k.name.to_owned());
     let hostname = listener.hostname.as_deref().map_or_else(|| "every host".to_owned(), code);
     let summary = format!(
         "{id} of class {} ({product}) listens on `{}` {} for {hostname} (listener {})",
@@ -282,31 +240,7 @@ fn gateway_step(ctx: &Ctx<'_, '_>, walk: &mut Walk, claim: &Claim<'_>) -> Flow<C
         listener.port,
         code(&listener.name)
     );
-    let pods = data_plane_pods(cluster, gateway);
-    let client = match pick_pod(ctx, &pods) {
-        Some(pod) => {
-            let replicas: u32 = pods.iter().map(|p| cluster.pod(*p).replicas).sum();
-            let workloads: std::collections::BTreeSet<String> =
-                pods.iter().map(|p| code(cluster.workload_ref(cluster.pod(*p)).id())).collect();
-            let workloads: Vec<String> = workloads.into_iter().collect();
-            evidence.push(format!(
-                "the Gateway's proxies: {} ({})",
-                workloads.join(", "),
-                count(replicas, "pod")
-            ));
-            Client::Pod(pod)
-        }
-        None if known.is_some_and(|k| !k.in_cluster) => {
-            evidence.push(format!(
-                "{product} is a load balancer outside the cluster: its connections come from outside"
-            ));
-            Client::External(None)
-        }
-        None => {
-            evidence.push("the Gateway's proxies are not in the input: policies are checked against a pod of an unlabelled namespace of its own".to_owned());
-            Client::IngressController
-        }
-    };
+    let client = proxies_client(ctx, walk, claim, &product, &mut evidence)?;
     evidence.push(format!("Gateway {id}{}", at(&claim.gateway.origin.location())));
     walk.add(
         Step::new(Layer::Gateway, status, summary).evidence(evidence).kubectl(kubectl_gateway(gateway)),
@@ -314,11 +248,120 @@ fn gateway_step(ctx: &Ctx<'_, '_>, walk: &mut Walk, claim: &Claim<'_>) -> Flow<C
     Ok(client)
 }
 
-fn pick_pod(ctx: &Ctx<'_, '_>, pods: &[PodId]) -> Option<PodId> {
-    pods.iter()
-        .copied()
-        .find(|id| ctx.cluster.pod(*id).readiness() != Readiness::NotReady)
-        .or_else(|| pods.first().copied())
+/// The Gateway's class is not in the input: no controller serves it.
+fn missing_class<T>(ctx: &Ctx<'_, '_>, walk: &mut Walk, claim: &Claim<'_>) -> Flow<T> {
+    let gateway = &claim.gateway.value;
+    let id = gateway_id(gateway);
+    let class_name = &gateway.spec.gateway_class_name;
+    let names: Vec<String> =
+        ctx.cluster.gateway_api().classes.iter().filter_map(|c| c.value.metadata.name.clone()).collect();
+    let fix = match close_matches(class_name, names.iter().cloned()).first() {
+        Some(close) => format!("did you mean {}? set `spec.gatewayClassName` of {id} to it", code(close)),
+        None if names.is_empty() => {
+            "install a Gateway API implementation; it creates its GatewayClass".to_owned()
+        }
+        None => format!("use one of {}", either(&names.iter().map(code).collect::<Vec<_>>())),
+    };
+    let step = Step::new(
+        Layer::Gateway,
+        Status::Fail,
+        format!(
+            "{id} asks for GatewayClass {}, which is not in the input: no controller serves it",
+            code(class_name)
+        ),
+    )
+    .evidence([format!("Gateway {id}{}", at(&claim.gateway.origin.field_location("spec.gatewayClassName")))])
+    .fix(fix)
+    .kubectl("kubectl get gatewayclass");
+    walk.block(step)
+}
+
+/// Whether the class's controller accepted it: a rejected class blocks;
+/// an unknown controller without status warns.
+fn acceptance_status(
+    walk: &mut Walk,
+    class_name: &str,
+    controller_name: &str,
+    acceptance: Option<Acceptance>,
+    evidence: &mut Vec<String>,
+) -> Flow<Status> {
+    match acceptance {
+        Some(Acceptance::Rejected { reason, message }) => {
+            let step = Step::new(
+                Layer::Gateway,
+                Status::Fail,
+                format!("the GatewayClass {} is not accepted by its controller ({}): no Gateway of the class is served", code(class_name), code(&reason)),
+            )
+            .evidence(evidence.drain(..).chain([format!("`Accepted: False`: {message}")]))
+            .fix("fix the GatewayClass as its `Accepted` condition says")
+            .kubectl(format!("kubectl describe gatewayclass {}", quote(class_name)));
+            walk.block(step)
+        }
+        Some(Acceptance::Accepted) => {
+            evidence.push("`Accepted: True` in its status".to_owned());
+            Ok(Status::Pass)
+        }
+        Some(Acceptance::Assumed) => {
+            evidence.push("accepted, assumed: the input has no status".to_owned());
+            Ok(Status::Pass)
+        }
+        Some(Acceptance::UnknownController) | None => {
+            evidence.push(format!("controller {} is not one kubereach knows; the input has no status saying it accepted the class", code(controller_name)));
+            Ok(Status::Warn)
+        }
+    }
+}
+
+/// Who connects to the backends, as [`gateway_proxies`] decides it: a
+/// ready proxy pod, the outside for a cloud load balancer, or the
+/// symbolic controller; proxy pods none of which is ready block.
+fn proxies_client(
+    ctx: &Ctx<'_, '_>,
+    walk: &mut Walk,
+    claim: &Claim<'_>,
+    product: &str,
+    evidence: &mut Vec<String>,
+) -> Flow<Client> {
+    let cluster = ctx.cluster;
+    match gateway_proxies(cluster, &claim.gateway.value) {
+        Proxies::Pods(pods) => {
+            evidence.push(format!("the Gateway's proxies: {}", proxy_workloads(ctx, &pods)));
+            Ok(Client::Pod(pods[0]))
+        }
+        Proxies::Outside => {
+            evidence.push(format!(
+                "{product} is a load balancer outside the cluster: its connections come from outside"
+            ));
+            Ok(Client::External(None))
+        }
+        Proxies::Symbolic => {
+            evidence.push("the Gateway's proxies are not in the input: policies are checked against a pod of an unlabelled namespace of its own".to_owned());
+            Ok(Client::IngressController)
+        }
+        Proxies::NotReady(pods) => {
+            let gateway = &claim.gateway.value;
+            let first = cluster.pod(pods[0]);
+            let step = Step::new(
+                Layer::Gateway,
+                Status::Fail,
+                format!("no proxy of {} is ready: the Service in front of them has no ready endpoints, so nothing answers on the Gateway's address", gateway_id(gateway)),
+            )
+            .evidence(evidence.drain(..).chain([format!("the Gateway's proxies: {}, none ready", proxy_workloads(ctx, &pods))]))
+            .fix("make the Gateway's proxy pods ready: their conditions and events say why they are not")
+            .kubectl(format!("kubectl describe pod -n {} {}", quote(&first.namespace), quote(&first.name)));
+            walk.block(step)
+        }
+    }
+}
+
+/// `` `infra/envoy` (2 pods) ``: the workloads of `pods` and how many pods they are.
+fn proxy_workloads(ctx: &Ctx<'_, '_>, pods: &[PodId]) -> String {
+    let cluster = ctx.cluster;
+    let replicas: u32 = pods.iter().map(|p| cluster.pod(*p).replicas).sum();
+    let workloads: BTreeSet<String> =
+        pods.iter().map(|p| code(cluster.workload_ref(cluster.pod(*p)).id())).collect();
+    let workloads: Vec<String> = workloads.into_iter().collect();
+    format!("{} ({})", workloads.join(", "), count(replicas, "pod"))
 }
 
 /// The listener's certificates, for HTTPS: a missing Secret (when the

@@ -15,9 +15,9 @@ use super::{Client, Ctx, Flow, Landing, Layer, Scheme, Status, Step, Via, Walk, 
 use crate::dns::{self, QueryType};
 use crate::exposure::{load_balancer_reach, LoadBalancerReach};
 use crate::ingress::{
-    self, check_backend, host_matches, ingress_class_of, path_matches, BackendRef, BackendSite,
-    BackendStatus, ClassProblem, ClassResolution, ClassRoute, ControllerKind, HostMatch, IngressRef,
-    LossReason, PathMatch, PathType, RouteTarget,
+    self, check_backend, host_matches, ingress_class_of, path_matches, Alternative, BackendCheck, BackendRef,
+    BackendSite, BackendStatus, ClassProblem, ClassResolution, ClassRoute, ControllerInfo, ControllerKind,
+    HostMatch, IngressRef, LossReason, PathMatch, PathType, RouteTarget,
 };
 use crate::model::{Cluster, Object, PodId, Readiness};
 use crate::service::{lb_addresses, selector, service_kind, PortRef, ServiceRef};
@@ -323,7 +323,6 @@ pub(super) fn exposed_by(
 
 /// The `ingress-class` layer; returns the client the backend sees: the
 /// controller's pods, the outside for a cloud load balancer.
-#[expect(clippy::too_many_lines, reason = "longer than 80 lines; to be split")]
 fn class_step(
     ctx: &Ctx<'_, '_>,
     walk: &mut Walk,
@@ -335,62 +334,68 @@ fn class_step(
     let id = code(IngressRef::of(&ingress.value).id());
     let kubectl = "kubectl get ingressclass";
     let mut evidence = Vec::new();
+    let status = class_problems(cluster, walk, ingress, class, &mut evidence)?;
+    let source = match class.source {
+        ingress::ClassSource::Field => "`spec.ingressClassName`",
+        ingress::ClassSource::Annotation => "the `kubernetes.io/ingress.class` annotation",
+        ingress::ClassSource::Default => "the default IngressClass",
+        ingress::ClassSource::WithoutClass => "a controller that takes Ingresses without class",
+        ingress::ClassSource::None => "nothing",
+    };
+    let class_name = class.class.as_deref().map(code).unwrap_or_else(|| "no class".to_owned());
+    let Some(controller) = &class.controller else {
+        let step = Step::new(
+            Layer::IngressClass,
+            Status::Fail,
+            format!("no controller serves class {class_name} of {id}"),
+        )
+        .evidence(evidence)
+        .fix("install the class's controller")
+        .kubectl(kubectl);
+        return walk.block(step);
+    };
+    let workloads: Vec<String> = controller.workloads.iter().map(|w| code(w.id())).collect();
+    let served_by = if workloads.is_empty() {
+        controller_name(controller.kind)
+    } else {
+        format!("{} ({})", controller_name(controller.kind), workloads.join(", "))
+    };
+    let summary = format!("{id} has {class_name} (from {source}), served by {served_by}");
+    if let Some(location) = &class.ingress_class {
+        evidence.insert(0, format!("IngressClass {class_name}{}", at(location)));
+    }
+    let client = controller_client(cluster, controller, &mut evidence);
+    match exposure_steps::controller_port(cluster, controller, port) {
+        Ok(more) => evidence.extend(more),
+        Err((why, more, fix)) => {
+            evidence.insert(0, summary);
+            evidence.extend(more);
+            let step = Step::new(Layer::IngressClass, Status::Fail, why)
+                .evidence(evidence)
+                .fix(fix)
+                .kubectl("kubectl get services -A -o wide");
+            return walk.block(step);
+        }
+    }
+    walk.add(Step::new(Layer::IngressClass, status, summary).evidence(evidence).kubectl(kubectl))?;
+    Ok(client)
+}
+
+/// The class's problems: no class or an unknown one blocks; the others
+/// are evidence, and some make the step a warning (its status).
+fn class_problems(
+    cluster: &Cluster,
+    walk: &mut Walk,
+    ingress: &Object<Ingress>,
+    class: &ClassResolution,
+    evidence: &mut Vec<String>,
+) -> Flow<Status> {
     let mut status = Status::Pass;
-    let classes = class_inventory(cluster);
     for problem in &class.problems {
         match problem {
-            ClassProblem::NoClass => {
-                let names: Vec<String> = classes.iter().map(|(name, _)| code(name)).collect();
-                evidence.extend(
-                    classes.iter().map(|(name, controller)| {
-                        format!("IngressClass {} → {}", code(name), code(controller))
-                    }),
-                );
-                let fix = if names.is_empty() {
-                    format!(
-                        "install an ingress controller and set `spec.ingressClassName` on {id}{}",
-                        at(&ingress.origin.location())
-                    )
-                } else {
-                    format!(
-                        "set `spec.ingressClassName` to {} on {id}{}, or mark one IngressClass default (`ingressclass.kubernetes.io/is-default-class: \"true\"`)",
-                        either(&names),
-                        at(&ingress.origin.location())
-                    )
-                };
-                let summary = if names.len() > 1 {
-                    format!("{id} names no class, no IngressClass is the default, and {} controllers could serve it: none does", names.len())
-                } else {
-                    format!("{id} names no class and no IngressClass is the default: no controller serves it")
-                };
-                return walk.block(
-                    Step::new(Layer::IngressClass, Status::Fail, summary)
-                        .evidence(evidence)
-                        .fix(fix)
-                        .kubectl(kubectl),
-                );
-            }
+            ClassProblem::NoClass => return no_class(cluster, walk, ingress, std::mem::take(evidence)),
             ClassProblem::ClassNotFound { name } | ClassProblem::UnknownClass { name } => {
-                let names: Vec<String> = classes.iter().map(|(name, _)| code(name)).collect();
-                let close = close_matches(name, classes.iter().map(|(n, _)| n.clone()));
-                let fix = match close.first() {
-                    Some(close) => {
-                        format!("did you mean {}? set `spec.ingressClassName` of {id} to it", code(close))
-                    }
-                    None if names.is_empty() => {
-                        "create the IngressClass, or install its controller".to_owned()
-                    }
-                    None => format!("use one of {}", either(&names)),
-                };
-                let step = Step::new(
-                    Layer::IngressClass,
-                    Status::Fail,
-                    format!("{id} asks for class {}, which no IngressClass or controller has: no controller serves it", code(name)),
-                )
-                .evidence(classes.iter().map(|(name, controller)| format!("IngressClass {} → {}", code(name), code(controller))))
-                .fix(fix)
-                .kubectl(kubectl);
-                return walk.block(step);
+                return unknown_class(cluster, walk, ingress, name);
             }
             ClassProblem::AnnotationConflict { field, annotation } => {
                 status = Status::Warn;
@@ -424,61 +429,94 @@ fn class_step(
             }
         }
     }
-    let source = match class.source {
-        ingress::ClassSource::Field => "`spec.ingressClassName`",
-        ingress::ClassSource::Annotation => "the `kubernetes.io/ingress.class` annotation",
-        ingress::ClassSource::Default => "the default IngressClass",
-        ingress::ClassSource::WithoutClass => "a controller that takes Ingresses without class",
-        ingress::ClassSource::None => "nothing",
-    };
-    let class_name = class.class.as_deref().map(code).unwrap_or_else(|| "no class".to_owned());
-    let Some(controller) = &class.controller else {
-        let step = Step::new(
-            Layer::IngressClass,
-            Status::Fail,
-            format!("no controller serves class {class_name} of {id}"),
+    Ok(status)
+}
+
+/// The Ingress names no class and no IngressClass is the default: no
+/// controller serves it. `evidence`: the class's problems found so far.
+fn no_class<T>(
+    cluster: &Cluster,
+    walk: &mut Walk,
+    ingress: &Object<Ingress>,
+    mut evidence: Vec<String>,
+) -> Flow<T> {
+    let id = code(IngressRef::of(&ingress.value).id());
+    let classes = class_inventory(cluster);
+    let names: Vec<String> = classes.iter().map(|(name, _)| code(name)).collect();
+    let fix = if names.is_empty() {
+        format!(
+            "install an ingress controller and set `spec.ingressClassName` on {id}{}",
+            at(&ingress.origin.location())
         )
-        .evidence(evidence)
-        .fix("install the class's controller")
-        .kubectl(kubectl);
-        return walk.block(step);
-    };
-    let workloads: Vec<String> = controller.workloads.iter().map(|w| code(w.id())).collect();
-    let served_by = if workloads.is_empty() {
-        controller_name(controller.kind)
     } else {
-        format!("{} ({})", controller_name(controller.kind), workloads.join(", "))
+        format!(
+            "set `spec.ingressClassName` to {} on {id}{}, or mark one IngressClass default (`ingressclass.kubernetes.io/is-default-class: \"true\"`)",
+            either(&names),
+            at(&ingress.origin.location())
+        )
     };
-    let summary = format!("{id} has {class_name} (from {source}), served by {served_by}");
-    if let Some(location) = &class.ingress_class {
-        evidence.insert(0, format!("IngressClass {class_name}{}", at(location)));
+    let summary = if names.len() > 1 {
+        format!("{id} names no class, no IngressClass is the default, and {} controllers could serve it: none does", names.len())
+    } else {
+        format!("{id} names no class and no IngressClass is the default: no controller serves it")
+    };
+    evidence.extend(class_lines(&classes));
+    let step = Step::new(Layer::IngressClass, Status::Fail, summary)
+        .evidence(evidence)
+        .fix(fix)
+        .kubectl("kubectl get ingressclass");
+    walk.block(step)
+}
+
+/// The Ingress asks for class `name`, which no IngressClass or controller has.
+fn unknown_class<T>(cluster: &Cluster, walk: &mut Walk, ingress: &Object<Ingress>, name: &str) -> Flow<T> {
+    let id = code(IngressRef::of(&ingress.value).id());
+    let classes = class_inventory(cluster);
+    let names: Vec<String> = classes.iter().map(|(name, _)| code(name)).collect();
+    let close = close_matches(name, classes.iter().map(|(n, _)| n.clone()));
+    let fix = match close.first() {
+        Some(close) => format!("did you mean {}? set `spec.ingressClassName` of {id} to it", code(close)),
+        None if names.is_empty() => "create the IngressClass, or install its controller".to_owned(),
+        None => format!("use one of {}", either(&names)),
+    };
+    let step = Step::new(
+        Layer::IngressClass,
+        Status::Fail,
+        format!(
+            "{id} asks for class {}, which no IngressClass or controller has: no controller serves it",
+            code(name)
+        ),
+    )
+    .evidence(class_lines(&classes))
+    .fix(fix)
+    .kubectl("kubectl get ingressclass");
+    walk.block(step)
+}
+
+/// `IngressClass `nginx` → `k8s.io/ingress-nginx``, one line per class.
+fn class_lines(classes: &[(String, String)]) -> Vec<String> {
+    classes
+        .iter()
+        .map(|(name, controller)| format!("IngressClass {} → {}", code(name), code(controller)))
+        .collect()
+}
+
+/// Who connects to the backends for the controller: one of its pods (a
+/// ready one if any), the outside for a load balancer outside the
+/// cluster, else the symbolic controller.
+fn controller_client(cluster: &Cluster, controller: &ControllerInfo, evidence: &mut Vec<String>) -> Client {
+    if let Some(pod) = pick_pod(cluster, &controller.pods) {
+        return Client::Pod(pod);
     }
-    let client = if let Some(pod) = pick_pod(cluster, &controller.pods) {
-        Client::Pod(pod)
-    } else if controller.in_cluster == Some(false) {
+    if controller.in_cluster == Some(false) {
         evidence.push(
             "the controller is a load balancer outside the cluster: its connections come from outside"
                 .to_owned(),
         );
-        Client::External(None)
-    } else {
-        evidence.push("the controller's pods are not in the input: policies are checked against a pod of an unlabelled namespace of its own".to_owned());
-        Client::IngressController
-    };
-    match exposure_steps::controller_port(cluster, controller, port) {
-        Ok(more) => evidence.extend(more),
-        Err((why, more, fix)) => {
-            evidence.insert(0, summary);
-            evidence.extend(more);
-            let step = Step::new(Layer::IngressClass, Status::Fail, why)
-                .evidence(evidence)
-                .fix(fix)
-                .kubectl("kubectl get services -A -o wide");
-            return walk.block(step);
-        }
+        return Client::External(None);
     }
-    walk.add(Step::new(Layer::IngressClass, status, summary).evidence(evidence).kubectl(kubectl))?;
-    Ok(client)
+    evidence.push("the controller's pods are not in the input: policies are checked against a pod of an unlabelled namespace of its own".to_owned());
+    Client::IngressController
 }
 
 fn pick_pod(cluster: &Cluster, pods: &[PodId]) -> Option<PodId> {
@@ -525,8 +563,6 @@ fn controller_name(kind: ControllerKind) -> String {
 /// The `ingress-rule` layer: the matching rule, its backend and TLS.
 /// Returns the backend Service and port, or `None` when the backend is not
 /// a Service (the trace ends there).
-#[allow(clippy::too_many_arguments)]
-#[expect(clippy::too_many_lines, reason = "longer than 80 lines; to be split")]
 fn rule_step<'c>(
     ctx: &Ctx<'_, 'c>,
     walk: &mut Walk,
@@ -542,104 +578,21 @@ fn rule_step<'c>(
     let kubectl =
         format!("kubectl describe ingress -n {} {}", quote(&reference.namespace), quote(&reference.name));
     let mut evidence = Vec::new();
-    let mut status = Status::Pass;
-    let (site, summary) = match &route.target {
-        RouteTarget::Rule(candidate) => {
-            evidence.push(format!(
-                "rule path {}, {}{}",
-                code(&candidate.path),
-                path_type_text(candidate.path_type, candidate.path_match),
-                at(&candidate.location)
-            ));
-            for alternative in &route.alternatives {
-                let why = match &alternative.reason {
-                    LossReason::LessSpecificHost => "a more specific host wins".to_owned(),
-                    LossReason::ShorterPath => "the longest path wins".to_owned(),
-                    LossReason::ExactPreferred => "`Exact` wins over `Prefix`".to_owned(),
-                    LossReason::Tie => "an older Ingress or earlier rule wins".to_owned(),
-                    LossReason::ShadowedByHost { host } => {
-                        format!("the controller serves only host {}'s paths", code(host))
-                    }
-                };
-                evidence.push(format!(
-                    "{} {} of {} also matches, but {why}",
-                    host_text(alternative.candidate.host.as_deref()),
-                    code(&alternative.candidate.path),
-                    code(alternative.candidate.ingress.id())
-                ));
-            }
-            (
-                candidate.site,
-                format!(
-                    "{} path {} of {id} matches {}",
-                    host_text(candidate.host.as_deref()),
-                    code(&candidate.path),
-                    code(path)
-                ),
-            )
-        }
-        RouteTarget::DefaultBackend { ingress: owner, location, .. } => {
-            status = Status::Warn;
-            evidence.push(format!("`defaultBackend` of {}{}", code(owner.id()), at(location)));
-            (
-                BackendSite::DefaultBackend,
-                format!(
-                    "no rule path matches {}: the `defaultBackend` of {} answers",
-                    code(path),
-                    code(owner.id())
-                ),
-            )
-        }
-        RouteTarget::ControllerDefault => {
-            let (mut paths, fix) = near_paths(cluster, ingress, host, path, route.controller);
-            paths.extend(route.notes.iter().map(note_text));
-            let step = Step::new(
-                Layer::IngressRule,
-                Status::Fail,
-                format!(
-                    "no path of host {} matches {}: the controller's default backend answers (404)",
-                    code(host),
-                    code(path)
-                ),
-            )
-            .evidence(paths)
-            .fix(fix)
-            .kubectl(kubectl);
-            return walk.block(step);
-        }
+    let Some((site, summary, mut status)) = matched_rule(route, &id, path, &mut evidence) else {
+        return no_matching_path(cluster, walk, ingress, route, host, path, kubectl);
     };
     evidence.extend(route.notes.iter().map(note_text));
     let check = check_backend(cluster, ingress, site).expect("the route's site has a backend");
-    let backend_at = at(&check.location);
-    let (service_ref, port) = match (&check.backend, &check.status) {
-        (
-            BackendRef::Service { service, port: Some(port) },
-            BackendStatus::Ok { .. } | BackendStatus::ExternalName { .. },
-        ) => (service.clone(), port.clone()),
-        (BackendRef::Resource { kind, name, .. }, _) => {
-            let step = Step::new(
-                Layer::IngressRule,
-                Status::Warn,
-                format!(
-                    "{summary}; its backend is {kind} {}, not a Service: the trace ends here",
-                    code(name)
-                ),
-            )
-            .evidence(evidence)
-            .kubectl(kubectl);
-            walk.add(step)?;
-            return Ok(None);
-        }
-        (backend, problem) => {
-            let (why, fix) = backend_problem(backend, problem, &backend_at, &id);
-            evidence.insert(0, summary);
-            let step =
-                Step::new(Layer::IngressRule, Status::Fail, why).evidence(evidence).fix(fix).kubectl(kubectl);
-            return walk.block(step);
-        }
+    let Some((service_ref, port)) = rule_backend(walk, &check, &summary, &mut evidence, &kubectl, &id)?
+    else {
+        return Ok(None);
     };
-    evidence.push(format!("backend: Service {} port {}{backend_at}", code(service_ref.id()), code(&port)));
-    let mut fix = String::new();
+    evidence.push(format!(
+        "backend: Service {} port {}{}",
+        code(service_ref.id()),
+        code(&port),
+        at(&check.location)
+    ));
     match ingress_tls::tls_outcome(cluster, ingress, route.controller, host, path, scheme) {
         ingress_tls::TlsOutcome::Through { evidence: more, warn } => {
             evidence.extend(more);
@@ -656,15 +609,141 @@ fn rule_step<'c>(
             return walk.block(step);
         }
     }
-    if status == Status::Warn && fix.is_empty() && matches!(route.target, RouteTarget::DefaultBackend { .. })
-    {
-        fix = format!("add a rule path for {} if the default backend is not meant to answer it", code(path));
-    }
+    let fix = if status == Status::Warn && matches!(route.target, RouteTarget::DefaultBackend { .. }) {
+        format!("add a rule path for {} if the default backend is not meant to answer it", code(path))
+    } else {
+        String::new()
+    };
     let Some(service) = cluster.service(&service_ref.namespace, &service_ref.name) else {
         unreachable!("check_backend found the Service");
     };
     walk.add(Step::new(Layer::IngressRule, status, summary).evidence(evidence).fix(fix).kubectl(kubectl))?;
     Ok(Some((service, port)))
+}
+
+/// What in the Ingress `id` takes `path`: a rule path (with the paths it
+/// wins over) or the `defaultBackend` (a warning), with the step's summary
+/// and status; `None` when only the controller's default backend answers.
+fn matched_rule(
+    route: &ClassRoute,
+    id: &str,
+    path: &str,
+    evidence: &mut Vec<String>,
+) -> Option<(BackendSite, String, Status)> {
+    match &route.target {
+        RouteTarget::Rule(candidate) => {
+            evidence.push(format!(
+                "rule path {}, {}{}",
+                code(&candidate.path),
+                path_type_text(candidate.path_type, candidate.path_match),
+                at(&candidate.location)
+            ));
+            evidence.extend(route.alternatives.iter().map(alternative_text));
+            let summary = format!(
+                "{} path {} of {id} matches {}",
+                host_text(candidate.host.as_deref()),
+                code(&candidate.path),
+                code(path)
+            );
+            Some((candidate.site, summary, Status::Pass))
+        }
+        RouteTarget::DefaultBackend { ingress: owner, location, .. } => {
+            evidence.push(format!("`defaultBackend` of {}{}", code(owner.id()), at(location)));
+            let summary = format!(
+                "no rule path matches {}: the `defaultBackend` of {} answers",
+                code(path),
+                code(owner.id())
+            );
+            Some((BackendSite::DefaultBackend, summary, Status::Warn))
+        }
+        RouteTarget::ControllerDefault => None,
+    }
+}
+
+/// A path that also matches the request but loses, and why.
+fn alternative_text(alternative: &Alternative) -> String {
+    let why = match &alternative.reason {
+        LossReason::LessSpecificHost => "a more specific host wins".to_owned(),
+        LossReason::ShorterPath => "the longest path wins".to_owned(),
+        LossReason::ExactPreferred => "`Exact` wins over `Prefix`".to_owned(),
+        LossReason::Tie => "an older Ingress or earlier rule wins".to_owned(),
+        LossReason::ShadowedByHost { host } => {
+            format!("the controller serves only host {}'s paths", code(host))
+        }
+    };
+    format!(
+        "{} {} of {} also matches, but {why}",
+        host_text(alternative.candidate.host.as_deref()),
+        code(&alternative.candidate.path),
+        code(alternative.candidate.ingress.id())
+    )
+}
+
+/// No path of the host matches: the controller's default backend answers 404.
+fn no_matching_path<T>(
+    cluster: &Cluster,
+    walk: &mut Walk,
+    ingress: &Object<Ingress>,
+    route: &ClassRoute,
+    host: &str,
+    path: &str,
+    kubectl: String,
+) -> Flow<T> {
+    let (mut paths, fix) = near_paths(cluster, ingress, host, path, route.controller);
+    paths.extend(route.notes.iter().map(note_text));
+    let step = Step::new(
+        Layer::IngressRule,
+        Status::Fail,
+        format!(
+            "no path of host {} matches {}: the controller's default backend answers (404)",
+            code(host),
+            code(path)
+        ),
+    )
+    .evidence(paths)
+    .fix(fix)
+    .kubectl(kubectl);
+    walk.block(step)
+}
+
+/// The Service and port the rule's backend names; `None` (after a
+/// warning step) when it is another kind of resource; blocks when it does
+/// not lead to a Service port.
+fn rule_backend(
+    walk: &mut Walk,
+    check: &BackendCheck,
+    summary: &str,
+    evidence: &mut Vec<String>,
+    kubectl: &str,
+    id: &str,
+) -> Flow<Option<(ServiceRef, PortRef)>> {
+    match (&check.backend, &check.status) {
+        (
+            BackendRef::Service { service, port: Some(port) },
+            BackendStatus::Ok { .. } | BackendStatus::ExternalName { .. },
+        ) => Ok(Some((service.clone(), port.clone()))),
+        (BackendRef::Resource { kind, name, .. }, _) => {
+            let step = Step::new(
+                Layer::IngressRule,
+                Status::Warn,
+                format!(
+                    "{summary}; its backend is {kind} {}, not a Service: the trace ends here",
+                    code(name)
+                ),
+            )
+            .evidence(std::mem::take(evidence))
+            .kubectl(kubectl);
+            walk.add(step)?;
+            Ok(None)
+        }
+        (backend, problem) => {
+            let (why, fix) = backend_problem(backend, problem, &at(&check.location), id);
+            let evidence = std::iter::once(summary.to_owned()).chain(std::mem::take(evidence));
+            walk.block(
+                Step::new(Layer::IngressRule, Status::Fail, why).evidence(evidence).fix(fix).kubectl(kubectl),
+            )
+        }
+    }
 }
 
 /// A caveat of a route, as evidence.

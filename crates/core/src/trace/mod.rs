@@ -22,6 +22,7 @@
 
 mod dns_server;
 mod exposure_steps;
+mod final_layers;
 mod front;
 mod gateway_layers;
 mod ingress_layers;

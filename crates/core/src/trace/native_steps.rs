@@ -5,7 +5,7 @@
 //! the parts an L3/L4 model cannot evaluate (L7 rules, `toFQDNs`), which
 //! turn a verdict into a warning.
 
-use super::policy_layers::{policy_id, rule_name};
+use super::policy_layers::rule_name;
 use super::text::{at, code};
 use crate::policy::{Caveat, DirectionExplanation, Verdict};
 use crate::ports::Protocol;
@@ -93,7 +93,7 @@ pub(super) fn fqdn_caveat(direction: &DirectionExplanation, host: Option<&str>) 
         lines.push(format!(
             "{} {}{location} allows `toFQDNs` {}",
             policy.kind.as_str(),
-            code(policy_id(policy)),
+            code(policy.id()),
             shown.join(", ")
         ));
     }

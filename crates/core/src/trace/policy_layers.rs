@@ -6,12 +6,12 @@ use std::net::IpAddr;
 
 use k8s_openapi::api::core::v1::Service;
 
+pub(super) use super::final_layers::{cni_step, destination_step};
 use super::intended::intended_block;
 use super::native_steps::{fqdn_caveat, l7_caveat, native_denial};
 use super::snat_layers;
-use super::text::{at, code, count, declared_ports, exec_target, identifying_labels, labels_text, pod_id};
+use super::text::{at, code, count, identifying_labels, labels_text, pod_id};
 use super::{Backend, Client, Ctx, Flow, Hop, Layer, Status, Step, Walk};
-use crate::cni::{Clue, CniSource, Enforcement, Reason};
 use crate::model::{Cluster, PodId};
 use crate::policy::{
     host_network_addresses, Direction, DirectionExplanation, Endpoint, Exemption, Explanation, IpRange,
@@ -56,7 +56,7 @@ pub(super) fn direction_evidence(
             .isolated_by
             .iter()
             .map(|p| {
-                let name = if kind == Some(p.kind) { code(policy_id(p)) } else { policy_name(p) };
+                let name = if kind == Some(p.kind) { code(p.id()) } else { policy_name(p) };
                 kind = Some(p.kind);
                 format!("{name}{}", at(&p.location))
             })
@@ -101,19 +101,8 @@ pub(super) fn direction_evidence(
     evidence
 }
 
-pub(super) fn policy_id(policy: &PolicyRef) -> String {
-    match &policy.namespace {
-        Some(namespace) => format!("{namespace}/{}", policy.name),
-        None => policy.name.clone(),
-    }
-}
-
 pub(super) fn policy_name(policy: &PolicyRef) -> String {
-    let kind = policy.kind.as_str();
-    match &policy.namespace {
-        Some(namespace) => format!("{kind} {}", code(format!("{namespace}/{}", policy.name))),
-        None => format!("{kind} {}", code(&policy.name)),
-    }
+    format!("{} {}", policy.kind.as_str(), code(policy.id()))
 }
 
 pub(super) fn rule_name(rule: Option<usize>, name: Option<&str>, policy: &PolicyRef) -> String {
@@ -242,7 +231,6 @@ fn client_name(ctx: &Ctx<'_, '_>, client: Client) -> String {
     }
 }
 
-#[expect(clippy::too_many_lines, reason = "longer than 80 lines; to be split")]
 fn egress_step(
     ctx: &mut Ctx<'_, '_>,
     walk: &mut Walk,
@@ -261,9 +249,7 @@ fn egress_step(
         walk.skip(Layer::NetworkPolicyEgress, reason);
         return Ok(all);
     };
-    let cluster = ctx.cluster;
-    let pod = cluster.pod(id);
-    let kubectl = format!("kubectl get networkpolicy -n {}", quote(&pod.namespace));
+    let kubectl = format!("kubectl get networkpolicy -n {}", quote(&ctx.cluster.pod(id).namespace));
     let name = client_name(ctx, client);
     let protocol = ctx.protocol;
     let applies = judged.iter().filter_map(|j| j.explanation.as_ref()).all(|e| e.egress.policies_apply);
@@ -279,26 +265,8 @@ fn egress_step(
     }
     let allowed: Vec<&Judged> = judged.iter().filter(|j| j.egress).collect();
     let denied: Vec<&Judged> = judged.iter().filter(|j| !j.egress).collect();
-    let first = judged.iter().find_map(|j| j.explanation.as_ref().map(|e| (j, e)));
-    let isolated = first.is_some_and(|(_, e)| !e.egress.isolated_by.is_empty());
     if denied.is_empty() {
-        if let Some(summary) = exempt_summary(ctx, client, &allowed) {
-            walk.add(Step::new(Layer::NetworkPolicyEgress, Status::Pass, summary).kubectl(kubectl))?;
-            return Ok(all);
-        }
-        let mut evidence = Vec::new();
-        let mut l7 = None;
-        if let Some((j, explanation)) = first {
-            evidence = direction_evidence(&explanation.egress, protocol, j.backend.port as u16);
-            l7 = l7_caveat(&explanation.egress, protocol, j.backend.port as u16);
-        }
-        let mut summary = if isolated || !evidence.is_empty() {
-            format!("egress of {name} allows {protocol} {}", ports_of(&allowed))
-        } else {
-            format!("{name} is not isolated for egress: no NetworkPolicy selects it for `Egress`")
-        };
-        let status = l7_status(l7, &mut summary, &mut evidence);
-        walk.add(Step::new(Layer::NetworkPolicyEgress, status, summary).evidence(evidence).kubectl(kubectl))?;
+        egress_allowed(ctx, walk, client, judged, &allowed, kubectl)?;
         return Ok(all);
     }
     let Some((j, explanation)) = denied.iter().find_map(|j| j.explanation.as_ref().map(|e| (*j, e))) else {
@@ -307,42 +275,75 @@ fn egress_step(
         // object the validation did not stop may still carry one).
         let port = denied.first().map_or(0, |j| j.backend.port);
         let summary = format!("port {port} is not a port number (1-65535): no connection can use it");
-        return walk.add(Step::new(Layer::NetworkPolicyEgress, Status::Fail, summary)).map(|()| Vec::new());
+        return walk.block(Step::new(Layer::NetworkPolicyEgress, Status::Fail, summary));
     };
-    let mut evidence = direction_evidence(&explanation.egress, protocol, j.backend.port as u16);
-    if !allowed.is_empty() {
-        evidence.extend(denied.iter().map(|j| format!("denied to {}", j.backend.name)));
-        let summary = format!(
-            "egress of {name} reaches {} of {}",
-            weight(&allowed),
-            count(weight(&judged.iter().collect::<Vec<_>>()), "endpoint")
-        );
-        walk.add(
-            Step::new(Layer::NetworkPolicyEgress, Status::Warn, summary).evidence(evidence).kubectl(kubectl),
-        )?;
-        return Ok(allowed.iter().map(|j| j.backend.clone()).collect());
+    if allowed.is_empty() {
+        egress_denied(ctx, walk, id, (j, explanation), &denied, hop, kubectl)?;
+        return Ok(all);
     }
-    let destination = match j.backend.pod {
-        Some(target_id) if !explanation.ingress.policies_apply && cluster.pod(target_id).host_network() => {
-            node_peer(cluster, target_id)
-        }
-        Some(target_id) => {
-            let target = cluster.pod(target_id);
-            let labels = destination_labels(cluster, hop.service, target_id);
-            if target.namespace == pod.namespace {
-                format!("pods {}", code(labels))
-            } else {
-                format!("namespace {} pods {}", code(&target.namespace), code(labels))
-            }
-        }
-        None => match j.backend.address {
-            Some(address) => format!("`ipBlock` {}", code(IpRange::from_addr(address).id())),
-            None => "the destination".to_owned(),
-        },
+    let mut evidence = direction_evidence(&explanation.egress, protocol, j.backend.port as u16);
+    evidence.extend(denied.iter().map(|j| format!("denied to {}", j.backend.name)));
+    let summary = format!(
+        "egress of {name} reaches {} of {}",
+        weight(&allowed),
+        count(weight(&judged.iter().collect::<Vec<_>>()), "endpoint")
+    );
+    walk.add(
+        Step::new(Layer::NetworkPolicyEgress, Status::Warn, summary).evidence(evidence).kubectl(kubectl),
+    )?;
+    Ok(allowed.iter().map(|j| j.backend.clone()).collect())
+}
+
+/// The `network-policy-egress` step when the client's egress reaches
+/// every backend.
+fn egress_allowed(
+    ctx: &Ctx<'_, '_>,
+    walk: &mut Walk,
+    client: Client,
+    judged: &[Judged],
+    allowed: &[&Judged],
+    kubectl: String,
+) -> Flow<()> {
+    if let Some(summary) = exempt_summary(ctx, client, allowed) {
+        return walk.add(Step::new(Layer::NetworkPolicyEgress, Status::Pass, summary).kubectl(kubectl));
+    }
+    let protocol = ctx.protocol;
+    let name = client_name(ctx, client);
+    let first = judged.iter().find_map(|j| j.explanation.as_ref().map(|e| (j, e)));
+    let isolated = first.is_some_and(|(_, e)| !e.egress.isolated_by.is_empty());
+    let mut evidence = Vec::new();
+    let mut l7 = None;
+    if let Some((j, explanation)) = first {
+        evidence = direction_evidence(&explanation.egress, protocol, j.backend.port as u16);
+        l7 = l7_caveat(&explanation.egress, protocol, j.backend.port as u16);
+    }
+    let mut summary = if isolated || !evidence.is_empty() {
+        format!("egress of {name} allows {protocol} {}", ports_of(allowed))
+    } else {
+        format!("{name} is not isolated for egress: no NetworkPolicy selects it for `Egress`")
     };
-    let native = native_denial(&explanation.egress, protocol, j.backend.port as u16);
-    let fix = match &native {
-        Some(native) => native.fix.clone(),
+    let status = l7_status(l7, &mut summary, &mut evidence);
+    walk.add(Step::new(Layer::NetworkPolicyEgress, status, summary).evidence(evidence).kubectl(kubectl))
+}
+
+/// The `network-policy-egress` step when the client's egress policies deny
+/// every backend; `first` is the first denied backend a policy judged.
+fn egress_denied(
+    ctx: &mut Ctx<'_, '_>,
+    walk: &mut Walk,
+    id: PodId,
+    first: (&Judged, &Explanation),
+    denied: &[&Judged],
+    hop: Hop<'_>,
+    kubectl: String,
+) -> Flow<()> {
+    let (j, explanation) = first;
+    let (cluster, protocol, client) = (ctx.cluster, ctx.protocol, Client::Pod(id));
+    let pod = cluster.pod(id);
+    let mut evidence = direction_evidence(&explanation.egress, protocol, j.backend.port as u16);
+    let destination = egress_destination(cluster, &pod.namespace, j, explanation, hop);
+    let fix = match native_denial(&explanation.egress, protocol, j.backend.port as u16) {
+        Some(native) => native.fix,
         None => {
             let fix = format!(
                 "allow egress from pods {} in {} to {destination} on {protocol} {}",
@@ -350,31 +351,75 @@ fn egress_step(
                 code(&pod.namespace),
                 j.backend.port
             );
-            let intended = Some(&explanation.egress)
-                .filter(|_| walk.may_intend_block(client))
-                .and_then(|e| intended_block(cluster, e, protocol, j.backend.port as u16, &fix));
-            match intended {
-                Some(lines) => {
-                    evidence.extend(lines);
-                    String::new()
-                }
-                None => fix,
-            }
+            unless_intended(ctx, walk, client, Some(&explanation.egress), j.backend.port, fix, &mut evidence)
         }
     };
     let summary = format!(
-        "egress policies of {name} deny {protocol} {} to {}",
+        "egress policies of {} deny {protocol} {} to {}",
+        client_name(ctx, client),
         j.backend.port,
-        destination_phrase(&denied)
+        destination_phrase(denied)
     );
     let (status, summary) = unenforced(ctx, Layer::NetworkPolicyEgress, summary);
     walk.add(
         Step::new(Layer::NetworkPolicyEgress, status, summary).evidence(evidence).fix(fix).kubectl(kubectl),
-    )?;
-    Ok(all)
+    )
 }
 
-#[expect(clippy::too_many_lines, reason = "longer than 80 lines; to be split")]
+/// The destination an egress fix names: the node of a `hostNetwork` pod,
+/// the backend's pods by their labels (with their namespace when it is
+/// not the client's), or an `ipBlock` of an address outside the pods.
+fn egress_destination(
+    cluster: &Cluster,
+    client_namespace: &str,
+    judged: &Judged,
+    explanation: &Explanation,
+    hop: Hop<'_>,
+) -> String {
+    match judged.backend.pod {
+        Some(target_id) if !explanation.ingress.policies_apply && cluster.pod(target_id).host_network() => {
+            node_peer(cluster, target_id)
+        }
+        Some(target_id) => {
+            let target = cluster.pod(target_id);
+            let labels = destination_labels(cluster, hop.service, target_id);
+            if target.namespace == client_namespace {
+                format!("pods {}", code(labels))
+            } else {
+                format!("namespace {} pods {}", code(&target.namespace), code(labels))
+            }
+        }
+        None => match judged.backend.address {
+            Some(address) => format!("`ipBlock` {}", code(IpRange::from_addr(address).id())),
+            None => "the destination".to_owned(),
+        },
+    }
+}
+
+/// `fix`, unless the denial in `direction` looks meant (a pod reaching
+/// inside the cluster, [`intended_block`]): then no fix, and the evidence
+/// says why the block looks meant.
+fn unless_intended(
+    ctx: &Ctx<'_, '_>,
+    walk: &Walk,
+    client: Client,
+    direction: Option<&DirectionExplanation>,
+    port: i32,
+    fix: String,
+    evidence: &mut Vec<String>,
+) -> String {
+    let intended = direction
+        .filter(|_| walk.may_intend_block(client))
+        .and_then(|d| intended_block(ctx.cluster, d, ctx.protocol, port as u16, &fix));
+    match intended {
+        Some(lines) => {
+            evidence.extend(lines);
+            String::new()
+        }
+        None => fix,
+    }
+}
+
 pub(super) fn ingress_step(
     ctx: &mut Ctx<'_, '_>,
     walk: &mut Walk,
@@ -383,7 +428,6 @@ pub(super) fn ingress_step(
     hop: Hop<'_>,
 ) -> Flow<Vec<Backend>> {
     let cluster = ctx.cluster;
-    let protocol = ctx.protocol;
     let all: Vec<Backend> = judged.iter().map(|j| j.backend.clone()).collect();
     let pods: Vec<&&Judged> = judged.iter().filter(|j| j.backend.pod.is_some()).collect();
     if pods.is_empty() {
@@ -395,7 +439,6 @@ pub(super) fn ingress_step(
     }
     let namespace = pods[0].backend.pod.map(|p| cluster.pod(p).namespace.clone()).unwrap_or_default();
     let kubectl = format!("kubectl get networkpolicy -n {}", quote(&namespace));
-    let name = client_name(ctx, client);
     let applies = pods.iter().filter_map(|j| j.explanation.as_ref()).all(|e| e.ingress.policies_apply);
     if !applies {
         let step = Step::new(
@@ -409,101 +452,129 @@ pub(super) fn ingress_step(
     }
     let allowed: Vec<&Judged> = judged.iter().copied().filter(|j| j.ingress).collect();
     let denied: Vec<&Judged> = judged.iter().copied().filter(|j| !j.ingress).collect();
-    let total = weight(judged);
     if denied.is_empty() {
-        if let Some(summary) = exempt_summary(ctx, client, &allowed) {
-            walk.add(Step::new(Layer::NetworkPolicyIngress, Status::Pass, summary).kubectl(kubectl))?;
-            return Ok(all);
-        }
-        let (j, explanation) =
-            pods[0].explanation.as_ref().map(|e| (pods[0], e)).expect("pods are explained");
-        let mut evidence = direction_evidence(&explanation.ingress, protocol, j.backend.port as u16);
-        let l7 = l7_caveat(&explanation.ingress, protocol, j.backend.port as u16);
-        let mut summary = if explanation.ingress.isolated_by.is_empty() && evidence.is_empty() {
-            let (phrase, many) = (destination_phrase(&allowed), names(&allowed) > 1);
-            let (verb, pronoun) = if many { ("are", "them") } else { ("is", "it") };
-            format!(
-                "{phrase} {verb} not isolated for ingress: no NetworkPolicy selects {pronoun} for `Ingress`"
-            )
-        } else {
-            format!(
-                "ingress of {} admits {name} on {protocol} {}",
-                destination_phrase(&allowed),
-                ports_of(&allowed)
-            )
-        };
-        let status = l7_status(l7, &mut summary, &mut evidence);
-        walk.add(
-            Step::new(Layer::NetworkPolicyIngress, status, summary).evidence(evidence).kubectl(kubectl),
-        )?;
+        ingress_allowed(ctx, walk, client, pods[0], &allowed, kubectl)?;
         return Ok(all);
     }
     let j = denied.iter().find(|j| j.explanation.is_some()).copied().unwrap_or(denied[0]);
-    let port = j.backend.port;
     let mut evidence = Vec::new();
     if let Some(explanation) = &j.explanation {
-        evidence.extend(direction_evidence(&explanation.ingress, protocol, port as u16));
+        evidence.extend(direction_evidence(&explanation.ingress, ctx.protocol, j.backend.port as u16));
     }
     if !j.partial_sources.is_empty() {
         let blocks: Vec<String> = j.partial_sources.iter().map(|b| code(b.id())).collect();
         evidence.push(format!("admitted only from {}", blocks.join(", ")));
     }
-    let (hint, dnat_fix) = dnat_hint(cluster, j, hop, protocol);
+    let (hint, dnat_fix) = dnat_hint(cluster, j, hop, ctx.protocol);
     evidence.extend(hint);
+    let refusal = Refusal { judged: j, denied, evidence, kubectl };
     if !allowed.is_empty() || !j.partial_sources.is_empty() {
-        let (summary, reachable) = if !allowed.is_empty() {
-            evidence.extend(denied.iter().map(|d| format!("{} does not admit it", d.backend.name)));
-            let summary = format!("{} of {} reachable", weight(&allowed), count(total, "endpoint"));
-            (summary, allowed.iter().map(|j| j.backend.clone()).collect())
-        } else {
-            let verb = if names(&denied) > 1 { "admit" } else { "admits" };
-            let summary = format!(
-                "{} {verb} only some addresses outside the cluster: trace from `external:IP` for a given client",
-                destination_phrase(&denied)
-            );
-            (summary, all)
-        };
-        walk.add(
-            Step::new(Layer::NetworkPolicyIngress, Status::Warn, summary).evidence(evidence).kubectl(kubectl),
-        )?;
-        return Ok(reachable);
+        return ingress_partial(walk, judged, &allowed, refusal);
     }
-    let isolated = j.explanation.as_ref().is_some_and(|e| !e.ingress.isolated_by.is_empty());
+    ingress_denied(ctx, walk, client, refusal, hop, dnat_fix)?;
+    Ok(all)
+}
+
+/// A backend that does not admit the client, as the ingress step found it.
+struct Refusal<'j> {
+    /// The first denied backend a policy judged (else the first denied).
+    judged: &'j Judged,
+    /// Every denied backend.
+    denied: Vec<&'j Judged>,
+    /// The evidence so far.
+    evidence: Vec<String>,
+    kubectl: String,
+}
+
+/// The `network-policy-ingress` step when every backend admits the client.
+fn ingress_allowed(
+    ctx: &Ctx<'_, '_>,
+    walk: &mut Walk,
+    client: Client,
+    first: &Judged,
+    allowed: &[&Judged],
+    kubectl: String,
+) -> Flow<()> {
+    if let Some(summary) = exempt_summary(ctx, client, allowed) {
+        return walk.add(Step::new(Layer::NetworkPolicyIngress, Status::Pass, summary).kubectl(kubectl));
+    }
+    let protocol = ctx.protocol;
+    let explanation = first.explanation.as_ref().expect("pods are explained");
+    let port = first.backend.port as u16;
+    let mut evidence = direction_evidence(&explanation.ingress, protocol, port);
+    let l7 = l7_caveat(&explanation.ingress, protocol, port);
+    let mut summary = if explanation.ingress.isolated_by.is_empty() && evidence.is_empty() {
+        let (phrase, many) = (destination_phrase(allowed), names(allowed) > 1);
+        let (verb, pronoun) = if many { ("are", "them") } else { ("is", "it") };
+        format!("{phrase} {verb} not isolated for ingress: no NetworkPolicy selects {pronoun} for `Ingress`")
+    } else {
+        format!(
+            "ingress of {} admits {} on {protocol} {}",
+            destination_phrase(allowed),
+            client_name(ctx, client),
+            ports_of(allowed)
+        )
+    };
+    let status = l7_status(l7, &mut summary, &mut evidence);
+    walk.add(Step::new(Layer::NetworkPolicyIngress, status, summary).evidence(evidence).kubectl(kubectl))
+}
+
+/// The `network-policy-ingress` step when some backends (or some outside
+/// addresses) are admitted: a warning, and the reachable backends.
+fn ingress_partial(
+    walk: &mut Walk,
+    judged: &[&Judged],
+    allowed: &[&Judged],
+    refusal: Refusal<'_>,
+) -> Flow<Vec<Backend>> {
+    let Refusal { denied, mut evidence, kubectl, .. } = refusal;
+    let (summary, reachable) = if allowed.is_empty() {
+        let verb = if names(&denied) > 1 { "admit" } else { "admits" };
+        let summary = format!(
+            "{} {verb} only some addresses outside the cluster: trace from `external:IP` for a given client",
+            destination_phrase(&denied)
+        );
+        (summary, judged.iter().map(|j| j.backend.clone()).collect())
+    } else {
+        evidence.extend(denied.iter().map(|d| format!("{} does not admit it", d.backend.name)));
+        let summary = format!("{} of {} reachable", weight(allowed), count(weight(judged), "endpoint"));
+        (summary, allowed.iter().map(|j| j.backend.clone()).collect())
+    };
+    walk.add(
+        Step::new(Layer::NetworkPolicyIngress, Status::Warn, summary).evidence(evidence).kubectl(kubectl),
+    )?;
+    Ok(reachable)
+}
+
+/// The `network-policy-ingress` step when no backend admits the client:
+/// why, and the fix (the plugin's own, the DNAT port, or a new rule).
+fn ingress_denied(
+    ctx: &mut Ctx<'_, '_>,
+    walk: &mut Walk,
+    client: Client,
+    refusal: Refusal<'_>,
+    hop: Hop<'_>,
+    dnat_fix: Option<String>,
+) -> Flow<()> {
+    let Refusal { judged: j, denied, mut evidence, kubectl } = refusal;
+    let (protocol, port) = (ctx.protocol, j.backend.port);
     let native = j.explanation.as_ref().and_then(|e| native_denial(&e.ingress, protocol, port as u16));
     let because = match &native {
         Some(native) => native.because.clone(),
-        None if isolated => "isolated for ingress, and no rule admits it".to_owned(),
-        None => j
-            .explanation
-            .as_ref()
-            .and_then(|e| e.ingress.deciding_step(protocol, port as u16))
-            .and_then(|step| {
-                Some(format!(
-                    "denied by {}",
-                    rule_name(step.rule, step.rule_name.as_deref(), step.policy.as_ref()?)
-                ))
-            })
-            .unwrap_or_else(|| "denied by an admin policy".to_owned()),
+        None => ingress_denial_reason(j, protocol),
     };
-    let summary =
-        format!("{} does not admit {name} on {protocol} {port}: {because}", destination_phrase(&denied));
+    let summary = format!(
+        "{} does not admit {} on {protocol} {port}: {because}",
+        destination_phrase(&denied),
+        client_name(ctx, client)
+    );
     let fix = match (native, dnat_fix) {
         (Some(native), _) => native.fix,
         (None, Some(dnat_fix)) => dnat_fix,
         (None, None) => {
             let fix = ingress_fix(ctx, client, j, hop, protocol);
-            let intended = j
-                .explanation
-                .as_ref()
-                .filter(|_| walk.may_intend_block(client))
-                .and_then(|e| intended_block(cluster, &e.ingress, protocol, port as u16, &fix));
-            match intended {
-                Some(lines) => {
-                    evidence.extend(lines);
-                    String::new()
-                }
-                None => fix,
-            }
+            let direction = j.explanation.as_ref().map(|e| &e.ingress);
+            unless_intended(ctx, walk, client, direction, port, fix, &mut evidence)
         }
     };
     if client == Client::IngressController {
@@ -511,19 +582,33 @@ pub(super) fn ingress_step(
         // cannot match pods the input does not have.
         let summary =
             format!("{summary}, unless a rule admits the controller's pods, which are not in the input");
-        walk.add(
-            Step::new(Layer::NetworkPolicyIngress, Status::Warn, summary)
-                .evidence(evidence)
-                .fix(fix)
-                .kubectl(kubectl),
-        )?;
-        return Ok(all);
+        let step = Step::new(Layer::NetworkPolicyIngress, Status::Warn, summary);
+        return walk.add(step.evidence(evidence).fix(fix).kubectl(kubectl));
     }
     let (status, summary) = unenforced(ctx, Layer::NetworkPolicyIngress, summary);
     walk.add(
         Step::new(Layer::NetworkPolicyIngress, status, summary).evidence(evidence).fix(fix).kubectl(kubectl),
-    )?;
-    Ok(all)
+    )
+}
+
+/// Why the destination's ingress policies deny the connection: isolation
+/// with no rule admitting it, or the rule (an admin policy's) that denies.
+fn ingress_denial_reason(judged: &Judged, protocol: Protocol) -> String {
+    let isolated = judged.explanation.as_ref().is_some_and(|e| !e.ingress.isolated_by.is_empty());
+    if isolated {
+        return "isolated for ingress, and no rule admits it".to_owned();
+    }
+    judged
+        .explanation
+        .as_ref()
+        .and_then(|e| e.ingress.deciding_step(protocol, judged.backend.port as u16))
+        .and_then(|step| {
+            Some(format!(
+                "denied by {}",
+                rule_name(step.rule, step.rule_name.as_deref(), step.policy.as_ref()?)
+            ))
+        })
+        .unwrap_or_else(|| "denied by an admin policy".to_owned())
 }
 
 /// A policy that allows the Service port, not the pod port behind it.
@@ -689,189 +774,7 @@ fn ports_of(judged: &[&Judged]) -> String {
     ports.iter().map(i32::to_string).collect::<Vec<_>>().join(", ")
 }
 
-/// The `cni` layer: whether the plugin enforces the policies the trace met.
-pub(super) fn cni_step(ctx: &Ctx<'_, '_>, walk: &mut Walk) {
-    let detection = ctx.cni();
-    let verdict = &detection.network_policy;
-    let plugin = verdict.by.map(|cni| code(cni.name()));
-    let mut evidence = Vec::new();
-    for found in &detection.found {
-        let mut objects: Vec<(String, Vec<String>, String)> = Vec::new();
-        for item in &found.evidence {
-            let object = match &item.object.namespace {
-                Some(namespace) => {
-                    format!("{} {}", item.object.kind, code(format!("{namespace}/{}", item.object.name)))
-                }
-                None => format!("{} {}", item.object.kind, code(&item.object.name)),
-            };
-            let clue = match &item.clue {
-                Clue::Name => "its name".to_owned(),
-                Clue::Image { image, .. } => format!("image {}", code(image)),
-                Clue::Annotation { key } => format!("annotation {}", code(key)),
-                Clue::Resource => "its resource".to_owned(),
-            };
-            match objects.iter_mut().find(|(o, _, _)| *o == object) {
-                Some((_, clues, _)) => clues.push(clue),
-                None => objects.push((object, vec![clue], at(&item.location))),
-            }
-        }
-        for (object, clues, location) in objects {
-            evidence.push(format!(
-                "{} runs as {object}{location}, recognised by {}",
-                code(found.cni.name()),
-                clues.join(" and ")
-            ));
-        }
-    }
-    if let CniSource::Given { name } = &detection.source {
-        evidence.push(format!("named with `--cni {name}`"));
-    }
-    evidence.push(reason_text(&verdict.reason));
-    let kubectl = "kubectl get daemonsets -n kube-system -o wide";
-    let involved = ctx.policies.involved || !ctx.policies.unenforced_denials.is_empty();
-    let (status, summary, fix) = match verdict.enforcement {
-        Enforcement::Enforced => {
-            let plugin = plugin.unwrap_or_else(|| "the network plugin".to_owned());
-            (Status::Pass, format!("{plugin} enforces NetworkPolicy"), String::new())
-        }
-        Enforcement::NotEnforced => {
-            let plugin = plugin.unwrap_or_else(|| "the network plugin".to_owned());
-            let fix = "if the policies are meant to apply, run a plugin that enforces NetworkPolicy (Calico, Cilium, …; Canal adds Calico's policy engine to Flannel)".to_owned();
-            if !ctx.policies.unenforced_denials.is_empty() {
-                let layers: Vec<String> = ctx.policies.unenforced_denials.iter().map(code).collect();
-                (
-                    Status::Warn,
-                    format!("{plugin} does not enforce NetworkPolicy: the denials at {} are stored in the API but have no effect", layers.join(", ")),
-                    fix,
-                )
-            } else if involved {
-                (
-                    Status::Warn,
-                    format!("{plugin} does not enforce NetworkPolicy: the policies above have no effect"),
-                    fix,
-                )
-            } else {
-                (
-                    Status::Pass,
-                    format!("{plugin} does not enforce NetworkPolicy; none applies here anyway"),
-                    String::new(),
-                )
-            }
-        }
-        Enforcement::Unknown if involved => (
-            Status::Warn,
-            "the network plugin is not known: NetworkPolicy is assumed enforced".to_owned(),
-            "name the plugin with `--cni NAME` if it is not in the input".to_owned(),
-        ),
-        Enforcement::Unknown => (
-            Status::Pass,
-            "no policy applies to this connection (the network plugin is not known)".to_owned(),
-            String::new(),
-        ),
-    };
-    walk.steps.push(Step::new(Layer::Cni, status, summary).evidence(evidence).fix(fix).kubectl(kubectl));
-}
-
-fn reason_text(reason: &Reason) -> String {
-    match reason {
-        Reason::Supported => "it implements NetworkPolicy".to_owned(),
-        Reason::NotSupported => "it does not implement NetworkPolicy".to_owned(),
-        Reason::EnabledBy { setting } => format!("enabled by {}", code(setting)),
-        Reason::DisabledBy { setting } => format!("disabled by {}", code(setting)),
-        Reason::SettingUnknown { setting } => {
-            format!("enforced only with {}, which the input does not show", code(setting))
-        }
-        Reason::ContainerMissing { container } => format!("its {} container is missing", code(container)),
-        Reason::VersionSupported { version, minimum } => {
-            format!("version {version} (enforced since {minimum})")
-        }
-        Reason::VersionTooOld { version, minimum } => {
-            format!("version {version} predates enforcement ({minimum})")
-        }
-        Reason::VersionUnknown { minimum } => {
-            format!("enforced since version {minimum}; the version is not known")
-        }
-        Reason::FeatureGate { gate } => format!("enforced behind the {} feature gate", code(gate)),
-        Reason::NoPolicyEngine => "it needs a policy engine beside it, and none was found".to_owned(),
-        Reason::KindRelease { minimum } => format!("enforced since kind {minimum}; the release is not known"),
-        Reason::NothingDetected => "no network plugin recognised in the input".to_owned(),
-        Reason::Unrecognised { name } => format!("{} is not a plugin kubereach knows", code(name)),
-    }
-}
-
-/// The `destination` layer: the reached pods serve the port.
-pub(super) fn destination_step(ctx: &Ctx<'_, '_>, walk: &mut Walk, reachable: &[Backend]) -> Flow<()> {
-    let cluster = ctx.cluster;
-    let protocol = ctx.protocol;
-    let mut seen = BTreeSet::new();
-    let pods: Vec<(PodId, i32)> = reachable
-        .iter()
-        .filter_map(|b| Some((b.pod?, b.port)))
-        .filter(|(pod, port)| seen.insert((cluster.workload_ref(cluster.pod(*pod)), *port)))
-        .collect();
-    let Some(&(first, _)) = pods.first() else {
-        walk.skip(
-            Layer::Destination,
-            "the endpoints are not pods of the input: whether they serve the port is not known",
-        );
-        return Ok(());
-    };
-    let first_pod = cluster.pod(first);
-    // The listening sockets of the protocol traced: UDP and SCTP listeners
-    // are not in `netstat -ltn`'s TCP list.
-    let listeners = match protocol {
-        Protocol::Tcp => "netstat -ltn",
-        Protocol::Udp => "ss -lun",
-        Protocol::Sctp => "ss -ln --sctp",
-    };
-    let target = match ctx.replica(first) {
-        Some(replica) => replica.name.rsplit('/').next().unwrap_or_default().to_owned(),
-        None => exec_target(cluster, first_pod),
-    };
-    let kubectl =
-        format!("kubectl exec -n {} {} -- {listeners}", quote(&first_pod.namespace), quote(&target));
-    let mut status = Status::Pass;
-    let mut lines = Vec::new();
-    let mut evidence = Vec::new();
-    for (pod, port) in &pods {
-        let value = cluster.pod(*pod);
-        let name = match ctx.replica(*pod) {
-            Some(replica) => code(&replica.name),
-            None => code(pod_id(value)),
-        };
-        let declared = value.container_ports().find(|p| p.port == *port && p.protocol == protocol.as_str());
-        match declared {
-            Some(declared) => {
-                let label = declared.name.map(|n| format!(" ({})", code(n))).unwrap_or_default();
-                lines.push(format!(
-                    "{name} serves {protocol} {port}{label} in container {}",
-                    code(&declared.container)
-                ));
-            }
-            None => {
-                status = Status::Warn;
-                lines.push(format!(
-                    "{name} does not declare {protocol} {port}: nothing shows a listener there"
-                ));
-                evidence.extend(declared_ports(cluster, *pod));
-            }
-        }
-        if value.host_network() {
-            evidence.push(format!("{name} uses the node's network: it listens on the node's port {port}"));
-        }
-    }
-    let fix = if status == Status::Warn {
-        "check that the container listens on the port (declared ports are informational, but document it)"
-            .to_owned()
-    } else {
-        String::new()
-    };
-    let summary = lines.join("; ");
-    walk.add(Step::new(Layer::Destination, status, summary).evidence(evidence).fix(fix).kubectl(kubectl))
-}
-
 /// A connection that leaves the cluster: only the client's egress applies.
-#[expect(clippy::too_many_lines, reason = "longer than 80 lines; to be split")]
 pub(super) fn outside_path(
     ctx: &mut Ctx<'_, '_>,
     walk: &mut Walk,
@@ -883,86 +786,10 @@ pub(super) fn outside_path(
     for layer in [Layer::ServiceType, Layer::ServicePort, Layer::Endpoints, Layer::Readiness] {
         walk.skip(layer, "outside the cluster: no Service");
     }
-    let protocol = ctx.protocol;
     match (client, port) {
         (Client::Pod(id), PortRef::Number(number)) => {
-            let pod = ctx.cluster.pod(id);
-            let kubectl = format!("kubectl get networkpolicy -n {}", quote(&pod.namespace));
-            let from = Endpoint::Pod(id);
             let number = u16::try_from(*number).unwrap_or(0);
-            let blocks: Vec<IpRange> = match address {
-                Some(address) => vec![IpRange::from_addr(address)],
-                None => ctx.engine.external_destinations().iter().filter(|b| !b.is_v6()).copied().collect(),
-            };
-            let allowed: Vec<IpRange> = blocks
-                .iter()
-                .filter(|b| ctx.engine.allowed(&from, &Endpoint::External(**b)).contains(protocol, number))
-                .copied()
-                .collect();
-            let explanation = ctx
-                .engine
-                .explain(&from, &Endpoint::External(blocks.first().copied().unwrap_or(IpRange::ALL_V4)));
-            if involves_policies(&explanation) {
-                ctx.policies.involved = true;
-            }
-            let name_shown = code(name);
-            let client_name = code(pod_id(pod));
-            let mut evidence = direction_evidence(&explanation.egress, protocol, number);
-            let fqdn = fqdn_caveat(&explanation.egress, Some(name));
-            if allowed.len() != blocks.len() {
-                evidence.extend(fqdn.as_ref().map(|(_, line)| line.clone()));
-            }
-            if allowed.len() == blocks.len() {
-                let summary = if explanation.egress.isolated_by.is_empty() {
-                    format!(
-                        "{client_name} is not isolated for egress: no NetworkPolicy selects it for `Egress`"
-                    )
-                } else {
-                    format!("egress of {client_name} allows {protocol} {number} to {name_shown}")
-                };
-                walk.add(
-                    Step::new(Layer::NetworkPolicyEgress, Status::Pass, summary)
-                        .evidence(evidence)
-                        .kubectl(kubectl),
-                )?;
-            } else if !allowed.is_empty() {
-                let shown: Vec<String> = allowed.iter().map(|b| code(b.id())).collect();
-                let summary = format!("egress of {client_name} allows {protocol} {number} only to {}: is {name_shown} among them?", shown.join(", "));
-                walk.add(
-                    Step::new(Layer::NetworkPolicyEgress, Status::Warn, summary)
-                        .evidence(evidence)
-                        .kubectl(kubectl),
-                )?;
-            } else {
-                let summary =
-                    format!("egress policies of {client_name} deny {protocol} {number} to {name_shown}");
-                let mut fix = format!(
-                    "allow egress from pods {} in {} to an `ipBlock` holding {name_shown}'s addresses on {protocol} {number}",
-                    code(labels_text(&identifying_labels(ctx.cluster, pod))),
-                    code(&pod.namespace)
-                );
-                if let Some(lines) = intended_block(ctx.cluster, &explanation.egress, protocol, number, &fix)
-                {
-                    evidence.extend(lines);
-                    fix = String::new();
-                }
-                let (mut status, mut summary) = unenforced(ctx, Layer::NetworkPolicyEgress, summary);
-                if let Some((matched, _)) = fqdn {
-                    // The verdict depends on what the names resolve to.
-                    status = Status::Warn;
-                    summary.push_str(if matched {
-                        " by address, but a `toFQDNs` rule names it"
-                    } else {
-                        " by address, unless a `toFQDNs` name resolves to it"
-                    });
-                }
-                walk.add(
-                    Step::new(Layer::NetworkPolicyEgress, status, summary)
-                        .evidence(evidence)
-                        .fix(fix)
-                        .kubectl(kubectl),
-                )?;
-            }
+            outside_egress(ctx, walk, id, name, address, number)?;
         }
         (Client::Pod(_), PortRef::Name(port)) => {
             walk.skip(
@@ -985,6 +812,94 @@ pub(super) fn outside_path(
         ),
     );
     Ok(())
+}
+
+/// The `network-policy-egress` step from pod `id` to `name` outside the
+/// cluster, at `address` (else at any outside address the policies name).
+fn outside_egress(
+    ctx: &mut Ctx<'_, '_>,
+    walk: &mut Walk,
+    id: PodId,
+    name: &str,
+    address: Option<IpAddr>,
+    number: u16,
+) -> Flow<()> {
+    let protocol = ctx.protocol;
+    let pod = ctx.cluster.pod(id);
+    let kubectl = format!("kubectl get networkpolicy -n {}", quote(&pod.namespace));
+    let (blocks, allowed) = outside_blocks(ctx, id, address, number);
+    let to = Endpoint::External(blocks.first().copied().unwrap_or(IpRange::ALL_V4));
+    let explanation = ctx.engine.explain(&Endpoint::Pod(id), &to);
+    if involves_policies(&explanation) {
+        ctx.policies.involved = true;
+    }
+    let (name_shown, client_name) = (code(name), code(pod_id(pod)));
+    let mut evidence = direction_evidence(&explanation.egress, protocol, number);
+    if allowed.len() == blocks.len() {
+        let summary = if explanation.egress.isolated_by.is_empty() {
+            format!("{client_name} is not isolated for egress: no NetworkPolicy selects it for `Egress`")
+        } else {
+            format!("egress of {client_name} allows {protocol} {number} to {name_shown}")
+        };
+        let step = Step::new(Layer::NetworkPolicyEgress, Status::Pass, summary);
+        return walk.add(step.evidence(evidence).kubectl(kubectl));
+    }
+    let fqdn = fqdn_caveat(&explanation.egress, Some(name));
+    evidence.extend(fqdn.as_ref().map(|(_, line)| line.clone()));
+    if !allowed.is_empty() {
+        let shown: Vec<String> = allowed.iter().map(|b| code(b.id())).collect();
+        let summary = format!(
+            "egress of {client_name} allows {protocol} {number} only to {}: is {name_shown} among them?",
+            shown.join(", ")
+        );
+        let step = Step::new(Layer::NetworkPolicyEgress, Status::Warn, summary);
+        return walk.add(step.evidence(evidence).kubectl(kubectl));
+    }
+    let summary = format!("egress policies of {client_name} deny {protocol} {number} to {name_shown}");
+    let mut fix = format!(
+        "allow egress from pods {} in {} to an `ipBlock` holding {name_shown}'s addresses on {protocol} {number}",
+        code(labels_text(&identifying_labels(ctx.cluster, pod))),
+        code(&pod.namespace)
+    );
+    if let Some(lines) = intended_block(ctx.cluster, &explanation.egress, protocol, number, &fix) {
+        evidence.extend(lines);
+        fix = String::new();
+    }
+    let (mut status, mut summary) = unenforced(ctx, Layer::NetworkPolicyEgress, summary);
+    if let Some((matched, _)) = fqdn {
+        // The verdict depends on what the names resolve to.
+        status = Status::Warn;
+        summary.push_str(if matched {
+            " by address, but a `toFQDNs` rule names it"
+        } else {
+            " by address, unless a `toFQDNs` name resolves to it"
+        });
+    }
+    walk.add(
+        Step::new(Layer::NetworkPolicyEgress, status, summary).evidence(evidence).fix(fix).kubectl(kubectl),
+    )
+}
+
+/// The outside addresses a connection to `address` may go to (every
+/// outside block the policies name when it is not known), and those the
+/// pod's egress allows on `number`.
+fn outside_blocks(
+    ctx: &Ctx<'_, '_>,
+    id: PodId,
+    address: Option<IpAddr>,
+    number: u16,
+) -> (Vec<IpRange>, Vec<IpRange>) {
+    let from = Endpoint::Pod(id);
+    let blocks: Vec<IpRange> = match address {
+        Some(address) => vec![IpRange::from_addr(address)],
+        None => ctx.engine.external_destinations().iter().filter(|b| !b.is_v6()).copied().collect(),
+    };
+    let allowed: Vec<IpRange> = blocks
+        .iter()
+        .filter(|b| ctx.engine.allowed(&from, &Endpoint::External(**b)).contains(ctx.protocol, number))
+        .copied()
+        .collect();
+    (blocks, allowed)
 }
 
 /// Labels the fix text uses for a Service's pods: its selector, else the

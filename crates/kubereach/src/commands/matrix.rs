@@ -219,10 +219,7 @@ fn caveat_note(engine: &PolicyEngine<'_>) -> Option<String> {
         .caveats()
         .iter()
         .map(|(policy, location, caveat)| {
-            let name = match &policy.namespace {
-                Some(namespace) => format!("{namespace}/{}", policy.name),
-                None => policy.name.clone(),
-            };
+            let name = policy.id();
             let at = location.as_ref().unwrap_or(&policy.location);
             let what = match caveat {
                 Caveat::L7 { protocols } => {

@@ -50,13 +50,7 @@ fn policies(policies: &[PolicyRef]) -> String {
     if policies.is_empty() {
         return String::new();
     }
-    let names: Vec<String> = policies
-        .iter()
-        .map(|p| match &p.namespace {
-            Some(ns) => format!("{ns}/{}", p.name),
-            None => p.name.clone(),
-        })
-        .collect();
+    let names: Vec<String> = policies.iter().map(PolicyRef::id).collect();
     format!("  (by {})", names.join(", "))
 }
 

@@ -322,10 +322,7 @@ fn explain_direction(out: &mut String, title: &str, direction: &DirectionExplana
         };
         let policy = match &step.policy {
             Some(p) => {
-                let name = match &p.namespace {
-                    Some(ns) => format!("{ns}/{}", p.name),
-                    None => p.name.clone(),
-                };
+                let name = p.id();
                 let rule = step.rule.map(|r| format!(" rule {r}")).unwrap_or_default();
                 let rule_name = step.rule_name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
                 let at = step.location.as_ref().map(|l| format!("  at {l}")).unwrap_or_default();

@@ -148,6 +148,7 @@ fn backend(backend: &Backend, weighted: bool) -> String {
             ),
         ),
         PolicyVerdict::NoPods => paint(Paint::Warn, "no pods"),
+        PolicyVerdict::NoReadyProxies => paint(Paint::Bad, "no ready proxies"),
     };
     let _ = write!(text, " {verdict}");
     text
