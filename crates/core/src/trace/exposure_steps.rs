@@ -7,8 +7,8 @@ use std::net::IpAddr;
 
 use k8s_openapi::api::core::v1::Service;
 
-use super::service_layers;
 use super::text::{code, pod_id};
+use super::{pod_layers, service_layers};
 use super::{Client, Ctx, Flow, Layer, Status, Step, Via, Walk};
 use crate::exposure::{
     check_source_range, load_balancer_reach, node_bindings, pods_exposure, source_at_pods, Arrival, Binding,
@@ -284,7 +284,7 @@ pub(super) fn node_address_path(
     walk.add(Step::new(Layer::ServiceType, Status::Pass, summary))?;
     walk.skip(Layer::ServicePort, "no Service: the node forwards the port to the pod");
     walk.skip(Layer::Endpoints, "no Service endpoints");
-    service_layers::pod_path(ctx, walk, client, &pods, &PortRef::Number(container_port))
+    pod_layers::pod_path(ctx, walk, client, &pods, &PortRef::Number(container_port))
 }
 
 /// Whether the ingress controller is reachable from outside on `port`:
