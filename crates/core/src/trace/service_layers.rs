@@ -17,8 +17,7 @@ use super::{Client, Ctx, Flow, Hop, Layer, Status, Step, Via, Walk};
 use crate::dns;
 use crate::model::{Cluster, Object};
 use crate::service::{
-    cluster_ips, external_ips, external_name, node_port, port_protocol, service_kind, service_ports,
-    NodePortState, PortRef, ServiceKind, ServiceRef,
+    cluster_ips, external_ips, external_name, service_kind, PortRef, ServiceKind, ServiceRef,
 };
 use crate::shell::quote;
 
@@ -65,42 +64,6 @@ pub(super) fn service_path<'c>(
     ctx.snat_hidden = exposure_steps::snat_hides_nodes(ctx.cluster, client, &service.value, &via);
     let (client, _) = exposure_steps::client_at_pods(ctx.cluster, client, &service.value, &via);
     policy_layers::policy_path(ctx, walk, client, &backends, hop)
-}
-
-/// A node's address without a Service on that port.
-pub(super) fn node_without_service(
-    ctx: &mut Ctx<'_, '_>,
-    walk: &mut Walk,
-    node: &str,
-    address: &str,
-    port: &PortRef,
-) -> Flow<()> {
-    let mut evidence = Vec::new();
-    for service in ctx.cluster.services() {
-        for service_port in service_ports(&service.value) {
-            if let NodePortState::Assigned { node_port } = node_port(&service.value, service_port) {
-                evidence.push(format!(
-                    "{} has node port {node_port} ({})",
-                    code(ServiceRef::of(&service.value).id()),
-                    port_protocol(service_port)
-                ));
-            }
-        }
-    }
-    let step = Step::new(
-        Layer::ServiceType,
-        Status::Fail,
-        format!(
-            "{} is node {}, and no `NodePort` or `LoadBalancer` Service uses node port {}",
-            code(address),
-            code(node),
-            code(port)
-        ),
-    )
-    .evidence(evidence)
-    .fix("connect to a node port of a Service, or give the Service `type: NodePort`")
-    .kubectl("kubectl get services -A -o wide");
-    walk.block(step)
 }
 
 /// The `service-type` layer: whether the Service's type exposes it to this
