@@ -7,7 +7,7 @@ use std::net::IpAddr;
 
 use k8s_openapi::api::core::v1::Service;
 
-use super::service_layers;
+use super::pod_layers;
 use super::text::{code, pod_id};
 use super::{Client, Ctx, Flow, Layer, Status, Step, Via, Walk};
 use crate::exposure::{
@@ -17,7 +17,8 @@ use crate::exposure::{
 use crate::ingress::ControllerInfo;
 use crate::model::{Cluster, PodId};
 use crate::service::{
-    service_kind, LoadBalancerProvisioner, NodePortState, PortRef, ServiceKind, ServiceRef,
+    node_port, port_protocol, service_kind, service_ports, LoadBalancerProvisioner, NodePortState, PortRef,
+    ServiceKind, ServiceRef,
 };
 
 /// The `service-type` step of a `LoadBalancer` Service `id` that a client
@@ -258,7 +259,7 @@ pub(super) fn node_address_path(
         PortRef::Name(_) => Vec::new(),
     };
     let Some(first) = bindings.first() else {
-        return service_layers::node_without_service(ctx, walk, node, address, port);
+        return node_without_service(ctx, walk, node, address, port);
     };
     let container_port = first.container_port;
     let pods: Vec<PodId> =
@@ -284,7 +285,43 @@ pub(super) fn node_address_path(
     walk.add(Step::new(Layer::ServiceType, Status::Pass, summary))?;
     walk.skip(Layer::ServicePort, "no Service: the node forwards the port to the pod");
     walk.skip(Layer::Endpoints, "no Service endpoints");
-    service_layers::pod_path(ctx, walk, client, &pods, &PortRef::Number(container_port))
+    pod_layers::pod_path(ctx, walk, client, &pods, &PortRef::Number(container_port))
+}
+
+/// A node's address without a Service on that port.
+pub(super) fn node_without_service(
+    ctx: &mut Ctx<'_, '_>,
+    walk: &mut Walk,
+    node: &str,
+    address: &str,
+    port: &PortRef,
+) -> Flow<()> {
+    let mut evidence = Vec::new();
+    for service in ctx.cluster.services() {
+        for service_port in service_ports(&service.value) {
+            if let NodePortState::Assigned { node_port } = node_port(&service.value, service_port) {
+                evidence.push(format!(
+                    "{} has node port {node_port} ({})",
+                    code(ServiceRef::of(&service.value).id()),
+                    port_protocol(service_port)
+                ));
+            }
+        }
+    }
+    let step = Step::new(
+        Layer::ServiceType,
+        Status::Fail,
+        format!(
+            "{} is node {}, and no `NodePort` or `LoadBalancer` Service uses node port {}",
+            code(address),
+            code(node),
+            code(port)
+        ),
+    )
+    .evidence(evidence)
+    .fix("connect to a node port of a Service, or give the Service `type: NodePort`")
+    .kubectl("kubectl get services -A -o wide");
+    walk.block(step)
 }
 
 /// Whether the ingress controller is reachable from outside on `port`:

@@ -21,19 +21,24 @@
 //! the `kubereach.trace/v1` contract does.
 
 mod dns_server;
+mod endpoints_steps;
 mod exposure_steps;
 mod final_layers;
 mod front;
 mod gateway_layers;
+mod headless_layers;
 mod ingress_layers;
 mod ingress_tls;
 mod intended;
 pub mod kubectl;
 mod native_steps;
 mod parse;
+mod pod_layers;
 mod policy_layers;
+mod readiness_steps;
 mod rejected;
 mod service_layers;
+mod service_port_steps;
 mod snat_layers;
 mod stream_layers;
 mod text;
@@ -356,7 +361,7 @@ impl<'a, 'c> Ctx<'a, 'c> {
     fn pod_name(&self, pod: PodId) -> String {
         match self.replica(pod) {
             Some(replica) => text::code(&replica.name),
-            None => service_layers::pod_name_with_replicas(self.cluster, pod),
+            None => text::pod_name_with_replicas(self.cluster, pod),
         }
     }
 
@@ -607,7 +612,7 @@ fn run(
         (_, TraceDestination::Workload { namespace, name, port }) => {
             walk.skip(Layer::Dns, "no DNS lookup: the pods are named directly");
             let pods = front::find_destination_pods(ctx, walk, namespace, name)?;
-            service_layers::pod_path(ctx, walk, client, &pods, port)
+            pod_layers::pod_path(ctx, walk, client, &pods, port)
         }
         (_, TraceDestination::Url { scheme, host, port, path }) => {
             ingress_layers::from_outside(ctx, walk, client, host, *port, path, *scheme)
@@ -631,10 +636,10 @@ fn follow<'c>(
         Landing::Service { service, via } => {
             service_layers::service_path(ctx, walk, client, service, port, via)
         }
-        Landing::Pods(pods) => service_layers::pod_path(ctx, walk, client, &pods, port),
+        Landing::Pods(pods) => pod_layers::pod_path(ctx, walk, client, &pods, port),
         Landing::Replica { pod, name } => {
             ctx.replica = Some(Replica { pod, name });
-            service_layers::pod_path(ctx, walk, client, &[pod], port)
+            pod_layers::pod_path(ctx, walk, client, &[pod], port)
         }
         Landing::Node { node, address } => {
             exposure_steps::node_address_path(ctx, walk, client, &node, &address, port)

@@ -22,6 +22,16 @@ pub(super) fn count(n: u32, noun: &str) -> String {
     }
 }
 
+/// `1 receives`, `3 receive`: `n` and the form of a word that agrees with
+/// it, for words [`count`] cannot pluralise by adding an `s` (verbs).
+pub(super) fn count_with(n: u32, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 /// ` (file:line)`, or nothing for objects that come from no file.
 pub(super) fn at(location: &Location) -> String {
     if location.file.is_none() && location.line == 0 {
@@ -84,6 +94,16 @@ pub(super) fn pod_title(cluster: &Cluster, id: PodId) -> String {
 /// `namespace/name` of a pod.
 pub(super) fn pod_id(pod: &Pod) -> String {
     format!("{}/{}", pod.namespace, pod.name)
+}
+
+/// `` `ns/name` `` and, for a representative pod, its replicas.
+pub(super) fn pod_name_with_replicas(cluster: &Cluster, id: PodId) -> String {
+    let pod = cluster.pod(id);
+    if pod.is_representative() {
+        format!("{} ({})", code(pod_id(pod)), count(pod.replicas, "replica"))
+    } else {
+        code(pod_id(pod))
+    }
 }
 
 /// What `kubectl exec` takes for `pod`: `deploy/frontend`, or the pod's name.
@@ -176,5 +196,12 @@ mod tests {
         );
         assert!(close_matches("x/y", candidates.iter().map(|c| c.to_string())).is_empty());
         assert_eq!(either(&["a".into(), "b".into(), "c".into()]), "a, b or c");
+    }
+
+    #[test]
+    fn a_verb_agrees_with_its_count() {
+        assert_eq!(count_with(1, "receives", "receive"), "1 receives");
+        assert_eq!(count_with(0, "receives", "receive"), "0 receive");
+        assert_eq!(count_with(3, "receives", "receive"), "3 receive");
     }
 }

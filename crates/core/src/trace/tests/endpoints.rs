@@ -179,6 +179,44 @@ fn local_traffic_policies() {
     );
 }
 
+// Under `internalTrafficPolicy: Local`, only the endpoints on the client's
+// node receive its traffic (same reference); the readiness summary counts
+// them, the verb agreeing with the count.
+#[test]
+fn local_traffic_policy_counts_the_endpoints_on_the_node() {
+    let cache = |name: &str, ip: &str, node: &str| {
+        pod("prod", name, json!({"app": "cache"}), json!([{"containerPort": 6379}]), ip, true, node)
+    };
+    let objects = with(vec![
+        service(
+            "prod",
+            "cache",
+            json!({"clusterIP": "10.96.3.3", "internalTrafficPolicy": "Local", "selector": {"app": "cache"},
+                   "ports": [{"port": 6379}]}),
+        ),
+        cache("cache-0", "10.244.1.10", "n1"),
+        cache("cache-1", "10.244.2.10", "n2"),
+        cache("cache-2", "10.244.2.11", "n2"),
+        pod("prod", "caller", json!({"app": "caller"}), json!([]), "10.244.1.20", true, "n1"),
+        pod("prod", "neighbour", json!({"app": "caller"}), json!([]), "10.244.2.20", true, "n2"),
+    ]);
+    let allowed = "pass source\npass dns\npass service-type\npass service-port\npass endpoints\npass readiness\npass network-policy-egress\npass network-policy-ingress\npass cni\npass destination\n=> allowed";
+    check(
+        objects.clone(),
+        "prod/caller",
+        "cache:6379",
+        allowed,
+        &[(Layer::Readiness, "3 of 3 endpoints ready; 1 receives on the node")],
+    );
+    check(
+        objects,
+        "prod/neighbour",
+        "cache:6379",
+        allowed,
+        &[(Layer::Readiness, "3 of 3 endpoints ready; 2 receive on the node")],
+    );
+}
+
 // Terminating endpoints receive traffic only when no endpoint is ready and
 // they still serve
 // (https://kubernetes.io/docs/reference/networking/virtual-ips/#traffic-to-terminating-endpoints).
