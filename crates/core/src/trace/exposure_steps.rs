@@ -3,6 +3,7 @@
 //! ports bound on a node (`hostPort`, `hostNetwork`), and the ports an
 //! ingress controller is reachable on.
 
+use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use k8s_openapi::api::core::v1::Service;
@@ -17,8 +18,8 @@ use crate::exposure::{
 use crate::ingress::ControllerInfo;
 use crate::model::{Cluster, PodId};
 use crate::service::{
-    node_port, port_protocol, service_kind, service_ports, LoadBalancerProvisioner, NodePortState, PortRef,
-    ServiceKind, ServiceRef,
+    node_port, port_protocol, selector, service_kind, service_ports, LoadBalancerProvisioner, NodePortState,
+    PortRef, ServiceKind, ServiceRef,
 };
 
 /// The `service-type` step of a `LoadBalancer` Service `id` that a client
@@ -377,4 +378,47 @@ pub(super) fn controller_port(
         exposure.services.first().map(|s| format!(" to {}", code(s.service.id()))).unwrap_or_default();
     let fix = format!("connect on port {}, or add port {port}{service}", open.join(" or "));
     Err((summary, evidence, fix))
+}
+
+/// The `LoadBalancer` and `NodePort` Services that select any of `pods`,
+/// worded with `subject` ("the controller is") and `owner` ("the controller's").
+pub(super) fn exposed_by(
+    cluster: &Cluster,
+    pods: &BTreeSet<PodId>,
+    subject: &str,
+    owner: &str,
+) -> Vec<String> {
+    let mut evidence = Vec::new();
+    for service in cluster.services() {
+        let Some(kind) = service_kind(&service.value) else { continue };
+        if !kind.has_node_ports() || selector(&service.value).is_none() {
+            continue;
+        }
+        if !cluster.pods_selected_by_service(&service.value).iter().any(|id| pods.contains(id)) {
+            continue;
+        }
+        let id = code(ServiceRef::of(&service.value).id());
+        evidence.push(match load_balancer_reach(cluster, &service.value) {
+            Some(LoadBalancerReach::Provisioned { addresses }) => format!(
+                "{subject} exposed by `LoadBalancer` {id} at {}",
+                addresses
+                    .iter()
+                    .filter_map(|a| a.ip.clone().or_else(|| a.hostname.clone()))
+                    .map(code)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Some(LoadBalancerReach::Pending { has_status: true, .. }) => {
+                format!("{owner} `LoadBalancer` {id} is pending: no address yet, only its node ports work")
+            }
+            Some(LoadBalancerReach::Pending { has_status: false, .. }) => format!(
+                "{owner} `LoadBalancer` {id} gets no address: the input shows no load-balancer provisioner, so only its node ports work"
+            ),
+            Some(LoadBalancerReach::AtCreation { .. }) => {
+                format!("{subject} exposed by `LoadBalancer` {id} (its address is given at creation)")
+            }
+            None => format!("{subject} exposed by `NodePort` {id}"),
+        });
+    }
+    evidence
 }

@@ -7,20 +7,20 @@ use std::net::IpAddr;
 
 use k8s_openapi::api::networking::v1::Ingress;
 
+use super::exposure_steps::exposed_by;
 use super::front::land;
 use super::service_layers;
 use super::text::{at, close_matches, code, either};
 use super::{exposure_steps, ingress_tls};
 use super::{Client, Ctx, Flow, Landing, Layer, Scheme, Status, Step, Via, Walk, INGRESS_ORDER};
 use crate::dns::{self, QueryType};
-use crate::exposure::{load_balancer_reach, LoadBalancerReach};
 use crate::ingress::{
     self, check_backend, host_matches, ingress_class_of, path_matches, Alternative, BackendCheck, BackendRef,
     BackendSite, BackendStatus, ClassProblem, ClassResolution, ClassRoute, ControllerInfo, ControllerKind,
     HostMatch, IngressRef, LossReason, PathMatch, PathType, RouteTarget,
 };
 use crate::model::{Cluster, Object, PodId, Readiness};
-use crate::service::{lb_addresses, selector, service_kind, PortRef, ServiceRef};
+use crate::service::{lb_addresses, PortRef, ServiceRef};
 use crate::shell::quote;
 
 /// A trace from outside the cluster to `host`.
@@ -275,49 +275,6 @@ fn controller_addresses(cluster: &Cluster, class: &ClassResolution, ingress: &In
     let Some(controller) = &class.controller else { return evidence };
     let pods: BTreeSet<PodId> = controller.pods.iter().copied().collect();
     evidence.extend(exposed_by(cluster, &pods, "the controller is", "the controller's"));
-    evidence
-}
-
-/// The `LoadBalancer` and `NodePort` Services that select any of `pods`,
-/// worded with `subject` ("the controller is") and `owner` ("the controller's").
-pub(super) fn exposed_by(
-    cluster: &Cluster,
-    pods: &BTreeSet<PodId>,
-    subject: &str,
-    owner: &str,
-) -> Vec<String> {
-    let mut evidence = Vec::new();
-    for service in cluster.services() {
-        let Some(kind) = service_kind(&service.value) else { continue };
-        if !kind.has_node_ports() || selector(&service.value).is_none() {
-            continue;
-        }
-        if !cluster.pods_selected_by_service(&service.value).iter().any(|id| pods.contains(id)) {
-            continue;
-        }
-        let id = code(ServiceRef::of(&service.value).id());
-        evidence.push(match load_balancer_reach(cluster, &service.value) {
-            Some(LoadBalancerReach::Provisioned { addresses }) => format!(
-                "{subject} exposed by `LoadBalancer` {id} at {}",
-                addresses
-                    .iter()
-                    .filter_map(|a| a.ip.clone().or_else(|| a.hostname.clone()))
-                    .map(code)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            Some(LoadBalancerReach::Pending { has_status: true, .. }) => {
-                format!("{owner} `LoadBalancer` {id} is pending: no address yet, only its node ports work")
-            }
-            Some(LoadBalancerReach::Pending { has_status: false, .. }) => format!(
-                "{owner} `LoadBalancer` {id} gets no address: the input shows no load-balancer provisioner, so only its node ports work"
-            ),
-            Some(LoadBalancerReach::AtCreation { .. }) => {
-                format!("{subject} exposed by `LoadBalancer` {id} (its address is given at creation)")
-            }
-            None => format!("{subject} exposed by `NodePort` {id}"),
-        });
-    }
     evidence
 }
 

@@ -2,8 +2,8 @@
 //! no `fix`, since nothing is broken, but the policy that means it and the
 //! smallest change that would allow the connection if it should be allowed.
 
-use super::policy_layers::{policy_name, rule_name};
 use super::text::{at, code};
+use super::text::{policy_name, rule_name};
 use crate::model::Cluster;
 use crate::policy::{denial_intent, DenialIntent, Direction, DirectionExplanation};
 use crate::ports::Protocol;

@@ -25,6 +25,7 @@ mod endpoints_steps;
 mod exposure_steps;
 mod final_layers;
 mod front;
+mod gateway_backends;
 mod gateway_layers;
 mod headless_layers;
 mod ingress_layers;

@@ -5,7 +5,7 @@
 //! the parts an L3/L4 model cannot evaluate (L7 rules, `toFQDNs`), which
 //! turn a verdict into a warning.
 
-use super::policy_layers::rule_name;
+use super::text::rule_name;
 use super::text::{at, code};
 use crate::policy::{Caveat, DirectionExplanation, Verdict};
 use crate::ports::Protocol;

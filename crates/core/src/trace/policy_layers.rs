@@ -10,12 +10,12 @@ pub(super) use super::final_layers::{cni_step, destination_step};
 use super::intended::intended_block;
 use super::native_steps::{fqdn_caveat, l7_caveat, native_denial};
 use super::snat_layers;
-use super::text::{at, code, count, identifying_labels, labels_text, pod_id};
+use super::text::{at, code, count, identifying_labels, labels_text, pod_id, policy_name, rule_name};
 use super::{Backend, Client, Ctx, Flow, Hop, Layer, Status, Step, Walk};
 use crate::model::{Cluster, PodId};
 use crate::policy::{
-    host_network_addresses, Direction, DirectionExplanation, Endpoint, Exemption, Explanation, IpRange,
-    PolicyRef, Tier, Verdict,
+    host_network_addresses, Direction, DirectionExplanation, Endpoint, Exemption, Explanation, IpRange, Tier,
+    Verdict,
 };
 use crate::ports::Protocol;
 use crate::service::{selector, PortRef};
@@ -99,18 +99,6 @@ pub(super) fn direction_evidence(
         }
     }
     evidence
-}
-
-pub(super) fn policy_name(policy: &PolicyRef) -> String {
-    format!("{} {}", policy.kind.as_str(), code(policy.id()))
-}
-
-pub(super) fn rule_name(rule: Option<usize>, name: Option<&str>, policy: &PolicyRef) -> String {
-    match (rule, name) {
-        (_, Some(name)) => format!("rule {} of {}", code(name), policy_name(policy)),
-        (Some(rule), None) => format!("rule {rule} of {}", policy_name(policy)),
-        (None, None) => policy_name(policy),
-    }
 }
 
 /// `Pass`, or `Warn` when L7 rules decide which requests get through

@@ -5,7 +5,7 @@
 
 use k8s_openapi::api::core::v1::Service;
 
-use super::gateway_layers::{backend_outcome, gateway_id, why_no_route, BackendStep};
+use super::gateway_backends::{backend_outcome, gateway_id, why_no_route, BackendStep};
 use super::text::{at, code};
 use super::{Ctx, Flow, Layer, Status, Step, Walk};
 use crate::gateway::backend::resolve_backend;

@@ -6,6 +6,7 @@ use std::fmt::Display;
 use crate::labels::Labels;
 use crate::model::{Cluster, Pod, PodId, PodOwner, WorkloadKind};
 use crate::origin::Location;
+use crate::policy::PolicyRef;
 use crate::shell::quote;
 
 /// `text` in backticks.
@@ -172,6 +173,18 @@ pub(super) fn ports_list(cluster: &Cluster, pod: PodId) -> String {
 /// Evidence about a pod's declared ports.
 pub(super) fn declared_ports(cluster: &Cluster, pod: PodId) -> Vec<String> {
     vec![format!("{} declares {}", code(pod_id(cluster.pod(pod))), ports_list(cluster, pod))]
+}
+
+pub(super) fn policy_name(policy: &PolicyRef) -> String {
+    format!("{} {}", policy.kind.as_str(), code(policy.id()))
+}
+
+pub(super) fn rule_name(rule: Option<usize>, name: Option<&str>, policy: &PolicyRef) -> String {
+    match (rule, name) {
+        (_, Some(name)) => format!("rule {} of {}", code(name), policy_name(policy)),
+        (Some(rule), None) => format!("rule {rule} of {}", policy_name(policy)),
+        (None, None) => policy_name(policy),
+    }
 }
 
 #[cfg(test)]
