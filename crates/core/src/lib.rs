@@ -42,6 +42,7 @@ pub mod validate;
 mod testing;
 
 pub use diagnostic::{Diagnostic, Severity};
+pub use model::PreparedObject;
 pub use model::{Cluster, ClusterBuilder, Object, Resource};
 pub use origin::Origin;
 

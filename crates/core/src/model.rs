@@ -8,6 +8,7 @@ mod missing_owners;
 mod resource;
 mod stored;
 
+pub use builder::PreparedObject;
 pub use builder::{config_map_is_read, ClusterBuilder};
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -43,29 +43,33 @@ struct ObjectKey {
     name: String,
 }
 
-impl ClusterBuilder {
-    /// An empty builder.
-    pub fn new() -> ClusterBuilder {
-        ClusterBuilder::default()
-    }
+/// An object made ready for [`ClusterBuilder::add_prepared`] by
+/// [`PreparedObject::new`]: defaulted, validated and boxed at its kind's
+/// size. Preparing needs no builder, so a parsing thread does it, and the
+/// object is boxed once on its way to the builder.
+#[derive(Debug)]
+pub struct PreparedObject(Prepared);
 
-    /// Sets the cluster domain, overriding the CoreDNS ConfigMap (`--cluster-domain`).
-    pub fn cluster_domain(&mut self, domain: &str) -> &mut ClusterBuilder {
-        self.cluster_domain = Some(domain.trim_end_matches('.').to_owned());
-        self
-    }
+#[derive(Debug)]
+enum Prepared {
+    /// A ConfigMap the model does not read (counted as skipped).
+    Unread(stored::StoredObject),
+    /// An object the API server would refuse.
+    Rejected(Box<crate::validate::Rejected>),
+    /// An object to keep, under its key.
+    Kept { key: ObjectKey, object: stored::StoredObject },
+}
 
-    /// Adds an object. A namespaced object without a namespace goes to
-    /// `default`, as `kubectl apply` would put it. An object with the same
-    /// kind, namespace and name as an earlier one replaces it, with a warning.
-    pub fn add(&mut self, resource: Resource, origin: Origin) -> &mut ClusterBuilder {
+impl PreparedObject {
+    /// Prepares `resource`. A namespaced object without a namespace goes to
+    /// `default`, as `kubectl apply` would put it; a Secret loses its values.
+    pub fn new(resource: Resource, origin: Origin) -> PreparedObject {
         let mut resource = resource;
         strip_secret_data(&mut resource);
         if let Resource::ConfigMap(config_map) = &resource {
             let meta = &config_map.metadata;
             if !config_map_is_read(meta.namespace.as_deref(), meta.name.as_deref()) {
-                self.skip("ConfigMap");
-                return self;
+                return PreparedObject(Prepared::Unread(stored::StoredObject::new(resource, origin)));
             }
         }
         let namespaced = resource.is_namespaced();
@@ -87,9 +91,58 @@ impl ClusterBuilder {
         let violations = crate::validate::validate(&resource);
         if !violations.is_empty() {
             let object = Object { value: resource, origin };
-            self.rejected.push(crate::validate::Rejected { object, violations });
-            return self;
+            return PreparedObject(Prepared::Rejected(Box::new(crate::validate::Rejected {
+                object,
+                violations,
+            })));
         }
+        PreparedObject(Prepared::Kept { key, object: stored::StoredObject::new(resource, origin) })
+    }
+
+    /// The object and its origin back, as prepared (for a sink that keeps
+    /// objects rather than building a cluster).
+    pub fn into_parts(self) -> (Resource, Origin) {
+        let object = match self.0 {
+            Prepared::Unread(object) | Prepared::Kept { object, .. } => object.into_object(),
+            Prepared::Rejected(rejected) => rejected.object,
+        };
+        (object.value, object.origin)
+    }
+}
+
+impl ClusterBuilder {
+    /// An empty builder.
+    pub fn new() -> ClusterBuilder {
+        ClusterBuilder::default()
+    }
+
+    /// Sets the cluster domain, overriding the CoreDNS ConfigMap (`--cluster-domain`).
+    pub fn cluster_domain(&mut self, domain: &str) -> &mut ClusterBuilder {
+        self.cluster_domain = Some(domain.trim_end_matches('.').to_owned());
+        self
+    }
+
+    /// Adds an object. A namespaced object without a namespace goes to
+    /// `default`, as `kubectl apply` would put it. An object with the same
+    /// kind, namespace and name as an earlier one replaces it, with a warning.
+    pub fn add(&mut self, resource: Resource, origin: Origin) -> &mut ClusterBuilder {
+        self.add_prepared(PreparedObject::new(resource, origin))
+    }
+
+    /// [`ClusterBuilder::add`] of an object already prepared (on a parsing
+    /// thread): only the index and the duplicate check are left.
+    pub fn add_prepared(&mut self, object: PreparedObject) -> &mut ClusterBuilder {
+        let (key, object) = match object.0 {
+            Prepared::Unread(_) => {
+                self.skip("ConfigMap");
+                return self;
+            }
+            Prepared::Rejected(rejected) => {
+                self.rejected.push(*rejected);
+                return self;
+            }
+            Prepared::Kept { key, object } => (key, object),
+        };
         if let Some(&position) = self.index.get(&key) {
             let previous = self.objects[position].as_ref().expect("indexed objects are present");
             let what = if key.namespace.is_empty() {
@@ -98,17 +151,17 @@ impl ClusterBuilder {
                 format!("{} `{}/{}`", key.kind, key.namespace, key.name)
             };
             self.diagnostics.push(Diagnostic::warning(
-                origin.location(),
+                object.origin.location(),
                 format!(
                     "duplicate {what}: this definition replaces the one at {}",
                     previous.origin.location()
                 ),
             ));
-            self.objects[position] = Some(stored::StoredObject::new(resource, origin));
+            self.objects[position] = Some(object);
             return self;
         }
         self.index.insert(key, self.objects.len());
-        self.objects.push(Some(stored::StoredObject::new(resource, origin)));
+        self.objects.push(Some(object));
         self
     }
 
@@ -412,5 +465,43 @@ fn link_workload_owners(workloads: &mut [Workload]) {
         .collect();
     for (workload, owner) in workloads.iter_mut().zip(owners) {
         workload.owner = owner;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(namespace: Option<&str>, name: &str) -> Resource {
+        let mut policy = NetworkPolicy::default();
+        policy.metadata.name = Some(name.to_owned());
+        policy.metadata.namespace = namespace.map(str::to_owned);
+        policy.spec = Some(Default::default());
+        Resource::NetworkPolicy(policy)
+    }
+
+    /// Preparing on another thread and adding later builds what `add` builds.
+    #[test]
+    fn a_prepared_object_builds_as_an_added_one() {
+        let origin = |line| Origin { line, ..Origin::default() };
+        let objects = [(policy(None, "a"), 1), (policy(Some("x"), "b"), 2), (policy(None, "a"), 3)];
+        let mut added = ClusterBuilder::new();
+        let mut prepared = ClusterBuilder::new();
+        for (resource, line) in objects {
+            added.add(resource.clone(), origin(line));
+            prepared.add_prepared(PreparedObject::new(resource, origin(line)));
+        }
+        let (added, prepared) = (added.build(), prepared.build());
+        assert_eq!(added.network_policies(), prepared.network_policies());
+        assert_eq!(added.diagnostics(), prepared.diagnostics());
+        assert_eq!(prepared.diagnostics().len(), 1, "the second `default/a` replaces the first");
+    }
+
+    /// A sink that keeps objects gets them back as prepared: defaulted.
+    #[test]
+    fn into_parts_gives_the_prepared_object() {
+        let (resource, origin) = PreparedObject::new(policy(None, "a"), Origin::default()).into_parts();
+        assert_eq!(resource.metadata().namespace.as_deref(), Some("default"));
+        assert_eq!((resource.kind(), origin), ("NetworkPolicy", Origin::default()));
     }
 }
