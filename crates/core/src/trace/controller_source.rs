@@ -2,12 +2,10 @@
 //! through the Service that exposes them: the address those pods' ingress
 //! policies see is decided as for any Service ([`source_at_pods`]), and
 //! judged by [`snat_layers::judge_sources`]. Behind
-//! `externalTrafficPolicy: Cluster` (the default of ingress-nginx's
-//! `LoadBalancer` before its docs suggest `Local`), the receiving node
-//! SNATs the client to its own address, so the controller's policies are
-//! judged once per node; with `Local` they see the client's address
-//! (<https://kubernetes.io/docs/tutorials/services/source-ip/#source-ip-for-services-with-type-loadbalancer>,
-//! <https://kubernetes.github.io/ingress-nginx/deploy/baremetal/#source-ip-address>).
+//! `externalTrafficPolicy: Cluster` (the API's default), the receiving
+//! node SNATs the client to its own address, so the controller's policies
+//! are judged once per node; with `Local` they see the client's address
+//! (<https://kubernetes.io/docs/tutorials/services/source-ip/#source-ip-for-services-with-type-loadbalancer>).
 //! The verdict goes on the `ingress-class` step, the layer where the
 //! controller is reached.
 
