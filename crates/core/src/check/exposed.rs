@@ -2,9 +2,14 @@
 
 use std::collections::BTreeSet;
 
+use k8s_openapi::api::core::v1::Service;
+
+use crate::check::service::display_map;
 use crate::check::{declare_rule, list, Context, Emitter, Subject};
-use crate::policy::{Direction, PolicyKind};
-use crate::service::{port_protocol, resolve_target_port, service_kind, service_ports};
+use crate::exposure::{source_at_pods, Arrival, SourceAtPods};
+use crate::model::PodId;
+use crate::policy::{Direction, IpRange, PolicyKind};
+use crate::service::{port_protocol, resolve_target_port, service_kind, service_ports, ServiceKind};
 
 declare_rule! {
     /// ## What it does
@@ -206,8 +211,7 @@ fn networkpolicy_isolates_exposed_service(ctx: &Context<'_>, out: &mut Emitter<'
             .map(|(protocol, port)| format!("{protocol} {port}"))
             .collect::<Vec<_>>()
             .join(", ");
-        let pod = cluster.pod(first);
-        let selector = pod.labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",");
+        let fix = exposed_fix(ctx, &service.value, first, &targets);
         out.emit(
             &Subject::object("Service", &service.value.metadata, service),
             "spec.type",
@@ -222,14 +226,50 @@ fn networkpolicy_isolates_exposed_service(ctx: &Context<'_>, out: &mut Emitter<'
                 },
                 ports_text
             ),
-            format!(
-                "add an ingress rule for pods `{selector}` in `{}` from `ipBlock: {{cidr: 0.0.0.0/0}}` (or the \
-                 clients' ranges) on {}",
-                pod.namespace,
-                ports_text
-            ),
+            fix,
         );
     }
+}
+
+/// The change that admits the Service's clients: an ingress rule for the
+/// pods the Service selects, from every address (or the addresses the
+/// pods see: the clients' under `externalTrafficPolicy: Local`, the nodes'
+/// under `Cluster`, [`source_at_pods`]), unless an AdminNetworkPolicy
+/// denies it, which no NetworkPolicy overrides.
+fn exposed_fix(
+    ctx: &Context<'_>,
+    service: &Service,
+    pod: PodId,
+    targets: &BTreeSet<(String, u16)>,
+) -> String {
+    let cluster = ctx.cluster;
+    let arrival = match service_kind(service) {
+        Some(ServiceKind::LoadBalancer) => Arrival::LoadBalancer,
+        _ => Arrival::NodePort { node: None },
+    };
+    let or = match source_at_pods(cluster, service, arrival) {
+        SourceAtPods::Client => "or the clients' ranges".to_owned(),
+        SourceAtPods::Node { addresses } => {
+            let blocks: BTreeSet<String> =
+                addresses.iter().map(|(_, a)| format!("`{}`", IpRange::from_addr(*a).id())).collect();
+            let nodes = if blocks.is_empty() {
+                "the nodes' addresses".to_owned()
+            } else {
+                format!("the nodes' addresses {}", blocks.into_iter().collect::<Vec<_>>().join(", "))
+            };
+            format!(
+                "or {nodes}: under `externalTrafficPolicy: Cluster` the pods see the receiving node's address, \
+                 not the client's"
+            )
+        }
+    };
+    let selector = crate::service::selector(service).map(display_map).unwrap_or_default();
+    let ports_text = targets.iter().map(|(protocol, port)| format!("{protocol} {port}")).collect::<Vec<_>>();
+    format!(
+        "add an ingress rule for pods `{selector}` in `{}` from `ipBlock: {{cidr: 0.0.0.0/0}}` ({or}) on {}",
+        cluster.pod(pod).namespace,
+        ports_text.join(", ")
+    )
 }
 
 #[cfg(test)]
@@ -273,7 +313,8 @@ mod tests {
             ["error Service shop/frontend-external: `LoadBalancer` Service exposed outside the cluster, but \
               NetworkPolicy `shop/deny-all` admits no client from outside to its pods on TCP 8080: every external \
               connection times out | add an ingress rule for pods `app=frontend` in `shop` from `ipBlock: {cidr: \
-              0.0.0.0/0}` (or the clients' ranges) on TCP 8080"]
+              0.0.0.0/0}` (or the nodes' addresses: under `externalTrafficPolicy: Cluster` the pods see the \
+              receiving node's address, not the client's) on TCP 8080"]
         );
         let node_port =
             findings("networkpolicy-isolates-exposed-service", objects("NodePort", vec![deny_all()]));

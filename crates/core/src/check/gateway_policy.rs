@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use crate::gateway::attach::{attachments, Attachment};
 use crate::gateway::backend::resolve_backend;
 use crate::gateway::class::data_plane_pods;
+use crate::gateway::data_plane::backend_service_port;
 use crate::gateway::object_id;
 use crate::routes::{reach, PolicyVerdict, Proxies};
 use crate::service::service_ports;
@@ -285,9 +286,9 @@ fn gateway_blocked_by_networkpolicy(ctx: &Context<'_>, out: &mut Emitter<'_>) {
             for (_, field, backend_ref) in route.backend_refs() {
                 let resolved = resolve_backend(cluster, route.kind(), route.namespace(), backend_ref);
                 let (None, Some(service)) = (&resolved.problem, resolved.service) else { continue };
-                let Some(port) =
-                    service_ports(&service.value).iter().find(|p| Some(p.port) == backend_ref.port)
-                else {
+                let Some(port) = backend_ref.port.and_then(|number| {
+                    backend_service_port(service_ports(&service.value), number, route.kind())
+                }) else {
                     continue;
                 };
                 let (_, target_ports, PolicyVerdict::Blocked { refused }) =

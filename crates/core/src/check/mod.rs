@@ -34,6 +34,7 @@ mod dns;
 mod docs;
 mod document;
 mod exposed;
+mod fix_peer;
 mod gateway;
 mod gateway_policy;
 mod ingress;
@@ -752,6 +753,9 @@ pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
 
 #[cfg(test)]
 pub(crate) mod testing;
+
+#[cfg(test)]
+mod fix_tests;
 
 #[cfg(test)]
 mod tests {

@@ -16,6 +16,7 @@ use super::{reach, PolicyVerdict, Proxies};
 
 use crate::gateway::backend::resolve_backend;
 use crate::gateway::claim::{claims, taking_claim, Claim};
+use crate::gateway::data_plane::backend_service_port;
 use crate::gateway::listener::RequestProtocol;
 use crate::gateway::matching::{route_request, Request};
 use crate::gateway::redirect::{location, Redirected};
@@ -213,7 +214,8 @@ fn through_gateway(engine: &PolicyEngine<'_>, claim: &Claim<'_>, probe: &Probe, 
             continue;
         }
         let Some(service) = resolved.service else { continue };
-        let Some(port) = service_ports(&service.value).iter().find(|p| Some(p.port) == b.port) else {
+        let Some(number) = b.port else { continue };
+        let Some(port) = backend_service_port(service_ports(&service.value), number, route.kind()) else {
             continue;
         };
         forward.add(engine, &proxies, &service.value, port);
@@ -238,7 +240,10 @@ fn through_tls_route(engine: &PolicyEngine<'_>, claim: &Claim<'_>, probe: &Probe
         let (None, Some(service), true) = (&resolved.problem, resolved.service, resolved.weight > 0) else {
             continue;
         };
-        if let Some(port) = service_ports(&service.value).iter().find(|p| Some(p.port) == b.port) {
+        let port = b
+            .port
+            .and_then(|number| backend_service_port(service_ports(&service.value), number, route.kind()));
+        if let Some(port) = port {
             forward.add(engine, &proxies, &service.value, port);
         }
     }
@@ -375,3 +380,7 @@ fn through_ingress(engine: &PolicyEngine<'_>, route: &ClassRoute, probe: &Probe)
     notes.sort();
     Resolution { outcome, rule, notes }
 }
+
+#[cfg(test)]
+#[path = "outcome_tests.rs"]
+mod tests;

@@ -56,7 +56,7 @@ pub(super) fn from_outside(
     }
     let routes = ingress::route(cluster, host, path);
     if !routes.is_empty() {
-        return ingress_path(ctx, walk, host, port, path, scheme, &routes);
+        return ingress_path(ctx, walk, client, host, port, path, scheme, &routes);
     }
     let balancer = cluster
         .services()
@@ -130,9 +130,11 @@ fn cluster_service_named<'c>(
 
 /// The Ingress path: the controller owns the Ingress, a rule routes the
 /// request, then the controller connects to the backend Service's endpoints.
+#[allow(clippy::too_many_arguments)]
 fn ingress_path(
     ctx: &mut Ctx<'_, '_>,
     walk: &mut Walk,
+    outside: Client,
     host: &str,
     port: u16,
     path: &str,
@@ -192,6 +194,7 @@ fn ingress_path(
     walk.add(step)?;
 
     let client = class_step(ctx, walk, ingress, class, port)?;
+    super::controller_source::controller_policies(ctx, walk, outside, class, port)?;
     let Some((service, port)) = rule_step(ctx, walk, ingress, route, host, path, scheme)? else {
         return Ok(());
     };

@@ -20,6 +20,7 @@
 //! are skipped. Steps carry their wording (summary, evidence, fix) because
 //! the `kubereach.trace/v1` contract does.
 
+mod controller_source;
 mod dns_server;
 mod endpoints_steps;
 mod exposure_steps;

@@ -36,17 +36,9 @@ pub(super) fn policy_path(
     backends: &[Backend],
     hop: Hop<'_>,
 ) -> Flow<()> {
-    let protocol = ctx.protocol;
-    let judged: Vec<Vec<Judged>> = sources
-        .iter()
-        .map(|(_, address)| {
-            let client = Client::External(Some(*address));
-            backends.iter().map(|backend| policy_layers::judge(ctx, client, backend, protocol)).collect()
-        })
-        .collect();
-    let denied: Vec<usize> = (0..sources.len()).filter(|&i| judged[i].iter().any(|j| !j.ingress)).collect();
+    let clients: Vec<Client> = sources.iter().map(|(_, address)| Client::External(Some(*address))).collect();
+    let SourcesJudged { judged, denied, none_admitted } = judge_sources(ctx, &clients, backends);
     ctx.snat_nodes = denied.iter().map(|&i| sources[i].clone()).collect();
-    let none_admitted = judged.iter().all(|each| each.iter().all(|j| !j.ingress));
     if denied.is_empty() || none_admitted {
         return uniform_path(ctx, walk, sources, &judged, backends, hop);
     }
@@ -57,6 +49,37 @@ pub(super) fn policy_path(
     let reachable = partial_step(ctx, walk, sources, &judged, &denied, hop)?;
     policy_layers::cni_step(ctx, walk);
     policy_layers::destination_step(ctx, walk, &reachable)
+}
+
+/// The policies on some backends judged for a connection from each of
+/// several sources (the nodes that may SNAT it, or the one client).
+pub(super) struct SourcesJudged {
+    /// Per source, per backend.
+    pub(super) judged: Vec<Vec<Judged>>,
+    /// The sources whose connection some backend's policies deny.
+    pub(super) denied: Vec<usize>,
+    /// No backend admits any source.
+    pub(super) none_admitted: bool,
+}
+
+/// Judges the ingress policies of `backends` for a connection from each
+/// of `clients`: the one answer for a Service's pods and for an ingress
+/// controller's pods behind its Service.
+pub(super) fn judge_sources(
+    ctx: &mut Ctx<'_, '_>,
+    clients: &[Client],
+    backends: &[Backend],
+) -> SourcesJudged {
+    let protocol = ctx.protocol;
+    let judged: Vec<Vec<Judged>> = clients
+        .iter()
+        .map(|client| {
+            backends.iter().map(|backend| policy_layers::judge(ctx, *client, backend, protocol)).collect()
+        })
+        .collect();
+    let denied: Vec<usize> = (0..clients.len()).filter(|&i| judged[i].iter().any(|j| !j.ingress)).collect();
+    let none_admitted = judged.iter().all(|each| each.iter().all(|j| !j.ingress));
+    SourcesJudged { judged, denied, none_admitted }
 }
 
 /// Every node's address gets the same answer: one of them stands for all

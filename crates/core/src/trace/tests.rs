@@ -9,6 +9,7 @@ use crate::policy::PolicyOptions;
 use crate::testing::cluster;
 
 mod cni;
+mod controller_source;
 mod dns;
 mod endpoints;
 mod ingress_layers;

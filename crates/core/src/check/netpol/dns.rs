@@ -7,7 +7,9 @@ use k8s_openapi::api::networking::v1::NetworkPolicy;
 
 use super::network_policy_refs;
 use crate::check::{declare_rule, list, Context, Emitter, Severity, Subject};
-use crate::dns::{egress_isolated_dns_clients, with_dns_reach, DnsPods, DnsPodsFound, DnsServer, DnsTarget};
+use crate::dns::{
+    egress_isolated_dns_clients, with_dns_reach, DnsPods, DnsPodsFound, DnsReach, DnsServer, DnsTarget,
+};
 use crate::model::{Cluster, Object, NAMESPACE_NAME_LABEL};
 use crate::policy::Direction;
 
@@ -127,7 +129,9 @@ declare_rule! {
     /// Pods whose resolver points at a node-local DNS cache (NodeLocal
     /// DNSCache, set through the kubelet's `--cluster-dns`) send their
     /// queries to a link-local address the model does not know about; the
-    /// rule checks the path to the CoreDNS pods instead.
+    /// rule checks the path to the CoreDNS pods instead. Queries that the
+    /// pods' egress allows and the DNS pods' own ingress policies refuse
+    /// are not reported here: no egress rule would let them through.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-deny-all-egress-traffic>
@@ -190,7 +194,9 @@ fn networkpolicy_egress_blocks_dns(ctx: &Context<'_>, out: &mut Emitter<'_>) {
             let verdict = verdicts.entry(ctx.engine().class_of(id)).or_insert_with(|| {
                 let answer = reach(id)?;
                 let isolating = network_policy_refs(&ctx.engine().selecting_policies(id, Direction::Egress));
-                let blocked = !(answer.udp && answer.tcp);
+                // Only the client's own egress is this rule's: a denial by
+                // the DNS pods' ingress is not fixed by an egress rule.
+                let blocked = !(answer.udp && answer.tcp) && egress_denies(&answer);
                 (blocked && !isolating.is_empty()).then_some((isolating, answer.udp, answer.tcp))
             });
             if let Some(key) = verdict.clone() {
@@ -276,7 +282,8 @@ fn emit_dns_findings(
             if has_egress { "spec.egress" } else { "spec.policyTypes" },
             message,
             format!(
-                "add an egress rule{others} to {peer} on UDP and TCP port 53{}",
+                "add an egress rule{others} to {peer} on {}{}",
+                dns_ports_text(ports),
                 if assumed {
                     " (the DNS pods are not in the input: they are assumed to be `kube-system` pods labelled \
                      `k8s-app=kube-dns`)"
@@ -285,6 +292,23 @@ fn emit_dns_findings(
                 }
             ),
         );
+    }
+}
+
+/// Whether the client's egress is what denies DNS: a query the engine
+/// refused whose egress side does not allow it.
+fn egress_denies(answer: &DnsReach) -> bool {
+    answer.denials.iter().any(|d| !d.explanation.egress.allowed.contains(d.protocol, d.port))
+}
+
+/// The ports an egress rule must allow: the DNS pods' container ports,
+/// which policies see after the Service's DNAT (53 on CoreDNS; OpenShift's
+/// DNS pods listen on 5353 behind the Service's port 53).
+fn dns_ports_text((udp, tcp): (i32, i32)) -> String {
+    if udp == tcp {
+        format!("UDP and TCP port {udp}")
+    } else {
+        format!("UDP port {udp} and TCP port {tcp}")
     }
 }
 

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use k8s_openapi::api::core::v1::{Service, ServicePort};
 
 use super::network_policy_refs;
+use crate::check::fix_peer::{admin_deny_fix, host_network_peer};
 use crate::check::service::display_map;
 use crate::check::{declare_rule, list, Context, Emitter, Subject};
 use crate::ingress::{check_backends, ingress_class_of, BackendRef, BackendStatus};
@@ -273,6 +274,7 @@ fn networkpolicy_blocks_ingress_controller(ctx: &Context<'_>, out: &mut Emitter<
             pods,
             text: format!("the ingress controller ({})", list(&names, 2)),
             namespaces: controller.workloads.iter().map(|w| w.namespace.clone()).collect(),
+            node_peer: host_network_peer(cluster, &controller.pods, ctx.host_network()),
         };
         let mut seen = BTreeSet::new();
         for check in check_backends(cluster, ingress) {
@@ -307,6 +309,9 @@ struct Controller {
     text: String,
     /// The namespaces of its workloads, sorted.
     namespaces: BTreeSet<String>,
+    /// For a controller on the host network, the `ipBlock` peer that
+    /// admits it (a namespace selector never matches it).
+    node_peer: Option<String>,
 }
 
 /// The Service port of an Ingress backend.
@@ -316,13 +321,18 @@ struct Backend<'a> {
     port: &'a ServicePort,
 }
 
+/// A NetworkPolicy's namespace and name.
+type PolicyName = (String, String);
+
 /// The backend workloads the controller cannot reach, by workload name.
 #[derive(Default)]
 struct Blocked {
-    /// Denied by the backends' ingress: the target port and the isolating policies.
-    ingress: BTreeMap<String, (i32, Vec<(String, String)>)>,
-    /// Denied by the controller's own egress: the target port.
-    egress: BTreeMap<String, i32>,
+    /// Denied by the backends' ingress: the target port, the isolating
+    /// policies and, when an AdminNetworkPolicy denies it, the fix for that.
+    ingress: BTreeMap<String, (i32, Vec<PolicyName>, Option<String>)>,
+    /// Denied by the controller's own egress: the target port, and the fix
+    /// for an AdminNetworkPolicy that denies it.
+    egress: BTreeMap<String, (i32, Option<String>)>,
 }
 
 /// Evaluates, from each controller pod, the connection to each policy
@@ -347,11 +357,12 @@ fn blocked_backends(
             let explanation = engine.explain(&Endpoint::Pod(from), &Endpoint::Pod(backend));
             let workload = crate::check::service::workload_name(cluster, pod);
             if !explanation.ingress.allowed.contains(Protocol::Tcp, target_u16) {
-                blocked
-                    .ingress
-                    .insert(workload, (target, network_policy_refs(&explanation.ingress.isolated_by)));
+                let admin = admin_deny_fix(&explanation.ingress, Protocol::Tcp, target_u16);
+                let isolating = network_policy_refs(&explanation.ingress.isolated_by);
+                blocked.ingress.insert(workload, (target, isolating, admin));
             } else if !explanation.egress.allowed.contains(Protocol::Tcp, target_u16) {
-                blocked.egress.insert(workload, target);
+                let admin = admin_deny_fix(&explanation.egress, Protocol::Tcp, target_u16);
+                blocked.egress.insert(workload, (target, admin));
             }
         }
     }
@@ -373,7 +384,7 @@ fn emit_blocked(
         PortRef::Name(name) => format!("port `{name}` ({number})"),
         PortRef::Number(_) => format!("port {number}"),
     };
-    if let Some((_, (number, isolating))) = blocked.ingress.iter().next() {
+    if let Some((_, (number, isolating, admin))) = blocked.ingress.iter().next() {
         let workloads: Vec<String> = blocked.ingress.keys().cloned().collect();
         let names = list(&isolating.iter().map(|(_, n)| n.clone()).collect::<Vec<_>>(), 3);
         let isolated_by = match isolating.len() {
@@ -387,6 +398,17 @@ fn emit_blocked(
         };
         let selector = crate::service::selector(backend.service).map(display_map).unwrap_or_default();
         let namespaces: Vec<String> = controller.namespaces.iter().cloned().collect();
+        let peer = match &controller.node_peer {
+            Some(peer) => peer.clone(),
+            None => format!("namespace {}", list(&namespaces, 2)),
+        };
+        let fix = admin.clone().unwrap_or_else(|| {
+            format!(
+                "add a NetworkPolicy in `{}` selecting `{selector}` that allows ingress from {peer} on {}",
+                reference.namespace,
+                port_text(*number)
+            )
+        });
         out.emit(
             subject,
             path,
@@ -396,14 +418,9 @@ fn emit_blocked(
                 reference.name,
                 port_text(*number)
             ),
-            format!(
-                "add a NetworkPolicy in `{}` selecting `{selector}` that allows ingress from namespace {} on {}",
-                reference.namespace,
-                list(&namespaces, 2),
-                port_text(*number)
-            ),
+            fix,
         );
-    } else if let Some((_, number)) = blocked.egress.iter().next() {
+    } else if let Some((_, (number, admin))) = blocked.egress.iter().next() {
         let workloads: Vec<String> = blocked.egress.keys().cloned().collect();
         out.emit(
             subject,
@@ -415,11 +432,13 @@ fn emit_blocked(
                 reference.name,
                 port_text(*number)
             ),
-            format!(
-                "allow egress from the controller's pods to namespace `{}` on {}",
-                reference.namespace,
-                port_text(*number)
-            ),
+            admin.clone().unwrap_or_else(|| {
+                format!(
+                    "allow egress from the controller's pods to namespace `{}` on {}",
+                    reference.namespace,
+                    port_text(*number)
+                )
+            }),
         );
     }
 }

@@ -14,7 +14,7 @@ mod ingress_controller;
 mod ports;
 mod selectors;
 #[cfg(test)]
-mod testing;
+pub(super) mod testing;
 
 pub use default_deny::NamespaceNoDefaultDeny;
 pub use dns::NetworkpolicyEgressBlocksDns;

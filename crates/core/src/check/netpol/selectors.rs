@@ -146,13 +146,21 @@ fn networkpolicy_selects_nothing(ctx: &Context<'_>, out: &mut Emitter<'_>) {
         let in_scope = |id: PodId| {
             cluster.pod(id).namespace == namespace && policy_capable(cluster, id, ctx.host_network())
         };
-        let fix = near_miss_fix(ctx, in_scope, selector, "podSelector").unwrap_or_else(|| {
-            format!(
-                "make the selector match the labels of the pods it is for (`kubectl get pods -n {} \
-                     --show-labels`), or delete the policy",
-                crate::shell::quote(namespace)
-            )
+        // Relabelling cannot help host-network pods: no NetworkPolicy
+        // applies to them (they share their node's network namespace).
+        let host_fix = host_only.then(|| {
+            "NetworkPolicies cannot isolate host-network pods: protect them with the node's firewall or the \
+             plugin's host policies, or delete the policy"
+                .to_owned()
         });
+        let fix =
+            host_fix.or_else(|| near_miss_fix(ctx, in_scope, selector, "podSelector")).unwrap_or_else(|| {
+                format!(
+                    "make the selector match the labels of the pods it is for (`kubectl get pods -n {} \
+                     --show-labels`), or delete the policy",
+                    crate::shell::quote(namespace)
+                )
+            });
         out.emit(
             &Subject::object("NetworkPolicy", &policy.value.metadata, policy),
             "spec.podSelector",

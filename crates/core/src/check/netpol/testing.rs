@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 
 /// A Deployment `namespace/name` of one replica whose pods carry `labels`
 /// and one container with `ports`.
-pub(super) fn deployment(namespace: &str, name: &str, labels: Value, ports: Value) -> Value {
+pub(in crate::check) fn deployment(namespace: &str, name: &str, labels: Value, ports: Value) -> Value {
     json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": namespace},
            "spec": {"replicas": 1, "selector": {"matchLabels": labels},
                     "template": {"metadata": {"labels": labels},
@@ -13,18 +13,18 @@ pub(super) fn deployment(namespace: &str, name: &str, labels: Value, ports: Valu
 }
 
 /// A ClusterIP Service `namespace/name` selecting `selector`.
-pub(super) fn service(namespace: &str, name: &str, selector: Value, ports: Value) -> Value {
+pub(in crate::check) fn service(namespace: &str, name: &str, selector: Value, ports: Value) -> Value {
     json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": namespace},
            "spec": {"selector": selector, "ports": ports}})
 }
 
 /// A NetworkPolicy `namespace/name` with `spec`.
-pub(super) fn policy(namespace: &str, name: &str, spec: Value) -> Value {
+pub(in crate::check) fn policy(namespace: &str, name: &str, spec: Value) -> Value {
     json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
            "metadata": {"name": name, "namespace": namespace}, "spec": spec})
 }
 
 /// A Namespace with `labels`.
-pub(super) fn namespace(name: &str, labels: Value) -> Value {
+pub(in crate::check) fn namespace(name: &str, labels: Value) -> Value {
     json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}})
 }

@@ -162,7 +162,7 @@ fn service_target_port_not_found(ctx: &Context<'_>, out: &mut Emitter<'_>) {
                 if all { String::new() } else { format!(" ({} of the selected pods)", missing.len()) },
             );
             let fix = match hint {
-                Some(hint) => format!("{hint}: rename one to match the other"),
+                Some(hint) => hint,
                 None => format!(
                     "name the container port `{name}` in the pod template, or set `targetPort` to a port the pods declare{instead}"
                 ),
@@ -188,8 +188,11 @@ fn port_label(key: &ServicePortKey) -> String {
 fn port_hint(pod: &Pod, name: &str, protocol: &str) -> Option<String> {
     let ports: Vec<_> = pod.container_ports().collect();
     if let Some(other) = ports.iter().find(|p| p.name.as_deref() == Some(name)) {
+        // `targetPort` resolves by name and protocol together: renaming
+        // cannot help, the protocols must agree.
         return Some(format!(
-            "the pods declare `{name}` as {}, the Service port is {protocol}",
+            "the pods declare `{name}` as {0}, the Service port is {protocol}: set `protocol: {0}` on the \
+             Service port, or declare `{name}` as {protocol} in the pod template",
             other.protocol
         ));
     }
@@ -198,7 +201,9 @@ fn port_hint(pod: &Pod, name: &str, protocol: &str) -> Option<String> {
         .filter(|p| p.protocol == protocol)
         .filter_map(|p| p.name.as_deref())
         .find(|candidate| crate::check::similar::similar(candidate, name))
-        .map(|candidate| format!("the pods declare `{candidate}`, the Service asks for `{name}`"))
+        .map(|candidate| {
+            format!("the pods declare `{candidate}`, the Service asks for `{name}`: rename one to match the other")
+        })
 }
 
 /// `name` = number of the pod's named container ports with `protocol`.
@@ -375,7 +380,8 @@ mod tests {
                 vec![pod("p1", json!([{"name": "dns", "containerPort": 53, "protocol": "TCP"}])), service.clone()]
             ),
             ["error Service a/s: `targetPort: dns` of port `dns` (53/UDP) is not a UDP container port of `Pod/p1` | \
-              the pods declare `dns` as TCP, the Service port is UDP: rename one to match the other"]
+              the pods declare `dns` as TCP, the Service port is UDP: set `protocol: TCP` on the Service port, or \
+              declare `dns` as UDP in the pod template"]
         );
         assert_eq!(
             findings(
