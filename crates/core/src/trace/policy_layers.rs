@@ -9,8 +9,9 @@ use k8s_openapi::api::core::v1::Service;
 pub(super) use super::final_layers::{cni_step, destination_step};
 use super::intended::intended_block;
 use super::native_steps::{fqdn_caveat, l7_caveat, native_denial};
-use super::snat_layers;
-use super::text::{at, code, count, identifying_labels, labels_text, pod_id, policy_name, rule_name};
+use super::text::{
+    at, code, count, identifying_labels, labels_text, node_blocks, pod_id, policy_name, rule_name,
+};
 use super::{Backend, Client, Ctx, Flow, Hop, Layer, Status, Step, Walk};
 use crate::model::{Cluster, PodId};
 use crate::policy::{
@@ -682,7 +683,7 @@ pub(super) fn ingress_fix(
                 format!("namespace {} pods {source_labels}", code(&source.namespace))
             }
         }
-        Client::External(Some(_)) if !ctx.snat_nodes.is_empty() => snat_layers::node_blocks(&ctx.snat_nodes),
+        Client::External(Some(_)) if !ctx.snat_nodes.is_empty() => node_blocks(&ctx.snat_nodes),
         Client::External(Some(address)) => format!("`ipBlock` {}", code(IpRange::from_addr(address).id())),
         // The clients' ranges would not match: the node's address replaces them.
         Client::External(None) if ctx.snat_hidden => "an `ipBlock` of the nodes' addresses (under `externalTrafficPolicy: Cluster` the receiving node's address replaces the client's)".to_owned(),

@@ -24,7 +24,6 @@ use super::exposure_steps;
 use super::policy_layers::{self, Judged};
 use super::text::code;
 use super::{Backend, Client, Ctx, Flow, Hop, Layer, Status, Step, Walk};
-use crate::policy::IpRange;
 use crate::shell::quote;
 
 /// The policy layers, `cni` and `destination` for a connection from
@@ -167,18 +166,4 @@ fn partial_step(
         .map(|b| judged[first][b].backend.clone())
         .collect();
     Ok(reachable)
-}
-
-/// `` `a/32`, `b/32` (…) ``: the `ipBlock` peer that admits the addresses
-/// of `nodes`, for a fix.
-pub(super) fn node_blocks(nodes: &[(String, IpAddr)]) -> String {
-    let blocks: Vec<String> = nodes.iter().map(|(_, a)| code(IpRange::from_addr(*a).id())).collect();
-    let names: Vec<String> =
-        nodes.iter().map(|(n, _)| code(n)).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
-    let (noun, whose) = if names.len() == 1 { ("node", "its") } else { ("nodes", "their") };
-    format!(
-        "`ipBlock` {} (the {noun} {}: under `externalTrafficPolicy: Cluster` {whose} address replaces the client's)",
-        blocks.join(", "),
-        names.join(", ")
-    )
 }

@@ -1,12 +1,14 @@
 //! Wording shared by the layers of a trace: names, selectors, locations,
 //! `kubectl` commands and "did you mean" suggestions.
 
+use std::collections::BTreeSet;
 use std::fmt::Display;
+use std::net::IpAddr;
 
 use crate::labels::Labels;
 use crate::model::{Cluster, Pod, PodId, PodOwner, WorkloadKind};
 use crate::origin::Location;
-use crate::policy::PolicyRef;
+use crate::policy::{IpRange, PolicyRef};
 use crate::shell::quote;
 
 /// `text` in backticks.
@@ -185,6 +187,20 @@ pub(super) fn rule_name(rule: Option<usize>, name: Option<&str>, policy: &Policy
         (Some(rule), None) => format!("rule {rule} of {}", policy_name(policy)),
         (None, None) => policy_name(policy),
     }
+}
+
+/// `` `a/32`, `b/32` (…) ``: the `ipBlock` peer that admits the addresses
+/// of `nodes`, for a fix.
+pub(super) fn node_blocks(nodes: &[(String, IpAddr)]) -> String {
+    let blocks: Vec<String> = nodes.iter().map(|(_, a)| code(IpRange::from_addr(*a).id())).collect();
+    let names: Vec<String> =
+        nodes.iter().map(|(n, _)| code(n)).collect::<BTreeSet<_>>().into_iter().collect();
+    let (noun, whose) = if names.len() == 1 { ("node", "its") } else { ("nodes", "their") };
+    format!(
+        "`ipBlock` {} (the {noun} {}: under `externalTrafficPolicy: Cluster` {whose} address replaces the client's)",
+        blocks.join(", "),
+        names.join(", ")
+    )
 }
 
 #[cfg(test)]
