@@ -23,7 +23,7 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::networking::v1::{Ingress, IngressClass, NetworkPolicy};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::admin_policy::{AdminNetworkPolicy, BaselineAdminNetworkPolicy};
 use crate::diagnostic::Diagnostic;
@@ -47,7 +47,8 @@ pub struct Object<T> {
 }
 
 /// One object of a kind the model knows, as the loader hands it over.
-#[derive(Debug, Clone, PartialEq)]
+/// Serde writes it as its kind and the object (binary snapshots).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[allow(missing_docs)]
 // Each object is moved once from the loader into the builder: boxing the
 // large variants would buy nothing.

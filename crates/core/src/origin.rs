@@ -4,6 +4,8 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+mod encoding;
+
 /// The place a document was read from: a file path as the user gave it, or
 /// `None` for standard input and objects built in code.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

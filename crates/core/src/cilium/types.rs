@@ -6,7 +6,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::{Deserialize, Serialize};
 
 /// Which of the two kinds an object is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum CiliumKind {
     /// `CiliumNetworkPolicy`: namespaced; selects endpoints of its namespace.
     NetworkPolicy,
@@ -25,7 +25,7 @@ impl CiliumKind {
 }
 
 /// A `CiliumNetworkPolicy` or `CiliumClusterwideNetworkPolicy`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CiliumObject {
     /// Which kind.
     pub kind: CiliumKind,

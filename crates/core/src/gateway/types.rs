@@ -534,7 +534,7 @@ pub struct ReferenceGrantTo {
 }
 
 /// One Gateway API object, as the loader hands it over.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[allow(missing_docs)]
 pub enum GatewayApiObject {
     GatewayClass(GatewayClass),

@@ -23,7 +23,7 @@ pub(crate) const MAGIC_PREFIX: &[u8; 7] = b"\x89KRSNAP";
 
 /// The format version: a change of what the content holds or how it is
 /// encoded takes the next number.
-pub(crate) const FORMAT: u32 = 1;
+pub(crate) const FORMAT: u32 = 2;
 
 /// The kubereach version that writes snapshots and reads them.
 pub(crate) const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -158,11 +158,29 @@ mod tests {
         let at = MAGIC.len() + 4 + 1;
         bytes[at..at + VERSION.len()].copy_from_slice(&b"9".repeat(VERSION.len()));
         let Err(error) = decode(&bytes) else { panic!("read a snapshot of another version") };
-        assert_eq!(error, SnapshotFileError::Version { written_by: "9".repeat(VERSION.len()), format: 1 });
+        assert_eq!(
+            error,
+            SnapshotFileError::Version { written_by: "9".repeat(VERSION.len()), format: FORMAT }
+        );
         assert!(error.to_string().ends_with("re-create the snapshot with this version"), "{error}");
         let mut bytes = encode(b"content");
-        bytes[MAGIC.len()] = 2;
-        assert!(matches!(decode(&bytes), Err(SnapshotFileError::Version { format: 2, .. })));
+        bytes[MAGIC.len()] = 3;
+        assert!(matches!(decode(&bytes), Err(SnapshotFileError::Version { format: 3, .. })));
+    }
+
+    /// A snapshot of an older format (1: objects in the snapshot's own
+    /// enum, field paths as text) written by this very version is refused
+    /// too, with both formats named.
+    #[test]
+    fn an_older_format_of_this_version_is_refused() {
+        let mut bytes = encode(b"content");
+        bytes[MAGIC.len()..MAGIC.len() + 4].copy_from_slice(&1u32.to_le_bytes());
+        let Err(error) = decode(&bytes) else { panic!("read a snapshot of format 1") };
+        assert_eq!(error, SnapshotFileError::Version { written_by: VERSION.to_owned(), format: 1 });
+        let expected = format!(
+            "a kubereach snapshot written by kubereach {VERSION} (format 1); this is kubereach {VERSION} (format {FORMAT}): re-create the snapshot with this version"
+        );
+        assert_eq!(error.to_string(), expected);
     }
 
     #[test]

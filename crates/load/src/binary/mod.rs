@@ -32,7 +32,7 @@ pub use header::SnapshotFileError;
 use crate::kinds::Sink;
 use crate::live::{EnvValues, LiveRead};
 use crate::{Input, LoadOptions};
-use records::{DiagnosticRecord, FileTable, ObjectRef, OriginRef, Record, RecordRef};
+use records::{DiagnosticRecord, FileTable, OriginRef, Record, RecordRef};
 
 /// How deep the content may nest: the typed objects nest a few dozen
 /// levels; a crafted file must not exhaust the stack.
@@ -121,7 +121,7 @@ impl Sink for BinarySnapshot {
     fn add(&mut self, mut resource: Resource, origin: Origin) {
         private::strip(&mut resource, self.env_values);
         let origin = OriginRef::of(&origin, &mut self.files);
-        self.record(&RecordRef::Add(ObjectRef::of(&resource), origin));
+        self.record(&RecordRef::Add(&resource, origin));
         self.objects += 1;
     }
 
@@ -207,7 +207,7 @@ impl<'de, S: Sink> Visitor<'de> for Replay<'_, S> {
 
 fn apply(record: Record<'_>, files: &FileTable, sink: &mut impl Sink) -> Result<(), String> {
     match record {
-        Record::Add(object, origin) => sink.add(object.into_resource(), origin.into_origin(files)?),
+        Record::Add(object, origin) => sink.add(object, origin.into_origin(files)?),
         Record::Diagnostic(diagnostic) => sink.diagnostic(diagnostic.into_diagnostic()?),
         Record::SkipObject(skipped, origin) => {
             let name = (skipped.namespace.as_deref(), &*skipped.name);

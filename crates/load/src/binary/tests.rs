@@ -111,3 +111,34 @@ fn crafted_content_is_an_error_not_a_panic() {
     let cluster = load_snapshot(&header::encode(&[0x91, 0x01]));
     assert!(cluster.diagnostics()[0].message.starts_with("a damaged kubereach snapshot"));
 }
+
+/// A field-line table damaged inside a snapshot whose checksum was made to
+/// match: the table is checked as it is read, so the snapshot is an error
+/// naming the file and the table's fault, not a table with a wrong slice.
+#[test]
+fn a_damaged_field_line_table_is_an_error_naming_the_file() {
+    let crates = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let manifest = crates.join("kubereach/tests/fixtures/model/defaults.yaml");
+    let bytes = snapshot_bytes(&[Input::Path(manifest.clone())], EnvValues::Kept);
+    let direct = load(&[Input::Path(manifest)], &LoadOptions::new());
+    let fields = &direct.services()[0].origin.fields;
+    assert!(fields.len() > 1);
+    let table = rmp_serde::to_vec(&**fields).unwrap();
+    let content = header::decode(&bytes).unwrap();
+    let at = content
+        .windows(table.len())
+        .position(|window| window == table)
+        .expect("the table is written as held");
+    // The first entry's shared prefix (bytes 8–9 of the last 12 × n bytes).
+    let first_entry = at + table.len() - fields.len() * 12;
+    let mut crafted = content.to_vec();
+    crafted[first_entry + 8] = 1;
+    let cluster = load_snapshot(&header::encode(&crafted));
+    let [error] = cluster.diagnostics() else { panic!("{:?}", cluster.diagnostics()) };
+    assert_eq!(error.location.file.as_deref(), Some("cluster.snapshot"));
+    assert!(error.message.contains("field lines: entry 0: a prefix of 1 bytes"), "{}", error.message);
+    // The records before the damaged one were read (the checksum, which
+    // holds back every object, was made to match): that Service is not.
+    let line = direct.services()[0].origin.line;
+    assert!(cluster.services().iter().all(|service| service.origin.line != line));
+}
