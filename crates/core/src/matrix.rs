@@ -19,10 +19,12 @@ use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
 use crate::model::{Cluster, PodId};
-use crate::policy::{ClassMatrix, Direction, Endpoint, IpRange, PolicyEngine};
+use crate::policy::{Direction, Endpoint, IpRange, PolicyEngine};
 use crate::ports::{ConnectionSet, PortSet, Protocol};
 
+mod cells;
 mod gateway;
+use cells::{class_edges, Cells};
 pub use gateway::{gateway_peer_id, parse_gateway_peer_id, peer_endpoint};
 
 /// Schema id of the JSON form.
@@ -194,11 +196,16 @@ impl Serialize for Matrix {
 
 /// The matrix of `engine`'s cluster.
 pub fn matrix(engine: &PolicyEngine<'_>, options: &MatrixOptions) -> Matrix {
+    matrix_with(engine, options, cells::focus_pays)
+}
+
+/// [`matrix`], reading a filtered matrix's cells from the focused class
+/// matrix when `choose` says it pays.
+fn matrix_with(engine: &PolicyEngine<'_>, options: &MatrixOptions, choose: cells::Choose) -> Matrix {
     let cluster = engine.cluster();
-    let classes = &engine.class_matrix();
     let mut peers = Peers::default();
-    peers.add_members(cluster, classes, options.granularity);
-    peers.add_externals(engine, classes);
+    peers.add_members(cluster, engine, options.granularity);
+    peers.add_externals(engine);
     let routes = if options.ingress_controller {
         ingress_routes(cluster, &peers.nodes, &peers.roles)
     } else {
@@ -242,8 +249,9 @@ pub fn matrix(engine: &PolicyEngine<'_>, options: &MatrixOptions) -> Matrix {
         }
     };
     let visit = Visit { selected: &selected, restricted, keep: &keep };
+    let classes = &Cells::new(engine, &peers.roles, &selected, restricted, choose);
     let mut buckets = class_edges(classes, &peers.roles, &visit);
-    controller_edges(classes, &peers.roles, &routes, &keep, &mut buckets);
+    controller_edges(engine, classes, &peers.roles, &routes, &keep, &mut buckets);
     gateway::add_gateway_edges(&gateways, &gateway_nodes, &position, &keep, &mut buckets);
     add_node_exemptions(engine, &peers.members, &keep, &mut buckets);
     let edges = edges_of(buckets, filters.port);
@@ -268,7 +276,7 @@ impl Peers {
 
     /// Workload or pod nodes, each with the pod that stands for it (the
     /// first in the cluster's order) and every pod it holds.
-    fn add_members(&mut self, cluster: &Cluster, classes: &ClassMatrix<'_>, granularity: Granularity) {
+    fn add_members(&mut self, cluster: &Cluster, engine: &PolicyEngine<'_>, granularity: Granularity) {
         let mut seen: HashMap<(String, String, String), usize> = HashMap::new();
         for (index, pod) in cluster.pods().iter().enumerate() {
             let id = PodId(index as u32);
@@ -290,12 +298,12 @@ impl Peers {
                 namespace: Some(pod.namespace.clone()),
                 name,
             };
-            self.push(node, Role::Member { pod: id, class: classes.index(&Endpoint::Pod(id)) }, vec![id]);
+            self.push(node, Role::Member { pod: id, class: engine.peer_index(&Endpoint::Pod(id)) }, vec![id]);
         }
     }
 
     /// External nodes: the ranges sources and destinations are told apart by.
-    fn add_externals(&mut self, engine: &PolicyEngine<'_>, classes: &ClassMatrix) {
+    fn add_externals(&mut self, engine: &PolicyEngine<'_>) {
         let mut externals: BTreeMap<IpRange, (bool, bool)> = BTreeMap::new();
         for range in engine.external_sources() {
             externals.entry(*range).or_default().0 = true;
@@ -306,7 +314,7 @@ impl Peers {
         for (range, (source, destination)) in externals {
             let node =
                 Node { id: range.id(), kind: NodeKind::External(range), namespace: None, name: range.id() };
-            let index = classes.index(&Endpoint::External(range));
+            let index = engine.peer_index(&Endpoint::External(range));
             self.push(node, Role::External { index, source, destination }, Vec::new());
         }
     }
@@ -345,86 +353,23 @@ struct Visit<'a, K> {
     keep: &'a K,
 }
 
-/// The edges per source node from the class matrix, a row at a time.
-fn class_edges<K: Fn(usize, usize) -> bool + Sync>(
-    classes: &ClassMatrix<'_>,
-    roles: &[Role],
-    visit: &Visit<'_, K>,
-) -> Vec<Vec<(usize, Arc<ConnectionSet>)>> {
-    let (selected, restricted, keep) = (visit.selected, visit.restricted, visit.keep);
-    let mut by_peer: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    let mut destination_peer: Vec<Option<usize>> = vec![None; roles.len()];
-    for (node, role) in roles.iter().enumerate() {
-        match *role {
-            Role::Member { class, .. } => {
-                by_peer.entry(class).or_default().push(node);
-                destination_peer[node] = Some(class);
-            }
-            Role::External { index, source, destination } => {
-                if source {
-                    by_peer.entry(index).or_default().push(node);
-                }
-                if destination {
-                    destination_peer[node] = Some(index);
-                }
-            }
-            Role::IngressController | Role::Gateway => {}
-        }
-    }
-    let sources: Vec<usize> = by_peer.keys().copied().collect();
-    // A source outside the namespace and focus filters keeps only edges
-    // into selected nodes: visiting just those keeps a filtered matrix of a
-    // large cluster from walking every pair.
-    let destinations: Vec<usize> =
-        (0..destination_peer.len()).filter(|&to| destination_peer[to].is_some()).collect();
-    let selected_destinations: Vec<usize> = destinations.iter().copied().filter(|&to| selected[to]).collect();
-    let found: Vec<Vec<SourceEdges>> = classes.map_rows(&sources, |peer, row| {
-        by_peer[&peer]
-            .iter()
-            .map(|&from| {
-                let external_source = matches!(roles[from], Role::External { .. });
-                let candidates =
-                    if restricted && !selected[from] { &selected_destinations } else { &destinations };
-                let out = candidates
-                    .iter()
-                    .filter_map(|&to| {
-                        let destination = destination_peer[to]?;
-                        let skip = from == to
-                            || (external_source && matches!(roles[to], Role::External { .. }))
-                            || !keep(from, to);
-                        let id = row[destination];
-                        (!skip && id != 0).then_some((to as u32, id))
-                    })
-                    .collect();
-                (from, out)
-            })
-            .collect()
-    });
-    let mut shared: Vec<Option<Arc<ConnectionSet>>> = vec![None; classes.distinct_sets()];
-    let mut share = |id: usize| shared[id].get_or_insert_with(|| Arc::new(classes.set(id).clone())).clone();
-    let mut buckets: Vec<Vec<(usize, Arc<ConnectionSet>)>> = vec![Vec::new(); roles.len()];
-    for (from, out) in found.into_iter().flatten() {
-        buckets[from] = out.into_iter().map(|(to, id)| (to as usize, share(id as usize))).collect();
-    }
-    buckets
-}
-
 /// The `{ingress-controller}` node's edges: the routed ports its policies allow.
 fn controller_edges(
-    classes: &ClassMatrix<'_>,
+    engine: &PolicyEngine<'_>,
+    classes: &Cells<'_>,
     roles: &[Role],
     routes: &BTreeMap<usize, ConnectionSet>,
     keep: &impl Fn(usize, usize) -> bool,
     buckets: &mut [Vec<(usize, Arc<ConnectionSet>)>],
 ) {
     let Some(controller) = roles.iter().position(|r| matches!(r, Role::IngressController)) else { return };
-    let source = classes.index(&Endpoint::IngressController);
+    let source = engine.peer_index(&Endpoint::IngressController);
     for (&to, ports) in routes {
         let Role::Member { pod, .. } = roles[to] else { continue };
         if !keep(controller, to) {
             continue;
         }
-        let allowed = classes.get(source, classes.index(&Endpoint::Pod(pod))).intersection(ports);
+        let allowed = classes.get(source, engine.peer_index(&Endpoint::Pod(pod))).intersection(ports);
         if !allowed.is_empty() {
             buckets[controller].push((to, Arc::new(allowed)));
         }

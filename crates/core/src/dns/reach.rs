@@ -256,13 +256,16 @@ fn labelled_pods(cluster: &Cluster) -> DnsPods<'_> {
 /// uses it) and that a policy isolates for egress. The clients KR306 and
 /// KR803 judge; any other pod's DNS traffic is allowed by default.
 pub fn egress_isolated_dns_clients(cluster: &Cluster, engine: &PolicyEngine<'_>) -> Vec<PodId> {
+    // The DNS Service is looked for once, not once per pod.
+    let dns_addresses = super::resolver::cluster_dns_addresses(cluster);
     (0..cluster.pods().len())
         .map(|i| PodId(i as u32))
+        .filter(|id| engine.is_isolated(*id, crate::policy::Direction::Egress))
         .filter(|id| {
             let pod = cluster.pod(*id);
-            !pod.host_network() && super::resolver_config(cluster, pod).cluster_dns
+            !pod.host_network()
+                && super::resolver::resolver_config_with(cluster, pod, &dns_addresses).cluster_dns
         })
-        .filter(|id| engine.is_isolated(*id, crate::policy::Direction::Egress))
         .collect()
 }
 

@@ -143,13 +143,24 @@ impl DnsPolicy {
 /// `ClusterFirst` on the host network), nothing for `None`; then
 /// `dnsConfig` nameservers and searches appended and options merged.
 pub fn resolver_config(cluster: &Cluster, pod: &Pod) -> ResolverConfig {
+    resolver_config_with(cluster, pod, &cluster_dns_addresses(cluster))
+}
+
+/// The cluster DNS Service's ClusterIPs (none without the Service), which
+/// [`resolver_config_with`] takes: found once for many pods.
+pub(crate) fn cluster_dns_addresses(cluster: &Cluster) -> Vec<String> {
+    dns_service(cluster).map(|s| cluster_ips(&s.value)).unwrap_or_default()
+}
+
+/// [`resolver_config`], with the cluster DNS Service's addresses given
+/// ([`cluster_dns_addresses`]).
+pub(crate) fn resolver_config_with(cluster: &Cluster, pod: &Pod, dns_addresses: &[String]) -> ResolverConfig {
     let policy = pod.spec.dns_policy.as_deref().and_then(DnsPolicy::parse).unwrap_or(DnsPolicy::ClusterFirst);
     let effective_policy = match policy {
         DnsPolicy::ClusterFirst if pod.host_network() => DnsPolicy::Default,
         other => other,
     };
     let zone = cluster.cluster_domain();
-    let dns_addresses = dns_service(cluster).map(|s| cluster_ips(&s.value)).unwrap_or_default();
     let mut nameservers = Vec::new();
     let mut searches = Vec::new();
     let mut options = BTreeMap::new();

@@ -25,8 +25,8 @@ use super::select::FxHashMap;
 use super::{Direction, Endpoint};
 use crate::ports::ConnectionSet;
 
-const NONE: u32 = 0;
-const ALL: u32 = 1;
+pub(super) const NONE: u32 = 0;
+pub(super) const ALL: u32 = 1;
 
 /// Every pairwise verdict of a [`super::PolicyEngine`], computed once.
 ///
@@ -101,16 +101,21 @@ impl Groups {
 }
 
 /// Verdicts over all peers: `(first peer, verdict)` segments, sorted.
-struct Row {
+pub(super) struct Row {
     segments: Vec<(u32, u32)>,
 }
 
 impl Row {
-    fn constant(id: u32) -> Row {
+    pub(super) fn constant(id: u32) -> Row {
         Row { segments: vec![(0, id)] }
     }
 
-    fn get(&self, peer: usize) -> u32 {
+    /// The verdict ids the row holds (with repeats).
+    pub(super) fn verdicts(&self) -> impl Iterator<Item = u32> + '_ {
+        self.segments.iter().map(|s| s.1)
+    }
+
+    pub(super) fn get(&self, peer: usize) -> u32 {
         let i = self.segments.partition_point(|&(start, _)| start as usize <= peer);
         self.segments[i - 1].1
     }
@@ -118,7 +123,7 @@ impl Row {
 
 /// Intersections of egress and ingress verdicts: a dense table by rank
 /// (ranks cover every verdict rows hold, `NONE` and `ALL` included).
-struct Meet {
+pub(super) struct Meet {
     egress_rank: Vec<u32>,
     ingress_rank: Vec<u32>,
     width: usize,
@@ -126,27 +131,27 @@ struct Meet {
 }
 
 impl Meet {
-    fn get(&self, egress: u32, ingress: u32) -> u32 {
+    pub(super) fn get(&self, egress: u32, ingress: u32) -> u32 {
         let (e, i) = (self.egress_rank[egress as usize], self.ingress_rank[ingress as usize]);
         self.table[e as usize * self.width + i as usize]
     }
 }
 
 #[derive(Default)]
-struct Interner {
-    sets: Vec<ConnectionSet>,
+pub(super) struct Interner {
+    pub(super) sets: Vec<ConnectionSet>,
     ids: FxHashMap<ConnectionSet, u32>,
 }
 
 impl Interner {
-    fn new() -> Interner {
+    pub(super) fn new() -> Interner {
         let mut interner = Interner::default();
         interner.id(ConnectionSet::none());
         interner.id(ConnectionSet::all());
         interner
     }
 
-    fn id(&mut self, set: ConnectionSet) -> u32 {
+    pub(super) fn id(&mut self, set: ConnectionSet) -> u32 {
         if let Some(&id) = self.ids.get(&set) {
             return id;
         }
@@ -199,7 +204,8 @@ impl<'e> ClassMatrix<'e> {
             ingress_row_of.push(row);
         }
 
-        let meet = meet_table(&egress_rows, &ingress_rows, &mut interner);
+        let verdicts = |rows: &[Row]| rows.iter().flat_map(Row::verdicts).collect();
+        let meet = meet_table(verdicts(&egress_rows), verdicts(&ingress_rows), &mut interner);
         let mut changes: Vec<(u32, u32, u32)> = Vec::new();
         for (r, ingress) in ingress_rows.iter().enumerate() {
             changes.extend(ingress.segments.iter().map(|&(start, id)| (start, r as u32, id)));
@@ -363,20 +369,37 @@ impl<'e> ClassMatrix<'e> {
                 );
             }
         }
+        self.assert_focused_agree();
+    }
+
+    /// Checks that a [`super::FocusedMatrix`] on each peer, and on every
+    /// other peer at once, gives this matrix's cells in their rows and
+    /// columns, and no answer for other pairs.
+    #[cfg(test)]
+    fn assert_focused_agree(&self) {
+        let peers = self.peers();
+        let every_other: Vec<usize> = (0..peers).step_by(2).collect();
+        let focuses = (0..peers).map(|p| vec![p]).chain([every_other]);
+        for focus in focuses {
+            let focused = super::FocusedMatrix::new(self.compiled, &focus);
+            for from in 0..peers {
+                for to in 0..peers {
+                    let id = focused.set_id(from, to);
+                    if !focus.contains(&from) && !focus.contains(&to) {
+                        assert_eq!(id, None, "focus {focus:?}, peer {from} to peer {to}");
+                        continue;
+                    }
+                    let got = id.map(|id| focused.set(id));
+                    assert_eq!(got, Some(self.get(from, to)), "focus {focus:?}, peer {from} to peer {to}");
+                }
+            }
+        }
     }
 
     /// The index of an endpoint: a pod's class, the ingress controller's
     /// class, or the block holding an external range's first address.
     pub fn index(&self, endpoint: &Endpoint) -> usize {
-        let compiled = self.compiled;
-        match endpoint {
-            Endpoint::Pod(pod) => compiled.pod_class[pod.0 as usize] as usize,
-            Endpoint::IngressController => compiled.ingress_controller as usize,
-            Endpoint::External(range) => {
-                let blocks = ip::blocks_overlapping(&compiled.blocks, range);
-                compiled.classes.len() + blocks.start.min(compiled.blocks.len().saturating_sub(1))
-            }
-        }
+        peer_index(self.compiled, endpoint)
     }
 
     /// The connections from `from` to `to`. An external range must lie in
@@ -396,6 +419,18 @@ impl<'e> ClassMatrix<'e> {
     /// The number of peers (classes, then blocks).
     pub fn peers(&self) -> usize {
         self.compiled.classes.len() + self.compiled.blocks.len()
+    }
+}
+
+/// The peer index of an endpoint ([`ClassMatrix::index`]).
+pub(super) fn peer_index(compiled: &Compiled<'_>, endpoint: &Endpoint) -> usize {
+    match endpoint {
+        Endpoint::Pod(pod) => compiled.pod_class[pod.0 as usize] as usize,
+        Endpoint::IngressController => compiled.ingress_controller as usize,
+        Endpoint::External(range) => {
+            let blocks = ip::blocks_overlapping(&compiled.blocks, range);
+            compiled.classes.len() + blocks.start.min(compiled.blocks.len().saturating_sub(1))
+        }
     }
 }
 
@@ -600,12 +635,11 @@ fn sample(row: &Row, at: &[u32], out: &mut [u32]) {
 }
 
 /// The table of intersections of every egress verdict with every ingress
-/// verdict that rows hold. Distinct verdicts are few (one per combination
-/// of rule ports that occurs), so the table is small.
-fn meet_table(egress_rows: &[Row], ingress_rows: &[Row], interner: &mut Interner) -> Meet {
-    let ranks = |rows: &[Row], interner: &Interner| {
-        let mut ids: Vec<u32> = vec![NONE, ALL];
-        ids.extend(rows.iter().flat_map(|r| r.segments.iter().map(|s| s.1)));
+/// verdict (ids, with repeats) that rows hold. Distinct verdicts are few
+/// (one per combination of rule ports that occurs), so the table is small.
+pub(super) fn meet_table(egress: Vec<u32>, ingress: Vec<u32>, interner: &mut Interner) -> Meet {
+    let ranks = |mut ids: Vec<u32>, interner: &Interner| {
+        ids.extend([NONE, ALL]);
         ids.sort_unstable();
         ids.dedup();
         let mut rank = vec![u32::MAX; interner.sets.len()];
@@ -614,8 +648,8 @@ fn meet_table(egress_rows: &[Row], ingress_rows: &[Row], interner: &mut Interner
         }
         (ids, rank)
     };
-    let (egress_ids, egress_rank) = ranks(egress_rows, interner);
-    let (ingress_ids, ingress_rank) = ranks(ingress_rows, interner);
+    let (egress_ids, egress_rank) = ranks(egress, interner);
+    let (ingress_ids, ingress_rank) = ranks(ingress, interner);
     let mut table = Vec::with_capacity(egress_ids.len() * ingress_ids.len());
     for &e in &egress_ids {
         for &i in &ingress_ids {
@@ -634,13 +668,13 @@ fn meet_table(egress_rows: &[Row], ingress_rows: &[Row], interner: &mut Interner
 }
 
 /// Each peer set as sorted, disjoint `[start, end)` peer-index intervals.
-struct Runs<'a> {
+pub(super) struct Runs<'a> {
     compiled: &'a Compiled<'a>,
     runs: Vec<Option<Vec<(u32, u32)>>>,
 }
 
 impl<'a> Runs<'a> {
-    fn new(compiled: &'a Compiled<'a>) -> Runs<'a> {
+    pub(super) fn new(compiled: &'a Compiled<'a>) -> Runs<'a> {
         Runs { compiled, runs: vec![None; compiled.peer_sets.len()] }
     }
 
@@ -667,7 +701,7 @@ impl<'a> Runs<'a> {
 
 /// Buffers reused from row to row.
 #[derive(Default)]
-struct Scratch {
+pub(super) struct Scratch {
     events: Vec<(u32, u32)>,
     signature: Vec<u64>,
     named: Vec<u64>,
@@ -730,7 +764,7 @@ impl Memo {
 
 /// The row of a profile: egress (`ports` is `None`: named ports resolve on
 /// each destination) or ingress (`ports` is the subject's port profile).
-fn row(
+pub(super) fn row(
     compiled: &Compiled<'_>,
     profile: &Profile,
     ports: Option<u32>,

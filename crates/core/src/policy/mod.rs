@@ -80,6 +80,7 @@ mod class_matrix;
 mod compile;
 mod eval;
 mod external;
+mod focused;
 mod intent;
 mod ip;
 mod node_local;
@@ -104,6 +105,7 @@ mod tests;
 use serde::Serialize;
 
 pub use class_matrix::ClassMatrix;
+pub use focused::FocusedMatrix;
 pub use intent::{denial_intent, denies_all, DenialIntent};
 pub use ip::IpRange;
 pub use node_local::{host_network_addresses, Exemption};
@@ -564,5 +566,23 @@ impl<'c> PolicyEngine<'c> {
     /// blocks.
     pub fn class_matrix(&self) -> ClassMatrix<'_> {
         ClassMatrix::new(&self.compiled)
+    }
+
+    /// The cells of the class matrix with an end among `peers` (indices as
+    /// [`ClassMatrix`]'s), computed without the rest: for a matrix
+    /// filtered to a few peers.
+    pub fn focused_matrix(&self, peers: &[usize]) -> FocusedMatrix<'_> {
+        FocusedMatrix::new(&self.compiled, peers)
+    }
+
+    /// The class matrix's index of an endpoint ([`ClassMatrix::index`]),
+    /// without computing the matrix.
+    pub fn peer_index(&self, endpoint: &Endpoint) -> usize {
+        class_matrix::peer_index(&self.compiled, endpoint)
+    }
+
+    /// The number of peers of the class matrix: classes, then address blocks.
+    pub fn peer_count(&self) -> usize {
+        self.compiled.classes.len() + self.compiled.blocks.len()
     }
 }

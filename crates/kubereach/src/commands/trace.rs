@@ -52,13 +52,18 @@ pub fn run(args: &TraceArgs) -> Result<ExitStatus> {
             missing.join(" and no ")
         );
     }
-    Ok(if loaded.failed || !missing.is_empty() {
+    let status = if loaded.failed || !missing.is_empty() {
         ExitStatus::Error
     } else if report.verdict == Verdict::Blocked {
         ExitStatus::Failure
     } else {
         ExitStatus::Success
-    })
+    };
+    // The process ends right after this: freeing the engine and a large
+    // cluster would only cost time, as in `matrix`.
+    std::mem::forget(engine);
+    std::mem::forget(loaded);
+    Ok(status)
 }
 
 /// The namespace of kubectl's `TYPE/NAME` forms: the one `-n` gives, else
