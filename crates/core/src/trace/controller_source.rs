@@ -57,14 +57,14 @@ pub(super) fn controller_policies(
             Some(controller_backend(ctx, id, target))
         })
         .collect();
-    let (nodes, clients) = match source_at_pods(ctx.cluster, &service.value, arrival) {
-        SourceAtPods::Client => (Vec::new(), vec![client]),
+    let (nodes, clients, snat) = match source_at_pods(ctx.cluster, &service.value, arrival) {
+        SourceAtPods::Client => (Vec::new(), vec![client], false),
         SourceAtPods::Node { addresses } if addresses.is_empty() => {
-            (Vec::new(), vec![Client::External(None)])
+            (Vec::new(), vec![Client::External(None)], true)
         }
         SourceAtPods::Node { addresses } => {
             let clients = addresses.iter().map(|(_, a)| Client::External(Some(*a))).collect();
-            (addresses, clients)
+            (addresses, clients, true)
         }
     };
     let judgement = snat_layers::judge_sources(ctx, &clients, &backends);
@@ -77,8 +77,7 @@ pub(super) fn controller_policies(
         return Ok(());
     }
     let hop = Hop { service: Some(&service.value), service_port: Some(service_port.port) };
-    let seen =
-        Seen { nodes: &nodes, clients: &clients, snat: !matches!(clients.as_slice(), [c] if *c == client) };
+    let seen = Seen { nodes: &nodes, clients: &clients, snat };
     record(ctx, walk, &judgement, &seen, hop)
 }
 
