@@ -21,21 +21,22 @@
 //!
 //! One file per idea: `resolver.rs` (the pod's resolv.conf and the queries
 //! it sends), `server.rs` (what cluster DNS answers for names in the zone),
-//! `reverse.rs` (PTR), `corefile.rs` (the options the model reads from the
-//! CoreDNS Corefile), beside `reach.rs`, `statefulset.rs` and `upstream.rs`;
-//! `report.rs` is the `kubereach dns` report built from them.
+//! `reverse.rs` (PTR), `names.rs` (the names Services and endpoints get),
+//! `corefile.rs` (the options the model reads from the CoreDNS Corefile),
+//! beside `reach.rs`, `statefulset.rs` and `upstream.rs`; the `kubereach dns`
+//! report built from them is `dns_report.rs`, above this layer and `trace`.
 //! Everything public is re-exported here.
 
 mod close;
 mod corefile;
+mod names;
 mod reach;
-mod report;
 mod resolver;
 mod reverse;
 mod server;
 mod statefulset;
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 mod upstream;
 
 use serde::Serialize;
@@ -44,16 +45,16 @@ use crate::model::PodId;
 use crate::service::ServiceRef;
 
 pub use close::close_services;
+pub use names::service_fqdn;
 pub use reach::{
     dns_pods, dns_server, egress_isolated_dns_clients, with_dns_reach, DnsDenial, DnsPods, DnsPodsFound,
     DnsReach, DnsServer, DnsTarget,
 };
-pub use report::{report, DnsReport, SCHEMA};
 pub use resolver::{
     resolve, resolver_config, DnsOption, DnsPolicy, Nameserver, Query, Resolution, ResolverConfig,
     CLUSTER_NDOTS, MAX_SEARCH_DOMAINS,
 };
-pub use server::{dns_service, lookup, pod_records, service_fqdn, PodRecords};
+pub use server::{dns_service, lookup, pod_records, PodRecords};
 
 pub(crate) use server::in_zone;
 

@@ -52,6 +52,7 @@
 //! `matrix`). Everything public is re-exported here.
 
 mod backend;
+pub mod behaviour;
 mod class;
 mod conflicts;
 mod controller_backends;

@@ -3,6 +3,7 @@
 
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 
+pub mod lab;
 mod terminal;
 pub use terminal::{parse_selector, ColorChoice, CompletionArgs, Selector, Shell, TerminalArgs};
 
@@ -39,7 +40,7 @@ pub enum Command {
     Snapshot(SnapshotArgs),
     /// The cluster's networking built for real in network namespaces, and probes that check the
     /// model against packets (Linux, root only).
-    Lab(crate::lab_args::LabArgs),
+    Lab(lab::LabArgs),
     /// Print a shell completion script (bash, zsh, fish or powershell), as `kubectl completion` does.
     Completion(CompletionArgs),
     /// A local web page: the connectivity graph, traces, findings and diffs (read-only).

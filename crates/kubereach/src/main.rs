@@ -9,7 +9,6 @@ use clap::FromArgMatches;
 mod args;
 mod commands;
 mod exit;
-mod lab_args;
 #[cfg(test)]
 mod man;
 mod output;

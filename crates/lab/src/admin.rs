@@ -22,7 +22,7 @@ use kubereach_core::labels::selector_matches;
 use kubereach_core::model::PodId;
 use kubereach_core::Cluster;
 
-use crate::policy::Direction;
+use crate::enforcement::Direction;
 use crate::topology::{LabPod, Topology};
 
 /// Which admin tier.
@@ -163,7 +163,7 @@ fn rule_lines(
     let mut lines = Vec::new();
     for peer in rule.peers {
         if let Some(networks) = &peer.networks {
-            let cidrs: Vec<String> = networks.iter().filter_map(|n| crate::policy::v4(n)).collect();
+            let cidrs: Vec<String> = networks.iter().filter_map(|n| crate::enforcement::v4(n)).collect();
             if cidrs.is_empty() || direction == Direction::Ingress {
                 continue;
             }

@@ -92,7 +92,7 @@ fn start(
         let listeners = ports
             .iter()
             .map(|&(port, scheme)| {
-                crate::supervisor::listen(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port)).map(|l| (l, scheme))
+                crate::listener::listen(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port)).map(|l| (l, scheme))
             })
             .collect::<std::io::Result<Vec<_>>>()?;
         let who = controller.who.clone();

@@ -12,7 +12,7 @@
 //! a Service layer (no endpoints) 503; by a policy (the controller cannot
 //! connect) 504; by the destination (nothing listens) 502. Plain HTTP to a
 //! host a `spec.tls` entry covers is redirected (308) as the core's
-//! `ingress_behaviour::plain_http` says. Over HTTPS the certificate must be
+//! `ingress::behaviour::plain_http` says. Over HTTPS the certificate must be
 //! the lab CA's exactly when the core's `check_tls` finds the Secret, else
 //! the controller's fake one.
 

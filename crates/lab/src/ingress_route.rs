@@ -7,7 +7,7 @@
 //! controller's own default), [`ingress::ingress_class_of`] (which
 //! controller's pods serve an Ingress), [`ingress::check_backend`] (the
 //! backend Service port, by number or name), [`ingress::check_tls`] and
-//! [`ingress_behaviour::plain_http`] (ingress-nginx's 308 redirect of plain
+//! [`behaviour::plain_http`] (ingress-nginx's 308 redirect of plain
 //! HTTP to a host a `spec.tls` entry covers,
 //! <https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/#server-side-https-enforcement-through-redirect>).
 //!
@@ -23,10 +23,10 @@
 use std::net::SocketAddrV4;
 
 use k8s_openapi::api::networking::v1::Ingress;
+use kubereach_core::ingress::behaviour::{self, PlainHttp};
 use kubereach_core::ingress::{
     self, BackendRef, BackendSite, BackendStatus, ClassRoute, IngressRef, RouteTarget, TlsStatus,
 };
-use kubereach_core::ingress_behaviour::{self, PlainHttp};
 use kubereach_core::model::{Object, PodId};
 use kubereach_core::Cluster;
 
@@ -108,8 +108,7 @@ pub fn decide(
     };
     if scheme == Scheme::Http {
         let covered = ingress::check_tls(cluster, ingress, &host).status != TlsStatus::NotConfigured;
-        if let PlainHttp::Redirect { code } =
-            ingress_behaviour::plain_http(route.controller, &ingress.value, covered)
+        if let PlainHttp::Redirect { code } = behaviour::plain_http(route.controller, &ingress.value, covered)
         {
             return Decision::Redirect { code, location: format!("https://{host}{path}") };
         }

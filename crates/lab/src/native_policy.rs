@@ -43,7 +43,7 @@ use kubereach_core::policy::{
 use kubereach_core::ports::{ConnectionSet, Protocol};
 use kubereach_core::Cluster;
 
-use crate::policy::Enforced;
+use crate::enforcement::Enforced;
 use crate::topology::{LabPod, Topology};
 
 /// The ruleset of node `node` when the engine holds Cilium or Calico

@@ -30,25 +30,10 @@ use kubereach_core::model::PodId;
 use kubereach_core::Cluster;
 
 use crate::admin::AdminTier;
+use crate::enforcement::v4;
+pub(crate) use crate::enforcement::Direction;
+pub use crate::enforcement::Enforced;
 use crate::topology::{LabPod, Topology};
-
-/// A direction, as the compiler needs it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Direction {
-    Ingress,
-    Egress,
-}
-
-/// Which policy tiers the plugin enforces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Enforced {
-    /// NetworkPolicy.
-    pub network_policy: bool,
-    /// AdminNetworkPolicy.
-    pub admin: bool,
-    /// BaselineAdminNetworkPolicy.
-    pub baseline: bool,
-}
 
 /// The nftables ruleset enforcing the policy tiers on node `node`; `None`
 /// when no policy applies to a pod of the node. Each pod chain asks the
@@ -351,17 +336,6 @@ fn port_rules(
         rules.push(join(&matcher));
     }
     rules
-}
-
-/// An IPv4 CIDR in canonical form (host bits cleared, as the API server's
-/// validation of newer versions requires and older ones silently mean);
-/// `None` for IPv6 (the lab is IPv4 only) and garbage.
-pub(crate) fn v4(cidr: &str) -> Option<String> {
-    let (address, prefix) = cidr.split_once('/')?;
-    let address: std::net::Ipv4Addr = address.parse().ok()?;
-    let prefix: u32 = prefix.parse().ok().filter(|p| *p <= 32)?;
-    let mask = if prefix == 0 { 0 } else { u32::MAX << (32 - prefix) };
-    Some(format!("{}/{prefix}", std::net::Ipv4Addr::from(u32::from(address) & mask)))
 }
 
 #[cfg(test)]

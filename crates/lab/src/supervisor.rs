@@ -23,6 +23,7 @@ use kubereach_core::Cluster;
 
 use crate::cluster_dns::{dns_sockets, LabDns};
 use crate::exec::{state_dir, LabError, State};
+use crate::listener::listen;
 use crate::topology::LabPod;
 
 /// The sockets of one namespace, with the pod each answers for.
@@ -144,17 +145,6 @@ fn bind_all(
 const MAX_CONNECTIONS: usize = 256;
 /// How long a connection may take to send its first bytes.
 const FIRST_BYTES: Duration = Duration::from_millis(500);
-
-/// A TCP listener with a deep accept queue: probes open hundreds of
-/// connections to one pod at once.
-pub(crate) fn listen(address: SocketAddrV4) -> io::Result<TcpListener> {
-    let socket =
-        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, Some(socket2::Protocol::TCP))?;
-    socket.set_reuse_address(true)?;
-    socket.bind(&std::net::SocketAddr::V4(address).into())?;
-    socket.listen(4096)?;
-    Ok(socket.into())
-}
 
 fn serve(who: &Who, socket: Socket) {
     let active = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));

@@ -6,7 +6,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::corefile::coredns_options;
-use super::server::{endpoint_host, service_fqdn};
+use super::names::{endpoint_host, service_fqdn};
 use super::{records, Answer, QueryType, Record, RecordData};
 use crate::endpoints::service_endpoints;
 use crate::model::Cluster;

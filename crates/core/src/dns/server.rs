@@ -12,6 +12,7 @@ use k8s_openapi::api::core::v1::Service;
 use serde::Serialize;
 
 use super::corefile::coredns_options;
+use super::names::{endpoint_host, service_fqdn};
 use super::reverse::reverse_lookup;
 use super::{address_data, records, statefulset, upstream, Answer, QueryType, Record, RecordData};
 use crate::endpoints::{service_endpoints, Endpoint};
@@ -52,12 +53,6 @@ pub fn dns_service(cluster: &Cluster) -> Option<&Object<Service>> {
                     .is_some_and(|app| app == "kube-dns" || app == "coredns")
         })
     })
-}
-
-/// The Service's DNS name, `<service>.<ns>.svc.<zone>`.
-pub fn service_fqdn(cluster: &Cluster, service: &Service) -> String {
-    let service = ServiceRef::of(service);
-    format!("{}.{}.svc.{}", service.name, service.namespace, cluster.cluster_domain())
 }
 
 /// What cluster DNS does with `a-b-c-d.<ns>.pod.<zone>` queries, from the
@@ -396,25 +391,6 @@ fn endpoint_targets(cluster: &Cluster, service: &Service, endpoint: &Endpoint) -
         return vec![endpoint_host(cluster, endpoint).map(|host| format!("{host}.{fqdn}"))];
     }
     hosts.into_iter().map(|host| Some(format!("{host}.{fqdn}"))).collect()
-}
-
-/// The hostname of an endpoint in DNS: its `hostname`, else (with
-/// `endpoint_pod_names`) its pod's name, else its first address with dashes
-/// (CoreDNS `endpointHostname`).
-pub(super) fn endpoint_host(cluster: &Cluster, endpoint: &Endpoint) -> Option<String> {
-    if let Some(hostname) = &endpoint.hostname {
-        return Some(hostname.clone());
-    }
-    if coredns_options(cluster).endpoint_pod_names {
-        if let Some(target) = &endpoint.target {
-            return Some(target.name.clone());
-        }
-    }
-    let address = endpoint.addresses.first()?.parse::<IpAddr>().ok()?;
-    Some(match address {
-        IpAddr::V4(v4) => v4.to_string().replace('.', "-"),
-        IpAddr::V6(v6) => v6.to_string().replace(':', "-"),
-    })
 }
 
 /// The Service's IP families, as "is IPv6", primary first: `ipFamilies`, else

@@ -17,7 +17,7 @@ use super::{
     host_matches, path_matches, BackendRef, BackendSite, ControllerKind, HostMatch, IngressRef, PathMatch,
     PathType,
 };
-use crate::ingress_behaviour::default_target;
+use crate::ingress::behaviour::default_target;
 use crate::model::{Cluster, Object};
 use crate::origin::Location;
 
@@ -121,7 +121,7 @@ pub enum RouteNote {
     },
     /// The `defaultBackend` of this Ingress is not a catch-all on this
     /// controller, because the Ingress has rules
-    /// ([`crate::ingress_behaviour::DefaultBackendScope`]).
+    /// ([`crate::ingress::behaviour::DefaultBackendScope`]).
     DefaultBackendNotCatchAll {
         /// The Ingress.
         ingress: IngressRef,

@@ -1,17 +1,17 @@
 //! The rows of Ingresses: each rule path on the controller's HTTP port
 //! (80), and on its HTTPS port (443) when a `spec.tls` entry covers the
 //! host; plain HTTP to such a host is a redirect when the controller
-//! redirects ([`crate::ingress_behaviour::plain_http`]). A `defaultBackend`
+//! redirects ([`crate::ingress::behaviour::plain_http`]). A `defaultBackend`
 //! is a row of type `Default` for every host.
 
 use k8s_openapi::api::networking::v1::Ingress;
 
 use super::{backend, source_object, Action, Backend, FrontendKind, Listener, PathRule, Proxies, RouteRow};
+use crate::ingress::behaviour::{plain_http, PlainHttp};
 use crate::ingress::{
     check_backend, check_tls, ingress_class_of, BackendRef, BackendSite, BackendStatus, ControllerKind,
     PathType, TlsStatus,
 };
-use crate::ingress_behaviour::{plain_http, PlainHttp};
 use crate::model::{Cluster, Object};
 use crate::policy::PolicyEngine;
 use crate::service::{service_ports, PortRef, ServicePortKey, ServiceRef};

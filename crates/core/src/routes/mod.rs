@@ -9,7 +9,7 @@
 //!
 //! Every answer comes from the layer that owns it: Ingress classes, rules,
 //! TLS and the controller's HTTPS redirect from [`crate::ingress`] and
-//! [`crate::ingress_behaviour`]; listeners, attachment, rule precedence and
+//! [`crate::ingress::behaviour`]; listeners, attachment, rule precedence and
 //! backends from [`crate::gateway`]; policy from [`PolicyEngine`].
 
 pub mod annotations;

@@ -22,11 +22,11 @@ use crate::gateway::matching::{route_request, Request};
 use crate::gateway::redirect::{location, Redirected};
 use crate::gateway::stream::stream_route;
 use crate::gateway::AnyRoute;
+use crate::ingress::behaviour::{plain_http, PlainHttp};
 use crate::ingress::{
     self, check_backend, check_tls, ingress_class_of, BackendSite, BackendStatus, ClassRoute, PathMatch,
     PathType, RouteNote, RouteTarget, TlsStatus,
 };
-use crate::ingress_behaviour::{plain_http, PlainHttp};
 use crate::model::Cluster;
 use crate::origin::Location;
 use crate::policy::PolicyEngine;

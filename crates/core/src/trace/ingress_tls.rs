@@ -1,15 +1,15 @@
 //! The TLS part of the `ingress-rule` layer: HTTPS needs a certificate for
 //! the host, and plain HTTP to a host with TLS may be redirected, each as
-//! the controller does it ([`crate::ingress_behaviour`]).
+//! the controller does it ([`crate::ingress::behaviour`]).
 
 use k8s_openapi::api::networking::v1::Ingress;
 
 use super::text::{at, code};
 use super::Scheme;
-use crate::ingress::{self, check_tls, ControllerKind, IngressRef, TlsStatus};
-use crate::ingress_behaviour::{
+use crate::ingress::behaviour::{
     behaviour, plain_http, ssl_redirect_annotation, HttpsWithoutCertificate, PlainHttp,
 };
+use crate::ingress::{self, check_tls, ControllerKind, IngressRef, TlsStatus};
 use crate::model::{Cluster, Object};
 
 /// What TLS does to a request, for the `ingress-rule` step.

@@ -2,7 +2,8 @@
 
 use anyhow::{bail, Result};
 use kubereach_core::cni::{self, PluginOverrides};
-use kubereach_core::dns::{self, DnsReport, QueryType};
+use kubereach_core::dns::QueryType;
+use kubereach_core::dns_report::{self, DnsReport};
 use kubereach_core::trace::find_pod;
 use kubereach_core::Cluster;
 
@@ -82,5 +83,5 @@ fn report(
             bail!("no pod or workload `{namespace}/{pod_name}` in the input{hint}");
         }
     };
-    Ok(dns::report(cluster, cni::behaviour(cluster, plugin), pod, name, qtype))
+    Ok(dns_report::report(cluster, cni::behaviour(cluster, plugin), pod, name, qtype))
 }

@@ -8,9 +8,9 @@ use kubereach_core::policy::PolicyEngine;
 use kubereach_lab::exec::{self, State};
 use kubereach_lab::plan;
 
+use crate::args::lab::{LabArgs, LabCommand, LabDownArgs, LabExecArgs, LabProbeArgs, LabUpArgs};
 use crate::args::Format;
 use crate::exit::ExitStatus;
-use crate::lab_args::{LabArgs, LabCommand, LabDownArgs, LabExecArgs, LabProbeArgs, LabUpArgs};
 use crate::output;
 
 pub fn run(args: &LabArgs) -> Result<ExitStatus> {

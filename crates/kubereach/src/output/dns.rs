@@ -3,7 +3,8 @@
 
 use std::fmt::Write;
 
-use kubereach_core::dns::{Answer, DnsReport, Nameserver, Record, RecordData, Resolution, ResolverConfig};
+use kubereach_core::dns::{Answer, Nameserver, Record, RecordData, Resolution, ResolverConfig};
+use kubereach_core::dns_report::DnsReport;
 use kubereach_core::trace::Status;
 
 /// The human form.

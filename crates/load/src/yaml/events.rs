@@ -7,8 +7,10 @@ use serde_json::Map;
 
 use super::builder::{Builder, Container, MapState, Pos};
 use super::split::Lines;
-use super::tabs::TAB_INDENT_MESSAGE;
 use super::{to_u32, Parsed, YamlError};
+
+/// The scanner's message for a tab where it expects block indentation.
+const TAB_INDENT_MESSAGE: &str = "tabs disallowed within this context (block indentation)";
 
 /// A YAML error, and whether the scanner/parser raised it (rather than the
 /// value builder's limits).

@@ -6,9 +6,6 @@ use super::events::{parse_yaml, ChunkError};
 use super::split::{is_blank_or_comment, Chunk, Lines};
 use super::Parsed;
 
-/// The scanner's message for a tab where it expects block indentation.
-pub(super) const TAB_INDENT_MESSAGE: &str = "tabs disallowed within this context (block indentation)";
-
 /// Most lines of one document whose leading tabs may be turned into spaces.
 const MAX_TAB_FIXES: usize = 64;
 

@@ -2,7 +2,7 @@
 
 use clap::{Args as ClapArgs, Subcommand};
 
-use crate::args::{Format, LoadArgs};
+use super::{Format, LoadArgs};
 
 /// `kubereach lab`: the cluster's networking built for real in network
 /// namespaces (Linux, root only).

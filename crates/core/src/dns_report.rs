@@ -1,5 +1,7 @@
 //! The `kubereach dns` report: how a name resolves from a pod, every query
 //! in order, the answer, and whether the pod reaches cluster DNS at all.
+//! It composes two layers, cluster DNS ([`crate::dns`]) and `trace`, so it
+//! sits above both.
 //!
 //! Like `trace`, `check` and `matrix`, the core returns the report as data
 //! and the binary only renders it: the resolver ([`resolve`]), the DNS
@@ -11,8 +13,8 @@ use std::collections::BTreeMap;
 use serde::{Serialize, Serializer};
 use serde_json::Value;
 
-use super::{close_services, resolve, Answer, QueryType, Record, Resolution};
 use crate::cni::{PluginBehaviour, PolicyView};
+use crate::dns::{close_services, resolve, Answer, QueryType, Record, Resolution};
 use crate::model::{Cluster, PodId};
 use crate::policy::PolicyEngine;
 use crate::service::ServiceRef;
@@ -159,9 +161,9 @@ fn pod_name(cluster: &Cluster, id: PodId) -> String {
 mod tests {
     use serde_json::json;
 
-    use super::super::test_support::{objects, pod, running, service};
     use super::*;
     use crate::cni::{behaviour, PluginOverrides};
+    use crate::dns::test_support::{objects, pod, running, service};
     use crate::testing::cluster;
     use crate::trace::find_pod;
 
