@@ -53,19 +53,17 @@
 //! does not (cilium/cilium#23380); neither do the others.
 
 mod behaviour;
-mod container;
 mod detect;
 mod native_inventory;
 
 use serde::Serialize;
 
+use crate::container;
 use crate::origin::Location;
 
+pub(crate) use crate::container::{container_words, flag_bool, flag_value, image_is, repository_is};
 pub use behaviour::{
     behaviour, Choice, ChoiceSource, NativePolicies, PluginBehaviour, PluginOverrides, PolicyView,
-};
-pub(crate) use container::{
-    container_words, flag_bool, flag_value, image_is, image_repository, repository_is,
 };
 pub(crate) use detect::not_found;
 pub use detect::{detect, given};

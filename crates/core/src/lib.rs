@@ -11,8 +11,8 @@ pub mod api_kinds;
 pub mod calico;
 pub mod check;
 pub mod cilium;
-pub mod cluster_index;
 pub mod cni;
+pub mod container;
 pub mod diagnostic;
 pub mod diff;
 pub mod dns;
@@ -22,6 +22,7 @@ pub mod exposure;
 pub mod gateway;
 pub mod ingress;
 pub mod inventory;
+pub mod ip;
 pub mod label_query;
 pub mod labels;
 pub mod matrix;
@@ -36,7 +37,6 @@ pub mod shell;
 pub mod trace;
 mod typo;
 pub mod unmodelled;
-pub mod validate;
 
 #[cfg(test)]
 mod testing;

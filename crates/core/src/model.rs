@@ -4,9 +4,14 @@
 //! stands for).
 
 mod builder;
+pub mod gateway_api;
+pub mod index;
 mod missing_owners;
+pub mod openshift_route;
 mod resource;
 mod stored;
+pub mod unmodelled_route;
+pub mod validate;
 
 pub use builder::PreparedObject;
 pub use builder::{config_map_is_read, ClusterBuilder};
@@ -29,7 +34,7 @@ use crate::admin_policy::{AdminNetworkPolicy, BaselineAdminNetworkPolicy};
 use crate::diagnostic::Diagnostic;
 use crate::labels::{map_selector_matches, selector_matches, Labels};
 use crate::origin::Origin;
-use crate::unmodelled::UnmodelledRoute;
+use unmodelled_route::UnmodelledRoute;
 
 /// The label the API server sets on every namespace (Kubernetes ≥ 1.21).
 pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
@@ -73,9 +78,9 @@ pub enum Resource {
     AdminNetworkPolicy(AdminNetworkPolicy),
     BaselineAdminNetworkPolicy(BaselineAdminNetworkPolicy),
     /// An OpenShift Route.
-    Route(crate::route::Route),
+    Route(openshift_route::Route),
     /// A Gateway API object (GatewayClass, Gateway, routes, ReferenceGrant).
-    GatewayApi(crate::gateway::GatewayApiObject),
+    GatewayApi(crate::model::gateway_api::GatewayApiObject),
     /// A `CiliumNetworkPolicy` or `CiliumClusterwideNetworkPolicy`.
     Cilium(crate::cilium::CiliumObject),
     /// A Calico `NetworkPolicy`, `GlobalNetworkPolicy` or `Tier`.
@@ -369,8 +374,8 @@ pub struct Cluster {
     endpoint_slices: Vec<Object<EndpointSlice>>,
     ingresses: Vec<Object<Ingress>>,
     ingress_classes: Vec<Object<IngressClass>>,
-    routes: Vec<Object<crate::route::Route>>,
-    gateway_api: crate::gateway::GatewayApi,
+    routes: Vec<Object<openshift_route::Route>>,
+    gateway_api: crate::model::gateway_api::GatewayApi,
     unmodelled_routes: Vec<Object<UnmodelledRoute>>,
     network_policies: Vec<Object<NetworkPolicy>>,
     admin_network_policies: Vec<Object<AdminNetworkPolicy>>,
@@ -383,10 +388,10 @@ pub struct Cluster {
     skipped_kinds: BTreeMap<String, usize>,
     unknown_kinds: Vec<crate::api_kinds::UnknownKind>,
     diagnostics: Vec<Diagnostic>,
-    rejected: Vec<crate::validate::Rejected>,
+    rejected: Vec<crate::model::validate::Rejected>,
     pods_by_namespace: BTreeMap<String, Vec<PodId>>,
     /// Built on first use by [`Cluster::index`].
-    index: std::sync::OnceLock<crate::cluster_index::ClusterIndex>,
+    index: std::sync::OnceLock<index::ClusterIndex>,
 }
 
 impl Cluster {
@@ -420,8 +425,8 @@ impl Cluster {
     }
     /// The indexes over pods (labels, images), built on first use and
     /// shared by every rule and query on this cluster.
-    pub fn index(&self) -> &crate::cluster_index::ClusterIndex {
-        self.index.get_or_init(|| crate::cluster_index::ClusterIndex::new(self))
+    pub fn index(&self) -> &index::ClusterIndex {
+        self.index.get_or_init(|| index::ClusterIndex::new(self))
     }
     /// Ids of the pods in `namespace`.
     pub fn pods_in(&self, namespace: &str) -> &[PodId] {
@@ -449,11 +454,11 @@ impl Cluster {
     }
 
     /// OpenShift Routes.
-    pub fn routes(&self) -> &[Object<crate::route::Route>] {
+    pub fn routes(&self) -> &[Object<openshift_route::Route>] {
         &self.routes
     }
     /// The Gateway API objects.
-    pub fn gateway_api(&self) -> &crate::gateway::GatewayApi {
+    pub fn gateway_api(&self) -> &crate::model::gateway_api::GatewayApi {
         &self.gateway_api
     }
     /// Routing objects of other projects (Istio, Contour, Traefik) with the
@@ -505,8 +510,8 @@ impl Cluster {
         &self.unknown_kinds
     }
     /// Objects the API server would reject, left out of the model
-    /// ([`crate::validate`]), in input order.
-    pub fn rejected(&self) -> &[crate::validate::Rejected] {
+    /// ([`validate`]), in input order.
+    pub fn rejected(&self) -> &[crate::model::validate::Rejected] {
         &self.rejected
     }
 
@@ -517,7 +522,7 @@ impl Cluster {
         kind: &str,
         namespace: &str,
         name: &str,
-    ) -> Option<&crate::validate::Rejected> {
+    ) -> Option<&crate::model::validate::Rejected> {
         self.rejected.iter().find(|r| {
             let meta = r.object.value.metadata();
             r.object.value.kind() == kind

@@ -27,9 +27,7 @@ use crate::ports::Protocol;
 mod backend_port;
 pub use backend_port::{backend_target_port, names_service_port, BackendPort};
 
-/// The default `--service-node-port-range` of the API server. A cluster can
-/// configure another range; the model assumes this one.
-pub const NODE_PORT_RANGE: std::ops::RangeInclusive<i32> = 30000..=32767;
+pub use crate::model::validate::NODE_PORT_RANGE;
 
 /// A Service by namespace and name: the stable identifier reports use.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

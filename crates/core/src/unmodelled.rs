@@ -7,18 +7,7 @@
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Deserialize;
 
-/// An object that routes external traffic by host, which kubereach does not model.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnmodelledRoute {
-    /// Its kind, with the project (`Istio VirtualService`).
-    pub kind: &'static str,
-    /// Its namespace.
-    pub namespace: String,
-    /// Its name.
-    pub name: String,
-    /// The hosts it claims (`*` or `*.example.com` wildcards as written).
-    pub hosts: Vec<String>,
-}
+pub use crate::model::unmodelled_route::UnmodelledRoute;
 
 #[derive(Deserialize)]
 struct Object<S> {

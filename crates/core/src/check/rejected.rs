@@ -1,10 +1,10 @@
-//! Rules for objects the API server would reject ([`crate::validate`]):
+//! Rules for objects the API server would reject ([`crate::model::validate`]):
 //! such an object never exists, so the model leaves it out, and each kind
 //! of violation is reported here under its own code, with the API server's
 //! message (`field: Invalid value: …`).
 
 use crate::check::{declare_rule, Context, Emitter, Subject};
-use crate::validate::Invalid;
+use crate::model::validate::Invalid;
 
 /// Reports every violation of kind `invalid`, at its field.
 fn report(ctx: &Context<'_>, out: &mut Emitter<'_>, invalid: Invalid, fix: &str) {

@@ -1,8 +1,8 @@
 use serde_json::{json, Value};
 
-use super::container::image_version;
 use super::detect::version_less;
 use super::*;
+use crate::container::{image_repository, image_version};
 use crate::testing::cluster;
 
 /// A DaemonSet in `kube-system` running `containers` (name, image, args).

@@ -29,64 +29,17 @@ pub mod matching;
 pub mod redirect;
 pub mod stream;
 pub mod tls;
-pub mod types;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
+pub use crate::model::gateway_api as types;
 use crate::model::Object;
 use crate::origin::Origin;
 use stream::StreamRoute;
-use types::{BackendRef, Gateway, GatewayClass, GrpcRoute, HttpRoute, ParentReference, ReferenceGrant};
-pub use types::{GatewayApiObject, GROUP};
-
-/// The Gateway API objects of a cluster.
-#[derive(Debug, Clone, Default)]
-pub struct GatewayApi {
-    /// GatewayClasses, by name.
-    pub classes: Vec<Object<GatewayClass>>,
-    /// Gateways, by namespace and name.
-    pub gateways: Vec<Object<Gateway>>,
-    /// HTTPRoutes, by namespace and name.
-    pub http_routes: Vec<Object<HttpRoute>>,
-    /// GRPCRoutes, by namespace and name.
-    pub grpc_routes: Vec<Object<GrpcRoute>>,
-    /// ReferenceGrants, by namespace and name.
-    pub reference_grants: Vec<Object<ReferenceGrant>>,
-    /// TLSRoutes, by namespace and name.
-    pub tls_routes: Vec<Object<StreamRoute>>,
-    /// TCPRoutes (experimental channel), by namespace and name.
-    pub tcp_routes: Vec<Object<StreamRoute>>,
-    /// UDPRoutes (experimental channel), by namespace and name.
-    pub udp_routes: Vec<Object<StreamRoute>>,
-}
+use types::{BackendRef, Gateway, GatewayClass, GrpcRoute, HttpRoute, ParentReference};
+pub use types::{GatewayApi, GatewayApiObject, GROUP};
 
 impl GatewayApi {
-    /// Files `object` under its kind.
-    pub fn add(&mut self, object: GatewayApiObject, origin: Origin) {
-        match object {
-            GatewayApiObject::GatewayClass(value) => self.classes.push(Object { value, origin }),
-            GatewayApiObject::Gateway(value) => self.gateways.push(Object { value, origin }),
-            GatewayApiObject::HttpRoute(value) => self.http_routes.push(Object { value, origin }),
-            GatewayApiObject::GrpcRoute(value) => self.grpc_routes.push(Object { value, origin }),
-            GatewayApiObject::ReferenceGrant(value) => self.reference_grants.push(Object { value, origin }),
-            GatewayApiObject::TlsRoute(value) => self.tls_routes.push(Object { value, origin }),
-            GatewayApiObject::TcpRoute(value) => self.tcp_routes.push(Object { value, origin }),
-            GatewayApiObject::UdpRoute(value) => self.udp_routes.push(Object { value, origin }),
-        }
-    }
-
-    /// Whether the input holds no Gateway API object.
-    pub fn is_empty(&self) -> bool {
-        self.classes.is_empty()
-            && self.gateways.is_empty()
-            && self.http_routes.is_empty()
-            && self.grpc_routes.is_empty()
-            && self.reference_grants.is_empty()
-            && self.tls_routes.is_empty()
-            && self.tcp_routes.is_empty()
-            && self.udp_routes.is_empty()
-    }
-
     /// The GatewayClass `name`.
     pub fn class(&self, name: &str) -> Option<&Object<GatewayClass>> {
         self.classes.iter().find(|c| c.value.metadata.name.as_deref() == Some(name))

@@ -27,52 +27,9 @@
 //! among TLSRoutes, a more precise SNI name (exact over wildcard, longer
 //! wildcard over shorter) goes first, as for listener hostnames.
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use serde::{Deserialize, Serialize};
-
 use super::listener::{hostname_matches, HostnameMatch};
-use super::types::{BackendRef, ParentReference};
 use super::AnyRoute;
-
-/// A TLSRoute, TCPRoute or UDPRoute: the three share their shape
-/// (TCPRoute and UDPRoute have no `hostnames`).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StreamRoute {
-    /// Name, namespace, creation timestamp (the tie-breaker of conflicts).
-    #[serde(default)]
-    pub metadata: ObjectMeta,
-    /// Parents, SNI hostnames, rules.
-    #[serde(default)]
-    pub spec: StreamRouteSpec,
-}
-
-/// `TLSRoute.spec`, `TCPRoute.spec`, `UDPRoute.spec`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StreamRouteSpec {
-    /// The Gateways (and listeners) the route attaches to.
-    #[serde(default)]
-    pub parent_refs: Vec<ParentReference>,
-    /// SNI names (TLSRoute only); every name the listener takes when empty.
-    #[serde(default)]
-    pub hostnames: Vec<String>,
-    /// The rules: each only a list of backends.
-    #[serde(default)]
-    pub rules: Vec<StreamRouteRule>,
-}
-
-/// A rule of a TLSRoute, TCPRoute or UDPRoute.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StreamRouteRule {
-    /// Its name (optional).
-    #[serde(default)]
-    pub name: Option<String>,
-    /// Where connections go, by weight.
-    #[serde(default)]
-    pub backend_refs: Vec<BackendRef>,
-}
+pub use crate::model::gateway_api::{StreamRoute, StreamRouteRule, StreamRouteSpec};
 
 /// Whether `kind` is one of the connection-level route kinds.
 pub fn is_stream_kind(kind: &str) -> bool {

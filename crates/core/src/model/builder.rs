@@ -15,8 +15,8 @@ use super::{
     NAMESPACE_NAME_LABEL,
 };
 use crate::diagnostic::Diagnostic;
+use crate::model::unmodelled_route::UnmodelledRoute;
 use crate::origin::Origin;
-use crate::unmodelled::UnmodelledRoute;
 
 /// Collects objects, then builds a [`Cluster`]: defaults, implicit namespaces,
 /// pod ownership and representative pods.
@@ -31,7 +31,7 @@ pub struct ClusterBuilder {
     skipped_kinds: BTreeMap<String, usize>,
     unknown_kinds: Vec<crate::api_kinds::UnknownKind>,
     diagnostics: Vec<Diagnostic>,
-    rejected: Vec<crate::validate::Rejected>,
+    rejected: Vec<crate::model::validate::Rejected>,
     cluster_domain: Option<String>,
     unmodelled_routes: Vec<Object<UnmodelledRoute>>,
 }
@@ -55,7 +55,7 @@ enum Prepared {
     /// A ConfigMap the model does not read (counted as skipped).
     Unread(stored::StoredObject),
     /// An object the API server would refuse.
-    Rejected(Box<crate::validate::Rejected>),
+    Rejected(Box<crate::model::validate::Rejected>),
     /// An object to keep, under its key.
     Kept { key: ObjectKey, object: stored::StoredObject },
 }
@@ -88,10 +88,10 @@ impl PreparedObject {
         };
         // The API server would refuse it: it never exists (and an earlier
         // definition of the same object stays).
-        let violations = crate::validate::validate(&resource);
+        let violations = crate::model::validate::validate(&resource);
         if !violations.is_empty() {
             let object = Object { value: resource, origin };
-            return PreparedObject(Prepared::Rejected(Box::new(crate::validate::Rejected {
+            return PreparedObject(Prepared::Rejected(Box::new(crate::model::validate::Rejected {
                 object,
                 violations,
             })));

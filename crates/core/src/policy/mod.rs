@@ -82,7 +82,6 @@ mod eval;
 mod external;
 mod focused;
 mod intent;
-mod ip;
 mod node_local;
 mod peers;
 mod pod_rules;
@@ -104,10 +103,10 @@ mod tests;
 
 use serde::Serialize;
 
+pub use crate::ip::IpRange;
 pub use class_matrix::ClassMatrix;
 pub use focused::FocusedMatrix;
 pub use intent::{denial_intent, denies_all, DenialIntent};
-pub use ip::IpRange;
 pub use node_local::{host_network_addresses, Exemption};
 pub use peers::{
     peer_pods, peer_selects_a_pod, policy_capable, policy_capable_pods, selected_pods, PeerPods,
@@ -116,6 +115,7 @@ pub use pod_rules::{CalicoTierRules, NetworkRules, PeerConnections, PodRule, Pod
 pub use resolve::{ResolvedPolicy, ResolvedRule};
 
 use crate::cni::{PluginBehaviour, PolicyView};
+use crate::ip;
 use crate::model::{Cluster, PodId};
 use crate::origin::Location;
 use crate::ports::ConnectionSet;

@@ -1,9 +1,9 @@
 //! Why an object the trace looks for is absent when the input has it but
-//! the API server would reject it ([`crate::validate`]): the trace names
+//! the API server would reject it ([`crate::model::validate`]): the trace names
 //! the object, where it is defined, and the API server's complaint.
 
+use crate::model::validate::Rejected;
 use crate::model::Cluster;
-use crate::validate::Rejected;
 
 use super::text::{at, code};
 

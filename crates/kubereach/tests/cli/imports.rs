@@ -1,8 +1,9 @@
 //! No circle between source files, as ARCHITECTURE.md promises: a file's
 //! `crate::` and `super::` paths name the files it depends on, and neither
 //! those files nor the top-level modules they belong to may lead back to it.
-//! A module root naming its own children (`mod x;`, `x::Item`) is the module
-//! itself, so only paths through `crate::` and `super::` count.
+//! A module root naming its own children (`mod x;`, `x::Item`,
+//! `crate::this::x::Item`) is the module itself: only a child's paths to its
+//! parent, and paths between modules, count.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -55,7 +56,8 @@ fn expand_use(tree: &str) -> Vec<String> {
         return vec![tree.split(" as ").next().unwrap_or_default().trim().to_owned()];
     };
     let prefix = tree[..open].trim_end_matches("::");
-    let inner = &tree[open + 1..tree.rfind('}').unwrap_or(tree.len())];
+    let close = tree.rfind('}').filter(|close| *close > open).unwrap_or(tree.len());
+    let inner = &tree[open + 1..close];
     let (mut parts, mut depth, mut start) = (Vec::new(), 0, 0);
     for (i, c) in inner.char_indices() {
         match c {
@@ -126,7 +128,9 @@ fn file_graph(sources: &BTreeMap<String, String>) -> Graph {
         let module = module_of(file);
         let edges = graph.entry(file.clone()).or_default();
         for path in named_paths(&code(text)) {
-            if let Some(to) = target(&files, &module, &path).filter(|to| to != file) {
+            // A module root naming its own children is the module itself.
+            if let Some(to) = target(&files, &module, &path).filter(|to| !module_of(to).starts_with(&module))
+            {
                 edges.insert(to);
             }
         }

@@ -2,7 +2,7 @@
 //! port names, CIDRs and Ingress hosts, with its messages
 //! (k8s.io/apimachinery `pkg/util/validation/validation.go`).
 
-use crate::policy::IpRange;
+use crate::ip::IpRange;
 
 /// The most characters of a DNS-1123 label and of a label value.
 const LABEL_MAX: usize = 63;

@@ -1,5 +1,5 @@
 //! Reading plugins' containers: image repositories and versions, and
-//! command-line flags. Detection ([`super::detect`]) and the ingress layer
+//! command-line flags. Plugin detection ([`crate::cni::detect`]) and the ingress layer
 //! recognise controllers with them.
 
 use k8s_openapi::api::core::v1::Container;

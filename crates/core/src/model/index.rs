@@ -5,7 +5,7 @@
 //!
 //! The indexes only narrow the pods a question looks at: the answer still
 //! comes from the layer that owns the semantics (label selectors from
-//! [`crate::labels`], images from [`crate::cni`]), run on the candidates.
+//! [`crate::labels`], images from [`crate::container`]), run on the candidates.
 
 use std::collections::BTreeMap;
 
@@ -18,7 +18,7 @@ use crate::model::{Cluster, PodId};
 pub struct ClusterIndex {
     /// Label key → value → the pods with that label, sorted by id.
     labels: BTreeMap<String, BTreeMap<String, Vec<PodId>>>,
-    /// Image repository ([`crate::cni::image_repository`]) of a container
+    /// Image repository ([`crate::container::image_repository`]) of a container
     /// (not init containers) → the pods running it, sorted by id.
     images: BTreeMap<String, Vec<PodId>>,
     /// Namespace → positions in [`Cluster::services`] of its Services, ascending.
@@ -47,7 +47,7 @@ impl ClusterIndex {
             }
             for container in &pod.spec.containers {
                 let Some(image) = container.image.as_deref() else { continue };
-                let repository = crate::cni::image_repository(image);
+                let repository = crate::container::image_repository(image);
                 let pods = match index.images.get_mut(repository) {
                     Some(pods) => pods,
                     None => index.images.entry(repository.to_owned()).or_default(),

@@ -3,13 +3,17 @@
 //! for the fields that decide where traffic goes. They are CRDs, so not in
 //! `k8s-openapi`; the rest of each object is ignored.
 //!
-//! TLSRoute, TCPRoute and UDPRoute are in [`super::stream`]. The
+//! TLSRoute, TCPRoute and UDPRoute share one shape, [`StreamRoute`]. What a
+//! controller does with these objects is [`crate::gateway`]. The
 //! experimental channel also adds `parentRefs` to a Service (GAMMA, mesh
 //! traffic), CORS and external-auth filters, and listener sets; none of
 //! these is read.
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use serde::{Deserialize, Serialize};
+
+use crate::model::Object;
+use crate::origin::Origin;
 
 /// The API group of every Gateway API kind.
 pub const GROUP: &str = "gateway.networking.k8s.io";
@@ -542,9 +546,9 @@ pub enum GatewayApiObject {
     HttpRoute(HttpRoute),
     GrpcRoute(GrpcRoute),
     ReferenceGrant(ReferenceGrant),
-    TlsRoute(super::stream::StreamRoute),
-    TcpRoute(super::stream::StreamRoute),
-    UdpRoute(super::stream::StreamRoute),
+    TlsRoute(StreamRoute),
+    TcpRoute(StreamRoute),
+    UdpRoute(StreamRoute),
 }
 
 impl GatewayApiObject {
@@ -593,5 +597,94 @@ impl GatewayApiObject {
                 &mut o.metadata
             }
         }
+    }
+}
+
+/// A TLSRoute, TCPRoute or UDPRoute: the three share their shape
+/// (TCPRoute and UDPRoute have no `hostnames`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamRoute {
+    /// Name, namespace, creation timestamp (the tie-breaker of conflicts).
+    #[serde(default)]
+    pub metadata: ObjectMeta,
+    /// Parents, SNI hostnames, rules.
+    #[serde(default)]
+    pub spec: StreamRouteSpec,
+}
+
+/// `TLSRoute.spec`, `TCPRoute.spec`, `UDPRoute.spec`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamRouteSpec {
+    /// The Gateways (and listeners) the route attaches to.
+    #[serde(default)]
+    pub parent_refs: Vec<ParentReference>,
+    /// SNI names (TLSRoute only); every name the listener takes when empty.
+    #[serde(default)]
+    pub hostnames: Vec<String>,
+    /// The rules: each only a list of backends.
+    #[serde(default)]
+    pub rules: Vec<StreamRouteRule>,
+}
+
+/// A rule of a TLSRoute, TCPRoute or UDPRoute.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamRouteRule {
+    /// Its name (optional).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Where connections go, by weight.
+    #[serde(default)]
+    pub backend_refs: Vec<BackendRef>,
+}
+
+/// The Gateway API objects of a cluster.
+#[derive(Debug, Clone, Default)]
+pub struct GatewayApi {
+    /// GatewayClasses, by name.
+    pub classes: Vec<Object<GatewayClass>>,
+    /// Gateways, by namespace and name.
+    pub gateways: Vec<Object<Gateway>>,
+    /// HTTPRoutes, by namespace and name.
+    pub http_routes: Vec<Object<HttpRoute>>,
+    /// GRPCRoutes, by namespace and name.
+    pub grpc_routes: Vec<Object<GrpcRoute>>,
+    /// ReferenceGrants, by namespace and name.
+    pub reference_grants: Vec<Object<ReferenceGrant>>,
+    /// TLSRoutes, by namespace and name.
+    pub tls_routes: Vec<Object<StreamRoute>>,
+    /// TCPRoutes (experimental channel), by namespace and name.
+    pub tcp_routes: Vec<Object<StreamRoute>>,
+    /// UDPRoutes (experimental channel), by namespace and name.
+    pub udp_routes: Vec<Object<StreamRoute>>,
+}
+
+impl GatewayApi {
+    /// Files `object` under its kind.
+    pub fn add(&mut self, object: GatewayApiObject, origin: Origin) {
+        match object {
+            GatewayApiObject::GatewayClass(value) => self.classes.push(Object { value, origin }),
+            GatewayApiObject::Gateway(value) => self.gateways.push(Object { value, origin }),
+            GatewayApiObject::HttpRoute(value) => self.http_routes.push(Object { value, origin }),
+            GatewayApiObject::GrpcRoute(value) => self.grpc_routes.push(Object { value, origin }),
+            GatewayApiObject::ReferenceGrant(value) => self.reference_grants.push(Object { value, origin }),
+            GatewayApiObject::TlsRoute(value) => self.tls_routes.push(Object { value, origin }),
+            GatewayApiObject::TcpRoute(value) => self.tcp_routes.push(Object { value, origin }),
+            GatewayApiObject::UdpRoute(value) => self.udp_routes.push(Object { value, origin }),
+        }
+    }
+
+    /// Whether the input holds no Gateway API object.
+    pub fn is_empty(&self) -> bool {
+        self.classes.is_empty()
+            && self.gateways.is_empty()
+            && self.http_routes.is_empty()
+            && self.grpc_routes.is_empty()
+            && self.reference_grants.is_empty()
+            && self.tls_routes.is_empty()
+            && self.tcp_routes.is_empty()
+            && self.udp_routes.is_empty()
     }
 }

@@ -18,12 +18,15 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use crate::model::{Object, Resource};
-use crate::service::NODE_PORT_RANGE;
 
 mod names;
 mod network_policy;
 
 pub use names::port_name;
+
+/// The default `--service-node-port-range` of the API server. A cluster can
+/// configure another range; the model assumes this one.
+pub const NODE_PORT_RANGE: std::ops::RangeInclusive<i32> = 30000..=32767;
 
 /// Why the API server rejects a field: each kind is reported by its own
 /// `check` rule.

@@ -6,7 +6,7 @@ use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyPeer, Network
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::{int_or_name, names, protocol, quote, selector, Invalid, Violations};
-use crate::policy::IpRange;
+use crate::ip::IpRange;
 
 pub(super) fn validate(policy: &NetworkPolicy, out: &mut Violations) {
     let Some(spec) = &policy.spec else { return };
