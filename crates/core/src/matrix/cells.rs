@@ -35,7 +35,7 @@ impl<'e> Cells<'e> {
     /// The cells for a matrix whose selected nodes are those of
     /// `selected` (all of them when not `restricted`).
     pub(super) fn new(
-        engine: &'e PolicyEngine<'e>,
+        engine: &'e PolicyEngine<'_>,
         roles: &[Role],
         selected: &[bool],
         restricted: bool,

@@ -14,7 +14,7 @@ use std::net::IpAddr;
 use std::ops::Range;
 
 use k8s_openapi::api::core::v1::Node;
-use k8s_openapi::api::networking::v1::NetworkPolicyPeer;
+use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyPeer};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
 use super::bitset::BitSet;
@@ -22,7 +22,7 @@ use super::ip::{self, IpRange};
 use super::select::{FxHashMap, Interner, Requirement, Selector};
 use super::{Direction, HostNetwork, PolicyKind, PolicyOptions, Tiers, INGRESS_CONTROLLER_NAMESPACE};
 use crate::admin_policy::AdminPolicyAction;
-use crate::model::{Cluster, NAMESPACE_NAME_LABEL};
+use crate::model::{Cluster, Object, NAMESPACE_NAME_LABEL};
 use crate::origin::Origin;
 use crate::ports::{ConnectionSet, Protocol};
 
@@ -208,10 +208,7 @@ pub(crate) struct Compiled<'c> {
     pub port_profiles: Vec<PortProfile>,
     pub blocks: Vec<IpRange>,
     pub source_ranges: Vec<IpRange>,
-    pub destination_ranges: Vec<IpRange>,
     pub policies: Vec<PolicyMeta<'c>>,
-    /// The tiers compiled; policies of the others were left out.
-    pub tiers: Tiers,
     pub calico_tiers: Vec<CalicoTier>,
     pub rules: Vec<Rule>,
     pub peer_sets: Vec<PeerSet>,
@@ -261,27 +258,22 @@ struct NodeInfo {
     addresses: Vec<IpAddr>,
 }
 
-impl<'c> Compiled<'c> {
-    pub fn new(
-        cluster: &'c Cluster,
-        options: PolicyOptions,
-        host_network: HostNetwork,
-        tiers: Tiers,
-        native: NativeOptions,
-    ) -> Compiled<'c> {
-        let mut interner = Interner::default();
-        let nodes: Vec<NodeInfo> = cluster
-            .nodes()
-            .iter()
-            .map(|node| NodeInfo {
-                name: node.value.metadata.name.clone().unwrap_or_default(),
-                labels: interner.labels(&node.value.metadata.labels.clone().unwrap_or_default()),
-                addresses: node_addresses(&node.value),
-            })
-            .collect();
+/// The address blocks policies cut the address space into. They depend on
+/// every policy of the cluster and on no pod, so an engine compiled for a
+/// few namespaces ([`Scope::Namespaces`]) shares them with the whole one.
+#[derive(Debug, Clone)]
+pub(crate) struct Addresses {
+    /// Cut by every CIDR boundary policies mention.
+    pub blocks: Vec<IpRange>,
+    /// Cut by ingress `ipBlock`s only.
+    pub source_ranges: Vec<IpRange>,
+    /// Cut by egress `ipBlock`s, admin `networks` and node addresses.
+    pub destination_ranges: Vec<IpRange>,
+}
 
-        // Address blocks: every CIDR boundary policies mention.
-        let (source_cuts, destination_cuts) = address_cuts(cluster, &nodes, tiers);
+impl Addresses {
+    pub fn new(cluster: &Cluster, tiers: Tiers) -> Addresses {
+        let (source_cuts, destination_cuts) = address_cuts(cluster, tiers);
         let mut all_cuts: Vec<IpRange> = source_cuts.iter().chain(&destination_cuts).copied().collect();
         let any_v6 = all_cuts.iter().any(IpRange::is_v6);
         let with_v6 = |mut cuts: Vec<IpRange>| {
@@ -293,14 +285,59 @@ impl<'c> Compiled<'c> {
         let source_ranges = ip::partition(&with_v6(source_cuts));
         let destination_ranges = ip::partition(&with_v6(destination_cuts));
         all_cuts = with_v6(all_cuts);
-        let blocks = ip::partition(&all_cuts);
+        Addresses { blocks: ip::partition(&all_cuts), source_ranges, destination_ranges }
+    }
+}
 
+/// Which pods an engine compiles classes for. A pod outside the scope has
+/// no class (`u32::MAX` in `Compiled::pod_class`): no query may name it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Scope<'s> {
+    /// Every pod of the cluster: what the class matrix needs.
+    Cluster,
+    /// The pods of these namespaces (sorted, distinct), and of the
+    /// NetworkPolicies only those that can select them (their own
+    /// namespace's): what a question about a few pods needs. Every other
+    /// kind of policy is compiled whole, as its subjects may be anywhere.
+    Namespaces(&'s [String]),
+}
+
+impl Scope<'_> {
+    /// Whether the pods of `namespace` are in the scope.
+    pub fn holds(self, namespace: &str) -> bool {
+        match self {
+            Scope::Cluster => true,
+            Scope::Namespaces(names) => names.binary_search_by(|name| name.as_str().cmp(namespace)).is_ok(),
+        }
+    }
+}
+
+impl<'c> Compiled<'c> {
+    pub fn new(
+        cluster: &'c Cluster,
+        options: PolicyOptions,
+        host_network: HostNetwork,
+        tiers: Tiers,
+        native: NativeOptions,
+        addresses: &Addresses,
+        scope: Scope<'_>,
+    ) -> Compiled<'c> {
+        let mut interner = Interner::default();
+        let nodes: Vec<NodeInfo> = cluster
+            .nodes()
+            .iter()
+            .map(|node| NodeInfo {
+                name: node.value.metadata.name.clone().unwrap_or_default(),
+                labels: interner.labels(&node.value.metadata.labels.clone().unwrap_or_default()),
+                addresses: node_addresses(&node.value),
+            })
+            .collect();
         let mut builder = Builder {
             cluster,
             interner,
             namespaces: Vec::new(),
             classes: Vec::new(),
-            blocks,
+            blocks: addresses.blocks.clone(),
             by_label: FxHashMap::default(),
             by_key: FxHashMap::default(),
             addressed: Vec::new(),
@@ -319,9 +356,10 @@ impl<'c> Compiled<'c> {
             cilium_labels: Vec::new(),
             calico_labels: Vec::new(),
         };
-        let (pod_class, port_profiles, ingress_controller) = builder.build_classes(options, host_network);
+        let (pod_class, port_profiles, ingress_controller) =
+            builder.build_classes(options, host_network, scope);
         builder.index_labels();
-        let (policies, rules, subjects) = builder.compile_policies(tiers);
+        let (policies, rules, subjects) = builder.compile_policies(tiers, scope);
         let profiles = builder.build_profiles(&rules, &policies, &subjects);
         Compiled {
             cluster,
@@ -330,13 +368,11 @@ impl<'c> Compiled<'c> {
             ingress_controller,
             port_profiles,
             blocks: builder.blocks,
-            source_ranges,
-            destination_ranges,
+            source_ranges: addresses.source_ranges.clone(),
             policies,
             rules,
             peer_sets: builder.peer_sets,
             profiles,
-            tiers,
             calico_tiers: builder.calico_tiers,
         }
     }
@@ -352,7 +388,7 @@ impl<'c> Compiled<'c> {
 /// `ipBlock`s, admin `networks` and (when an admin policy names `nodes`)
 /// node addresses cut destinations. Like netpol-analyzer, `ipBlock`s count
 /// whatever the policy's `policyTypes`.
-fn address_cuts(cluster: &Cluster, nodes: &[NodeInfo], tiers: Tiers) -> (Vec<IpRange>, Vec<IpRange>) {
+fn address_cuts(cluster: &Cluster, tiers: Tiers) -> (Vec<IpRange>, Vec<IpRange>) {
     let block_cuts = |peer: &NetworkPolicyPeer, cuts: &mut Vec<IpRange>| {
         if let Some(block) = &peer.ip_block {
             let Some(cidr) = IpRange::parse_cidr(&block.cidr) else { return };
@@ -386,7 +422,8 @@ fn address_cuts(cluster: &Cluster, nodes: &[NodeInfo], tiers: Tiers) -> (Vec<IpR
         nodes_named |= peer.nodes.is_some();
     }
     if nodes_named {
-        destinations.extend(nodes.iter().flat_map(|n| n.addresses.iter().map(|a| IpRange::from_addr(*a))));
+        let addresses = cluster.nodes().iter().flat_map(|node| node_addresses(&node.value));
+        destinations.extend(addresses.map(IpRange::from_addr));
     }
     if tiers.cilium {
         cilium::cuts(cluster.cilium_policies(), &mut sources, &mut destinations);
@@ -453,6 +490,7 @@ impl<'c> Builder<'c> {
         &mut self,
         options: PolicyOptions,
         host: HostNetwork,
+        scope: Scope<'_>,
     ) -> (Vec<u32>, Vec<PortProfile>, u32) {
         let cluster = self.cluster;
         let mut names: Vec<&str> = cluster.namespaces().keys().map(String::as_str).collect();
@@ -474,7 +512,8 @@ impl<'c> Builder<'c> {
                 None => self.interner.labels(&[(NAMESPACE_NAME_LABEL.to_owned(), name.to_string())].into()),
             };
             let start = self.classes.len() as u32;
-            for &pod_id in cluster.pods_in(name) {
+            let pods = if scope.holds(name) { cluster.pods_in(name) } else { &[] };
+            for &pod_id in pods {
                 let key = self.class_key(pod_id, ns_index, &mut port_profiles, options, host);
                 let next = self.classes.len() as u32;
                 let representative = &mut self.representative;
@@ -752,6 +791,7 @@ impl<'c> Builder<'c> {
     fn compile_policies(
         &mut self,
         tiers: Tiers,
+        scope: Scope<'_>,
     ) -> (Vec<PolicyMeta<'c>>, Vec<Rule>, Vec<[Option<Vec<u32>>; 2]>) {
         let cluster = self.cluster;
         let admin = if tiers.admin { cluster.admin_network_policies() } else { &[] };
@@ -781,7 +821,11 @@ impl<'c> Builder<'c> {
             self.compile_calico(native, &mut policies, &mut rules, &mut subjects);
         }
         let default_tier = self.calico_tiers.iter().position(|t| t.name == crate::calico::DEFAULT_TIER);
-        for object in network {
+        // A NetworkPolicy selects pods of its own namespace only.
+        let selects_in_scope = |object: &&Object<NetworkPolicy>| {
+            scope.holds(object.value.metadata.namespace.as_deref().unwrap_or("default"))
+        };
+        for object in network.iter().filter(selects_in_scope) {
             self.compile_network_policy(object, default_tier, &mut policies, &mut rules, &mut subjects);
         }
         for native in &calico[split..] {

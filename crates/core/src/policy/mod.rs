@@ -85,6 +85,7 @@ mod intent;
 mod node_local;
 mod peers;
 mod pod_rules;
+mod point;
 mod resolve;
 mod select;
 
@@ -100,6 +101,8 @@ mod e2e_tests;
 pub(crate) mod testing;
 #[cfg(test)]
 mod tests;
+
+use std::sync::OnceLock;
 
 use serde::Serialize;
 
@@ -411,9 +414,28 @@ fn native_options(plugin: &PluginBehaviour) -> compile::NativeOptions {
 
 /// The compiled policies of a cluster. Immutable; build it once per
 /// [`Cluster`] and query it many times.
+///
+/// Built with [`PolicyEngine::for_point_queries`], it compiles, on each
+/// question about pods, only their namespaces (see `point.rs`); the
+/// questions about the whole cluster (the class matrix, a policy's pods)
+/// compile everything, once, on first use. Either way the answers are
+/// those of the same compiled engine code.
 pub struct PolicyEngine<'c> {
-    compiled: compile::Compiled<'c>,
+    cluster: &'c Cluster,
     plugin: PluginBehaviour,
+    tiers: Tiers,
+    addresses: compile::Addresses,
+    /// Every pod's class, compiled on first use (at once for
+    /// [`PolicyEngine::for_plugin`]).
+    whole: OnceLock<Whole<'c>>,
+    /// The engine compiled for the namespaces asked about so far, for an
+    /// engine built for point queries.
+    point: Option<point::PointCompiled<'c>>,
+}
+
+/// The engine compiled for every pod, and what it remembers.
+struct Whole<'c> {
+    compiled: compile::Compiled<'c>,
     /// Answers of [`PolicyEngine::external_ingress`], per class.
     external_ingress: external::ExternalIngressMemo,
 }
@@ -444,15 +466,59 @@ impl<'c> PolicyEngine<'c> {
     /// its ipBlock and `hostNetwork` behaviour, and, in
     /// [`PolicyView::Effective`], only the kinds of policy it enforces.
     pub fn for_plugin(cluster: &'c Cluster, plugin: PluginBehaviour, view: PolicyView) -> PolicyEngine<'c> {
-        let compiled = compile::Compiled::new(
-            cluster,
-            plugin.policy_options(),
-            plugin.host_network,
-            plugin.tiers(view),
-            native_options(&plugin),
-        );
-        let external_ingress = external::ExternalIngressMemo::new(compiled.classes.len());
-        PolicyEngine { compiled, plugin, external_ingress }
+        let engine = PolicyEngine::uncompiled(cluster, plugin.tiers(view), plugin, None);
+        engine.whole();
+        engine
+    }
+
+    /// The engine of [`PolicyEngine::for_plugin`], for a few questions
+    /// about a few pods (`trace`): each question about pods compiles only
+    /// the pods of their namespaces and the NetworkPolicies that can select
+    /// them, and remembers it for the next question. The answers are the
+    /// same; a question about the whole cluster compiles it whole.
+    pub fn for_point_queries(
+        cluster: &'c Cluster,
+        plugin: PluginBehaviour,
+        view: PolicyView,
+    ) -> PolicyEngine<'c> {
+        let point = Some(point::PointCompiled::default());
+        PolicyEngine::uncompiled(cluster, plugin.tiers(view), plugin, point)
+    }
+
+    fn uncompiled(
+        cluster: &'c Cluster,
+        tiers: Tiers,
+        plugin: PluginBehaviour,
+        point: Option<point::PointCompiled<'c>>,
+    ) -> PolicyEngine<'c> {
+        let addresses = compile::Addresses::new(cluster, tiers);
+        PolicyEngine { cluster, plugin, tiers, addresses, whole: OnceLock::new(), point }
+    }
+
+    /// Compiles the policies for the pods `scope` holds.
+    fn compile(&self, scope: compile::Scope<'_>) -> compile::Compiled<'c> {
+        compile::Compiled::new(
+            self.cluster,
+            self.plugin.policy_options(),
+            self.plugin.host_network,
+            self.tiers,
+            native_options(&self.plugin),
+            &self.addresses,
+            scope,
+        )
+    }
+
+    /// The engine compiled for every pod.
+    fn whole(&self) -> &compile::Compiled<'c> {
+        &self.whole_memo().compiled
+    }
+
+    fn whole_memo(&self) -> &Whole<'c> {
+        self.whole.get_or_init(|| {
+            let compiled = self.compile(compile::Scope::Cluster);
+            let external_ingress = external::ExternalIngressMemo::new(compiled.classes.len());
+            Whole { compiled, external_ingress }
+        })
     }
 
     /// The plugin behaviour the engine was compiled for.
@@ -461,22 +527,20 @@ impl<'c> PolicyEngine<'c> {
     }
 
     /// The same cluster's policies compiled again for `cluster` (a copy of
-    /// it with more pods), with the same plugin behaviour and tiers.
+    /// it with more pods), with the same plugin behaviour and tiers, and
+    /// for point queries if this engine is.
     pub fn recompile<'d>(&self, cluster: &'d Cluster) -> PolicyEngine<'d> {
-        let compiled = compile::Compiled::new(
-            cluster,
-            self.plugin.policy_options(),
-            self.plugin.host_network,
-            self.compiled.tiers,
-            native_options(&self.plugin),
-        );
-        let external_ingress = external::ExternalIngressMemo::new(compiled.classes.len());
-        PolicyEngine { compiled, plugin: self.plugin.clone(), external_ingress }
+        let point = self.point.as_ref().map(|_| point::PointCompiled::default());
+        let engine = PolicyEngine::uncompiled(cluster, self.tiers, self.plugin.clone(), point);
+        if engine.point.is_none() {
+            engine.whole();
+        }
+        engine
     }
 
     /// The cluster the engine was compiled from.
     pub fn cluster(&self) -> &'c Cluster {
-        self.compiled.cluster
+        self.cluster
     }
 
     /// The connections allowed from `from` to `to` (everything when the
@@ -485,7 +549,7 @@ impl<'c> PolicyEngine<'c> {
     /// allowed for every address of it. Between two external endpoints,
     /// nothing applies: everything.
     pub fn allowed(&self, from: &Endpoint, to: &Endpoint) -> ConnectionSet {
-        self.compiled.allowed(from, to)
+        self.for_endpoints(&[from, to], |compiled| compiled.allowed(from, to))
     }
 
     /// Why `from` reaches `to` whatever the policies, if it does: a pod to
@@ -496,44 +560,44 @@ impl<'c> PolicyEngine<'c> {
     /// [`allowed`]: PolicyEngine::allowed
     /// [`explain`]: PolicyEngine::explain
     pub fn exemption(&self, from: &Endpoint, to: &Endpoint) -> Option<Exemption> {
-        self.compiled.exemption(from, to)
+        self.for_endpoints(&[from, to], |compiled| compiled.exemption(from, to))
     }
 
     /// Why `from` may or may not reach `to`. An external range is explained
     /// by the block holding its first address.
     pub fn explain(&self, from: &Endpoint, to: &Endpoint) -> Explanation {
-        self.compiled.explain(from, to)
+        self.for_endpoints(&[from, to], |compiled| compiled.explain(from, to))
     }
 
     /// Whether NetworkPolicies isolate `pod` in `direction` (admin policies
     /// never isolate).
     pub fn is_isolated(&self, pod: PodId, direction: Direction) -> bool {
-        self.compiled.is_isolated(pod, direction)
+        self.for_endpoints(&[&Endpoint::Pod(pod)], |compiled| compiled.is_isolated(pod, direction))
     }
 
     /// The policies that apply to `pod` in `direction`, in evaluation order:
     /// AdminNetworkPolicies (with rules in that direction) by priority, the
     /// NetworkPolicies that isolate it, then the BaselineAdminNetworkPolicy.
     pub fn selecting_policies(&self, pod: PodId, direction: Direction) -> Vec<PolicyRef> {
-        self.compiled.selecting_policies(pod, direction)
+        self.for_endpoints(&[&Endpoint::Pod(pod)], |compiled| compiled.selecting_policies(pod, direction))
     }
 
     /// The rules the engine holds but cannot fully evaluate (Cilium L7
     /// rules, `toFQDNs`), with their policy and location, sorted: whatever
     /// is built from the engine holds their L3/L4 part only.
     pub fn caveats(&self) -> Vec<(PolicyRef, Option<Location>, Caveat)> {
-        self.compiled.caveats()
+        self.whole().caveats()
     }
 
     /// The disjoint blocks policy CIDRs cut the address space into, sorted.
     pub fn external_ranges(&self) -> &[IpRange] {
-        &self.compiled.blocks
+        &self.addresses.blocks
     }
 
     /// The ranges external sources are told apart by: the blocks cut by
     /// ingress `ipBlock`s only (addresses within one behave alike as sources).
     pub fn external_sources(&self) -> &[IpRange] {
-        &self.compiled.source_ranges
+        &self.addresses.source_ranges
     }
 
     /// The connections some address outside the cluster may open to `pod`:
@@ -542,47 +606,48 @@ impl<'c> PolicyEngine<'c> {
     /// once per class of pods (a class's pods share the answer, but for the
     /// pod's own node, which always reaches it) and remembered.
     pub fn external_ingress(&self, pod: PodId) -> ConnectionSet {
-        self.compiled.external_ingress(pod, &self.external_ingress)
+        let whole = self.whole_memo();
+        whole.compiled.external_ingress(pod, &whole.external_ingress)
     }
 
     /// The ranges external destinations are told apart by: the blocks cut
     /// by egress `ipBlock`s, ANP `networks` and node addresses.
     pub fn external_destinations(&self) -> &[IpRange] {
-        &self.compiled.destination_ranges
+        &self.addresses.destination_ranges
     }
 
     /// The number of pod equivalence classes.
     pub fn class_count(&self) -> usize {
-        self.compiled.pod_class_count()
+        self.whole().pod_class_count()
     }
 
     /// The equivalence class of `pod`: pods of one class get the same answer
     /// from every query.
     pub fn class_of(&self, pod: PodId) -> usize {
-        self.compiled.pod_class[pod.0 as usize] as usize
+        self.whole().pod_class[pod.0 as usize] as usize
     }
 
     /// Computes the connections between every pair of classes and external
     /// blocks.
     pub fn class_matrix(&self) -> ClassMatrix<'_> {
-        ClassMatrix::new(&self.compiled)
+        ClassMatrix::new(self.whole())
     }
 
     /// The cells of the class matrix with an end among `peers` (indices as
     /// [`ClassMatrix`]'s), computed without the rest: for a matrix
     /// filtered to a few peers.
     pub fn focused_matrix(&self, peers: &[usize]) -> FocusedMatrix<'_> {
-        FocusedMatrix::new(&self.compiled, peers)
+        FocusedMatrix::new(self.whole(), peers)
     }
 
     /// The class matrix's index of an endpoint ([`ClassMatrix::index`]),
     /// without computing the matrix.
     pub fn peer_index(&self, endpoint: &Endpoint) -> usize {
-        class_matrix::peer_index(&self.compiled, endpoint)
+        class_matrix::peer_index(self.whole(), endpoint)
     }
 
     /// The number of peers of the class matrix: classes, then address blocks.
     pub fn peer_count(&self) -> usize {
-        self.compiled.classes.len() + self.compiled.blocks.len()
+        self.whole().classes.len() + self.addresses.blocks.len()
     }
 }

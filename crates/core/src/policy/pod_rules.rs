@@ -122,7 +122,7 @@ impl PolicyEngine<'_> {
     /// order; `None` when policies cannot apply to the pod (`hostNetwork`)
     /// or nothing applies (every connection is allowed).
     pub fn pod_rules(&self, pod: PodId, direction: Direction) -> Option<PodRules> {
-        let compiled = &self.compiled;
+        let compiled = self.whole();
         let class = compiled.pod_class[pod.0 as usize];
         let info = &compiled.classes[class as usize];
         if info.host_network {
@@ -173,7 +173,7 @@ impl PolicyEngine<'_> {
     /// Calico's): only those need [`PolicyEngine::pod_rules`]' tiers beyond
     /// NetworkPolicy and the admin policies.
     pub fn has_native_policies(&self) -> bool {
-        self.compiled.policies.iter().any(|p| p.kind.is_cilium() || p.kind.is_calico())
+        self.whole().policies.iter().any(|p| p.kind.is_cilium() || p.kind.is_calico())
     }
 }
 

@@ -71,7 +71,7 @@ impl PolicyEngine<'_> {
         namespace: Option<&str>,
         name: &str,
     ) -> Option<ResolvedPolicy> {
-        let compiled = &self.compiled;
+        let compiled = self.whole();
         let policy = compiled
             .policies
             .iter()

@@ -111,6 +111,7 @@ pub(crate) fn check_pairs(engine: &PolicyEngine<'_>, pairs: &[(&str, &str, &str)
     let cluster = engine.cluster();
     let matrix = engine.class_matrix();
     matrix.assert_rows_agree();
+    super::point::assert_point_agrees(engine);
     for &(from, to, expect) in pairs {
         let (a, b) = (endpoint(cluster, from), endpoint(cluster, to));
         let single = engine.allowed(&a, &b);

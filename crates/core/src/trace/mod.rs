@@ -187,18 +187,28 @@ pub fn trace(
         TraceDestination::Url { .. } => Protocol::Tcp,
         _ => options.protocol,
     };
-    let mut ctx = Ctx::new(cluster, engine, protocol, options.http.clone());
+    let mut ctx = Ctx::new(engine_cluster(cluster, engine), engine, protocol, options.http.clone());
     let mut walk = Walk { steps: Vec::new(), order: &PATH_ORDER };
     // A failing layer ends the walk early; `finish` fills in the rest.
     let _ = run(&mut ctx, &mut walk, source, destination);
     walk.finish(source.to_string(), destination.to_string())
 }
 
+/// The cluster `engine` was compiled from, which callers pass as `cluster`:
+/// taken from the engine, whose lifetime the walk borrows it for (a
+/// [`PolicyEngine`] answers lazily, so its lifetime cannot shrink to the
+/// caller's borrow of `cluster`).
+fn engine_cluster<'c>(cluster: &Cluster, engine: &PolicyEngine<'c>) -> &'c Cluster {
+    debug_assert!(std::ptr::eq(cluster, engine.cluster()), "the engine is compiled from another cluster");
+    engine.cluster()
+}
+
 /// Whether `pod` reaches the cluster DNS server: the check the `dns` layer
 /// makes besides the lookup (ready endpoints, and policies allowing UDP and
 /// TCP 53 from the pod). A [`Layer::Dns`] step; `engine` as in [`trace`].
 pub fn dns_server_step(cluster: &Cluster, engine: &PolicyEngine<'_>, pod: PodId) -> Step {
-    let mut ctx = Ctx::new(cluster, engine, Protocol::Udp, HttpRequestOptions::default());
+    let mut ctx =
+        Ctx::new(engine_cluster(cluster, engine), engine, Protocol::Udp, HttpRequestOptions::default());
     front::dns_server_step(&mut ctx, pod)
 }
 

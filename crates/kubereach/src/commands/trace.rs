@@ -30,7 +30,7 @@ pub fn run(args: &TraceArgs) -> Result<ExitStatus> {
     }
     let plugin = cni::behaviour(&loaded.cluster, &args.plugin.overrides());
     // The `cni` layer says whether the plugin enforces the policies met.
-    let engine = PolicyEngine::for_plugin(&loaded.cluster, plugin, PolicyView::AsWritten);
+    let engine = PolicyEngine::for_point_queries(&loaded.cluster, plugin, PolicyView::AsWritten);
     let options = TraceOptions {
         protocol: match args.protocol {
             ProtocolArg::Tcp => Protocol::Tcp,
