@@ -257,12 +257,8 @@ fn load_file(path: &Path, options: &LoadOptions, builder: &mut impl kinds::Sink,
     match read_text_file(path, buffer) {
         Ok(true) => load_bytes(Some(path), buffer, builder),
         // Read whole only now: the head showed binary data.
-        Ok(false) if binary::is_snapshot(buffer) => match std::fs::read(path) {
-            Ok(bytes) => binary::load(Some(path), &bytes, builder),
-            Err(error) => {
-                builder.diagnostic(Diagnostic::error(location(Some(path)), format!("cannot read: {error}")));
-            }
-        },
+        // Read a part at a time, never whole.
+        Ok(false) if binary::is_snapshot(buffer) => binary::load_file(path, builder),
         Ok(false) => {
             builder.diagnostic(Diagnostic::error(location(Some(path)), decode::BINARY_FILE));
         }

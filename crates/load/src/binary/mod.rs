@@ -16,12 +16,11 @@
 
 mod header;
 mod private;
+mod read;
 mod records;
+mod source;
 
 use std::path::Path;
-
-use serde::de::{DeserializeSeed, SeqAccess, Visitor};
-use serde::Deserialize;
 
 use kubereach_core::origin::Location;
 use kubereach_core::unmodelled::UnmodelledRoute;
@@ -32,16 +31,22 @@ pub use header::SnapshotFileError;
 use crate::kinds::Sink;
 use crate::live::{EnvValues, LiveRead};
 use crate::{Input, LoadOptions};
-use records::{DiagnosticRecord, FileTable, OriginRef, Record, RecordRef};
+use records::{DiagnosticRecord, FileTable, OriginRef, RecordRef};
 
-/// How deep the content may nest: the typed objects nest a few dozen
-/// levels; a crafted file must not exhaust the stack.
-const MAX_DEPTH: usize = 256;
+/// A part of the file is closed once it holds this many bytes: parts small
+/// enough that reading one at a time holds little, large enough that
+/// their table and the threads' hand-over cost nothing.
+const PART_SIZE: usize = 1 << 20;
 
 /// A binary snapshot being made: the loader's calls, encoded as they come.
 pub struct BinarySnapshot {
-    records: Vec<u8>,
+    /// The closed parts of records.
+    parts: Vec<Vec<u8>>,
+    /// The part being filled: a MessagePack `array 32` header, its count
+    /// written when the part is closed, then the records.
+    part: Vec<u8>,
     count: u32,
+    part_size: usize,
     files: FileTable,
     diagnostics: Vec<Diagnostic>,
     objects: usize,
@@ -69,8 +74,10 @@ impl BinarySnapshot {
 
     fn new(env_values: EnvValues) -> BinarySnapshot {
         BinarySnapshot {
-            records: Vec::new(),
+            parts: Vec::new(),
+            part: Vec::new(),
             count: 0,
+            part_size: PART_SIZE,
             files: FileTable::default(),
             diagnostics: Vec::new(),
             objects: 0,
@@ -89,32 +96,46 @@ impl BinarySnapshot {
         self.objects
     }
 
-    /// The file: header, then the file table and the records.
+    /// The file: header, then the file table and the parts of records.
     pub fn to_bytes(&self) -> Result<Vec<u8>, SnapshotFileError> {
         if let Some(reason) = &self.failed {
             return Err(SnapshotFileError::Encode(reason.clone()));
         }
         let names: Vec<&str> = self.files.names().collect();
-        let mut content = rmp_serde::to_vec(&names).map_err(|e| SnapshotFileError::Encode(e.to_string()))?;
-        // A MessagePack `array 32` header: the records follow, encoded.
-        content.push(0xdd);
-        content.extend_from_slice(&self.count.to_be_bytes());
-        content.extend_from_slice(&self.records);
-        Ok(header::encode(&content))
+        let table = rmp_serde::to_vec(&names).map_err(|e| SnapshotFileError::Encode(e.to_string()))?;
+        let last = (!self.part.is_empty()).then(|| closed(self.part.clone(), self.count));
+        let parts: Vec<&[u8]> = std::iter::once(table.as_slice())
+            .chain(self.parts.iter().map(Vec::as_slice))
+            .chain(last.as_deref())
+            .collect();
+        Ok(header::encode(&parts))
     }
 
     fn record(&mut self, record: &RecordRef<'_>) {
         if self.failed.is_some() {
             return;
         }
+        if self.part.is_empty() {
+            self.part.extend_from_slice(&[0xdd, 0, 0, 0, 0]);
+        }
         // Structs as maps with field names: `k8s-openapi` reads only those.
-        let written = rmp_serde::encode::write_named(&mut self.records, record);
+        let written = rmp_serde::encode::write_named(&mut self.part, record);
         match (written, self.count.checked_add(1)) {
             (Ok(()), Some(count)) => self.count = count,
             (Err(error), _) => self.failed = Some(error.to_string()),
-            (_, None) => self.failed = Some("more than 4294967295 records".to_owned()),
+            (_, None) => self.failed = Some("more than 4294967295 records in a part".to_owned()),
+        }
+        if self.part.len() >= self.part_size {
+            let part = std::mem::take(&mut self.part);
+            self.parts.push(closed(part, std::mem::take(&mut self.count)));
         }
     }
+}
+
+/// A part with its count of records written into its array header.
+fn closed(mut part: Vec<u8>, count: u32) -> Vec<u8> {
+    part[1..5].copy_from_slice(&count.to_be_bytes());
+    part
 }
 
 impl Sink for BinarySnapshot {
@@ -156,68 +177,22 @@ pub(crate) fn is_snapshot(bytes: &[u8]) -> bool {
 /// Loads the snapshot `bytes` into `sink`; a snapshot that cannot be read
 /// is an error naming `name` (`None` for standard input).
 pub(crate) fn load(name: Option<&Path>, bytes: &[u8], sink: &mut impl Sink) {
-    if let Err(error) = replay(bytes, sink) {
+    report(name, read::replay(bytes, sink), sink);
+}
+
+/// Loads the snapshot file `path` into `sink`, a part at a time.
+pub(crate) fn load_file(path: &Path, sink: &mut impl Sink) {
+    let result = source::FileSource::open(path)
+        .map_err(|error| SnapshotFileError::Read(error.to_string()))
+        .and_then(|file| read::replay(&file, sink));
+    report(Some(path), result, sink);
+}
+
+fn report(name: Option<&Path>, result: Result<(), SnapshotFileError>, sink: &mut impl Sink) {
+    if let Err(error) = result {
         let file = name.map(|name| name.display().to_string());
         sink.diagnostic(Diagnostic::error(Location::new(file, 0), error.to_string()));
     }
-}
-
-/// Reads a snapshot (header checked first) and makes its calls on `sink`.
-fn replay(bytes: &[u8], sink: &mut impl Sink) -> Result<(), SnapshotFileError> {
-    let content = header::decode(bytes)?;
-    let damaged = |error: rmp_serde::decode::Error| SnapshotFileError::Content(error.to_string());
-    let mut deserializer = rmp_serde::Deserializer::from_read_ref(content);
-    deserializer.set_max_depth(MAX_DEPTH);
-    let names = Vec::<String>::deserialize(&mut deserializer).map_err(damaged)?;
-    let files = FileTable::from_names(names);
-    Replay { files: &files, sink }.deserialize(&mut deserializer).map_err(damaged)
-}
-
-/// The records, each handed to the sink as soon as it is read.
-struct Replay<'a, S> {
-    files: &'a FileTable,
-    sink: &'a mut S,
-}
-
-impl<'de, S: Sink> DeserializeSeed<'de> for Replay<'_, S> {
-    type Value = ();
-
-    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_seq(self)
-    }
-}
-
-impl<'de, S: Sink> Visitor<'de> for Replay<'_, S> {
-    type Value = ();
-
-    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
-        formatter.write_str("the records of a snapshot")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut records: A) -> Result<(), A::Error> {
-        let mut index = 0usize;
-        while let Some(record) = records.next_element::<Record<'de>>()? {
-            apply(record, self.files, self.sink)
-                .map_err(|reason| serde::de::Error::custom(format!("record {index}: {reason}")))?;
-            index += 1;
-        }
-        Ok(())
-    }
-}
-
-fn apply(record: Record<'_>, files: &FileTable, sink: &mut impl Sink) -> Result<(), String> {
-    match record {
-        Record::Add(object, origin) => sink.add(object, origin.into_origin(files)?),
-        Record::Diagnostic(diagnostic) => sink.diagnostic(diagnostic.into_diagnostic()?),
-        Record::SkipObject(skipped, origin) => {
-            let name = (skipped.namespace.as_deref(), &*skipped.name);
-            sink.skip_object(&skipped.kind, &skipped.api_version, name, origin.into_origin(files)?);
-        }
-        Record::UnmodelledRoute(route, origin) => {
-            sink.unmodelled_route(route.into_route()?, origin.into_origin(files)?)
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -16,6 +16,27 @@ fn snapshot_bytes(inputs: &[Input], env_values: EnvValues) -> Vec<u8> {
     BinarySnapshot::from_inputs(inputs, &LoadOptions::new(), env_values).to_bytes().expect("encodes")
 }
 
+/// A snapshot in parts of about `part_size` bytes (many parts for the
+/// fixtures, as a large cluster has with the real size).
+fn snapshot_in_parts(inputs: &[Input], part_size: usize) -> Vec<u8> {
+    let mut snapshot = BinarySnapshot::new(EnvValues::Kept);
+    snapshot.part_size = part_size;
+    crate::load_inputs_into(inputs, &LoadOptions::new(), &mut snapshot);
+    snapshot.to_bytes().expect("encodes")
+}
+
+/// The contents of a snapshot's parts (the file table first), checked.
+fn parts_of(bytes: &[u8]) -> Vec<Vec<u8>> {
+    let mut buffer = Vec::new();
+    let parts = header::decode(bytes).expect("a snapshot");
+    parts.into_iter().map(|part| header::read_part(bytes, part, &mut buffer).unwrap().to_vec()).collect()
+}
+
+/// A snapshot of `parts`, each with its checksum made to match (a crafted file).
+fn sealed(parts: &[Vec<u8>]) -> Vec<u8> {
+    header::encode(&parts.iter().map(Vec::as_slice).collect::<Vec<_>>())
+}
+
 fn load_snapshot(bytes: &[u8]) -> Cluster {
     let mut builder = ClusterBuilder::new();
     load_raw(Some("cluster.snapshot"), bytes, &mut builder);
@@ -90,26 +111,35 @@ fn crafted_content_is_an_error_not_a_panic() {
     let crates = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let bytes =
         snapshot_bytes(&[Input::Path(crates.join("kubereach/tests/fixtures/model"))], EnvValues::Kept);
-    let content = header::decode(&bytes).unwrap().to_vec();
+    let parts = parts_of(&bytes);
     let mut seed = 0x2545_f491_4f6c_dd1d_u64;
     for round in 0..400 {
-        let mut crafted = content.clone();
+        let mut crafted = parts.clone();
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        let at = (seed as usize) % crafted.len();
-        crafted[at] = (seed >> 32) as u8;
+        let part = &mut crafted[(seed >> 48) as usize % parts.len()];
+        let at = (seed as usize) % part.len();
+        part[at] = (seed >> 32) as u8;
         if round % 4 == 0 {
-            crafted.truncate(at);
+            part.truncate(at);
         }
         // A length prefix claiming 4 GiB: refused against what is left.
-        if round % 7 == 0 && at + 5 <= crafted.len() {
-            crafted[at..at + 5].copy_from_slice(&[0xdb, 0xff, 0xff, 0xff, 0xff]);
+        if round % 7 == 0 && at + 5 <= part.len() {
+            part[at..at + 5].copy_from_slice(&[0xdb, 0xff, 0xff, 0xff, 0xff]);
         }
-        let _ = load_snapshot(&header::encode(&crafted));
+        let _ = load_snapshot(&sealed(&crafted));
     }
-    let cluster = load_snapshot(&header::encode(&[0x91, 0x01]));
+    let cluster = load_snapshot(&header::encode(&[&[0x91, 0x01]]));
     assert!(cluster.diagnostics()[0].message.starts_with("a damaged kubereach snapshot"));
+    // Bytes after a part's records, and a snapshot without a file table.
+    let mut longer = parts.clone();
+    longer[1].push(0xc0);
+    let cluster = load_snapshot(&sealed(&longer));
+    let [error] = cluster.diagnostics() else { panic!("{:?}", cluster.diagnostics()) };
+    assert!(error.message.contains("part 1: bytes after its records"), "{}", error.message);
+    let cluster = load_snapshot(&header::encode(&[]));
+    assert!(cluster.diagnostics()[0].message.contains("no file table"));
 }
 
 /// A field-line table damaged inside a snapshot whose checksum was made to
@@ -124,21 +154,64 @@ fn a_damaged_field_line_table_is_an_error_naming_the_file() {
     let fields = &direct.services()[0].origin.fields;
     assert!(fields.len() > 1);
     let table = rmp_serde::to_vec(&**fields).unwrap();
-    let content = header::decode(&bytes).unwrap();
+    let mut parts = parts_of(&bytes);
+    let content = &mut parts[1];
     let at = content
         .windows(table.len())
         .position(|window| window == table)
         .expect("the table is written as held");
     // The first entry's shared prefix (bytes 8–9 of the last 12 × n bytes).
     let first_entry = at + table.len() - fields.len() * 12;
-    let mut crafted = content.to_vec();
-    crafted[first_entry + 8] = 1;
-    let cluster = load_snapshot(&header::encode(&crafted));
+    content[first_entry + 8] = 1;
+    let cluster = load_snapshot(&sealed(&parts));
     let [error] = cluster.diagnostics() else { panic!("{:?}", cluster.diagnostics()) };
     assert_eq!(error.location.file.as_deref(), Some("cluster.snapshot"));
     assert!(error.message.contains("field lines: entry 0: a prefix of 1 bytes"), "{}", error.message);
-    // The records before the damaged one were read (the checksum, which
-    // holds back every object, was made to match): that Service is not.
-    let line = direct.services()[0].origin.line;
-    assert!(cluster.services().iter().all(|service| service.origin.line != line));
+    // Nothing is handed over from a part that fails to decode.
+    assert!(cluster.services().is_empty());
+}
+
+/// Many parts, decoded on several threads, give the model the manifests
+/// give, in their order (duplicates and diagnostics depend on it); the
+/// snapshot is read from a file a part at a time as from bytes in memory.
+#[test]
+fn a_snapshot_in_many_parts_loads_as_the_manifests_from_a_file_too() {
+    let inputs = every_fixture();
+    let direct = format!("{:#?}", load(&inputs, &LoadOptions::new()));
+    let bytes = snapshot_in_parts(&inputs, 2048);
+    assert!(header::decode(&bytes[..]).unwrap().len() > 20, "many parts");
+    assert_eq!(format!("{:#?}", load_snapshot(&bytes)), direct);
+    let path = std::env::temp_dir().join(format!("kubereach-binary-parts-{}.snapshot", std::process::id()));
+    std::fs::write(&path, &bytes).unwrap();
+    let from_file = load(&[Input::Path(path.clone())], &LoadOptions::new());
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(format!("{from_file:#?}"), direct);
+}
+
+/// A cut, a flipped byte in any part, or another format version in a
+/// snapshot of many parts is one error naming the file, and no object at
+/// all: parts read before the damaged one are not handed over.
+#[test]
+fn damage_in_any_part_gives_one_error_and_no_object() {
+    let crates = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let bytes = snapshot_in_parts(&[Input::Path(crates.join("kubereach/tests/fixtures/model"))], 512);
+    let parts = header::decode(&bytes[..]).unwrap();
+    assert!(parts.len() > 4, "many parts");
+    let only_error = |bytes: &[u8], expected: &str, what: &str| {
+        let cluster = load_snapshot(bytes);
+        assert!(cluster.services().is_empty() && cluster.network_policies().is_empty(), "{what}");
+        let [error] = cluster.diagnostics() else { panic!("{what}: {:?}", cluster.diagnostics()) };
+        assert_eq!(error.location.file.as_deref(), Some("cluster.snapshot"), "{what}");
+        assert!(error.message.contains(expected), "{what}: {}", error.message);
+    };
+    for part in &parts {
+        let end = (part.offset + part.length) as usize;
+        only_error(&bytes[..end - 1], "a truncated kubereach snapshot", "cut");
+        let mut flipped = bytes.clone();
+        flipped[end - 1] ^= 0x01;
+        only_error(&flipped, "does not match its checksum", "flipped");
+    }
+    let mut other = bytes.clone();
+    other[header::MAGIC.len()] = 2;
+    only_error(&other, "(format 2); this is kubereach", "format 2");
 }
