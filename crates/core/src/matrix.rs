@@ -24,8 +24,11 @@ use crate::ports::{ConnectionSet, PortSet, Protocol};
 
 mod cells;
 mod gateway;
-use cells::{class_edges, Cells};
+mod stream;
+use cells::{Cells, ClassEdges};
 pub use gateway::{gateway_peer_id, parse_gateway_peer_id, peer_endpoint};
+use stream::Extras;
+pub use stream::MatrixSink;
 
 /// Schema id of the JSON form.
 pub const SCHEMA: &str = "kubereach.matrix/v1";
@@ -199,9 +202,33 @@ pub fn matrix(engine: &PolicyEngine<'_>, options: &MatrixOptions) -> Matrix {
     matrix_with(engine, options, cells::focus_pays)
 }
 
+/// [`matrix`], put into `sink` as it is computed instead of held: its
+/// nodes, then its edges in the order of [`Matrix::edges`]. A matrix with
+/// a namespace or focus filter is gathered before its nodes are known.
+pub fn stream<S: MatrixSink>(
+    engine: &PolicyEngine<'_>,
+    options: &MatrixOptions,
+    sink: &mut S,
+) -> Result<(), S::Error> {
+    stream_with(engine, options, cells::focus_pays, sink)
+}
+
 /// [`matrix`], reading a filtered matrix's cells from the focused class
 /// matrix when `choose` says it pays.
 fn matrix_with(engine: &PolicyEngine<'_>, options: &MatrixOptions, choose: cells::Choose) -> Matrix {
+    let mut collect = stream::Collect::default();
+    let Ok(()) = stream_with(engine, options, choose, &mut collect);
+    collect.matrix.unwrap_or(Matrix { nodes: Vec::new(), edges: Vec::new() })
+}
+
+/// [`stream`], reading a filtered matrix's cells from the focused class
+/// matrix when `choose` says it pays.
+fn stream_with<S: MatrixSink>(
+    engine: &PolicyEngine<'_>,
+    options: &MatrixOptions,
+    choose: cells::Choose,
+    sink: &mut S,
+) -> Result<(), S::Error> {
     let cluster = engine.cluster();
     let mut peers = Peers::default();
     peers.add_members(cluster, engine, options.granularity);
@@ -250,12 +277,13 @@ fn matrix_with(engine: &PolicyEngine<'_>, options: &MatrixOptions, choose: cells
     };
     let visit = Visit { selected: &selected, restricted, keep: &keep };
     let classes = &Cells::new(engine, &peers.roles, &selected, restricted, choose);
-    let mut buckets = class_edges(classes, &peers.roles, &visit);
-    controller_edges(engine, classes, &peers.roles, &routes, &keep, &mut buckets);
-    gateway::add_gateway_edges(&gateways, &gateway_nodes, &position, &keep, &mut buckets);
-    add_node_exemptions(engine, &peers.members, &keep, &mut buckets);
-    let edges = edges_of(buckets, filters.port);
-    prune(peers.nodes, edges, if restricted { Some(selected) } else { None })
+    let mut extras = Extras::new(classes);
+    controller_edges(engine, classes, &peers.roles, &routes, &keep, &mut extras);
+    gateway::add_gateway_edges(&gateways, &gateway_nodes, &position, &keep, &mut extras);
+    add_node_exemptions(engine, &peers.members, &keep, &mut extras);
+    let class_edges = ClassEdges::new(classes, &peers.roles, &visit);
+    let selected = if restricted { Some(selected.clone()) } else { None };
+    stream::send(peers.nodes, &class_edges, extras, filters.port, selected, sink)
 }
 
 /// The nodes of the matrix as they are gathered: each with its role and
@@ -360,7 +388,7 @@ fn controller_edges(
     roles: &[Role],
     routes: &BTreeMap<usize, ConnectionSet>,
     keep: &impl Fn(usize, usize) -> bool,
-    buckets: &mut [Vec<(usize, Arc<ConnectionSet>)>],
+    extras: &mut Extras,
 ) {
     let Some(controller) = roles.iter().position(|r| matches!(r, Role::IngressController)) else { return };
     let source = engine.peer_index(&Endpoint::IngressController);
@@ -371,54 +399,10 @@ fn controller_edges(
         }
         let allowed = classes.get(source, engine.peer_index(&Endpoint::Pod(pod))).intersection(ports);
         if !allowed.is_empty() {
-            buckets[controller].push((to, Arc::new(allowed)));
+            let id = extras.add_set(allowed);
+            extras.put(controller, to, id);
         }
     }
-}
-
-/// The edges of `buckets`, reduced to `port` when the filter names one.
-fn edges_of(buckets: Vec<Vec<(usize, Arc<ConnectionSet>)>>, port: Option<(Protocol, u16)>) -> Vec<Edge> {
-    let mut edges: Vec<Edge> = Vec::with_capacity(buckets.iter().map(Vec::len).sum());
-    for (from, bucket) in buckets.into_iter().enumerate() {
-        for (to, connections) in bucket {
-            let connections = match port {
-                Some((protocol, port)) if !connections.contains(protocol, port) => continue,
-                Some((protocol, port)) => {
-                    Arc::new(ConnectionSet::from_ports(protocol, PortSet::single(i64::from(port))))
-                }
-                None => connections,
-            };
-            edges.push(Edge { from, to, connections });
-        }
-    }
-    edges
-}
-
-/// The matrix of the nodes the filters select (`None`: every node) and
-/// every node an edge touches.
-fn prune(nodes: Vec<Node>, mut edges: Vec<Edge>, selected: Option<Vec<bool>>) -> Matrix {
-    let mut kept: Vec<bool> = selected.unwrap_or_else(|| vec![true; nodes.len()]);
-    for edge in &edges {
-        kept[edge.from] = true;
-        kept[edge.to] = true;
-    }
-    if kept.iter().all(|k| *k) {
-        return Matrix { nodes, edges };
-    }
-    let mut renumber = vec![usize::MAX; nodes.len()];
-    let mut next = 0;
-    for (i, k) in kept.iter().enumerate() {
-        if *k {
-            renumber[i] = next;
-            next += 1;
-        }
-    }
-    for edge in &mut edges {
-        edge.from = renumber[edge.from];
-        edge.to = renumber[edge.to];
-    }
-    let nodes = nodes.into_iter().zip(kept).filter_map(|(n, k)| k.then_some(n)).collect();
-    Matrix { nodes, edges }
 }
 
 /// Every connection between two matrix nodes some pods of which are a pod
@@ -432,7 +416,7 @@ fn add_node_exemptions(
     engine: &PolicyEngine<'_>,
     members: &[Vec<PodId>],
     keep: &impl Fn(usize, usize) -> bool,
-    buckets: &mut [Vec<(usize, Arc<ConnectionSet>)>],
+    extras: &mut Extras,
 ) {
     let cluster = engine.cluster();
     // (matrix node, pod) by the node the pod runs on: (all, hostNetwork ones).
@@ -461,21 +445,14 @@ fn add_node_exemptions(
             }
         }
     }
-    let all = Arc::new(ConnectionSet::all());
+    if exempt.is_empty() {
+        return;
+    }
+    let all = extras.add_set(ConnectionSet::all());
     for (from, to) in exempt {
-        let bucket = &mut buckets[from];
-        match bucket.iter_mut().find(|(t, _)| *t == to) {
-            Some(edge) => edge.1 = all.clone(),
-            None => {
-                bucket.push((to, all.clone()));
-                bucket.sort_by_key(|(t, _)| *t);
-            }
-        }
+        extras.put(from, to, all);
     }
 }
-
-/// A source node and its `(destination node, set id)` pairs.
-type SourceEdges = (usize, Vec<(u32, u32)>);
 
 /// What a node stands for when computing edges.
 #[derive(Debug, Clone, Copy)]

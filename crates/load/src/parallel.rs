@@ -24,8 +24,11 @@ pub(crate) fn load_files(
     builder: &mut impl crate::kinds::Sink,
     progress: &mut FileProgress,
 ) {
-    let threads =
-        std::thread::available_parallelism().map_or(1, usize::from).min(MAX_THREADS).min(files.len());
+    let threads = if small(files) {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, usize::from).min(MAX_THREADS).min(files.len())
+    };
     if threads <= 1 {
         // One buffer for every file: memory freshly obtained from the
         // system for each one costs a page fault per page.
@@ -52,6 +55,24 @@ pub(crate) fn load_files(
         }
     });
 }
+
+/// Whether `files` are too little text to pay for starting threads: a
+/// few hundred KiB parse in a few milliseconds, about what starting the
+/// threads and handing the files over costs. A file that cannot be read
+/// counts as nothing here; reading it reports the error.
+fn small(files: &[PathBuf]) -> bool {
+    let mut bytes: u64 = 0;
+    for file in files {
+        bytes += std::fs::metadata(file).map_or(0, |m| m.len());
+        if bytes > SMALL_INPUT {
+            return false;
+        }
+    }
+    true
+}
+
+/// Input at most this large (bytes in all) is parsed on the calling thread.
+const SMALL_INPUT: u64 = 512 * 1024;
 
 /// Files handed out by index; results kept by index until the builder takes them.
 struct Queue {
@@ -115,6 +136,15 @@ mod tests {
     /// (duplicates replace earlier definitions) loads as the files would one
     /// by one, in path order, whichever thread parses which file.
     #[test]
+    fn a_small_input_is_small() {
+        let file = std::env::temp_dir().join(format!("kubereach-small-{}.yaml", std::process::id()));
+        std::fs::write(&file, "kind: Namespace\n").unwrap();
+        let missing = file.with_extension("missing");
+        assert!(small(&[file.clone(), missing]));
+        std::fs::remove_file(&file).unwrap();
+    }
+
+    #[test]
     fn threads_give_the_result_of_reading_the_files_in_order() {
         let dir = std::env::temp_dir().join(format!("kubereach-parallel-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -127,10 +157,14 @@ mod tests {
                 3 => format!("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: p\n  namespace: ns\nspec:\n  podSelector: {{}}\n  policyTypes: [Ingress]\n# {index}\n"),
                 _ => format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d{index}\nspec:\n  replicas: 1\n  selector:\n    matchLabels: {{app: a}}\n  template:\n    metadata:\n      labels: {{app: a}}\n    spec:\n      containers: [{{name: c, image: i, ports: [{{containerPort: 80}}]}}]\n"),
             };
+            // A trailing comment makes the directory large enough for threads.
+            let text = format!("{text}# {}\n", "x".repeat(4096));
             let path = dir.join(format!("{index:03}.yaml"));
             std::fs::write(&path, &text).unwrap();
             files.push((path, text));
         }
+        let paths: Vec<PathBuf> = files.iter().map(|(path, _)| path.clone()).collect();
+        assert!(!small(&paths));
         let parallel = load(&[Input::Path(dir.clone())], &LoadOptions::new());
         let mut builder = ClusterBuilder::new();
         for (path, text) in &files {

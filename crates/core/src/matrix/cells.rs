@@ -4,9 +4,8 @@
 //! skips sweeping every source of a large cluster for a `--focus`.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
-use super::{Role, SourceEdges, Visit};
+use super::{Role, Visit};
 use crate::policy::{ClassMatrix, Endpoint, FocusedMatrix, PolicyEngine};
 use crate::ports::ConnectionSet;
 
@@ -70,14 +69,14 @@ impl<'e> Cells<'e> {
         }
     }
 
-    fn set(&self, id: usize) -> &ConnectionSet {
+    pub(super) fn set(&self, id: usize) -> &ConnectionSet {
         match self {
             Cells::Whole(classes) => classes.set(id),
             Cells::Focused(focused) => focused.set(id),
         }
     }
 
-    fn distinct_sets(&self) -> usize {
+    pub(super) fn distinct_sets(&self) -> usize {
         match self {
             Cells::Whole(classes) => classes.distinct_sets(),
             Cells::Focused(focused) => focused.distinct_sets(),
@@ -91,100 +90,109 @@ fn focused_id(focused: &FocusedMatrix<'_>, from: usize, to: usize) -> u32 {
     id as u32
 }
 
-/// The edges per source node from the class matrix, a row at a time.
-pub(super) fn class_edges<K: Fn(usize, usize) -> bool + Sync>(
-    cells: &Cells<'_>,
-    roles: &[Role],
-    visit: &Visit<'_, K>,
-) -> Vec<Vec<(usize, Arc<ConnectionSet>)>> {
-    let mut by_peer: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    let mut destination_peer: Vec<Option<usize>> = vec![None; roles.len()];
-    for (node, role) in roles.iter().enumerate() {
-        match *role {
-            Role::Member { class, .. } => {
-                by_peer.entry(class).or_default().push(node);
-                destination_peer[node] = Some(class);
-            }
-            Role::External { index, source, destination } => {
-                if source {
-                    by_peer.entry(index).or_default().push(node);
-                }
-                if destination {
-                    destination_peer[node] = Some(index);
-                }
-            }
-            Role::IngressController | Role::Gateway => {}
-        }
-    }
-    let sources: Vec<usize> = by_peer.keys().copied().collect();
-    // A source outside the namespace and focus filters keeps only edges
-    // into selected nodes: visiting just those keeps a filtered matrix of a
-    // large cluster from walking every pair.
-    let destinations: Vec<usize> =
-        (0..destination_peer.len()).filter(|&to| destination_peer[to].is_some()).collect();
-    let selected_destinations: Vec<usize> =
-        destinations.iter().copied().filter(|&to| visit.selected[to]).collect();
-    let walk = Walk {
-        roles,
-        visit,
-        by_peer: &by_peer,
-        destination_peer: &destination_peer,
-        destinations: &destinations,
-        selected_destinations: &selected_destinations,
-    };
-    let found: Vec<Vec<SourceEdges>> = match cells {
-        Cells::Whole(classes) => classes.map_rows(&sources, |peer, row| walk.edges(peer, |to| row[to])),
-        Cells::Focused(focused) => {
-            sources.iter().map(|&peer| walk.edges(peer, |to| focused_id(focused, peer, to))).collect()
-        }
-    };
-    let mut shared: Vec<Option<Arc<ConnectionSet>>> = vec![None; cells.distinct_sets()];
-    let mut share = |id: usize| shared[id].get_or_insert_with(|| Arc::new(cells.set(id).clone())).clone();
-    let mut buckets: Vec<Vec<(usize, Arc<ConnectionSet>)>> = vec![Vec::new(); roles.len()];
-    for (from, out) in found.into_iter().flatten() {
-        buckets[from] = out.into_iter().map(|(to, id)| (to as usize, share(id as usize))).collect();
-    }
-    buckets
+/// The class matrix's edges of source nodes, a chunk of sources at a time
+/// ([`ClassEdges::of_sources`]).
+pub(super) struct ClassEdges<'a, 'e, K> {
+    cells: &'a Cells<'e>,
+    /// Per node: the peer whose row its edges are read from, for sources.
+    source_peer: Vec<Option<usize>>,
+    walk: Walk<'a, K>,
 }
 
-/// What [`class_edges`] walks: the nodes by source peer and by
-/// destination peer.
+impl<'a, 'e, K: Fn(usize, usize) -> bool + Sync> ClassEdges<'a, 'e, K> {
+    /// The class edges of the nodes of `roles`, as `visit` filters them.
+    pub(super) fn new(cells: &'a Cells<'e>, roles: &'a [Role], visit: &'a Visit<'a, K>) -> Self {
+        let mut source_peer: Vec<Option<usize>> = vec![None; roles.len()];
+        let mut destination_peer: Vec<Option<usize>> = vec![None; roles.len()];
+        for (node, role) in roles.iter().enumerate() {
+            match *role {
+                Role::Member { class, .. } => {
+                    source_peer[node] = Some(class);
+                    destination_peer[node] = Some(class);
+                }
+                Role::External { index, source, destination } => {
+                    source_peer[node] = source.then_some(index);
+                    destination_peer[node] = destination.then_some(index);
+                }
+                Role::IngressController | Role::Gateway => {}
+            }
+        }
+        // A source outside the namespace and focus filters keeps only edges
+        // into selected nodes: visiting just those keeps a filtered matrix of a
+        // large cluster from walking every pair.
+        let destinations: Vec<usize> =
+            (0..destination_peer.len()).filter(|&to| destination_peer[to].is_some()).collect();
+        let selected_destinations: Vec<usize> =
+            destinations.iter().copied().filter(|&to| visit.selected[to]).collect();
+        let walk = Walk { roles, visit, destination_peer, destinations, selected_destinations };
+        ClassEdges { cells, source_peer, walk }
+    }
+
+    /// The number of destination nodes (the width of a source's row).
+    pub(super) fn destinations(&self) -> usize {
+        self.walk.destinations.len()
+    }
+
+    /// The edges `(destination node, set id)` of each node of `sources`,
+    /// in that order, sorted by destination; none for a node that is no
+    /// class source.
+    pub(super) fn of_sources(&self, sources: &[usize]) -> Vec<Vec<(u32, u32)>> {
+        // Positions in `sources` by peer: the rows are swept in peer order.
+        let mut by_peer: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for (at, &from) in sources.iter().enumerate() {
+            if let Some(peer) = self.source_peer[from] {
+                by_peer.entry(peer).or_default().push(at);
+            }
+        }
+        let peers: Vec<usize> = by_peer.keys().copied().collect();
+        let (walk, by_peer) = (&self.walk, &by_peer);
+        let of_peer = |peer: usize, cell: &dyn Fn(usize) -> u32| -> Vec<Positioned> {
+            by_peer[&peer].iter().map(|&at| (at, walk.source(sources[at], cell))).collect()
+        };
+        let found: Vec<Vec<Positioned>> = match self.cells {
+            Cells::Whole(classes) => classes.map_rows(&peers, |peer, row| of_peer(peer, &|to| row[to])),
+            Cells::Focused(focused) => {
+                peers.iter().map(|&peer| of_peer(peer, &|to| focused_id(focused, peer, to))).collect()
+            }
+        };
+        let mut out = vec![Vec::new(); sources.len()];
+        for (at, edges) in found.into_iter().flatten() {
+            out[at] = edges;
+        }
+        out
+    }
+}
+
+/// A source's edges `(destination node, set id)`, by its position in a chunk.
+type Positioned = (usize, Vec<(u32, u32)>);
+
+/// What [`ClassEdges`] walks: the destination nodes and their peers.
 struct Walk<'a, K> {
     roles: &'a [Role],
     visit: &'a Visit<'a, K>,
-    by_peer: &'a BTreeMap<usize, Vec<usize>>,
-    destination_peer: &'a [Option<usize>],
-    destinations: &'a [usize],
-    selected_destinations: &'a [usize],
+    destination_peer: Vec<Option<usize>>,
+    destinations: Vec<usize>,
+    selected_destinations: Vec<usize>,
 }
 
 impl<K: Fn(usize, usize) -> bool> Walk<'_, K> {
-    /// The edges of the source nodes of peer `peer`, `cell(to)` being the
-    /// set id from `peer` to destination peer `to`.
-    fn edges(&self, peer: usize, cell: impl Fn(usize) -> u32) -> Vec<SourceEdges> {
+    /// The edges of source node `from`, `cell(to)` being the set id from
+    /// its peer to destination peer `to`.
+    fn source(&self, from: usize, cell: &dyn Fn(usize) -> u32) -> Vec<(u32, u32)> {
         let (roles, selected, restricted, keep) =
             (self.roles, self.visit.selected, self.visit.restricted, self.visit.keep);
-        self.by_peer[&peer]
+        let external_source = matches!(roles[from], Role::External { .. });
+        let candidates =
+            if restricted && !selected[from] { &self.selected_destinations } else { &self.destinations };
+        candidates
             .iter()
-            .map(|&from| {
-                let external_source = matches!(roles[from], Role::External { .. });
-                let candidates = if restricted && !selected[from] {
-                    self.selected_destinations
-                } else {
-                    self.destinations
-                };
-                let out = candidates
-                    .iter()
-                    .filter_map(|&to| {
-                        let destination = self.destination_peer[to]?;
-                        let skip = from == to
-                            || (external_source && matches!(roles[to], Role::External { .. }))
-                            || !keep(from, to);
-                        let id = if skip { 0 } else { cell(destination) };
-                        (id != 0).then_some((to as u32, id))
-                    })
-                    .collect();
-                (from, out)
+            .filter_map(|&to| {
+                let destination = self.destination_peer[to]?;
+                let skip = from == to
+                    || (external_source && matches!(roles[to], Role::External { .. }))
+                    || !keep(from, to);
+                let id = if skip { 0 } else { cell(destination) };
+                (id != 0).then_some((to as u32, id))
             })
             .collect()
     }

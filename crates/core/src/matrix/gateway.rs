@@ -13,8 +13,8 @@
 //! proxies, addresses and policies, and an operator knows it by name.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
+use super::stream::Extras;
 use super::{Node, NodeKind, Role};
 use crate::gateway::data_plane::{backend_ports, is_programmed};
 use crate::model::Cluster;
@@ -106,17 +106,16 @@ pub(super) fn add_gateway_edges(
     indices: &[usize],
     position: &[usize],
     keep: &impl Fn(usize, usize) -> bool,
-    buckets: &mut [Vec<(usize, Arc<ConnectionSet>)>],
+    extras: &mut Extras,
 ) {
     for (peer, &from) in peers.iter().zip(indices) {
-        let mut out: Vec<(usize, Arc<ConnectionSet>)> = peer
-            .edges
-            .iter()
-            .map(|(&to, set)| (position[to], Arc::new(set.clone())))
-            .filter(|(to, _)| keep(from, *to))
-            .collect();
-        out.sort_by_key(|(to, _)| *to);
-        buckets[from] = out;
+        for (&to, set) in &peer.edges {
+            let to = position[to];
+            if keep(from, to) {
+                let id = extras.add_set(set.clone());
+                extras.put(from, to, id);
+            }
+        }
     }
 }
 

@@ -46,12 +46,21 @@ pub fn run(args: &MatrixArgs) -> Result<ExitStatus> {
             port: args.port,
         },
     };
-    let report = matrix::matrix(&engine, &options);
-    write(&report, args, note.as_deref())?;
+    if args.format == MatrixFormat::Json {
+        // Written as it is computed: no edge is held.
+        output::matrix_json::write_json(&engine, &options)?;
+        if let Some(note) = &note {
+            eprintln!("note: {note}");
+        }
+    } else {
+        let report = matrix::matrix(&engine, &options);
+        write(&report, args, note.as_deref())?;
+        // The process ends right after this: freeing millions of edges
+        // would only cost time (tens of milliseconds at 10,000 pods).
+        std::mem::forget(report);
+    }
     let status = exit(&loaded);
-    // The process ends right after this: freeing millions of edges and the
-    // cluster would only cost time (tens of milliseconds at 10,000 pods).
-    std::mem::forget(report);
+    // Nor the cluster.
     std::mem::forget(engine);
     std::mem::forget(loaded);
     Ok(status)
@@ -100,7 +109,7 @@ fn focus(cluster: &Cluster, args: &MatrixArgs) -> Option<Vec<String>> {
 /// on stderr otherwise.
 fn write(report: &matrix::Matrix, args: &MatrixArgs, note: Option<&str>) -> Result<()> {
     let text = match args.format {
-        // Streamed: hundreds of MiB for a large cluster.
+        // Streamed: hundreds of MiB for a large cluster (JSON in `run`).
         MatrixFormat::Json | MatrixFormat::Yaml | MatrixFormat::Connlist => None,
         MatrixFormat::Human => Some(output::matrix::human(report)),
         MatrixFormat::Csv => Some(output::matrix::csv(report)),
@@ -117,7 +126,7 @@ fn write(report: &matrix::Matrix, args: &MatrixArgs, note: Option<&str>) -> Resu
         Some(text) => output::write_stdout(&text)?,
         None if args.format == MatrixFormat::Yaml => output::write_yaml(report)?,
         None if args.format == MatrixFormat::Connlist => output::matrix::write_connlist(report, args.port)?,
-        None => output::matrix::write_json(report)?,
+        None => output::write_json(report)?,
     }
     if let (Some(note), false) = (note, args.format == MatrixFormat::Human) {
         eprintln!("note: {note}");

@@ -12,59 +12,6 @@ use kubereach_core::ports::ConnectionSet;
 use kubereach_core::ports::Protocol;
 use kubereach_core::Cluster;
 
-/// Writes the `kubereach.matrix/v1` JSON (pretty, with a final newline) to
-/// stdout as it is serialized: a large cluster's matrix is hundreds of MiB
-/// of JSON, which should not be held in memory as one string.
-pub fn write_json(matrix: &Matrix) -> Result<()> {
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    write_json_to(matrix, &mut out)?;
-    out.flush()?;
-    Ok(())
-}
-
-/// Byte for byte what `serde_json::to_writer_pretty` writes for `matrix`,
-/// plus a newline, but each node id and each distinct connection set is
-/// rendered once rather than once per edge: a large cluster's edges are
-/// millions of repetitions of a few thousand ids and a few hundred sets.
-fn write_json_to(matrix: &Matrix, out: &mut impl std::io::Write) -> std::io::Result<()> {
-    // Everything but the edges, as serde writes it, ends in `"edges": []\n}`.
-    let head = Matrix { nodes: matrix.nodes.clone(), edges: Vec::new() };
-    let head = serde_json::to_string_pretty(&head).map_err(std::io::Error::from)?;
-    let Some(head) = head.strip_suffix("[]\n}") else {
-        return Err(std::io::Error::other("unexpected matrix JSON layout"));
-    };
-    out.write_all(head.as_bytes())?;
-    if matrix.edges.is_empty() {
-        return out.write_all(b"[]\n}\n");
-    }
-    let ids: Vec<String> =
-        matrix.nodes.iter().map(|n| serde_json::Value::from(n.id.as_str()).to_string()).collect();
-    // Keyed by the shared set's address: equal sets in different `Arc`s are
-    // only rendered twice.
-    let mut sets: std::collections::HashMap<*const kubereach_core::ports::ConnectionSet, String> =
-        std::collections::HashMap::new();
-    out.write_all(b"[")?;
-    for (i, edge) in matrix.edges.iter().enumerate() {
-        let ports = match sets.entry(std::sync::Arc::as_ptr(&edge.connections)) {
-            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
-            std::collections::hash_map::Entry::Vacant(entry) => {
-                let pretty =
-                    serde_json::to_string_pretty(&*edge.connections).map_err(std::io::Error::from)?;
-                // Nested three levels deep: six spaces more on every line.
-                entry.insert(pretty.replace('\n', "\n      "))
-            }
-        };
-        out.write_all(if i == 0 { b"\n    {\n      \"from\": " } else { b",\n    {\n      \"from\": " })?;
-        out.write_all(ids[edge.from].as_bytes())?;
-        out.write_all(b",\n      \"to\": ")?;
-        out.write_all(ids[edge.to].as_bytes())?;
-        out.write_all(b",\n      \"ports\": ")?;
-        out.write_all(ports.as_bytes())?;
-        out.write_all(b"\n    }")?;
-    }
-    out.write_all(b"\n  ]\n}\n")
-}
-
 /// Grouped by the source's namespace; one line per allowed pair.
 pub fn human(matrix: &Matrix) -> String {
     let mut groups: BTreeMap<String, Vec<(String, String, String)>> = BTreeMap::new();
@@ -440,26 +387,6 @@ mod tests {
         for (a, b) in cases {
             assert_eq!(compare_parts(a, b), a.concat().cmp(&b.concat()), "{a:?} {b:?}");
             assert_eq!(compare_parts(b, a), b.concat().cmp(&a.concat()), "{b:?} {a:?}");
-        }
-    }
-
-    #[test]
-    fn the_fast_json_writer_writes_what_serde_writes() {
-        for granularity in [Granularity::Workloads, Granularity::Pods] {
-            let matrix = demo_matrix(granularity);
-            assert!(matrix.edges.len() > 10, "{}", matrix.edges.len());
-            let mut fast = Vec::new();
-            write_json_to(&matrix, &mut fast).unwrap();
-            let expected = serde_json::to_string_pretty(&matrix).unwrap() + "\n";
-            assert_eq!(String::from_utf8(fast).unwrap(), expected);
-
-            let empty = Matrix { nodes: matrix.nodes.clone(), edges: Vec::new() };
-            let mut fast = Vec::new();
-            write_json_to(&empty, &mut fast).unwrap();
-            assert_eq!(
-                String::from_utf8(fast).unwrap(),
-                serde_json::to_string_pretty(&empty).unwrap() + "\n"
-            );
         }
     }
 }

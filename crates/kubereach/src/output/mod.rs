@@ -11,6 +11,7 @@ pub mod dns;
 pub mod escape;
 pub mod inventory;
 pub mod matrix;
+pub mod matrix_json;
 pub mod probe;
 pub mod routes;
 pub mod terminal;
