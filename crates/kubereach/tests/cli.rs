@@ -25,6 +25,8 @@ mod demo;
 mod gateway_proxies;
 #[path = "cli/hostile.rs"]
 mod hostile;
+#[path = "cli/ingress_proxies.rs"]
+mod ingress_proxies;
 #[path = "cli/kubectl.rs"]
 mod kubectl;
 #[path = "cli/live.rs"]

@@ -376,6 +376,10 @@ fn through_ingress(engine: &PolicyEngine<'_>, route: &ClassRoute, probe: &Probe)
     else {
         return Resolution { outcome: Outcome::Unknown, rule, notes };
     };
+    let proxies = ingress_proxies(cluster, ingress);
+    if let Some(nothing) = serves_nothing(&proxies) {
+        return nothing;
+    }
     if probe.scheme == "http" && site != BackendSite::DefaultBackend {
         let kind = ingress_class_of(cluster, &ingress.value).controller.map(|c| c.kind);
         let tls = check_tls(cluster, ingress, &probe.host).status != TlsStatus::NotConfigured;
@@ -395,7 +399,7 @@ fn through_ingress(engine: &PolicyEngine<'_>, route: &ClassRoute, probe: &Probe)
             let port =
                 found.and_then(|s| service_ports(&s.value).iter().find(|p| ServicePortKey::of(p) == *key));
             if let (Some(found), Some(port)) = (found, port) {
-                forward.add(engine, &ingress_proxies(cluster, ingress), &found.value, port);
+                forward.add(engine, &proxies, &found.value, port);
             }
         }
     }
