@@ -72,3 +72,38 @@ fn a_not_ready_controller_on_the_host_network_still_serves_in_every_command() {
     assert_eq!(to_api.len(), 1, "{matrix:?}");
     assert_eq!(to_api[0]["ports"], serde_json::json!([{"protocol": "TCP", "from": 8080, "to": 8080}]));
 }
+
+// `externalTrafficPolicy: Cluster` "obscures the client source IP": the
+// receiving node SNATs the connection to its own address
+// (https://kubernetes.io/docs/tutorials/services/source-ip/#source-ip-for-services-with-type-loadbalancer),
+// whether or not the input shows the nodes. With an unknown client address
+// and no Node objects, the controller's policies still see a node's
+// address, and the fix must admit the nodes' addresses (commit 963a30d
+// fixed a reading of this case as `Local`).
+#[test]
+fn the_controllers_policies_see_a_node_address_without_nodes_in_the_input() {
+    let dir = repo_root().join("crates/kubereach/tests/trace/fixtures");
+    let files = [
+        "-f",
+        "kube-system.yaml",
+        "-f",
+        "shop.yaml",
+        "-f",
+        "ingress-controller-snat/controller-without-nodes.yaml",
+        "-f",
+        "ingress-controller-snat/etp-cluster.yaml",
+    ];
+    let args =
+        [&["trace", "external", "http://shop.example.com/", "--format", "json"][..], &files[..]].concat();
+    let trace = run_in(&dir, &args, None);
+    trace.assert_code(1);
+    let json = trace.json();
+    assert_eq!(json["blocked_at"], "ingress-class", "{trace}");
+    let step = json["steps"].as_array().unwrap().iter().find(|s| s["layer"] == "ingress-class").unwrap();
+    let evidence: Vec<&str> =
+        step["evidence"].as_array().unwrap().iter().map(|e| e.as_str().unwrap()).collect();
+    assert!(evidence.contains(&"the controller's pods see a node's address (`externalTrafficPolicy: Cluster`; the input shows no node addresses)"), "{evidence:?}");
+    assert!(!evidence.iter().any(|e| e.contains("externalTrafficPolicy: Local")), "{evidence:?}");
+    let fix = step["fix"].as_str().unwrap();
+    assert!(fix.contains("an `ipBlock` of the nodes' addresses"), "{fix}");
+}
