@@ -520,6 +520,11 @@ pub fn connlist_lines(matrix: &Matrix) -> Vec<String> {
 fn ingress_routes(cluster: &Cluster, nodes: &[Node], roles: &[Role]) -> BTreeMap<usize, ConnectionSet> {
     let mut routes: BTreeMap<usize, ConnectionSet> = BTreeMap::new();
     for backend in crate::ingress::controller_backends(cluster) {
+        // A controller none of whose pods receives requests serves nothing.
+        let proxies = backend.ingress.map(|ingress| crate::routes::ingress_proxies(cluster, ingress));
+        if matches!(proxies, Some(crate::routes::Proxies::NotReady(_))) {
+            continue;
+        }
         let selected: std::collections::HashSet<PodId> =
             cluster.pods_selected_by_service(&backend.service.value).into_iter().collect();
         for (member, role) in roles.iter().enumerate() {

@@ -27,6 +27,8 @@ mod gateway_proxies;
 mod hostile;
 #[path = "cli/imports.rs"]
 mod imports;
+#[path = "cli/ingress_proxies.rs"]
+mod ingress_proxies;
 #[path = "cli/kubectl.rs"]
 mod kubectl;
 #[path = "cli/live.rs"]

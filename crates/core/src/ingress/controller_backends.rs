@@ -19,6 +19,7 @@
 //!   the Service port itself; without `spec.port`, every port.
 
 use k8s_openapi::api::core::v1::Service;
+use k8s_openapi::api::networking::v1::Ingress;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::{check_backends, BackendStatus};
@@ -31,6 +32,8 @@ use crate::service::{backend_target_port, port_protocol, service_ports, BackendP
 pub struct ControllerBackend<'c> {
     /// The Service.
     pub service: &'c Object<Service>,
+    /// The Ingress whose backend it is; `None` for an OpenShift Route's.
+    pub ingress: Option<&'c Object<Ingress>>,
     /// Which of its ports.
     ports: BackendPorts,
 }
@@ -53,7 +56,7 @@ pub fn controller_backends(cluster: &Cluster) -> Vec<ControllerBackend<'_>> {
             let crate::ingress::BackendRef::Service { service, .. } = &check.backend else { continue };
             let Some(found) = cluster.service(&service.namespace, &service.name) else { continue };
             let ports = BackendPorts::Port(PortRef::Number(port.port));
-            backends.push(ControllerBackend { service: found, ports });
+            backends.push(ControllerBackend { service: found, ingress: Some(ingress), ports });
         }
     }
     for route in cluster.routes() {
@@ -61,8 +64,11 @@ pub fn controller_backends(cluster: &Cluster) -> Vec<ControllerBackend<'_>> {
         let target = route.value.spec.port.as_ref().map(|p| p.target_port.clone());
         for name in route.value.services() {
             let Some(found) = cluster.service(namespace, name) else { continue };
-            backends
-                .push(ControllerBackend { service: found, ports: BackendPorts::RouteTarget(target.clone()) });
+            backends.push(ControllerBackend {
+                service: found,
+                ingress: None,
+                ports: BackendPorts::RouteTarget(target.clone()),
+            });
         }
     }
     backends

@@ -83,6 +83,11 @@ pub enum Cause {
     ListenerMissing,
     /// NEW takes a host on a port where OLD had no listener.
     ListenerAdded,
+    /// NEW's Gateway or ingress controller has proxy pods, none of them
+    /// ready: nothing answers.
+    NoReadyProxies,
+    /// OLD's had proxy pods, none of them ready; NEW's answer.
+    ProxiesReady,
     /// NEW answers 404 where OLD reached a backend.
     NoLongerRouted,
     /// NEW reaches a backend where OLD answered 404.
@@ -268,6 +273,8 @@ fn causes(old: &Resolution, new: &Resolution) -> Vec<Cause> {
     }
     use Outcome::*;
     let cause = match (&old.outcome, &new.outcome) {
+        (_, NoReadyProxies) => Some(Cause::NoReadyProxies),
+        (NoReadyProxies, _) => Some(Cause::ProxiesReady),
         (Redirect { .. }, Redirect { .. }) => Some(Cause::RedirectChanged),
         (Redirect { .. }, _) if has(old, &ResolutionNote::HttpsRedirect) => Some(Cause::HttpsRedirectDropped),
         (_, Redirect { .. }) => Some(Cause::RedirectAdded),

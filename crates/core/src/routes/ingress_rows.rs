@@ -9,10 +9,10 @@ use k8s_openapi::api::networking::v1::Ingress;
 use super::{backend, source_object, Action, Backend, FrontendKind, Listener, PathRule, Proxies, RouteRow};
 use crate::ingress::behaviour::{plain_http, PlainHttp};
 use crate::ingress::{
-    check_backend, check_tls, ingress_class_of, BackendRef, BackendSite, BackendStatus, ControllerKind,
-    PathType, TlsStatus,
+    check_backend, check_tls, ingress_class_of, BackendRef, BackendSite, BackendStatus, ControllerInfo,
+    ControllerKind, PathType, TlsStatus,
 };
-use crate::model::{Cluster, Object};
+use crate::model::{Cluster, Object, Pod, PodId, Readiness};
 use crate::policy::PolicyEngine;
 use crate::service::{service_ports, PortRef, ServicePortKey, ServiceRef};
 
@@ -59,7 +59,7 @@ struct Frontend {
 impl Frontend {
     fn of(cluster: &Cluster, ingress: &Object<Ingress>) -> Frontend {
         let resolution = ingress_class_of(cluster, &ingress.value);
-        let proxies = proxies_of(resolution.controller.as_ref());
+        let proxies = controller_proxies(cluster, resolution.controller.as_ref());
         let mut addresses: Vec<String> = ingress
             .value
             .status
@@ -148,17 +148,55 @@ impl Frontend {
     }
 }
 
-/// Where the controller of `ingress` connects from.
-pub(super) fn ingress_proxies(cluster: &Cluster, ingress: &Object<Ingress>) -> Proxies {
-    proxies_of(ingress_class_of(cluster, &ingress.value).controller.as_ref())
+/// Where the controller of `ingress` connects from: the one answer
+/// `trace`, `routes` and the matrix give, as [`super::gateway_proxies`] is
+/// for a Gateway ([`controller_proxies`] for the controller of a class).
+pub(crate) fn ingress_proxies(cluster: &Cluster, ingress: &Object<Ingress>) -> Proxies {
+    controller_proxies(cluster, ingress_class_of(cluster, &ingress.value).controller.as_ref())
 }
 
-fn proxies_of(controller: Option<&crate::ingress::ControllerInfo>) -> Proxies {
+/// Where `controller`'s proxies connect from.
+///
+/// Only pods that receive requests carry them. A pod that is not ready is
+/// left out of the endpoints of every Service that selects it ("If the
+/// readiness probe fails, the EndpointSlice controller removes the Pod's
+/// IP address from the EndpointSlices of all Services that match the
+/// Pod", <https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#container-probes>;
+/// the endpoint's `ready` condition is `false`), so the controller's
+/// `LoadBalancer` or `NodePort` Service sends it nothing. A pod bound on
+/// its node (`hostNetwork`, or a `hostPort` that the CNI `portmap` plugin
+/// DNATs to it, <https://www.cni.dev/plugins/current/meta/portmap/>) still
+/// receives what clients send to the node's address: neither consults
+/// readiness. When no pod receives requests, the controller serves
+/// nothing ([`Proxies::NotReady`]). Ready pods come first.
+pub(crate) fn controller_proxies(cluster: &Cluster, controller: Option<&ControllerInfo>) -> Proxies {
     match controller {
-        Some(c) if c.in_cluster == Some(true) && !c.pods.is_empty() => Proxies::Pods(c.pods.clone()),
+        Some(c) if c.in_cluster == Some(true) && !c.pods.is_empty() => {
+            let mut serving: Vec<PodId> =
+                c.pods.iter().copied().filter(|p| receives_requests(cluster.pod(*p))).collect();
+            serving.sort_by_key(|p| cluster.pod(*p).readiness() == Readiness::NotReady);
+            if serving.is_empty() {
+                Proxies::NotReady(c.pods.clone())
+            } else {
+                Proxies::Pods(serving)
+            }
+        }
         Some(c) if c.in_cluster == Some(false) => Proxies::Outside,
         _ => Proxies::Symbolic,
     }
+}
+
+/// Whether a controller pod receives requests: it is ready (or the input
+/// does not say), or bound on its node's address.
+fn receives_requests(pod: &Pod) -> bool {
+    pod.readiness() != Readiness::NotReady
+        || pod.host_network()
+        || pod
+            .spec
+            .containers
+            .iter()
+            .flat_map(|c| c.ports.iter().flatten())
+            .any(|p| p.host_port.is_some_and(|h| h != 0))
 }
 
 /// The backend at `site`, with the Service port it reaches.
@@ -194,3 +232,7 @@ fn ingress_backend(
     };
     Some(backend(engine, proxies, service, written, 1, resolved))
 }
+
+#[cfg(test)]
+#[path = "ingress_proxies_tests.rs"]
+mod ingress_proxies_tests;

@@ -29,6 +29,7 @@ use k8s_openapi::api::core::v1::{Service, ServicePort};
 
 pub use annotations::{AnnotationEffect, AnnotationNote};
 pub(crate) use gateway_rows::gateway_proxies;
+pub(crate) use ingress_rows::{controller_proxies, ingress_proxies};
 
 /// The JSON schema id of `routes --format json`.
 pub const SCHEMA: &str = "kubereach.routes/v1";

@@ -74,6 +74,10 @@ pub enum Outcome {
     NoBackend,
     /// No listener takes the host on that port.
     NoListener,
+    /// The Gateway (or ingress controller) that takes the host has proxy
+    /// pods, none of them ready ([`Proxies::NotReady`]): the Service in
+    /// front of them has no ready endpoint, so nothing answers.
+    NoReadyProxies,
     /// Not known: a rule kubereach does not evaluate, or an object it does not model.
     Unknown,
 }
@@ -164,9 +168,13 @@ pub fn resolve(engine: &PolicyEngine<'_>, probe: &Probe) -> Resolution {
 
 fn through_gateway(engine: &PolicyEngine<'_>, claim: &Claim<'_>, probe: &Probe, port: i32) -> Resolution {
     let cluster = engine.cluster();
+    let proxies = gateway_proxies(cluster, &claim.gateway.value);
+    if let Some(nothing) = serves_nothing(&proxies) {
+        return nothing;
+    }
     let listener = &claim.gateway.value.spec.listeners[claim.listener];
     if listener.protocol == "TLS" {
-        return through_tls_route(engine, claim, probe);
+        return through_tls_route(engine, &proxies, claim, probe);
     }
     if !matches!(listener.protocol.as_str(), "HTTP" | "HTTPS") {
         return Resolution { outcome: Outcome::Unknown, rule: None, notes: vec![ResolutionNote::NotHttp] };
@@ -206,7 +214,6 @@ fn through_gateway(engine: &PolicyEngine<'_>, claim: &Claim<'_>, probe: &Probe, 
             notes: vec![ResolutionNote::RedirectFilter],
         };
     }
-    let proxies = gateway_proxies(cluster, &claim.gateway.value);
     let mut forward = Forwarding::default();
     for (r, _, b) in route.backend_refs() {
         let resolved = resolve_backend(cluster, route.kind(), route.namespace(), b);
@@ -225,7 +232,12 @@ fn through_gateway(engine: &PolicyEngine<'_>, claim: &Claim<'_>, probe: &Probe, 
 
 /// An HTTPS request to a `TLS` listener: the TLSRoute for its SNI name
 /// ([`stream_route`]) takes the whole connection, whatever the path.
-fn through_tls_route(engine: &PolicyEngine<'_>, claim: &Claim<'_>, probe: &Probe) -> Resolution {
+fn through_tls_route(
+    engine: &PolicyEngine<'_>,
+    proxies: &Proxies,
+    claim: &Claim<'_>,
+    probe: &Probe,
+) -> Resolution {
     let cluster = engine.cluster();
     let Some((route, hostname)) = stream_route(&claim.routes, Some(&probe.host)).chosen else {
         // No TLSRoute for the SNI name: the Gateway ends the handshake.
@@ -233,7 +245,6 @@ fn through_tls_route(engine: &PolicyEngine<'_>, claim: &Claim<'_>, probe: &Probe
     };
     let matched = format!("SNI {}", hostname.unwrap_or_else(|| "*".to_owned()));
     let rule = Some(rule_ref(route.kind(), route.id(), matched, route.origin().location()));
-    let proxies = gateway_proxies(cluster, &claim.gateway.value);
     let mut forward = Forwarding::default();
     for (_, _, b) in route.backend_refs() {
         let resolved = resolve_backend(cluster, route.kind(), route.namespace(), b);
@@ -244,10 +255,22 @@ fn through_tls_route(engine: &PolicyEngine<'_>, claim: &Claim<'_>, probe: &Probe
             .port
             .and_then(|number| backend_service_port(service_ports(&service.value), number, route.kind()));
         if let Some(port) = port {
-            forward.add(engine, &proxies, &service.value, port);
+            forward.add(engine, proxies, &service.value, port);
         }
     }
     Resolution { outcome: forward.outcome(), rule, notes: Vec::new() }
+}
+
+/// What the client gets from a frontend whose proxies are all NotReady
+/// (the one decision of [`gateway_proxies`] and [`ingress_proxies`]):
+/// no answer at all, whatever the host, path or rule. `None` when some
+/// proxy may answer.
+fn serves_nothing(proxies: &Proxies) -> Option<Resolution> {
+    matches!(proxies, Proxies::NotReady(_)).then(|| Resolution {
+        outcome: Outcome::NoReadyProxies,
+        rule: None,
+        notes: Vec::new(),
+    })
 }
 
 /// The `PathPrefix` value of the match that took the request.
@@ -353,6 +376,10 @@ fn through_ingress(engine: &PolicyEngine<'_>, route: &ClassRoute, probe: &Probe)
     else {
         return Resolution { outcome: Outcome::Unknown, rule, notes };
     };
+    let proxies = ingress_proxies(cluster, ingress);
+    if let Some(nothing) = serves_nothing(&proxies) {
+        return nothing;
+    }
     if probe.scheme == "http" && site != BackendSite::DefaultBackend {
         let kind = ingress_class_of(cluster, &ingress.value).controller.map(|c| c.kind);
         let tls = check_tls(cluster, ingress, &probe.host).status != TlsStatus::NotConfigured;
@@ -372,7 +399,7 @@ fn through_ingress(engine: &PolicyEngine<'_>, route: &ClassRoute, probe: &Probe)
             let port =
                 found.and_then(|s| service_ports(&s.value).iter().find(|p| ServicePortKey::of(p) == *key));
             if let (Some(found), Some(port)) = (found, port) {
-                forward.add(engine, &ingress_proxies(cluster, ingress), &found.value, port);
+                forward.add(engine, &proxies, &found.value, port);
             }
         }
     }

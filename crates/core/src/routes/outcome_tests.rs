@@ -58,3 +58,26 @@ fn a_backend_port_is_the_service_port_of_the_routes_protocol() {
         Outcome::Forward { backends: vec!["shop/web:8080".to_owned()], refused_by_policy: Vec::new() }
     );
 }
+
+// A pod whose readiness probe fails is removed from the endpoints of every
+// Service that selects it
+// (https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#container-probes),
+// so with its one proxy pod NotReady the Service in front of the Gateway
+// has no ready endpoint and the request gets no answer at all: not a
+// forward (as before), whatever the route says. The answer is
+// `gateway_proxies`'s, the one `routes` and `trace` give.
+#[test]
+fn a_gateway_without_ready_proxies_serves_nothing() {
+    let mut objects = objects();
+    objects[2]["status"] = json!({"phase": "Running", "conditions": [{"type": "Ready", "status": "False"}]});
+    let cluster = cluster(objects);
+    let plugin = crate::cni::behaviour(&cluster, &Default::default());
+    let engine = PolicyEngine::for_plugin(&cluster, plugin, PolicyView::AsWritten);
+    for (scheme, path) in [("http", "/"), ("http", "/missing"), ("https", "/")] {
+        let probe =
+            Probe { scheme: scheme.to_owned(), host: "shop.example.com".to_owned(), path: path.to_owned() };
+        let resolution = resolve(&engine, &probe);
+        let expected = if scheme == "http" { Outcome::NoReadyProxies } else { Outcome::NoListener };
+        assert_eq!(resolution.outcome, expected, "{}", probe.url());
+    }
+}

@@ -20,6 +20,7 @@ use crate::ingress::{
     HostMatch, IngressRef, LossReason, PathMatch, PathType, RouteTarget,
 };
 use crate::model::{Cluster, Object, PodId, Readiness};
+use crate::routes::{controller_proxies, Proxies};
 use crate::service::{lb_addresses, PortRef, ServiceRef};
 use crate::shell::quote;
 
@@ -324,7 +325,7 @@ fn class_step(
     if let Some(location) = &class.ingress_class {
         evidence.insert(0, format!("IngressClass {class_name}{}", at(location)));
     }
-    let client = controller_client(cluster, controller, &mut evidence);
+    let client = controller_client(ctx, walk, controller, &summary, &mut evidence)?;
     match exposure_steps::controller_port(cluster, controller, port) {
         Ok(more) => evidence.extend(more),
         Err((why, more, fix)) => {
@@ -461,29 +462,52 @@ fn class_lines(classes: &[(String, String)]) -> Vec<String> {
         .collect()
 }
 
-/// Who connects to the backends for the controller: one of its pods (a
-/// ready one if any), the outside for a load balancer outside the
-/// cluster, else the symbolic controller.
-fn controller_client(cluster: &Cluster, controller: &ControllerInfo, evidence: &mut Vec<String>) -> Client {
-    if let Some(pod) = pick_pod(cluster, &controller.pods) {
-        return Client::Pod(pod);
+/// Who connects to the backends for the controller, as
+/// [`controller_proxies`] decides it: one of its pods that receive
+/// requests, the outside for a load balancer outside the cluster, else the
+/// symbolic controller; pods none of which receives requests block.
+fn controller_client(
+    ctx: &Ctx<'_, '_>,
+    walk: &mut Walk,
+    controller: &ControllerInfo,
+    summary: &str,
+    evidence: &mut Vec<String>,
+) -> Flow<Client> {
+    let cluster = ctx.cluster;
+    match controller_proxies(cluster, Some(controller)) {
+        Proxies::Pods(pods) => {
+            let pod = cluster.pod(pods[0]);
+            if pod.readiness() == Readiness::NotReady {
+                let binding = if pod.host_network() { "`hostNetwork`" } else { "a `hostPort`" };
+                evidence.push(format!("{} is not ready, so its Service sends it nothing, but it is bound on its node ({binding}): a client that sends to the node's address reaches it", ctx.pod_name(pods[0])));
+            }
+            Ok(Client::Pod(pods[0]))
+        }
+        Proxies::Outside => {
+            evidence.push(
+                "the controller is a load balancer outside the cluster: its connections come from outside"
+                    .to_owned(),
+            );
+            Ok(Client::External(None))
+        }
+        Proxies::Symbolic => {
+            evidence.push("the controller's pods are not in the input: policies are checked against a pod of an unlabelled namespace of its own".to_owned());
+            Ok(Client::IngressController)
+        }
+        Proxies::NotReady(pods) => {
+            let first = cluster.pod(pods[0]);
+            let names: Vec<String> = pods.iter().map(|p| ctx.pod_name(*p)).collect();
+            let step = Step::new(
+                Layer::IngressClass,
+                Status::Fail,
+                "no pod of the ingress controller is ready: the Service in front of them has no ready endpoints, so nothing answers".to_owned(),
+            )
+            .evidence([summary.to_owned()].into_iter().chain(evidence.drain(..)).chain([format!("the controller's pods: {}; none is ready, and none is bound on its node (`hostNetwork`, `hostPort`)", names.join(", "))]))
+            .fix("make the controller's pods ready: their conditions and events say why they are not")
+            .kubectl(format!("kubectl describe pod -n {} {}", quote(&first.namespace), quote(&first.name)));
+            walk.block(step)
+        }
     }
-    if controller.in_cluster == Some(false) {
-        evidence.push(
-            "the controller is a load balancer outside the cluster: its connections come from outside"
-                .to_owned(),
-        );
-        return Client::External(None);
-    }
-    evidence.push("the controller's pods are not in the input: policies are checked against a pod of an unlabelled namespace of its own".to_owned());
-    Client::IngressController
-}
-
-fn pick_pod(cluster: &Cluster, pods: &[PodId]) -> Option<PodId> {
-    pods.iter()
-        .copied()
-        .find(|id| cluster.pod(*id).readiness() != Readiness::NotReady)
-        .or(pods.first().copied())
 }
 
 /// Every IngressClass with its controller, sorted.

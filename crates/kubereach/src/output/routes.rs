@@ -251,6 +251,7 @@ fn resolution(resolution: &Resolution) -> String {
         Outcome::NotFound => "404: no rule takes the path".to_owned(),
         Outcome::NoBackend => "5xx: the rule has no valid backend".to_owned(),
         Outcome::NoListener => "nothing listens for this host on this port".to_owned(),
+        Outcome::NoReadyProxies => "nothing answers: no proxy is ready".to_owned(),
         Outcome::Unknown => "not known to kubereach".to_owned(),
     };
     if let Some(rule) = &resolution.rule {
@@ -273,6 +274,8 @@ fn cause_text(cause: Cause) -> &'static str {
         Cause::DefaultBackendAdded => "a `defaultBackend` answers now",
         Cause::ListenerMissing => "no listener takes the host on this port now: add one, or attach the route to it",
         Cause::ListenerAdded => "a listener takes the host on this port now",
+        Cause::NoReadyProxies => "no proxy pod of the Gateway or ingress controller that takes the host is ready now, so the Service in front of them has no ready endpoint: make them ready (their conditions and events say why they are not)",
+        Cause::ProxiesReady => "the proxies that take the host had no ready pod before; they answer now",
         Cause::NoLongerRouted => "no rule takes the path now",
         Cause::NewlyRouted => "a rule takes the path now",
         Cause::BackendChanged => "another Service port receives it",

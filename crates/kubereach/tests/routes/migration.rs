@@ -146,3 +146,28 @@ fn openshift_routes_to_gateway_api_with_differences() {
         "{canary:#}"
     );
 }
+
+// The same translation as `equivalent`, but the Gateway's one Envoy proxy
+// pod is NotReady: a pod that fails its readiness probe is out of its
+// Service's endpoints
+// (https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#container-probes),
+// so the Gateway serves nothing (implementations report `Programmed:
+// False`, reason `NoResources`,
+// https://gateway-api.sigs.k8s.io/reference/spec/#gatewayconditionreason).
+// Every request the old Ingress served is a difference, not "forwarding".
+#[test]
+fn a_gateway_without_ready_proxies_serves_nothing() {
+    let run = diff("proxies-not-ready", "human");
+    run.assert_code(1);
+    snapshot!("proxies_not_ready", run.to_string());
+    let json = diff("proxies-not-ready", "json").json();
+    assert_eq!(causes(&json, "differences"), set(&["no-ready-proxies"]));
+    let differences = json["differences"].as_array().unwrap();
+    // Every request to the host: 9 paths over HTTP and HTTPS.
+    assert_eq!(differences.len(), 18, "{json:#}");
+    for difference in differences {
+        assert_eq!(difference["request"]["host"], "shop.example.com", "{difference:#}");
+        assert_eq!(difference["old"]["outcome"]["result"], "forward", "{difference:#}");
+        assert_eq!(difference["new"]["outcome"]["result"], "no-ready-proxies", "{difference:#}");
+    }
+}
