@@ -18,6 +18,7 @@ mod gateway_rows;
 mod ingress_rows;
 mod openshift_rows;
 pub mod outcome;
+mod resolution;
 mod router_outcome;
 
 use serde::Serialize;

@@ -9,7 +9,7 @@
 //! router answers 302 to HTTPS.
 
 use super::openshift_rows::{forwarded_ports, router_proxies};
-use super::outcome::{rule_ref, Forwarding, Outcome, Probe, Resolution, ResolutionNote};
+use super::resolution::{rule_ref, Forwarding, Outcome, Probe, Resolution, ResolutionNote};
 use crate::model::Object;
 use crate::policy::PolicyEngine;
 use crate::route::{route_path_matches, route_takes_host, router_ports, Route, RouterAction};
