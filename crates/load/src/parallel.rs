@@ -132,18 +132,24 @@ mod tests {
     use crate::{load, load_str, Input};
     use kubereach_core::ClusterBuilder;
 
-    /// A directory of files whose diagnostics depend on their order
-    /// (duplicates replace earlier definitions) loads as the files would one
-    /// by one, in path order, whichever thread parses which file.
+    /// Input up to the threshold (a file that cannot be read counting as
+    /// nothing) is parsed without threads; one byte more, over all files, is not.
     #[test]
     fn a_small_input_is_small() {
         let file = std::env::temp_dir().join(format!("kubereach-small-{}.yaml", std::process::id()));
         std::fs::write(&file, "kind: Namespace\n").unwrap();
         let missing = file.with_extension("missing");
         assert!(small(&[file.clone(), missing]));
+        let large = file.with_extension("large.yaml");
+        std::fs::write(&large, vec![b'#'; usize::try_from(SMALL_INPUT).unwrap()]).unwrap();
+        assert!(!small(&[file.clone(), large.clone()]), "the threshold counts every file together");
+        std::fs::remove_file(&large).unwrap();
         std::fs::remove_file(&file).unwrap();
     }
 
+    /// A directory of files whose diagnostics depend on their order
+    /// (duplicates replace earlier definitions) loads as the files would one
+    /// by one, in path order, whichever thread parses which file.
     #[test]
     fn threads_give_the_result_of_reading_the_files_in_order() {
         let dir = std::env::temp_dir().join(format!("kubereach-parallel-{}", std::process::id()));
