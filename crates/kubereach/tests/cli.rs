@@ -23,6 +23,8 @@ mod credentials;
 mod demo;
 #[path = "cli/gateway_proxies.rs"]
 mod gateway_proxies;
+#[path = "cli/generated_standalone.rs"]
+mod generated_standalone;
 #[path = "cli/hostile.rs"]
 mod hostile;
 #[path = "cli/imports.rs"]

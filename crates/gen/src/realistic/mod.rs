@@ -19,6 +19,7 @@ mod services;
 mod system;
 mod vocab;
 
+pub(crate) use system::kube_system_file;
 pub(crate) use vocab::{ENVS, TEAMS};
 mod workloads;
 
@@ -32,7 +33,7 @@ use crate::yaml::Yaml;
 use plan::{plan_namespaces, Allocator, Namespace, Workload};
 use policies::{write_policy, PolicyContext, PolicyForm};
 use services::{write_ingress, write_service};
-use system::{ingress_nginx_file, kube_system_file, namespaces_file};
+use system::{ingress_nginx_file, namespaces_file};
 use vocab::WorkloadKind;
 use workloads::write_workload;
 

@@ -10,8 +10,8 @@
 //! replicas add up to exactly `--pods` and the policies to `--policies`, split
 //! evenly over the namespaces (and the replicas over the Deployments).
 
-mod objects;
-mod policies;
+pub(crate) mod objects;
+pub(crate) mod policies;
 
 use std::fs;
 use std::path::Path;
@@ -50,16 +50,21 @@ pub(crate) fn tier(index: u64) -> &'static str {
     ["web", "api", "db", "cache", "worker"][(index % 5) as usize]
 }
 
-pub(crate) fn generate(args: &Args, out: &Path) -> std::io::Result<Totals> {
-    let mut rng = Rng::new(args.seed);
-    let namespaces: Vec<Namespace> = (0..args.namespaces)
+/// Namespaces `ns0`… of `count`, each of a team and an env drawn from `rng`.
+pub(crate) fn namespaces(count: u64, rng: &mut Rng) -> Vec<Namespace> {
+    (0..count)
         .map(|index| Namespace {
             index,
             name: format!("ns{index}"),
             team: rng.pick(TEAMS),
             env: rng.pick(ENVS),
         })
-        .collect();
+        .collect()
+}
+
+pub(crate) fn generate(args: &Args, out: &Path) -> std::io::Result<Totals> {
+    let mut rng = Rng::new(args.seed);
+    let namespaces = namespaces(args.namespaces, &mut rng);
     fs::create_dir_all(out)?;
     let mut totals = Totals::default();
     write_file(out, "namespaces.yaml", &namespaces_file(&namespaces), &mut totals)?;
@@ -72,11 +77,12 @@ pub(crate) fn generate(args: &Args, out: &Path) -> std::io::Result<Totals> {
     Ok(totals)
 }
 
-fn split_evenly(total: u64, parts: u64, index: u64) -> u64 {
+/// Part `index` of `total` split into `parts` as evenly as can be.
+pub(crate) fn split_evenly(total: u64, parts: u64, index: u64) -> u64 {
     total / parts + u64::from(index < total % parts)
 }
 
-fn namespaces_file(namespaces: &[Namespace]) -> Yaml {
+pub(crate) fn namespaces_file(namespaces: &[Namespace]) -> Yaml {
     let mut y = Yaml::default();
     emit!(y, 0, "# Namespaces of the synthetic cluster (scale shape).");
     for ns in namespaces {

@@ -41,15 +41,22 @@ pub(crate) fn write_deployment(y: &mut Yaml, ns: &Namespace, app: u64, replicas:
     emit!(y, 4, "tier: {tier}");
     emit!(y, 4, "team: {}", ns.team);
     emit!(y, 2, "spec:");
-    emit!(y, 3, "containers:");
-    emit!(y, 4, "- name: {tier}");
-    emit!(y, 5, "image: registry.example.com/{}/{tier}:1.0.{app}", ns.team);
-    emit!(y, 5, "ports:");
+    write_containers(y, 3, ns, app);
+}
+
+/// The `containers` of a pod of `app{app}` (one, with its tier's named
+/// ports), the key written at `indent`.
+pub(crate) fn write_containers(y: &mut Yaml, indent: usize, ns: &Namespace, app: u64) {
+    let tier = tier(app);
+    emit!(y, indent, "containers:");
+    emit!(y, indent + 1, "- name: {tier}");
+    emit!(y, indent + 2, "image: registry.example.com/{}/{tier}:1.0.{app}", ns.team);
+    emit!(y, indent + 2, "ports:");
     for (name, number, protocol) in tier_ports(tier) {
-        emit!(y, 6, "- name: {name}");
-        emit!(y, 7, "containerPort: {number}");
+        emit!(y, indent + 3, "- name: {name}");
+        emit!(y, indent + 4, "containerPort: {number}");
         if *protocol != "TCP" {
-            emit!(y, 7, "protocol: {protocol}");
+            emit!(y, indent + 4, "protocol: {protocol}");
         }
     }
 }
