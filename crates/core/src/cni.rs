@@ -55,6 +55,7 @@
 mod behaviour;
 mod detect;
 mod native_inventory;
+mod node_peer;
 
 use serde::Serialize;
 
@@ -68,6 +69,7 @@ pub use behaviour::{
 pub(crate) use detect::not_found;
 pub use detect::{detect, given};
 pub use native_inventory::{native_policy_counts, NativePolicyCount};
+pub use node_peer::{cilium_entities_fix, NodePeer};
 
 /// A network plugin, or a NetworkPolicy engine that runs beside one
 /// (`azure-npm`, `kube-network-policies`). Declared in the alphabetical

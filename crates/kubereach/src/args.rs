@@ -208,6 +208,11 @@ pub struct PluginArgs {
     /// Apply policies to hostNetwork pods like to any pod [default: their traffic is node traffic].
     #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub host_network_as_pods: Option<bool>,
+    /// Whether ipBlock peers also match the nodes' addresses (node traffic, SNATed connections)
+    /// [default: as the plugin does: Cilium does not unless `policy-cidr-match-mode: nodes`,
+    /// others do].
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub ip_blocks_match_nodes: Option<bool>,
 }
 
 impl PluginArgs {
@@ -217,6 +222,7 @@ impl PluginArgs {
             cni: self.cni.clone(),
             ip_blocks_match_pods: self.ip_blocks_match_pods,
             host_network_as_pods: self.host_network_as_pods,
+            ip_blocks_match_nodes: self.ip_blocks_match_nodes,
         }
     }
 }

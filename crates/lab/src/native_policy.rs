@@ -112,7 +112,12 @@ pub fn caveat_notes(cluster: &Cluster) -> Vec<String> {
 /// The engine as the lab enforces it and `lab probe` predicts with it:
 /// the plugin's enforced kinds, ipBlocks never matching pod addresses.
 fn engine(cluster: &Cluster) -> PolicyEngine<'_> {
-    let overrides = PluginOverrides { ip_blocks_match_pods: Some(false), ..PluginOverrides::default() };
+    let overrides = PluginOverrides {
+        ip_blocks_match_pods: Some(false),
+        // Nor does it tell node addresses from others: an ipBlock matches them.
+        ip_blocks_match_nodes: Some(true),
+        ..PluginOverrides::default()
+    };
     PolicyEngine::for_plugin(cluster, cni::behaviour(cluster, &overrides), PolicyView::Effective)
 }
 

@@ -16,11 +16,26 @@
 //!   is a known missing feature of its Kubernetes compatibility page,
 //!   cilium/cilium#9209, #19601). For other plugins the model keeps the
 //!   docs' reading: ipBlocks match addresses outside the cluster only;
+//! - whether an `ipBlock` (and Cilium's `fromCIDR`/`toCIDR`/`fromCIDRSet`,
+//!   Calico's `nets`, ANP `networks`) matches traffic from or to the
+//!   cluster's nodes: the host, the other nodes, `hostNetwork` pods seen as
+//!   their node, and connections a node SNATs to its own address. Cilium
+//!   (and GKE Dataplane V2) does not by default: "By default, CIDR-based
+//!   selectors do not match in-cluster entities (pods or nodes). Optionally,
+//!   you can direct the policy engine to select nodes by CIDR / ipBlock.
+//!   This requires you to configure Cilium with
+//!   `--policy-cidr-match-mode=nodes`" (Cilium ≥ 1.15, docs "Layer 3
+//!   Policies", "Selecting nodes with CIDR / ipBlock", cilium/cilium#28421;
+//!   "Previously, only the remote-node and host entities could select
+//!   nodes", cilium/cilium-cli#1988). Other plugins match a node's address
+//!   like any other (Calico's `nets` and ipBlocks are plain address
+//!   matches), so does the model for them;
 //! - whether `hostNetwork` pods are node traffic (the docs' "most common
 //!   implementation", for every plugin) or pods like any other.
 //!
-//! `--cni` replaces the detection, `--ip-blocks-match-pods` and
-//! `--host-network-as-pods` override their parts ([`PluginOverrides`]).
+//! `--cni` replaces the detection, `--ip-blocks-match-pods`,
+//! `--ip-blocks-match-nodes` and `--host-network-as-pods` override their
+//! parts ([`PluginOverrides`]).
 
 use serde::Serialize;
 
@@ -35,6 +50,10 @@ pub struct PluginBehaviour {
     pub detection: CniDetection,
     /// Whether `ipBlock`s (and ANP `networks`) also match pod addresses.
     pub ip_blocks_match_pods: Choice,
+    /// Whether `ipBlock`s (Cilium's CIDR rules, Calico's `nets`, ANP
+    /// `networks`) match the addresses of the cluster's nodes
+    /// (see [`crate::policy::ip_block_matches_node`]).
+    pub ip_blocks_match_nodes: Choice,
     /// How `hostNetwork` pods are treated.
     pub host_network: HostNetwork,
     /// Where the `hostNetwork` treatment comes from.
@@ -66,7 +85,8 @@ pub enum ChoiceSource {
 }
 
 /// The user's overrides of what detection finds (`--cni`,
-/// `--ip-blocks-match-pods`, `--host-network-as-pods`).
+/// `--ip-blocks-match-pods`, `--ip-blocks-match-nodes`,
+/// `--host-network-as-pods`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PluginOverrides {
     /// The plugin by name, instead of the one detected.
@@ -75,6 +95,9 @@ pub struct PluginOverrides {
     pub ip_blocks_match_pods: Option<bool>,
     /// Whether `hostNetwork` pods are treated like any pod.
     pub host_network_as_pods: Option<bool>,
+    /// Whether ipBlocks match node addresses, whatever the plugin does
+    /// (Cilium's `policy-cidr-match-mode: nodes`).
+    pub ip_blocks_match_nodes: Option<bool>,
 }
 
 /// The policy kinds of one plugin.
@@ -125,12 +148,22 @@ impl PluginBehaviour {
             Some(value) => Choice { value, source: ChoiceSource::Flag },
             None => ip_blocks_by_plugin(&detection),
         };
+        let ip_blocks_match_nodes = match overrides.ip_blocks_match_nodes {
+            Some(value) => Choice { value, source: ChoiceSource::Flag },
+            None => node_blocks_by_plugin(&detection),
+        };
         let (host_network, host_network_source) = match overrides.host_network_as_pods {
             Some(true) => (HostNetwork::Pod, ChoiceSource::Flag),
             Some(false) => (HostNetwork::Node, ChoiceSource::Flag),
             None => (HostNetwork::Node, ChoiceSource::Default),
         };
-        PluginBehaviour { detection, ip_blocks_match_pods, host_network, host_network_source }
+        PluginBehaviour {
+            detection,
+            ip_blocks_match_pods,
+            ip_blocks_match_nodes,
+            host_network,
+            host_network_source,
+        }
     }
 
     /// No plugin known, with the given choices: for callers that fix the
@@ -140,6 +173,7 @@ impl PluginBehaviour {
             cni: None,
             ip_blocks_match_pods: Some(options.ip_blocks_match_pods),
             host_network_as_pods: Some(host_network == HostNetwork::Pod),
+            ip_blocks_match_nodes: None,
         };
         PluginBehaviour::from_detection(super::not_found(), &overrides)
     }
@@ -196,21 +230,42 @@ impl PluginBehaviour {
     }
 }
 
-/// What the plugins found say about ipBlocks and pod addresses: the first
-/// plugin (in name order) whose behaviour is documented; else the default.
+/// What the plugins found say about ipBlocks and pod addresses; without
+/// one, the docs' reading (addresses outside the cluster only).
 fn ip_blocks_by_plugin(detection: &CniDetection) -> Choice {
+    by_plugin(detection, false, cidrs_match_cluster_addresses)
+}
+
+/// What the plugins found say about ipBlocks and node addresses; without
+/// one, an ipBlock is a range of addresses, a node's included.
+fn node_blocks_by_plugin(detection: &CniDetection) -> Choice {
+    by_plugin(detection, true, cidrs_match_cluster_addresses)
+}
+
+/// Whether `cni`'s CIDR selectors match addresses inside the cluster
+/// (pods and nodes), when documented: Calico and Canal match every address
+/// (projectcalico/calico#6634); Cilium and GKE Dataplane V2 (built on it)
+/// select pods and nodes by identity only, nodes by the `host` and
+/// `remote-node` entities unless `policy-cidr-match-mode: nodes`.
+fn cidrs_match_cluster_addresses(cni: Cni) -> Option<bool> {
+    match cni {
+        Cni::Calico | Cni::Canal => Some(true),
+        Cni::Cilium | Cni::GkeDataplaneV2 => Some(false),
+        _ => None,
+    }
+}
+
+/// The behaviour of the first plugin found (in name order) that
+/// `documented` knows; else `default`, from the docs.
+fn by_plugin(detection: &CniDetection, default: bool, documented: fn(Cni) -> Option<bool>) -> Choice {
     detection
         .found
         .iter()
         .find_map(|found| {
-            let value = match found.cni {
-                Cni::Calico | Cni::Canal => true,
-                Cni::Cilium | Cni::GkeDataplaneV2 => false,
-                _ => return None,
-            };
+            let value = documented(found.cni)?;
             Some(Choice { value, source: ChoiceSource::Plugin { cni: found.cni } })
         })
-        .unwrap_or(Choice { value: false, source: ChoiceSource::Default })
+        .unwrap_or(Choice { value: default, source: ChoiceSource::Default })
 }
 
 #[cfg(test)]
@@ -276,6 +331,34 @@ mod tests {
         assert_eq!(calico("3.30.0"), tiers(true, true));
         let unknown = behaviour(&cluster(vec![]), &PluginOverrides::default());
         assert_eq!(unknown.enforced_tiers(), Tiers::ALL);
+    }
+
+    // "By default, CIDR-based selectors do not match in-cluster entities
+    // (pods or nodes) [...] configure Cilium with
+    // `--policy-cidr-match-mode=nodes`" (docs.cilium.io, Layer 3 Policies,
+    // "Selecting nodes with CIDR / ipBlock"; cilium/cilium#28421). Calico's
+    // ipBlocks and `nets` match any address, a node's included.
+    #[test]
+    fn ip_blocks_match_nodes_by_plugin() {
+        let nodes = |objects: Vec<serde_json::Value>, overrides: PluginOverrides| {
+            let choice = behaviour(&cluster(objects), &overrides).ip_blocks_match_nodes;
+            (choice.value, choice.source)
+        };
+        let cilium = || vec![plugin("cilium", "quay.io/cilium/cilium:v1.16.0")];
+        assert_eq!(
+            nodes(cilium(), PluginOverrides::default()),
+            (false, ChoiceSource::Plugin { cni: Cni::Cilium })
+        );
+        let calico = vec![plugin("calico-node", "docker.io/calico/node:v3.29.1")];
+        assert_eq!(
+            nodes(calico, PluginOverrides::default()),
+            (true, ChoiceSource::Plugin { cni: Cni::Calico })
+        );
+        assert_eq!(nodes(vec![], PluginOverrides::default()), (true, ChoiceSource::Default));
+        let flag = PluginOverrides { ip_blocks_match_nodes: Some(true), ..PluginOverrides::default() };
+        assert_eq!(nodes(cilium(), flag), (true, ChoiceSource::Flag));
+        let named = PluginOverrides { cni: Some("cilium".to_owned()), ..PluginOverrides::default() };
+        assert_eq!(nodes(vec![], named), (false, ChoiceSource::Plugin { cni: Cni::Cilium }));
     }
 
     #[test]

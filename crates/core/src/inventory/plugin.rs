@@ -29,6 +29,10 @@ pub struct PluginSummary {
     pub host_network_pods: &'static str,
     /// Where that comes from.
     pub host_network_pods_source: ChoiceSource,
+    /// Whether `ipBlock`s also match the nodes' addresses.
+    pub ip_blocks_match_nodes: bool,
+    /// Where that comes from.
+    pub ip_blocks_match_nodes_source: ChoiceSource,
 }
 
 impl PluginSummary {
@@ -57,6 +61,8 @@ impl PluginSummary {
                 HostNetwork::Pod => "pod",
             },
             host_network_pods_source: plugin.host_network_source,
+            ip_blocks_match_nodes: plugin.ip_blocks_match_nodes.value,
+            ip_blocks_match_nodes_source: plugin.ip_blocks_match_nodes.source,
         }
     }
 
@@ -66,6 +72,7 @@ impl PluginSummary {
         self.source != "not-found"
             || self.ip_blocks_match_pods_source == ChoiceSource::Flag
             || self.host_network_pods_source == ChoiceSource::Flag
+            || self.ip_blocks_match_nodes_source == ChoiceSource::Flag
     }
 }
 
@@ -108,10 +115,15 @@ mod tests {
             cni: Some("calico".to_owned()),
             ip_blocks_match_pods: Some(false),
             host_network_as_pods: Some(true),
+            ip_blocks_match_nodes: Some(true),
         });
         assert!(!summary.ip_blocks_match_pods);
         assert_eq!(summary.ip_blocks_match_pods_source, ChoiceSource::Flag);
         assert_eq!(summary.host_network_pods, "pod");
+        assert_eq!(
+            (summary.ip_blocks_match_nodes, summary.ip_blocks_match_nodes_source),
+            (true, ChoiceSource::Flag)
+        );
         let flag_only =
             check(PluginOverrides { host_network_as_pods: Some(true), ..PluginOverrides::default() });
         assert!(flag_only.is_known());

@@ -68,6 +68,9 @@ pub(crate) struct CalicoTier {
 pub(crate) struct NativeOptions {
     /// Cilium's `(major, minor)` version, when known.
     pub cilium_version: Option<(u32, u32)>,
+    /// Whether CIDR peers match node addresses
+    /// ([`crate::cni::PluginBehaviour::ip_blocks_match_nodes`]).
+    pub ip_blocks_match_nodes: bool,
 }
 
 /// What the model cannot see of a rule, which could change its verdict.
@@ -148,6 +151,11 @@ pub(crate) struct PeerSet {
     /// Whether it matches every peer, addresses outside every block (an
     /// IPv6 address when no policy names IPv6) included.
     pub everything: bool,
+    /// Whether it matches the cluster's nodes whatever their addresses (an
+    /// empty peer list, Cilium's `host`, `remote-node`, `cluster` and `all`
+    /// entities): how a node is matched where CIDR peers do not match node
+    /// addresses (`node_local.rs`).
+    pub nodes: bool,
 }
 
 /// What applies to a class in one direction.
@@ -213,6 +221,8 @@ pub(crate) struct Compiled<'c> {
     pub rules: Vec<Rule>,
     pub peer_sets: Vec<PeerSet>,
     pub profiles: Vec<Profile>,
+    /// Whether CIDR peers match node addresses (`node_local.rs`).
+    pub ip_blocks_match_nodes: bool,
 }
 
 /// Namespace, labels, port profile, `hostNetwork`, address blocks, and
@@ -374,6 +384,7 @@ impl<'c> Compiled<'c> {
             peer_sets: builder.peer_sets,
             profiles,
             calico_tiers: builder.calico_tiers,
+            ip_blocks_match_nodes: native.ip_blocks_match_nodes,
         }
     }
 
@@ -567,8 +578,11 @@ impl<'c> Builder<'c> {
         let labels = self.interner.labels(&pod.labels);
         let ports = port_profiles.id(named_ports(pod));
         let host_network = pod.host_network() && host == HostNetwork::Node;
-        let blocks =
-            if host_network || options.ip_blocks_match_pods { self.pod_blocks(pod) } else { Vec::new() };
+        // A `hostNetwork` pod seen as its node is matched by its node's
+        // address only where CIDR peers match nodes (`node_local.rs`).
+        let visible =
+            if host_network { self.native.ip_blocks_match_nodes } else { options.ip_blocks_match_pods };
+        let blocks = if visible { self.pod_blocks(pod) } else { Vec::new() };
         let account = if self.by_service_account {
             self.interner.id(pod.spec.service_account_name.as_deref().unwrap_or("default"))
         } else {
@@ -764,6 +778,7 @@ impl<'c> Builder<'c> {
             classes: BitSet::full(self.class_count()),
             blocks: BitSet::full(self.blocks.len()),
             everything: true,
+            nodes: true,
         };
         let id = self.intern_peer_set(set);
         self.everything_id = Some(id);
@@ -781,6 +796,7 @@ impl<'c> Builder<'c> {
             classes: BitSet::new(self.class_count()),
             blocks: BitSet::new(self.blocks.len()),
             everything: false,
+            nodes: false,
         }
     }
 

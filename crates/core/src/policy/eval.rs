@@ -23,6 +23,9 @@ pub(crate) enum Peer {
     Block(u32),
     /// An address in no block: only rules matching every peer match it.
     Unlisted,
+    /// The address of one of the cluster's nodes, with its block: CIDR
+    /// peers match it only where the plugin says so (`node_local.rs`).
+    Node(Option<u32>),
 }
 
 /// What a first-match walk over a tier's rules decided, and of that what
@@ -360,6 +363,7 @@ impl<'c> Compiled<'c> {
             Peer::Class(c) => set.classes.contains(c as usize),
             Peer::Block(b) => set.blocks.contains(b as usize),
             Peer::Unlisted => set.everything,
+            Peer::Node(block) => self.matches_node(set, block),
         }
     }
 
@@ -379,6 +383,11 @@ impl<'c> Compiled<'c> {
             Endpoint::Pod(pod) => vec![Peer::Class(self.pod_class[pod.0 as usize])],
             Endpoint::IngressController => vec![Peer::Class(self.ingress_controller)],
             Endpoint::External(range) => {
+                if self.is_node_address(range) {
+                    return vec![Peer::Node(
+                        ip::blocks_overlapping(&self.blocks, range).next().map(|b| b as u32),
+                    )];
+                }
                 // Blocks cover IPv4, and IPv6 when a policy names it: an
                 // IPv6 range otherwise lies in no block.
                 let peers: Vec<Peer> =
@@ -394,7 +403,7 @@ impl<'c> Compiled<'c> {
     pub(crate) fn target_of(&self, peer: Peer) -> Target {
         match peer {
             Peer::Class(c) => Target::Ports(self.classes[c as usize].ports),
-            Peer::Block(_) | Peer::Unlisted => Target::External,
+            Peer::Block(_) | Peer::Unlisted | Peer::Node(_) => Target::External,
         }
     }
 
@@ -495,7 +504,9 @@ impl<'c> Compiled<'c> {
         class: Option<u32>,
         peer: Peer,
     ) -> Vec<(PolicyRef, Option<crate::origin::Location>, Caveat)> {
-        let (Some(class), Peer::Block(_) | Peer::Unlisted) = (class, peer) else { return Vec::new() };
+        let (Some(class), Peer::Block(_) | Peer::Unlisted | Peer::Node(_)) = (class, peer) else {
+            return Vec::new();
+        };
         let profile = self.profile_of(class, Direction::Egress);
         let mut caveats = Vec::new();
         for &r in &profile.rules {

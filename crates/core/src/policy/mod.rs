@@ -409,7 +409,7 @@ fn native_options(plugin: &PluginBehaviour) -> compile::NativeOptions {
             let mut parts = version.split('.').map(|p| p.parse::<u32>().ok());
             Some((parts.next()??, parts.next()??))
         });
-    compile::NativeOptions { cilium_version }
+    compile::NativeOptions { cilium_version, ip_blocks_match_nodes: plugin.ip_blocks_match_nodes.value }
 }
 
 /// The compiled policies of a cluster. Immutable; build it once per

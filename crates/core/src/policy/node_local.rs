@@ -12,12 +12,29 @@
 //! `status.hostIP`). A pod whose node the input does not say (a workload's
 //! template, a manifest without `nodeName`) gets no exemption: the node of
 //! each replica is not known.
+//!
+//! Node traffic that is not exempt (from another node, from a
+//! `hostNetwork` pod seen as its node, a connection a node SNATs to its own
+//! address) meets the policies, and which peers match it is the plugin's
+//! choice ([`crate::cni::PluginBehaviour::ip_blocks_match_nodes`]): an empty
+//! peer list always does, and Cilium's `host`, `remote-node`, `cluster` and
+//! `all` entities; a CIDR peer (`ipBlock`, Cilium's `fromCIDR`/`toCIDR`,
+//! Calico's `nets`, ANP `networks`) only where the plugin matches node
+//! addresses by CIDR. Cilium does not by default: "By default, CIDR-based
+//! selectors do not match in-cluster entities (pods or nodes)", unless
+//! `--policy-cidr-match-mode=nodes` (docs.cilium.io, Layer 3 Policies,
+//! "Selecting nodes with CIDR / ipBlock"). [`Compiled::matches_node`]
+//! answers it for a node's address, and the compiler leaves a
+//! `hostNetwork` pod's addresses out of its class where CIDR peers do not
+//! see them (`compile.rs`, `class_key`), so both kinds of node traffic get
+//! the same answer. ANP `nodes` peers are matched by the nodes' addresses,
+//! as CIDRs are.
 
 use std::net::IpAddr;
 
 use serde::Serialize;
 
-use super::compile::{node_addresses, Compiled};
+use super::compile::{node_addresses, Compiled, PeerSet};
 use super::ip::IpRange;
 use super::Endpoint;
 use crate::model::{Cluster, Pod, PodId};
@@ -69,6 +86,39 @@ impl Compiled<'_> {
             }
             Endpoint::IngressController => false,
         }
+    }
+
+    /// Whether a rule with peers `set` matches a node's address, in address
+    /// block `block` (`None`: an address in no block): the one answer to
+    /// "does this peer match this node" for every query. Where CIDR peers
+    /// match nodes, the node is an address like any other.
+    pub(crate) fn matches_node(&self, set: &PeerSet, block: Option<u32>) -> bool {
+        set.nodes
+            || self.ip_blocks_match_nodes
+                && match block {
+                    Some(block) => set.blocks.contains(block as usize),
+                    None => set.everything,
+                }
+    }
+
+    /// Whether `range` is a single address of one of the cluster's nodes:
+    /// a Node's `InternalIP`/`ExternalIP`, or a pod's `status.hostIP(s)`.
+    pub(crate) fn is_node_address(&self, range: &IpRange) -> bool {
+        let single = match *range {
+            IpRange::V4 { first, last } => first == last,
+            IpRange::V6 { first, last } => first == last,
+        };
+        if !single {
+            return false;
+        }
+        let is = |address: &IpAddr| IpRange::from_addr(*address) == *range;
+        let cluster = self.cluster;
+        cluster.nodes().iter().any(|node| node_addresses(&node.value).iter().any(is))
+            || cluster.pods().iter().any(|pod| {
+                let Some(status) = pod.status.as_ref() else { return false };
+                let host_ips = status.host_ips.iter().flatten().map(|ip| ip.ip.as_str());
+                host_ips.chain(status.host_ip.as_deref()).any(|ip| ip.parse::<IpAddr>().is_ok_and(|a| is(&a)))
+            })
     }
 
     /// The addresses of `node`: its Node object's, and the `status.hostIP`
@@ -235,5 +285,98 @@ mod tests {
         let engine = PolicyEngine::with_host_network(&cluster, options, HostNetwork::Pod);
         assert_eq!(verdict(&engine, &id(&cluster, "agent-n1"), &id(&cluster, "web")), (false, None));
         assert!(verdict(&engine, &address("10.0.0.1"), &id(&cluster, "web")).0);
+    }
+
+    /// The engine on `cni` (`--cni`), with `--ip-blocks-match-nodes` as given.
+    fn engine_on<'c>(cluster: &'c Cluster, cni: &str, match_nodes: Option<bool>) -> PolicyEngine<'c> {
+        let overrides = crate::cni::PluginOverrides {
+            cni: Some(cni.to_owned()),
+            ip_blocks_match_nodes: match_nodes,
+            ..crate::cni::PluginOverrides::default()
+        };
+        let plugin = crate::cni::behaviour(cluster, &overrides);
+        PolicyEngine::for_plugin(cluster, plugin, crate::cni::PolicyView::Effective)
+    }
+
+    /// `web` (on `n1`) admits `peer` on 8080; `web`'s egress to `peer` only.
+    fn web_admits(peer: Value) -> Value {
+        json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+               "metadata": {"name": "web", "namespace": "shop"},
+               "spec": {"podSelector": {"matchLabels": {"app": "web"}}, "policyTypes": ["Ingress", "Egress"],
+                        "ingress": [{"from": [peer.clone()], "ports": [{"port": 8080}]}],
+                        "egress": [{"to": [peer]}]}})
+    }
+
+    /// Whether TCP 8080 is allowed into `web` from the `hostNetwork` pod of
+    /// node `n2`, from `n2`'s address, from `10.0.0.9` (no node's), and out
+    /// of `web` to `n2`'s address.
+    fn from_nodes(objects: Vec<Value>, cni: &str, match_nodes: Option<bool>) -> [bool; 4] {
+        let cluster = cluster(objects);
+        let engine = engine_on(&cluster, cni, match_nodes);
+        let web = id(&cluster, "web");
+        let from = |source: &Endpoint| verdict(&engine, source, &web).0;
+        super::super::point::assert_point_agrees(&engine);
+        [
+            from(&id(&cluster, "agent-n2")),
+            from(&address("10.0.0.2")),
+            from(&address("10.0.0.9")),
+            engine.allowed(&web, &address("10.0.0.2")).contains(Protocol::Tcp, 8080),
+        ]
+    }
+
+    fn with(policy: Value) -> Vec<Value> {
+        let mut objects = objects();
+        objects.retain(|o| o["kind"] != "NetworkPolicy");
+        objects.push(policy);
+        objects
+    }
+
+    // Cilium: "By default, CIDR-based selectors do not match in-cluster
+    // entities (pods or nodes). Optionally, you can direct the policy
+    // engine to select nodes by CIDR / ipBlock. This requires you to
+    // configure Cilium with `--policy-cidr-match-mode=nodes`"
+    // (https://docs.cilium.io/en/stable/security/policy/language/, "Selecting
+    // nodes with CIDR / ipBlock"; cilium/cilium#28421, cilium/cilium-cli#1988).
+    // Calico matches a node's address like any other (`nets` and ipBlocks
+    // are address matches: https://docs.tigera.io/calico/latest/reference/resources/networkpolicy#entityrule).
+    #[test]
+    fn ip_blocks_match_node_traffic_only_where_the_plugin_does() {
+        let nodes = with(web_admits(json!({"ipBlock": {"cidr": "10.0.0.0/24"}})));
+        assert_eq!(from_nodes(nodes.clone(), "calico", None), [true; 4]);
+        assert_eq!(from_nodes(nodes.clone(), "cilium", None), [false, false, true, false]);
+        // `--ip-blocks-match-nodes`, for `policy-cidr-match-mode: nodes`.
+        assert_eq!(from_nodes(nodes.clone(), "cilium", Some(true)), [true; 4]);
+        assert_eq!(from_nodes(nodes, "calico", Some(false)), [false, false, true, false]);
+        // An empty peer list matches every peer, nodes included.
+        let everyone = with(json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": "web", "namespace": "shop"},
+            "spec": {"podSelector": {"matchLabels": {"app": "web"}}, "policyTypes": ["Ingress"],
+                     "ingress": [{"ports": [{"port": 8080}]}]}}));
+        assert_eq!(from_nodes(everyone, "cilium", None), [true; 4]);
+    }
+
+    /// A CiliumNetworkPolicy for `web` whose rules name `entities` both ways.
+    fn web_entities(entities: &[&str]) -> Value {
+        json!({"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy",
+               "metadata": {"name": "web", "namespace": "shop"},
+               "spec": {"endpointSelector": {"matchLabels": {"app": "web"}},
+                        "ingress": [{"fromEntities": entities,
+                                     "toPorts": [{"ports": [{"port": "8080", "protocol": "TCP"}]}]}],
+                        "egress": [{"toEntities": entities}]}})
+    }
+
+    // Cilium's entities: `host` is the local node, `remote-node` the other
+    // nodes; `world` is everything outside the cluster, which nodes are not
+    // (https://docs.cilium.io/en/stable/security/policy/language/#entities-based).
+    // With `policy-cidr-match-mode: nodes`, the entities still select them.
+    #[test]
+    fn cilium_selects_nodes_by_entity() {
+        let nodes = with(web_entities(&["remote-node", "host"]));
+        assert_eq!(from_nodes(nodes.clone(), "cilium", None), [true, true, false, true]);
+        assert_eq!(from_nodes(nodes, "cilium", Some(true)), [true, true, false, true]);
+        let world = with(web_entities(&["world"]));
+        assert_eq!(from_nodes(world, "cilium", None), [false, false, true, false]);
+        let cluster_entity = with(web_entities(&["cluster"]));
+        assert_eq!(from_nodes(cluster_entity, "cilium", None), [true, true, false, true]);
     }
 }

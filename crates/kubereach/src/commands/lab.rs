@@ -114,7 +114,12 @@ fn probe(args: &LabProbeArgs) -> Result<ExitStatus> {
         exec::flush_conntrack(&node.netns)?;
     }
     // The lab's own policy compiler never matches pod addresses with ipBlocks.
-    let overrides = PluginOverrides { ip_blocks_match_pods: Some(false), ..PluginOverrides::default() };
+    let overrides = PluginOverrides {
+        ip_blocks_match_pods: Some(false),
+        // Nor does it tell node addresses from others: an ipBlock matches them.
+        ip_blocks_match_nodes: Some(true),
+        ..PluginOverrides::default()
+    };
     let plugin = cni::behaviour(&cluster, &overrides);
     let engine = PolicyEngine::for_plugin(&cluster, plugin.clone(), PolicyView::AsWritten);
     let (probes, skipped) = kubereach_lab::probe::plan_probes(&cluster, &engine, &plan);

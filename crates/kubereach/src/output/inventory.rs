@@ -199,4 +199,10 @@ fn plugin_lines(out: &mut String, plugin: &kubereach_core::inventory::PluginSumm
         writeln!(out, "  ipBlocks match pod IPs: {matches} ({})", from(plugin.ip_blocks_match_pods_source));
     let host = if plugin.host_network_pods == "pod" { "pods like any other" } else { "node traffic" };
     let _ = writeln!(out, "  hostNetwork pods: {host} ({})", from(plugin.host_network_pods_source));
+    let nodes = if plugin.ip_blocks_match_nodes { "yes" } else { "no" };
+    let _ = writeln!(
+        out,
+        "  ipBlocks match node addresses: {nodes} ({})",
+        from(plugin.ip_blocks_match_nodes_source)
+    );
 }

@@ -352,3 +352,21 @@ fn inventory_shows_the_plugin_behaviour() {
         assert!(flags.stdout.lines().any(|l| l == line), "no line `{line}` in\n{flags}");
     }
 }
+
+/// Cilium's CIDR selectors do not match node addresses unless
+/// `policy-cidr-match-mode: nodes` ("By default, CIDR-based selectors do
+/// not match in-cluster entities (pods or nodes)", docs.cilium.io, Layer 3
+/// Policies, "Selecting nodes with CIDR / ipBlock"); `--ip-blocks-match-nodes`
+/// says the cluster runs with it.
+#[test]
+fn inventory_shows_whether_ip_blocks_match_nodes() {
+    let cilium = run(&["inventory", "--format", "json", "--cni", "cilium", "-f", "every-kind.yaml"]);
+    cilium.assert_code(0);
+    let plugin = &cilium.json()["plugin"];
+    assert_eq!(plugin["ip_blocks_match_nodes"], false);
+    assert_eq!(plugin["ip_blocks_match_nodes_source"], json!({"source": "plugin", "cni": "cilium"}));
+    let flag = run(&["inventory", "--cni", "cilium", "--ip-blocks-match-nodes", "-f", "every-kind.yaml"]);
+    flag.assert_code(0);
+    let line = "  ipBlocks match node addresses: yes (flag)";
+    assert!(flag.stdout.lines().any(|l| l == line), "no line `{line}` in\n{flag}");
+}

@@ -303,6 +303,7 @@ impl<'c> Builder<'c> {
             set.classes.intersect_with(&classes);
             set.blocks = BitSet::new(self.blocks.len());
             set.everything = false;
+            set.nodes = false;
         }
         if let Some(Some(not)) = parse(entity.not_selector.as_deref()) {
             let scope = self.calico_scope(entity.namespace_selector.as_deref(), policy_namespace);
@@ -315,12 +316,14 @@ impl<'c> Builder<'c> {
             set.classes.intersect_with(&self.addressed_in(&blocks));
             set.blocks.intersect_with(&blocks);
             set.everything = false;
+            set.nodes = false;
         }
         if let Some(not_nets) = &entity.not_nets {
             let ranges: Vec<IpRange> = not_nets.iter().filter_map(|n| IpRange::parse_cidr(n)).collect();
             let blocks = self.blocks_in(&ranges, &[]);
             set.classes.subtract(&self.addressed_in(&blocks));
             set.blocks.subtract(&blocks);
+            set.nodes = false;
         }
         Some(set)
     }

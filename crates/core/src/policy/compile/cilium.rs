@@ -402,13 +402,18 @@ impl<'c> Builder<'c> {
                 set.classes.union_with(&all.classes);
                 set.blocks.union_with(&all.blocks);
                 set.everything = true;
+                set.nodes = true;
             }
             Some(Entity::World) => {
                 set.blocks.union_with(&BitSet::full(self.blocks.len()));
                 set.everything = true;
             }
-            Some(Entity::Cluster) => set.classes.union_with(&BitSet::full(self.classes.len())),
+            Some(Entity::Cluster) => {
+                set.classes.union_with(&BitSet::full(self.classes.len()));
+                set.nodes = true;
+            }
             Some(Entity::Node) => {
+                set.nodes = true;
                 for (class, info) in self.classes.iter().enumerate() {
                     if info.host_network {
                         set.classes.insert(class);

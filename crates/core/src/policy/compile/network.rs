@@ -75,6 +75,7 @@ impl<'c> Builder<'c> {
             let one = self.network_policy_peer(namespace, peer);
             set.classes.union_with(&one.classes);
             set.blocks.union_with(&one.blocks);
+            set.nodes |= one.nodes;
         }
         self.intern_peer_set(set)
     }
@@ -87,7 +88,7 @@ impl<'c> Builder<'c> {
                 block.except.iter().flatten().filter_map(|e| IpRange::parse_cidr(e)).collect();
             let blocks = self.blocks_in(&[cidr], &except);
             let classes = self.addressed_in(&blocks);
-            return PeerSet { classes, blocks, everything: false };
+            return PeerSet { classes, blocks, everything: false, nodes: false };
         }
         let namespaces = match &peer.namespace_selector {
             Some(selector) => self.select_namespaces(selector),
@@ -98,7 +99,7 @@ impl<'c> Builder<'c> {
         let everything = LabelSelector::default();
         let classes =
             self.select_classes(&namespaces, peer.pod_selector.as_ref().unwrap_or(&everything)).clone();
-        PeerSet { classes, blocks: BitSet::new(self.blocks.len()), everything: false }
+        PeerSet { classes, blocks: BitSet::new(self.blocks.len()), everything: false, nodes: false }
     }
 }
 
