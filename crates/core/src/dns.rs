@@ -46,6 +46,7 @@ use crate::service::ServiceRef;
 
 pub use close::close_services;
 pub use names::service_fqdn;
+pub use reach::dns_clients_where;
 pub use reach::{
     dns_pods, dns_server, egress_isolated_dns_clients, with_dns_reach, DnsDenial, DnsPods, DnsPodsFound,
     DnsReach, DnsServer, DnsTarget,

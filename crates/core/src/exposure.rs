@@ -33,11 +33,11 @@
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
-use k8s_openapi::api::core::v1::Service;
+use k8s_openapi::api::core::v1::{Service, ServicePort};
 use serde::Serialize;
 
 use crate::endpoints::node_internal_ips;
-use crate::model::{Cluster, PodId};
+use crate::model::{Cluster, Object, PodId};
 use crate::policy::IpRange;
 use crate::ports::Protocol;
 use crate::service::{
@@ -275,8 +275,64 @@ pub struct ExposingService {
     pub service: ServiceRef,
     /// Its type.
     pub kind: ServiceKind,
+    /// Whether it has `externalIPs`, at which its Service ports are reached.
+    pub external_ips: bool,
     /// Its TCP ports: (Service port, node port when assigned).
     pub ports: Vec<(i32, Option<i32>)>,
+}
+
+impl ExposingService {
+    /// How a TCP connection from outside on `port` arrives, and the Service
+    /// port it arrives at; `None` when `port` is none of its outside ports.
+    pub fn arrival(&self, port: i32) -> Option<(i32, Arrival<'static>)> {
+        self.ports.iter().find_map(|&(service_port, node_port)| {
+            arrival_at(self.kind, self.external_ips, service_port, node_port, port)
+                .map(|arrival| (service_port, arrival))
+        })
+    }
+
+    /// The ports a client outside the cluster connects to: a Service port
+    /// where it is reached outside (a load balancer's or an external IP's),
+    /// else its node port.
+    fn outside_ports(&self) -> impl Iterator<Item = i32> + '_ {
+        self.ports.iter().filter_map(|&(service_port, node_port)| {
+            match arrival_at(self.kind, self.external_ips, service_port, node_port, service_port) {
+                Some(_) => Some(service_port),
+                None => node_port,
+            }
+        })
+    }
+}
+
+/// How a TCP connection from outside the cluster on `port` arrives at a
+/// Service port (`service_port`, with `node_port` when assigned) of a
+/// Service of `kind`: the one rule for [`PodsExposure::accepts`] and
+/// [`exposing_port`].
+///
+/// A `LoadBalancer`'s address takes its Service ports, and so do its
+/// `externalIPs` ("clients can reach the Service on the external IP and
+/// the Service port"); every node takes the node ports. A `NodePort`
+/// Service's own port is only on its cluster IP, inside the cluster: a
+/// client outside "must use the node port" (ingress-nginx on bare metal,
+/// <https://kubernetes.github.io/ingress-nginx/deploy/baremetal/#over-a-nodeport-service>;
+/// <https://kubernetes.io/docs/concepts/services-networking/service/#type-nodeport>,
+/// `#external-ips`).
+fn arrival_at(
+    kind: ServiceKind,
+    has_external_ips: bool,
+    service_port: i32,
+    node_port: Option<i32>,
+    port: i32,
+) -> Option<Arrival<'static>> {
+    if service_port == port && kind == ServiceKind::LoadBalancer {
+        Some(Arrival::LoadBalancer)
+    } else if service_port == port && has_external_ips {
+        Some(Arrival::ExternalIp)
+    } else if node_port == Some(port) {
+        Some(Arrival::NodePort { node: None })
+    } else {
+        None
+    }
 }
 
 /// The ports on which clients outside the cluster reach `pods` (an ingress
@@ -297,52 +353,56 @@ impl PodsExposure {
     }
 
     /// Whether a TCP connection to `port` at the exposed addresses reaches
-    /// the pods: a Service port (at a load balancer or external IP), a node
+    /// the pods: a Service port at a load balancer or external IP, a node
     /// port, or a port bound on the nodes.
     pub fn accepts(&self, port: i32) -> bool {
         self.node_ports.contains(&port)
-            || self.services.iter().any(|exposing| {
-                exposing
-                    .ports
-                    .iter()
-                    .any(|(service_port, node_port)| *service_port == port || *node_port == Some(port))
-            })
+            || self.services.iter().any(|exposing| exposing.arrival(port).is_some())
     }
 
     /// Every port that reaches the pods, sorted.
     pub fn ports(&self) -> BTreeSet<i32> {
         let mut ports = self.node_ports.clone();
         for exposing in &self.services {
-            ports.extend(exposing.ports.iter().map(|(port, _)| *port));
+            ports.extend(exposing.outside_ports());
         }
         ports
     }
 }
 
+/// The Service port that takes a TCP connection from outside the cluster
+/// on `port` to any of `pods`, and how the connection arrives.
+#[derive(Debug, Clone, Copy)]
+pub struct ServiceArrival<'c> {
+    /// The Service.
+    pub service: &'c Object<Service>,
+    /// Its port the connection arrives at.
+    pub port: &'c ServicePort,
+    /// At a load balancer's or an external IP's port, or at a node port.
+    pub arrival: Arrival<'static>,
+}
+
+/// The first Service (in input order) exposing any of `pods` that takes a
+/// TCP connection from outside on `port`, by the rule of
+/// [`PodsExposure::accepts`]; `None` when no Service does (a port bound on
+/// the nodes may still take it).
+pub fn exposing_port<'c>(cluster: &'c Cluster, pods: &[PodId], port: i32) -> Option<ServiceArrival<'c>> {
+    exposing_services(cluster, pods).find_map(|(service, exposing)| {
+        let (service_port, arrival) = exposing.arrival(port)?;
+        let port = service_ports(&service.value)
+            .iter()
+            .find(|p| p.port == service_port && port_protocol(p) == Protocol::Tcp)?;
+        Some(ServiceArrival { service, port, arrival })
+    })
+}
+
 /// How `pods` are exposed outside the cluster over TCP.
 pub fn pods_exposure(cluster: &Cluster, pods: &[PodId]) -> PodsExposure {
+    let mut exposure = PodsExposure {
+        services: exposing_services(cluster, pods).map(|(_, exposing)| exposing).collect(),
+        node_ports: BTreeSet::new(),
+    };
     let wanted: BTreeSet<PodId> = pods.iter().copied().collect();
-    let mut exposure = PodsExposure::default();
-    for service in cluster.services() {
-        let value = &service.value;
-        let Some(kind) = service_kind(value) else { continue };
-        let outside = kind.has_node_ports() || !crate::service::external_ips(value).is_empty();
-        if !outside || !cluster.pods_selected_by_service(value).iter().any(|id| wanted.contains(id)) {
-            continue;
-        }
-        let ports = service_ports(value)
-            .iter()
-            .filter(|p| port_protocol(p) == Protocol::Tcp)
-            .map(|p| {
-                let node_port = match node_port(value, p) {
-                    NodePortState::Assigned { node_port } => Some(node_port),
-                    _ => None,
-                };
-                (p.port, node_port)
-            })
-            .collect();
-        exposure.services.push(ExposingService { service: ServiceRef::of(value), kind, ports });
-    }
     for &id in &wanted {
         let pod = cluster.pod(id);
         for container in &pod.spec.containers {
@@ -360,6 +420,38 @@ pub fn pods_exposure(cluster: &Cluster, pods: &[PodId]) -> PodsExposure {
     }
     exposure.services.sort();
     exposure
+}
+
+/// The Services, in input order, that select any of `pods` and expose them
+/// outside the cluster (node ports, a load balancer, external IPs), each
+/// with its TCP ports.
+fn exposing_services<'c: 'p, 'p>(
+    cluster: &'c Cluster,
+    pods: &'p [PodId],
+) -> impl Iterator<Item = (&'c Object<Service>, ExposingService)> + 'p {
+    cluster.services().iter().filter_map(move |service| {
+        let value = &service.value;
+        let kind = service_kind(value)?;
+        let external_ips = !crate::service::external_ips(value).is_empty();
+        if !kind.has_node_ports() && !external_ips {
+            return None;
+        }
+        if !cluster.pods_selected_by_service(value).iter().any(|id| pods.contains(id)) {
+            return None;
+        }
+        let ports = service_ports(value)
+            .iter()
+            .filter(|p| port_protocol(p) == Protocol::Tcp)
+            .map(|p| {
+                let node_port = match node_port(value, p) {
+                    NodePortState::Assigned { node_port } => Some(node_port),
+                    _ => None,
+                };
+                (p.port, node_port)
+            })
+            .collect();
+        Some((service, ExposingService { service: ServiceRef::of(value), kind, external_ips, ports }))
+    })
 }
 
 #[cfg(test)]

@@ -216,3 +216,46 @@ fn controller_exposure_is_the_union_of_its_services_and_host_ports() {
         crate::testing::cluster(vec![pod("controller", "n1", json!([{"containerPort": 80}]), false)]);
     assert!(pods_exposure(&hidden, &[PodId(0)]).is_unknown());
 }
+
+// How a connection from outside arrives at the controller's Service, by
+// the one rule `accepts` and `exposing_port` share: a `LoadBalancer`'s
+// address and `externalIPs` take the Service ports, every node takes the
+// node ports, and a `NodePort` Service's own port is only on its cluster IP
+// (https://kubernetes.io/docs/concepts/services-networking/service/#type-nodeport,
+// `#external-ips`; ingress-nginx on bare metal: clients use the node port,
+// https://kubernetes.github.io/ingress-nginx/deploy/baremetal/#over-a-nodeport-service).
+#[test]
+fn a_node_port_services_own_port_is_not_reached_from_outside() {
+    let node_port = |extra: Value| {
+        let mut spec = json!({"type": "NodePort", "selector": {"app": "web"},
+                              "ports": [{"name": "http", "port": 80, "nodePort": 30080}]});
+        spec.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        cluster(vec![
+            pod("controller", "n1", json!([{"containerPort": 80}]), false),
+            json!({"kind": "Service", "metadata": {"name": "web", "namespace": "prod"}, "spec": spec}),
+        ])
+    };
+    let plain = node_port(json!({}));
+    let exposure = pods_exposure(&plain, &[PodId(0)]);
+    assert!(!exposure.accepts(80) && exposure.accepts(30080));
+    assert_eq!(exposure.ports().into_iter().collect::<Vec<_>>(), vec![30080]);
+    assert!(exposing_port(&plain, &[PodId(0)], 80).is_none());
+    let at_node = exposing_port(&plain, &[PodId(0)], 30080).expect("the node port");
+    assert_eq!((at_node.port.port, at_node.arrival), (80, Arrival::NodePort { node: None }));
+
+    // With `externalIPs`, the Service port is reached at those addresses.
+    let external = node_port(json!({"externalIPs": ["198.51.100.10"]}));
+    assert!(pods_exposure(&external, &[PodId(0)]).accepts(80));
+    let at_ip = exposing_port(&external, &[PodId(0)], 80).expect("the external IP");
+    assert_eq!((at_ip.port.port, at_ip.arrival), (80, Arrival::ExternalIp));
+
+    // A `LoadBalancer`: its address on the Service port, the nodes on the node port.
+    let balanced = cluster(vec![
+        pod("controller", "n1", json!([{"containerPort": 80}]), false),
+        lb(json!({"ports": [{"name": "http", "port": 80, "nodePort": 30080}]}), None),
+    ]);
+    let arrival = |port| exposing_port(&balanced, &[PodId(0)], port).map(|a| (a.port.port, a.arrival));
+    assert_eq!(arrival(80), Some((80, Arrival::LoadBalancer)));
+    assert_eq!(arrival(30080), Some((80, Arrival::NodePort { node: None })));
+    assert_eq!(arrival(8080), None);
+}

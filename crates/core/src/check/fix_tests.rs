@@ -10,7 +10,7 @@ use super::netpol::testing::{deployment, namespace, policy, service};
 use crate::check::testing::findings;
 
 /// The one finding of `rule` on `objects`, whose fix must contain `fix`.
-fn one_finding(rule: &str, objects: &[Value], fix: &str) {
+pub(super) fn one_finding(rule: &str, objects: &[Value], fix: &str) {
     let found = findings(rule, objects.to_vec());
     assert_eq!(found.len(), 1, "{found:?}");
     let (_, suggested) = found[0].split_once(" | ").expect("a fix");
@@ -18,7 +18,7 @@ fn one_finding(rule: &str, objects: &[Value], fix: &str) {
 }
 
 /// `objects` plus `change` leave no finding of `rule`.
-fn fixed_by(rule: &str, objects: &[Value], change: Value) {
+pub(super) fn fixed_by(rule: &str, objects: &[Value], change: Value) {
     let mut objects = objects.to_vec();
     objects.push(change);
     let found = findings(rule, objects);
@@ -26,7 +26,7 @@ fn fixed_by(rule: &str, objects: &[Value], change: Value) {
 }
 
 /// `objects` plus `change` still have a finding of `rule`.
-fn not_fixed_by(rule: &str, objects: &[Value], change: Value) {
+pub(super) fn not_fixed_by(rule: &str, objects: &[Value], change: Value) {
     let mut objects = objects.to_vec();
     objects.push(change);
     assert_eq!(findings(rule, objects).len(), 1);
@@ -34,7 +34,7 @@ fn not_fixed_by(rule: &str, objects: &[Value], change: Value) {
 
 /// A pod `namespace/name` with `labels` on `node` at `ip`, with `ports`;
 /// `hostNetwork` pods have their node's address.
-fn pod(namespace: &str, name: &str, labels: Value, node: &str, ip: &str, extra: Value) -> Value {
+pub(super) fn pod(namespace: &str, name: &str, labels: Value, node: &str, ip: &str, extra: Value) -> Value {
     let mut spec = json!({"nodeName": node, "containers": [{"name": "main", "image": "example/app:1"}]});
     if let Value::Object(extra) = extra {
         for (key, value) in extra {
@@ -51,7 +51,7 @@ fn pod(namespace: &str, name: &str, labels: Value, node: &str, ip: &str, extra: 
                       "conditions": [{"type": "Ready", "status": "True"}]}})
 }
 
-fn node(name: &str, ip: &str) -> Value {
+pub(super) fn node(name: &str, ip: &str) -> Value {
     json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": name},
            "status": {"addresses": [{"type": "InternalIP", "address": ip}]}})
 }

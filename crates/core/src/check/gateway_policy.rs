@@ -4,15 +4,20 @@
 
 use std::collections::BTreeSet;
 
+use k8s_openapi::api::core::v1::{Service, ServicePort};
+
 use crate::gateway::attach::{attachments, Attachment};
 use crate::gateway::backend::resolve_backend;
 use crate::gateway::class::data_plane_pods;
 use crate::gateway::data_plane::backend_service_port;
 use crate::gateway::object_id;
+use crate::model::{Cluster, PodId};
 use crate::routes::{reach, PolicyVerdict, Proxies};
-use crate::service::service_ports;
+use crate::service::{port_protocol, selector, service_ports, target_port, PortRef};
 
+use super::fix_peer::host_network_peer;
 use super::gateway::route_subject;
+use super::service::display_map;
 use super::{declare_rule, list, Context, Emitter};
 
 declare_rule! {
@@ -28,6 +33,13 @@ declare_rule! {
     /// only what its policies allow: a policy written for ingress-nginx
     /// (`namespaceSelector` on `ingress-nginx`) refuses the Gateway's
     /// proxies, and the Gateway answers 503 after the migration.
+    ///
+    /// The fix names the port the backend's pods receive the connection on
+    /// (policies see it after the Service's DNAT, not the backendRef's
+    /// Service port) and what the proxies' connections carry: the proxy
+    /// pods' namespace and labels, or, for proxies on the host network, an
+    /// `ipBlock` of their nodes' addresses, since the plugin sees their
+    /// traffic as the node's and no `podSelector` matches it.
     ///
     /// ## Example
     /// ```yaml
@@ -259,6 +271,7 @@ declare_rule! {
     /// ## References
     /// - <https://gateway-api.sigs.k8s.io/reference/spec/#backendref>
     /// - <https://kubernetes.io/docs/concepts/services-networking/network-policies/#the-two-sorts-of-pod-isolation>
+    /// - <https://kubernetes.io/docs/concepts/services-networking/network-policies/#networkpolicy-and-hostnetwork-pods>
     /// - <https://gateway.envoyproxy.io/docs/tasks/operations/deployment-mode/>
     pub struct GatewayBlockedByNetworkpolicy {
         code: "KR708",
@@ -310,12 +323,52 @@ fn gateway_blocked_by_networkpolicy(ctx: &Context<'_>, out: &mut Emitter<'_>) {
                     list(&refused, 2),
                     ports.join(", ")
                 );
-                let fix = format!(
-                    "admit the Gateway's proxy pods ({}) in an ingress rule of the backend's NetworkPolicy",
-                    list(&proxy_names, 2)
-                );
+                let fix = admit_proxies_fix(ctx, &pods, &service.value, port, &target_ports);
                 out.emit(&route_subject(route), &field, message, fix);
             }
         }
     }
+}
+
+/// The ingress rule that admits the Gateway's proxies to the backend `port`
+/// of `service`: from what their connections carry, on the pods' port
+/// (`target_ports`) behind the Service port, since policies see the pod's
+/// port after the Service's DNAT
+/// (<https://kubernetes.io/docs/reference/kubernetes-api/policy-resources/network-policy-v1/#NetworkPolicyPort>).
+fn admit_proxies_fix(
+    ctx: &Context<'_>,
+    proxies: &[PodId],
+    service: &Service,
+    port: &ServicePort,
+    target_ports: &[u16],
+) -> String {
+    let cluster = ctx.cluster;
+    let peer = host_network_peer(cluster, proxies, ctx.host_network())
+        .unwrap_or_else(|| proxy_pods_peer(cluster, proxies));
+    let numbers: Vec<String> = target_ports.iter().map(u16::to_string).collect();
+    let protocol = port_protocol(port);
+    let port_text = match target_port(port) {
+        PortRef::Name(name) => format!("{protocol} port `{name}` ({})", numbers.join(", ")),
+        PortRef::Number(_) => format!("{protocol} port {}", numbers.join(", ")),
+    };
+    let namespace = service.metadata.namespace.as_deref().unwrap_or("default");
+    let selecting = match selector(service) {
+        Some(labels) => format!(" selecting `{}`", display_map(labels)),
+        None => String::new(),
+    };
+    format!("add a NetworkPolicy in `{namespace}`{selecting} that allows ingress from {peer} on {port_text}")
+}
+
+/// The proxies on the pod network as a policy peer: their namespaces and
+/// the labels they all carry, but those the controllers add per pod.
+fn proxy_pods_peer(cluster: &Cluster, proxies: &[PodId]) -> String {
+    const PER_POD: [&str; 3] = ["pod-template-hash", "controller-revision-hash", "pod-template-generation"];
+    let namespaces: BTreeSet<String> = proxies.iter().map(|id| cluster.pod(*id).namespace.clone()).collect();
+    let mut common = proxies.first().map(|first| cluster.pod(*first).labels.clone()).unwrap_or_default();
+    common.retain(|key, value| {
+        !PER_POD.contains(&key.as_str())
+            && proxies.iter().all(|id| cluster.pod(*id).labels.get(key) == Some(&*value))
+    });
+    let namespaces: Vec<String> = namespaces.into_iter().collect();
+    format!("namespace {} pods `{}`", list(&namespaces, 2), display_map(&common))
 }

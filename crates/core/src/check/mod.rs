@@ -758,6 +758,9 @@ pub(crate) mod testing;
 mod fix_tests;
 
 #[cfg(test)]
+mod fix_tests_gateway;
+
+#[cfg(test)]
 mod tests {
     use serde_json::json;
 

@@ -12,6 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::check::native_selects::{native_policies, NativeObject};
+use crate::check::netpol::admin_dns_denial;
 use crate::check::service::workload_name;
 use crate::check::{declare_rule, list, Context, Emitter};
 use crate::cilium::{CiliumObject, Entity};
@@ -52,7 +53,9 @@ fn native_policy_egress_blocks_dns(ctx: &Context<'_>, out: &mut Emitter<'_>) {
             let verdict = verdicts.entry(ctx.engine().class_of(id)).or_insert_with(|| {
                 let answer = reach(id)?;
                 let policies = egress_natives(ctx, id);
-                (egress_denies(&answer) && !policies.is_empty()).then_some((policies, answer))
+                // An AdminNetworkPolicy's `Deny` comes first: KR306 names it.
+                let admin = admin_dns_denial(ctx, &answer).is_some();
+                (egress_denies(&answer) && !policies.is_empty() && !admin).then_some((policies, answer))
             });
             let Some((policies, answer)) = verdict else { continue };
             for key in policies.iter() {

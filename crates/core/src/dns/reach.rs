@@ -256,11 +256,17 @@ fn labelled_pods(cluster: &Cluster) -> DnsPods<'_> {
 /// uses it) and that a policy isolates for egress. The clients KR306 and
 /// KR803 judge; any other pod's DNS traffic is allowed by default.
 pub fn egress_isolated_dns_clients(cluster: &Cluster, engine: &PolicyEngine<'_>) -> Vec<PodId> {
+    dns_clients_where(cluster, |id| engine.is_isolated(id, crate::policy::Direction::Egress))
+}
+
+/// The pods for which `keep` holds that send their queries to cluster DNS
+/// (not `hostNetwork`, a `dnsPolicy` that uses it); `keep` is asked first.
+pub fn dns_clients_where(cluster: &Cluster, mut keep: impl FnMut(PodId) -> bool) -> Vec<PodId> {
     // The DNS Service is looked for once, not once per pod.
     let dns_addresses = super::resolver::cluster_dns_addresses(cluster);
     (0..cluster.pods().len())
         .map(|i| PodId(i as u32))
-        .filter(|id| engine.is_isolated(*id, crate::policy::Direction::Egress))
+        .filter(|id| keep(*id))
         .filter(|id| {
             let pod = cluster.pod(*id);
             !pod.host_network()

@@ -11,20 +11,16 @@
 
 use std::net::IpAddr;
 
-use k8s_openapi::api::core::v1::{Service, ServicePort};
-
+use super::policy_layers::SnatSeen;
 use super::snat_layers::{self, SourcesJudged};
 use super::text::code;
 use super::{exposure_steps, policy_layers};
 use super::{Backend, Blocked, Client, Ctx, Flow, Hop, Layer, Status, Walk};
-use crate::exposure::{source_at_pods, Arrival, SourceAtPods};
+use crate::exposure::{exposing_port, source_at_pods, ServiceArrival, SourceAtPods};
 use crate::ingress::ClassResolution;
-use crate::model::{Cluster, Object, PodId};
+use crate::model::PodId;
 use crate::ports::Protocol;
-use crate::service::{
-    external_ips, node_port, port_protocol, resolve_target_port, service_kind, service_ports, NodePortState,
-    ServiceKind,
-};
+use crate::service::resolve_target_port;
 use crate::shell::quote;
 
 /// Judges the controller pods' ingress policies for `client`'s connection
@@ -44,7 +40,9 @@ pub(super) fn controller_policies(
     if !matches!(client, Client::External(_)) {
         return Ok(());
     }
-    let Some((service, service_port, arrival)) = exposing_service(ctx.cluster, &controller.pods, port) else {
+    let Some(ServiceArrival { service, port: service_port, arrival }) =
+        exposing_port(ctx.cluster, &controller.pods, i32::from(port))
+    else {
         return Ok(());
     };
     let backends: Vec<Backend> = ctx
@@ -90,7 +88,7 @@ struct Seen<'a> {
 
 /// The verdict on the `ingress-class` step.
 fn record(
-    ctx: &mut Ctx<'_, '_>,
+    ctx: &Ctx<'_, '_>,
     walk: &mut Walk,
     judgement: &SourcesJudged,
     seen: &Seen<'_>,
@@ -122,11 +120,10 @@ fn record(
         .flat_map(|e| policy_layers::direction_evidence(&e.ingress, Protocol::Tcp, port as u16))
         .collect();
     evidence.push(format!("the controller's pods see {who}"));
-    let (saved_nodes, saved_hidden) = (std::mem::take(&mut ctx.snat_nodes), ctx.snat_hidden);
-    ctx.snat_nodes = judgement.denied.iter().filter_map(|&i| seen.nodes.get(i).cloned()).collect();
-    ctx.snat_hidden = seen.snat && seen.nodes.is_empty();
-    let fix = policy_layers::ingress_fix(ctx, seen.clients[first], denying, hop, Protocol::Tcp);
-    (ctx.snat_nodes, ctx.snat_hidden) = (saved_nodes, saved_hidden);
+    let denied_nodes: Vec<(String, IpAddr)> =
+        judgement.denied.iter().filter_map(|&i| seen.nodes.get(i).cloned()).collect();
+    let snat = SnatSeen { nodes: &denied_nodes, hidden: seen.snat && seen.nodes.is_empty() };
+    let fix = policy_layers::ingress_fix(ctx, seen.clients[first], denying, hop, Protocol::Tcp, snat);
     let (status, summary) = if judgement.none_admitted {
         (Status::Fail, format!("the ingress controller's pods do not admit the connection on TCP {port}: their policies deny what they see"))
     } else {
@@ -176,41 +173,4 @@ fn controller_backend(ctx: &Ctx<'_, '_>, id: PodId, port: i32) -> Backend {
         replicas: ctx.replicas(id),
         name: ctx.pod_name(id),
     }
-}
-
-/// The Service that takes a connection from outside on `port` to any of
-/// `pods`, its port, and how the connection arrives: at a load balancer's
-/// or an external IP's port, or at a node port.
-fn exposing_service<'c>(
-    cluster: &'c Cluster,
-    pods: &[PodId],
-    port: u16,
-) -> Option<(&'c Object<Service>, &'c ServicePort, Arrival<'static>)> {
-    let port = i32::from(port);
-    cluster.services().iter().find_map(|service| {
-        let value = &service.value;
-        let kind = service_kind(value)?;
-        let has_external_ips = !external_ips(value).is_empty();
-        if !kind.has_node_ports() && !has_external_ips {
-            return None;
-        }
-        if !cluster.pods_selected_by_service(value).iter().any(|id| pods.contains(id)) {
-            return None;
-        }
-        let tcp = service_ports(value).iter().filter(|p| port_protocol(p) == Protocol::Tcp);
-        tcp.into_iter().find_map(|p| {
-            let at_node_port =
-                matches!(node_port(value, p), NodePortState::Assigned { node_port } if node_port == port);
-            let arrival = if p.port == port && kind == ServiceKind::LoadBalancer {
-                Arrival::LoadBalancer
-            } else if p.port == port && has_external_ips {
-                Arrival::ExternalIp
-            } else if at_node_port || p.port == port {
-                Arrival::NodePort { node: None }
-            } else {
-                return None;
-            };
-            Some((service, p, arrival))
-        })
-    })
 }

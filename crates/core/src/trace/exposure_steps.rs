@@ -374,9 +374,17 @@ pub(super) fn controller_port(
         "the ingress controller listens outside the cluster on TCP {} only, not on {port}",
         open.join(", ")
     );
-    let service =
-        exposure.services.first().map(|s| format!(" to {}", code(s.service.id()))).unwrap_or_default();
-    let fix = format!("connect on port {}, or add port {port}{service}", open.join(" or "));
+    // A `NodePort` Service's own ports are on its cluster IP only: a port
+    // added there is not reached from outside either.
+    let outside = exposure.services.iter().find(|s| s.kind == ServiceKind::LoadBalancer || s.external_ips);
+    let change = match (outside, exposure.services.first()) {
+        (Some(s), _) => format!("add port {port} to {}", code(s.service.id())),
+        (None, Some(s)) => {
+            format!("give {} `type: LoadBalancer` (or `externalIPs`) with port {port}", code(s.service.id()))
+        }
+        (None, None) => format!("add port {port}"),
+    };
+    let fix = format!("connect on port {}, or {change}", open.join(" or "));
     Err((summary, evidence, fix))
 }
 

@@ -561,7 +561,8 @@ fn ingress_denied(
         (Some(native), _) => native.fix,
         (None, Some(dnat_fix)) => dnat_fix,
         (None, None) => {
-            let fix = ingress_fix(ctx, client, j, hop, protocol);
+            let snat = SnatSeen { nodes: &ctx.snat_nodes, hidden: ctx.snat_hidden };
+            let fix = ingress_fix(ctx, client, j, hop, protocol, snat);
             let direction = j.explanation.as_ref().map(|e| &e.ingress);
             unless_intended(ctx, walk, client, direction, port, fix, &mut evidence)
         }
@@ -649,12 +650,23 @@ fn dnat_hint(
     (evidence, Some(fix))
 }
 
+/// Behind `externalTrafficPolicy: Cluster`, what replaces a client from
+/// outside at the pods: what an ingress fix must admit instead of it.
+#[derive(Clone, Copy)]
+pub(super) struct SnatSeen<'a> {
+    /// The nodes (name, address) whose SNATed traffic the pods deny.
+    pub(super) nodes: &'a [(String, IpAddr)],
+    /// Whether the nodes' addresses that replace the client's are not in the input.
+    pub(super) hidden: bool,
+}
+
 pub(super) fn ingress_fix(
     ctx: &Ctx<'_, '_>,
     client: Client,
     judged: &Judged,
     hop: Hop<'_>,
     protocol: Protocol,
+    snat: SnatSeen<'_>,
 ) -> String {
     let cluster = ctx.cluster;
     let Some(pod) = judged.backend.pod else { return String::new() };
@@ -683,10 +695,10 @@ pub(super) fn ingress_fix(
                 format!("namespace {} pods {source_labels}", code(&source.namespace))
             }
         }
-        Client::External(Some(_)) if !ctx.snat_nodes.is_empty() => node_blocks(&ctx.snat_nodes),
+        Client::External(Some(_)) if !snat.nodes.is_empty() => node_blocks(snat.nodes),
         Client::External(Some(address)) => format!("`ipBlock` {}", code(IpRange::from_addr(address).id())),
         // The clients' ranges would not match: the node's address replaces them.
-        Client::External(None) if ctx.snat_hidden => "an `ipBlock` of the nodes' addresses (under `externalTrafficPolicy: Cluster` the receiving node's address replaces the client's)".to_owned(),
+        Client::External(None) if snat.hidden => "an `ipBlock` of the nodes' addresses (under `externalTrafficPolicy: Cluster` the receiving node's address replaces the client's)".to_owned(),
         Client::External(None) => "`ipBlock` `0.0.0.0/0` (or the clients' ranges)".to_owned(),
         Client::IngressController => "the ingress controller's namespace".to_owned(),
     };

@@ -151,7 +151,9 @@ fn partial_step(
         if blocked.len() == 1 { "node" } else { "nodes" },
         blocked.join(", ")
     );
-    let fix = policy_layers::ingress_fix(ctx, Client::External(Some(sources[first].1)), j, hop, protocol);
+    let snat = policy_layers::SnatSeen { nodes: &ctx.snat_nodes, hidden: ctx.snat_hidden };
+    let fix =
+        policy_layers::ingress_fix(ctx, Client::External(Some(sources[first].1)), j, hop, protocol, snat);
     let (_, summary) = policy_layers::unenforced(ctx, Layer::NetworkPolicyIngress, summary);
     let namespace = j.backend.pod.map(|p| ctx.cluster.pod(p).namespace.clone()).unwrap_or_default();
     let kubectl = format!("kubectl get networkpolicy -n {}", quote(&namespace));

@@ -46,7 +46,8 @@ const REVIEWED: &[(&str, &str)] = &[
     (
         "networkpolicy-egress-blocks-dns",
         "the inputs' policies isolate egress (deny-all, or allow-lists for the application's own ports) without \
-         an allowance for cluster DNS: on a real cluster these pods could not resolve names",
+         an allowance for cluster DNS, or an AdminNetworkPolicy's `Deny` takes egress to every namespace: on a \
+         real cluster these pods could not resolve names",
     ),
     ("service-port-name-required", "multi-port Services without port names, which the API server rejects"),
     ("service-no-matching-pods", "Services selecting labels no pod has (`not-existing`, `MyApp`), or pods of a broken document"),

@@ -6,12 +6,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 
 use super::network_policy_refs;
+use crate::check::fix_peer::admin_deny_fix;
 use crate::check::{declare_rule, list, Context, Emitter, Severity, Subject};
 use crate::dns::{
-    egress_isolated_dns_clients, with_dns_reach, DnsPods, DnsPodsFound, DnsReach, DnsServer, DnsTarget,
+    dns_clients_where, egress_isolated_dns_clients, with_dns_reach, DnsPods, DnsPodsFound, DnsReach,
+    DnsServer, DnsTarget,
 };
-use crate::model::{Cluster, Object, NAMESPACE_NAME_LABEL};
-use crate::policy::Direction;
+use crate::model::{Cluster, Object, PodId, NAMESPACE_NAME_LABEL};
+use crate::policy::{Direction, PolicyKind};
 
 declare_rule! {
     /// ## What it does
@@ -22,6 +24,13 @@ declare_rule! {
     /// has no DNS pods, they are assumed to be `kube-system` pods labelled
     /// `k8s-app: kube-dns` serving port 53, as kubeadm and the managed
     /// clusters install them. Only UDP allowed (TCP denied) is a warning.
+    ///
+    /// When an AdminNetworkPolicy's `Deny` rule is what denies the queries
+    /// (whether or not a NetworkPolicy also isolates the pods), the finding
+    /// is on that AdminNetworkPolicy: a `Deny` cannot be overridden by a
+    /// NetworkPolicy, so the fix is an `Allow` rule for DNS placed before
+    /// it in the same policy (its rules apply in order), or a narrower
+    /// `Deny`.
     ///
     /// ## Why does this break traffic?
     /// Pods resolve names through the cluster DNS Service, and policies see
@@ -136,6 +145,7 @@ declare_rule! {
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-deny-all-egress-traffic>
     /// - <https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/>
+    /// - <https://network-policy-api.sigs.k8s.io/reference/spec/> (`AdminNetworkPolicyRuleAction`)
     /// - <https://kubernetes.io/docs/tasks/administer-cluster/dns-debugging-resolution/>
     pub struct NetworkpolicyEgressBlocksDns {
         code: "KR306",
@@ -181,23 +191,29 @@ fn networkpolicy_egress_blocks_dns(ctx: &Context<'_>, out: &mut Emitter<'_>) {
     if !ctx.network_policies_enforced() {
         return;
     }
-    let isolated = egress_isolated_dns_clients(cluster, ctx.engine());
-    if isolated.is_empty() {
+    let clients = policy_decided_dns_clients(ctx);
+    if clients.is_empty() {
         return;
     }
     with_dns_reach(ctx.engine(), |server, reach| {
         let DnsServer::Pods(pods) = server else { return };
-        // Per isolating policies and verdict: the workloads concerned.
+        // Per verdict (isolating policies, or the admin policy that denies):
+        // the workloads concerned.
         let mut groups: BTreeMap<DnsKey, BTreeSet<String>> = BTreeMap::new();
         let mut verdicts: BTreeMap<usize, Option<DnsKey>> = BTreeMap::new();
-        for &id in &isolated {
+        for &id in &clients {
             let verdict = verdicts.entry(ctx.engine().class_of(id)).or_insert_with(|| {
                 let answer = reach(id)?;
-                let isolating = network_policy_refs(&ctx.engine().selecting_policies(id, Direction::Egress));
                 // Only the client's own egress is this rule's: a denial by
                 // the DNS pods' ingress is not fixed by an egress rule.
-                let blocked = !(answer.udp && answer.tcp) && egress_denies(&answer);
-                (blocked && !isolating.is_empty()).then_some((isolating, answer.udp, answer.tcp))
+                if answer.udp && answer.tcp || !egress_denies(&answer) {
+                    return None;
+                }
+                if let Some(denial) = admin_dns_denial(ctx, &answer) {
+                    return Some((DnsBlock::Admin(denial), answer.udp, answer.tcp));
+                }
+                let isolating = network_policy_refs(&ctx.engine().selecting_policies(id, Direction::Egress));
+                (!isolating.is_empty()).then_some((DnsBlock::Isolated(isolating), answer.udp, answer.tcp))
             });
             if let Some(key) = verdict.clone() {
                 groups
@@ -210,9 +226,64 @@ fn networkpolicy_egress_blocks_dns(ctx: &Context<'_>, out: &mut Emitter<'_>) {
     });
 }
 
-/// The NetworkPolicies isolating a group of pods, and whether UDP and TCP
-/// DNS are allowed.
-type DnsKey = (Vec<(String, String)>, bool, bool);
+/// The pods whose DNS egress a policy decides: isolated for egress by a
+/// NetworkPolicy, or selected by an AdminNetworkPolicy with egress rules,
+/// whose `Deny` holds whatever the NetworkPolicies say.
+fn policy_decided_dns_clients(ctx: &Context<'_>) -> Vec<PodId> {
+    let engine = ctx.engine();
+    if ctx.cluster.admin_network_policies().is_empty() {
+        return egress_isolated_dns_clients(ctx.cluster, engine);
+    }
+    let mut admin_subject: BTreeMap<usize, bool> = BTreeMap::new();
+    dns_clients_where(ctx.cluster, |id| {
+        engine.is_isolated(id, Direction::Egress)
+            || *admin_subject.entry(engine.class_of(id)).or_insert_with(|| {
+                engine
+                    .selecting_policies(id, Direction::Egress)
+                    .iter()
+                    .any(|p| p.kind == PolicyKind::AdminNetworkPolicy)
+            })
+    })
+}
+
+/// When an AdminNetworkPolicy `Deny` rule decides a denied DNS query on the
+/// client's egress, that policy's name and the fix there: no NetworkPolicy
+/// can override it, so an egress rule in one would change nothing
+/// (<https://network-policy-api.sigs.k8s.io/reference/spec/>,
+/// `AdminNetworkPolicyRuleAction`). `None` as well when the plugin does
+/// not enforce AdminNetworkPolicies. KR803 leaves such pods to this rule.
+pub(crate) fn admin_dns_denial(ctx: &Context<'_>, answer: &DnsReach) -> Option<AdminDenial> {
+    if !ctx.plugin().enforced_tiers().admin {
+        return None;
+    }
+    answer.denials.iter().find_map(|denial| {
+        let egress = &denial.explanation.egress;
+        // The engine's one answer for "an admin `Deny` decides", as KR307 asks it.
+        admin_deny_fix(egress, denial.protocol, denial.port)?;
+        let step = egress.deciding_step(denial.protocol, denial.port)?;
+        Some(AdminDenial { policy: step.policy.as_ref()?.name.clone(), rule: step.rule_name.clone() })
+    })
+}
+
+/// An AdminNetworkPolicy whose `Deny` rule denies DNS.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct AdminDenial {
+    /// The AdminNetworkPolicy's name.
+    policy: String,
+    /// The name of its rule, when it has one.
+    rule: Option<String>,
+}
+
+/// What denies a group of pods DNS: the NetworkPolicies isolating them,
+/// or an AdminNetworkPolicy's `Deny`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum DnsBlock {
+    Isolated(Vec<(String, String)>),
+    Admin(AdminDenial),
+}
+
+/// What denies a group of pods DNS, and whether UDP and TCP DNS are allowed.
+type DnsKey = (DnsBlock, bool, bool);
 
 fn emit_dns_findings(
     ctx: &Context<'_>,
@@ -223,30 +294,22 @@ fn emit_dns_findings(
     let cluster = ctx.cluster;
     let assumed = pods.found == DnsPodsFound::Assumed;
     let peer = dns_pods_peer(cluster, pods);
-    let dns = if assumed {
-        "cluster DNS".to_owned()
-    } else {
-        let names: BTreeSet<String> = pods
-            .udp
-            .iter()
-            .chain(&pods.tcp)
-            .flatten()
-            .filter_map(|t| t.pod)
-            .map(|id| {
-                let workload = cluster.workload_ref(cluster.pod(id));
-                format!("{}/{}", workload.namespace, workload.name)
-            })
-            .collect();
-        format!("cluster DNS ({})", list(&names.into_iter().collect::<Vec<_>>(), 2))
-    };
+    let dns = dns_text(cluster, pods);
     let first_port = |targets: &Option<Vec<DnsTarget>>| {
         targets.iter().flatten().find_map(|t| t.port).map_or(53, i32::from)
     };
     let ports = (first_port(&pods.udp), first_port(&pods.tcp));
-    for ((isolating, udp_ok, tcp_ok), workloads) in groups {
+    for ((block, udp_ok, tcp_ok), workloads) in groups {
+        let workloads: Vec<String> = workloads.into_iter().collect();
+        let isolating = match block {
+            DnsBlock::Isolated(isolating) => isolating,
+            DnsBlock::Admin(denial) => {
+                emit_admin_denial(ctx, out, &denial, &workloads, (udp_ok, tcp_ok), (ports, &dns));
+                continue;
+            }
+        };
         let Some((namespace, name)) = isolating.first() else { continue };
         let Some(policy) = find_policy(cluster, namespace, name) else { continue };
-        let workloads: Vec<String> = workloads.into_iter().collect();
         let who = format!("egress of {} is isolated", list(&workloads, 3));
         let (severity, message) = match (udp_ok, tcp_ok) {
             (false, false) => (
@@ -295,6 +358,73 @@ fn emit_dns_findings(
     }
 }
 
+/// "cluster DNS", with the DNS workloads when the input has them.
+fn dns_text(cluster: &Cluster, pods: &DnsPods<'_>) -> String {
+    if pods.found == DnsPodsFound::Assumed {
+        return "cluster DNS".to_owned();
+    }
+    let names: BTreeSet<String> = pods
+        .udp
+        .iter()
+        .chain(&pods.tcp)
+        .flatten()
+        .filter_map(|t| t.pod)
+        .map(|id| {
+            let workload = cluster.workload_ref(cluster.pod(id));
+            format!("{}/{}", workload.namespace, workload.name)
+        })
+        .collect();
+    format!("cluster DNS ({})", list(&names.into_iter().collect::<Vec<_>>(), 2))
+}
+
+/// The finding on an AdminNetworkPolicy whose `Deny` takes DNS from
+/// `workloads`: (UDP, TCP) allowed, the DNS pods' (UDP, TCP) ports and
+/// how cluster DNS is named.
+fn emit_admin_denial(
+    ctx: &Context<'_>,
+    out: &mut Emitter<'_>,
+    denial: &AdminDenial,
+    workloads: &[String],
+    (udp_ok, tcp_ok): (bool, bool),
+    (ports, dns): ((i32, i32), &str),
+) {
+    let Some(policy) = ctx
+        .cluster
+        .admin_network_policies()
+        .iter()
+        .find(|p| p.value.metadata.name.as_deref() == Some(denial.policy.as_str()))
+    else {
+        return;
+    };
+    let (severity, denied) = match (udp_ok, tcp_ok) {
+        (false, false) => (Severity::Error, format!("UDP {} and TCP {}", ports.0, ports.1)),
+        (false, true) => (Severity::Error, format!("UDP {} (TCP is allowed)", ports.0)),
+        _ => (Severity::Warning, format!("TCP {} (UDP is allowed)", ports.1)),
+    };
+    let message = format!(
+        "egress of {} to {dns} is denied by AdminNetworkPolicy `{}`: {denied}, and no NetworkPolicy can allow \
+         it back, so name lookups fail",
+        list(workloads, 3),
+        denial.policy
+    );
+    out.emit_with(
+        severity,
+        &Subject::object("AdminNetworkPolicy", &policy.value.metadata, policy),
+        "spec.egress",
+        message,
+        format!(
+            "in AdminNetworkPolicy `{}`, add an `Allow` rule to {dns} on {} before {}, or narrow that rule: \
+             no NetworkPolicy can override its `Deny`",
+            denial.policy,
+            dns_ports_text(ports),
+            match &denial.rule {
+                Some(rule) => format!("its rule `{rule}`"),
+                None => "the rule that denies it".to_owned(),
+            }
+        ),
+    );
+}
+
 /// Whether the client's egress is what denies DNS: a query the engine
 /// refused whose egress side does not allow it.
 fn egress_denies(answer: &DnsReach) -> bool {
@@ -328,11 +458,8 @@ mod tests {
 
     const RULE: &str = "networkpolicy-egress-blocks-dns";
 
-    // An egress policy isolates the pods it selects: only what its rules
-    // allow may leave, DNS to the cluster DNS pods included
-    // (https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-deny-all-egress-traffic).
-    #[test]
-    fn egress_isolation_without_a_dns_rule_is_reported() {
+    /// `shop/api`, and CoreDNS in `kube-system` serving UDP and TCP 53.
+    fn api_and_coredns() -> (serde_json::Value, serde_json::Value) {
         let api = deployment("shop", "api", json!({"app": "api"}), json!([]));
         let coredns = deployment(
             "kube-system",
@@ -341,6 +468,15 @@ mod tests {
             json!([{"name": "dns", "containerPort": 53, "protocol": "UDP"},
                    {"name": "dns-tcp", "containerPort": 53, "protocol": "TCP"}]),
         );
+        (api, coredns)
+    }
+
+    // An egress policy isolates the pods it selects: only what its rules
+    // allow may leave, DNS to the cluster DNS pods included
+    // (https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-deny-all-egress-traffic).
+    #[test]
+    fn egress_isolation_without_a_dns_rule_is_reported() {
+        let (api, coredns) = api_and_coredns();
         let deny = policy("shop", "deny-egress", json!({"podSelector": {}, "policyTypes": ["Egress"]}));
         let found = findings(RULE, vec![api.clone(), coredns.clone(), deny.clone()]);
         assert_eq!(found.len(), 1, "{found:?}");
@@ -367,5 +503,61 @@ mod tests {
         let found = findings(RULE, vec![api, coredns, deny, udp_only]);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].starts_with("warning "), "{found:?}");
+    }
+
+    /// An AdminNetworkPolicy on `shop`'s pods with these egress `rules`.
+    fn admin_policy(rules: serde_json::Value) -> serde_json::Value {
+        json!({"apiVersion": "policy.networking.k8s.io/v1alpha1", "kind": "AdminNetworkPolicy",
+               "metadata": {"name": "shop-egress"},
+               "spec": {"priority": 10,
+                        "subject": {"namespaces": {"matchLabels": {"kubernetes.io/metadata.name": "shop"}}},
+                        "egress": rules}})
+    }
+
+    // An AdminNetworkPolicy `Deny` "cannot be overridden by a
+    // NetworkPolicy", and its rules apply in order, the first match
+    // deciding (https://network-policy-api.sigs.k8s.io/reference/spec/,
+    // `AdminNetworkPolicyRuleAction`; `AdminNetworkPolicySpec.egress`). So
+    // the finding is on that policy, whether or not a NetworkPolicy also
+    // isolates the pods, and only a change there gives DNS back.
+    #[test]
+    fn an_admin_policy_denying_dns_is_named_and_fixed_there() {
+        let (api, coredns) = api_and_coredns();
+        let to_system =
+            json!([{"namespaces": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}]);
+        let deny = json!({"name": "no-system", "action": "Deny", "to": to_system});
+        let objects = vec![api, coredns, admin_policy(json!([deny.clone()]))];
+        let found = findings(RULE, objects.clone());
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].starts_with(
+                "error AdminNetworkPolicy shop-egress: egress of `Deployment/api` to cluster DNS \
+                 (`kube-system/coredns`) is denied by AdminNetworkPolicy `shop-egress`: UDP 53 and TCP 53"
+            ),
+            "{found:?}"
+        );
+        assert!(
+            found[0].contains(
+                "| in AdminNetworkPolicy `shop-egress`, add an `Allow` rule to cluster DNS (`kube-system/coredns`) \
+                 on UDP and TCP port 53 before its rule `no-system`, or narrow that rule"
+            ),
+            "{found:?}"
+        );
+        // A NetworkPolicy allowing DNS (KR306's usual fix) changes nothing,
+        // and the pods it isolates are still reported at the admin policy.
+        let allow_dns = policy(
+            "shop",
+            "allow-dns",
+            json!({"podSelector": {}, "policyTypes": ["Egress"],
+                   "egress": [{"ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]}]}),
+        );
+        let with_policy = findings(RULE, [objects.clone(), vec![allow_dns]].concat());
+        assert_eq!(with_policy, found);
+        // An `Allow` for DNS before the `Deny` does.
+        let allow = json!({"name": "dns", "action": "Allow", "to": to_system,
+                           "ports": [{"portNumber": {"protocol": "UDP", "port": 53}},
+                                     {"portNumber": {"protocol": "TCP", "port": 53}}]});
+        let fixed = vec![objects[0].clone(), objects[1].clone(), admin_policy(json!([allow, deny]))];
+        assert!(findings(RULE, fixed).is_empty());
     }
 }

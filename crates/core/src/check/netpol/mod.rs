@@ -17,6 +17,7 @@ mod selectors;
 pub(super) mod testing;
 
 pub use default_deny::NamespaceNoDefaultDeny;
+pub(super) use dns::admin_dns_denial;
 pub use dns::NetworkpolicyEgressBlocksDns;
 pub use enforced::NetworkpolicyNotEnforced;
 pub use ingress_controller::NetworkpolicyBlocksIngressController;
