@@ -346,8 +346,9 @@ fn endpoint(engine: &PolicyEngine<'_>, node: &DiffNode) -> Option<Endpoint> {
     if node.id == crate::matrix::INGRESS_CONTROLLER_ID {
         return Some(Endpoint::IngressController);
     }
-    if let Some(gateway) = crate::matrix::peer_endpoint(engine, &node.id) {
-        return Some(gateway);
+    if crate::matrix::parse_gateway_peer_id(&node.id).is_some() {
+        // No such Gateway, or none of its proxies ready: no policy decides.
+        return crate::matrix::peer_endpoint(engine, &node.id);
     }
     if let Some(range) = IpRange::parse_cidr(&node.id).or_else(|| parse_dash_range(&node.id)) {
         return Some(Endpoint::External(range));

@@ -52,7 +52,9 @@ pub(super) fn names(reference: &str, node: &Node) -> bool {
 
 /// Where policy judges the connections of the Gateway peer `id` from (the
 /// first policy class of its proxies), for the commands that explain an
-/// edge; `None` when `id` names no Gateway of the cluster.
+/// edge. `None` when `id` names no Gateway of the cluster, and when the
+/// Gateway's proxies open no connection (all NotReady,
+/// [`crate::routes::Proxies::NotReady`]): then no policy decides its edges.
 pub fn peer_endpoint(engine: &PolicyEngine<'_>, id: &str) -> Option<Endpoint> {
     let (namespace, name) = parse_gateway_peer_id(id)?;
     let cluster = engine.cluster();
@@ -216,6 +218,26 @@ mod tests {
                 "{gateway:infra/public} => shop/web[Deployment] : TCP 8080",
             ]
         );
+    }
+
+    // A Gateway whose proxies are all NotReady opens no connection
+    // (`routes::gateway_proxies`): no endpoint judges its edges, as for a
+    // Gateway that does not exist.
+    #[test]
+    fn a_gateway_without_ready_proxies_has_no_endpoint() {
+        let endpoint = |objects: &[Value], id: &str| {
+            let cluster = cluster(objects);
+            let engine = PolicyEngine::new(&cluster, EXTERNAL_ONLY);
+            super::peer_endpoint(&engine, id)
+        };
+        let ready = objects();
+        assert!(endpoint(&ready, "{gateway:infra/public}").is_some());
+        assert!(endpoint(&ready, "{gateway:infra/nowhere}").is_none());
+        let mut not_ready = objects();
+        not_ready[6]["status"] =
+            json!({"phase": "Running", "conditions": [{"type": "Ready", "status": "False"}]});
+        assert_eq!(not_ready[6]["metadata"]["name"], "envoy-public");
+        assert!(endpoint(&not_ready, "{gateway:infra/public}").is_none());
     }
 
     // netpol-analyzer's `--focusworkload` names a peer by its id, with or

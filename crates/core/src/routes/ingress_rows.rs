@@ -171,18 +171,24 @@ pub(crate) fn ingress_proxies(cluster: &Cluster, ingress: &Object<Ingress>) -> P
 /// nothing ([`Proxies::NotReady`]). Ready pods come first.
 pub(crate) fn controller_proxies(cluster: &Cluster, controller: Option<&ControllerInfo>) -> Proxies {
     match controller {
-        Some(c) if c.in_cluster == Some(true) && !c.pods.is_empty() => {
-            let mut serving: Vec<PodId> =
-                c.pods.iter().copied().filter(|p| receives_requests(cluster.pod(*p))).collect();
-            serving.sort_by_key(|p| cluster.pod(*p).readiness() == Readiness::NotReady);
-            if serving.is_empty() {
-                Proxies::NotReady(c.pods.clone())
-            } else {
-                Proxies::Pods(serving)
-            }
-        }
+        Some(c) if c.in_cluster == Some(true) && !c.pods.is_empty() => serving_proxies(cluster, &c.pods),
         Some(c) if c.in_cluster == Some(false) => Proxies::Outside,
         _ => Proxies::Symbolic,
+    }
+}
+
+/// Which of a controller's proxy `pods` (an ingress controller's, the
+/// OpenShift router's) carry requests, by the rule of
+/// [`controller_proxies`]: those that receive them, ready first; when none
+/// does, the controller serves nothing ([`Proxies::NotReady`]).
+pub(crate) fn serving_proxies(cluster: &Cluster, pods: &[PodId]) -> Proxies {
+    let mut serving: Vec<PodId> =
+        pods.iter().copied().filter(|p| receives_requests(cluster.pod(*p))).collect();
+    serving.sort_by_key(|p| cluster.pod(*p).readiness() == Readiness::NotReady);
+    if serving.is_empty() {
+        Proxies::NotReady(pods.to_vec())
+    } else {
+        Proxies::Pods(serving)
     }
 }
 

@@ -3,6 +3,7 @@
 //! HTTPS) and 443 (edge, passthrough or re-encrypting TLS), sending the
 //! requests under its path to `to` and `alternateBackends` by weight.
 
+use super::ingress_rows::serving_proxies;
 use super::{backend, source_object, Action, Backend, FrontendKind, Listener, PathRule, Proxies, RouteRow};
 use crate::model::{Cluster, Object};
 use crate::policy::PolicyEngine;
@@ -61,13 +62,17 @@ pub(super) fn rows(engine: &PolicyEngine<'_>) -> Vec<RouteRow> {
     rows
 }
 
-/// The default router's pods when the input has them (its namespace), else symbolic.
+/// The default router's pods when the input has them (its namespace), else
+/// symbolic. Only those that receive requests carry them, as for any
+/// ingress controller ([`serving_proxies`]): the router's Service (or its
+/// load balancer) sends nothing to a pod that is not ready, so with none
+/// ready the router serves nothing.
 pub(super) fn router_proxies(cluster: &Cluster) -> Proxies {
     let pods = cluster.pods_in(ROUTER_NAMESPACE);
     if pods.is_empty() {
         Proxies::Symbolic
     } else {
-        Proxies::Pods(pods.to_vec())
+        serving_proxies(cluster, pods)
     }
 }
 

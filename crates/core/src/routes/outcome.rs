@@ -7,7 +7,7 @@
 
 use super::gateway_rows::gateway_proxies;
 use super::ingress_rows::ingress_proxies;
-use super::resolution::{rule_ref, Forwarding};
+use super::resolution::{rule_ref, serves_nothing, Forwarding};
 pub use super::resolution::{Outcome, Probe, Resolution, ResolutionNote, RuleRef};
 use super::Proxies;
 
@@ -151,18 +151,6 @@ fn through_tls_route(
         }
     }
     Resolution { outcome: forward.outcome(), rule, notes: Vec::new() }
-}
-
-/// What the client gets from a frontend whose proxies are all NotReady
-/// (the one decision of [`gateway_proxies`] and [`ingress_proxies`]):
-/// no answer at all, whatever the host, path or rule. `None` when some
-/// proxy may answer.
-fn serves_nothing(proxies: &Proxies) -> Option<Resolution> {
-    matches!(proxies, Proxies::NotReady(_)).then(|| Resolution {
-        outcome: Outcome::NoReadyProxies,
-        rule: None,
-        notes: Vec::new(),
-    })
 }
 
 /// The `PathPrefix` value of the match that took the request.

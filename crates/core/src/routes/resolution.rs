@@ -153,3 +153,15 @@ impl Forwarding {
         }
     }
 }
+
+/// What the client gets from a frontend whose proxies are all NotReady
+/// (the one decision of [`super::gateway_proxies`],
+/// [`super::controller_proxies`] and the OpenShift router's): no answer at
+/// all, whatever the host, path or rule. `None` when some proxy may answer.
+pub(super) fn serves_nothing(proxies: &Proxies) -> Option<Resolution> {
+    matches!(proxies, Proxies::NotReady(_)).then(|| Resolution {
+        outcome: Outcome::NoReadyProxies,
+        rule: None,
+        notes: Vec::new(),
+    })
+}

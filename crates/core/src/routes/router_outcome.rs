@@ -6,10 +6,11 @@
 //! HAProxy map files in reverse order, so a longer path is tried first),
 //! then the oldest Route. Plain HTTP goes through only where the Route has
 //! no TLS or `insecureEdgeTerminationPolicy: Allow`; with `Redirect` the
-//! router answers 302 to HTTPS.
+//! router answers 302 to HTTPS. With none of the router's pods ready,
+//! nothing answers at all ([`super::openshift_rows::router_proxies`]).
 
 use super::openshift_rows::{forwarded_ports, router_proxies};
-use super::resolution::{rule_ref, Forwarding, Outcome, Probe, Resolution, ResolutionNote};
+use super::resolution::{rule_ref, serves_nothing, Forwarding, Outcome, Probe, Resolution, ResolutionNote};
 use crate::model::Object;
 use crate::policy::PolicyEngine;
 use crate::route::{route_path_matches, route_takes_host, router_ports, Route, RouterAction};
@@ -21,6 +22,10 @@ pub(super) fn through_router(engine: &PolicyEngine<'_>, probe: &Probe) -> Option
         cluster.routes().iter().filter(|r| route_takes_host(&r.value, &probe.host)).collect();
     taking.sort_by_key(|r| age_key(r));
     let owner = taking.first()?.value.metadata.namespace.clone();
+    let proxies = router_proxies(cluster);
+    if let Some(nothing) = serves_nothing(&proxies) {
+        return Some(nothing);
+    }
     let chosen = taking
         .iter()
         .filter(|r| r.value.metadata.namespace == owner)
@@ -49,7 +54,6 @@ pub(super) fn through_router(engine: &PolicyEngine<'_>, probe: &Probe) -> Option
             notes: vec![ResolutionNote::HttpsRedirect],
         }),
         Some(RouterAction::Forward) => {
-            let proxies = router_proxies(cluster);
             let mut forward = Forwarding::default();
             for (service, port) in forwarded_ports(cluster, route) {
                 forward.add(engine, &proxies, &service.value, port);
@@ -65,3 +69,7 @@ fn age_key(route: &Object<Route>) -> (bool, Option<String>, Option<String>, Opti
     let created = meta.creation_timestamp.as_ref().map(|t| t.0.to_string());
     (created.is_none(), created, meta.namespace.clone(), meta.name.clone())
 }
+
+#[cfg(test)]
+#[path = "router_outcome_tests.rs"]
+mod tests;
