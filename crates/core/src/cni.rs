@@ -69,7 +69,7 @@ pub use behaviour::{
 pub(crate) use detect::not_found;
 pub use detect::{detect, given};
 pub use native_inventory::{native_policy_counts, NativePolicyCount};
-pub use node_peer::{cilium_entities_fix, NodePeer};
+pub use node_peer::{cilium_entities_fix, NodePeer, FORWARDED_ENTITIES, FORWARDED_WHY, NODE_ENTITIES};
 
 /// A network plugin, or a NetworkPolicy engine that runs beside one
 /// (`azure-npm`, `kube-network-policies`). Declared in the alphabetical

@@ -6,6 +6,7 @@ use k8s_openapi::api::core::v1::Service;
 
 use crate::check::service::display_map;
 use crate::check::{declare_rule, list, Context, Emitter, Subject};
+use crate::cni::{cilium_entities_fix, NodePeer, FORWARDED_ENTITIES, FORWARDED_WHY};
 use crate::exposure::{source_at_pods, Arrival, SourceAtPods};
 use crate::model::PodId;
 use crate::policy::{Direction, IpRange, PolicyKind};
@@ -234,8 +235,10 @@ fn networkpolicy_isolates_exposed_service(ctx: &Context<'_>, out: &mut Emitter<'
 /// The change that admits the Service's clients: an ingress rule for the
 /// pods the Service selects, from every address (or the addresses the
 /// pods see: the clients' under `externalTrafficPolicy: Local`, the nodes'
-/// under `Cluster`, [`source_at_pods`]), unless an AdminNetworkPolicy
-/// denies it, which no NetworkPolicy overrides.
+/// under `Cluster`, [`source_at_pods`]; on Cilium, where an `ipBlock` does
+/// not match the nodes, their `remote-node` and `host` entities beside
+/// `world` for the clients), unless an AdminNetworkPolicy denies it, which
+/// no NetworkPolicy overrides.
 fn exposed_fix(
     ctx: &Context<'_>,
     service: &Service,
@@ -247,8 +250,15 @@ fn exposed_fix(
         Some(ServiceKind::LoadBalancer) => Arrival::LoadBalancer,
         _ => Arrival::NodePort { node: None },
     };
+    let selector = crate::service::selector(service).map(display_map).unwrap_or_default();
+    let ports_text = targets.iter().map(|(protocol, port)| format!("{protocol} {port}")).collect::<Vec<_>>();
+    let namespace = &cluster.pod(pod).namespace;
     let or = match source_at_pods(cluster, service, arrival) {
         SourceAtPods::Client => "or the clients' ranges".to_owned(),
+        SourceAtPods::Node { .. } if ctx.plugin().node_peer() == NodePeer::CiliumEntities => {
+            let ports = ports_text.join(", ");
+            return cilium_entities_fix(namespace, &selector, &FORWARDED_ENTITIES, &ports, FORWARDED_WHY);
+        }
         SourceAtPods::Node { addresses } => {
             let blocks: BTreeSet<String> =
                 addresses.iter().map(|(_, a)| format!("`{}`", IpRange::from_addr(*a).id())).collect();
@@ -263,11 +273,8 @@ fn exposed_fix(
             )
         }
     };
-    let selector = crate::service::selector(service).map(display_map).unwrap_or_default();
-    let ports_text = targets.iter().map(|(protocol, port)| format!("{protocol} {port}")).collect::<Vec<_>>();
     format!(
-        "add an ingress rule for pods `{selector}` in `{}` from `ipBlock: {{cidr: 0.0.0.0/0}}` ({or}) on {}",
-        cluster.pod(pod).namespace,
+        "add an ingress rule for pods `{selector}` in `{namespace}` from `ipBlock: {{cidr: 0.0.0.0/0}}` ({or}) on {}",
         ports_text.join(", ")
     )
 }
@@ -341,5 +348,55 @@ mod tests {
                    "ingress": [{"from": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"port": 80}]}]}),
         );
         assert_eq!(findings(rule, objects("LoadBalancer", vec![deny_all(), wrong_port])).len(), 1);
+    }
+
+    fn cilium_agent() -> Value {
+        json!({"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "cilium", "namespace": "kube-system"},
+               "spec": {"selector": {"matchLabels": {"k8s-app": "cilium"}},
+                        "template": {"metadata": {"labels": {"k8s-app": "cilium"}},
+                                     "spec": {"containers": [{"name": "cilium-agent",
+                                                              "image": "quay.io/cilium/cilium:v1.16.5"}]}}}})
+    }
+
+    /// A CiliumNetworkPolicy admitting `entities` to `app=frontend` on TCP 8080.
+    fn from_entities(entities: &[&str]) -> Value {
+        json!({"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy",
+               "metadata": {"name": "frontend-from-outside", "namespace": "shop"},
+               "spec": {"endpointSelector": {"matchLabels": {"app": "frontend"}},
+                        "ingress": [{"fromEntities": entities,
+                                     "toPorts": [{"ports": [{"port": "8080", "protocol": "TCP"}]}]}]}})
+    }
+
+    // On Cilium, traffic a node forwards under `externalTrafficPolicy:
+    // Cluster` reaches the pods as `world` or as `reserved:remote-node`
+    // ("the request needs to be forwarded to another node after the service
+    // endpoint selection, then it will have the reserved:remote-node",
+    // https://docs.cilium.io/en/stable/security/policy/caveats/), and an
+    // ipBlock does not match a node unless `policy-cidr-match-mode: nodes`
+    // (https://docs.cilium.io/en/stable/security/policy/language/, "Selecting
+    // nodes with CIDR / ipBlock"): the fix names the entities, and applied,
+    // clears the finding.
+    #[test]
+    fn on_cilium_the_fix_names_the_node_entities() {
+        let rule = "networkpolicy-isolates-exposed-service";
+        let mut cilium = objects("LoadBalancer", vec![deny_all()]);
+        cilium.push(cilium_agent());
+        let found = findings(rule, cilium.clone());
+        assert_eq!(found.len(), 1, "{found:?}");
+        let (_, fix) = found[0].split_once(" | ").expect("a fix");
+        assert_eq!(
+            fix,
+            "add a CiliumNetworkPolicy in `shop` with `endpointSelector` `app=frontend` and an ingress rule \
+             `fromEntities: [world, remote-node, host]` on TCP 8080 (`world` for the clients; under \
+             `externalTrafficPolicy: Cluster` the receiving node forwards the connection as its own, so the pods \
+             see `remote-node` or `host`; on Cilium an `ipBlock` does not match the nodes' addresses unless \
+             `policy-cidr-match-mode: nodes`)"
+        );
+        cilium.push(from_entities(&["world", "remote-node", "host"]));
+        assert!(findings(rule, cilium.clone()).is_empty());
+        // The node entities alone admit no client from outside the cluster.
+        cilium.pop();
+        cilium.push(from_entities(&["remote-node", "host"]));
+        assert_eq!(findings(rule, cilium).len(), 1);
     }
 }

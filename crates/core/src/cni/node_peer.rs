@@ -33,6 +33,23 @@ impl PluginBehaviour {
     }
 }
 
+/// The entities that admit a connection from outside that a node forwards
+/// under `externalTrafficPolicy: Cluster` on Cilium: `world` when the
+/// client's identity survives (tunnelling), `remote-node` when the receiving
+/// node forwards it as its own, `host` from the pod's own node ("In the
+/// native-routing mode [...] if the request needs to be forwarded to another
+/// node after the service endpoint selection, then it will have the
+/// reserved:remote-node", docs.cilium.io, Policy caveats).
+pub const FORWARDED_ENTITIES: [&str; 3] = ["world", "remote-node", "host"];
+
+/// Why [`FORWARDED_ENTITIES`] are the peers, for a fix.
+pub const FORWARDED_WHY: &str = "`world` for the clients; under `externalTrafficPolicy: Cluster` the receiving \
+                                 node forwards the connection as its own, so the pods see `remote-node` or `host`";
+
+/// The entities that admit the cluster's nodes (a `hostNetwork` pod seen as
+/// its node, a node's own connections).
+pub const NODE_ENTITIES: [&str; 2] = ["remote-node", "host"];
+
 /// The fix that admits node traffic to the pods `selector` (`key=value,…`)
 /// of `namespace` on `ports` (`TCP 8080`, `port 8080`) on Cilium: a
 /// CiliumNetworkPolicy whose ingress rule names `entities` (which hold

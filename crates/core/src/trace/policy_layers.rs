@@ -13,6 +13,7 @@ use super::text::{
     at, code, count, identifying_labels, labels_text, node_blocks, pod_id, policy_name, rule_name,
 };
 use super::{Backend, Client, Ctx, Flow, Hop, Layer, Status, Step, Walk};
+use crate::cni::{cilium_entities_fix, NodePeer, FORWARDED_ENTITIES, FORWARDED_WHY, NODE_ENTITIES};
 use crate::model::{Cluster, PodId};
 use crate::policy::{
     host_network_addresses, Direction, DirectionExplanation, Endpoint, Exemption, Explanation, IpRange, Tier,
@@ -679,13 +680,17 @@ pub(super) fn ingress_fix(
         .and_then(|p| p.name)
         .map(|n| format!(" ({})", code(n)))
         .unwrap_or_default();
+    let node_source = is_node_source(ctx, client, judged);
+    if node_source && ctx.engine.plugin().node_peer() == NodePeer::CiliumEntities {
+        return node_entities_fix(
+            cluster,
+            client,
+            (&target.namespace, &labels),
+            &format!("{protocol} {port}{named}"),
+        );
+    }
     let peer = match client {
-        Client::Pod(id)
-            if cluster.pod(id).host_network()
-                && judged.explanation.as_ref().is_some_and(|e| !e.egress.policies_apply) =>
-        {
-            node_peer(cluster, id)
-        }
+        Client::Pod(id) if node_source => node_peer(cluster, id),
         Client::Pod(id) => {
             let source = cluster.pod(id);
             let source_labels = code(labels_text(&identifying_labels(cluster, source)));
@@ -707,6 +712,40 @@ pub(super) fn ingress_fix(
         code(&target.namespace),
         code(labels)
     )
+}
+
+/// Whether the connection reaches the pods as node traffic: from a
+/// `hostNetwork` pod seen as its node, or SNATed by a node under
+/// `externalTrafficPolicy: Cluster`.
+fn is_node_source(ctx: &Ctx<'_, '_>, client: Client, judged: &Judged) -> bool {
+    match client {
+        Client::Pod(id) => {
+            ctx.cluster.pod(id).host_network()
+                && judged.explanation.as_ref().is_some_and(|e| !e.egress.policies_apply)
+        }
+        Client::External(Some(_)) => !ctx.snat_nodes.is_empty(),
+        Client::External(None) => ctx.snat_hidden,
+        Client::IngressController => false,
+    }
+}
+
+/// The fix for node traffic on Cilium, where an `ipBlock` does not match
+/// it: a CiliumNetworkPolicy for the pods `labels` of `namespace` naming
+/// the nodes' entities (and `world` for clients a node forwards).
+fn node_entities_fix(
+    cluster: &Cluster,
+    client: Client,
+    (namespace, labels): (&str, &str),
+    ports: &str,
+) -> String {
+    let (entities, why): (&[&str], String) = match client {
+        Client::Pod(id) => {
+            let source = code(pod_id(cluster.pod(id)));
+            (&NODE_ENTITIES, format!("{source} uses the host network, so it carries its node's identity"))
+        }
+        _ => (&FORWARDED_ENTITIES, FORWARDED_WHY.to_owned()),
+    };
+    cilium_entities_fix(namespace, labels, entities, ports, &why)
 }
 
 /// The peer that admits a `hostNetwork` source the plugin sees as its node:

@@ -14,6 +14,12 @@
 //! nodes whose traffic is denied. The pod's own node is one of them, and
 //! traffic from it is always allowed ([`crate::policy::Exemption::Node`]).
 //!
+//! Which policy peers match a node's address is the plugin's choice
+//! ([`crate::cni::PluginBehaviour::ip_blocks_match_nodes`]): on Cilium an
+//! `ipBlock` does not ("By default, CIDR-based selectors do not match
+//! in-cluster entities (pods or nodes)", docs.cilium.io, Layer 3 Policies),
+//! and the step says so.
+//!
 //! `internalTrafficPolicy` has no such step: kube-proxy does not SNAT a
 //! pod's connection to a cluster IP, so the pods see the client pod's own
 //! address on whatever node it runs.
@@ -24,6 +30,7 @@ use super::exposure_steps;
 use super::policy_layers::{self, Judged};
 use super::text::code;
 use super::{Backend, Client, Ctx, Flow, Hop, Layer, Status, Step, Walk};
+use crate::cni::{ChoiceSource, PluginBehaviour};
 use crate::shell::quote;
 
 /// The policy layers, `cni` and `destination` for a connection from
@@ -101,12 +108,13 @@ fn uniform_path(
     let result = policy_layers::policy_path(ctx, walk, client, backends, hop);
     if backends.iter().any(|b| b.pod.is_some()) {
         let verdict = if admitted { "admitted" } else { "denied" };
+        let judged_text = format!(
+            "judged for the address of each node that may receive the connection: {}, each {verdict}",
+            exposure_steps::node_addresses_text(sources)
+        );
         walk.note(
             Layer::NetworkPolicyIngress,
-            [format!(
-                "judged for the address of each node that may receive the connection: {}, each {verdict}",
-                exposure_steps::node_addresses_text(sources)
-            )],
+            [judged_text].into_iter().chain(cidr_note(ctx.engine.plugin())),
         );
     }
     result
@@ -144,6 +152,7 @@ fn partial_step(
         };
         evidence.push(format!("through node {} ({}): {how}", code(node), code(address)));
     }
+    evidence.extend(cidr_note(ctx.engine.plugin()));
     let blocked: Vec<String> = denied.iter().map(|&i| code(&sources[i].0)).collect();
     let summary = format!(
         "{} does not admit connections arriving through {} {} on {protocol} {port}: the node SNATs them to its own address (`externalTrafficPolicy: Cluster`); through the other nodes they get through",
@@ -168,4 +177,22 @@ fn partial_step(
         .map(|b| judged[first][b].backend.clone())
         .collect();
     Ok(reachable)
+}
+
+/// Where `ipBlock`s do not match node addresses, the evidence that says
+/// so: the nodes' SNATed connections meet only the peers that select nodes.
+fn cidr_note(plugin: &PluginBehaviour) -> Option<String> {
+    let choice = plugin.ip_blocks_match_nodes;
+    if choice.value {
+        return None;
+    }
+    let whose = match choice.source {
+        ChoiceSource::Plugin { cni } => format!("as {} does", cni.name()),
+        ChoiceSource::Flag => "`--ip-blocks-match-nodes=false`".to_owned(),
+        ChoiceSource::Default => "by default".to_owned(),
+    };
+    Some(format!(
+        "`ipBlock`s do not match the nodes' addresses ({whose}; `--ip-blocks-match-nodes` if the agent runs with \
+         `policy-cidr-match-mode: nodes`): only an empty `from` or Cilium's `remote-node` and `host` entities admit them"
+    ))
 }

@@ -9,6 +9,7 @@ use super::network_policy_refs;
 use crate::check::fix_peer::{admin_deny_fix, host_network_peer};
 use crate::check::service::display_map;
 use crate::check::{declare_rule, list, Context, Emitter, Subject};
+use crate::cni::{cilium_entities_fix, NodePeer, NODE_ENTITIES};
 use crate::ingress::{check_backends, ingress_class_of, BackendRef, BackendStatus};
 use crate::model::PodId;
 use crate::policy::Endpoint;
@@ -275,6 +276,7 @@ fn networkpolicy_blocks_ingress_controller(ctx: &Context<'_>, out: &mut Emitter<
             text: format!("the ingress controller ({})", list(&names, 2)),
             namespaces: controller.workloads.iter().map(|w| w.namespace.clone()).collect(),
             node_peer: host_network_peer(cluster, &controller.pods, ctx.host_network()),
+            node_entities: ctx.plugin().node_peer() == NodePeer::CiliumEntities,
         };
         let mut seen = BTreeSet::new();
         for check in check_backends(cluster, ingress) {
@@ -312,6 +314,9 @@ struct Controller {
     /// For a controller on the host network, the `ipBlock` peer that
     /// admits it (a namespace selector never matches it).
     node_peer: Option<String>,
+    /// Whether the plugin admits node traffic by Cilium's entities rather
+    /// than by an `ipBlock` ([`NodePeer::CiliumEntities`]).
+    node_entities: bool,
 }
 
 /// The Service port of an Ingress backend.
@@ -369,6 +374,27 @@ fn blocked_backends(
     blocked
 }
 
+/// The policy that admits the controller to the backend's pods on `port`:
+/// from its namespace; from its node's addresses when it uses the host
+/// network, or on Cilium from the nodes' entities, which an `ipBlock` does
+/// not match there.
+fn admit_fix(controller: &Controller, backend: &Backend<'_>, port: &str) -> String {
+    let namespace = &backend.reference.namespace;
+    let selector = crate::service::selector(backend.service).map(display_map).unwrap_or_default();
+    let peer = match &controller.node_peer {
+        Some(_) if controller.node_entities => {
+            let why = "the controller uses the host network, so its connections carry its node's identity";
+            return cilium_entities_fix(namespace, &selector, &NODE_ENTITIES, port, why);
+        }
+        Some(peer) => peer.clone(),
+        None => {
+            let namespaces: Vec<String> = controller.namespaces.iter().cloned().collect();
+            format!("namespace {}", list(&namespaces, 2))
+        }
+    };
+    format!("add a NetworkPolicy in `{namespace}` selecting `{selector}` that allows ingress from {peer} on {port}")
+}
+
 /// One finding for the backend: the ingress side first, else the egress side.
 fn emit_blocked(
     out: &mut Emitter<'_>,
@@ -396,19 +422,7 @@ fn emit_blocked(
                 format!("NetworkPolicies {names} isolate them for ingress, and no rule admits the controller")
             }
         };
-        let selector = crate::service::selector(backend.service).map(display_map).unwrap_or_default();
-        let namespaces: Vec<String> = controller.namespaces.iter().cloned().collect();
-        let peer = match &controller.node_peer {
-            Some(peer) => peer.clone(),
-            None => format!("namespace {}", list(&namespaces, 2)),
-        };
-        let fix = admin.clone().unwrap_or_else(|| {
-            format!(
-                "add a NetworkPolicy in `{}` selecting `{selector}` that allows ingress from {peer} on {}",
-                reference.namespace,
-                port_text(*number)
-            )
-        });
+        let fix = admin.clone().unwrap_or_else(|| admit_fix(controller, backend, &port_text(*number)));
         out.emit(
             subject,
             path,
@@ -505,5 +519,64 @@ mod tests {
         );
         assert_eq!(findings(RULE, objects(vec![deny, wrong_port])).len(), 1);
         assert!(findings(RULE, objects(vec![])).is_empty());
+    }
+
+    /// The cluster of [`objects`] on Cilium, its controller on the host
+    /// network of node `n1` (`192.168.0.11`), the backend on node `n2`.
+    fn on_cilium(policies: Vec<serde_json::Value>) -> Vec<serde_json::Value> {
+        let mut objects = objects(policies);
+        let controller = &mut objects[1]["spec"]["template"]["spec"];
+        controller["hostNetwork"] = json!(true);
+        controller["nodeName"] = json!("n1");
+        objects[3]["spec"]["template"]["spec"]["nodeName"] = json!("n2");
+        let node = |name: &str, address: &str| {
+            json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": name},
+                   "status": {"addresses": [{"type": "InternalIP", "address": address}]}})
+        };
+        objects.push(node("n1", "192.168.0.11"));
+        objects.push(node("n2", "192.168.0.12"));
+        objects.push(json!({"apiVersion": "apps/v1", "kind": "DaemonSet",
+            "metadata": {"name": "cilium", "namespace": "kube-system"},
+            "spec": {"selector": {"matchLabels": {"k8s-app": "cilium"}},
+                     "template": {"metadata": {"labels": {"k8s-app": "cilium"}},
+                                  "spec": {"containers": [{"name": "cilium-agent", "image": "quay.io/cilium/cilium:v1.16.5"}]}}}}));
+        objects
+    }
+
+    // A host-network controller's connections carry its node's identity on
+    // Cilium, which an ipBlock does not match: "By default, CIDR-based
+    // selectors do not match in-cluster entities (pods or nodes)" unless
+    // `--policy-cidr-match-mode=nodes`
+    // (https://docs.cilium.io/en/stable/security/policy/language/, "Selecting
+    // nodes with CIDR / ipBlock"); the `remote-node` and `host` entities do
+    // (cilium/cilium-cli#1988: "only the remote-node and host entities could
+    // select nodes"). The fix names them, and applied, clears the finding.
+    #[test]
+    fn on_cilium_a_host_network_controller_is_admitted_by_the_node_entities() {
+        let deny = policy("shop", "deny", json!({"podSelector": {}, "policyTypes": ["Ingress"]}));
+        let found = findings(RULE, on_cilium(vec![deny.clone()]));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].ends_with(
+                "| add a CiliumNetworkPolicy in `shop` with `endpointSelector` `app=web` and an ingress rule \
+                 `fromEntities: [remote-node, host]` on port 8080 (the controller uses the host network, so its \
+                 connections carry its node's identity; on Cilium an `ipBlock` does not match the nodes' \
+                 addresses unless `policy-cidr-match-mode: nodes`)"
+            ),
+            "{found:?}"
+        );
+        let node_block = policy(
+            "shop",
+            "from-node",
+            json!({"podSelector": {"matchLabels": {"app": "web"}},
+                   "ingress": [{"from": [{"ipBlock": {"cidr": "192.168.0.11/32"}}], "ports": [{"port": 8080}]}]}),
+        );
+        assert_eq!(findings(RULE, on_cilium(vec![deny.clone(), node_block])).len(), 1);
+        let entities = json!({"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy",
+            "metadata": {"name": "from-nodes", "namespace": "shop"},
+            "spec": {"endpointSelector": {"matchLabels": {"app": "web"}},
+                     "ingress": [{"fromEntities": ["remote-node", "host"],
+                                  "toPorts": [{"ports": [{"port": "8080", "protocol": "TCP"}]}]}]}});
+        assert!(findings(RULE, on_cilium(vec![deny, entities])).is_empty());
     }
 }
