@@ -2,7 +2,7 @@
 //! `kubereach diff`. A composition of two [`Matrix`] reports; it never
 //! re-evaluates policy itself.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -107,18 +107,15 @@ pub fn diff(old: &Side<'_, '_>, new: &Side<'_, '_>) -> ConnectivityDiff {
     let mut changes = Vec::new();
     let none = ConnectionSet::none();
     // Only the pairs that differ become `DiffNode` pairs, in their order.
-    let differing: BTreeSet<(&DiffNode, &DiffNode)> = old_edges
-        .keys()
-        .chain(new_edges.keys().filter(|pair| !old_edges.contains_key(*pair)))
-        .filter(|pair| {
-            old_edges.get(*pair).copied().unwrap_or(&none) != new_edges.get(*pair).copied().unwrap_or(&none)
-        })
-        .map(|&(from, to)| (&nodes.all[from as usize], &nodes.all[to as usize]))
-        .collect();
-    for (from, to) in differing {
-        let key = (nodes.ids[from], nodes.ids[to]);
-        let old_set = old_edges.get(&key).copied().unwrap_or(&none);
-        let new_set = new_edges.get(&key).copied().unwrap_or(&none);
+    let mut differing: Vec<(&DiffNode, &DiffNode, &ConnectionSet, &ConnectionSet)> =
+        differing_pairs(&old_edges, &new_edges, &none)
+            .into_iter()
+            .map(|(from, to, old_set, new_set)| {
+                (&nodes.all[from as usize], &nodes.all[to as usize], old_set, new_set)
+            })
+            .collect();
+    differing.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    for (from, to, old_set, new_set) in differing {
         let pair = (from.clone(), to.clone());
         let kind = if old_set.is_empty() {
             ChangeKind::Added
@@ -297,13 +294,12 @@ impl DiffNodes {
     }
 }
 
-/// Edges keyed by node numbers ([`DiffNodes`]), with external ends cut
-/// into `refined` ranges.
-fn edges<'m>(
-    matrix: &'m Matrix,
-    refined: &[IpRange],
-    nodes: &mut DiffNodes,
-) -> HashMap<(u32, u32), &'m ConnectionSet> {
+/// An edge between node numbers ([`DiffNodes`]), with its connections.
+type NumberedEdge<'m> = (u32, u32, &'m ConnectionSet);
+
+/// The edges of `matrix` between node numbers, sorted by pair, with
+/// external ends cut into `refined` ranges.
+fn edges<'m>(matrix: &'m Matrix, refined: &[IpRange], nodes: &mut DiffNodes) -> Vec<NumberedEdge<'m>> {
     let pieces: Vec<Vec<u32>> = matrix
         .nodes
         .iter()
@@ -316,15 +312,61 @@ fn edges<'m>(
             _ => vec![nodes.id(DiffNode { id: node.id.clone(), label: node.label() })],
         })
         .collect();
-    let mut edges = HashMap::new();
+    let mut edges = Vec::with_capacity(matrix.edges.len());
     for edge in &matrix.edges {
         for &from in &pieces[edge.from] {
             for &to in &pieces[edge.to] {
-                edges.insert((from, to), &*edge.connections);
+                edges.push((from, to, &*edge.connections));
             }
         }
     }
+    // The numbers follow the first matrix's node order, so its edges come
+    // sorted already and a stable sort is one pass over them. Of two edges
+    // on one pair (none in a well-formed matrix) the later wins.
+    edges.sort_by_key(|&(from, to, _)| (from, to));
+    edges.dedup_by(|later, kept| {
+        let same = (later.0, later.1) == (kept.0, kept.1);
+        if same {
+            kept.2 = later.2;
+        }
+        same
+    });
     edges
+}
+
+/// The pairs of `old` and `new` (each sorted by pair, as [`edges`] gives
+/// them) whose sets differ, with the old and the new set; a pair absent
+/// from one side has `none` there.
+fn differing_pairs<'s>(
+    old: &[NumberedEdge<'s>],
+    new: &[NumberedEdge<'s>],
+    none: &'s ConnectionSet,
+) -> Vec<(u32, u32, &'s ConnectionSet, &'s ConnectionSet)> {
+    let mut differing = Vec::new();
+    let (mut i, mut k) = (0, 0);
+    while i < old.len() || k < new.len() {
+        let old_pair = old.get(i).map(|&(from, to, _)| (from, to));
+        let new_pair = new.get(k).map(|&(from, to, _)| (from, to));
+        let (pair, old_set, new_set) = match (old_pair, new_pair) {
+            (Some(a), Some(b)) if a == b => {
+                (i, k) = (i + 1, k + 1);
+                (a, old[i - 1].2, new[k - 1].2)
+            }
+            (Some(a), b) if b.is_none_or(|b| a < b) => {
+                i += 1;
+                (a, old[i - 1].2, none)
+            }
+            (_, Some(b)) => {
+                k += 1;
+                (b, none, new[k - 1].2)
+            }
+            (_, None) => break,
+        };
+        if old_set != new_set {
+            differing.push((pair.0, pair.1, old_set, new_set));
+        }
+    }
+    differing
 }
 
 /// The policies whose rules decided the pair, from the engine's explanation.
@@ -384,6 +426,24 @@ mod tests {
         let refined = refine(&[all, a]);
         let ids: Vec<String> = refined.iter().map(|r| r.to_string()).collect();
         assert_eq!(ids, ["0.0.0.0-9.255.255.255", "10.0.0.0-10.255.255.255", "11.0.0.0-255.255.255.255"]);
+    }
+
+    #[test]
+    fn differing_pairs_walk_both_sides_in_pair_order() {
+        let none = ConnectionSet::none();
+        let all = ConnectionSet::all();
+        let tcp = ConnectionSet::from_ports(crate::ports::Protocol::Tcp, crate::ports::PortSet::single(80));
+        let old = [(0, 1, &all), (0, 2, &tcp), (1, 0, &all), (2, 2, &tcp)];
+        let new = [(0, 1, &all), (0, 3, &tcp), (1, 0, &tcp), (2, 2, &tcp), (3, 0, &all)];
+        let found: Vec<(u32, u32, String, String)> = differing_pairs(&old, &new, &none)
+            .into_iter()
+            .map(|(from, to, a, b)| (from, to, a.to_string(), b.to_string()))
+            .collect();
+        let expected = [(0, 2, &tcp, &none), (0, 3, &none, &tcp), (1, 0, &all, &tcp), (3, 0, &none, &all)];
+        let expected: Vec<(u32, u32, String, String)> =
+            expected.iter().map(|(from, to, a, b)| (*from, *to, a.to_string(), b.to_string())).collect();
+        assert_eq!(found, expected);
+        assert!(differing_pairs(&old, &old, &none).is_empty());
     }
 
     #[test]
