@@ -22,12 +22,21 @@
 //!   pods the trace asks about;
 //! - `trace (whole engine compiled)`: the trace alone, the engine built
 //!   beforehand.
+//!
+//! And the steps of the point engine's case, each alone, to tell where its
+//! time goes:
+//! - `plugin detected`: [`behaviour`], the network plugin detection;
+//! - `point engine built`: [`PolicyEngine::for_point_queries`], which
+//!   takes the address blocks the cluster's policies cut;
+//! - `trace (point engine new)`: the trace on a point engine just built,
+//!   which compiles the namespaces of the pods it asks about;
+//! - `trace (point engine compiled)`: the trace again on the same engine.
 
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use criterion::{Criterion, SamplingMode};
+use criterion::{BatchSize, Criterion, SamplingMode};
 use kubereach_core::cni::{behaviour, PolicyView};
 use kubereach_core::model::Cluster;
 use kubereach_core::policy::PolicyEngine;
@@ -55,6 +64,12 @@ fn main() {
     let mut criterion = Criterion::default().configure_from_args();
     let mut group = criterion.benchmark_group("trace");
     group.sampling_mode(SamplingMode::Flat).sample_size(20).measurement_time(Duration::from_secs(5));
+    group.bench_function("plugin detected", |b| {
+        b.iter(|| black_box(behaviour(&cluster, &Default::default())))
+    });
+    let plugin = behaviour(&cluster, &Default::default());
+    let point = || PolicyEngine::for_point_queries(&cluster, plugin.clone(), PolicyView::AsWritten);
+    group.bench_function("point engine built", |b| b.iter(|| black_box(point())));
     for (from, to) in &pairs {
         let source = TraceSource::parse(from).expect("a source");
         let destination = TraceDestination::parse(to).expect("a destination");
@@ -65,10 +80,19 @@ fn main() {
         group.bench_function(format!("loaded → verdict (point engine) {from} {to}"), |b| {
             b.iter(|| black_box(query.run(Engine::Point)))
         });
-        let plugin = behaviour(&cluster, &Default::default());
-        let whole = PolicyEngine::for_plugin(&cluster, plugin, PolicyView::AsWritten);
+        let traced = |engine: &PolicyEngine<'_>| trace(&cluster, engine, &source, &destination, &options());
+        group.bench_function(format!("trace (point engine new) {from} {to}"), |b| {
+            // The engine is returned, so that dropping it is not timed.
+            b.iter_batched(point, |engine| (traced(&engine).verdict, engine), BatchSize::SmallInput)
+        });
+        let compiled = point();
+        traced(&compiled);
+        group.bench_function(format!("trace (point engine compiled) {from} {to}"), |b| {
+            b.iter(|| black_box(traced(&compiled).verdict))
+        });
+        let whole = PolicyEngine::for_plugin(&cluster, plugin.clone(), PolicyView::AsWritten);
         group.bench_function(format!("trace (whole engine compiled) {from} {to}"), |b| {
-            b.iter(|| black_box(trace(&cluster, &whole, &source, &destination, &options()).verdict))
+            b.iter(|| black_box(traced(&whole).verdict))
         });
     }
     group.finish();

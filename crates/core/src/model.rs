@@ -6,6 +6,7 @@
 mod builder;
 pub mod gateway_api;
 pub mod index;
+pub mod memo;
 mod missing_owners;
 pub mod openshift_route;
 mod resource;
@@ -392,6 +393,8 @@ pub struct Cluster {
     pods_by_namespace: BTreeMap<String, Vec<PodId>>,
     /// Built on first use by [`Cluster::index`].
     index: std::sync::OnceLock<index::ClusterIndex>,
+    /// Answers the layers derive from the whole cluster, kept for its lifetime.
+    memo: memo::Memo,
 }
 
 impl Cluster {
@@ -427,6 +430,12 @@ impl Cluster {
     /// shared by every rule and query on this cluster.
     pub fn index(&self) -> &index::ClusterIndex {
         self.index.get_or_init(|| index::ClusterIndex::new(self))
+    }
+    /// Answers the layers derive from the whole cluster (the network
+    /// plugins detected, the address blocks policies cut), each computed on
+    /// first use and kept for the cluster's lifetime.
+    pub fn memo(&self) -> &memo::Memo {
+        &self.memo
     }
     /// Ids of the pods in `namespace`.
     pub fn pods_in(&self, namespace: &str) -> &[PodId] {

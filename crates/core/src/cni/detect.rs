@@ -51,14 +51,24 @@ pub fn given(name: &str) -> CniDetection {
 
 /// Recognises the cluster's network plugins from its workloads, its pods
 /// that belong to no workload in the input, and its nodes' annotations.
+/// Computed once per cluster ([`Cluster::memo`]): every workload is looked
+/// at, and a command may ask again (`trace` through cluster DNS).
 pub fn detect(cluster: &Cluster) -> CniDetection {
+    /// The key of the answer kept for the cluster.
+    #[derive(PartialEq)]
+    struct Detection;
+    CniDetection::clone(&cluster.memo().get_or_init(Detection, || scan(cluster)))
+}
+
+/// [`detect`]'s answer, computed from every object that may show a plugin.
+fn scan(cluster: &Cluster) -> CniDetection {
     let mut found: BTreeMap<Cni, Facts> = BTreeMap::new();
     for workload in cluster.workloads() {
         if workload.owner.is_some() {
             continue;
         }
         let Some(spec) = workload.template.spec.as_ref() else { continue };
-        let object = ObjectRef {
+        let object = || ObjectRef {
             kind: workload.kind.as_str().to_owned(),
             namespace: Some(workload.namespace.clone()),
             name: workload.name.clone(),
@@ -74,7 +84,7 @@ pub fn detect(cluster: &Cluster) -> CniDetection {
             Some(PodOwner::Unresolved { name, .. }) => name.as_str(),
             _ => pod.name.as_str(),
         };
-        let object = ObjectRef {
+        let object = || ObjectRef {
             kind: "Pod".to_owned(),
             namespace: Some(pod.namespace.clone()),
             name: pod.name.clone(),
@@ -189,7 +199,14 @@ fn plugin_of_image(image: &str) -> Option<Cni> {
 /// Records the plugin `spec` belongs to, if any: by the object's name first
 /// (so that Canal's `calico/node` container does not count as Calico), else
 /// by its containers' images (Calico and Flannel images together are Canal).
-fn inspect(found: &mut BTreeMap<Cni, Facts>, object: ObjectRef, name: &str, spec: &PodSpec, origin: &Origin) {
+/// `object` names it, built only for a plugin's objects: most are not.
+fn inspect(
+    found: &mut BTreeMap<Cni, Facts>,
+    object: impl FnOnce() -> ObjectRef,
+    name: &str,
+    spec: &PodSpec,
+    origin: &Origin,
+) {
     let by_name = NAMES.iter().find(|(n, _)| *n == name).map(|(_, cni)| *cni);
     let images: Vec<(Cni, &Container)> =
         spec.containers.iter().filter_map(|c| Some((plugin_of_image(c.image.as_deref()?)?, c))).collect();
@@ -205,6 +222,7 @@ fn inspect(found: &mut BTreeMap<Cni, Facts>, object: ObjectRef, name: &str, spec
             }
         }
     };
+    let object = object();
     let facts = found.entry(cni).or_default();
     facts.observed = true;
     let location = origin.location();
@@ -448,4 +466,33 @@ fn combine(verdicts: impl Iterator<Item = (Cni, (Enforcement, Reason))>) -> Verd
         .cloned()
         .expect("combine is called with at least one plugin");
     Verdict { enforcement, by: Some(cni), reason }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::testing::cluster;
+
+    fn pod(name: &str, image: &str) -> serde_json::Value {
+        json!({"kind": "Pod", "metadata": {"name": name, "namespace": "kube-system"},
+               "spec": {"containers": [{"name": name, "image": image}]}})
+    }
+
+    /// The answer kept for a cluster is the one a scan of its objects
+    /// gives; a copy of the cluster with another pod scans again.
+    #[test]
+    fn the_detection_kept_is_the_clusters_own() {
+        let calico = cluster(vec![pod("calico-node", "docker.io/calico/node:v3.28.0")]);
+        let first = detect(&calico);
+        assert_eq!(first, scan(&calico));
+        assert_eq!(first.found.iter().map(|f| f.cni).collect::<Vec<_>>(), [Cni::Calico]);
+        assert_eq!(detect(&calico), first);
+        let cilium = cluster(vec![pod("cilium", "quay.io/cilium/cilium:v1.16.0")]).pods()[0].clone();
+        let (both, _) = calico.with_pod(cilium);
+        assert_eq!(detect(&both), scan(&both));
+        assert_eq!(detect(&both).found.iter().map(|f| f.cni).collect::<Vec<_>>(), [Cni::Calico, Cni::Cilium]);
+        assert_eq!(detect(&calico), first);
+    }
 }

@@ -12,6 +12,7 @@ mod network;
 
 use std::net::IpAddr;
 use std::ops::Range;
+use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::Node;
 use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyPeer};
@@ -271,7 +272,7 @@ struct NodeInfo {
 /// The address blocks policies cut the address space into. They depend on
 /// every policy of the cluster and on no pod, so an engine compiled for a
 /// few namespaces ([`Scope::Namespaces`]) shares them with the whole one.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Addresses {
     /// Cut by every CIDR boundary policies mention.
     pub blocks: Vec<IpRange>,
@@ -282,6 +283,16 @@ pub(crate) struct Addresses {
 }
 
 impl Addresses {
+    /// The blocks of `cluster`'s policies of `tiers`, cut once per cluster
+    /// and tiers and kept ([`Cluster::memo`]): cutting reads every policy,
+    /// and each question of a `trace` builds an engine.
+    pub fn of(cluster: &Cluster, tiers: Tiers) -> Arc<Addresses> {
+        /// The key of the blocks kept for the cluster.
+        #[derive(PartialEq)]
+        struct Cut(Tiers);
+        cluster.memo().get_or_init(Cut(tiers), || Addresses::new(cluster, tiers))
+    }
+
     pub fn new(cluster: &Cluster, tiers: Tiers) -> Addresses {
         let (source_cuts, destination_cuts) = address_cuts(cluster, tiers);
         let mut all_cuts: Vec<IpRange> = source_cuts.iter().chain(&destination_cuts).copied().collect();
@@ -494,6 +505,71 @@ fn named_ports(pod: &crate::model::Pod) -> PortProfile {
     ports
 }
 
+/// The namespaces an engine for `scope` numbers, sorted: every namespace
+/// and every pod's, or those of the scope only. A namespace without classes
+/// adds nothing to any class set, so leaving those of other namespaces out
+/// changes no answer, and spares interning every namespace's labels for a
+/// question about a few pods.
+fn namespaces_in<'c>(cluster: &'c Cluster, scope: Scope<'_>) -> Vec<&'c str> {
+    let mut names: Vec<&str> = match scope {
+        Scope::Cluster => {
+            let mut names: Vec<&str> = cluster.namespaces().keys().map(String::as_str).collect();
+            for pod in cluster.pods() {
+                if cluster.namespace(&pod.namespace).is_none() {
+                    names.push(&pod.namespace);
+                }
+            }
+            names
+        }
+        // The cluster's own strings, which outlive the scope's; a name
+        // neither a namespace nor a pod's has no pods to number.
+        Scope::Namespaces(scoped) => scoped
+            .iter()
+            .filter_map(|name| match cluster.namespaces().get_key_value(name) {
+                Some((name, _)) => Some(name.as_str()),
+                None => cluster.pods_in(name).first().map(|&pod| cluster.pod(pod).namespace.as_str()),
+            })
+            .collect(),
+    };
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+/// The namespace of a NetworkPolicy, the only one whose pods it selects.
+fn network_policy_namespace(object: &Object<NetworkPolicy>) -> &str {
+    object.value.metadata.namespace.as_deref().unwrap_or("default")
+}
+
+/// The NetworkPolicies of `network` (the cluster's, or none) that can
+/// select pods of `scope`, in the cluster's order. For a few namespaces,
+/// found through the positions of each namespace's NetworkPolicies, kept
+/// for the cluster ([`Cluster::memo`]), rather than by reading all of them.
+fn network_policies_in<'c>(
+    cluster: &'c Cluster,
+    network: &'c [Object<NetworkPolicy>],
+    scope: Scope<'_>,
+) -> Vec<&'c Object<NetworkPolicy>> {
+    let Scope::Namespaces(names) = scope else { return network.iter().collect() };
+    if network.is_empty() {
+        return Vec::new();
+    }
+    /// The key of the positions kept for the cluster.
+    #[derive(PartialEq)]
+    struct ByNamespace;
+    let by_namespace = cluster.memo().get_or_init(ByNamespace, || {
+        let mut by_namespace: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
+        for (position, object) in cluster.network_policies().iter().enumerate() {
+            by_namespace.entry(network_policy_namespace(object).to_owned()).or_default().push(position);
+        }
+        by_namespace
+    });
+    let mut positions: Vec<usize> =
+        names.iter().filter_map(|name| by_namespace.get(name)).flatten().copied().collect();
+    positions.sort_unstable();
+    positions.into_iter().map(|position| &network[position]).collect()
+}
+
 impl<'c> Builder<'c> {
     /// Groups pods into classes, namespace by namespace, so each namespace's
     /// classes are contiguous; the ingress controller's class comes last.
@@ -504,14 +580,7 @@ impl<'c> Builder<'c> {
         scope: Scope<'_>,
     ) -> (Vec<u32>, Vec<PortProfile>, u32) {
         let cluster = self.cluster;
-        let mut names: Vec<&str> = cluster.namespaces().keys().map(String::as_str).collect();
-        for pod in cluster.pods() {
-            if cluster.namespace(&pod.namespace).is_none() {
-                names.push(&pod.namespace);
-            }
-        }
-        names.sort_unstable();
-        names.dedup();
+        let names = namespaces_in(cluster, scope);
         self.namespace_names = names.clone();
         let mut port_profiles = PortProfiles::new();
         let mut pod_class = vec![u32::MAX; cluster.pods().len()];
@@ -838,10 +907,7 @@ impl<'c> Builder<'c> {
         }
         let default_tier = self.calico_tiers.iter().position(|t| t.name == crate::calico::DEFAULT_TIER);
         // A NetworkPolicy selects pods of its own namespace only.
-        let selects_in_scope = |object: &&Object<NetworkPolicy>| {
-            scope.holds(object.value.metadata.namespace.as_deref().unwrap_or("default"))
-        };
-        for object in network.iter().filter(selects_in_scope) {
+        for object in network_policies_in(cluster, network, scope) {
             self.compile_network_policy(object, default_tier, &mut policies, &mut rules, &mut subjects);
         }
         for native in &calico[split..] {

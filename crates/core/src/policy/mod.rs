@@ -424,7 +424,7 @@ pub struct PolicyEngine<'c> {
     cluster: &'c Cluster,
     plugin: PluginBehaviour,
     tiers: Tiers,
-    addresses: compile::Addresses,
+    addresses: std::sync::Arc<compile::Addresses>,
     /// Every pod's class, compiled on first use (at once for
     /// [`PolicyEngine::for_plugin`]).
     whole: OnceLock<Whole<'c>>,
@@ -491,7 +491,7 @@ impl<'c> PolicyEngine<'c> {
         plugin: PluginBehaviour,
         point: Option<point::PointCompiled<'c>>,
     ) -> PolicyEngine<'c> {
-        let addresses = compile::Addresses::new(cluster, tiers);
+        let addresses = compile::Addresses::of(cluster, tiers);
         PolicyEngine { cluster, plugin, tiers, addresses, whole: OnceLock::new(), point }
     }
 

@@ -19,8 +19,15 @@
 //!   keep the relative order of the others, so profiles list the same
 //!   policies and rules in the same order.
 //! - Address blocks depend on every policy and on no pod: they are cut
-//!   once per engine ([`super::compile::Addresses`]), the same as the
-//!   whole engine's.
+//!   once per cluster and kept ([`super::compile::Addresses::of`]), the
+//!   same as the whole engine's.
+//! - Only the scope's namespaces are numbered (and their labels
+//!   interned): a namespace without classes adds nothing to any class
+//!   set. The NetworkPolicies of the scope are found by namespace, not by
+//!   reading every one.
+//!
+//! What is left proportional to the cluster is a pod-to-class table (one
+//! `u32` per pod), the nodes, and the cluster-wide kinds of policy.
 //!
 //! So [`Compiled::allowed`] and [`Compiled::explain`] give the same answers
 //! from either; a question naming a pod whose namespace is not compiled yet
@@ -92,6 +99,8 @@ impl<'c> PolicyEngine<'c> {
 pub(crate) fn assert_point_agrees(engine: &PolicyEngine<'_>) {
     use super::Direction;
     let cluster = engine.cluster();
+    // The blocks kept for the cluster are those its policies cut.
+    assert_eq!(*engine.addresses, super::compile::Addresses::new(cluster, engine.tiers));
     let point =
         || PolicyEngine::uncompiled(cluster, engine.tiers, engine.plugin.clone(), Some(Default::default()));
     let shared = point();
