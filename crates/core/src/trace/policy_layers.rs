@@ -562,6 +562,9 @@ fn ingress_denied(
         (Some(native), _) => native.fix,
         (None, Some(dnat_fix)) => dnat_fix,
         (None, None) => {
+            if is_node_source(ctx, client, j) {
+                evidence.extend(super::snat_layers::cidr_note(ctx.engine.plugin()));
+            }
             let fix = ingress_fix(ctx, client, j, hop, protocol);
             let direction = j.explanation.as_ref().map(|e| &e.ingress);
             unless_intended(ctx, walk, client, direction, port, fix, &mut evidence)
@@ -711,7 +714,9 @@ fn is_node_source(ctx: &Ctx<'_, '_>, client: Client, judged: &Judged) -> bool {
             ctx.cluster.pod(id).host_network()
                 && judged.explanation.as_ref().is_some_and(|e| !e.egress.policies_apply)
         }
-        Client::External(Some(_)) => !ctx.snat_nodes.is_empty(),
+        Client::External(Some(address)) => {
+            !ctx.snat_nodes.is_empty() || crate::policy::is_node_address(ctx.cluster, address)
+        }
         Client::External(None) => ctx.snat_hidden,
         Client::IngressController => false,
     }
