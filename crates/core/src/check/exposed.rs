@@ -146,10 +146,17 @@ declare_rule! {
     /// the plugin; the rule only reports Services that no address outside
     /// the cluster can reach.
     ///
+    /// On Cilium an `ipBlock` does not match the nodes' addresses unless it
+    /// runs with `policy-cidr-match-mode: nodes` (`--ip-blocks-match-nodes`),
+    /// and a connection a node forwards reaches the pods as `world` or as
+    /// `remote-node` depending on the routing mode: there the fix is a
+    /// CiliumNetworkPolicy with `fromEntities: [world, remote-node, host]`.
+    ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/services-networking/service/#loadbalancer>
     /// - <https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-deny-all-ingress-traffic>
     /// - <https://github.com/GoogleCloudPlatform/microservices-demo/tree/main/kustomize/components/network-policies>
+    /// - <https://docs.cilium.io/en/stable/security/policy/caveats/>
     pub struct NetworkpolicyIsolatesExposedService {
         code: "KR309",
         name: "networkpolicy-isolates-exposed-service",

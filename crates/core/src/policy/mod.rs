@@ -110,7 +110,7 @@ pub use crate::ip::IpRange;
 pub use class_matrix::ClassMatrix;
 pub use focused::FocusedMatrix;
 pub use intent::{denial_intent, denies_all, DenialIntent};
-pub use node_local::{host_network_addresses, Exemption};
+pub use node_local::{host_network_addresses, is_node_address, Exemption};
 pub use peers::{
     peer_pods, peer_selects_a_pod, policy_capable, policy_capable_pods, selected_pods, PeerPods,
 };

@@ -101,24 +101,15 @@ impl Compiled<'_> {
                 }
     }
 
-    /// Whether `range` is a single address of one of the cluster's nodes:
-    /// a Node's `InternalIP`/`ExternalIP`, or a pod's `status.hostIP(s)`.
+    /// Whether `range` is a single address of one of the cluster's nodes
+    /// ([`is_node_address`]).
     pub(crate) fn is_node_address(&self, range: &IpRange) -> bool {
-        let single = match *range {
-            IpRange::V4 { first, last } => first == last,
-            IpRange::V6 { first, last } => first == last,
+        let address = match *range {
+            IpRange::V4 { first, last } if first == last => IpAddr::from(std::net::Ipv4Addr::from(first)),
+            IpRange::V6 { first, last } if first == last => IpAddr::from(std::net::Ipv6Addr::from(first)),
+            _ => return false,
         };
-        if !single {
-            return false;
-        }
-        let is = |address: &IpAddr| IpRange::from_addr(*address) == *range;
-        let cluster = self.cluster;
-        cluster.nodes().iter().any(|node| node_addresses(&node.value).iter().any(is))
-            || cluster.pods().iter().any(|pod| {
-                let Some(status) = pod.status.as_ref() else { return false };
-                let host_ips = status.host_ips.iter().flatten().map(|ip| ip.ip.as_str());
-                host_ips.chain(status.host_ip.as_deref()).any(|ip| ip.parse::<IpAddr>().is_ok_and(|a| is(&a)))
-            })
+        is_node_address(self.cluster, address)
     }
 
     /// The addresses of `node`: its Node object's, and the `status.hostIP`
@@ -138,6 +129,19 @@ impl Compiled<'_> {
         addresses.extend(host_ips.filter_map(|ip| ip.parse::<IpAddr>().ok()));
         addresses
     }
+}
+
+/// Whether `address` is one of the cluster's nodes': a Node's
+/// `InternalIP`/`ExternalIP`, or a pod's `status.hostIP(s)`. Traffic from
+/// it is node traffic, which CIDR peers match only where the plugin says
+/// so ([`crate::cni::PluginBehaviour::ip_blocks_match_nodes`]).
+pub fn is_node_address(cluster: &Cluster, address: IpAddr) -> bool {
+    cluster.nodes().iter().any(|node| node_addresses(&node.value).contains(&address))
+        || cluster.pods().iter().any(|pod| {
+            let Some(status) = pod.status.as_ref() else { return false };
+            let host_ips = status.host_ips.iter().flatten().map(|ip| ip.ip.as_str());
+            host_ips.chain(status.host_ip.as_deref()).any(|ip| ip.parse::<IpAddr>() == Ok(address))
+        })
 }
 
 /// The node a pod runs on, when the input says (`spec.nodeName`).

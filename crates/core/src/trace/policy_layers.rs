@@ -563,6 +563,9 @@ fn ingress_denied(
         (None, Some(dnat_fix)) => dnat_fix,
         (None, None) => {
             let snat = SnatSeen { nodes: &ctx.snat_nodes, hidden: ctx.snat_hidden };
+            if is_node_source(ctx, client, j, &snat) {
+                evidence.extend(super::snat_layers::cidr_note(ctx.engine.plugin()));
+            }
             let fix = ingress_fix(ctx, client, j, hop, protocol, snat);
             let direction = j.explanation.as_ref().map(|e| &e.ingress);
             unless_intended(ctx, walk, client, direction, port, fix, &mut evidence)
@@ -680,7 +683,7 @@ pub(super) fn ingress_fix(
         .and_then(|p| p.name)
         .map(|n| format!(" ({})", code(n)))
         .unwrap_or_default();
-    let node_source = is_node_source(ctx, client, judged);
+    let node_source = is_node_source(ctx, client, judged, &snat);
     if node_source && ctx.engine.plugin().node_peer() == NodePeer::CiliumEntities {
         return node_entities_fix(
             cluster,
@@ -717,14 +720,16 @@ pub(super) fn ingress_fix(
 /// Whether the connection reaches the pods as node traffic: from a
 /// `hostNetwork` pod seen as its node, or SNATed by a node under
 /// `externalTrafficPolicy: Cluster`.
-fn is_node_source(ctx: &Ctx<'_, '_>, client: Client, judged: &Judged) -> bool {
+fn is_node_source(ctx: &Ctx<'_, '_>, client: Client, judged: &Judged, snat: &SnatSeen<'_>) -> bool {
     match client {
         Client::Pod(id) => {
             ctx.cluster.pod(id).host_network()
                 && judged.explanation.as_ref().is_some_and(|e| !e.egress.policies_apply)
         }
-        Client::External(Some(_)) => !ctx.snat_nodes.is_empty(),
-        Client::External(None) => ctx.snat_hidden,
+        Client::External(Some(address)) => {
+            !snat.nodes.is_empty() || crate::policy::is_node_address(ctx.cluster, address)
+        }
+        Client::External(None) => snat.hidden,
         Client::IngressController => false,
     }
 }

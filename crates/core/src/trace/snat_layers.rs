@@ -180,8 +180,9 @@ fn partial_step(
 }
 
 /// Where `ipBlock`s do not match node addresses, the evidence that says
-/// so: the nodes' SNATed connections meet only the peers that select nodes.
-fn cidr_note(plugin: &PluginBehaviour) -> Option<String> {
+/// so: node traffic (a node's SNATed connections, a `hostNetwork` pod)
+/// meets only the peers that select nodes.
+pub(super) fn cidr_note(plugin: &PluginBehaviour) -> Option<String> {
     let choice = plugin.ip_blocks_match_nodes;
     if choice.value {
         return None;

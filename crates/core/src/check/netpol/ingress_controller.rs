@@ -235,10 +235,18 @@ declare_rule! {
     /// input does not hold, and controllers whose pods the input lacks are
     /// unknown: neither is checked.
     ///
+    /// A controller on the host network connects with its node's address,
+    /// which an `ipBlock` admits on most plugins but not on Cilium unless it
+    /// runs with `policy-cidr-match-mode: nodes` ("By default, CIDR-based
+    /// selectors do not match in-cluster entities (pods or nodes)"): there the
+    /// fix is a CiliumNetworkPolicy with `fromEntities: [remote-node, host]`.
+    /// `--ip-blocks-match-nodes` says the cluster runs with that mode.
+    ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/services-networking/network-policies/#the-two-sorts-of-pod-isolation>
     /// - <https://kubernetes.io/docs/concepts/services-networking/ingress-controllers/>
     /// - <https://kubernetes.github.io/ingress-nginx/deploy/#network-policies>
+    /// - <https://docs.cilium.io/en/stable/security/policy/language/#selecting-nodes-with-cidr-ipblock>
     pub struct NetworkpolicyBlocksIngressController {
         code: "KR307",
         name: "networkpolicy-blocks-ingress-controller",
