@@ -98,7 +98,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Text<'_>, &'static str> {
         Encoding::Utf32 => Err(UTF32),
         Encoding::Utf16Le => Ok(utf16(&bytes[2..], Encoding::Utf16Le, u16::from_le_bytes)),
         Encoding::Utf16Be => Ok(utf16(&bytes[2..], Encoding::Utf16Be, u16::from_be_bytes)),
-        Encoding::Utf8 if bytes.iter().take(BINARY_PROBE).any(|b| *b == 0) => Err(BINARY_FILE),
+        Encoding::Utf8 if bytes[..bytes.len().min(BINARY_PROBE)].contains(&0) => Err(BINARY_FILE),
         Encoding::Utf8 => Ok(utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))),
     }
 }

@@ -54,8 +54,10 @@ pub(super) fn is_document_end(line: &str) -> bool {
 
 /// Whether a line holds nothing but white space or a comment.
 pub(super) fn is_blank_or_comment(line: &str) -> bool {
-    let trimmed = line.trim_start_matches([' ', '\t']);
-    trimmed.is_empty() || trimmed.starts_with('#')
+    // Bytes, not characters: both blanks are ASCII, and a line is read
+    // several times on its way (a pattern of two `char`s costs more).
+    let bytes = line.as_bytes();
+    bytes.iter().position(|&b| b != b' ' && b != b'\t').is_none_or(|first| bytes[first] == b'#')
 }
 
 /// The lines of a text as `(byte offset, line without its break, offset of
@@ -111,6 +113,10 @@ pub(super) fn split_documents<'a>(text: &'a str) -> Vec<Chunk<'a>> {
     };
     for (offset, line, next) in Lines::new(text) {
         line_no = line_no.saturating_add(1);
+        if starts_content(line) {
+            directives = None;
+            continue;
+        }
         let line = line.strip_prefix('\u{feff}').unwrap_or(line);
         if is_document_start(line) {
             let (cut, cut_line) = directives.take().unwrap_or((offset, line_no));
@@ -130,6 +136,14 @@ pub(super) fn split_documents<'a>(text: &'a str) -> Vec<Chunk<'a>> {
     }
     push(&mut chunks, start, text.len(), start_line, line_no.saturating_add(1));
     chunks
+}
+
+/// Whether `line` starts with a character that makes it content for
+/// [`split_documents`] (no marker, directive, blank, comment or byte order
+/// mark can start so): most lines of a manifest, decided without the
+/// checks below.
+fn starts_content(line: &str) -> bool {
+    line.as_bytes().first().is_some_and(|b| !matches!(b, b'-' | b'.' | b'%' | b'#' | b' ' | b'\t' | 0xEF))
 }
 
 /// Finds the first content character of a chunk: past a `---` marker,
@@ -155,4 +169,54 @@ pub(super) fn find_content(chunk: &str) -> Option<Content> {
         });
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A line the shortcut calls content is content by the full checks:
+    /// no marker, directive, blank line or comment, after any byte order mark.
+    #[test]
+    fn a_line_the_shortcut_takes_is_content() {
+        let lines = [
+            "kind: Pod",
+            "  name: a",
+            "- item",
+            "---",
+            "--- x",
+            "...",
+            "... # c",
+            "%YAML 1.2",
+            "# c",
+            "  # c",
+            "",
+            "\t",
+            "\u{feff}---",
+            "\u{feff}kind: Pod",
+            "é: v",
+            "-x",
+            ".x",
+            "\r",
+        ];
+        for line in lines {
+            if !starts_content(line) {
+                continue;
+            }
+            let line = line.strip_prefix('\u{feff}').unwrap_or(line);
+            assert!(!is_document_start(line) && !is_document_end(line), "{line:?}");
+            assert!(!line.starts_with('%') && !is_blank_or_comment(line), "{line:?}");
+        }
+        assert!(["kind: Pod", "é: v", "\r"].into_iter().all(starts_content));
+        assert!(!["---", "  name: a", "", "\u{feff}kind: Pod", "# c"].into_iter().any(starts_content));
+    }
+
+    #[test]
+    fn blank_and_comment_lines() {
+        for (line, expected) in
+            [("", true), ("  \t ", true), ("# c", true), ("\t # c", true), ("a # c", false), ("  \r", false)]
+        {
+            assert_eq!(is_blank_or_comment(line), expected, "{line:?}");
+        }
+    }
 }
