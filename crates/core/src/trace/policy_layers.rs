@@ -564,7 +564,7 @@ fn ingress_denied(
         (None, None) => {
             let snat = SnatSeen { nodes: &ctx.snat_nodes, hidden: ctx.snat_hidden };
             if is_node_source(ctx, client, j, &snat) {
-                evidence.extend(super::snat_layers::cidr_note(ctx.engine.plugin()));
+                evidence.extend(super::text::cidr_note(ctx.engine.plugin()));
             }
             let fix = ingress_fix(ctx, client, j, hop, protocol, snat);
             let direction = j.explanation.as_ref().map(|e| &e.ingress);

@@ -28,9 +28,8 @@ use std::net::IpAddr;
 
 use super::exposure_steps;
 use super::policy_layers::{self, Judged};
-use super::text::code;
+use super::text::{cidr_note, code};
 use super::{Backend, Client, Ctx, Flow, Hop, Layer, Status, Step, Walk};
-use crate::cni::{ChoiceSource, PluginBehaviour};
 use crate::shell::quote;
 
 /// The policy layers, `cni` and `destination` for a connection from
@@ -177,23 +176,4 @@ fn partial_step(
         .map(|b| judged[first][b].backend.clone())
         .collect();
     Ok(reachable)
-}
-
-/// Where `ipBlock`s do not match node addresses, the evidence that says
-/// so: node traffic (a node's SNATed connections, a `hostNetwork` pod)
-/// meets only the peers that select nodes.
-pub(super) fn cidr_note(plugin: &PluginBehaviour) -> Option<String> {
-    let choice = plugin.ip_blocks_match_nodes;
-    if choice.value {
-        return None;
-    }
-    let whose = match choice.source {
-        ChoiceSource::Plugin { cni } => format!("as {} does", cni.name()),
-        ChoiceSource::Flag => "`--ip-blocks-match-nodes=false`".to_owned(),
-        ChoiceSource::Default => "by default".to_owned(),
-    };
-    Some(format!(
-        "`ipBlock`s do not match the nodes' addresses ({whose}; `--ip-blocks-match-nodes` if the agent runs with \
-         `policy-cidr-match-mode: nodes`): only an empty `from` or Cilium's `remote-node` and `host` entities admit them"
-    ))
 }
