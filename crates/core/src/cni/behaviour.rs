@@ -52,7 +52,7 @@ pub struct PluginBehaviour {
     pub ip_blocks_match_pods: Choice,
     /// Whether `ipBlock`s (Cilium's CIDR rules, Calico's `nets`, ANP
     /// `networks`) match the addresses of the cluster's nodes
-    /// (see [`crate::policy::ip_block_matches_node`]).
+    /// (see [`crate::policy::is_node_address`] and `policy/node_local.rs`).
     pub ip_blocks_match_nodes: Choice,
     /// How `hostNetwork` pods are treated.
     pub host_network: HostNetwork,
