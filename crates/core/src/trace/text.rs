@@ -204,6 +204,25 @@ pub(super) fn node_blocks(nodes: &[(String, IpAddr)]) -> String {
     )
 }
 
+/// Where `ipBlock`s do not match node addresses, the evidence that says
+/// so: node traffic (a node's SNATed connections, a `hostNetwork` pod)
+/// meets only the peers that select nodes.
+pub(super) fn cidr_note(plugin: &PluginBehaviour) -> Option<String> {
+    let choice = plugin.ip_blocks_match_nodes;
+    if choice.value {
+        return None;
+    }
+    let whose = match choice.source {
+        ChoiceSource::Plugin { cni } => format!("as {} does", cni.name()),
+        ChoiceSource::Flag => "`--ip-blocks-match-nodes=false`".to_owned(),
+        ChoiceSource::Default => "by default".to_owned(),
+    };
+    Some(format!(
+        "`ipBlock`s do not match the nodes' addresses ({whose}; `--ip-blocks-match-nodes` if the agent runs with \
+         `policy-cidr-match-mode: nodes`): only an empty `from` or Cilium's `remote-node` and `host` entities admit them"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,23 +253,4 @@ mod tests {
         assert_eq!(count_with(0, "receives", "receive"), "0 receive");
         assert_eq!(count_with(3, "receives", "receive"), "3 receive");
     }
-}
-
-/// Where `ipBlock`s do not match node addresses, the evidence that says
-/// so: node traffic (a node's SNATed connections, a `hostNetwork` pod)
-/// meets only the peers that select nodes.
-pub(super) fn cidr_note(plugin: &PluginBehaviour) -> Option<String> {
-    let choice = plugin.ip_blocks_match_nodes;
-    if choice.value {
-        return None;
-    }
-    let whose = match choice.source {
-        ChoiceSource::Plugin { cni } => format!("as {} does", cni.name()),
-        ChoiceSource::Flag => "`--ip-blocks-match-nodes=false`".to_owned(),
-        ChoiceSource::Default => "by default".to_owned(),
-    };
-    Some(format!(
-        "`ipBlock`s do not match the nodes' addresses ({whose}; `--ip-blocks-match-nodes` if the agent runs with \
-         `policy-cidr-match-mode: nodes`): only an empty `from` or Cilium's `remote-node` and `host` entities admit them"
-    ))
 }
