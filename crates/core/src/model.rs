@@ -599,6 +599,9 @@ impl Cluster {
     /// are unchanged.
     pub fn with_pod(&self, pod: Pod) -> (Cluster, PodId) {
         let mut cluster = self.clone();
+        // The copy's index is built again from its own pods: one built for
+        // the original before the copy would not know the new pod.
+        cluster.index = std::sync::OnceLock::new();
         let id = PodId(cluster.pods.len() as u32);
         cluster.namespaces.entry(pod.namespace.clone()).or_insert_with(|| Namespace {
             labels: Labels::from([(NAMESPACE_NAME_LABEL.to_owned(), pod.namespace.clone())]),
@@ -852,6 +855,19 @@ mod tests {
         let names: Vec<&str> = cluster.pods().iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["running"]);
         assert_eq!(cluster.workloads().len(), 2);
+    }
+
+    #[test]
+    fn a_copy_with_a_pod_indexes_that_pod_even_after_the_original_was_indexed() {
+        let cluster = cluster([deployment("web", json!({"containers": [{"name": "c"}]}))]);
+        // The original's index is built first, as `dns::with_dns_reach`
+        // does when it finds the DNS Service before adding the assumed pod.
+        assert!(cluster.index().pods_with_label("app", "dns").is_empty());
+        let mut pod = cluster.pods()[0].clone();
+        pod.labels = Labels::from([("app".to_owned(), "dns".to_owned())]);
+        let (copy, id) = cluster.with_pod(pod);
+        assert_eq!(copy.index().pods_with_label("app", "dns"), [id]);
+        assert!(cluster.index().pods_with_label("app", "dns").is_empty());
     }
 
     #[test]
